@@ -1,0 +1,231 @@
+// Package reports holds the report model (schema rehearse.report/v1), the
+// streaming aggregation that builds it from attempt records and container
+// events, and the writers that render it (table, JSON, Markdown, HTML, JUnit)
+// and compare two of them. It imports no Docker client and no load generator.
+package reports
+
+import "time"
+
+// Schema is the value of Report.Schema for every report this package writes.
+const Schema = "rehearse.report/v1"
+
+// Report is one rehearsal's outcome. Every top-level key is always present in
+// its JSON form: fields that do not apply are null, never missing (pointers
+// without omitempty).
+type Report struct {
+	Schema       string       `json:"schema"`
+	Scenario     ScenarioInfo `json:"scenario"`
+	SUT          SUTInfo      `json:"sut"`
+	StartedAt    time.Time    `json:"started_at"`
+	EndedAt      time.Time    `json:"ended_at"`
+	DurationS    float64      `json:"duration_s"`
+	Verdict      string       `json:"verdict"` // "pass" | "fail"
+	Generator    Generator    `json:"generator"`
+	Requests     Requests     `json:"requests"`
+	LatencyMs    Latency      `json:"latency_ms"`
+	Throughput   float64      `json:"throughput_rps"`
+	Callers      Callers      `json:"callers"`
+	Completion   *Percentiles `json:"completion_ms"`
+	Crashes      Crashes      `json:"crashes"`
+	Async        *Async       `json:"async"` // nil for a synchronous SUT
+	Gates        []GateResult `json:"gates"`
+	Timeline     []Bucket     `json:"timeline"`
+	Events       []Event      `json:"events"`
+	Cutover      *Cutover     `json:"cutover"`                 // nil unless the scenario had an upgrade block
+	Interrupted  bool         `json:"interrupted"`             // true when the run was stopped early (Ctrl-C)
+	Notes        []string     `json:"notes"`                   // human remarks: "no resource limits applied", "generator saturated"
+	ScenarioYAML string       `json:"scenario_yaml,omitempty"` // the scenario as run
+}
+
+// ScenarioInfo names what was run.
+type ScenarioInfo struct {
+	Name string `json:"name"`
+	File string `json:"file"`
+	Seed int64  `json:"seed"`
+}
+
+// SUTInfo describes the service under test as it was started.
+type SUTInfo struct {
+	Kind      string     `json:"kind"`  // "reference" | "image" | "url"
+	Mode      string     `json:"mode"`  // sync | async | "" for image/url
+	Image     string     `json:"image"` // "" for url
+	Replicas  int        `json:"replicas"`
+	Runtime   string     `json:"runtime"` // "docker" | "process" | "none"
+	Network   string     `json:"network"` // "host" | "bridge" | ""
+	Target    string     `json:"target"`  // the base URL load was sent to
+	Resources *Resources `json:"resources"`
+}
+
+// Resources are the limits applied to each SUT container; nil when none applied.
+type Resources struct {
+	CPUs        float64 `json:"cpus"`
+	MemoryBytes int64   `json:"memory_bytes"`
+	Pids        int64   `json:"pids"`
+}
+
+// Generator describes how faithfully the load generator kept the schedule.
+type Generator struct {
+	PlannedAttempts int64   `json:"planned_attempts"` // first attempts planned (one per caller)
+	Sent            int64   `json:"sent"`             // attempts actually sent, retries included
+	MaxLagMs        float64 `json:"max_lag_ms"`
+	LagP99Ms        float64 `json:"lag_p99_ms"`
+	CPUS            float64 `json:"cpu_s"`
+	Saturated       bool    `json:"saturated"`
+}
+
+// Requests counts attempts by outcome. Errors is keyed by error class
+// (ClassTimeout, ...); Status by HTTP status code as a decimal string.
+type Requests struct {
+	Total    int64            `json:"total"`
+	OK       int64            `json:"ok"`
+	Timeouts int64            `json:"timeouts"`
+	Errors   map[string]int64 `json:"errors"`
+	Status   map[string]int64 `json:"status"`
+}
+
+// Latency summarises attempt latencies in milliseconds.
+type Latency struct {
+	Mean float64 `json:"mean"`
+	P50  float64 `json:"p50"`
+	P90  float64 `json:"p90"`
+	P99  float64 `json:"p99"`
+	Max  float64 `json:"max"`
+}
+
+// Percentiles summarises a distribution in milliseconds.
+type Percentiles struct {
+	P50 float64 `json:"p50"`
+	P90 float64 `json:"p90"`
+	P99 float64 `json:"p99"`
+	Max float64 `json:"max"`
+}
+
+// Callers summarises per-caller outcomes.
+type Callers struct {
+	Total     int64 `json:"total"`
+	Succeeded int64 `json:"succeeded"`
+	GaveUp    int64 `json:"gave_up"`
+	Attempts  int64 `json:"attempts"`
+	Retries   int64 `json:"retries"`
+}
+
+// Crashes summarises what the container watcher saw.
+type Crashes struct {
+	Count     int64        `json:"count"`
+	OOMKills  int64        `json:"oom_kills"`
+	Restarts  int64        `json:"restarts"`
+	DowntimeS float64      `json:"downtime_s"`
+	Events    []CrashEvent `json:"events"`
+}
+
+// CrashEvent is one container death.
+type CrashEvent struct {
+	AtS       float64 `json:"at_s"`
+	Container string  `json:"container"`
+	Kind      string  `json:"kind"` // "oom" | "crash" | "killed" | "exit"
+	ExitCode  int     `json:"exit_code"`
+	OOMKilled bool    `json:"oom_killed"`
+}
+
+// Async summarises eventual completion of accepted uploads.
+type Async struct {
+	Accepted   int64   `json:"accepted"`
+	Completed  int64   `json:"completed"`
+	Failed     int64   `json:"failed"`
+	Lost       int64   `json:"lost"`
+	Duplicates int64   `json:"duplicates"`
+	DrainS     float64 `json:"drain_s"`
+}
+
+// GateResult is one evaluated gate.
+type GateResult struct {
+	Expr  string  `json:"expr"`
+	Value float64 `json:"value"`
+	Pass  bool    `json:"pass"`
+}
+
+// Bucket is one second of the timeline.
+type Bucket struct {
+	TS          float64  `json:"t_s"`
+	Sent        int64    `json:"sent"`
+	OK          int64    `json:"ok"`
+	Timeouts    int64    `json:"timeouts"`
+	Errors      int64    `json:"errors"`
+	P50Ms       float64  `json:"p50_ms"`
+	P99Ms       float64  `json:"p99_ms"`
+	Inflight    int64    `json:"inflight"`
+	SUTMemBytes *int64   `json:"sut_mem_bytes"` // nil when not sampled
+	SUTCPU      *float64 `json:"sut_cpu"`       // cores in use; nil when not sampled
+	QueueDepth  *int64   `json:"queue_depth"`   // nil when the SUT exposes none
+}
+
+// Event is something that happened during the run, for the timeline and the
+// charts' markers: container lifecycle, faults, upgrade steps, notes.
+type Event struct {
+	AtS       float64 `json:"at_s"`
+	Kind      string  `json:"kind"`      // "start" | "die" | "oom" | "restart" | "health" | "fault" | "upgrade" | "note"
+	Container string  `json:"container"` // "" when not about a container
+	Detail    string  `json:"detail"`
+}
+
+// Cutover reports the upgrade window separately from the rest of the run.
+type Cutover struct {
+	Strategy  string           `json:"strategy"` // rolling | recreate
+	StartS    float64          `json:"start_s"`
+	EndS      float64          `json:"end_s"`
+	Requests  int64            `json:"requests"`
+	OK        int64            `json:"ok"`
+	Errors    map[string]int64 `json:"errors"`
+	DowntimeS float64          `json:"downtime_s"`
+}
+
+// Error classes of an attempt. ClassNone marks a 2xx/3xx answer.
+const (
+	ClassNone        = ""
+	ClassTimeout     = "timeout"
+	ClassConnRefused = "conn_refused"
+	ClassConnReset   = "conn_reset"
+	ClassEOF         = "eof"
+	ClassHTTP4xx     = "http_4xx"
+	ClassHTTP429     = "http_429"
+	ClassHTTP5xx     = "http_5xx"
+	ClassOther       = "other"
+)
+
+// Attempt is one HTTP upload attempt as the storm engine saw it. Times are
+// offsets from the run's start so that records are small and comparable.
+type Attempt struct {
+	Caller   int32         `json:"caller"`   // caller index, 0-based
+	Try      int32         `json:"try"`      // 1 for the first attempt, 2 for the first retry, ...
+	Intended time.Duration `json:"intended"` // when the schedule wanted it sent
+	Sent     time.Duration `json:"sent"`     // when it was actually sent
+	Latency  time.Duration `json:"latency"`
+	Status   int32         `json:"status"` // 0 when no HTTP answer
+	Class    string        `json:"class"`  // ClassNone on success
+}
+
+// CallerOutcome is one caller's end state, reported once per caller.
+type CallerOutcome struct {
+	Caller    int32 `json:"caller"`
+	Attempts  int32 `json:"attempts"`
+	Succeeded bool  `json:"succeeded"` // its upload was answered 2xx (and, for async, done)
+	GaveUp    bool  `json:"gave_up"`
+	// Completion runs from the first attempt's intended send time to the data
+	// being safely done: the 2xx answer for sync, the processed state for async.
+	// Zero when not completed.
+	Completion time.Duration `json:"completion"`
+	// Async fields; all zero for a synchronous SUT.
+	Accepted    int32         `json:"accepted"`     // distinct upload ids accepted (202) for this caller's data
+	AsyncState  string        `json:"async_state"`  // "done" | "failed" | "lost" | "" (never accepted)
+	AcceptedAt  time.Duration `json:"accepted_at"`  // offset of the last acceptance
+	CompletedAt time.Duration `json:"completed_at"` // offset when done/failed was observed
+}
+
+// Sample is one observation of a SUT container's resources.
+type Sample struct {
+	At         time.Duration
+	Container  string
+	MemBytes   int64   // working set
+	CPU        float64 // cores
+	QueueDepth int64   // -1 when unknown
+}

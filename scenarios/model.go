@@ -1,0 +1,150 @@
+// Package scenarios is the scenario model: strict YAML loading with
+// file:line:column errors, validation, the caller population, arrival
+// profiles, retry policies and gates. It imports no Docker client and no load
+// generator.
+package scenarios
+
+import "time"
+
+// Scenario is one rehearsal as declared in a YAML file (DESIGN.md §4.4).
+// Field names and YAML keys are a public contract.
+type Scenario struct {
+	Name        string   `yaml:"name" json:"name"`
+	Description string   `yaml:"description" json:"description,omitempty"`
+	Seed        int64    `yaml:"seed" json:"seed"`
+	SUT         SUT      `yaml:"sut" json:"sut"`
+	API         API      `yaml:"api" json:"api"`
+	Callers     Callers  `yaml:"callers" json:"callers"`
+	Arrival     Arrival  `yaml:"arrival" json:"arrival"`
+	Run         Run      `yaml:"run" json:"run"`
+	Faults      []Fault  `yaml:"faults" json:"faults,omitempty"`
+	Gates       []Gate   `yaml:"gates" json:"gates,omitempty"`
+	Upgrade     *Upgrade `yaml:"upgrade" json:"upgrade,omitempty"`
+
+	// File is where the scenario was loaded from ("builtin:<name>" for an
+	// embedded one); Source is the file's bytes as read. Neither is YAML.
+	File   string `yaml:"-" json:"-"`
+	Source []byte `yaml:"-" json:"-"`
+}
+
+// SUT is the service under test: exactly one of Reference, Image or URL.
+type SUT struct {
+	Reference *Reference `yaml:"reference" json:"reference,omitempty"`
+	Image     *Image     `yaml:"image" json:"image,omitempty"`
+	URL       string     `yaml:"url" json:"url,omitempty"`
+	Resources *Resources `yaml:"resources" json:"resources,omitempty"`
+	Restart   *Restart   `yaml:"restart" json:"restart,omitempty"`
+	Network   string     `yaml:"network" json:"network,omitempty"` // host | bridge; "" = default for the kind
+}
+
+// Reference runs the reference upload service of sut/ (cmd/uploadsvc).
+type Reference struct {
+	Mode     string   `yaml:"mode" json:"mode"`         // sync | async
+	Replicas int      `yaml:"replicas" json:"replicas"` // > 1 adds an lb in front; default 1
+	Args     []string `yaml:"args" json:"args,omitempty"`
+}
+
+// Image runs a team's own image: a local image (never pulled) or one built
+// from a Dockerfile folder.
+type Image struct {
+	Name   string            `yaml:"name" json:"name,omitempty"`
+	Build  string            `yaml:"build" json:"build,omitempty"` // relative to the scenario file
+	Port   int               `yaml:"port" json:"port"`             // default 8080
+	Health string            `yaml:"health" json:"health"`         // default /healthz
+	Env    map[string]string `yaml:"env" json:"env,omitempty"`
+	Args   []string          `yaml:"args" json:"args,omitempty"`
+}
+
+// Resources are per-container limits. Zero means "no limit".
+type Resources struct {
+	CPUs   float64  `yaml:"cpus" json:"cpus"`
+	Memory ByteSize `yaml:"memory" json:"memory"`
+	Pids   int64    `yaml:"pids" json:"pids"`
+}
+
+// Restart is the container restart policy.
+type Restart struct {
+	Policy string `yaml:"policy" json:"policy"` // no | on-failure | always
+	Max    int    `yaml:"max" json:"max"`
+}
+
+// API tells the engine how to talk to the SUT.
+type API struct {
+	Upload      string   `yaml:"upload" json:"upload"`             // "POST /v1/callers/{caller}/records"
+	Completion  string   `yaml:"completion" json:"completion"`     // location | none
+	StatusField string   `yaml:"status_field" json:"status_field"` // default "status"
+	Done        []string `yaml:"done" json:"done"`                 // default [done]
+	Failed      []string `yaml:"failed" json:"failed"`             // default [failed]
+}
+
+// Callers describes the caller population.
+type Callers struct {
+	Count       int          `yaml:"count" json:"count"`
+	Records     Distribution `yaml:"records" json:"records"`
+	RecordBytes int          `yaml:"record_bytes" json:"record_bytes"` // default 200
+	Timeout     Duration     `yaml:"timeout" json:"timeout"`           // default 30s
+	Retry       Retry        `yaml:"retry" json:"retry"`
+}
+
+// Distribution of records per caller: either a fixed number (YAML scalar) or
+// log-normal from median and p99, clipped to Max.
+type Distribution struct {
+	Fixed  int `json:"fixed,omitempty"`
+	Median int `json:"median,omitempty"`
+	P99    int `json:"p99,omitempty"`
+	Max    int `json:"max,omitempty"`
+}
+
+// Retry is a caller's client retry policy. Attempts counts all tries
+// (1 = no retry).
+type Retry struct {
+	Attempts int      `yaml:"attempts" json:"attempts"`
+	Backoff  string   `yaml:"backoff" json:"backoff"` // none | constant | exponential
+	Base     Duration `yaml:"base" json:"base"`
+	Max      Duration `yaml:"max" json:"max"`
+	Jitter   string   `yaml:"jitter" json:"jitter"` // none | full | equal
+	On       []string `yaml:"on" json:"on"`         // timeout | 5xx | 429 | 4xx | conn | other
+}
+
+// Arrival is when each caller's first attempt is due.
+type Arrival struct {
+	Profile string   `yaml:"profile" json:"profile"` // burst | ramp | poisson | constant
+	Window  Duration `yaml:"window" json:"window"`
+	Rate    float64  `yaml:"rate" json:"rate,omitempty"` // callers per second (constant; poisson mean)
+}
+
+// Run bounds the rehearsal in time.
+type Run struct {
+	MaxDuration  Duration `yaml:"max_duration" json:"max_duration"`   // default 5m
+	DrainTimeout Duration `yaml:"drain_timeout" json:"drain_timeout"` // default 2m
+}
+
+// Fault is an action on a SUT container at a time into the run.
+type Fault struct {
+	At     Duration `yaml:"at" json:"at"`
+	Action string   `yaml:"action" json:"action"` // kill | stop | start | restart | pause | unpause
+	Target string   `yaml:"target" json:"target"` // sut | lb | replica-N
+}
+
+// Upgrade moves the running SUT to a candidate version under load.
+type Upgrade struct {
+	At       Duration `yaml:"at" json:"at"`
+	To       SUT      `yaml:"to" json:"to"`
+	Strategy string   `yaml:"strategy" json:"strategy"` // rolling | recreate
+}
+
+// Duration is a time.Duration written as "30s" in YAML and JSON.
+type Duration time.Duration
+
+// D returns d as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// ByteSize is a size in bytes written as "256MiB", "1GiB", "512MB" or a plain
+// number of bytes.
+type ByteSize int64
+
+// Gate is a pass/fail expression over the report's variables, such as
+// "p99_ms < 2000", parsed once when the scenario is loaded.
+type Gate struct {
+	Expr string
+}
