@@ -1,0 +1,238 @@
+package sut
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Upload is an upload's public state, as GET /v1/uploads/{id} returns it.
+type Upload struct {
+	ID          string     `json:"upload_id"`
+	Caller      string     `json:"caller"`
+	Records     int        `json:"records"`
+	Status      string     `json:"status"` // queued | processing | done | failed
+	AcceptedAt  time.Time  `json:"accepted_at"`
+	CompletedAt *time.Time `json:"completed_at"`
+	// Processed counts how often the upload was marked done; a correct
+	// service keeps it at 1 across crashes and restarts.
+	Processed int `json:"processed"`
+}
+
+// Upload states.
+const (
+	StatusQueued     = "queued"
+	StatusProcessing = "processing"
+	StatusDone       = "done"
+	StatusFailed     = "failed"
+)
+
+func (s *Service) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "node": s.cfg.Node, "mode": s.cfg.Mode})
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if s.shuttingDown() {
+			writeError(w, http.StatusServiceUnavailable, "shutting down")
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	})
+	mux.Handle("GET /metrics", s.metrics.handler(s.queueDepth))
+	if s.lb != nil {
+		mux.Handle("/v1/", s.lb)
+	} else {
+		mux.HandleFunc("/v1/callers/{caller}/records", s.upload)
+		mux.HandleFunc("GET /v1/uploads/{id}", s.getUpload)
+		mux.HandleFunc("GET /v1/callers/{caller}/uploads", s.listUploads)
+	}
+	return s.metrics.instrument(mux)
+}
+
+func (s *Service) queueDepth() float64 {
+	if st, ok := s.store.(*boltStore); ok {
+		return float64(st.depth())
+	}
+	return 0
+}
+
+func (s *Service) upload(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		writeError(w, http.StatusMethodNotAllowed, "use POST to upload records")
+		return
+	}
+	caller := r.PathValue("caller")
+	if !validName(caller) {
+		writeError(w, http.StatusBadRequest, "invalid caller name: want 1-64 of [A-Za-z0-9._-]")
+		return
+	}
+	if ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || ct != "application/json" {
+		writeError(w, http.StatusUnsupportedMediaType, "Content-Type must be application/json")
+		return
+	}
+	if s.shuttingDown() {
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, "shutting down")
+		return
+	}
+	if s.limiter != nil {
+		if wait, ok := s.limiter.take(); !ok {
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+			writeError(w, http.StatusTooManyRequests, "rate limited: retry later")
+			return
+		}
+	}
+	if s.slots != nil {
+		select {
+		case s.slots <- struct{}{}:
+			defer func() { <-s.slots }()
+		default:
+			w.Header().Set("Retry-After", "1")
+			writeError(w, http.StatusServiceUnavailable, "overloaded: shedding load")
+			return
+		}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body exceeds %d bytes", s.cfg.MaxBody))
+			return
+		}
+		writeError(w, http.StatusBadRequest, "read body: "+err.Error())
+		return
+	}
+	n, err := DecodeUpload(body)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	key := r.Header.Get("Idempotency-Key")
+	if len(key) > 200 {
+		writeError(w, http.StatusBadRequest, "Idempotency-Key longer than 200 bytes")
+		return
+	}
+	switch s.cfg.Mode {
+	case ModeSync:
+		up, existed, err := s.store.accept(caller, key, n, nil, s.cfg.Node)
+		if err != nil {
+			writeError(w, http.StatusInternalServerError, err.Error())
+			return
+		}
+		if !existed {
+			// Like the seed's servers, keep working after the caller gave up.
+			process(context.WithoutCancel(r.Context()), n, s.cfg)
+			up, err = s.store.finish(up.ID, StatusDone)
+			if err != nil {
+				writeError(w, http.StatusInternalServerError, err.Error())
+				return
+			}
+			s.metrics.processed.Inc()
+		}
+		writeJSON(w, http.StatusOK, up)
+	case ModeAsync:
+		up, _, err := s.store.accept(caller, key, n, body, s.cfg.Node)
+		if err != nil {
+			writeError(w, http.StatusInternalServerError, "store upload: "+err.Error())
+			return
+		}
+		s.queue.notify()
+		w.Header().Set("Location", "/v1/uploads/"+up.ID)
+		writeJSON(w, http.StatusAccepted, map[string]string{"upload_id": up.ID, "status": up.Status})
+	}
+}
+
+func (s *Service) getUpload(w http.ResponseWriter, r *http.Request) {
+	up, ok, err := s.store.get(r.PathValue("id"))
+	switch {
+	case err != nil:
+		writeError(w, http.StatusInternalServerError, err.Error())
+	case !ok:
+		writeError(w, http.StatusNotFound, "no such upload")
+	default:
+		writeJSON(w, http.StatusOK, up)
+	}
+}
+
+func (s *Service) listUploads(w http.ResponseWriter, r *http.Request) {
+	ups, err := s.store.list(r.PathValue("caller"))
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	if ups == nil {
+		ups = []Upload{}
+	}
+	writeJSON(w, http.StatusOK, map[string][]Upload{"uploads": ups})
+}
+
+// DecodeUpload checks an upload body {"records":[{"id":..., "payload":{...}}, ...]}
+// and returns its number of records. It rejects malformed JSON, unknown
+// fields, an empty record list, records without an id or with a payload that
+// is not an object, and duplicate ids.
+func DecodeUpload(body []byte) (int, error) {
+	var up struct {
+		Records []struct {
+			ID      string          `json:"id"`
+			Payload json.RawMessage `json:"payload"`
+		} `json:"records"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&up); err != nil {
+		return 0, fmt.Errorf("malformed JSON: %v", err)
+	}
+	if dec.More() {
+		return 0, errors.New("malformed JSON: trailing data after the upload object")
+	}
+	if len(up.Records) == 0 {
+		return 0, errors.New("records: must hold at least one record")
+	}
+	seen := make(map[string]struct{}, len(up.Records))
+	for i, rec := range up.Records {
+		if rec.ID == "" || len(rec.ID) > 128 {
+			return 0, fmt.Errorf("records[%d].id: must be 1-128 characters", i)
+		}
+		if p := bytes.TrimSpace(rec.Payload); len(p) == 0 || p[0] != '{' {
+			return 0, fmt.Errorf("records[%d].payload: must be a JSON object", i)
+		}
+		if _, dup := seen[rec.ID]; dup {
+			return 0, fmt.Errorf("records[%d].id: duplicate id %q", i, rec.ID)
+		}
+		seen[rec.ID] = struct{}{}
+	}
+	return len(up.Records), nil
+}
+
+func validName(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("._-", c)) {
+			return false
+		}
+	}
+	return true
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, map[string]string{"error": msg})
+}

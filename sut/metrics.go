@@ -1,0 +1,64 @@
+package sut
+
+import (
+	"net/http"
+	"runtime"
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics are the service's Prometheus metrics, on a private registry.
+type metrics struct {
+	reg       *prometheus.Registry
+	requests  *prometheus.CounterVec
+	inflight  prometheus.Gauge
+	processed prometheus.Counter
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "uploadsvc_requests_total", Help: "HTTP requests by status code."}, []string{"code"}),
+		inflight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "uploadsvc_inflight_requests", Help: "Requests being served."}),
+		processed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "uploadsvc_processed_total", Help: "Uploads processed to done."}),
+	}
+	m.reg.MustRegister(m.requests, m.inflight, m.processed,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "uploadsvc_heap_bytes", Help: "Go heap in use."}, func() float64 {
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			return float64(ms.HeapInuse)
+		}))
+	return m
+}
+
+func (m *metrics) handler(queueDepth func() float64) http.Handler {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "uploadsvc_queue_depth", Help: "Uploads queued or processing (0 in sync mode)."}, queueDepth))
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// instrument counts requests by code and in flight.
+func (m *metrics) instrument(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m.inflight.Inc()
+		defer m.inflight.Dec()
+		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		m.requests.WithLabelValues(strconv.Itoa(rec.code)).Inc()
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.code = code
+	s.ResponseWriter.WriteHeader(code)
+}
