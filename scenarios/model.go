@@ -20,6 +20,11 @@ type Scenario struct {
 	Faults      []Fault  `yaml:"faults" json:"faults,omitempty"`
 	Gates       []Gate   `yaml:"gates" json:"gates,omitempty"`
 	Upgrade     *Upgrade `yaml:"upgrade" json:"upgrade,omitempty"`
+	// Expect is the verdict the scenario is expected to reach: "pass"
+	// (default) or "fail" for a scenario that demonstrates a failure, like
+	// the seed's synchronous service. The run's exit code is 0 when every
+	// scenario met its expectation.
+	Expect string `yaml:"expect" json:"expect,omitempty"`
 
 	// File is where the scenario was loaded from ("builtin:<name>" for an
 	// embedded one); Source is the file's bytes as read. Neither is YAML.
@@ -147,4 +152,8 @@ type ByteSize int64
 // "p99_ms < 2000", parsed once when the scenario is loaded.
 type Gate struct {
 	Expr string
+
+	variable string
+	op       string
+	value    float64
 }

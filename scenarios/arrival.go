@@ -1,0 +1,108 @@
+package scenarios
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+)
+
+// Offsets returns the first-attempt offset of callers 0..n-1 from the start
+// of the storm, ascending. It is a pure function of the profile, n and seed:
+//   - burst: all callers within window, evenly spread (i*window/n);
+//   - ramp: the arrival rate rises linearly from 0 over window, so caller i
+//     arrives at window*sqrt(i/n);
+//   - poisson: seeded exponential gaps with mean 1/rate (rate defaults to
+//     n/window);
+//   - constant: caller i at i/rate.
+func (a Arrival) Offsets(n int, seed int64) ([]time.Duration, error) {
+	out := make([]time.Duration, n)
+	w := float64(a.Window)
+	switch a.Profile {
+	case "burst":
+		for i := range out {
+			out[i] = time.Duration(w * float64(i) / float64(n))
+		}
+	case "ramp":
+		for i := range out {
+			out[i] = time.Duration(w * math.Sqrt(float64(i)/float64(n)))
+		}
+	case "constant":
+		if a.Rate <= 0 {
+			return nil, fmt.Errorf("arrival constant needs rate > 0")
+		}
+		for i := range out {
+			out[i] = time.Duration(float64(i) / a.Rate * float64(time.Second))
+		}
+	case "poisson":
+		rate := a.Rate
+		if rate <= 0 {
+			if w <= 0 {
+				return nil, fmt.Errorf("arrival poisson needs rate or window")
+			}
+			rate = float64(n) / (w / float64(time.Second))
+		}
+		rng := rand.New(rand.NewPCG(uint64(seed), 0xa11e1))
+		t := 0.0
+		for i := range out {
+			out[i] = time.Duration(t * float64(time.Second))
+			t += rng.ExpFloat64() / rate
+		}
+	default:
+		return nil, fmt.Errorf("unknown arrival profile %q", a.Profile)
+	}
+	return out, nil
+}
+
+// ShouldRetry reports whether an attempt that failed with class (one of
+// timeout, conn_refused, conn_reset, eof, http_4xx, http_429, http_5xx,
+// other) is retried under r.On.
+func (r Retry) ShouldRetry(class string) bool {
+	want := map[string]string{
+		"timeout": "timeout", "conn_refused": "conn", "conn_reset": "conn", "eof": "conn",
+		"http_4xx": "4xx", "http_429": "429", "http_5xx": "5xx", "other": "other",
+	}[class]
+	for _, on := range r.On {
+		if on == want {
+			return true
+		}
+	}
+	return false
+}
+
+// Delay is the wait before the next try after try number try (1-based)
+// failed: none = 0, constant = Base, exponential = Base*2^(try-1) capped at
+// Max; then jitter: full = uniform [0,d], equal = d/2 + uniform [0,d/2].
+func (r Retry) Delay(try int, rnd *rand.Rand) time.Duration {
+	var d time.Duration
+	switch r.Backoff {
+	case "constant":
+		d = r.Base.D()
+	case "exponential":
+		d = r.Base.D()
+		for i := 1; i < try && d < r.Max.D(); i++ {
+			d *= 2
+		}
+		d = min(d, r.Max.D())
+	default:
+		return 0
+	}
+	switch r.Jitter {
+	case "full":
+		return time.Duration(rnd.Float64() * float64(d))
+	case "equal":
+		return d/2 + time.Duration(rnd.Float64()*float64(d/2))
+	}
+	return d
+}
+
+// Scaled returns a copy of s with callers.count (at least 1) and the arrival
+// window multiplied by f, for reduced-scale runs in CI: a burst keeps its
+// arrival rate and gets shorter; a constant rate is kept. Run durations are
+// unchanged.
+func (s *Scenario) Scaled(f float64) *Scenario {
+	cp := *s
+	cp.Callers.Count = max(1, int(math.Round(float64(s.Callers.Count)*f)))
+	cp.Arrival.Window = Duration(float64(s.Arrival.Window) * f)
+	return &cp
+}

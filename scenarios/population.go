@@ -1,0 +1,186 @@
+package scenarios
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"strconv"
+)
+
+// arenaSize is the shared pool every payload is a view onto.
+const arenaSize = 1 << 20
+
+// Population is the scenario's callers, deterministic from its seed. It
+// holds one small entry per caller and one shared 1 MiB arena; bodies are
+// streamed from views onto the arena, never materialised, so 5,000 callers
+// of 2,000 records each need a few MB, not gigabytes.
+type Population struct {
+	name        string
+	seed        uint64
+	recordBytes int
+	records     []int32
+	arena       []byte
+}
+
+// Caller is one simulated calling system.
+type Caller struct {
+	Index          int
+	Name           string // caller-00042
+	Records        int
+	IdempotencyKey string // stable per caller upload
+}
+
+const b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+// NewPopulation draws the callers of s: record counts log-normal from
+// callers.records' median and p99 (sigma = ln(p99/median)/2.326), clipped to
+// [1, max], or the fixed number.
+func NewPopulation(s *Scenario) (*Population, error) {
+	c := s.Callers
+	if c.Count < 1 {
+		return nil, fmt.Errorf("population: callers.count must be >= 1")
+	}
+	p := &Population{name: s.Name, seed: uint64(s.Seed), recordBytes: c.RecordBytes, records: make([]int32, c.Count)}
+	rng := rand.New(rand.NewPCG(p.seed, 0x5eed))
+	d := c.Records
+	sigma := 0.0
+	if d.Fixed == 0 && d.Median > 0 {
+		sigma = math.Log(float64(d.P99)/float64(d.Median)) / 2.3263
+	}
+	for i := range p.records {
+		n := d.Fixed
+		if n == 0 {
+			n = int(math.Round(float64(d.Median) * math.Exp(sigma*rng.NormFloat64())))
+			n = min(max(n, 1), d.Max)
+		}
+		p.records[i] = int32(n)
+	}
+	p.arena = make([]byte, arenaSize)
+	for i := range p.arena {
+		p.arena[i] = b64[rng.IntN(64)]
+	}
+	return p, nil
+}
+
+// Len is the number of callers.
+func (p *Population) Len() int { return len(p.records) }
+
+// Caller returns caller i (0 <= i < Len).
+func (p *Population) Caller(i int) Caller {
+	name := fmt.Sprintf("caller-%05d", i)
+	return Caller{Index: i, Name: name, Records: int(p.records[i]),
+		IdempotencyKey: p.name + "-" + strconv.FormatUint(p.seed, 10) + "-" + name}
+}
+
+// Framing of one record: {"id":"c0000042-r0000017","payload":{"d":"<data>"}}
+const (
+	recHead  = `{"id":"`
+	recMid   = `","payload":{"d":"`
+	recTail  = `"}}`
+	idLen    = 17 // c + 7 digits + -r + 7 digits
+	headLen  = len(recHead) + idLen + len(recMid)
+	bodyHead = `{"records":[`
+	bodyTail = `]}`
+)
+
+// BodyLen is the exact length in bytes of caller i's upload body.
+func (p *Population) BodyLen(i int) int64 {
+	n := int64(p.records[i])
+	return int64(len(bodyHead)+len(bodyTail)) + n*int64(headLen+p.recordBytes+len(recTail)) + (n - 1)
+}
+
+// Body returns a new reader of caller i's upload body, valid JSON of
+// exactly BodyLen(i) bytes: {"records":[{"id":...,"payload":{"d":...}},...]}.
+// It allocates once per call, not per record.
+func (p *Population) Body(i int) io.Reader {
+	return &bodyReader{p: p, caller: i, n: int(p.records[i]), rec: -1}
+}
+
+// WriteBody writes caller i's body to w.
+func (p *Population) WriteBody(i int, w io.Writer) (int64, error) {
+	return io.Copy(w, p.Body(i))
+}
+
+// offset picks where record j of caller i starts in the arena.
+func (p *Population) offset(i, j int) int {
+	x := p.seed ^ uint64(i)<<32 ^ uint64(j)*0x9e3779b97f4a7c15
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return int(x % uint64(arenaSize-p.recordBytes))
+}
+
+// bodyReader streams a body piece by piece: the body head, then per record
+// its head (built in buf), its arena view and its tail, then the body tail.
+type bodyReader struct {
+	p      *Population
+	caller int
+	n      int
+	rec    int    // current record; -1 = body head, n = body tail
+	piece  []byte // rest of the current piece
+	stage  int    // within a record: 0 head, 1 data, 2 tail
+	buf    [headLen + 1]byte
+	done   bool
+}
+
+func (r *bodyReader) Read(b []byte) (int, error) {
+	total := 0
+	for total < len(b) {
+		if len(r.piece) == 0 {
+			if !r.advance() {
+				if total == 0 {
+					return 0, io.EOF
+				}
+				return total, nil
+			}
+			continue
+		}
+		k := copy(b[total:], r.piece)
+		r.piece = r.piece[k:]
+		total += k
+	}
+	return total, nil
+}
+
+// advance moves to the next piece; false at the end of the body.
+func (r *bodyReader) advance() bool {
+	switch {
+	case r.done:
+		return false
+	case r.rec == -1:
+		r.piece, r.rec, r.stage = []byte(bodyHead), 0, 0
+	case r.rec == r.n:
+		r.piece, r.done = []byte(bodyTail), true
+	case r.stage == 0:
+		b := r.buf[:0]
+		if r.rec > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, recHead...)
+		b = append(b, 'c')
+		b = appendPadded(b, r.caller)
+		b = append(b, '-', 'r')
+		b = appendPadded(b, r.rec)
+		b = append(b, recMid...)
+		r.piece, r.stage = b, 1
+	case r.stage == 1:
+		off := r.p.offset(r.caller, r.rec)
+		r.piece, r.stage = r.p.arena[off:off+r.p.recordBytes], 2
+	default:
+		r.piece, r.stage = []byte(recTail), 0
+		r.rec++
+	}
+	return true
+}
+
+func appendPadded(b []byte, v int) []byte {
+	var d [7]byte
+	for i := 6; i >= 0; i-- {
+		d[i] = byte('0' + v%10)
+		v /= 10
+	}
+	return append(b, d[:]...)
+}

@@ -1,0 +1,255 @@
+package scenarios
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+const minimal = `name: t
+sut: {url: "http://127.0.0.1:8080"}
+callers: {count: 10}
+`
+
+func TestParseDefaults(t *testing.T) {
+	sc, err := Parse("t.yaml", []byte(minimal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.Seed != 1 || sc.Callers.Timeout.D() != 30*time.Second || sc.Callers.RecordBytes != 200 ||
+		sc.API.Upload != DefaultUpload || sc.API.Completion != "none" || sc.Callers.Retry.Attempts != 1 ||
+		sc.Arrival.Profile != "burst" || sc.Run.MaxDuration.D() != 5*time.Minute || sc.Expect != "pass" {
+		t.Fatalf("defaults: %+v", sc)
+	}
+	async, err := Parse("a.yaml", []byte("name: a\nsut: {reference: {mode: async}}\ncallers: {count: 1}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if async.API.Completion != "location" || async.SUT.Network != "host" || async.SUT.Reference.Replicas != 1 {
+		t.Fatalf("async defaults: %+v %+v", async.API, async.SUT)
+	}
+}
+
+func TestParseErrorsHaveLineColumn(t *testing.T) {
+	cases := []struct{ src, want string }{
+		{"name: t\nsut: {url: \"http://127.0.0.1:1\"}\ncallers:\n  count: 10\n  retyr: 3\n", "f.yaml:5:3: "},
+		{"name: t\nsut: {url: \"http://127.0.0.1:1\"}\ncallers:\n  count: 10\n  timeout: fast\n", "f.yaml:5:"},
+		{"name: T!\nsut: {url: \"http://127.0.0.1:1\"}\ncallers: {count: 10}\n", "f.yaml:1:7: name:"},
+		{"name: t\nsut: {url: \"http://127.0.0.1:1\"}\ncallers:\n  count: 0\n", "f.yaml:4:10: callers.count:"},
+		{"name: t\nsut: {url: \"http://127.0.0.1:1\"}\ncallers: {count: 1}\ngates:\n  - \"p99 < 3\"\n", "f.yaml:5:5: gates[0]: gate \"p99 < 3\": unknown variable"},
+		{"name: t\nsut: {url: \"http://127.0.0.1:1\", reference: {mode: sync}}\ncallers: {count: 1}\n", "f.yaml:2:6: sut: needs exactly one"},
+		{"name: t\nsut: {reference: {mode: fast}}\ncallers: {count: 1}\nfaults: [{at: 1s, action: explode, target: sut}]\n", "faults[0].action"},
+		{"name: t\nsut: {reference: {mode: sync}}\ncallers: {count: 1, records: {median: 10, p99: 5}}\n", "callers.records: needs median"},
+	}
+	for _, c := range cases {
+		_, err := Parse("f.yaml", []byte(c.src))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("error %v, want it to contain %q", err, c.want)
+		}
+		if err != nil && !errors.Is(err, ErrInvalid) {
+			t.Errorf("error %v does not match ErrInvalid", err)
+		}
+	}
+}
+
+func TestValidateReportsEverythingAtOnce(t *testing.T) {
+	_, err := Parse("f.yaml", []byte("name: X\nsut: {reference: {mode: fast}}\ncallers: {count: 0, record_bytes: 1}\narrival: {profile: zigzag}\n"))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, want := range []string{"name:", "sut.reference.mode", "callers.count", "callers.record_bytes", "arrival.profile"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in %v", want, err)
+		}
+	}
+}
+
+func TestBuiltinsParse(t *testing.T) {
+	bs := Builtins()
+	if len(bs) < 8 {
+		t.Fatalf("only %d built-ins parse", len(bs))
+	}
+	seed, err := Resolve("seed")
+	if err != nil || len(seed) != 4 || seed[0].Name != "seed-1-sync" || seed[3].Name != "seed-4-async" {
+		t.Fatalf("seed suite: %v %d", err, len(seed))
+	}
+	if _, err := Resolve("seed-4-async"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Resolve("no-such"); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("unknown name: %v", err)
+	}
+}
+
+func TestOffsets(t *testing.T) {
+	s := time.Second
+	cases := []struct {
+		a    Arrival
+		n    int
+		want []time.Duration
+	}{
+		{Arrival{Profile: "burst", Window: Duration(4 * s)}, 4, []time.Duration{0, s, 2 * s, 3 * s}},
+		{Arrival{Profile: "constant", Rate: 2}, 3, []time.Duration{0, s / 2, s}},
+		{Arrival{Profile: "ramp", Window: Duration(4 * s)}, 4, []time.Duration{0, 2 * s, 2828427124, 3464101615}},
+	}
+	for _, c := range cases {
+		got, err := c.a.Offsets(c.n, 1)
+		if err != nil || fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%s: %v %v, want %v", c.a.Profile, got, err, c.want)
+		}
+	}
+	p := Arrival{Profile: "poisson", Rate: 100}
+	a, _ := p.Offsets(1000, 7)
+	b, _ := p.Offsets(1000, 7)
+	if fmt.Sprint(a) != fmt.Sprint(b) {
+		t.Fatal("poisson not deterministic")
+	}
+	if mean := a[999].Seconds() / 999; mean < 0.008 || mean > 0.012 {
+		t.Fatalf("poisson mean gap %.4f s, want ~0.01", mean)
+	}
+}
+
+func TestRetry(t *testing.T) {
+	r := Retry{Attempts: 5, Backoff: "exponential", Base: Duration(time.Second), Max: Duration(5 * time.Second), Jitter: "none", On: []string{"timeout", "conn"}}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for try, want := range map[int]time.Duration{1: time.Second, 2: 2 * time.Second, 3: 4 * time.Second, 4: 5 * time.Second} {
+		if got := r.Delay(try, rng); got != want {
+			t.Errorf("try %d: %s, want %s", try, got, want)
+		}
+	}
+	r.Jitter = "full"
+	for i := 0; i < 100; i++ {
+		if d := r.Delay(3, rng); d < 0 || d > 4*time.Second {
+			t.Fatalf("full jitter out of range: %s", d)
+		}
+	}
+	if !r.ShouldRetry("timeout") || !r.ShouldRetry("conn_reset") || !r.ShouldRetry("eof") || r.ShouldRetry("http_429") || r.ShouldRetry("http_5xx") {
+		t.Fatal("ShouldRetry")
+	}
+}
+
+func TestGates(t *testing.T) {
+	vars := map[string]float64{"p99_ms": 120, "crashes": 0}
+	for expr, want := range map[string]bool{"p99_ms < 200": true, "p99_ms<100": false, "crashes == 0": true, "crashes != 0": false, "p99_ms >= 120": true} {
+		g, err := ParseGate(expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, pass, _ := g.Eval(vars); pass != want {
+			t.Errorf("%s = %v, want %v", expr, pass, want)
+		}
+	}
+	if _, err := ParseGate("p99_ms <"); err == nil {
+		t.Error("incomplete gate accepted")
+	}
+}
+
+func population(t testing.TB, count int, records string, seed int) *Population {
+	sc, err := Parse("p.yaml", []byte(fmt.Sprintf("name: pop\nseed: %d\nsut: {url: \"http://127.0.0.1:1\"}\ncallers: {count: %d, records: %s}\n", seed, count, records)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := NewPopulation(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestPopulationBodies(t *testing.T) {
+	p := population(t, 50, "{median: 20, p99: 200, max: 400}", 3)
+	q := population(t, 50, "{median: 20, p99: 200, max: 400}", 3)
+	r := population(t, 50, "{median: 20, p99: 200, max: 400}", 4)
+	var diff bool
+	for i := 0; i < p.Len(); i++ {
+		var b bytes.Buffer
+		n, _ := p.WriteBody(i, &b)
+		if n != p.BodyLen(i) || !json.Valid(b.Bytes()) {
+			t.Fatalf("caller %d: %d bytes (BodyLen %d), valid %v", i, n, p.BodyLen(i), json.Valid(b.Bytes()))
+		}
+		var up struct{ Records []struct{ ID string } }
+		_ = json.Unmarshal(b.Bytes(), &up)
+		if len(up.Records) != p.Caller(i).Records || p.Caller(i).Records < 1 || p.Caller(i).Records > 400 {
+			t.Fatalf("caller %d: %d records, want %d", i, len(up.Records), p.Caller(i).Records)
+		}
+		h1, h2 := hash(p.Body(i)), hash(q.Body(i))
+		if h1 != h2 {
+			t.Fatalf("same seed, different body for caller %d", i)
+		}
+		diff = diff || h1 != hash(r.Body(i))
+	}
+	if !diff {
+		t.Fatal("different seeds gave identical bodies")
+	}
+	if p.Caller(7).Name != "caller-00007" || p.Caller(7).IdempotencyKey != "pop-3-caller-00007" {
+		t.Fatalf("caller: %+v", p.Caller(7))
+	}
+}
+
+func hash(r io.Reader) [32]byte {
+	h := sha256.New()
+	_, _ = io.Copy(h, r)
+	var out [32]byte
+	copy(out[:], h.Sum(nil))
+	return out
+}
+
+func TestPopulationMemoryIsBounded(t *testing.T) {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	p := population(t, 5000, "2000", 1)
+	runtime.ReadMemStats(&after)
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 50<<20 {
+		t.Fatalf("5000x2000 population allocated %d MB", grew>>20)
+	}
+	if total := p.BodyLen(0) * 5000; total < 2<<30 {
+		t.Fatalf("bodies total %d bytes; the test should cover > 2 GB of payload", total)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(minimal))
+	f.Add([]byte("name: a\nsut: {reference: {mode: async, replicas: 3}}\ncallers: {count: 5, records: {median: 1, p99: 2, max: 3}}\ngates: [\"p99_ms < 1\"]\n"))
+	f.Add([]byte("{"))
+	f.Add([]byte("name: [1, 2]\n"))
+	f.Fuzz(func(t *testing.T, src []byte) {
+		sc, err := Parse("fuzz.yaml", src)
+		if err == nil && sc.Callers.Count < 1 {
+			t.Fatalf("accepted %d callers", sc.Callers.Count)
+		}
+		if err != nil && !errors.Is(err, ErrInvalid) {
+			t.Fatalf("error does not match ErrInvalid: %v", err)
+		}
+	})
+}
+
+func BenchmarkBody(b *testing.B) {
+	p := population(b, 10, "2000", 1)
+	b.SetBytes(p.BodyLen(0))
+	b.ReportAllocs()
+	for b.Loop() {
+		_, _ = io.Copy(io.Discard, p.Body(0))
+	}
+}
+
+func ExampleParse() {
+	sc, err := Parse("example.yaml", []byte(`name: example
+sut: {reference: {mode: async}}
+callers: {count: 100, records: 50}
+gates: ["lost == 0"]
+`))
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(sc.Name, sc.Callers.Count, sc.API.Completion, sc.Callers.Timeout.D())
+	// Output: example 100 location 30s
+}
