@@ -7,7 +7,7 @@ BIN := bin
 export TESTCONTAINERS_RYUK_DISABLED := true
 export TESTCONTAINERS_HOST_OVERRIDE := 127.0.0.1
 
-.PHONY: help build test test-short lint check-deps images bench demo regress sweep clean
+.PHONY: help build test go-test test-short lint check-deps images bench demo regress sweep clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -16,7 +16,9 @@ build: ## build bin/rehearse and bin/uploadsvc (static)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/rehearse ./cmd/rehearse
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/uploadsvc ./cmd/uploadsvc
 
-test: lint check-deps ## run every test, Docker ones included, under the race detector
+test: lint check-deps go-test regress ## everything CI runs: lint, dependency check, all Go tests (Docker ones included), the seed regression suite
+
+go-test: ## all Go tests under the race detector, Docker integration tests included
 	$(GO) test -race -count=1 -timeout 20m ./...
 
 test-short: ## unit tests only (no Docker, no long runs)

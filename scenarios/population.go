@@ -151,9 +151,9 @@ func (r *bodyReader) advance() bool {
 	case r.done:
 		return false
 	case r.rec == -1:
-		r.piece, r.rec, r.stage = []byte(bodyHead), 0, 0
+		r.piece, r.rec, r.stage = bodyHeadB, 0, 0
 	case r.rec == r.n:
-		r.piece, r.done = []byte(bodyTail), true
+		r.piece, r.done = bodyTailB, true
 	case r.stage == 0:
 		b := r.buf[:0]
 		if r.rec > 0 {
@@ -170,11 +170,18 @@ func (r *bodyReader) advance() bool {
 		off := r.p.offset(r.caller, r.rec)
 		r.piece, r.stage = r.p.arena[off:off+r.p.recordBytes], 2
 	default:
-		r.piece, r.stage = []byte(recTail), 0
+		r.piece, r.stage = recTailB, 0
 		r.rec++
 	}
 	return true
 }
+
+// The constant pieces, as byte slices allocated once.
+var (
+	bodyHeadB = []byte(bodyHead)
+	bodyTailB = []byte(bodyTail)
+	recTailB  = []byte(recTail)
+)
 
 func appendPadded(b []byte, v int) []byte {
 	var d [7]byte
