@@ -13,13 +13,16 @@ const Schema = "rehearse.report/v1"
 // its JSON form: fields that do not apply are null, never missing (pointers
 // without omitempty).
 type Report struct {
-	Schema       string       `json:"schema"`
-	Scenario     ScenarioInfo `json:"scenario"`
-	SUT          SUTInfo      `json:"sut"`
-	StartedAt    time.Time    `json:"started_at"`
-	EndedAt      time.Time    `json:"ended_at"`
-	DurationS    float64      `json:"duration_s"`
-	Verdict      string       `json:"verdict"` // "pass" | "fail"
+	Schema    string       `json:"schema"`
+	Scenario  ScenarioInfo `json:"scenario"`
+	SUT       SUTInfo      `json:"sut"`
+	StartedAt time.Time    `json:"started_at"`
+	EndedAt   time.Time    `json:"ended_at"`
+	DurationS float64      `json:"duration_s"`
+	Verdict   string       `json:"verdict"` // "pass" | "fail"
+	// Expect is the verdict the scenario expected ("pass" unless it
+	// demonstrates a failure, like the seed's synchronous service).
+	Expect       string       `json:"expect"`
 	Generator    Generator    `json:"generator"`
 	Requests     Requests     `json:"requests"`
 	LatencyMs    Latency      `json:"latency_ms"`

@@ -1,0 +1,431 @@
+package reports
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+var t0 = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+
+// sample builds a report from known attempts: 100 callers, the first 10
+// time out once then succeed, 5 give up after three 503s.
+func sample(name string, latency time.Duration) *Report {
+	a := NewAggregator(t0)
+	a.SetPlanned(100)
+	a.SetAsync(true)
+	for c := int32(0); c < 100; c++ {
+		at := time.Duration(c) * 50 * time.Millisecond
+		switch {
+		case c < 10:
+			a.AddAttempt(Attempt{Caller: c, Try: 1, Intended: at, Sent: at, Latency: time.Second, Class: ClassTimeout})
+			a.AddAttempt(Attempt{Caller: c, Try: 2, Intended: at + 2*time.Second, Sent: at + 2*time.Second, Latency: latency, Status: 202})
+		case c < 15:
+			for try := int32(1); try <= 3; try++ {
+				a.AddAttempt(Attempt{Caller: c, Try: try, Intended: at, Sent: at, Latency: latency, Status: 503, Class: ClassHTTP5xx})
+			}
+			a.AddCaller(CallerOutcome{Caller: c, Attempts: 3, GaveUp: true})
+			continue
+		default:
+			a.AddAttempt(Attempt{Caller: c, Try: 1, Intended: at, Sent: at + time.Millisecond, Latency: latency, Status: 202})
+		}
+		state := "done"
+		if c == 99 {
+			state = "lost"
+		}
+		a.AddCaller(CallerOutcome{Caller: c, Attempts: 1, Succeeded: state == "done", Completion: 3 * time.Second,
+			Accepted: 1, AsyncState: state, AcceptedAt: at, CompletedAt: at + 3*time.Second})
+	}
+	a.AddSample(Sample{At: 1500 * time.Millisecond, Container: "sut-1", MemBytes: 100 << 20, CPU: 0.5, QueueDepth: 7})
+	a.AddEvent(Event{AtS: 2, Kind: "fault", Container: "sut-1", Detail: "kill sut"})
+	r := a.Finish(t0.Add(10 * time.Second))
+	r.Scenario = ScenarioInfo{Name: name, File: "scenarios/" + name + ".yaml", Seed: 42}
+	r.SUT = SUTInfo{Kind: "reference", Mode: "async", Image: "rehearse/uploadsvc:abc", Replicas: 1, Runtime: "docker", Network: "host",
+		Target: "http://127.0.0.1:9000", Resources: &Resources{CPUs: 1, MemoryBytes: 256 << 20, Pids: 512}}
+	r.Crashes = Crashes{Count: 1, Restarts: 1, DowntimeS: 1.5, Events: []CrashEvent{{AtS: 2, Container: "sut-1", Kind: "killed", ExitCode: 137}}}
+	r.Gates = []GateResult{{Expr: "timeouts == 0", Value: 10, Pass: false}, {Expr: "p99_ms < 2000", Value: r.LatencyMs.P99, Pass: true}}
+	r.Verdict, r.Expect = "fail", "pass"
+	return r
+}
+
+func TestAggregatorCountsExactly(t *testing.T) {
+	r := sample("s", 20*time.Millisecond)
+	if r.Requests.Total != 120 || r.Requests.OK != 95 || r.Requests.Timeouts != 10 || r.Requests.Errors[ClassHTTP5xx] != 15 {
+		t.Fatalf("requests %+v", r.Requests)
+	}
+	if r.Requests.Status["202"] != 95 || r.Requests.Status["503"] != 15 {
+		t.Fatalf("status %v", r.Requests.Status)
+	}
+	if r.Callers.Total != 100 || r.Callers.Succeeded != 94 || r.Callers.GaveUp != 5 || r.Callers.Retries != 20 || r.Callers.Attempts != 120 {
+		t.Fatalf("callers %+v", r.Callers)
+	}
+	if a := r.Async; a == nil || a.Accepted != 95 || a.Completed != 94 || a.Lost != 1 || a.Duplicates != 0 || math.Abs(a.DrainS-3) > 0.1 {
+		t.Fatalf("async %+v", r.Async)
+	}
+	if math.Abs(r.LatencyMs.P50-20) > 0.1 || math.Abs(r.LatencyMs.Max-1000) > 1 {
+		t.Fatalf("latency %+v", r.LatencyMs)
+	}
+	if r.Generator.PlannedAttempts != 100 || r.Generator.Sent != 120 || math.Abs(r.Generator.MaxLagMs-1) > 0.01 || r.Generator.Saturated {
+		t.Fatalf("generator %+v", r.Generator)
+	}
+	if b := r.Timeline[1]; b.SUTMemBytes == nil || *b.SUTMemBytes != 100<<20 || b.QueueDepth == nil || *b.QueueDepth != 7 {
+		t.Fatalf("samples not in bucket 1: %+v", b)
+	}
+	v := Variables(r)
+	if v["lost"] != 1 || v["timeouts"] != 10 || math.Abs(v["error_rate"]-25.0/120) > 1e-9 || v["crashes"] != 1 {
+		t.Fatalf("variables %v", v)
+	}
+}
+
+func TestTimelineInflight(t *testing.T) {
+	a := NewAggregator(t0)
+	// Two attempts in flight for the whole of second 0, one of them also for
+	// half of second 1.
+	a.AddAttempt(Attempt{Sent: 0, Latency: time.Second})
+	a.AddAttempt(Attempt{Sent: 0, Latency: 1500 * time.Millisecond})
+	a.AddAttempt(Attempt{Sent: 3 * time.Second, Latency: 10 * time.Millisecond})
+	r := a.Finish(t0.Add(4 * time.Second))
+	got := []int64{}
+	for _, b := range r.Timeline {
+		got = append(got, b.Inflight)
+	}
+	if fmt.Sprint(got) != "[2 1 0 0]" {
+		t.Fatalf("inflight %v, want [2 1 0 0]", got)
+	}
+	if r.Timeline[0].Sent != 2 || r.Timeline[3].Sent != 1 || r.Timeline[1].Sent != 0 {
+		t.Fatalf("sent per bucket %+v", r.Timeline)
+	}
+}
+
+func TestCutoverWindow(t *testing.T) {
+	a := NewAggregator(t0)
+	a.SetCutover("rolling", 2*time.Second, 4*time.Second)
+	for i := 0; i < 6; i++ {
+		class := ClassNone
+		if i == 3 {
+			class = ClassConnRefused
+		}
+		a.AddAttempt(Attempt{Sent: time.Duration(i) * time.Second, Latency: time.Millisecond, Class: class})
+	}
+	c := a.Finish(t0.Add(6 * time.Second)).Cutover
+	if c == nil || c.Requests != 3 || c.OK != 2 || c.Errors[ClassConnRefused] != 1 || c.Strategy != "rolling" {
+		t.Fatalf("cutover %+v", c)
+	}
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("%s differs from golden file:\n%s", name, got)
+	}
+}
+
+func TestGoldenRenderers(t *testing.T) {
+	a, b := sample("storm-sync", 20*time.Millisecond), sample("storm-async", 40*time.Millisecond)
+	b.Verdict, b.Expect = "pass", "fail"
+	for _, c := range []struct {
+		name  string
+		write func(*bytes.Buffer) error
+	}{
+		{"table.golden.txt", func(w *bytes.Buffer) error { return WriteTable(w, a, b) }},
+		{"report.golden.md", func(w *bytes.Buffer) error { return WriteMarkdown(w, a, b) }},
+		{"junit.golden.xml", func(w *bytes.Buffer) error { return WriteJUnit(w, a, b) }},
+	} {
+		var buf bytes.Buffer
+		if err := c.write(&buf); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, c.name, buf.Bytes())
+	}
+}
+
+func TestMarkdownEscapesPipes(t *testing.T) {
+	r := sample("a", time.Millisecond)
+	r.Scenario.Name = "x|y"
+	var buf bytes.Buffer
+	if err := WriteMarkdown(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `x\|y`) {
+		t.Fatal("pipe not escaped")
+	}
+}
+
+func TestJSONRoundTripAndSchema(t *testing.T) {
+	for _, r := range []*Report{sample("a", time.Millisecond), NewAggregator(t0).Finish(t0)} {
+		var buf bytes.Buffer
+		if err := WriteJSON(&buf, r); err != nil {
+			t.Fatal(err)
+		}
+		validateSchema(t, buf.Bytes())
+		back, err := ReadJSON(bytes.NewReader(buf.Bytes()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var again bytes.Buffer
+		_ = WriteJSON(&again, back)
+		if !bytes.Equal(buf.Bytes(), again.Bytes()) {
+			t.Fatal("report does not round-trip")
+		}
+	}
+	if _, err := ReadJSON(strings.NewReader(`{"schema":"other/v9"}`)); err == nil || !strings.Contains(err.Error(), "rehearse.report/v1") {
+		t.Fatalf("wrong schema accepted: %v", err)
+	}
+}
+
+func TestAttemptLogRoundTrip(t *testing.T) {
+	var buf bytes.Buffer
+	l := NewAttemptLog(&buf)
+	in := []Attempt{{Caller: 3, Try: 2, Intended: 1500 * time.Millisecond, Sent: 1501 * time.Millisecond, Latency: 42 * time.Millisecond, Status: 202},
+		{Caller: 4, Try: 1, Latency: time.Second, Class: ClassTimeout}}
+	for _, a := range in {
+		if err := l.Write(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	var out []Attempt
+	if err := ReadAttemptLog(&buf, func(a Attempt) error { out = append(out, a); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(out) != fmt.Sprint(in) {
+		t.Fatalf("got %v, want %v", out, in)
+	}
+}
+
+func TestMannWhitney(t *testing.T) {
+	// Known value: x = 1..10, y = 11..20 → U = 0, exact two-sided p = 1.08e-5;
+	// the normal approximation with continuity correction gives ~1.8e-4.
+	x, y := make([]float64, 10), make([]float64, 10)
+	for i := range x {
+		x[i], y[i] = float64(i+1), float64(i+11)
+	}
+	u, p := MannWhitney(x, y)
+	if u != 0 || p > 3e-4 || p < 1e-5 {
+		t.Fatalf("U %v p %v", u, p)
+	}
+	if _, p := MannWhitney(x, x); p < 0.9 {
+		t.Fatalf("identical samples: p %v", p)
+	}
+}
+
+func latencies(seed uint64, n int, scale float64) []float64 {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = scale * (20 + rng.ExpFloat64()*5)
+	}
+	return out
+}
+
+func TestCompareSameBuildPassesSlowerFails(t *testing.T) {
+	base := sample("a", 25*time.Millisecond)
+	same := sample("a", 25*time.Millisecond)
+	same.LatencyMs.P50 *= 1.01
+	if c := Compare(base, same, latencies(1, 5000, 1), latencies(2, 5000, 1), CompareOptions{}); c.Regression {
+		t.Fatalf("same build flagged: %+v", c.Metrics)
+	}
+	slow := sample("a", 75*time.Millisecond)
+	c := Compare(base, slow, latencies(1, 5000, 1), latencies(2, 5000, 3), CompareOptions{})
+	if !c.Regression || c.Metrics[0].Verdict != "regression" {
+		t.Fatalf("3x slower not flagged: %+v", c.Metrics[0])
+	}
+	lost := sample("a", 25*time.Millisecond)
+	lost.Async.Lost = 2
+	if c := Compare(base, lost, nil, nil, CompareOptions{}); !c.Regression {
+		t.Fatal("more lost uploads not a regression")
+	}
+	for _, w := range []func(*bytes.Buffer) error{
+		func(b *bytes.Buffer) error { return WriteComparisonTable(b, c) },
+		func(b *bytes.Buffer) error { return WriteComparisonMarkdown(b, c) },
+		func(b *bytes.Buffer) error { return WriteComparisonJSON(b, c) },
+		func(b *bytes.Buffer) error { return WriteComparisonHTML(b, c) },
+	} {
+		var b bytes.Buffer
+		if err := w(&b); err != nil || !strings.Contains(b.String(), "lost") {
+			t.Fatalf("comparison writer: %v", err)
+		}
+	}
+}
+
+func FuzzReadJSON(f *testing.F) {
+	var buf bytes.Buffer
+	_ = WriteJSON(&buf, sample("f", time.Millisecond))
+	f.Add(buf.Bytes())
+	f.Add([]byte(`{"schema":"rehearse.report/v1"}`))
+	f.Add([]byte(`{"schema":"rehearse.report/v1","timeline":[{"sut_mem_bytes":null}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := ReadJSON(bytes.NewReader(b))
+		if err != nil {
+			return
+		}
+		// Whatever was read renders without panicking.
+		_ = WriteTable(&bytes.Buffer{}, r)
+		_ = WriteMarkdown(&bytes.Buffer{}, r)
+		_ = WriteHTML(&bytes.Buffer{}, r)
+	})
+}
+
+func BenchmarkAggregatorAddAttempt(b *testing.B) {
+	a := NewAggregator(t0)
+	rng := rand.New(rand.NewPCG(1, 2))
+	at := make([]Attempt, 4096)
+	for i := range at {
+		sent := time.Duration(rng.IntN(600)) * time.Second
+		at[i] = Attempt{Caller: int32(i), Try: 1, Intended: sent, Sent: sent + time.Millisecond, Latency: time.Duration(rng.IntN(500)) * time.Millisecond, Status: 200}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		a.AddAttempt(at[i&4095])
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "attempts/s")
+}
+
+// TestAggregatorMemoryFlat absorbs 10 million attempts over ten minutes of
+// buckets and checks the heap stays flat.
+func TestAggregatorMemoryFlat(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("10M attempts; skipped in -short and under -race")
+	}
+	a := NewAggregator(t0)
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	var after1M uint64
+	for i := 0; i < 10_000_000; i++ {
+		sent := time.Duration(i%600) * time.Second
+		a.AddAttempt(Attempt{Sent: sent, Latency: time.Duration(i%1000) * time.Millisecond, Status: 200})
+		if i == 1_000_000 {
+			after1M = heap()
+		}
+	}
+	after10M := heap()
+	runtime.KeepAlive(a)
+	t.Logf("heap after 1M attempts %.1f MB, after 10M %.1f MB", float64(after1M)/1e6, float64(after10M)/1e6)
+	if after10M > after1M+2<<20 {
+		t.Fatalf("heap grew from %d to %d bytes", after1M, after10M)
+	}
+}
+
+// validateSchema checks a report against schema/report.v1.json: the subset
+// of JSON Schema it uses (type, required, properties, items, enum).
+func validateSchema(t *testing.T, doc []byte) {
+	t.Helper()
+	raw, err := os.ReadFile("schema/report.v1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var schema, v any
+	if err := json.Unmarshal(raw, &schema); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(doc, &v); err != nil {
+		t.Fatal(err)
+	}
+	if errs := check(schema.(map[string]any), v, "$"); len(errs) > 0 {
+		t.Fatalf("report violates the schema:\n%s", strings.Join(errs, "\n"))
+	}
+}
+
+func check(s map[string]any, v any, path string) []string {
+	var errs []string
+	if enum, ok := s["enum"].([]any); ok {
+		found := false
+		for _, e := range enum {
+			found = found || e == v
+		}
+		if !found {
+			errs = append(errs, fmt.Sprintf("%s: %v not in %v", path, v, enum))
+		}
+	}
+	if typ, ok := s["type"]; ok {
+		types := []any{typ}
+		if l, ok := typ.([]any); ok {
+			types = l
+		}
+		match := false
+		for _, ty := range types {
+			match = match || typeOf(v, ty.(string))
+		}
+		if !match {
+			return append(errs, fmt.Sprintf("%s: %v is not %v", path, v, typ))
+		}
+	}
+	if obj, ok := v.(map[string]any); ok {
+		for _, r := range asList(s["required"]) {
+			if _, ok := obj[r.(string)]; !ok {
+				errs = append(errs, fmt.Sprintf("%s: missing %s", path, r))
+			}
+		}
+		if props, ok := s["properties"].(map[string]any); ok {
+			for k, ps := range props {
+				if val, ok := obj[k]; ok {
+					errs = append(errs, check(ps.(map[string]any), val, path+"."+k)...)
+				}
+			}
+		}
+	}
+	if arr, ok := v.([]any); ok {
+		if items, ok := s["items"].(map[string]any); ok {
+			for i, it := range arr {
+				errs = append(errs, check(items, it, fmt.Sprintf("%s[%d]", path, i))...)
+			}
+		}
+	}
+	return errs
+}
+
+func asList(v any) []any { l, _ := v.([]any); return l }
+
+func typeOf(v any, t string) bool {
+	switch t {
+	case "object":
+		_, ok := v.(map[string]any)
+		return ok
+	case "array":
+		_, ok := v.([]any)
+		return ok
+	case "string":
+		_, ok := v.(string)
+		return ok
+	case "number":
+		_, ok := v.(float64)
+		return ok
+	case "integer":
+		f, ok := v.(float64)
+		return ok && f == math.Trunc(f)
+	case "boolean":
+		_, ok := v.(bool)
+		return ok
+	case "null":
+		return v == nil
+	}
+	return false
+}
