@@ -28,6 +28,7 @@ const (
 	DefaultDrainTimeout = 2 * time.Minute
 	DefaultUpload       = "POST /v1/callers/{caller}/records"
 	DefaultStatusField  = "status"
+	DefaultList         = "GET /v1/callers/{caller}/uploads"
 	DefaultImagePort    = 8080
 	DefaultHealth       = "/healthz"
 	DefaultBackoffBase  = time.Second
@@ -234,6 +235,9 @@ func (s *Scenario) applyDefaults() {
 			s.API.Completion = "location"
 		}
 	}
+	if s.API.List == "" && s.SUT.Reference != nil && s.API.Completion == "location" {
+		s.API.List = DefaultList
+	}
 	if s.API.StatusField == "" {
 		s.API.StatusField = DefaultStatusField
 	}
@@ -381,6 +385,9 @@ func (s *Scenario) validate(l *locator) error {
 	a := s.API
 	if m, p, ok := strings.Cut(a.Upload, " "); !ok || !slices.Contains([]string{"POST", "PUT", "PATCH"}, m) || !strings.HasPrefix(p, "/") || !strings.Contains(p, "{caller}") {
 		l.add("api.upload", `must be "METHOD /path" with METHOD POST, PUT or PATCH and {caller} in the path or query, got %q`, a.Upload)
+	}
+	if m, p, ok := strings.Cut(a.List, " "); a.List != "" && (!ok || m != "GET" || !strings.Contains(p, "{caller}")) {
+		l.add("api.list", `must be "GET /path" with {caller} in it, got %q`, a.List)
 	}
 	if a.Completion != "location" && a.Completion != "none" {
 		l.add("api.completion", "must be location or none, got %q", a.Completion)

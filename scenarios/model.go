@@ -80,6 +80,10 @@ type API struct {
 	StatusField string   `yaml:"status_field" json:"status_field"` // default "status"
 	Done        []string `yaml:"done" json:"done"`                 // default [done]
 	Failed      []string `yaml:"failed" json:"failed"`             // default [failed]
+	// List, when set, names a caller's uploads ("GET /v1/callers/{caller}/uploads"
+	// for the reference services): after the storm it is read to find
+	// duplicates and uploads that were accepted but never done.
+	List string `yaml:"list" json:"list,omitempty"`
 }
 
 // Callers describes the caller population.

@@ -1,0 +1,111 @@
+// Package storm replays a scenario's caller storm against a running service
+// with the vegeta library: every caller has its own identity, body, timeout
+// and retry policy, first attempts follow the arrival schedule (an open
+// model: the schedule never waits for the service), retries follow the
+// callers' backoff, and accepted async uploads are polled until done.
+// Results stream into a reports.Aggregator.
+package storm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Shard selects callers i with i % Count == Index (--shard i/n); the zero
+// value selects every caller.
+type Shard struct{ Index, Count int }
+
+func (s Shard) has(i int) bool { return s.Count <= 1 || i%s.Count == s.Index }
+
+// Sentinel errors of CheckTarget.
+var (
+	// ErrUnreachable: nothing answers at the target's address.
+	ErrUnreachable = errors.New("target not reachable")
+	// ErrRemoteTarget: the target is outside loopback and --allow-remote was not given.
+	ErrRemoteTarget = errors.New("target not on loopback")
+)
+
+// CheckTarget refuses a target outside loopback (127.0.0.0/8, ::1) unless
+// allowRemote, without sending it anything, then dials it once to make
+// sure something listens.
+func CheckTarget(ctx context.Context, target string, allowRemote bool) error {
+	u, err := url.Parse(target)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%w: target %q is not an http(s) URL", ErrRemoteTarget, target)
+	}
+	host, port := u.Hostname(), u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	if !allowRemote {
+		if err := loopbackOnly(ctx, host); err != nil {
+			return fmt.Errorf("%w: target %s %v; pass --allow-remote if you really mean it (one typo must not point thousands of callers at production)", ErrRemoteTarget, target, err)
+		}
+	}
+	dctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	conn, err := (&net.Dialer{}).DialContext(dctx, "tcp", net.JoinHostPort(host, port))
+	if err != nil {
+		reason := err.Error()
+		if i := strings.LastIndex(reason, ": "); i >= 0 {
+			reason = reason[i+2:]
+		}
+		return fmt.Errorf("%w: target %s is not reachable: %s; is the service running?", ErrUnreachable, target, reason)
+	}
+	return conn.Close()
+}
+
+func loopbackOnly(ctx context.Context, host string) error {
+	if ip := net.ParseIP(host); ip != nil {
+		if !ip.IsLoopback() {
+			return fmt.Errorf("is not on loopback (127.0.0.0/8, ::1)")
+		}
+		return nil
+	}
+	if host == "localhost" {
+		return nil
+	}
+	rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	ips, err := net.DefaultResolver.LookupIPAddr(rctx, host)
+	if err != nil || len(ips) == 0 {
+		return fmt.Errorf("does not resolve to a loopback address")
+	}
+	for _, ip := range ips {
+		if !ip.IP.IsLoopback() {
+			return fmt.Errorf("resolves to %s, which is not on loopback (127.0.0.0/8, ::1)", ip.IP)
+		}
+	}
+	return nil
+}
+
+// classify maps a vegeta result to an error class of reports.
+func classify(code int, errText string) string {
+	switch {
+	case code >= 200 && code < 400:
+		return ""
+	case code == 429:
+		return "http_429"
+	case code >= 500:
+		return "http_5xx"
+	case code >= 400:
+		return "http_4xx"
+	}
+	e := strings.ToLower(errText)
+	switch {
+	case strings.Contains(e, "deadline exceeded"), strings.Contains(e, "timeout"):
+		return "timeout"
+	case strings.Contains(e, "connection refused"):
+		return "conn_refused"
+	case strings.Contains(e, "connection reset"), strings.Contains(e, "broken pipe"):
+		return "conn_reset"
+	case strings.Contains(e, "eof"), strings.Contains(e, "server closed"):
+		return "eof"
+	}
+	return "other"
+}
