@@ -1,0 +1,138 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// requireDocker skips loudly without Docker, and fails under CI=true.
+func requireDocker(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("Docker test; skipped in -short mode")
+	}
+	if err := exec.Command("docker", "info").Run(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI=true but Docker is not reachable: %v", err)
+		}
+		t.Skipf("SKIPPING Docker test: Docker is not reachable (%v)", err)
+	}
+}
+
+// labelled lists Docker objects carrying rehearse.run=<id>.
+func labelled(t *testing.T, id string) []string {
+	t.Helper()
+	var left []string
+	for _, kind := range [][]string{{"ps", "-aq"}, {"network", "ls", "-q"}, {"volume", "ls", "-q"}} {
+		args := append(kind, "--filter", "label=rehearse.run="+id)
+		out, err := exec.Command("docker", args...).Output()
+		if err != nil {
+			t.Fatalf("docker %v: %v", args, err)
+		}
+		left = append(left, strings.Fields(string(out))...)
+	}
+	return left
+}
+
+var runIDRe = regexp.MustCompile(`run id (rh-[0-9a-z-]+)`)
+
+// startRun starts `rehearse run` on a long reference scenario and waits until
+// its SUT is up; it returns the command, the run id and the stderr so far.
+func startRun(t *testing.T, bin, out string) (*exec.Cmd, string, *bytes.Buffer) {
+	t.Helper()
+	sc := writeScenario(t, `name: interrupt-me
+sut:
+  reference: {mode: async, args: ["--query-delay=20ms", "--workers=1"]}
+  resources: {memory: 128MiB}
+callers: {count: 3000, records: 20, timeout: 5s}
+arrival: {profile: constant, rate: 40}
+run: {max_duration: 90s, drain_timeout: 10s}
+`)
+	cmd := exec.Command(bin, "run", "--out", out, "--progress", "plain", sc)
+	pr, pw := io.Pipe()
+	cmd.Stderr = pw
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	ready := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		id := ""
+		for sc.Scan() {
+			line := sc.Text()
+			buf.WriteString(line + "\n")
+			if m := runIDRe.FindStringSubmatch(line); m != nil {
+				id = m[1]
+			}
+			if strings.Contains(line, "SUT ready") {
+				ready <- id
+			}
+		}
+	}()
+	t.Cleanup(func() { _ = cmd.Process.Kill(); pw.Close() })
+	select {
+	case id := <-ready:
+		time.Sleep(2 * time.Second) // let the storm run
+		return cmd, id, &buf
+	case <-time.After(90 * time.Second):
+		t.Fatalf("rehearse run did not get its SUT ready:\n%s", buf.String())
+	}
+	return nil, "", nil
+}
+
+// TestRunInterruptLeavesNothing sends SIGINT to a child `rehearse run`: it
+// exits 130, writes the partial report and removes every container, network
+// and volume of its run.
+func TestRunInterruptLeavesNothing(t *testing.T) {
+	requireDocker(t)
+	bin := buildCLI(t)
+	out := t.TempDir()
+	cmd, id, stderr := startRun(t, bin, out)
+	if id == "" || len(labelled(t, id)) == 0 {
+		t.Fatalf("run %q has no labelled Docker objects while running:\n%s", id, stderr)
+	}
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != exitInterrupted {
+		t.Fatalf("exit %v, want 130:\n%s", err, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(out, "interrupt-me", "report.json")); err != nil {
+		t.Fatalf("no partial report: %v\n%s", err, stderr)
+	}
+	if left := labelled(t, id); len(left) > 0 {
+		t.Fatalf("run %s left %v behind", id, left)
+	}
+}
+
+// TestKilledRunIsSwept kill -9s a child `rehearse run`; `rehearse sweep`
+// must then remove what it left. (--run keeps the sweep away from the
+// containers of tests running in parallel.)
+func TestKilledRunIsSwept(t *testing.T) {
+	requireDocker(t)
+	bin := buildCLI(t)
+	cmd, id, stderr := startRun(t, bin, t.TempDir())
+	_ = cmd.Process.Signal(syscall.SIGKILL)
+	_ = cmd.Wait()
+	if len(labelled(t, id)) == 0 {
+		t.Fatalf("kill -9 left nothing to sweep; the test proves nothing:\n%s", stderr)
+	}
+	out, err := exec.Command(bin, "sweep", "--run", id).CombinedOutput()
+	if err != nil {
+		t.Fatalf("sweep: %v\n%s", err, out)
+	}
+	if left := labelled(t, id); len(left) > 0 {
+		t.Fatalf("sweep left %v behind", left)
+	}
+}

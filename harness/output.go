@@ -1,0 +1,94 @@
+package harness
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/rehearse-dev/rehearse/reports"
+)
+
+// Files of a run folder, besides reports.AttemptLogFile and logs/.
+const (
+	ReportJSON  = "report.json"
+	ReportHTML  = "report.html"
+	ReportMD    = "report.md"
+	ReportJUnit = "junit.xml"
+)
+
+// WriteRunFolder writes report.json, report.html, report.md and junit.xml of
+// rep into dir. Each file is written to a temporary name and renamed, so a
+// reader never sees half a report.
+func WriteRunFolder(dir string, rep *reports.Report) error {
+	files := []struct {
+		name  string
+		write func(io.Writer) error
+	}{
+		{ReportJSON, func(w io.Writer) error { return reports.WriteJSON(w, rep) }},
+		{ReportHTML, func(w io.Writer) error { return reports.WriteHTML(w, rep) }},
+		{ReportMD, func(w io.Writer) error { return reports.WriteMarkdown(w, rep) }},
+		{ReportJUnit, func(w io.Writer) error { return reports.WriteJUnit(w, rep) }},
+	}
+	for _, f := range files {
+		if err := writeFile(filepath.Join(dir, f.name), f.write); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WriteSummary writes summary.md, summary.json and summary.html comparing
+// several scenarios of one run into dir.
+func WriteSummary(dir string, reps []*reports.Report) error {
+	if err := writeFile(filepath.Join(dir, "summary.md"), func(w io.Writer) error {
+		return reports.WriteMarkdown(w, reps...)
+	}); err != nil {
+		return err
+	}
+	if err := writeFile(filepath.Join(dir, "summary.html"), func(w io.Writer) error {
+		return reports.WriteSummaryHTML(w, reps)
+	}); err != nil {
+		return err
+	}
+	return writeFile(filepath.Join(dir, "summary.json"), func(w io.Writer) error {
+		type entry struct {
+			Name    string               `json:"name"`
+			Verdict string               `json:"verdict"`
+			Dir     string               `json:"dir"`
+			Vars    map[string]float64   `json:"metrics"`
+			Gates   []reports.GateResult `json:"gates"`
+		}
+		out := struct {
+			Schema    string  `json:"schema"`
+			Verdict   string  `json:"verdict"`
+			Scenarios []entry `json:"scenarios"`
+		}{Schema: "rehearse.summary/v1", Verdict: "pass", Scenarios: []entry{}}
+		for _, r := range reps {
+			if r.Verdict != "pass" {
+				out.Verdict = "fail"
+			}
+			out.Scenarios = append(out.Scenarios, entry{Name: r.Scenario.Name, Verdict: r.Verdict, Dir: r.Scenario.Name, Vars: reports.Variables(r), Gates: r.Gates})
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	})
+}
+
+func writeFile(path string, write func(io.Writer) error) error {
+	var buf bytes.Buffer
+	if err := write(&buf); err != nil {
+		return fmt.Errorf("render %s: %w", filepath.Base(path), err)
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
