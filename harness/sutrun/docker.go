@@ -416,7 +416,9 @@ func BuildReferenceImage(ctx context.Context, root string, logf func(string, ...
 	if err != nil {
 		return "", err
 	}
-	sum := sha256.Sum256(data)
+	dockerfile := "FROM scratch\nCOPY uploadsvc /uploadsvc\nCOPY --chown=65532:65532 data /data\nUSER " + sutUser + "\nEXPOSE 8080\nENTRYPOINT [\"/uploadsvc\"]\n"
+	// The tag hashes everything that goes into the image.
+	sum := sha256.Sum256(append([]byte(dockerfile), data...))
 	tag := ReferenceRepo + ":" + hex.EncodeToString(sum[:6])
 	if _, err := cli.ImageInspect(ctx, tag); err == nil {
 		return tag, nil
@@ -424,7 +426,6 @@ func BuildReferenceImage(ctx context.Context, root string, logf func(string, ...
 	logf("building image %s", tag)
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
-	dockerfile := "FROM scratch\nCOPY uploadsvc /uploadsvc\nCOPY data /data\nUSER " + sutUser + "\nEXPOSE 8080\nENTRYPOINT [\"/uploadsvc\"]\n"
 	files := []struct {
 		name string
 		mode int64
