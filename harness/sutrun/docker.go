@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/moby/moby/api/pkg/stdcopy"
@@ -197,7 +198,7 @@ func (u *dockerUnit) act(ctx context.Context, action string) error {
 	var err error
 	switch action {
 	case "kill":
-		_, err = cli.ContainerKill(ctx, u.id, client.ContainerKillOptions{Signal: "KILL"})
+		err = u.crash(ctx)
 	case "stop":
 		t := 10
 		_, err = cli.ContainerStop(ctx, u.id, client.ContainerStopOptions{Timeout: &t})
@@ -218,6 +219,21 @@ func (u *dockerUnit) act(ctx context.Context, action string) error {
 		return fmt.Errorf("%s %s: %w", action, u.s.name, err)
 	}
 	return nil
+}
+
+// crash SIGKILLs the container's main process from the host, as a crash
+// would: Docker then applies the restart policy, which it does not after
+// `docker kill` (a manual stop). Where the process is not on this host
+// (a remote DOCKER_HOST) it falls back to the API's kill.
+func (u *dockerUnit) crash(ctx context.Context) error {
+	ins, err := u.b.cli.ContainerInspect(ctx, u.id, client.ContainerInspectOptions{})
+	if err == nil && ins.Container.State != nil && ins.Container.State.Pid > 0 {
+		if syscall.Kill(ins.Container.State.Pid, syscall.SIGKILL) == nil {
+			return nil
+		}
+	}
+	_, err = u.b.cli.ContainerKill(ctx, u.id, client.ContainerKillOptions{Signal: "KILL"})
+	return err
 }
 
 func (u *dockerUnit) remove(ctx context.Context) error {
@@ -268,6 +284,11 @@ func (b *dockerBackend) watch(ctx context.Context) {
 				break stream
 			case m := <-res.Messages:
 				since = time.Unix(0, m.TimeNano)
+				if m.Action == events.ActionStart {
+					// Counted before the unit is known: the first start
+					// event arrives while testcontainers.Run is still waiting.
+					starts[m.Actor.ID]++
+				}
 				b.mu.Lock()
 				u := b.units[m.Actor.ID]
 				b.mu.Unlock()
@@ -289,7 +310,7 @@ func (b *dockerBackend) watch(ctx context.Context) {
 					b.d.died(u.s.name, code, wasOOM)
 				case events.ActionStart:
 					// The first start of a container was recorded by start().
-					if starts[m.Actor.ID]++; starts[m.Actor.ID] > 1 {
+					if starts[m.Actor.ID] > 1 {
 						b.d.startedUnit(u.s.name)
 						b.follow(u) // a log stream ends when its container dies
 					}
