@@ -1,0 +1,118 @@
+package harness
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rehearse-dev/rehearse/reports"
+	"github.com/rehearse-dev/rehearse/scenarios"
+)
+
+func requireDocker(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("Docker test; skipped in -short mode")
+	}
+	if err := exec.Command("docker", "info").Run(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI=true but Docker is not reachable: %v", err)
+		}
+		t.Skipf("SKIPPING Docker test: %v", err)
+	}
+}
+
+func noLeftovers(t *testing.T, id string) {
+	t.Helper()
+	for _, args := range [][]string{{"ps", "-aq"}, {"volume", "ls", "-q"}, {"network", "ls", "-q"}} {
+		out, err := exec.Command("docker", append(args, "--filter", "label=rehearse.run="+id)...).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := strings.TrimSpace(string(out)); s != "" {
+			t.Errorf("run %s left %s behind: %s", id, args[0], s)
+		}
+	}
+}
+
+func parse(t *testing.T, src string) *scenarios.Scenario {
+	t.Helper()
+	sc, err := scenarios.Parse("t.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc
+}
+
+// TestKillFaultMidStormLosesNothing: the async reference service is killed
+// mid-storm; its restart policy brings it back and every accepted upload
+// is still done (lost == 0), with the crash on the report.
+func TestKillFaultMidStormLosesNothing(t *testing.T) {
+	requireDocker(t)
+	sc := parse(t, `name: kill-async
+sut:
+  reference: {mode: async, args: ["--workers=2", "--query-delay=50ms"]}
+  resources: {memory: 128MiB}
+  restart: {policy: on-failure, max: 3}
+callers:
+  count: 150
+  records: 20
+  timeout: 2s
+  retry: {attempts: 5, backoff: exponential, base: 200ms, max: 2s, jitter: full, on: [timeout, 5xx, conn]}
+arrival: {profile: burst, window: 4s}
+run: {max_duration: 60s, drain_timeout: 30s}
+faults: [{at: 2s, action: kill, target: sut}]
+gates: ["lost == 0", "crashes == 1", "restarts == 1"]
+`)
+	id := NewRunID(time.Now())
+	defer noLeftovers(t, id)
+	res, err := Run(t.Context(), sc, Options{Out: t.TempDir(), RunID: id, Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := res.Report
+	if r.Async == nil || r.Async.Lost != 0 || r.Async.Accepted != 150 || r.Async.Completed != 150 {
+		t.Fatalf("async %+v", r.Async)
+	}
+	if r.Crashes.Count != 1 || r.Crashes.Restarts != 1 || r.Crashes.Events[0].Kind != "killed" {
+		t.Fatalf("crashes %+v", r.Crashes)
+	}
+	if r.Verdict != "pass" || r.Callers.Succeeded != 150 {
+		t.Fatalf("verdict %s gates %+v callers %+v", r.Verdict, r.Gates, r.Callers)
+	}
+	var fault bool
+	for _, e := range r.Events {
+		fault = fault || e.Kind == "fault"
+	}
+	if !fault || len(r.Timeline) == 0 || r.Timeline[0].SUTMemBytes == nil {
+		t.Fatalf("events %+v", r.Events)
+	}
+	loaded, err := reports.Load(res.Dir)
+	if err != nil || loaded.Scenario.Name != "kill-async" {
+		t.Fatalf("report.json: %v", err)
+	}
+}
+
+// TestProcessRuntimeRun runs a small storm against uploadsvc processes.
+func TestProcessRuntimeRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds uploadsvc")
+	}
+	sc := parse(t, `name: proc
+sut: {reference: {mode: sync, replicas: 2, args: ["--query-delay=10ms"]}}
+callers: {count: 60, records: 10, timeout: 5s}
+arrival: {profile: burst, window: 1s}
+gates: ["ok == 60"]
+`)
+	res, err := Run(context.Background(), sc, Options{Out: t.TempDir(), Runtime: "process", Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := res.Report
+	if r.Verdict != "pass" || r.SUT.Runtime != "process" || r.SUT.Resources != nil || len(r.Notes) == 0 {
+		t.Fatalf("verdict %s sut %+v notes %v", r.Verdict, r.SUT, r.Notes)
+	}
+}
