@@ -57,6 +57,7 @@ func WriteSummary(dir string, reps []*reports.Report) error {
 		type entry struct {
 			Name    string               `json:"name"`
 			Verdict string               `json:"verdict"`
+			Expect  string               `json:"expect"`
 			Dir     string               `json:"dir"`
 			Vars    map[string]float64   `json:"metrics"`
 			Gates   []reports.GateResult `json:"gates"`
@@ -67,10 +68,10 @@ func WriteSummary(dir string, reps []*reports.Report) error {
 			Scenarios []entry `json:"scenarios"`
 		}{Schema: "rehearse.summary/v1", Verdict: "pass", Scenarios: []entry{}}
 		for _, r := range reps {
-			if r.Verdict != "pass" {
+			if !reports.MetExpectation(r) {
 				out.Verdict = "fail"
 			}
-			out.Scenarios = append(out.Scenarios, entry{Name: r.Scenario.Name, Verdict: r.Verdict, Dir: r.Scenario.Name, Vars: reports.Variables(r), Gates: r.Gates})
+			out.Scenarios = append(out.Scenarios, entry{Name: r.Scenario.Name, Verdict: r.Verdict, Expect: r.Expect, Dir: r.Scenario.Name, Vars: reports.Variables(r), Gates: r.Gates})
 		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")

@@ -101,6 +101,7 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (*Result, er
 	depStart := time.Now()
 	dep, err := sutrun.Start(ctx, suts, sutrun.Options{
 		RunID:    opts.RunID,
+		Name:     sc.Name,
 		Runtime:  opts.Runtime,
 		RepoRoot: opts.RepoRoot,
 		Dir:      scenarioDir(sc),
@@ -196,6 +197,7 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (*Result, er
 	if stats.Stopped == "max_duration" {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("stopped at run.max_duration (%s); unfinished callers count as gave up", sc.Run.MaxDuration.D()))
 	}
+	rep.Expect = sc.Expect
 	EvaluateGates(rep, sc.Gates)
 
 	if err := WriteRunFolder(dir, rep); err != nil {

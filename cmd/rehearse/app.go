@@ -307,7 +307,7 @@ func (a *app) runScenarios(cmd *cobra.Command, f *runFlags, args []string) error
 		return &exitError{exitInterrupted, fmt.Errorf("interrupted: %w", ctx.Err())}
 	}
 	for _, r := range reps {
-		if r.Verdict != "pass" {
+		if !reports.MetExpectation(r) {
 			return &exitError{exitFail, errSilent}
 		}
 	}

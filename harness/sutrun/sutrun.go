@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -35,6 +36,7 @@ var ErrDockerUnavailable = errors.New("docker is not reachable")
 // Options configure Start.
 type Options struct {
 	RunID    string // label value; required
+	Name     string // names the run's objects with the run id: <run id>-<name>-replica-1; "" = none
 	Runtime  string // docker (default) | process
 	RepoRoot string // this repository's root; "" searches upward from the working directory
 	Dir      string // scenario folder, for sut.image.build
@@ -199,6 +201,9 @@ func Start(ctx context.Context, sut scenarios.SUT, opts Options) (*Deployment, e
 // plan turns the scenario's SUT into unit specs on fixed free ports.
 func (d *Deployment) plan(ctx context.Context, sut scenarios.SUT) ([]spec, *spec, error) {
 	id := d.opts.RunID
+	if d.opts.Name != "" {
+		id += "-" + d.opts.Name
+	}
 	var specs []spec
 	var lb *spec
 	switch {
@@ -612,8 +617,18 @@ func waitHealthy(ctx context.Context, url string, timeout time.Duration) error {
 	return fmt.Errorf("no healthy answer in %s: %v", timeout, last)
 }
 
-// freePort returns a free TCP port on 127.0.0.1.
+// freePort returns a free TCP port on 127.0.0.1 below the kernel's
+// ephemeral range (32768-60999 here): a port picked from that range can be
+// taken as the local port of an outgoing connection (the storm opens
+// thousands) before the SUT binds it.
 func freePort() (int, error) {
+	for range 200 {
+		p := 20000 + rand.IntN(12000)
+		if l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p)); err == nil {
+			l.Close()
+			return p, nil
+		}
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, fmt.Errorf("find a free port: %w", err)
