@@ -45,7 +45,7 @@ demo: build ## replay the seed story: sync vs rate-limited vs balanced vs async
 	$(BIN)/rehearse run seed
 
 regress: build ## the seed scenarios at reduced scale with their gates (CI)
-	$(BIN)/rehearse run --out rehearsals/regress --scale 0.25 seed
+	$(BIN)/rehearse run --out rehearsals/regress --scale 0.5 --progress plain seed
 
 sweep: build ## remove every Docker object rehearse left behind
 	$(BIN)/rehearse sweep

@@ -237,12 +237,14 @@ func scheduleFaults(ctx context.Context, wg *sync.WaitGroup, sc *scenarios.Scena
 	}
 	if up := sc.Upgrade; up != nil {
 		at(up.At.D(), func() {
-			s, e, err := dep.Upgrade(ctx, up.To, up.Strategy)
+			down0 := dep.Crashes().DowntimeS
+			agg.BeginCutover(up.Strategy, time.Since(start))
+			_, _, err := dep.Upgrade(ctx, up.To, up.Strategy)
 			if err != nil {
 				logf("upgrade (%s) at %s: %v", up.Strategy, up.At.D(), err)
 				agg.AddEvent(reports.Event{AtS: time.Since(start).Seconds(), Kind: "upgrade", Detail: "upgrade failed: " + err.Error()})
 			}
-			agg.SetCutover(up.Strategy, s, e)
+			agg.EndCutover(time.Since(start), dep.Crashes().DowntimeS-down0)
 		})
 	}
 }

@@ -116,3 +116,50 @@ gates: ["ok == 60"]
 		t.Fatalf("verdict %s sut %+v notes %v", r.Verdict, r.SUT, r.Notes)
 	}
 }
+
+// TestUpgradeUnderLoad moves two sync replicas to the async version under
+// load, rolling and recreate: the cutover is reported on its own, nothing
+// accepted is lost, and recreate shows downtime where rolling keeps one
+// replica serving.
+func TestUpgradeUnderLoad(t *testing.T) {
+	requireDocker(t)
+	for _, strategy := range []string{"rolling", "recreate"} {
+		t.Run(strategy, func(t *testing.T) {
+			sc := parse(t, `name: up
+sut:
+  reference: {mode: sync, replicas: 2, args: ["--query-delay=50ms"]}
+  restart: {policy: on-failure, max: 5}
+upgrade: {at: 2s, strategy: `+strategy+`, to: {reference: {mode: async, args: ["--workers=4"]}}}
+api: {completion: location, list: "GET /v1/callers/{caller}/uploads"}
+callers:
+  count: 150
+  records: 20
+  timeout: 3s
+  retry: {attempts: 6, backoff: exponential, base: 200ms, max: 2s, jitter: full, on: [timeout, 5xx, 429, conn]}
+arrival: {profile: constant, rate: 30}
+run: {max_duration: 60s, drain_timeout: 20s}
+gates: ["lost == 0", "gave_up == 0"]
+`)
+			id := NewRunID(time.Now())
+			defer noLeftovers(t, id)
+			res, err := Run(t.Context(), sc, Options{Out: t.TempDir(), RunID: id, Logf: t.Logf})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := res.Report
+			c := r.Cutover
+			if c == nil || c.Strategy != strategy || c.EndS <= c.StartS || c.Requests == 0 {
+				t.Fatalf("cutover %+v", c)
+			}
+			if r.Verdict != "pass" || r.Async == nil || r.Async.Accepted == 0 {
+				t.Fatalf("verdict %s gates %+v async %+v", r.Verdict, r.Gates, r.Async)
+			}
+			if strategy == "recreate" && c.DowntimeS == 0 {
+				t.Fatalf("recreate without downtime: %+v", c)
+			}
+			if r.Crashes.Count != 0 {
+				t.Fatalf("the replaced replicas counted as crashes: %+v", r.Crashes)
+			}
+		})
+	}
+}

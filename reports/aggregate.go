@@ -40,7 +40,12 @@ type Aggregator struct {
 	cutover *Cutover
 	cutFrom time.Duration
 	cutTo   time.Duration
+	cutOpen bool
+	cutSeen []Attempt // attempts sent after cutFrom while the cutover is open
 }
+
+// maxCutSeen bounds what an open cutover window keeps.
+const maxCutSeen = 1 << 20
 
 type bucket struct {
 	sent, ok, timeouts, errors int64
@@ -116,13 +121,20 @@ func (a *Aggregator) AddAttempt(at Attempt) {
 		a.bucketAt(s).busy += (next - s).Seconds()
 		s = next
 	}
-	if a.cutover != nil && at.Sent >= a.cutFrom && at.Sent <= a.cutTo {
-		a.cutover.Requests++
-		if at.Class == ClassNone {
-			a.cutover.OK++
-		} else {
-			a.cutover.Errors[at.Class]++
-		}
+	switch {
+	case a.cutOpen && at.Sent >= a.cutFrom && len(a.cutSeen) < maxCutSeen:
+		a.cutSeen = append(a.cutSeen, Attempt{Sent: at.Sent, Class: at.Class})
+	case a.cutover != nil && !a.cutOpen && at.Sent >= a.cutFrom && at.Sent <= a.cutTo:
+		a.countCutover(at)
+	}
+}
+
+func (a *Aggregator) countCutover(at Attempt) {
+	a.cutover.Requests++
+	if at.Class == ClassNone {
+		a.cutover.OK++
+	} else {
+		a.cutover.Errors[at.Class]++
 	}
 }
 
@@ -190,18 +202,32 @@ func (a *Aggregator) AddEvent(e Event) {
 	a.mu.Unlock()
 }
 
-// SetCutover marks the upgrade window; attempts sent inside it are also
-// counted in the report's cutover section. Call it before the attempts of
-// the window arrive (the storm engine reports attempts when they end, so a
-// window set when the upgrade starts sees them).
-func (a *Aggregator) SetCutover(strategy string, from, to time.Duration) {
+// BeginCutover opens the upgrade window at from. Attempts sent inside the
+// window are counted in the report's cutover section once EndCutover closes
+// it (attempts are absorbed when they end, which can be after the window).
+func (a *Aggregator) BeginCutover(strategy string, from time.Duration) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.cutover = &Cutover{Strategy: strategy, StartS: from.Seconds(), EndS: from.Seconds(), Errors: map[string]int64{}}
+	a.cutFrom, a.cutOpen, a.cutSeen = from, true, nil
+}
+
+// EndCutover closes the upgrade window at to, with the downtime measured
+// during it.
+func (a *Aggregator) EndCutover(to time.Duration, downtimeS float64) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.cutover == nil {
-		a.cutover = &Cutover{Errors: map[string]int64{}}
+		return
 	}
-	a.cutover.Strategy, a.cutover.StartS, a.cutover.EndS = strategy, from.Seconds(), to.Seconds()
-	a.cutFrom, a.cutTo = from, to
+	a.cutTo, a.cutOpen = to, false
+	a.cutover.EndS, a.cutover.DowntimeS = to.Seconds(), downtimeS
+	for _, at := range a.cutSeen {
+		if at.Sent <= to {
+			a.countCutover(at)
+		}
+	}
+	a.cutSeen = nil
 }
 
 // Live is a progress snapshot of a running storm.

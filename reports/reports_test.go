@@ -110,16 +110,23 @@ func TestTimelineInflight(t *testing.T) {
 
 func TestCutoverWindow(t *testing.T) {
 	a := NewAggregator(t0)
-	a.SetCutover("rolling", 2*time.Second, 4*time.Second)
-	for i := 0; i < 6; i++ {
+	add := func(i int) {
 		class := ClassNone
 		if i == 3 {
 			class = ClassConnRefused
 		}
 		a.AddAttempt(Attempt{Sent: time.Duration(i) * time.Second, Latency: time.Millisecond, Class: class})
 	}
+	add(1)
+	a.BeginCutover("rolling", 2*time.Second)
+	add(2)
+	add(3)
+	add(5) // sent after the window closes, absorbed before EndCutover
+	a.EndCutover(4*time.Second, 0.5)
+	add(4)
+	add(6)
 	c := a.Finish(t0.Add(6 * time.Second)).Cutover
-	if c == nil || c.Requests != 3 || c.OK != 2 || c.Errors[ClassConnRefused] != 1 || c.Strategy != "rolling" {
+	if c == nil || c.Requests != 3 || c.OK != 2 || c.Errors[ClassConnRefused] != 1 || c.Strategy != "rolling" || c.DowntimeS != 0.5 {
 		t.Fatalf("cutover %+v", c)
 	}
 }

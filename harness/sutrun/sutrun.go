@@ -477,10 +477,19 @@ func (d *Deployment) startedUnit(name string) {
 	d.opts.OnEvent(reports.Event{AtS: d.offset(), Kind: kind, Container: name})
 }
 
-// probe measures downtime: time during which the entry point's health path
-// does not answer 2xx, probed every 250 ms.
+// probe measures downtime: time during which no upstream answers its health
+// path with 2xx (the entry point, and behind an lb at least one replica),
+// probed every 250 ms.
 func (d *Deployment) probe(ctx context.Context) {
 	client := &http.Client{Timeout: 1 * time.Second}
+	healthy := func(url string) bool {
+		resp, err := client.Get(url)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode < 300
+	}
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
 	last := time.Now()
@@ -489,10 +498,19 @@ func (d *Deployment) probe(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case now := <-tick.C:
-			ok := false
-			if resp, err := client.Get(d.target + d.health); err == nil {
-				ok = resp.StatusCode < 300
-				resp.Body.Close()
+			ok := healthy(d.target + d.health)
+			d.mu.Lock()
+			behind := d.lb != nil
+			units := append([]unit{}, d.replicas...)
+			d.mu.Unlock()
+			if ok && behind {
+				ok = false
+				for _, u := range units {
+					if healthy(fmt.Sprintf("http://127.0.0.1:%d%s", u.port(), d.health)) {
+						ok = true
+						break
+					}
+				}
 			}
 			if !ok {
 				d.mu.Lock()
