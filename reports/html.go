@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"html/template"
 	"io"
+	"regexp"
 	"strconv"
+	"strings"
 )
 
 //go:embed assets/uPlot.min.js
@@ -75,7 +77,7 @@ func chartOf(r *Report) chartData {
 		if e.ExitCode != 0 {
 			label += " " + strconv.Itoa(e.ExitCode)
 		}
-		d.Markers = append(d.Markers, marker{e.AtS, e.Container + ": " + label, "#d62728"})
+		d.Markers = append(d.Markers, marker{e.AtS, ShortName(e.Container, r.Scenario.Name) + ": " + label, "#d62728"})
 	}
 	for _, e := range r.Events {
 		color := ""
@@ -93,7 +95,10 @@ func chartOf(r *Report) chartData {
 			continue // die/oom already come from crash events
 		}
 		label := e.Kind
-		if e.Detail != "" {
+		if e.Container != "" {
+			label = ShortName(e.Container, r.Scenario.Name) + " " + label
+		}
+		if e.Detail != "" && e.Kind != "restart" {
 			label += ": " + e.Detail
 		}
 		d.Markers = append(d.Markers, marker{e.AtS, label, color})
@@ -171,6 +176,19 @@ func WriteComparisonHTML(w io.Writer, c *Comparison) error {
 		CmpRows: comparisonRows(c), Pass: !c.Regression, Verdict: c.verdict()})
 }
 
+// runPrefix is the run id that starts the names of a run's containers.
+var runPrefix = regexp.MustCompile(`^rh-\d{8}-\d{6}-[0-9a-f]{8}-`)
+
+// ShortName drops the run id and scenario prefix of a container name
+// ("rh-...-seed-1-sync-replica-1" becomes "replica-1").
+func ShortName(container, scenario string) string {
+	c := runPrefix.ReplaceAllString(container, "")
+	if scenario != "" {
+		c = strings.TrimPrefix(c, scenario+"-")
+	}
+	return c
+}
+
 func trimFirst(rows [][]string) [][]string {
 	out := make([][]string, len(rows))
 	for i, r := range rows {
@@ -183,7 +201,7 @@ func trimFirst(rows [][]string) [][]string {
 	return out
 }
 
-var pageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
+var pageTmpl = template.Must(template.New("page").Funcs(template.FuncMap{"short": func(c string) string { return runPrefix.ReplaceAllString(c, "") }}).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{{.Title}}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>{{.CSS}}</style>
@@ -217,7 +235,7 @@ started {{.StartedAt.Format "2006-01-02 15:04:05 MST"}}, {{printf "%.1f" .Durati
 {{with .Cutover}}<h2>Cutover ({{.Strategy}})</h2><p>from {{printf "%.1f" .StartS}} s to {{printf "%.1f" .EndS}} s: {{.Requests}} requests, {{.OK}} ok, errors {{range $k, $v := .Errors}}{{$k}} {{$v}} {{else}}none{{end}}.</p>{{end}}
 {{with .Notes}}<h2>Notes</h2><ul>{{range .}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{with .Crashes.Events}}<h2>Crashes</h2><table><tr><th>at s</th><th>container</th><th>kind</th><th>exit code</th><th>OOM killed</th></tr>
-{{range .}}<tr><td>{{printf "%.1f" .AtS}}</td><td>{{.Container}}</td><td>{{.Kind}}</td><td>{{.ExitCode}}</td><td>{{.OOMKilled}}</td></tr>{{end}}</table>{{end}}
+{{range .}}<tr><td>{{printf "%.1f" .AtS}}</td><td>{{short .Container}}</td><td>{{.Kind}}</td><td>{{.ExitCode}}</td><td>{{.OOMKilled}}</td></tr>{{end}}</table>{{end}}
 {{end}}{{end}}
 <h2 id="charts-title">Charts</h2>
 <div class="charts" id="charts"></div>
@@ -239,13 +257,16 @@ function markersPlugin(markers, cut) {
       ctx.fillStyle = 'rgba(44,160,44,0.10)'; ctx.fillRect(x0, top, Math.max(x1 - x0, 2), h);
     }
     ctx.font = (11 * devicePixelRatio) + 'px sans-serif';
+    let lastLabel = -1e9, row = 0;
     markers.forEach((m, i) => {
       const x = u.valToPos(m.t, 'x', true);
       if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) return;
       ctx.strokeStyle = m.color; ctx.fillStyle = m.color; ctx.lineWidth = 1.5 * devicePixelRatio;
       ctx.setLineDash([4 * devicePixelRatio, 3 * devicePixelRatio]);
       ctx.beginPath(); ctx.moveTo(x, top); ctx.lineTo(x, top + h); ctx.stroke();
-      ctx.fillText(m.label, x + 3 * devicePixelRatio, top + (12 + 12 * (i % 4)) * devicePixelRatio);
+      // Label a marker only when it is clear of the previous label.
+      const w = ctx.measureText(m.label).width;
+      if (x > lastLabel) { ctx.fillText(m.label, x + 3 * devicePixelRatio, top + (12 + 12 * (row++ % 2)) * devicePixelRatio); lastLabel = x + w + 6 * devicePixelRatio; }
     });
     ctx.restore();
   }]}};
