@@ -38,8 +38,9 @@ check-deps: ## prove the one-way dependencies of DESIGN.md §3
 images: build ## build the reference image rehearse/uploadsvc:<content hash>
 	$(BIN)/rehearse images
 
-bench: ## run the Go benchmarks (numbers go in the README)
+bench: ## Go benchmarks, then the storm vs the vegeta CLI side by side (numbers go in the README)
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./...
+	REPS=3 bash bench/vs-vegeta.sh
 
 demo: build ## replay the seed story: sync vs rate-limited vs balanced vs async
 	$(BIN)/rehearse run seed

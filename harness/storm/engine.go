@@ -101,7 +101,6 @@ type engine struct {
 	runCtx context.Context
 	base   *url.URL
 	method string
-	path   string
 	async  bool
 
 	mu      sync.Mutex
@@ -112,6 +111,8 @@ type engine struct {
 	wake    chan struct{}
 	ready   chan item
 
+	urls    []string // per caller: the upload URL, without the fragment
+	keys    []string // per caller: the Idempotency-Key
 	polls   chan int
 	drainBy atomic.Int64 // unix nanos; 0 = storm still running
 	client  *http.Client
@@ -158,13 +159,17 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (Stats, erro
 	defer cancel()
 	e := &engine{
 		sc: sc, pop: pop, opts: opts, start: opts.Start, runCtx: runCtx, base: base,
-		method: method, path: path, async: sc.API.Completion == "location",
+		method: method, async: sc.API.Completion == "location",
 		callers: make([]callerState, pop.Len()),
 		rng:     rand.New(rand.NewPCG(uint64(sc.Seed), 0x7e7)),
 		wake:    make(chan struct{}, 1),
 	}
+	e.urls, e.keys = make([]string, pop.Len()), make([]string, pop.Len())
 	for i := range e.callers {
 		if opts.Shard.has(i) {
+			c := pop.Caller(i)
+			e.urls[i] = e.base.String() + strings.ReplaceAll(path, "{caller}", url.PathEscape(c.Name))
+			e.keys[i] = c.IdempotencyKey
 			e.callers[i] = callerState{state: "pending", first: offsets[i]}
 			heap.Push(&e.sched, item{at: offsets[i], caller: i, try: 1})
 			e.pending++
@@ -231,8 +236,9 @@ func (e *engine) buildClient(n int) {
 		DisableCompression:  true,
 	}
 	e.client = &http.Client{
+		// No Client.Timeout: each attempt's context carries the caller's own
+		// timeout, covering the response body too (RoundTrip).
 		Transport: e,
-		Timeout:   e.sc.Callers.Timeout.D() + 5*time.Second, // the caller's own timeout fires first
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		},
@@ -289,10 +295,8 @@ func (e *engine) signal() {
 
 func (e *engine) targeter(t *vegeta.Target) error {
 	it := <-e.ready
-	name := e.pop.Caller(it.caller).Name
-	p := strings.ReplaceAll(e.path, "{caller}", url.PathEscape(name))
 	t.Method = e.method
-	t.URL = e.base.String() + p + "#" + strconv.Itoa(it.caller) + "." + strconv.Itoa(int(it.try))
+	t.URL = e.urls[it.caller] + "#" + strconv.Itoa(it.caller) + "." + strconv.Itoa(int(it.try))
 	t.Body, t.Header = nil, nil
 	return nil
 }
@@ -325,7 +329,7 @@ func (e *engine) RoundTrip(req *http.Request) (*http.Response, error) {
 	r.Header.Del("X-Vegeta-Seq")
 	r.Header.Del("X-Vegeta-Attack")
 	r.Header.Set("Content-Type", "application/json")
-	r.Header.Set("Idempotency-Key", e.pop.Caller(caller).IdempotencyKey)
+	r.Header.Set("Idempotency-Key", e.keys[caller])
 	resp, err := e.inner.RoundTrip(r)
 	if err != nil {
 		cancel()
@@ -367,6 +371,7 @@ func (e *engine) absorb(res *vegeta.Result) {
 	class := classify(int(res.Code), res.Error)
 	sent := res.Timestamp.Sub(e.start)
 	end := sent + res.Latency
+	wake := false
 	e.mu.Lock()
 	st := &e.callers[caller]
 	st.attempts++
@@ -381,13 +386,18 @@ func (e *engine) absorb(res *vegeta.Result) {
 		st.state, st.completion, st.completed = "succeeded", end-st.first, end
 		e.pending--
 	case int(try) < e.sc.Callers.Retry.Attempts && e.sc.Callers.Retry.ShouldRetry(class) && e.runCtx.Err() == nil:
-		heap.Push(&e.sched, item{at: end + e.sc.Callers.Retry.Delay(int(try), e.rng), caller: caller, try: try + 1})
+		next := item{at: end + e.sc.Callers.Retry.Delay(int(try), e.rng), caller: caller, try: try + 1}
+		heap.Push(&e.sched, next)
+		wake = e.sched[0] == next // the pacer sleeps until a later attempt
 	default:
 		st.state = "gaveup"
 		e.pending--
 	}
+	wake = wake || e.pending == 0
 	e.mu.Unlock()
-	e.signal()
+	if wake {
+		e.signal()
+	}
 	e.opts.Aggregator.AddAttempt(at)
 	if e.opts.AttemptLog != nil {
 		_ = e.opts.AttemptLog.Write(at)
