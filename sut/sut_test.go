@@ -299,6 +299,7 @@ func BenchmarkAsyncAccept(b *testing.B) {
 			h, payload := svc.Handler(), body(n)
 			lat := make([]time.Duration, 0, b.N)
 			b.SetBytes(int64(len(payload)))
+			b.SetParallelism(16) // 32 concurrent uploads on 2 cores: group commit at work
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				var local []time.Duration

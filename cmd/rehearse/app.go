@@ -280,7 +280,7 @@ func (a *app) runScenarios(cmd *cobra.Command, f *runFlags, args []string) error
 		stop()
 		if res != nil {
 			reps = append(reps, res.Report)
-			opts.Logf("%s: %s — %s", sc.Name, strings.ToUpper(res.Report.Verdict), filepath.Join(res.Dir, harness.ReportHTML))
+			opts.Logf("%s: %s — %s", sc.Name, reports.VerdictText(res.Report), filepath.Join(res.Dir, harness.ReportHTML))
 		}
 		if err != nil {
 			runErr = err
