@@ -103,10 +103,12 @@ func (s *Service) upload(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	orig := r.Body
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
+			drain(w, orig)
 			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body exceeds %d bytes", s.cfg.MaxBody))
 			return
 		}
@@ -213,6 +215,16 @@ func DecodeUpload(body []byte) (int, error) {
 		seen[rec.ID] = struct{}{}
 	}
 	return len(up.Records), nil
+}
+
+// drain reads what is left of an oversized body (at most 1 GiB, for at
+// most 10 s) before the 413 is written: a client that sends its whole body
+// before reading the answer would otherwise get a connection reset instead
+// of the 413.
+func drain(w http.ResponseWriter, body io.Reader) {
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(10 * time.Second))
+	_, _ = io.CopyN(io.Discard, body, 1<<30)
+	w.Header().Set("Connection", "close")
 }
 
 func validName(s string) bool {

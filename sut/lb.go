@@ -49,10 +49,12 @@ func (b *balancer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (b *balancer) roundRobin(w http.ResponseWriter, r *http.Request) {
+	orig := r.Body
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, b.maxBody))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
+			drain(w, orig)
 			writeError(w, http.StatusRequestEntityTooLarge, "body too large")
 			return
 		}

@@ -1,10 +1,12 @@
 package sut
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -322,5 +324,31 @@ func BenchmarkAsyncAccept(b *testing.B) {
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "uploads/s")
 			b.ReportMetric(float64(p99(lat).Microseconds())/1000, "p99_ms")
 		})
+	}
+}
+
+// TestOversizedBodyGets413NotReset: a client that sends its whole body
+// before reading (as curl and urllib do) must read the 413, not a reset.
+func TestOversizedBodyGets413NotReset(t *testing.T) {
+	_, srv := newServer(t, Config{Mode: ModeAsync, MaxBody: 1 << 20})
+	conn, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	size := 8 << 20
+	fmt.Fprintf(conn, "POST /v1/callers/acme/records HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", size)
+	chunk := bytes.Repeat([]byte(" "), 64<<10)
+	for sent := 0; sent < size; sent += len(chunk) {
+		if _, err := conn.Write(chunk); err != nil {
+			t.Fatalf("server reset the connection after %d bytes: %v", sent, err)
+		}
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil || resp.StatusCode != 413 {
+		t.Fatalf("response %v, %v; want 413", resp, err)
+	}
+	if l := list(t, srv.URL, "acme"); len(l) != 0 {
+		t.Fatalf("stored %d uploads", len(l))
 	}
 }

@@ -215,3 +215,13 @@ run: {max_duration: 60s}
 		t.Fatalf("partial report: interrupted=%v total=%d", rep.Interrupted, rep.Requests.Total)
 	}
 }
+
+// TestDockerUnreachable: a missing Docker engine is one clear sentence and
+// exit 3, not a stack trace.
+func TestDockerUnreachable(t *testing.T) {
+	t.Setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+	code, _, stderr := cli(t, "run", "--out", t.TempDir(), "--progress", "none", "smoke")
+	if code != exitEnv || !strings.Contains(stderr, "DOCKER_HOST") || !strings.Contains(stderr, "--runtime process") || strings.Contains(stderr, "goroutine") {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+}

@@ -151,20 +151,24 @@ func Start(ctx context.Context, sut scenarios.SUT, opts Options) (*Deployment, e
 	}
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	d.ctx, d.stop = wctx, cancel
-	var err error
 	switch opts.Runtime {
 	case "docker":
-		d.backend, err = newDockerBackend(ctx, d)
+		b, err := newDockerBackend(ctx, d)
+		if err != nil {
+			return d, err
+		}
+		d.backend = b
 	case "process":
 		if sut.Image != nil {
 			return d, fmt.Errorf("runtime process runs the reference services only, not image %s", sut.Image.Name)
 		}
-		d.backend, err = newProcessBackend(ctx, d)
+		b, err := newProcessBackend(ctx, d)
+		if err != nil {
+			return d, err
+		}
+		d.backend = b
 	default:
 		return d, fmt.Errorf("unknown runtime %q (docker or process)", opts.Runtime)
-	}
-	if err != nil {
-		return d, err
 	}
 	specs, lbSpec, err := d.plan(ctx, sut)
 	if err != nil {
