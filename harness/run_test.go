@@ -2,41 +2,13 @@ package harness
 
 import (
 	"context"
-	"os"
-	"os/exec"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/rehearse-dev/rehearse/internal/testenv"
 	"github.com/rehearse-dev/rehearse/reports"
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
-
-func requireDocker(t *testing.T) {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("Docker test; skipped in -short mode")
-	}
-	if err := exec.Command("docker", "info").Run(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true but Docker is not reachable: %v", err)
-		}
-		t.Skipf("SKIPPING Docker test: %v", err)
-	}
-}
-
-func noLeftovers(t *testing.T, id string) {
-	t.Helper()
-	for _, args := range [][]string{{"ps", "-aq"}, {"volume", "ls", "-q"}, {"network", "ls", "-q"}} {
-		out, err := exec.Command("docker", append(args, "--filter", "label=rehearse.run="+id)...).Output()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if s := strings.TrimSpace(string(out)); s != "" {
-			t.Errorf("run %s left %s behind: %s", id, args[0], s)
-		}
-	}
-}
 
 func parse(t *testing.T, src string) *scenarios.Scenario {
 	t.Helper()
@@ -51,7 +23,7 @@ func parse(t *testing.T, src string) *scenarios.Scenario {
 // mid-storm; its restart policy brings it back and every accepted upload
 // is still done (lost == 0), with the crash on the report.
 func TestKillFaultMidStormLosesNothing(t *testing.T) {
-	requireDocker(t)
+	testenv.RequireDocker(t)
 	sc := parse(t, `name: kill-async
 sut:
   reference: {mode: async, args: ["--workers=2", "--query-delay=50ms"]}
@@ -68,7 +40,7 @@ faults: [{at: 2s, action: kill, target: sut}]
 gates: ["lost == 0", "crashes == 1", "restarts == 1"]
 `)
 	id := NewRunID(time.Now())
-	defer noLeftovers(t, id)
+	defer testenv.NoLeftovers(t, id)
 	res, err := Run(t.Context(), sc, Options{Out: t.TempDir(), RunID: id, Logf: t.Logf})
 	if err != nil {
 		t.Fatal(err)
@@ -122,7 +94,7 @@ gates: ["ok == 60"]
 // accepted is lost, and recreate shows downtime where rolling keeps one
 // replica serving.
 func TestUpgradeUnderLoad(t *testing.T) {
-	requireDocker(t)
+	testenv.RequireDocker(t)
 	for _, strategy := range []string{"rolling", "recreate"} {
 		t.Run(strategy, func(t *testing.T) {
 			sc := parse(t, `name: up
@@ -141,7 +113,7 @@ run: {max_duration: 60s, drain_timeout: 20s}
 gates: ["lost == 0", "gave_up == 0"]
 `)
 			id := NewRunID(time.Now())
-			defer noLeftovers(t, id)
+			defer testenv.NoLeftovers(t, id)
 			res, err := Run(t.Context(), sc, Options{Out: t.TempDir(), RunID: id, Logf: t.Logf})
 			if err != nil {
 				t.Fatal(err)

@@ -7,10 +7,6 @@ import (
 	"math"
 	"slices"
 	"strconv"
-
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/renderer"
-	"github.com/olekukonko/tablewriter/tw"
 )
 
 // CompareOptions tune Compare. Zero values mean the defaults.
@@ -228,6 +224,8 @@ func MannWhitney(x, y []float64) (u, p float64) {
 
 func fmtNum(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
 
+var comparisonHeader = []string{"metric", "baseline", "candidate", "delta", "rel", "p", "verdict"}
+
 func comparisonRows(c *Comparison) [][]string {
 	var rows [][]string
 	for _, m := range c.Metrics {
@@ -253,12 +251,7 @@ func (c *Comparison) verdict() string {
 // WriteComparisonTable writes the comparison as a terminal table.
 func WriteComparisonTable(w io.Writer, c *Comparison) error {
 	fmt.Fprintf(w, "baseline %s (seed %d) vs candidate %s (seed %d): %s\n", c.Baseline.Name, c.Baseline.Seed, c.Candidate.Name, c.Candidate.Seed, c.verdict())
-	t := newTable(w, tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)})))
-	t.Header([]string{"metric", "baseline", "candidate", "delta", "rel", "p", "verdict"})
-	if err := t.Bulk(comparisonRows(c)); err != nil {
-		return err
-	}
-	if err := t.Render(); err != nil {
+	if err := writeRows(w, asciiTable(), comparisonHeader, comparisonRows(c)); err != nil {
 		return err
 	}
 	_, err := fmt.Fprintf(w, "method: %s\n", c.Method)
@@ -268,12 +261,7 @@ func WriteComparisonTable(w io.Writer, c *Comparison) error {
 // WriteComparisonMarkdown writes the comparison as Markdown.
 func WriteComparisonMarkdown(w io.Writer, c *Comparison) error {
 	fmt.Fprintf(w, "## rehearse compare: %s\n\nbaseline **%s** vs candidate **%s**\n\n", c.verdict(), mdEscape(c.Baseline.Name), mdEscape(c.Candidate.Name))
-	t := newTable(w, tablewriter.WithRenderer(renderer.NewMarkdown()))
-	t.Header([]string{"metric", "baseline", "candidate", "delta", "rel", "p", "verdict"})
-	if err := t.Bulk(comparisonRows(c)); err != nil {
-		return err
-	}
-	if err := t.Render(); err != nil {
+	if err := writeRows(w, markdownTable(), comparisonHeader, comparisonRows(c)); err != nil {
 		return err
 	}
 	_, err := fmt.Fprintf(w, "\n_%s_\n", c.Method)

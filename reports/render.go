@@ -157,11 +157,22 @@ func summaryTable(rs []*Report) (header []string, body [][]string) {
 	return header, body
 }
 
-func newTable(w io.Writer, opts ...tablewriter.Option) *tablewriter.Table {
-	return tablewriter.NewTable(w, append([]tablewriter.Option{
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithRowAutoWrap(tw.WrapNone),
-	}, opts...)...)
+// Table renderers: plain ASCII for terminals and CI logs, or Markdown.
+var (
+	asciiTable    = func() tw.Renderer { return renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)}) }
+	markdownTable = func() tw.Renderer { return renderer.NewMarkdown() }
+)
+
+// writeRows renders a header and rows with tablewriter (headers kept as
+// written, no wrapping).
+func writeRows(w io.Writer, r tw.Renderer, header []string, rows [][]string) error {
+	t := tablewriter.NewTable(w, tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithRowAutoWrap(tw.WrapNone), tablewriter.WithRenderer(r))
+	t.Header(header)
+	if err := t.Bulk(rows); err != nil {
+		return err
+	}
+	return t.Render()
 }
 
 // WriteTable writes the summary of one or more reports as a terminal table
@@ -169,12 +180,7 @@ func newTable(w io.Writer, opts ...tablewriter.Option) *tablewriter.Table {
 // gates.
 func WriteTable(w io.Writer, rs ...*Report) error {
 	header, body := summaryTable(rs)
-	t := newTable(w, tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)})))
-	t.Header(header)
-	if err := t.Bulk(body); err != nil {
-		return err
-	}
-	if err := t.Render(); err != nil {
+	if err := writeRows(w, asciiTable(), header, body); err != nil {
 		return err
 	}
 	for _, r := range rs {
@@ -222,12 +228,7 @@ func WriteMarkdown(w io.Writer, rs ...*Report) error {
 			line[i] = mdEscape(line[i])
 		}
 	}
-	t := newTable(w, tablewriter.WithRenderer(renderer.NewMarkdown()))
-	t.Header(header)
-	if err := t.Bulk(body); err != nil {
-		return err
-	}
-	if err := t.Render(); err != nil {
+	if err := writeRows(w, markdownTable(), header, body); err != nil {
 		return err
 	}
 	for _, r := range rs {

@@ -13,36 +13,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rehearse-dev/rehearse/internal/testenv"
 )
-
-// requireDocker skips loudly without Docker, and fails under CI=true.
-func requireDocker(t *testing.T) {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("Docker test; skipped in -short mode")
-	}
-	if err := exec.Command("docker", "info").Run(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true but Docker is not reachable: %v", err)
-		}
-		t.Skipf("SKIPPING Docker test: Docker is not reachable (%v)", err)
-	}
-}
-
-// labelled lists Docker objects carrying rehearse.run=<id>.
-func labelled(t *testing.T, id string) []string {
-	t.Helper()
-	var left []string
-	for _, kind := range [][]string{{"ps", "-aq"}, {"network", "ls", "-q"}, {"volume", "ls", "-q"}} {
-		args := append(kind, "--filter", "label=rehearse.run="+id)
-		out, err := exec.Command("docker", args...).Output()
-		if err != nil {
-			t.Fatalf("docker %v: %v", args, err)
-		}
-		left = append(left, strings.Fields(string(out))...)
-	}
-	return left
-}
 
 var runIDRe = regexp.MustCompile(`run id (rh-[0-9a-z-]+)`)
 
@@ -95,11 +68,11 @@ run: {max_duration: 90s, drain_timeout: 10s}
 // exits 130, writes the partial report and removes every container, network
 // and volume of its run.
 func TestRunInterruptLeavesNothing(t *testing.T) {
-	requireDocker(t)
+	testenv.RequireDocker(t)
 	bin := buildCLI(t)
 	out := t.TempDir()
 	cmd, id, stderr := startRun(t, bin, out)
-	if id == "" || len(labelled(t, id)) == 0 {
+	if id == "" || len(testenv.Labelled(t, id)) == 0 {
 		t.Fatalf("run %q has no labelled Docker objects while running:\n%s", id, stderr)
 	}
 	_ = cmd.Process.Signal(syscall.SIGINT)
@@ -111,7 +84,7 @@ func TestRunInterruptLeavesNothing(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(out, "interrupt-me", "report.json")); err != nil {
 		t.Fatalf("no partial report: %v\n%s", err, stderr)
 	}
-	if left := labelled(t, id); len(left) > 0 {
+	if left := testenv.Labelled(t, id); len(left) > 0 {
 		t.Fatalf("run %s left %v behind", id, left)
 	}
 }
@@ -120,19 +93,19 @@ func TestRunInterruptLeavesNothing(t *testing.T) {
 // must then remove what it left. (--run keeps the sweep away from the
 // containers of tests running in parallel.)
 func TestKilledRunIsSwept(t *testing.T) {
-	requireDocker(t)
+	testenv.RequireDocker(t)
 	bin := buildCLI(t)
 	cmd, id, stderr := startRun(t, bin, t.TempDir())
 	_ = cmd.Process.Signal(syscall.SIGKILL)
 	_ = cmd.Wait()
-	if len(labelled(t, id)) == 0 {
+	if len(testenv.Labelled(t, id)) == 0 {
 		t.Fatalf("kill -9 left nothing to sweep; the test proves nothing:\n%s", stderr)
 	}
 	out, err := exec.Command(bin, "sweep", "--run", id).CombinedOutput()
 	if err != nil {
 		t.Fatalf("sweep: %v\n%s", err, out)
 	}
-	if left := labelled(t, id); len(left) > 0 {
+	if left := testenv.Labelled(t, id); len(left) > 0 {
 		t.Fatalf("sweep left %v behind", left)
 	}
 }

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rehearse-dev/rehearse/internal/testenv"
 )
 
 // cli runs the CLI in process and returns its exit code, stdout and stderr.
@@ -155,16 +157,7 @@ func drain(r *http.Request) (int64, error) {
 }
 
 // buildCLI builds the rehearse binary for the subprocess tests.
-func buildCLI(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "rehearse")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build rehearse: %v\n%s", err, out)
-	}
-	return bin
-}
+func buildCLI(t *testing.T) string { return testenv.Build(t, ".") }
 
 // TestInterruptWritesPartialReport sends SIGINT to a child `rehearse attack`
 // mid-storm: it must exit 130 and still write the report, marked interrupted.

@@ -1,0 +1,70 @@
+// Package testenv holds what the Docker and subprocess tests of several
+// packages share: the Docker requirement, the leftover check and building
+// this repository's binaries. It is imported by tests only.
+package testenv
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// RequireDocker skips t loudly without a Docker engine, or fails it under
+// CI=true, where a missing engine must never pass silently. It also skips
+// in -short mode.
+func RequireDocker(t testing.TB) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("Docker test; skipped in -short mode")
+	}
+	if err := exec.Command("docker", "info").Run(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI=true but Docker is not reachable: %v", err)
+		}
+		t.Skipf("SKIPPING Docker test: Docker is not reachable (%v)", err)
+	}
+}
+
+// Labelled lists the containers, networks and volumes labelled
+// rehearse.run=<id>.
+func Labelled(t testing.TB, id string) []string {
+	t.Helper()
+	var left []string
+	for _, kind := range [][]string{{"ps", "-aq"}, {"network", "ls", "-q"}, {"volume", "ls", "-q"}} {
+		args := append(kind, "--filter", "label=rehearse.run="+id)
+		out, err := exec.Command("docker", args...).Output()
+		if err != nil {
+			t.Fatalf("docker %v: %v", args, err)
+		}
+		for _, f := range strings.Fields(string(out)) {
+			left = append(left, kind[0]+" "+f)
+		}
+	}
+	return left
+}
+
+// NoLeftovers fails t when anything labelled rehearse.run=<id> is left.
+func NoLeftovers(t testing.TB, id string) {
+	t.Helper()
+	if left := Labelled(t, id); len(left) > 0 {
+		t.Errorf("run %s left %v behind", id, left)
+	}
+}
+
+// Build compiles the main package in dir (relative to the test's package)
+// statically into a temporary folder and returns the binary's path.
+func Build(t testing.TB, dir string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), filepath.Base(filepath.Clean(dir)))
+	if filepath.Base(filepath.Clean(dir)) == "." {
+		bin = filepath.Join(t.TempDir(), "bin")
+	}
+	cmd := exec.Command("go", "build", "-o", bin, dir)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", dir, err, out)
+	}
+	return bin
+}
