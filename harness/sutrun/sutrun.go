@@ -483,7 +483,7 @@ func (d *Deployment) startedUnit(name string) {
 
 // probe measures downtime: time during which no upstream answers its health
 // path with 2xx (the entry point, and behind an lb at least one replica),
-// probed every 250 ms.
+// probed every 100 ms.
 func (d *Deployment) probe(ctx context.Context) {
 	client := &http.Client{Timeout: 1 * time.Second}
 	healthy := func(url string) bool {
@@ -494,7 +494,7 @@ func (d *Deployment) probe(ctx context.Context) {
 		resp.Body.Close()
 		return resp.StatusCode < 300
 	}
-	tick := time.NewTicker(250 * time.Millisecond)
+	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	last := time.Now()
 	for {
