@@ -32,6 +32,7 @@ type Aggregator struct {
 	classes                   map[string]int64
 
 	planned, callers, succeeded, gaveUp, attempts, retries int64
+	finished                                               int64 // callers known to be done, for Snapshot
 	async                                                  bool
 	accepted, completed, failed, lost, duplicates          int64
 	lastAccepted, lastCompleted                            time.Duration
@@ -169,6 +170,14 @@ func (a *Aggregator) AddCaller(o CallerOutcome) {
 	}
 }
 
+// CallerFinished counts a caller that reached its end state while the storm
+// runs (AddCaller comes at the end); Snapshot reports the count.
+func (a *Aggregator) CallerFinished() {
+	a.mu.Lock()
+	a.finished++
+	a.mu.Unlock()
+}
+
 // SetAsync makes the report's async section present even when nothing was
 // accepted.
 func (a *Aggregator) SetAsync(on bool) {
@@ -244,7 +253,7 @@ func (a *Aggregator) Snapshot() Live {
 	defer a.mu.Unlock()
 	return Live{
 		Elapsed: time.Since(a.start), Sent: a.sent, OK: a.ok, Timeouts: a.timeouts,
-		Errors: a.total - a.ok - a.timeouts, CallersDone: a.callers, CallersTotal: a.planned,
+		Errors: a.total - a.ok - a.timeouts, CallersDone: max(a.finished, a.callers), CallersTotal: a.planned,
 		P50Ms: ms(a.lat.ValueAtQuantile(50)), P99Ms: ms(a.lat.ValueAtQuantile(99)),
 	}
 }

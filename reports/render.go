@@ -113,7 +113,7 @@ var summaryRows = []row{
 		if r.Completion == nil {
 			return "-"
 		}
-		return f1(r.Completion.P99 / 1000)
+		return strconv.FormatFloat(r.Completion.P99/1000, 'f', 2, 64)
 	}},
 	{"crashes", "crashes", func(r *Report) string { return n(r.Crashes.Count) }},
 	{"crashes", "oom kills", func(r *Report) string { return n(r.Crashes.OOMKills) }},

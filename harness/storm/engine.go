@@ -371,7 +371,7 @@ func (e *engine) absorb(res *vegeta.Result) {
 	class := classify(int(res.Code), res.Error)
 	sent := res.Timestamp.Sub(e.start)
 	end := sent + res.Latency
-	wake := false
+	wake, finished := false, false
 	e.mu.Lock()
 	st := &e.callers[caller]
 	st.attempts++
@@ -385,6 +385,7 @@ func (e *engine) absorb(res *vegeta.Result) {
 	case class == "":
 		st.state, st.completion, st.completed = "succeeded", end-st.first, end
 		e.pending--
+		finished = true
 	case int(try) < e.sc.Callers.Retry.Attempts && e.sc.Callers.Retry.ShouldRetry(class) && e.runCtx.Err() == nil:
 		next := item{at: end + e.sc.Callers.Retry.Delay(int(try), e.rng), caller: caller, try: try + 1}
 		heap.Push(&e.sched, next)
@@ -392,6 +393,7 @@ func (e *engine) absorb(res *vegeta.Result) {
 	default:
 		st.state = "gaveup"
 		e.pending--
+		finished = true
 	}
 	wake = wake || e.pending == 0
 	e.mu.Unlock()
@@ -399,6 +401,9 @@ func (e *engine) absorb(res *vegeta.Result) {
 		e.signal()
 	}
 	e.opts.Aggregator.AddAttempt(at)
+	if finished {
+		e.opts.Aggregator.CallerFinished()
+	}
 	if e.opts.AttemptLog != nil {
 		_ = e.opts.AttemptLog.Write(at)
 	}
@@ -420,6 +425,7 @@ func (e *engine) poller() {
 			st.completion = now - st.first
 		}
 		e.mu.Unlock()
+		e.opts.Aggregator.CallerFinished()
 	}
 }
 
