@@ -109,3 +109,24 @@ func TestKilledRunIsSwept(t *testing.T) {
 		t.Fatalf("sweep left %v behind", left)
 	}
 }
+
+// TestSecondInterruptExitsAtOnce: a second SIGINT skips the partial report
+// but still removes the run's containers before exiting 130.
+func TestSecondInterruptExitsAtOnce(t *testing.T) {
+	testenv.RequireDocker(t)
+	bin := buildCLI(t)
+	cmd, id, stderr := startRun(t, bin, t.TempDir())
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	time.Sleep(50 * time.Millisecond)
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	t0 := time.Now()
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != exitInterrupted {
+		t.Fatalf("exit %v, want 130:\n%s", err, stderr)
+	}
+	t.Logf("exited %s after the second signal", time.Since(t0).Round(time.Millisecond))
+	if left := testenv.Labelled(t, id); len(left) > 0 {
+		t.Fatalf("run %s left %v behind", id, left)
+	}
+}

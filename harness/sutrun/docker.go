@@ -600,9 +600,28 @@ func Sweep(ctx context.Context, olderThan time.Duration) (Swept, error) {
 	return sweep(ctx, "", olderThan)
 }
 
-// SweepRun removes the objects of one run (rehearse.run=<runID>).
+// SweepRun removes the objects of one run (rehearse.run=<runID>). It sweeps
+// again until a pass finds nothing (at most 10 passes): a volume cannot go
+// while a container that another goroutine is removing still holds it.
 func SweepRun(ctx context.Context, runID string) (Swept, error) {
-	return sweep(ctx, runID, 0)
+	var total Swept
+	var err error
+	for pass := 0; pass < 10; pass++ {
+		var s Swept
+		s, err = sweep(ctx, runID, 0)
+		total.Containers += s.Containers
+		total.Networks += s.Networks
+		total.Volumes += s.Volumes
+		if s == (Swept{}) && err == nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return total, ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	return total, err
 }
 
 func sweep(ctx context.Context, runID string, olderThan time.Duration) (Swept, error) {
