@@ -273,7 +273,9 @@ func (b *dockerBackend) watch(ctx context.Context) {
 	starts := map[string]int{}
 	for ctx.Err() == nil {
 		f := make(client.Filters).Add("type", "container").Add("label", Label+"="+b.d.opts.RunID)
-		res := b.cli.Events(ctx, client.EventsListOptions{Since: strconv.FormatInt(since.Unix(), 10), Filters: f})
+		// Since takes seconds.nanoseconds: resubscribing from the last event
+		// (plus 1 ns) neither loses nor repeats one.
+		res := b.cli.Events(ctx, client.EventsListOptions{Since: fmt.Sprintf("%d.%09d", since.Unix(), since.Nanosecond()), Filters: f})
 	stream:
 		for {
 			select {
@@ -283,7 +285,7 @@ func (b *dockerBackend) watch(ctx context.Context) {
 				_ = err
 				break stream
 			case m := <-res.Messages:
-				since = time.Unix(0, m.TimeNano)
+				since = time.Unix(0, m.TimeNano+1)
 				if m.Action == events.ActionStart {
 					// Counted before the unit is known: the first start
 					// event arrives while testcontainers.Run is still waiting.
