@@ -318,6 +318,13 @@ func (b *dockerBackend) watch(ctx context.Context) {
 					}
 				case events.ActionPause, events.ActionUnPause:
 					b.d.opts.OnEvent(reportsEvent(b.d, string(m.Action), u.s.name))
+				default:
+					// "health_status: healthy|unhealthy" from an image's HEALTHCHECK.
+					if status, ok := strings.CutPrefix(string(m.Action), "health_status: "); ok {
+						e := reportsEvent(b.d, "health", u.s.name)
+						e.Detail = status
+						b.d.opts.OnEvent(e)
+					}
 				}
 			}
 		}
