@@ -260,7 +260,7 @@ func TestTeamImage(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	_ = os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM scratch\nCOPY teamsvc /teamsvc\nENTRYPOINT [\"/teamsvc\"]\n"), 0o644)
+	_ = os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM scratch\nCOPY teamsvc /teamsvc\nHEALTHCHECK --interval=1s CMD [\"/teamsvc\", \"-check\"]\nENTRYPOINT [\"/teamsvc\"]\n"), 0o644)
 	tag := "rehearse-test/team:" + id
 	var rec recorder
 	o := rec.opts(id, t)
@@ -273,6 +273,21 @@ func TestTeamImage(t *testing.T) {
 	})
 	if d.Info().Network != "bridge" {
 		t.Fatalf("network %q", d.Info().Network)
+	}
+	healthy := func() bool {
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		for _, e := range rec.events {
+			if e.Kind == "health" && e.Detail == "healthy" {
+				return true
+			}
+		}
+		return false
+	}
+	for deadline := time.Now().Add(10 * time.Second); !healthy(); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no health event from the image's HEALTHCHECK: %+v", rec.events)
+		}
 	}
 	resp, err := http.Post(d.Target()+"/exit?code=3", "text/plain", nil)
 	if err == nil {
