@@ -253,3 +253,29 @@ gates: ["lost == 0"]
 	fmt.Println(sc.Name, sc.Callers.Count, sc.API.Completion, sc.Callers.Timeout.D())
 	// Output: example 100 location 30s
 }
+
+// TestBodyReadBufferSizes reads bodies through buffers smaller and larger
+// than a record, so the whole-record fast path and the piece path meet at
+// every kind of boundary.
+func TestBodyReadBufferSizes(t *testing.T) {
+	p := population(t, 5, "{median: 30, p99: 90, max: 120}", 9)
+	for i := 0; i < p.Len(); i++ {
+		want, _ := io.ReadAll(p.Body(i))
+		for _, size := range []int{1, 7, 249, 250, 251, 4096} {
+			r, buf, got := p.Body(i), make([]byte, size), []byte{}
+			for {
+				n, err := r.Read(buf)
+				got = append(got, buf[:n]...)
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			if !bytes.Equal(got, want) || int64(len(got)) != p.BodyLen(i) {
+				t.Fatalf("caller %d, buffer %d: %d bytes differ from the %d-byte body", i, size, len(got), len(want))
+			}
+		}
+	}
+}
