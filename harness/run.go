@@ -239,7 +239,7 @@ func scheduleFaults(ctx context.Context, wg *sync.WaitGroup, sc *scenarios.Scena
 		at(up.At.D(), func() {
 			down0 := dep.Crashes().DowntimeS
 			agg.BeginCutover(up.Strategy, time.Since(start))
-			_, _, err := dep.Upgrade(ctx, up.To, up.Strategy)
+			err := dep.Upgrade(ctx, up.To, up.Strategy)
 			if err != nil {
 				logf("upgrade (%s) at %s: %v", up.Strategy, up.At.D(), err)
 				agg.AddEvent(reports.Event{AtS: time.Since(start).Seconds(), Kind: "upgrade", Detail: "upgrade failed: " + err.Error()})

@@ -45,7 +45,6 @@ type row struct {
 	value          func(*Report) string
 }
 
-func f0(v float64) string { return strconv.FormatFloat(v, 'f', 0, 64) }
 func f1(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
 func n(v int64) string    { return strconv.FormatInt(v, 10) }
 
@@ -288,7 +287,7 @@ func WriteJUnit(w io.Writer, rs ...*Report) error {
 			failed := !g.Pass
 			if r.Expect == "fail" {
 				c.Name += " (expected to fail)"
-				failed = MetExpectation(r) == false && g.Pass
+				failed = !MetExpectation(r) && g.Pass
 			}
 			if failed {
 				c.Failure = &junitFailure{Message: fmt.Sprintf("%s: value %g", g.Expr, g.Value),

@@ -20,7 +20,6 @@ type processBackend struct {
 	d    *Deployment
 	bin  string
 	dir  string // data folders
-	mu   sync.Mutex
 	wg   sync.WaitGroup
 	tick time.Duration
 }

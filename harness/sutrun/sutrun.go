@@ -107,6 +107,7 @@ type Deployment struct {
 	crashes  reports.Crashes
 	expected map[string]int // unit name -> deaths we caused (stop, upgrade, close)
 	started  map[string]bool
+	queues   map[string]int64 // unit name -> last scraped queue depth
 	down     time.Duration
 	ctx      context.Context // ends when the deployment is closed
 	stop     context.CancelFunc
@@ -143,7 +144,7 @@ func (d *Deployment) Crashes() reports.Crashes {
 // what was started (Close is nil-safe).
 func Start(ctx context.Context, sut scenarios.SUT, opts Options) (*Deployment, error) {
 	opts.defaults()
-	d := &Deployment{opts: opts, expected: map[string]int{}, started: map[string]bool{}}
+	d := &Deployment{opts: opts, expected: map[string]int{}, started: map[string]bool{}, queues: map[string]int64{}}
 	if sut.URL != "" {
 		d.target = strings.TrimRight(sut.URL, "/")
 		d.info = reports.SUTInfo{Kind: "url", Runtime: "none", Target: d.target}
@@ -340,17 +341,16 @@ func (d *Deployment) expect(name string) {
 // replaces one replica at a time (the lb skips the one being replaced);
 // recreate stops them all, then starts the new ones. Each replica keeps its
 // port and its async data volume, so queued work survives the upgrade.
-func (d *Deployment) Upgrade(ctx context.Context, to scenarios.SUT, strategy string) (time.Duration, time.Duration, error) {
-	start := time.Since(d.opts.Start)
-	d.opts.OnEvent(reports.Event{AtS: start.Seconds(), Kind: "upgrade", Detail: "begin " + strategy})
+func (d *Deployment) Upgrade(ctx context.Context, to scenarios.SUT, strategy string) error {
+	d.opts.OnEvent(reports.Event{AtS: d.offset(), Kind: "upgrade", Detail: "begin " + strategy})
 	if to.Reference == nil && to.Image == nil {
-		return start, start, errors.New("upgrade: to needs reference or image")
+		return errors.New("upgrade: to needs reference or image")
 	}
 	image := d.info.Image
 	if to.Reference != nil && d.opts.Runtime == "docker" && image == "" {
 		img, err := BuildReferenceImage(ctx, d.opts.RepoRoot, d.opts.Logf)
 		if err != nil {
-			return start, start, err
+			return err
 		}
 		image = img
 	}
@@ -368,14 +368,14 @@ func (d *Deployment) Upgrade(ctx context.Context, to scenarios.SUT, strategy str
 			}
 			ns, err := d.referenceSpec(sut, image, old.name, fmt.Sprintf("r%d", i+1))
 			if err != nil {
-				return start, start, err
+				return err
 			}
 			ns.port, ns.args[1] = old.port, fmt.Sprintf("--addr=127.0.0.1:%d", old.port)
 			s = ns
 		} else {
 			img, err := d.teamImage(ctx, to.Image)
 			if err != nil {
-				return start, start, err
+				return err
 			}
 			s = old
 			s.image, s.args, s.env = img, to.Image.Args, to.Image.Env
@@ -431,9 +431,8 @@ func (d *Deployment) Upgrade(ctx context.Context, to scenarios.SUT, strategy str
 		}
 	}
 	d.specs = news
-	end := time.Since(d.opts.Start)
-	d.opts.OnEvent(reports.Event{AtS: end.Seconds(), Kind: "upgrade", Detail: "end " + strategy})
-	return start, end, err
+	d.opts.OnEvent(reports.Event{AtS: d.offset(), Kind: "upgrade", Detail: "end " + strategy})
+	return err
 }
 
 // died records a unit's death; expected deaths (stop, upgrade, close) are
@@ -545,26 +544,22 @@ func (d *Deployment) scrape(ctx context.Context) {
 		d.mu.Unlock()
 		for _, u := range units {
 			q := queueDepth(client, fmt.Sprintf("http://127.0.0.1:%d/metrics", u.port()))
-			setQueue(u.name(), q)
+			d.setQueue(u.name(), q)
 		}
 	}
 }
 
-var (
-	queueMu sync.Mutex
-	queues  = map[string]int64{}
-)
-
-func setQueue(name string, q int64) {
-	queueMu.Lock()
-	queues[name] = q
-	queueMu.Unlock()
+func (d *Deployment) setQueue(name string, q int64) {
+	d.mu.Lock()
+	d.queues[name] = q
+	d.mu.Unlock()
 }
 
-func queueOf(name string) int64 {
-	queueMu.Lock()
-	defer queueMu.Unlock()
-	if q, ok := queues[name]; ok {
+// queueOf is the last queue depth scraped from unit name, -1 when unknown.
+func (d *Deployment) queueOf(name string) int64 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if q, ok := d.queues[name]; ok {
 		return q
 	}
 	return -1
@@ -680,5 +675,5 @@ func reportsEvent(d *Deployment, kind, name string) reports.Event {
 }
 
 func reportsSample(d *Deployment, name string, mem int64, cpu float64) reports.Sample {
-	return reports.Sample{At: time.Since(d.opts.Start), Container: name, MemBytes: mem, CPU: cpu, QueueDepth: queueOf(name)}
+	return reports.Sample{At: time.Since(d.opts.Start), Container: name, MemBytes: mem, CPU: cpu, QueueDepth: d.queueOf(name)}
 }

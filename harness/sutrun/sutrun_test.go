@@ -16,57 +16,22 @@ import (
 
 	"github.com/moby/moby/client"
 
+	"github.com/rehearse-dev/rehearse/internal/testenv"
 	"github.com/rehearse-dev/rehearse/reports"
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
-
-func requireDocker(t *testing.T) {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("Docker test; skipped in -short mode")
-	}
-	if _, err := dockerClient(t.Context()); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true but Docker is not reachable: %v", err)
-		}
-		t.Skipf("SKIPPING Docker test: %v", err)
-	}
-}
 
 // runID makes a run id and proves at the end that nothing labelled with it
 // is left in Docker.
 func runID(t *testing.T) string {
 	id := fmt.Sprintf("rh-test-%d", time.Now().UnixNano())
 	t.Cleanup(func() {
-		if left := labelled(t, id); len(left) > 0 {
+		if left := testenv.Labelled(t, id); len(left) > 0 {
 			_, _ = SweepRun(context.Background(), id)
 			t.Errorf("run %s left %v behind", id, left)
 		}
 	})
 	return id
-}
-
-func labelled(t *testing.T, id string) []string {
-	cli, err := dockerClient(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cli.Close()
-	f := make(client.Filters).Add("label", Label+"="+id)
-	var out []string
-	cs, _ := cli.ContainerList(context.Background(), client.ContainerListOptions{All: true, Filters: f})
-	for _, c := range cs.Items {
-		out = append(out, "container "+c.ID[:12])
-	}
-	vs, _ := cli.VolumeList(context.Background(), client.VolumeListOptions{Filters: f})
-	for _, v := range vs.Items {
-		out = append(out, "volume "+v.Name)
-	}
-	ns, _ := cli.NetworkList(context.Background(), client.NetworkListOptions{Filters: f})
-	for _, n := range ns.Items {
-		out = append(out, "network "+n.Name)
-	}
-	return out
 }
 
 type recorder struct {
@@ -122,7 +87,7 @@ func parse(t *testing.T, y string) scenarios.SUT {
 // TestReferenceImageUnderLimits builds the reference image, runs it with a
 // memory limit and hardening behind a health probe, and removes it.
 func TestReferenceImageUnderLimits(t *testing.T) {
-	requireDocker(t)
+	testenv.RequireDocker(t)
 	id := runID(t)
 	var rec recorder
 	d := start(t, parse(t, "sut:\n  reference: {mode: async}\n  resources: {cpus: 1, memory: 64MiB, pids: 128}\n"), rec.opts(id, t))
@@ -160,7 +125,7 @@ func TestReferenceImageUnderLimits(t *testing.T) {
 // memory limit into an OOM kill; the restart policy brings it back on the
 // same URL.
 func TestOOMKillIsCountedAndPortSurvives(t *testing.T) {
-	requireDocker(t)
+	testenv.RequireDocker(t)
 	id := runID(t)
 	var rec recorder
 	d := start(t, parse(t, `sut:
@@ -195,7 +160,7 @@ func TestOOMKillIsCountedAndPortSurvives(t *testing.T) {
 // TestKillFaultKeepsAcceptedUploads kills the async service with queued
 // uploads; after the restart policy brings it back every upload is done.
 func TestKillFaultKeepsAcceptedUploads(t *testing.T) {
-	requireDocker(t)
+	testenv.RequireDocker(t)
 	id := runID(t)
 	var rec recorder
 	d := start(t, parse(t, `sut:
@@ -252,7 +217,7 @@ func TestKillFaultKeepsAcceptedUploads(t *testing.T) {
 // port and health path, published on a fixed 127.0.0.1 port; a crash with
 // exit code 3 is counted.
 func TestTeamImage(t *testing.T) {
-	requireDocker(t)
+	testenv.RequireDocker(t)
 	id := runID(t)
 	dir := t.TempDir()
 	build := exec.Command("go", "build", "-o", filepath.Join(dir, "teamsvc"), "./testdata/teamsvc")
@@ -312,14 +277,14 @@ func TestTeamImage(t *testing.T) {
 // TestSweepRemovesLeftovers leaves a run's objects behind, as a kill -9'd
 // rehearse would, then sweeps them.
 func TestSweepRemovesLeftovers(t *testing.T) {
-	requireDocker(t)
+	testenv.RequireDocker(t)
 	id := runID(t)
 	d, err := Start(t.Context(), parse(t, "sut:\n  reference: {mode: async, replicas: 2}\n"), Options{RunID: id})
 	if err != nil {
 		_ = d.Close(context.Background())
 		t.Fatal(err)
 	}
-	if n := len(labelled(t, id)); n < 5 { // 2 replicas + lb + 2 volumes
+	if n := len(testenv.Labelled(t, id)); n < 5 { // 2 replicas + lb + 2 volumes
 		t.Fatalf("only %d labelled objects", n)
 	}
 	left, err := Leftovers(t.Context())
