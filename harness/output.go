@@ -56,20 +56,20 @@ func WriteSummary(dir string, reps []*reports.Report) error {
 	return writeFile(filepath.Join(dir, "summary.json"), func(w io.Writer) error {
 		type entry struct {
 			Name    string               `json:"name"`
-			Verdict string               `json:"verdict"`
-			Expect  string               `json:"expect"`
+			Verdict reports.Verdict      `json:"verdict"`
+			Expect  reports.Verdict      `json:"expect"`
 			Dir     string               `json:"dir"`
 			Vars    map[string]float64   `json:"metrics"`
 			Gates   []reports.GateResult `json:"gates"`
 		}
 		out := struct {
 			Schema    string  `json:"schema"`
-			Verdict   string  `json:"verdict"`
-			Scenarios []entry `json:"scenarios"`
-		}{Schema: "rehearse.summary/v1", Verdict: "pass", Scenarios: []entry{}}
+			Verdict   reports.Verdict `json:"verdict"`
+			Scenarios []entry         `json:"scenarios"`
+		}{Schema: "rehearse.summary/v1", Verdict: reports.VerdictPass, Scenarios: []entry{}}
 		for _, r := range reps {
 			if !reports.MetExpectation(r) {
-				out.Verdict = "fail"
+				out.Verdict = reports.VerdictFail
 			}
 			out.Scenarios = append(out.Scenarios, entry{Name: r.Scenario.Name, Verdict: r.Verdict, Expect: r.Expect, Dir: r.Scenario.Name, Vars: reports.Variables(r), Gates: r.Gates})
 		}

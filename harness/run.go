@@ -197,7 +197,7 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (*Result, er
 	if stats.Stopped == "max_duration" {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("stopped at run.max_duration (%s); unfinished callers count as gave up", sc.Run.MaxDuration.D()))
 	}
-	rep.Expect = sc.Expect
+	rep.Expect = reports.Verdict(sc.Expect)
 	EvaluateGates(rep, sc.Gates)
 
 	if err := WriteRunFolder(dir, rep); err != nil {
@@ -237,14 +237,14 @@ func scheduleFaults(ctx context.Context, wg *sync.WaitGroup, sc *scenarios.Scena
 	}
 	if up := sc.Upgrade; up != nil {
 		at(up.At.D(), func() {
-			down0 := dep.Crashes().DowntimeS
+			down0 := downtime(dep)
 			agg.BeginCutover(up.Strategy, time.Since(start))
 			err := dep.Upgrade(ctx, up.To, up.Strategy)
 			if err != nil {
 				logf("upgrade (%s) at %s: %v", up.Strategy, up.At.D(), err)
 				agg.AddEvent(reports.Event{AtS: time.Since(start).Seconds(), Kind: "upgrade", Detail: "upgrade failed: " + err.Error()})
 			}
-			agg.EndCutover(time.Since(start), dep.Crashes().DowntimeS-down0)
+			agg.EndCutover(time.Since(start), downtime(dep)-down0)
 		})
 	}
 }
@@ -298,4 +298,12 @@ func (s *sink) sample(x reports.Sample) {
 		x.At -= shift
 		a.AddSample(x)
 	}
+}
+
+// downtime is the deployment's downtime so far, 0 when it is not measured.
+func downtime(dep *sutrun.Deployment) float64 {
+	if d := dep.Crashes().DowntimeS; d != nil {
+		return *d
+	}
+	return 0
 }

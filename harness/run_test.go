@@ -52,7 +52,7 @@ gates: ["lost == 0", "crashes == 1", "restarts == 1"]
 		r.Async.Accepted+r.Callers.GaveUp != 150 {
 		t.Fatalf("async %+v callers %+v", r.Async, r.Callers)
 	}
-	if r.Crashes.Count != 1 || r.Crashes.Restarts != 1 || r.Crashes.Events[0].Kind != "killed" {
+	if val(r.Crashes.Count) != 1 || val(r.Crashes.Restarts) != 1 || r.Crashes.Events[0].Kind != "killed" {
 		t.Fatalf("crashes %+v", r.Crashes)
 	}
 	if r.Verdict != "pass" || r.Callers.Succeeded != r.Async.Completed {
@@ -135,9 +135,18 @@ gates: ["lost == 0", "gave_up == 0"]
 			if strategy == "recreate" && c.DowntimeS == 0 && c.OK == c.Requests {
 				t.Fatalf("recreate without downtime or errors: %+v", c)
 			}
-			if r.Crashes.Count != 0 {
+			if val(r.Crashes.Count) != 0 {
 				t.Fatalf("the replaced replicas counted as crashes: %+v", r.Crashes)
 			}
 		})
 	}
+}
+
+// val is *p, or -1 for nil (not measured), so that an assertion on a
+// measured count fails on nil.
+func val[T int64 | float64](p *T) T {
+	if p == nil {
+		return -1
+	}
+	return *p
 }

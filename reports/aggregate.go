@@ -29,12 +29,14 @@ type Aggregator struct {
 
 	total, ok, timeouts, sent int64
 	status                    map[int32]int64
-	classes                   map[string]int64
+	classes                   map[Class]int64
+	genErrors                 map[Class]int64 // the generator's own failures, never the SUT's
+	untracked                 int64           // 202s not followed (api.completion: none)
 
 	planned, callers, succeeded, gaveUp, attempts, retries int64
 	finished                                               int64 // callers known to be done, for Snapshot
 	async                                                  bool
-	accepted, completed, failed, lost, duplicates          int64
+	accepted, completed, failed, pending, lost, duplicates int64
 	lastAccepted, lastCompleted                            time.Duration
 
 	events  []Event
@@ -63,7 +65,8 @@ func NewAggregator(start time.Time) *Aggregator {
 		lag:        hdr.New(histMin, histMax, 3),
 		completion: hdr.New(histMin, histMax, 3),
 		status:     map[int32]int64{},
-		classes:    map[string]int64{},
+		classes:    map[Class]int64{},
+		genErrors:  map[Class]int64{},
 	}
 }
 
@@ -77,10 +80,20 @@ func (a *Aggregator) bucketAt(d time.Duration) *bucket {
 
 func us(d time.Duration) int64 { return min(max(int64(d/time.Microsecond), histMin), histMax) }
 
-// AddAttempt absorbs one attempt.
+// AddAttempt absorbs one attempt. An attempt of a generator class
+// (Class.Generator) counts as the caller's attempt and in Generator.Errors
+// only: it never reached the service, so it is no request of the service's.
 func (a *Aggregator) AddAttempt(at Attempt) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if at.Class.Generator() {
+		a.attempts++
+		if at.Try > 1 {
+			a.retries++
+		}
+		a.genErrors[at.Class]++
+		return
+	}
 	a.total++
 	a.sent++
 	a.attempts++
@@ -146,6 +159,8 @@ func (a *Aggregator) AddCaller(o CallerOutcome) {
 	a.callers++
 	if o.Succeeded {
 		a.succeeded++
+		// Completion percentiles are over all callers: those who did not
+		// succeed are censored in Finish, not recorded here.
 		_ = a.completion.RecordValue(us(o.Completion))
 	}
 	if o.GaveUp {
@@ -157,14 +172,16 @@ func (a *Aggregator) AddCaller(o CallerOutcome) {
 		a.duplicates += int64(o.Accepted - 1)
 		a.lastAccepted = max(a.lastAccepted, o.AcceptedAt)
 		switch o.AsyncState {
-		case "done":
+		case StateDone:
 			a.completed++
-		case "failed":
+		case StateFailed:
 			a.failed++
-		case "lost":
+		case StatePending:
+			a.pending++
+		case StateLost:
 			a.lost++
 		}
-		if o.AsyncState == "done" || o.AsyncState == "failed" {
+		if o.AsyncState == StateDone || o.AsyncState == StateFailed {
 			a.lastCompleted = max(a.lastCompleted, o.CompletedAt)
 		}
 	}
@@ -183,6 +200,14 @@ func (a *Aggregator) CallerFinished() {
 func (a *Aggregator) SetAsync(on bool) {
 	a.mu.Lock()
 	a.async = on
+	a.mu.Unlock()
+}
+
+// AddUntracked counts n 202 answers whose completion was not followed
+// (api.completion: none).
+func (a *Aggregator) AddUntracked(n int64) {
+	a.mu.Lock()
+	a.untracked += n
 	a.mu.Unlock()
 }
 
@@ -217,7 +242,7 @@ func (a *Aggregator) AddEvent(e Event) {
 func (a *Aggregator) BeginCutover(strategy string, from time.Duration) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.cutover = &Cutover{Strategy: strategy, StartS: from.Seconds(), EndS: from.Seconds(), Errors: map[string]int64{}}
+	a.cutover = &Cutover{Strategy: strategy, StartS: from.Seconds(), EndS: from.Seconds(), Errors: map[Class]int64{}}
 	a.cutFrom, a.cutOpen, a.cutSeen = from, true, nil
 }
 
@@ -271,12 +296,14 @@ func (a *Aggregator) Finish(end time.Time) *Report {
 		StartedAt: a.start.UTC(),
 		EndedAt:   end.UTC(),
 		DurationS: round3(dur),
-		Verdict:   "pass",
+		Verdict:   VerdictPass,
 		Generator: Generator{
 			PlannedAttempts: a.planned, Sent: a.sent,
 			MaxLagMs: ms(a.lag.Max()), LagP99Ms: ms(a.lag.ValueAtQuantile(99)),
+			Errors: map[Class]int64{},
 		},
-		Requests: Requests{Total: a.total, OK: a.ok, Timeouts: a.timeouts, Errors: map[string]int64{}, Status: map[string]int64{}},
+		Requests: Requests{Total: a.total, OK: a.ok, Timeouts: a.timeouts, Errors: map[Class]int64{}, Status: map[string]int64{}},
+		AsyncUntracked: a.untracked,
 		Callers:  Callers{Total: a.callers, Succeeded: a.succeeded, GaveUp: a.gaveUp, Attempts: a.attempts, Retries: a.retries},
 		Crashes:  Crashes{Events: []CrashEvent{}},
 		Gates:    []GateResult{},
@@ -289,6 +316,9 @@ func (a *Aggregator) Finish(end time.Time) *Report {
 	}
 	for c, n := range a.classes {
 		r.Requests.Errors[c] = n
+	}
+	for c, n := range a.genErrors {
+		r.Generator.Errors[c] = n
 	}
 	for code, n := range a.status {
 		r.Requests.Status[strconv.Itoa(int(code))] = n
@@ -303,14 +333,9 @@ func (a *Aggregator) Finish(end time.Time) *Report {
 	if dur > 0 {
 		r.Throughput = round3(float64(a.ok) / dur)
 	}
-	if a.succeeded > 0 {
-		r.Completion = &Percentiles{
-			P50: ms(a.completion.ValueAtQuantile(50)), P90: ms(a.completion.ValueAtQuantile(90)),
-			P99: ms(a.completion.ValueAtQuantile(99)), Max: ms(a.completion.Max()),
-		}
-	}
+	r.Completion = a.completionOverAll()
 	if a.async {
-		r.Async = &Async{Accepted: a.accepted, Completed: a.completed, Failed: a.failed, Lost: a.lost, Duplicates: a.duplicates}
+		r.Async = &Async{Accepted: a.accepted, Completed: a.completed, Failed: a.failed, Pending: a.pending, Lost: a.lost, Duplicates: a.duplicates}
 		if a.lastCompleted > a.lastAccepted {
 			r.Async.DrainS = round3((a.lastCompleted - a.lastAccepted).Seconds())
 		}
@@ -352,29 +377,66 @@ func (a *Aggregator) Finish(end time.Time) *Report {
 	return r
 }
 
+// completionOverAll returns completion percentiles over every caller, the
+// ones who never completed counted as +Inf: percentile q is reached only
+// when at least q of all callers completed, and is then the completed
+// callers' percentile q·total/succeeded. nil when no caller was recorded.
+func (a *Aggregator) completionOverAll() *Completion {
+	if a.callers == 0 {
+		return nil
+	}
+	c := &Completion{CompletedFraction: round3(float64(a.succeeded) / float64(a.callers))}
+	at := func(q float64) *float64 {
+		need := q * float64(a.callers)
+		if float64(a.succeeded) < need || a.succeeded == 0 {
+			return nil
+		}
+		v := ms(a.completion.ValueAtQuantile(min(100, 100*need/float64(a.succeeded))))
+		return &v
+	}
+	c.P50, c.P90, c.P99 = at(0.50), at(0.90), at(0.99)
+	if a.succeeded > 0 {
+		m := ms(a.completion.Max())
+		c.Max = &m
+	}
+	return c
+}
+
 func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
 
-// Variables returns the gate variables of r (scenarios.GateVariables).
-// Async variables are 0 for a synchronous SUT.
+// Variables returns the gate variables of r (scenarios.GateVariables) that
+// were measured. A variable that was not measured (crash counts of rehearse
+// attack, a completion percentile not reached, async counts when 202s were
+// not followed) or does not apply (drain_s of a synchronous SUT) is absent:
+// a gate on it fails with that reason instead of passing on a zero.
 func Variables(r *Report) map[string]float64 {
 	v := map[string]float64{
 		"requests": float64(r.Requests.Total), "ok": float64(r.Requests.OK), "timeouts": float64(r.Requests.Timeouts),
 		"p50_ms": r.LatencyMs.P50, "p90_ms": r.LatencyMs.P90, "p99_ms": r.LatencyMs.P99, "max_ms": r.LatencyMs.Max,
 		"throughput_rps": r.Throughput, "callers": float64(r.Callers.Total), "succeeded": float64(r.Callers.Succeeded),
 		"gave_up": float64(r.Callers.GaveUp), "retries": float64(r.Callers.Retries),
-		"crashes": float64(r.Crashes.Count), "oom_kills": float64(r.Crashes.OOMKills), "restarts": float64(r.Crashes.Restarts),
-		"downtime_s":   r.Crashes.DowntimeS,
-		"timeout_rate": 0, "error_rate": 0, "completion_p99_ms": 0,
-		"accepted": 0, "completed": 0, "lost": 0, "duplicates": 0, "drain_s": 0,
+		"timeout_rate": 0, "error_rate": 0,
 	}
 	if r.Requests.Total > 0 {
 		v["timeout_rate"] = float64(r.Requests.Timeouts) / float64(r.Requests.Total)
 		v["error_rate"] = float64(r.Requests.Total-r.Requests.OK) / float64(r.Requests.Total)
 	}
-	if r.Completion != nil {
-		v["completion_p99_ms"] = r.Completion.P99
+	if c := r.Completion; c != nil && c.P99 != nil {
+		v["completion_p99_ms"] = *c.P99
 	}
-	if a := r.Async; a != nil {
+	if c := r.Crashes; c.Measured() {
+		v["crashes"], v["oom_kills"], v["restarts"] = float64(*c.Count), float64(*c.OOMKills), float64(*c.Restarts)
+		if c.DowntimeS != nil {
+			v["downtime_s"] = *c.DowntimeS
+		}
+	}
+	switch a := r.Async; {
+	case r.AsyncUntracked > 0:
+		// 202s were seen and not followed: nothing is known of their fate.
+	case a == nil:
+		// No upload was accepted for later: nothing can be pending or lost.
+		v["accepted"], v["completed"], v["lost"], v["duplicates"] = 0, 0, 0, 0
+	default:
 		v["accepted"], v["completed"], v["lost"], v["duplicates"], v["drain_s"] =
 			float64(a.Accepted), float64(a.Completed), float64(a.Lost), float64(a.Duplicates), a.DrainS
 	}

@@ -154,7 +154,7 @@ func ReadAttemptLog(r io.Reader, fn func(Attempt) error) error {
 		a.Sent = time.Duration(num(rec[3]) * 1e6)
 		a.Latency = time.Duration(num(rec[4]) * 1e6)
 		a.Status = int32(num(rec[5]))
-		a.Class = rec[6]
+		a.Class = Class(rec[6])
 		if perr != nil {
 			return fmt.Errorf("read attempt log: line %d: %w", line, perr)
 		}

@@ -19,18 +19,22 @@ type Report struct {
 	StartedAt time.Time    `json:"started_at"`
 	EndedAt   time.Time    `json:"ended_at"`
 	DurationS float64      `json:"duration_s"`
-	Verdict   string       `json:"verdict"` // "pass" | "fail"
+	Verdict   Verdict      `json:"verdict"`
 	// Expect is the verdict the scenario expected ("pass" unless it
 	// demonstrates a failure, like the seed's synchronous service).
-	Expect       string       `json:"expect"`
+	Expect       Verdict      `json:"expect"`
 	Generator    Generator    `json:"generator"`
 	Requests     Requests     `json:"requests"`
 	LatencyMs    Latency      `json:"latency_ms"`
 	Throughput   float64      `json:"throughput_rps"`
 	Callers      Callers      `json:"callers"`
-	Completion   *Percentiles `json:"completion_ms"`
+	Completion   *Completion  `json:"completion_ms"` // nil when no caller was recorded
 	Crashes      Crashes      `json:"crashes"`
-	Async        *Async       `json:"async"` // nil for a synchronous SUT
+	Async        *Async       `json:"async"`                   // nil for a synchronous SUT
+	// AsyncUntracked counts 202 answers whose completion was not followed
+	// (api.completion: none): their fate is unknown, so async gate
+	// variables are not measured when it is above 0.
+	AsyncUntracked int64 `json:"async_untracked"`
 	Gates        []GateResult `json:"gates"`
 	Timeline     []Bucket     `json:"timeline"`
 	Events       []Event      `json:"events"`
@@ -66,7 +70,8 @@ type Resources struct {
 	Pids        int64   `json:"pids"`
 }
 
-// Generator describes how faithfully the load generator kept the schedule.
+// Generator describes how faithfully the load generator kept the schedule,
+// and the errors it made itself.
 type Generator struct {
 	PlannedAttempts int64   `json:"planned_attempts"` // first attempts planned (one per caller)
 	Sent            int64   `json:"sent"`             // attempts actually sent, retries included
@@ -74,6 +79,11 @@ type Generator struct {
 	LagP99Ms        float64 `json:"lag_p99_ms"`
 	CPUS            float64 `json:"cpu_s"`
 	Saturated       bool    `json:"saturated"`
+	// Errors counts attempts that failed on this machine before reaching
+	// the service (out of files, out of ports, a local dial failure), keyed
+	// by GenOutOfFiles, ...; they are never in Requests.Errors. A run with
+	// any is Verdict Invalid.
+	Errors map[Class]int64 `json:"errors"`
 }
 
 // Requests counts attempts by outcome. Errors is keyed by error class
@@ -82,7 +92,7 @@ type Requests struct {
 	Total    int64            `json:"total"`
 	OK       int64            `json:"ok"`
 	Timeouts int64            `json:"timeouts"`
-	Errors   map[string]int64 `json:"errors"`
+	Errors   map[Class]int64  `json:"errors"`
 	Status   map[string]int64 `json:"status"`
 }
 
@@ -95,12 +105,17 @@ type Latency struct {
 	Max  float64 `json:"max"`
 }
 
-// Percentiles summarises a distribution in milliseconds.
-type Percentiles struct {
-	P50 float64 `json:"p50"`
-	P90 float64 `json:"p90"`
-	P99 float64 `json:"p99"`
-	Max float64 `json:"max"`
+// Completion summarises per-caller completion times in milliseconds over
+// all callers. A caller who gave up (or whose upload never finished) never
+// completes: it is censored, not dropped, so a percentile above
+// CompletedFraction was not reached and is nil. Max is the slowest caller
+// that did complete (nil when none did).
+type Completion struct {
+	P50               *float64 `json:"p50"`
+	P90               *float64 `json:"p90"`
+	P99               *float64 `json:"p99"`
+	Max               *float64 `json:"max"`
+	CompletedFraction float64  `json:"completed_fraction"`
 }
 
 // Callers summarises per-caller outcomes.
@@ -112,14 +127,19 @@ type Callers struct {
 	Retries   int64 `json:"retries"`
 }
 
-// Crashes summarises what the container watcher saw.
+// Crashes summarises what the container watcher saw. Each count is nil when
+// it was not measured (rehearse attack, or sut.url without a watch): "not
+// measured" is never written as 0.
 type Crashes struct {
-	Count     int64        `json:"count"`
-	OOMKills  int64        `json:"oom_kills"`
-	Restarts  int64        `json:"restarts"`
-	DowntimeS float64      `json:"downtime_s"`
+	Count     *int64       `json:"count"`
+	OOMKills  *int64       `json:"oom_kills"`
+	Restarts  *int64       `json:"restarts"`
+	DowntimeS *float64     `json:"downtime_s"`
 	Events    []CrashEvent `json:"events"`
 }
+
+// Measured reports whether a crash watch produced these counts.
+func (c Crashes) Measured() bool { return c.Count != nil }
 
 // CrashEvent is one container death.
 type CrashEvent struct {
@@ -130,21 +150,27 @@ type CrashEvent struct {
 	OOMKilled bool    `json:"oom_killed"`
 }
 
-// Async summarises eventual completion of accepted uploads.
+// Async summarises eventual completion of accepted uploads. Pending are
+// accepted and not yet terminal when the run was stopped before its drain
+// ended (an interrupted run); Lost are those still not done when the drain
+// timeout ran out. An upload is never both.
 type Async struct {
 	Accepted   int64   `json:"accepted"`
 	Completed  int64   `json:"completed"`
 	Failed     int64   `json:"failed"`
+	Pending    int64   `json:"pending"`
 	Lost       int64   `json:"lost"`
 	Duplicates int64   `json:"duplicates"`
 	DrainS     float64 `json:"drain_s"`
 }
 
-// GateResult is one evaluated gate.
+// GateResult is one evaluated gate. Value is nil when its variable was not
+// measured or does not apply; such a gate fails and Reason says why.
 type GateResult struct {
-	Expr  string  `json:"expr"`
-	Value float64 `json:"value"`
-	Pass  bool    `json:"pass"`
+	Expr   string   `json:"expr"`
+	Value  *float64 `json:"value"`
+	Pass   bool     `json:"pass"`
+	Reason string   `json:"reason,omitempty"`
 }
 
 // Bucket is one second of the timeline.
@@ -178,21 +204,62 @@ type Cutover struct {
 	EndS      float64          `json:"end_s"`
 	Requests  int64            `json:"requests"`
 	OK        int64            `json:"ok"`
-	Errors    map[string]int64 `json:"errors"`
-	DowntimeS float64          `json:"downtime_s"`
+	Errors    map[Class]int64 `json:"errors"`
+	DowntimeS float64         `json:"downtime_s"`
 }
 
-// Error classes of an attempt. ClassNone marks a 2xx/3xx answer.
+// Class is the outcome class of an attempt: the service's answer or failure
+// (ClassTimeout, ...), or an error the generator made itself (GenOutOfFiles,
+// ...). It is the one home of these words: the storm engine classifies into
+// them, reports count them, gates and renderers read them.
+type Class string
+
+// Error classes of an attempt that reached (or tried to reach) the service.
+// ClassNone marks a 2xx/3xx answer.
 const (
-	ClassNone        = ""
-	ClassTimeout     = "timeout"
-	ClassConnRefused = "conn_refused"
-	ClassConnReset   = "conn_reset"
-	ClassEOF         = "eof"
-	ClassHTTP4xx     = "http_4xx"
-	ClassHTTP429     = "http_429"
-	ClassHTTP5xx     = "http_5xx"
-	ClassOther       = "other"
+	ClassNone        Class = ""
+	ClassTimeout     Class = "timeout"
+	ClassConnRefused Class = "conn_refused"
+	ClassConnReset   Class = "conn_reset"
+	ClassEOF         Class = "eof"
+	ClassHTTP4xx     Class = "http_4xx"
+	ClassHTTP429     Class = "http_429"
+	ClassHTTP5xx     Class = "http_5xx"
+	ClassOther       Class = "other"
+)
+
+// Generator error classes: the attempt failed on this machine and says
+// nothing about the service.
+const (
+	GenOutOfFiles Class = "out_of_files" // EMFILE/ENFILE: raise ulimit -n or run fewer callers per shard
+	GenOutOfPorts Class = "out_of_ports" // EADDRNOTAVAIL: ephemeral ports exhausted (TIME_WAIT)
+	GenLocal      Class = "local_error"  // another local failure before the request left
+)
+
+// Generator reports whether c is a generator's own error class.
+func (c Class) Generator() bool { return c == GenOutOfFiles || c == GenOutOfPorts || c == GenLocal }
+
+// Verdict is a rehearsal's outcome.
+type Verdict string
+
+// Verdicts. Invalid means the generator itself failed (Generator.Errors):
+// the run says nothing about the service, whatever its gates say.
+const (
+	VerdictPass    Verdict = "pass"
+	VerdictFail    Verdict = "fail"
+	VerdictInvalid Verdict = "invalid"
+)
+
+// AsyncState is where an accepted upload ended, as a caller saw it.
+type AsyncState string
+
+// Async states of a caller's upload. StateNone: never accepted.
+const (
+	StateNone    AsyncState = ""
+	StateDone    AsyncState = "done"
+	StateFailed  AsyncState = "failed"
+	StatePending AsyncState = "pending" // the run stopped before the drain ended
+	StateLost    AsyncState = "lost"    // still not done when drain_timeout ran out
 )
 
 // Attempt is one HTTP upload attempt as the storm engine saw it. Times are
@@ -204,7 +271,7 @@ type Attempt struct {
 	Sent     time.Duration `json:"sent"`     // when it was actually sent
 	Latency  time.Duration `json:"latency"`
 	Status   int32         `json:"status"` // 0 when no HTTP answer
-	Class    string        `json:"class"`  // ClassNone on success
+	Class    Class         `json:"class"`  // ClassNone on success
 }
 
 // CallerOutcome is one caller's end state, reported once per caller.
@@ -219,7 +286,7 @@ type CallerOutcome struct {
 	Completion time.Duration `json:"completion"`
 	// Async fields; all zero for a synchronous SUT.
 	Accepted    int32         `json:"accepted"`     // distinct upload ids accepted (202) for this caller's data
-	AsyncState  string        `json:"async_state"`  // "done" | "failed" | "lost" | "" (never accepted)
+	AsyncState  AsyncState    `json:"async_state"`  // StateNone when never accepted
 	AcceptedAt  time.Duration `json:"accepted_at"`  // offset of the last acceptance
 	CompletedAt time.Duration `json:"completed_at"` // offset when done/failed was observed
 }

@@ -17,7 +17,7 @@ import (
 // demonstrates a failure failed as expected, or "(unexpected)" when it
 // passed.
 func VerdictText(r *Report) string {
-	v := strings.ToUpper(r.Verdict)
+	v := strings.ToUpper(string(r.Verdict))
 	if r.Expect == "fail" {
 		if r.Verdict == "fail" {
 			return v + " (expected)"
@@ -47,6 +47,35 @@ type row struct {
 
 func f1(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
 func n(v int64) string    { return strconv.FormatInt(v, 10) }
+
+// NotMeasured is how every view shows a value that was not measured (null
+// in report.json).
+const NotMeasured = "not measured"
+
+func np(v *int64) string {
+	if v == nil {
+		return NotMeasured
+	}
+	return n(*v)
+}
+
+func f1p(v *float64) string {
+	if v == nil {
+		return NotMeasured
+	}
+	return f1(*v)
+}
+
+// gateValue is a gate's value as text, or why it has none.
+func gateValue(g GateResult) string {
+	if g.Value == nil {
+		if g.Reason != "" {
+			return g.Reason
+		}
+		return NotMeasured
+	}
+	return strconv.FormatFloat(*g.Value, 'g', 6, 64)
+}
 
 func otherErrors(r *Report) int64 {
 	var e int64
@@ -112,12 +141,15 @@ var summaryRows = []row{
 		if r.Completion == nil {
 			return "-"
 		}
-		return strconv.FormatFloat(r.Completion.P99/1000, 'f', 2, 64)
+		if r.Completion.P99 == nil {
+			return fmt.Sprintf("not reached (%.0f%% completed)", 100*r.Completion.CompletedFraction)
+		}
+		return strconv.FormatFloat(*r.Completion.P99/1000, 'f', 2, 64)
 	}},
-	{"crashes", "crashes", func(r *Report) string { return n(r.Crashes.Count) }},
-	{"crashes", "oom kills", func(r *Report) string { return n(r.Crashes.OOMKills) }},
-	{"crashes", "restarts", func(r *Report) string { return n(r.Crashes.Restarts) }},
-	{"crashes", "downtime s", func(r *Report) string { return f1(r.Crashes.DowntimeS) }},
+	{"crashes", "crashes", func(r *Report) string { return np(r.Crashes.Count) }},
+	{"crashes", "oom kills", func(r *Report) string { return np(r.Crashes.OOMKills) }},
+	{"crashes", "restarts", func(r *Report) string { return np(r.Crashes.Restarts) }},
+	{"crashes", "downtime s", func(r *Report) string { return f1p(r.Crashes.DowntimeS) }},
 	{"async", "accepted", asyncv(func(a *Async) string { return n(a.Accepted) })},
 	{"async", "completed", asyncv(func(a *Async) string { return n(a.Completed) })},
 	{"async", "lost", asyncv(func(a *Async) string { return n(a.Lost) })},
@@ -192,7 +224,7 @@ func WriteTable(w io.Writer, rs ...*Report) error {
 			if !g.Pass {
 				mark = "FAIL"
 			}
-			fmt.Fprintf(w, "  %s %-28s (value %s)\n", mark, g.Expr, strconv.FormatFloat(g.Value, 'g', 6, 64))
+			fmt.Fprintf(w, "  %s %-28s (value %s)\n", mark, g.Expr, gateValue(g))
 		}
 	}
 	return nil
@@ -240,7 +272,7 @@ func WriteMarkdown(w io.Writer, rs ...*Report) error {
 			if !g.Pass {
 				mark = "❌"
 			}
-			fmt.Fprintf(w, "- %s `%s` (value %s)\n", mark, g.Expr, strconv.FormatFloat(g.Value, 'g', 6, 64))
+			fmt.Fprintf(w, "- %s `%s` (value %s)\n", mark, g.Expr, gateValue(g))
 		}
 		for _, note := range r.Notes {
 			fmt.Fprintf(w, "- note: %s\n", mdEscape(note))
@@ -290,8 +322,8 @@ func WriteJUnit(w io.Writer, rs ...*Report) error {
 				failed = !MetExpectation(r) && g.Pass
 			}
 			if failed {
-				c.Failure = &junitFailure{Message: fmt.Sprintf("%s: value %g", g.Expr, g.Value),
-					Text: fmt.Sprintf("gate %q failed with value %g in scenario %s", g.Expr, g.Value, r.Scenario.Name)}
+				c.Failure = &junitFailure{Message: fmt.Sprintf("%s: value %s", g.Expr, gateValue(g)),
+					Text: fmt.Sprintf("gate %q failed with value %s in scenario %s", g.Expr, gateValue(g), r.Scenario.Name)}
 				s.Fails++
 			}
 			s.Cases = append(s.Cases, c)

@@ -40,9 +40,9 @@ func sample(name string, latency time.Duration) *Report {
 		default:
 			a.AddAttempt(Attempt{Caller: c, Try: 1, Intended: at, Sent: at + time.Millisecond, Latency: latency, Status: 202})
 		}
-		state := "done"
+		state := StateDone
 		if c == 99 {
-			state = "lost"
+			state = StateLost
 		}
 		a.AddCaller(CallerOutcome{Caller: c, Attempts: 1, Succeeded: state == "done", Completion: 3 * time.Second,
 			Accepted: 1, AsyncState: state, AcceptedAt: at, CompletedAt: at + 3*time.Second})
@@ -53,8 +53,8 @@ func sample(name string, latency time.Duration) *Report {
 	r.Scenario = ScenarioInfo{Name: name, File: "scenarios/" + name + ".yaml", Seed: 42}
 	r.SUT = SUTInfo{Kind: "reference", Mode: "async", Image: "rehearse/uploadsvc:abc", Replicas: 1, Runtime: "docker", Network: "host",
 		Target: "http://127.0.0.1:9000", Resources: &Resources{CPUs: 1, MemoryBytes: 256 << 20, Pids: 512}}
-	r.Crashes = Crashes{Count: 1, Restarts: 1, DowntimeS: 1.5, Events: []CrashEvent{{AtS: 2, Container: "sut-1", Kind: "killed", ExitCode: 137}}}
-	r.Gates = []GateResult{{Expr: "timeouts == 0", Value: 10, Pass: false}, {Expr: "p99_ms < 2000", Value: r.LatencyMs.P99, Pass: true}}
+	r.Crashes = Crashes{Count: ptr[int64](1), OOMKills: ptr[int64](0), Restarts: ptr[int64](1), DowntimeS: ptr(1.5), Events: []CrashEvent{{AtS: 2, Container: "sut-1", Kind: "killed", ExitCode: 137}}}
+	r.Gates = []GateResult{{Expr: "timeouts == 0", Value: ptr(10.0), Pass: false}, {Expr: "p99_ms < 2000", Value: ptr(r.LatencyMs.P99), Pass: true}}
 	r.Verdict, r.Expect = "fail", "pass"
 	return r
 }
@@ -436,3 +436,5 @@ func typeOf(v any, t string) bool {
 	}
 	return false
 }
+
+func ptr[T any](v T) *T { return &v }

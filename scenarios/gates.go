@@ -73,3 +73,6 @@ func (g Gate) Eval(vars map[string]float64) (float64, bool, error) {
 	}
 	return v, pass, nil
 }
+
+// Variable is the gate's variable name ("" before the gate is parsed).
+func (g Gate) Variable() string { return g.variable }

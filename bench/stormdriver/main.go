@@ -133,7 +133,7 @@ func run() error {
 		Stopped: st.Stopped, Saturated: st.Saturated, PeakRSSMB: rssMB("VmHWM"),
 	}
 	for k, v := range rep.Requests.Errors {
-		s.Errors[k] = int(v)
+		s.Errors[string(k)] = int(v)
 	}
 	b, _ := json.Marshal(s)
 	fmt.Println(string(b))

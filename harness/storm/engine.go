@@ -378,15 +378,15 @@ func (e *engine) absorb(res *vegeta.Result) {
 	at := reports.Attempt{Caller: int32(caller), Try: try, Intended: st.intended, Sent: sent,
 		Latency: res.Latency, Status: int32(res.Code), Class: class}
 	switch {
-	case class == "" && e.async && res.Headers.Get("Location") != "":
+	case class == reports.ClassNone && e.async && res.Headers.Get("Location") != "":
 		st.state, st.location, st.acceptedAt = "accepted", res.Headers.Get("Location"), end
 		e.pending--
 		e.polls <- caller
-	case class == "":
+	case class == reports.ClassNone:
 		st.state, st.completion, st.completed = "succeeded", end-st.first, end
 		e.pending--
 		finished = true
-	case int(try) < e.sc.Callers.Retry.Attempts && e.sc.Callers.Retry.ShouldRetry(class) && e.runCtx.Err() == nil:
+	case int(try) < e.sc.Callers.Retry.Attempts && e.sc.Callers.Retry.ShouldRetry(string(class)) && e.runCtx.Err() == nil:
 		next := item{at: end + e.sc.Callers.Retry.Delay(int(try), e.rng), caller: caller, try: try + 1}
 		heap.Push(&e.sched, next)
 		wake = e.sched[0] == next // the pacer sleeps until a later attempt
@@ -574,7 +574,7 @@ func (e *engine) report() {
 		case "accepted", "done", "failed", "lost":
 			o.Accepted = max(1, st.listed)
 			o.AcceptedAt = st.acceptedAt
-			o.AsyncState = st.state
+			o.AsyncState = reports.AsyncState(st.state)
 			if st.state == "accepted" {
 				o.AsyncState = "lost" // still not done when the run ended
 			}

@@ -14,6 +14,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/rehearse-dev/rehearse/reports"
 )
 
 // Shard selects callers i with i % Count == Index (--shard i/n); the zero
@@ -85,27 +87,27 @@ func loopbackOnly(ctx context.Context, host string) error {
 }
 
 // classify maps a vegeta result to an error class of reports.
-func classify(code int, errText string) string {
+func classify(code int, errText string) reports.Class {
 	switch {
 	case code >= 200 && code < 400:
-		return ""
+		return reports.ClassNone
 	case code == 429:
-		return "http_429"
+		return reports.ClassHTTP429
 	case code >= 500:
-		return "http_5xx"
+		return reports.ClassHTTP5xx
 	case code >= 400:
-		return "http_4xx"
+		return reports.ClassHTTP4xx
 	}
 	e := strings.ToLower(errText)
 	switch {
 	case strings.Contains(e, "deadline exceeded"), strings.Contains(e, "timeout"):
-		return "timeout"
+		return reports.ClassTimeout
 	case strings.Contains(e, "connection refused"):
-		return "conn_refused"
+		return reports.ClassConnRefused
 	case strings.Contains(e, "connection reset"), strings.Contains(e, "broken pipe"):
-		return "conn_reset"
+		return reports.ClassConnReset
 	case strings.Contains(e, "eof"), strings.Contains(e, "server closed"):
-		return "eof"
+		return reports.ClassEOF
 	}
-	return "other"
+	return reports.ClassOther
 }

@@ -104,7 +104,7 @@ type Deployment struct {
 	replicas []unit
 	lb       unit
 	specs    []spec // replica specs, for upgrades
-	crashes  reports.Crashes
+	crashes  crashCounts
 	expected map[string]int // unit name -> deaths we caused (stop, upgrade, close)
 	started  map[string]bool
 	queues   map[string]int64 // unit name -> last scraped queue depth
@@ -129,14 +129,28 @@ func (d *Deployment) Target() string {
 // Info describes what was started.
 func (d *Deployment) Info() reports.SUTInfo { return d.info }
 
-// Crashes returns what the watcher saw so far.
+// crashCounts is what the watcher counts; Crashes turns it into the report's
+// form.
+type crashCounts struct {
+	count, oomKills, restarts int64
+	events                    []reports.CrashEvent
+}
+
+// Crashes returns what the watcher saw so far. For a service rehearse did
+// not start (sut.url) nothing was watched: the counts are nil, "not
+// measured", never 0.
 func (d *Deployment) Crashes() reports.Crashes {
+	if d == nil || d.backend == nil {
+		return reports.Crashes{Events: []reports.CrashEvent{}}
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	c := d.crashes
-	c.Events = append([]reports.CrashEvent{}, d.crashes.Events...)
-	c.DowntimeS = float64(int64(d.down.Seconds()*1000)) / 1000
-	return c
+	down := float64(int64(d.down.Seconds()*1000)) / 1000
+	return reports.Crashes{
+		Count: &c.count, OOMKills: &c.oomKills, Restarts: &c.restarts, DowntimeS: &down,
+		Events: append([]reports.CrashEvent{}, c.events...),
+	}
 }
 
 // Start starts sut and waits until its entry point is healthy. It returns
@@ -454,11 +468,11 @@ func (d *Deployment) died(name string, exitCode int, oom bool) {
 		d.expected[name]--
 	}
 	if crash {
-		d.crashes.Count++
+		d.crashes.count++
 		if oom {
-			d.crashes.OOMKills++
+			d.crashes.oomKills++
 		}
-		d.crashes.Events = append(d.crashes.Events, reports.CrashEvent{AtS: at, Container: name, Kind: kind, ExitCode: exitCode, OOMKilled: oom})
+		d.crashes.events = append(d.crashes.events, reports.CrashEvent{AtS: at, Container: name, Kind: kind, ExitCode: exitCode, OOMKilled: oom})
 	}
 	d.mu.Unlock()
 	d.opts.OnEvent(reports.Event{AtS: at, Kind: "die", Container: name, Detail: fmt.Sprintf("%s, exit code %d", kind, exitCode)})
@@ -470,7 +484,7 @@ func (d *Deployment) startedUnit(name string) {
 	again := d.started[name]
 	d.started[name] = true
 	if again && !d.closed {
-		d.crashes.Restarts++
+		d.crashes.restarts++
 	}
 	d.mu.Unlock()
 	kind := "start"

@@ -145,11 +145,11 @@ func TestOOMKillIsCountedAndPortSurvives(t *testing.T) {
 	}
 	wg.Wait()
 	deadline := time.Now().Add(30 * time.Second)
-	for d.Crashes().Restarts < 1 && time.Now().Before(deadline) {
+	for val(d.Crashes().Restarts) < 1 && time.Now().Before(deadline) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	c := d.Crashes()
-	if c.OOMKills < 1 || c.Restarts < 1 || c.Count < 1 || c.Events[0].Kind != "oom" {
+	if val(c.OOMKills) < 1 || val(c.Restarts) < 1 || val(c.Count) < 1 || c.Events[0].Kind != "oom" {
 		t.Fatalf("crashes %+v", c)
 	}
 	if err := waitHealthy(t.Context(), d.Target()+"/healthz", 20*time.Second); err != nil {
@@ -202,7 +202,7 @@ func TestKillFaultKeepsAcceptedUploads(t *testing.T) {
 			time.Sleep(100 * time.Millisecond)
 		}
 	}
-	if c := d.Crashes(); c.Count != 1 || c.Restarts != 1 || c.Events[0].Kind != "killed" {
+	if c := d.Crashes(); val(c.Count) != 1 || val(c.Restarts) != 1 || c.Events[0].Kind != "killed" {
 		t.Fatalf("crashes %+v", c)
 	}
 	if err := d.Fault(t.Context(), "pause", "sut"); err != nil {
@@ -259,10 +259,10 @@ func TestTeamImage(t *testing.T) {
 		resp.Body.Close()
 	}
 	deadline := time.Now().Add(20 * time.Second)
-	for d.Crashes().Restarts < 1 && time.Now().Before(deadline) {
+	for val(d.Crashes().Restarts) < 1 && time.Now().Before(deadline) {
 		time.Sleep(100 * time.Millisecond)
 	}
-	if c := d.Crashes(); c.Count != 1 || c.Events[0].ExitCode != 3 || c.Events[0].Kind != "crash" {
+	if c := d.Crashes(); val(c.Count) != 1 || c.Events[0].ExitCode != 3 || c.Events[0].Kind != "crash" {
 		t.Fatalf("crashes %+v", c)
 	}
 	if err := waitHealthy(t.Context(), d.Target()+"/health", 20*time.Second); err != nil {
@@ -322,10 +322,19 @@ func TestProcessRuntime(t *testing.T) {
 		resp.Body.Close()
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for d.Crashes().Restarts < 1 && time.Now().Before(deadline) {
+	for val(d.Crashes().Restarts) < 1 && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
-	if c := d.Crashes(); c.Count != 1 || c.Restarts != 1 || c.Events[0].Kind != "killed" {
+	if c := d.Crashes(); val(c.Count) != 1 || val(c.Restarts) != 1 || c.Events[0].Kind != "killed" {
 		t.Fatalf("crashes %+v", c)
 	}
+}
+
+// val is *p, or -1 for nil (not measured), so that an assertion on a
+// measured count fails on nil.
+func val[T int64 | float64](p *T) T {
+	if p == nil {
+		return -1
+	}
+	return *p
 }
