@@ -63,7 +63,7 @@ func WriteSummary(dir string, reps []*reports.Report) error {
 			Gates   []reports.GateResult `json:"gates"`
 		}
 		out := struct {
-			Schema    string  `json:"schema"`
+			Schema    string          `json:"schema"`
 			Verdict   reports.Verdict `json:"verdict"`
 			Scenarios []entry         `json:"scenarios"`
 		}{Schema: "rehearse.summary/v1", Verdict: reports.VerdictPass, Scenarios: []entry{}}

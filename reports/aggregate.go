@@ -302,14 +302,14 @@ func (a *Aggregator) Finish(end time.Time) *Report {
 			MaxLagMs: ms(a.lag.Max()), LagP99Ms: ms(a.lag.ValueAtQuantile(99)),
 			Errors: map[Class]int64{},
 		},
-		Requests: Requests{Total: a.total, OK: a.ok, Timeouts: a.timeouts, Errors: map[Class]int64{}, Status: map[string]int64{}},
+		Requests:       Requests{Total: a.total, OK: a.ok, Timeouts: a.timeouts, Errors: map[Class]int64{}, Status: map[string]int64{}},
 		AsyncUntracked: a.untracked,
-		Callers:  Callers{Total: a.callers, Succeeded: a.succeeded, GaveUp: a.gaveUp, Attempts: a.attempts, Retries: a.retries},
-		Crashes:  Crashes{Events: []CrashEvent{}},
-		Gates:    []GateResult{},
-		Timeline: []Bucket{},
-		Events:   append([]Event{}, a.events...),
-		Notes:    []string{},
+		Callers:        Callers{Total: a.callers, Succeeded: a.succeeded, GaveUp: a.gaveUp, Attempts: a.attempts, Retries: a.retries},
+		Crashes:        Crashes{Events: []CrashEvent{}},
+		Gates:          []GateResult{},
+		Timeline:       []Bucket{},
+		Events:         append([]Event{}, a.events...),
+		Notes:          []string{},
 	}
 	if a.sent > 0 {
 		r.Generator.Saturated = r.Generator.LagP99Ms > 10

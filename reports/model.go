@@ -22,26 +22,26 @@ type Report struct {
 	Verdict   Verdict      `json:"verdict"`
 	// Expect is the verdict the scenario expected ("pass" unless it
 	// demonstrates a failure, like the seed's synchronous service).
-	Expect       Verdict      `json:"expect"`
-	Generator    Generator    `json:"generator"`
-	Requests     Requests     `json:"requests"`
-	LatencyMs    Latency      `json:"latency_ms"`
-	Throughput   float64      `json:"throughput_rps"`
-	Callers      Callers      `json:"callers"`
-	Completion   *Completion  `json:"completion_ms"` // nil when no caller was recorded
-	Crashes      Crashes      `json:"crashes"`
-	Async        *Async       `json:"async"`                   // nil for a synchronous SUT
+	Expect     Verdict     `json:"expect"`
+	Generator  Generator   `json:"generator"`
+	Requests   Requests    `json:"requests"`
+	LatencyMs  Latency     `json:"latency_ms"`
+	Throughput float64     `json:"throughput_rps"`
+	Callers    Callers     `json:"callers"`
+	Completion *Completion `json:"completion_ms"` // nil when no caller was recorded
+	Crashes    Crashes     `json:"crashes"`
+	Async      *Async      `json:"async"` // nil for a synchronous SUT
 	// AsyncUntracked counts 202 answers whose completion was not followed
 	// (api.completion: none): their fate is unknown, so async gate
 	// variables are not measured when it is above 0.
-	AsyncUntracked int64 `json:"async_untracked"`
-	Gates        []GateResult `json:"gates"`
-	Timeline     []Bucket     `json:"timeline"`
-	Events       []Event      `json:"events"`
-	Cutover      *Cutover     `json:"cutover"`                 // nil unless the scenario had an upgrade block
-	Interrupted  bool         `json:"interrupted"`             // true when the run was stopped early (Ctrl-C)
-	Notes        []string     `json:"notes"`                   // human remarks: "no resource limits applied", "generator saturated"
-	ScenarioYAML string       `json:"scenario_yaml,omitempty"` // the scenario as run
+	AsyncUntracked int64        `json:"async_untracked"`
+	Gates          []GateResult `json:"gates"`
+	Timeline       []Bucket     `json:"timeline"`
+	Events         []Event      `json:"events"`
+	Cutover        *Cutover     `json:"cutover"`                 // nil unless the scenario had an upgrade block
+	Interrupted    bool         `json:"interrupted"`             // true when the run was stopped early (Ctrl-C)
+	Notes          []string     `json:"notes"`                   // human remarks: "no resource limits applied", "generator saturated"
+	ScenarioYAML   string       `json:"scenario_yaml,omitempty"` // the scenario as run
 }
 
 // ScenarioInfo names what was run.
@@ -199,11 +199,11 @@ type Event struct {
 
 // Cutover reports the upgrade window separately from the rest of the run.
 type Cutover struct {
-	Strategy  string           `json:"strategy"` // rolling | recreate
-	StartS    float64          `json:"start_s"`
-	EndS      float64          `json:"end_s"`
-	Requests  int64            `json:"requests"`
-	OK        int64            `json:"ok"`
+	Strategy  string          `json:"strategy"` // rolling | recreate
+	StartS    float64         `json:"start_s"`
+	EndS      float64         `json:"end_s"`
+	Requests  int64           `json:"requests"`
+	OK        int64           `json:"ok"`
 	Errors    map[Class]int64 `json:"errors"`
 	DowntimeS float64         `json:"downtime_s"`
 }
