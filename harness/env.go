@@ -1,0 +1,82 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rehearse-dev/rehearse/harness/storm"
+	"github.com/rehearse-dev/rehearse/harness/sutrun"
+)
+
+// The CLI reaches the storm engine and the container runner only through
+// these names, so both can stay internal to harness.
+
+// Shard selects a deterministic part of the callers (--shard i/n); the zero
+// value selects every caller.
+type Shard = storm.Shard
+
+// Swept counts what a sweep removed.
+type Swept = sutrun.Swept
+
+// Sentinel errors a caller maps to exit codes.
+var (
+	// ErrRemoteTarget: the target is outside loopback (or malformed) and
+	// remote targets were not allowed.
+	ErrRemoteTarget = storm.ErrRemoteTarget
+	// ErrUnreachable: nothing answers at the target's address.
+	ErrUnreachable = storm.ErrUnreachable
+	// ErrDockerUnavailable: the Docker engine does not answer.
+	ErrDockerUnavailable = sutrun.ErrDockerUnavailable
+)
+
+// ParseShard parses "i/n" with 0 <= i < n; "" is every caller.
+func ParseShard(s string) (Shard, error) {
+	if s == "" {
+		return Shard{}, nil
+	}
+	i, n, ok := strings.Cut(s, "/")
+	idx, err1 := strconv.Atoi(i)
+	cnt, err2 := strconv.Atoi(n)
+	if !ok || err1 != nil || err2 != nil || cnt < 1 || idx < 0 || idx >= cnt {
+		return Shard{}, fmt.Errorf("--shard must be i/n with 0 <= i < n, got %q", s)
+	}
+	return Shard{Index: idx, Count: cnt}, nil
+}
+
+// CheckTarget refuses a target outside loopback unless allowRemote,
+// without sending it anything, then dials it once.
+func CheckTarget(ctx context.Context, target string, allowRemote bool) error {
+	return storm.CheckTarget(ctx, target, allowRemote)
+}
+
+// SweepOptions select what Sweep removes.
+type SweepOptions struct {
+	// RunID, when set, limits the sweep to one run's objects.
+	RunID string
+	// OlderThan, when > 0, keeps objects younger than this.
+	OlderThan time.Duration
+	// Images also removes the cached reference image (rebuilt on the next
+	// run, a few seconds); by default it is kept.
+	Images bool
+}
+
+// Sweep removes the Docker objects labelled rehearse.run that o selects.
+func Sweep(ctx context.Context, o SweepOptions) (Swept, error) {
+	if o.RunID != "" {
+		return sutrun.SweepRun(ctx, o.RunID)
+	}
+	return sutrun.Sweep(ctx, o.OlderThan)
+}
+
+// Leftovers names the labelled containers, networks and volumes that
+// earlier runs left behind.
+func Leftovers(ctx context.Context) ([]string, error) { return sutrun.Leftovers(ctx) }
+
+// BuildReferenceImage builds (or reuses) the reference services' image and
+// returns its tag.
+func BuildReferenceImage(ctx context.Context, logf func(string, ...any)) (string, error) {
+	return sutrun.BuildReferenceImage(ctx, "", logf)
+}
