@@ -38,17 +38,17 @@ const (
 
 func (s *Service) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET "+HealthPath, func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "node": s.cfg.Node, "mode": s.cfg.Mode})
 	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET "+ReadyPath, func(w http.ResponseWriter, r *http.Request) {
 		if s.shuttingDown() {
 			writeError(w, http.StatusServiceUnavailable, "shutting down")
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
-	mux.Handle("GET /metrics", s.metrics.handler(s.queueDepth))
+	mux.Handle("GET "+MetricsPath, s.metrics.handler(s.queueDepth))
 	if s.lb != nil {
 		mux.Handle("/v1/", s.lb)
 	} else {

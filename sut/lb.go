@@ -117,7 +117,7 @@ func (b *balancer) owner(r *http.Request, id string) (string, bool) {
 		return be, true
 	}
 	for _, be := range b.backends {
-		req, _ := http.NewRequestWithContext(r.Context(), http.MethodGet, be+"/healthz", nil)
+		req, _ := http.NewRequestWithContext(r.Context(), http.MethodGet, be+HealthPath, nil)
 		resp, err := b.client.Do(req)
 		if err != nil {
 			continue

@@ -38,7 +38,7 @@ func newMetrics() *metrics {
 
 func (m *metrics) handler(queueDepth func() float64) http.Handler {
 	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "uploadsvc_queue_depth", Help: "Uploads queued or processing (0 in sync mode)."}, queueDepth))
+		Name: MetricQueueDepth, Help: "Uploads queued or processing (0 in sync mode)."}, queueDepth))
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }
 

@@ -42,7 +42,7 @@ const (
 
 // Defaults of Config; cmd/uploadsvc uses them for its flags.
 const (
-	DefaultAddr       = ":8080"
+	DefaultAddr       = ":8080" // all interfaces, at Port
 	DefaultDataDir    = "/data"
 	DefaultQueryDelay = 100 * time.Millisecond
 	DefaultRecordCost = 40       // SHA-256 rounds per work unit
