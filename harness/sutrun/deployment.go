@@ -1,0 +1,373 @@
+package sutrun
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rehearse-dev/rehearse/reports"
+	"github.com/rehearse-dev/rehearse/scenarios"
+)
+
+// Options configure Start.
+type Options struct {
+	RunID    string // label value; required
+	Name     string // names the run's objects with the run id: <run id>-<name>-replica-1; "" = none
+	Runtime  string // docker (default) | process
+	RepoRoot string // this repository's root; "" searches upward from the working directory
+	Dir      string // scenario folder, for sut.image.build
+	LogDir   string // SUT logs go to <LogDir>/<unit>.log, appended across restarts
+	OnEvent  func(reports.Event)
+	OnSample func(reports.Sample)
+	Start    time.Time // origin of event offsets
+	Logf     func(string, ...any)
+}
+
+func (o *Options) defaults() {
+	if o.Runtime == "" {
+		o.Runtime = "docker"
+	}
+	if o.Logf == nil {
+		o.Logf = func(string, ...any) {}
+	}
+	if o.OnEvent == nil {
+		o.OnEvent = func(reports.Event) {}
+	}
+	if o.OnSample == nil {
+		o.OnSample = func(reports.Sample) {}
+	}
+	if o.Start.IsZero() {
+		o.Start = time.Now()
+	}
+}
+
+// unit is one running SUT process: a container or a local process.
+type unit interface {
+	name() string
+	port() int
+	act(ctx context.Context, action string) error // kill | stop | start | restart | pause | unpause
+	remove(ctx context.Context) error
+}
+
+// spec is what a unit runs.
+type spec struct {
+	name    string
+	image   string   // docker
+	args    []string // uploadsvc or image args
+	env     map[string]string
+	port    int // host port (fixed for the run)
+	cport   int // container port (bridge)
+	health  string
+	network string // host | bridge
+	volume  string // async data volume ("" = none)
+	res     *scenarios.Resources
+	restart *scenarios.Restart
+	metrics bool // scrape /metrics for queue depth
+}
+
+// Deployment is a started SUT. Close it.
+type Deployment struct {
+	opts    Options
+	info    reports.SUTInfo
+	target  string
+	health  string
+	backend interface {
+		start(ctx context.Context, s spec) (unit, error)
+		close(ctx context.Context) error
+	}
+
+	mu       sync.Mutex
+	replicas []unit
+	lb       unit
+	specs    []spec // replica specs, for upgrades
+	crashes  crashCounts
+	expected map[string]int // unit name -> deaths we caused (stop, upgrade, close)
+	started  map[string]bool
+	queues   map[string]int64 // unit name -> last scraped queue depth
+	down     time.Duration
+	ctx      context.Context // ends when the deployment is closed
+	stop     context.CancelFunc
+	wg       sync.WaitGroup
+	closed   bool
+}
+
+func (d *Deployment) offset() float64 { return time.Since(d.opts.Start).Seconds() }
+
+// Target is the SUT's base URL on 127.0.0.1; it stays the same across
+// restarts.
+func (d *Deployment) Target() string {
+	if d == nil {
+		return ""
+	}
+	return d.target
+}
+
+// Info describes what was started.
+func (d *Deployment) Info() reports.SUTInfo { return d.info }
+
+// crashCounts is what the watcher counts; Crashes turns it into the report's
+// form.
+type crashCounts struct {
+	count, oomKills, restarts int64
+	events                    []reports.CrashEvent
+}
+
+// Crashes returns what the watcher saw so far. For a service rehearse did
+// not start (sut.url) nothing was watched: the counts are nil, "not
+// measured", never 0.
+func (d *Deployment) Crashes() reports.Crashes {
+	if d == nil || d.backend == nil {
+		return reports.Crashes{Events: []reports.CrashEvent{}}
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	c := d.crashes
+	down := float64(int64(d.down.Seconds()*1000)) / 1000
+	return reports.Crashes{
+		Count: &c.count, OOMKills: &c.oomKills, Restarts: &c.restarts, DowntimeS: &down,
+		Events: append([]reports.CrashEvent{}, c.events...),
+	}
+}
+
+// Start starts sut and waits until its entry point is healthy. It returns
+// the partial Deployment together with any error, so the caller can Close
+// what was started (Close is nil-safe).
+func Start(ctx context.Context, sut scenarios.SUT, opts Options) (*Deployment, error) {
+	opts.defaults()
+	d := &Deployment{opts: opts, expected: map[string]int{}, started: map[string]bool{}, queues: map[string]int64{}}
+	if sut.URL != "" {
+		d.target = strings.TrimRight(sut.URL, "/")
+		d.info = reports.SUTInfo{Kind: "url", Runtime: "none", Target: d.target}
+		return d, nil
+	}
+	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	d.ctx, d.stop = wctx, cancel
+	switch opts.Runtime {
+	case "docker":
+		b, err := newDockerBackend(ctx, d)
+		if err != nil {
+			return d, err
+		}
+		d.backend = b
+	case "process":
+		if sut.Image != nil {
+			return d, fmt.Errorf("runtime process runs the reference services only, not image %s", sut.Image.Name)
+		}
+		b, err := newProcessBackend(ctx, d)
+		if err != nil {
+			return d, err
+		}
+		d.backend = b
+	default:
+		return d, fmt.Errorf("unknown runtime %q (docker or process)", opts.Runtime)
+	}
+	specs, lbSpec, err := d.plan(ctx, sut)
+	if err != nil {
+		return d, err
+	}
+	d.specs = specs
+	for _, s := range specs {
+		u, err := d.backend.start(ctx, s)
+		if u != nil {
+			d.mu.Lock()
+			d.replicas = append(d.replicas, u)
+			d.mu.Unlock()
+		}
+		if err != nil {
+			return d, fmt.Errorf("start %s: %w", s.name, err)
+		}
+	}
+	if lbSpec != nil {
+		u, err := d.backend.start(ctx, *lbSpec)
+		d.lb = u
+		if err != nil {
+			return d, fmt.Errorf("start %s: %w", lbSpec.name, err)
+		}
+	}
+	if err := waitHealthy(ctx, d.target+d.health, 60*time.Second); err != nil {
+		return d, fmt.Errorf("sut never became healthy at %s%s: %w (see %s)", d.target, d.health, err, opts.LogDir)
+	}
+	d.wg.Add(2)
+	go func() { defer d.wg.Done(); d.probe(wctx) }()
+	go func() { defer d.wg.Done(); d.scrape(wctx) }()
+	return d, nil
+}
+
+// plan turns the scenario's SUT into unit specs on fixed free ports.
+func (d *Deployment) plan(ctx context.Context, sut scenarios.SUT) ([]spec, *spec, error) {
+	id := d.opts.RunID
+	if d.opts.Name != "" {
+		id += "-" + d.opts.Name
+	}
+	var specs []spec
+	var lb *spec
+	switch {
+	case sut.Reference != nil:
+		r := sut.Reference
+		if sut.Network == "bridge" && d.opts.Runtime == "docker" && r.Replicas > 1 {
+			return nil, nil, errors.New("reference replicas behind the lb need network: host (bridge with replicas is not supported yet)")
+		}
+		image := ""
+		if d.opts.Runtime == "docker" {
+			img, err := BuildReferenceImage(ctx, d.opts.RepoRoot, d.opts.Logf)
+			if err != nil {
+				return nil, nil, err
+			}
+			image = img
+		}
+		var backends []string
+		for i := 1; i <= r.Replicas; i++ {
+			s, err := d.referenceSpec(sut, image, fmt.Sprintf("%s-replica-%d", id, i), fmt.Sprintf("r%d", i))
+			if err != nil {
+				return nil, nil, err
+			}
+			specs = append(specs, s)
+			backends = append(backends, fmt.Sprintf("http://127.0.0.1:%d", s.port))
+		}
+		d.info = reports.SUTInfo{Kind: "reference", Mode: r.Mode, Image: image, Replicas: r.Replicas, Runtime: d.opts.Runtime, Network: sut.Network}
+		d.health = "/healthz"
+		entry := specs[0].port
+		if r.Replicas > 1 {
+			port, err := freePort()
+			if err != nil {
+				return nil, nil, err
+			}
+			l := spec{name: id + "-lb", image: image, port: port, health: "/healthz", network: "host", restart: sut.Restart,
+				args: []string{"--mode=lb", fmt.Sprintf("--addr=127.0.0.1:%d", port), "--backends=" + strings.Join(backends, ",")}}
+			lb, entry = &l, port
+		}
+		d.target = fmt.Sprintf("http://127.0.0.1:%d", entry)
+	case sut.Image != nil:
+		im := sut.Image
+		image, err := d.teamImage(ctx, im)
+		if err != nil {
+			return nil, nil, err
+		}
+		port, err := freePort()
+		if err != nil {
+			return nil, nil, err
+		}
+		s := spec{name: id + "-sut", image: image, args: im.Args, env: im.Env, port: port, cport: im.Port, health: im.Health,
+			network: sut.Network, res: sut.Resources, restart: sut.Restart}
+		if sut.Network == "host" {
+			s.port = im.Port // the image listens where it listens
+		}
+		specs = append(specs, s)
+		d.info = reports.SUTInfo{Kind: "image", Image: image, Replicas: 1, Runtime: "docker", Network: sut.Network}
+		d.health = im.Health
+		d.target = fmt.Sprintf("http://127.0.0.1:%d", s.port)
+	default:
+		return nil, nil, errors.New("sut needs reference, image or url")
+	}
+	d.info.Target = d.target
+	if r := sut.Resources; r != nil && d.opts.Runtime == "docker" && (r.CPUs > 0 || r.Memory > 0 || r.Pids > 0) {
+		d.info.Resources = &reports.Resources{CPUs: r.CPUs, MemoryBytes: int64(r.Memory), Pids: r.Pids}
+	}
+	return specs, lb, nil
+}
+
+func (d *Deployment) referenceSpec(sut scenarios.SUT, image, name, node string) (spec, error) {
+	port, err := freePort()
+	if err != nil {
+		return spec{}, err
+	}
+	r := sut.Reference
+	s := spec{name: name, image: image, port: port, cport: 8080, health: "/healthz", network: sut.Network,
+		res: sut.Resources, restart: sut.Restart, metrics: true, volume: name + "-data"}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	if sut.Network == "bridge" {
+		addr = ":8080"
+	}
+	s.args = append([]string{"--mode=" + r.Mode, "--addr=" + addr, "--node=" + node}, r.Args...)
+	return s, nil
+}
+
+func (d *Deployment) expect(name string) {
+	d.mu.Lock()
+	d.expected[name]++
+	d.mu.Unlock()
+}
+
+// died records a unit's death; expected deaths (stop, upgrade, close) are
+// events but not crashes.
+func (d *Deployment) died(name string, exitCode int, oom bool) {
+	kind := "crash"
+	switch {
+	case oom:
+		kind = "oom"
+	case exitCode == 137:
+		kind = "killed"
+	case exitCode == 0:
+		kind = "exit"
+	}
+	at := d.offset()
+	d.mu.Lock()
+	crash := d.expected[name] == 0 && !d.closed
+	if !crash && d.expected[name] > 0 {
+		d.expected[name]--
+	}
+	if crash {
+		d.crashes.count++
+		if oom {
+			d.crashes.oomKills++
+		}
+		d.crashes.events = append(d.crashes.events, reports.CrashEvent{AtS: at, Container: name, Kind: kind, ExitCode: exitCode, OOMKilled: oom})
+	}
+	d.mu.Unlock()
+	d.opts.OnEvent(reports.Event{AtS: at, Kind: "die", Container: name, Detail: fmt.Sprintf("%s, exit code %d", kind, exitCode)})
+}
+
+// startedUnit records a start; a unit's second and later starts are restarts.
+func (d *Deployment) startedUnit(name string) {
+	d.mu.Lock()
+	again := d.started[name]
+	d.started[name] = true
+	if again && !d.closed {
+		d.crashes.restarts++
+	}
+	d.mu.Unlock()
+	kind := "start"
+	if again {
+		kind = "restart"
+	}
+	d.opts.OnEvent(reports.Event{AtS: d.offset(), Kind: kind, Container: name})
+}
+
+// Close removes every container, network and volume of the deployment. It
+// is nil-safe and idempotent.
+func (d *Deployment) Close(ctx context.Context) error {
+	if d == nil || d.backend == nil {
+		return nil
+	}
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		return nil
+	}
+	d.closed = true
+	units := append(append([]unit{}, d.replicas...), d.lb)
+	d.mu.Unlock()
+	if d.stop != nil {
+		d.stop()
+	}
+	var errs []error
+	for _, u := range units {
+		if u != nil {
+			errs = append(errs, u.remove(ctx))
+		}
+	}
+	errs = append(errs, d.backend.close(ctx))
+	d.wg.Wait()
+	return errors.Join(errs...)
+}
+
+func reportsEvent(d *Deployment, kind, name string) reports.Event {
+	return reports.Event{AtS: d.offset(), Kind: kind, Container: name}
+}
+
+func reportsSample(d *Deployment, name string, mem int64, cpu float64) reports.Sample {
+	return reports.Sample{At: time.Since(d.opts.Start), Container: name, MemBytes: mem, CPU: cpu, QueueDepth: d.queueOf(name)}
+}

@@ -1,0 +1,76 @@
+package sutrun
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// probe measures downtime: time during which no upstream answers its health
+// path with 2xx (the entry point, and behind an lb at least one replica),
+// probed every 100 ms.
+func (d *Deployment) probe(ctx context.Context) {
+	client := &http.Client{Timeout: 1 * time.Second}
+	healthy := func(url string) bool {
+		resp, err := client.Get(url)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode < 300
+	}
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	last := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-tick.C:
+			ok := healthy(d.target + d.health)
+			d.mu.Lock()
+			behind := d.lb != nil
+			units := append([]unit{}, d.replicas...)
+			d.mu.Unlock()
+			if ok && behind {
+				ok = false
+				for _, u := range units {
+					if healthy(fmt.Sprintf("http://127.0.0.1:%d%s", u.port(), d.health)) {
+						ok = true
+						break
+					}
+				}
+			}
+			if !ok {
+				d.mu.Lock()
+				d.down += now.Sub(last)
+				d.mu.Unlock()
+			}
+			last = now
+		}
+	}
+}
+
+func waitHealthy(ctx context.Context, url string, timeout time.Duration) error {
+	client := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(timeout)
+	var last error
+	for time.Now().Before(deadline) {
+		resp, err := client.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode < 300 {
+				return nil
+			}
+			err = fmt.Errorf("status %d", resp.StatusCode)
+		}
+		last = err
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("no healthy answer in %s: %v", timeout, last)
+}

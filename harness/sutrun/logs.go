@@ -1,0 +1,43 @@
+package sutrun
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/moby/moby/api/pkg/stdcopy"
+	"github.com/moby/moby/client"
+)
+
+// follow copies the container's logs into LogDir/<name>.log from now on.
+func (b *dockerBackend) follow(u *dockerUnit) {
+	if b.d.opts.LogDir == "" {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	b.mu.Lock()
+	if old := b.loggers[u.id]; old != nil {
+		old()
+	}
+	b.loggers[u.id] = cancel
+	b.mu.Unlock()
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		f, err := os.OpenFile(filepath.Join(b.d.opts.LogDir, u.s.name+".log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			return
+		}
+		defer f.Close()
+		rc, err := b.cli.ContainerLogs(ctx, u.id, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true, Follow: true,
+			Since: strconv.FormatInt(time.Now().Add(-2*time.Second).Unix(), 10)})
+		if err != nil {
+			return
+		}
+		defer rc.Close()
+		go func() { <-ctx.Done(); rc.Close() }()
+		_, _ = stdcopy.StdCopy(f, f, rc)
+	}()
+}
