@@ -54,48 +54,6 @@ func (a Arrival) Offsets(n int, seed int64) ([]time.Duration, error) {
 	return out, nil
 }
 
-// ShouldRetry reports whether an attempt that failed with class (one of
-// timeout, conn_refused, conn_reset, eof, http_4xx, http_429, http_5xx,
-// other) is retried under r.On.
-func (r Retry) ShouldRetry(class string) bool {
-	want := map[string]string{
-		"timeout": "timeout", "conn_refused": "conn", "conn_reset": "conn", "eof": "conn",
-		"http_4xx": "4xx", "http_429": "429", "http_5xx": "5xx", "other": "other",
-	}[class]
-	for _, on := range r.On {
-		if on == want {
-			return true
-		}
-	}
-	return false
-}
-
-// Delay is the wait before the next try after try number try (1-based)
-// failed: none = 0, constant = Base, exponential = Base*2^(try-1) capped at
-// Max; then jitter: full = uniform [0,d], equal = d/2 + uniform [0,d/2].
-func (r Retry) Delay(try int, rnd *rand.Rand) time.Duration {
-	var d time.Duration
-	switch r.Backoff {
-	case "constant":
-		d = r.Base.D()
-	case "exponential":
-		d = r.Base.D()
-		for i := 1; i < try && d < r.Max.D(); i++ {
-			d *= 2
-		}
-		d = min(d, r.Max.D())
-	default:
-		return 0
-	}
-	switch r.Jitter {
-	case "full":
-		return time.Duration(rnd.Float64() * float64(d))
-	case "equal":
-		return d/2 + time.Duration(rnd.Float64()*float64(d/2))
-	}
-	return d
-}
-
 // Scaled returns a copy of s with callers.count (at least 1) and the arrival
 // window multiplied by f, for reduced-scale runs in CI: a burst keeps its
 // arrival rate and gets shorter; a constant rate is kept. Run durations are

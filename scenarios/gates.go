@@ -17,8 +17,8 @@ var GateVariables = []string{
 
 var gateOps = []string{"<=", ">=", "==", "!=", "<", ">"}
 
-// ParseGate parses "<variable> <op> <number>", op one of < <= > >= == !=.
-func ParseGate(expr string) (Gate, error) {
+// parseGate parses "<variable> <op> <number>", op one of < <= > >= == !=.
+func parseGate(expr string) (Gate, error) {
 	g := Gate{Expr: expr}
 	return g, g.parse()
 }

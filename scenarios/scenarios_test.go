@@ -139,7 +139,7 @@ func TestRetry(t *testing.T) {
 func TestGates(t *testing.T) {
 	vars := map[string]float64{"p99_ms": 120, "crashes": 0}
 	for expr, want := range map[string]bool{"p99_ms < 200": true, "p99_ms<100": false, "crashes == 0": true, "crashes != 0": false, "p99_ms >= 120": true} {
-		g, err := ParseGate(expr)
+		g, err := parseGate(expr)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -147,7 +147,7 @@ func TestGates(t *testing.T) {
 			t.Errorf("%s = %v, want %v", expr, pass, want)
 		}
 	}
-	if _, err := ParseGate("p99_ms <"); err == nil {
+	if _, err := parseGate("p99_ms <"); err == nil {
 		t.Error("incomplete gate accepted")
 	}
 }

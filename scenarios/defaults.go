@@ -1,0 +1,147 @@
+package scenarios
+
+import "time"
+
+// Defaults applied by Parse to fields a scenario leaves out. They are
+// exported so the CLI can reuse them for its flags and help text.
+const (
+	DefaultSeed         = 1
+	DefaultTimeout      = 30 * time.Second
+	DefaultRecordBytes  = 200
+	DefaultMaxDuration  = 5 * time.Minute
+	DefaultDrainTimeout = 2 * time.Minute
+	DefaultUpload       = "POST /v1/callers/{caller}/records"
+	DefaultStatusField  = "status"
+	DefaultList         = "GET /v1/callers/{caller}/uploads"
+	DefaultImagePort    = 8080
+	DefaultHealth       = "/healthz"
+	DefaultBackoffBase  = time.Second
+	DefaultBackoffMax   = 30 * time.Second
+)
+
+// applyDefaults fills what the scenario left out, so the engine never has
+// to guess; validate runs after it and sees the values actually used.
+func (s *Scenario) applyDefaults() {
+	if s.Seed == 0 {
+		s.Seed = DefaultSeed
+	}
+	if s.Expect == "" {
+		s.Expect = "pass"
+	}
+	s.SUT.defaults()
+	if up := s.Upgrade; up != nil {
+		up.To.defaults()
+		if up.Strategy == "" {
+			up.Strategy = "rolling"
+		}
+	}
+	s.API.defaults(s.SUT)
+	s.Callers.defaults()
+	if s.Arrival.Profile == "" {
+		s.Arrival.Profile = "burst"
+	}
+	if s.Arrival.Window == 0 && s.Arrival.Profile != "constant" {
+		s.Arrival.Window = Duration(10 * time.Second)
+	}
+	if s.Run.MaxDuration == 0 {
+		s.Run.MaxDuration = Duration(DefaultMaxDuration)
+	}
+	if s.Run.DrainTimeout == 0 {
+		s.Run.DrainTimeout = Duration(DefaultDrainTimeout)
+	}
+}
+
+// defaults fills the network by the kind of SUT, one reference replica,
+// the image's port and health path, and restart policy "no".
+func (s *SUT) defaults() {
+	if s.Network == "" {
+		switch {
+		case s.Reference != nil:
+			s.Network = "host"
+		case s.Image != nil:
+			s.Network = "bridge"
+		}
+	}
+	if s.Reference != nil && s.Reference.Replicas == 0 {
+		s.Reference.Replicas = 1
+	}
+	if im := s.Image; im != nil {
+		if im.Port == 0 {
+			im.Port = DefaultImagePort
+		}
+		if im.Health == "" {
+			im.Health = DefaultHealth
+		}
+	}
+	if s.Restart == nil {
+		s.Restart = &Restart{Policy: "no"}
+	}
+}
+
+// defaults fills the API the reference services speak; the listing is
+// read back only for a reference SUT whose uploads are followed.
+func (a *API) defaults(sut SUT) {
+	if a.Upload == "" {
+		a.Upload = DefaultUpload
+	}
+	if a.Completion == "" {
+		a.Completion = "none"
+		if r := sut.Reference; r != nil && r.Mode == "async" {
+			a.Completion = "location"
+		}
+	}
+	if a.List == "" && sut.Reference != nil && a.Completion == "location" {
+		a.List = DefaultList
+	}
+	if a.StatusField == "" {
+		a.StatusField = DefaultStatusField
+	}
+	if len(a.Done) == 0 {
+		a.Done = []string{"done"}
+	}
+	if len(a.Failed) == 0 {
+		a.Failed = []string{"failed"}
+	}
+}
+
+// defaults fills the callers' record size, timeout, record count (100 when
+// none is given; max = 2*p99 for a distribution without one) and retry.
+func (c *Callers) defaults() {
+	if c.RecordBytes == 0 {
+		c.RecordBytes = DefaultRecordBytes
+	}
+	if c.Timeout == 0 {
+		c.Timeout = Duration(DefaultTimeout)
+	}
+	if c.Records == (Distribution{}) {
+		c.Records.Fixed = 100
+	}
+	if c.Records.Fixed == 0 && c.Records.Max == 0 {
+		c.Records.Max = 2 * c.Records.P99
+	}
+	c.Retry.defaults()
+}
+
+// defaults makes a retry policy that does not retry (one attempt) but,
+// when attempts are raised, backs off exponentially with full jitter on
+// timeouts, 5xx, 429 and connection errors.
+func (r *Retry) defaults() {
+	if r.Attempts == 0 {
+		r.Attempts = 1
+	}
+	if r.Backoff == "" {
+		r.Backoff = "exponential"
+	}
+	if r.Base == 0 {
+		r.Base = Duration(DefaultBackoffBase)
+	}
+	if r.Max == 0 {
+		r.Max = Duration(DefaultBackoffMax)
+	}
+	if r.Jitter == "" {
+		r.Jitter = "full"
+	}
+	if r.On == nil {
+		r.On = []string{"timeout", "5xx", "429", "conn"}
+	}
+}

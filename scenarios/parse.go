@@ -1,0 +1,98 @@
+package scenarios
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/parser"
+	"github.com/goccy/go-yaml/token"
+)
+
+// load reads a scenario file, or every *.yaml / *.yml file of a folder in
+// name order. Problems of every file are joined; the scenarios that parsed
+// are returned with them.
+func load(path string) ([]*Scenario, error) {
+	files, err := scenarioFiles(path)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Scenario
+	var errs []error
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%w: %v", ErrInvalid, err))
+			continue
+		}
+		sc, err := Parse(f, src)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		out = append(out, sc)
+	}
+	return out, errors.Join(errs...)
+}
+
+// scenarioFiles is path itself, or the .yaml / .yml files of the folder
+// path in name order; a folder without one is an error.
+func scenarioFiles(path string) ([]string, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	if !st.IsDir() {
+		return []string{path}, nil
+	}
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	var files []string
+	for _, e := range entries {
+		if ext := filepath.Ext(e.Name()); !e.IsDir() && (ext == ".yaml" || ext == ".yml") {
+			files = append(files, filepath.Join(path, e.Name()))
+		}
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("%w: folder %s holds no .yaml scenario", ErrInvalid, path)
+	}
+	return files, nil
+}
+
+// Parse decodes a scenario strictly (an unknown key is an error naming it,
+// with line and column), applies the defaults and validates it. Every
+// problem is reported at once; each is a *FieldError matching ErrInvalid.
+func Parse(file string, src []byte) (*Scenario, error) {
+	f, err := parser.ParseBytes(src, 0)
+	if err != nil {
+		return nil, yamlError(file, err)
+	}
+	var sc Scenario
+	if err := yaml.UnmarshalWithOptions(src, &sc, yaml.Strict()); err != nil {
+		return nil, yamlError(file, err)
+	}
+	sc.File, sc.Source = file, src
+	sc.applyDefaults()
+	if err := sc.validate(&locator{file: file, ast: f}); err != nil {
+		return nil, err
+	}
+	return &sc, nil
+}
+
+// yamlError turns an error of the YAML library into a *FieldError at the
+// token it names, keeping the library's message without its source excerpt.
+func yamlError(file string, err error) error {
+	var ye interface {
+		GetToken() *token.Token
+		GetMessage() string
+	}
+	if errors.As(err, &ye) && ye.GetToken() != nil {
+		p := ye.GetToken().Position
+		return &FieldError{File: file, Line: p.Line, Column: p.Column, Msg: ye.GetMessage()}
+	}
+	return &FieldError{File: file, Msg: err.Error()}
+}

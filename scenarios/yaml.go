@@ -1,0 +1,112 @@
+package scenarios
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/token"
+)
+
+// posError is an error at a YAML token; Parse reports its line and column.
+type posError struct {
+	tok *token.Token
+	msg string
+}
+
+func (e *posError) Error() string          { return e.msg }
+func (e *posError) GetToken() *token.Token { return e.tok }
+func (e *posError) GetMessage() string     { return e.msg }
+
+// scalar is the text of a scalar node as written, without quotes.
+func scalar(n ast.Node) string {
+	if t := n.GetToken(); t != nil {
+		return t.Value
+	}
+	return strings.TrimSpace(n.String())
+}
+
+// UnmarshalYAML reads a duration such as "30s" or "1m30s".
+func (d *Duration) UnmarshalYAML(n ast.Node) error {
+	s := scalar(n)
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return &posError{n.GetToken(), fmt.Sprintf("invalid duration %q (want e.g. 30s, 1m30s, 500ms)", s)}
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalJSON writes the duration as a string such as "30s".
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return []byte(strconv.Quote(time.Duration(d).String())), nil
+}
+
+// sizeUnits are the suffixes parseByteSize accepts, decimal and binary.
+var sizeUnits = map[string]int64{"": 1, "B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30}
+
+// parseByteSize reads "256MiB", "1GiB", "512MB" or a plain byte count; a
+// negative number or an unknown unit is an error.
+func parseByteSize(s string) (ByteSize, error) {
+	s = strings.TrimSpace(s)
+	i := strings.IndexFunc(s, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
+	num, unit := s, ""
+	if i >= 0 {
+		num, unit = s[:i], strings.TrimSpace(s[i:])
+	}
+	mul, ok := sizeUnits[unit]
+	v, err := strconv.ParseFloat(num, 64)
+	if !ok || err != nil || v < 0 {
+		return 0, fmt.Errorf("invalid size %q (want e.g. 256MiB, 1GiB, 512MB)", s)
+	}
+	return ByteSize(v * float64(mul)), nil
+}
+
+// UnmarshalYAML reads a size such as "256MiB".
+func (b *ByteSize) UnmarshalYAML(n ast.Node) error {
+	v, err := parseByteSize(scalar(n))
+	if err != nil {
+		return &posError{n.GetToken(), err.Error()}
+	}
+	*b = v
+	return nil
+}
+
+// distributionShape is the mapping form of Distribution, as written.
+type distributionShape struct {
+	Median int `yaml:"median"`
+	P99    int `yaml:"p99"`
+	Max    int `yaml:"max"`
+}
+
+// UnmarshalYAML reads a fixed number of records (a scalar) or a log-normal
+// distribution {median, p99, max}.
+func (d *Distribution) UnmarshalYAML(node ast.Node) error {
+	if _, ok := node.(*ast.MappingNode); !ok {
+		n, err := strconv.Atoi(scalar(node))
+		if err != nil {
+			return &posError{node.GetToken(), "records: want a number or {median, p99, max}"}
+		}
+		*d = Distribution{Fixed: n}
+		return nil
+	}
+	var m distributionShape
+	if err := yaml.NodeToValue(node, &m, yaml.Strict()); err != nil {
+		return err
+	}
+	*d = Distribution{Median: m.Median, P99: m.P99, Max: m.Max}
+	return nil
+}
+
+// UnmarshalYAML reads a gate expression; it is parsed by validate.
+func (g *Gate) UnmarshalYAML(b []byte) error {
+	var s string
+	if err := yaml.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	g.Expr = s
+	return nil
+}
