@@ -1,0 +1,155 @@
+package reports
+
+import (
+	"sort"
+	"strconv"
+	"time"
+)
+
+// Finish returns the report of everything absorbed, as of end. The harness
+// fills scenario, sut, crashes, gates and verdict.
+func (a *Aggregator) Finish(end time.Time) *Report {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	dur := end.Sub(a.start).Seconds()
+	r := &Report{
+		Schema:         Schema,
+		StartedAt:      a.start.UTC(),
+		EndedAt:        end.UTC(),
+		DurationS:      round3(dur),
+		Verdict:        VerdictPass,
+		Generator:      a.generator(),
+		Requests:       a.requests(),
+		AsyncUntracked: a.untracked,
+		Callers:        Callers{Total: a.callers, Succeeded: a.succeeded, GaveUp: a.gaveUp, Attempts: a.attempts, Retries: a.retries},
+		Completion:     a.completionOverAll(),
+		Async:          a.asyncSummary(),
+		Crashes:        Crashes{Events: []CrashEvent{}},
+		Gates:          []GateResult{},
+		Timeline:       a.timeline(),
+		Events:         append([]Event{}, a.events...),
+		Notes:          []string{},
+	}
+	if a.total > 0 {
+		r.LatencyMs = Latency{
+			Mean: round3(a.latSum / float64(a.total)),
+			P50:  ms(a.lat.ValueAtQuantile(50)), P90: ms(a.lat.ValueAtQuantile(90)),
+			P99: ms(a.lat.ValueAtQuantile(99)), Max: ms(a.lat.Max()),
+		}
+	}
+	if dur > 0 {
+		r.Throughput = round3(float64(a.ok) / dur)
+	}
+	if a.cutover != nil {
+		c := *a.cutover
+		r.Cutover = &c
+	}
+	return r
+}
+
+func (a *Aggregator) generator() Generator {
+	g := Generator{
+		PlannedAttempts: a.planned, Sent: a.sent,
+		MaxLagMs: ms(a.lag.Max()), LagP99Ms: ms(a.lag.ValueAtQuantile(99)),
+		Errors: map[Class]int64{},
+	}
+	if a.sent > 0 {
+		g.Saturated = g.LagP99Ms > 10
+	}
+	for c, n := range a.genErrors {
+		g.Errors[c] = n
+	}
+	return g
+}
+
+func (a *Aggregator) requests() Requests {
+	r := Requests{Total: a.total, OK: a.ok, Timeouts: a.timeouts, Errors: map[Class]int64{}, Status: map[string]int64{}}
+	for c, n := range a.classes {
+		r.Errors[c] = n
+	}
+	for code, n := range a.status {
+		r.Status[strconv.Itoa(int(code))] = n
+	}
+	return r
+}
+
+// asyncSummary is nil for a synchronous SUT.
+func (a *Aggregator) asyncSummary() *Async {
+	if !a.async {
+		return nil
+	}
+	s := &Async{Accepted: a.accepted, Completed: a.completed, Failed: a.failed, Pending: a.pending, Lost: a.lost, Duplicates: a.duplicates}
+	if a.lastCompleted > a.lastAccepted {
+		s.DrainS = round3((a.lastCompleted - a.lastAccepted).Seconds())
+	}
+	return s
+}
+
+// timeline turns the per-second buckets into the report's timeline.
+func (a *Aggregator) timeline() []Bucket {
+	out := make([]Bucket, 0, len(a.buckets))
+	for i, b := range a.buckets {
+		tb := Bucket{TS: float64(i), Sent: b.sent, OK: b.ok, Timeouts: b.timeouts, Errors: b.errors, Inflight: int64(b.busy + 0.5)}
+		if b.lat != nil {
+			tb.P50Ms, tb.P99Ms = ms(b.lat.ValueAtQuantile(50)), ms(b.lat.ValueAtQuantile(99))
+		}
+		if len(b.samples) > 0 {
+			tb.SUTMemBytes, tb.SUTCPU, tb.QueueDepth = sumSamples(b.samples)
+		}
+		out = append(out, tb)
+	}
+	return out
+}
+
+// sumSamples adds up the last sample of each container in one second.
+func sumSamples(samples map[string]Sample) (mem *int64, cpu *float64, queue *int64) {
+	var m int64
+	var c float64
+	var q int64 = -1
+	names := make([]string, 0, len(samples))
+	for n := range samples {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		s := samples[n]
+		m += s.MemBytes
+		c += s.CPU
+		if s.QueueDepth >= 0 {
+			q = max(q, 0) + s.QueueDepth
+		}
+	}
+	c = round3(c)
+	mem, cpu = &m, &c
+	if q >= 0 {
+		queue = &q
+	}
+	return mem, cpu, queue
+}
+
+// completionOverAll returns completion percentiles over every caller, the
+// ones who never completed counted as +Inf: percentile q is reached only
+// when at least q of all callers completed, and is then the completed
+// callers' percentile q·total/succeeded. nil when no caller was recorded.
+func (a *Aggregator) completionOverAll() *Completion {
+	if a.callers == 0 {
+		return nil
+	}
+	c := &Completion{CompletedFraction: round3(float64(a.succeeded) / float64(a.callers))}
+	at := func(q float64) *float64 {
+		need := q * float64(a.callers)
+		if float64(a.succeeded) < need || a.succeeded == 0 {
+			return nil
+		}
+		v := ms(a.completion.ValueAtQuantile(min(100, 100*need/float64(a.succeeded))))
+		return &v
+	}
+	c.P50, c.P90, c.P99 = at(0.50), at(0.90), at(0.99)
+	if a.succeeded > 0 {
+		m := ms(a.completion.Max())
+		c.Max = &m
+	}
+	return c
+}
+
+func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }

@@ -1,0 +1,53 @@
+package reports
+
+import "time"
+
+// AsyncState is where an accepted upload ended, as a caller saw it.
+type AsyncState string
+
+// Async states of a caller's upload. StateNone: never accepted.
+const (
+	StateNone    AsyncState = ""
+	StateDone    AsyncState = "done"
+	StateFailed  AsyncState = "failed"
+	StatePending AsyncState = "pending" // the run stopped before the drain ended
+	StateLost    AsyncState = "lost"    // still not done when drain_timeout ran out
+)
+
+// Attempt is one HTTP upload attempt as the storm engine saw it. Times are
+// offsets from the run's start so that records are small and comparable.
+type Attempt struct {
+	Caller   int32         `json:"caller"`   // caller index, 0-based
+	Try      int32         `json:"try"`      // 1 for the first attempt, 2 for the first retry, ...
+	Intended time.Duration `json:"intended"` // when the schedule wanted it sent
+	Sent     time.Duration `json:"sent"`     // when it was actually sent
+	Latency  time.Duration `json:"latency"`
+	Status   int32         `json:"status"` // 0 when no HTTP answer
+	Class    Class         `json:"class"`  // ClassNone on success
+}
+
+// CallerOutcome is one caller's end state, reported once per caller.
+type CallerOutcome struct {
+	Caller    int32 `json:"caller"`
+	Attempts  int32 `json:"attempts"`
+	Succeeded bool  `json:"succeeded"` // its upload was answered 2xx (and, for async, done)
+	GaveUp    bool  `json:"gave_up"`
+	// Completion runs from the first attempt's intended send time to the data
+	// being safely done: the 2xx answer for sync, the processed state for async.
+	// Zero when not completed.
+	Completion time.Duration `json:"completion"`
+	// Async fields; all zero for a synchronous SUT.
+	Accepted    int32         `json:"accepted"`     // distinct upload ids accepted (202) for this caller's data
+	AsyncState  AsyncState    `json:"async_state"`  // StateNone when never accepted
+	AcceptedAt  time.Duration `json:"accepted_at"`  // offset of the last acceptance
+	CompletedAt time.Duration `json:"completed_at"` // offset when done/failed was observed
+}
+
+// Sample is one observation of a SUT container's resources.
+type Sample struct {
+	At         time.Duration
+	Container  string
+	MemBytes   int64   // working set
+	CPU        float64 // cores
+	QueueDepth int64   // -1 when unknown
+}

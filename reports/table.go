@@ -1,0 +1,52 @@
+package reports
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+)
+
+// Table renderers: plain ASCII for terminals and CI logs, or Markdown.
+var (
+	asciiTable    = func() tw.Renderer { return renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)}) }
+	markdownTable = func() tw.Renderer { return renderer.NewMarkdown() }
+)
+
+// writeRows renders a header and rows with tablewriter (headers kept as
+// written, no wrapping).
+func writeRows(w io.Writer, r tw.Renderer, header []string, rows [][]string) error {
+	t := tablewriter.NewTable(w, tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithRowAutoWrap(tw.WrapNone), tablewriter.WithRenderer(r))
+	t.Header(header)
+	if err := t.Bulk(rows); err != nil {
+		return err
+	}
+	return t.Render()
+}
+
+// WriteTable writes the summary of one or more reports as a terminal table
+// (ASCII, safe for CI logs), a column per scenario, then each scenario's
+// gates.
+func WriteTable(w io.Writer, rs ...*Report) error {
+	header, body := summaryTable(rs)
+	if err := writeRows(w, asciiTable(), header, body); err != nil {
+		return err
+	}
+	for _, r := range rs {
+		if len(r.Gates) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "gates of %s:\n", r.Scenario.Name)
+		for _, g := range r.Gates {
+			mark := "ok  "
+			if !g.Pass {
+				mark = "FAIL"
+			}
+			fmt.Fprintf(w, "  %s %-28s (value %s)\n", mark, g.Expr, gateValue(g))
+		}
+	}
+	return nil
+}

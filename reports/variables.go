@@ -1,0 +1,40 @@
+package reports
+
+// Variables returns the gate variables of r (scenarios.GateVariables) that
+// were measured. A variable that was not measured (crash counts of rehearse
+// attack, a completion percentile not reached, async counts when 202s were
+// not followed) or does not apply (drain_s of a synchronous SUT) is absent:
+// a gate on it fails with that reason instead of passing on a zero.
+func Variables(r *Report) map[string]float64 {
+	v := map[string]float64{
+		"requests": float64(r.Requests.Total), "ok": float64(r.Requests.OK), "timeouts": float64(r.Requests.Timeouts),
+		"p50_ms": r.LatencyMs.P50, "p90_ms": r.LatencyMs.P90, "p99_ms": r.LatencyMs.P99, "max_ms": r.LatencyMs.Max,
+		"throughput_rps": r.Throughput, "callers": float64(r.Callers.Total), "succeeded": float64(r.Callers.Succeeded),
+		"gave_up": float64(r.Callers.GaveUp), "retries": float64(r.Callers.Retries),
+		"timeout_rate": 0, "error_rate": 0,
+	}
+	if r.Requests.Total > 0 {
+		v["timeout_rate"] = float64(r.Requests.Timeouts) / float64(r.Requests.Total)
+		v["error_rate"] = float64(r.Requests.Total-r.Requests.OK) / float64(r.Requests.Total)
+	}
+	if c := r.Completion; c != nil && c.P99 != nil {
+		v["completion_p99_ms"] = *c.P99
+	}
+	if c := r.Crashes; c.Measured() {
+		v["crashes"], v["oom_kills"], v["restarts"] = float64(*c.Count), float64(*c.OOMKills), float64(*c.Restarts)
+		if c.DowntimeS != nil {
+			v["downtime_s"] = *c.DowntimeS
+		}
+	}
+	switch a := r.Async; {
+	case r.AsyncUntracked > 0:
+		// 202s were seen and not followed: nothing is known of their fate.
+	case a == nil:
+		// No upload was accepted for later: nothing can be pending or lost.
+		v["accepted"], v["completed"], v["lost"], v["duplicates"] = 0, 0, 0, 0
+	default:
+		v["accepted"], v["completed"], v["lost"], v["duplicates"], v["drain_s"] =
+			float64(a.Accepted), float64(a.Completed), float64(a.Lost), float64(a.Duplicates), a.DrainS
+	}
+	return v
+}
