@@ -3,16 +3,11 @@ package storm
 import (
 	"container/heap"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
-	"net"
-	"net/http"
 	"net/url"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -39,93 +34,108 @@ type Options struct {
 	AllowRemote bool
 	// Shard selects part of the callers.
 	Shard Shard
-	// Logf receives human progress lines.
+	// Logf receives human progress lines; nil discards them.
 	Logf func(format string, args ...any)
 	// Pollers bounds concurrent async status polls (default DefaultPollers).
 	Pollers int
 }
 
-// Defaults of the engine.
-const (
-	DefaultPollers  = 64
-	pollFirst       = 100 * time.Millisecond
-	pollMax         = 2 * time.Second
-	listConcurrency = 32
-)
+// DefaultPollers is the default of Options.Pollers.
+const DefaultPollers = 64
 
 // Stats describe the generator itself.
 type Stats struct {
 	CPUSeconds float64
-	Saturated  bool
-	// Stopped is "done", "max_duration" or "interrupted".
-	Stopped string
+	// Saturated is true when the generator used more than 90% of the CPUs
+	// it may use: its own delay is then in the latencies.
+	Saturated bool
+	Stopped   StopReason
 }
 
-type callerState struct {
-	try        int32
-	intended   time.Duration // of the current try
-	first      time.Duration // first try's intended time
-	state      string        // pending | accepted | succeeded | gaveup | done | failed | lost
-	location   string
-	acceptedAt time.Duration
-	completed  time.Duration
-	completion time.Duration
-	attempts   int32
-	listed     int32
-}
+// StopReason says why Run returned.
+type StopReason string
 
-type item struct {
-	at     time.Duration
-	caller int
-	try    int32
-}
+// Stop reasons of Stats.Stopped.
+const (
+	StopDone        StopReason = "done"         // every caller reached its end
+	StopInterrupted StopReason = "interrupted"  // Run's ctx ended
+	StopMaxDuration StopReason = "max_duration" // run.max_duration ran out
+)
 
-type schedule []item
-
-func (s schedule) Len() int           { return len(s) }
-func (s schedule) Less(i, j int) bool { return s[i].at < s[j].at }
-func (s schedule) Swap(i, j int)      { s[i], s[j] = s[j], s[i] }
-func (s *schedule) Push(x any)        { *s = append(*s, x.(item)) }
-func (s *schedule) Pop() any {
-	old := *s
-	it := old[len(old)-1]
-	*s = old[:len(old)-1]
-	return it
-}
-
+// engine is one storm: the callers' states, the schedule of their
+// attempts (pacer.go), and the async tracking of accepted uploads
+// (poll.go). mu guards callers, sched, waiting and rng.
 type engine struct {
 	sc     *scenarios.Scenario
 	pop    *scenarios.Population
 	opts   Options
 	start  time.Time
-	runCtx context.Context
+	runCtx context.Context // ends at max_duration or when Run's ctx ends
 	base   *url.URL
 	method string
 	async  bool
+	urls   []string // per caller: the upload URL, without the fragment
+	tr     *transport
 
 	mu      sync.Mutex
-	callers []callerState
+	callers []caller
 	sched   schedule
-	pending int // callers that may still send an attempt
+	waiting int // callers that may still send an attempt
 	rng     *rand.Rand
 	wake    chan struct{}
-	ready   chan item
+	ready   chan item // from Pace to the targeter
 
-	urls    []string // per caller: the upload URL, without the fragment
-	keys    []string // per caller: the Idempotency-Key
 	polls   chan int
 	drainBy atomic.Int64 // unix nanos; 0 = storm still running
-	client  *http.Client
-	inner   *http.Transport
 }
 
 // Run replays sc's storm against opts.Target. It returns when every caller
 // is done (async uploads tracked to done, failed, or the drain timeout), at
 // run.max_duration, or when ctx ends; in the last two cases what happened
-// so far is still in the aggregator and the error is nil.
+// so far is still in the aggregator and the error is nil. It fails before
+// sending anything when opts has no Aggregator, the target is malformed or
+// outside loopback (without AllowRemote), or sc's population or arrival
+// profile cannot be built.
 func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (Stats, error) {
+	opts, base, err := checkOptions(ctx, opts)
+	if err != nil {
+		return Stats{}, err
+	}
+	runCtx, cancel := context.WithTimeout(ctx, sc.Run.MaxDuration.D())
+	defer cancel()
+	e, err := newEngine(runCtx, sc, opts, base)
+	if err != nil {
+		return Stats{}, err
+	}
+	defer e.tr.inner.CloseIdleConnections()
+
+	cpu0, wall0 := cpuTime(), time.Now()
+	pollers := e.startPollers()
+	e.storm()
+	// The storm is over: give async work drain_timeout to finish.
+	e.drainBy.Store(time.Now().Add(sc.Run.DrainTimeout.D()).UnixNano())
+	close(e.polls)
+	pollers.Wait()
+	if e.async && runCtx.Err() == nil {
+		e.verifyListings()
+	}
+	e.report()
+
+	st := Stats{Stopped: StopDone, CPUSeconds: cpuTime() - cpu0}
+	switch {
+	case ctx.Err() != nil:
+		st.Stopped = StopInterrupted
+	case runCtx.Err() != nil:
+		st.Stopped = StopMaxDuration
+	}
+	st.Saturated = st.CPUSeconds > 0.9*float64(runtime.GOMAXPROCS(0))*time.Since(wall0).Seconds()
+	return st, nil
+}
+
+// checkOptions fills opts' defaults and parses its target.
+func checkOptions(ctx context.Context, opts Options) (Options, *url.URL, error) {
 	if opts.Aggregator == nil {
-		return Stats{}, errors.New("storm: Options.Aggregator is required")
+		return opts, nil, errors.New("storm: Options.Aggregator is required")
 	}
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
@@ -138,233 +148,77 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (Stats, erro
 	}
 	base, err := url.Parse(strings.TrimRight(opts.Target, "/"))
 	if err != nil {
-		return Stats{}, fmt.Errorf("storm: target: %w", err)
+		return opts, nil, fmt.Errorf("storm: target: %w", err)
 	}
 	if !opts.AllowRemote {
 		if err := loopbackOnly(ctx, base.Hostname()); err != nil {
-			return Stats{}, fmt.Errorf("%w: target %s %v", ErrRemoteTarget, opts.Target, err)
+			return opts, nil, fmt.Errorf("%w: target %s %v", ErrRemoteTarget, opts.Target, err)
 		}
 	}
+	return opts, base, nil
+}
+
+// newEngine builds the population, the schedule of first attempts (this
+// shard's callers only) and the transport, before the clock matters.
+func newEngine(runCtx context.Context, sc *scenarios.Scenario, opts Options, base *url.URL) (*engine, error) {
 	pop, err := scenarios.NewPopulation(sc)
 	if err != nil {
-		return Stats{}, err
+		return nil, err
 	}
 	offsets, err := sc.Arrival.Offsets(pop.Len(), sc.Seed)
 	if err != nil {
-		return Stats{}, err
+		return nil, err
 	}
 	method, path, _ := strings.Cut(sc.API.Upload, " ")
-
-	runCtx, cancel := context.WithTimeout(ctx, sc.Run.MaxDuration.D())
-	defer cancel()
 	e := &engine{
 		sc: sc, pop: pop, opts: opts, start: opts.Start, runCtx: runCtx, base: base,
 		method: method, async: sc.API.Completion == "location",
-		callers: make([]callerState, pop.Len()),
+		callers: make([]caller, pop.Len()),
 		rng:     rand.New(rand.NewPCG(uint64(sc.Seed), 0x7e7)),
 		wake:    make(chan struct{}, 1),
+		urls:    make([]string, pop.Len()),
 	}
-	e.urls, e.keys = make([]string, pop.Len()), make([]string, pop.Len())
+	keys := make([]string, pop.Len())
 	for i := range e.callers {
 		if opts.Shard.has(i) {
 			c := pop.Caller(i)
 			e.urls[i] = e.base.String() + strings.ReplaceAll(path, "{caller}", url.PathEscape(c.Name))
-			e.keys[i] = c.IdempotencyKey
-			e.callers[i] = callerState{state: "pending", first: offsets[i]}
+			keys[i] = c.IdempotencyKey
+			e.callers[i] = caller{state: stateWaiting, first: offsets[i]}
 			heap.Push(&e.sched, item{at: offsets[i], caller: i, try: 1})
-			e.pending++
+			e.waiting++
 		}
 	}
-	n := e.pending
+	n := e.waiting
 	e.ready = make(chan item, n)
 	e.polls = make(chan int, n)
 	opts.Aggregator.SetPlanned(int64(n))
 	if e.async {
 		opts.Aggregator.SetAsync(true)
 	}
-	e.buildClient(n)
-	defer e.inner.CloseIdleConnections()
+	e.tr = newTransport(runCtx, sc, pop, keys, n)
+	return e, nil
+}
 
-	cpu0 := cpuTime()
-	wall0 := time.Now()
-
-	var pollers sync.WaitGroup
-	if e.async {
-		for range min(opts.Pollers, max(n, 1)) {
-			pollers.Add(1)
-			go func() { defer pollers.Done(); e.poller() }()
-		}
-	}
-
+// storm sends every attempt through vegeta until no caller can send again,
+// and absorbs each result as it ends.
+func (e *engine) storm() {
 	atk := vegeta.NewAttacker(
-		vegeta.Client(e.client),
-		vegeta.Workers(uint64(min(max(n, 1), 64))),
+		vegeta.Client(e.tr.client()),
+		vegeta.Workers(uint64(min(max(e.waiting, 1), 64))),
 		vegeta.MaxBody(0),
 	)
-	results := atk.Attack(e.targeter, e, 0, sc.Name)
-	go func() { <-runCtx.Done(); atk.Stop() }()
+	results := atk.Attack(e.targeter, e, 0, e.sc.Name)
+	// vegeta's Attack has no context: bridge it here, once.
+	go func() { <-e.runCtx.Done(); atk.Stop() }()
 	for res := range results {
 		e.absorb(res)
 	}
-	// The storm is over: give async work drain_timeout to finish.
-	e.drainBy.Store(time.Now().Add(sc.Run.DrainTimeout.D()).UnixNano())
-	close(e.polls)
-	pollers.Wait()
-	if e.async && runCtx.Err() == nil {
-		e.verifyListings()
-	}
-	e.report()
-
-	st := Stats{Stopped: "done", CPUSeconds: cpuTime() - cpu0}
-	switch {
-	case ctx.Err() != nil:
-		st.Stopped = "interrupted"
-	case runCtx.Err() != nil:
-		st.Stopped = "max_duration"
-	}
-	st.Saturated = st.CPUSeconds > 0.9*float64(runtime.GOMAXPROCS(0))*time.Since(wall0).Seconds()
-	return st, nil
-}
-
-func (e *engine) buildClient(n int) {
-	e.inner = &http.Transport{
-		// No LocalAddr: binding 0.0.0.0 fails with thousands of TIME_WAIT sockets.
-		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConns:        0,
-		MaxIdleConnsPerHost: max(n, 2),
-		IdleConnTimeout:     90 * time.Second,
-		DisableCompression:  true,
-	}
-	e.client = &http.Client{
-		// No Client.Timeout: each attempt's context carries the caller's own
-		// timeout, covering the response body too (RoundTrip).
-		Transport: e,
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		},
-	}
-}
-
-// Pace implements vegeta.Pacer: it blocks until the next scheduled attempt
-// is due and hands it to the targeter; it stops when no caller can send
-// again, at max_duration or when the run is cancelled.
-func (e *engine) Pace(time.Duration, uint64) (time.Duration, bool) {
-	for {
-		e.mu.Lock()
-		if e.runCtx.Err() != nil {
-			e.mu.Unlock()
-			return 0, true
-		}
-		wait := time.Hour
-		if len(e.sched) > 0 {
-			top := e.sched[0]
-			if el := time.Since(e.start); top.at <= el {
-				heap.Pop(&e.sched)
-				st := &e.callers[top.caller]
-				st.intended, st.try = top.at, top.try
-				e.mu.Unlock()
-				e.ready <- top
-				return 0, false
-			} else {
-				wait = top.at - el
-			}
-		} else if e.pending == 0 {
-			e.mu.Unlock()
-			return 0, true
-		}
-		e.mu.Unlock()
-		t := time.NewTimer(wait)
-		select {
-		case <-e.wake:
-		case <-t.C:
-		case <-e.runCtx.Done():
-		}
-		t.Stop()
-	}
-}
-
-// Rate implements vegeta.Pacer; the schedule has no fixed rate.
-func (e *engine) Rate(time.Duration) float64 { return 0 }
-
-func (e *engine) signal() {
-	select {
-	case e.wake <- struct{}{}:
-	default:
-	}
-}
-
-func (e *engine) targeter(t *vegeta.Target) error {
-	it := <-e.ready
-	t.Method = e.method
-	t.URL = e.urls[it.caller] + "#" + strconv.Itoa(it.caller) + "." + strconv.Itoa(int(it.try))
-	t.Body, t.Header = nil, nil
-	return nil
-}
-
-func parseFragment(raw string) (caller int, try int32, ok bool) {
-	_, frag, found := strings.Cut(raw, "#")
-	if !found {
-		return 0, 0, false
-	}
-	c, t, found := strings.Cut(frag, ".")
-	ci, err1 := strconv.Atoi(c)
-	ti, err2 := strconv.Atoi(t)
-	return ci, int32(ti), found && err1 == nil && err2 == nil
-}
-
-// RoundTrip streams the caller's body (vegeta's Target.Body is a []byte;
-// thousands of multi-megabyte bodies must not be materialised) and applies
-// the caller's own timeout, covering the response body too.
-func (e *engine) RoundTrip(req *http.Request) (*http.Response, error) {
-	caller, _, ok := parseFragment("#" + req.URL.Fragment)
-	if !ok {
-		return nil, fmt.Errorf("storm: request without attempt id: %s", req.URL)
-	}
-	ctx, cancel := context.WithTimeout(e.runCtx, e.sc.Callers.Timeout.D())
-	r := req.WithContext(ctx)
-	r.Body = io.NopCloser(e.pop.Body(caller))
-	r.ContentLength = e.pop.BodyLen(caller)
-	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(e.pop.Body(caller)), nil }
-	r.Header = req.Header.Clone()
-	r.Header.Del("X-Vegeta-Seq")
-	r.Header.Del("X-Vegeta-Attack")
-	r.Header.Set("Content-Type", "application/json")
-	r.Header.Set("Idempotency-Key", e.keys[caller])
-	resp, err := e.inner.RoundTrip(r)
-	if err != nil {
-		cancel()
-		if ctx.Err() == context.DeadlineExceeded {
-			return nil, fmt.Errorf("caller timeout: %w", ctx.Err())
-		}
-		return nil, err
-	}
-	resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel, ctx: ctx}
-	return resp, nil
-}
-
-type cancelBody struct {
-	io.ReadCloser
-	cancel context.CancelFunc
-	ctx    context.Context
-}
-
-func (b *cancelBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	if err != nil && err != io.EOF && b.ctx.Err() == context.DeadlineExceeded {
-		err = fmt.Errorf("caller timeout reading body: %w", b.ctx.Err())
-	}
-	return n, err
-}
-
-func (b *cancelBody) Close() error {
-	err := b.ReadCloser.Close()
-	b.cancel()
-	return err
 }
 
 // absorb records one attempt and decides what the caller does next.
 func (e *engine) absorb(res *vegeta.Result) {
-	caller, try, ok := parseFragment(res.URL)
+	id, ok := parseFragment(res.URL)
 	if !ok {
 		return
 	}
@@ -373,33 +227,41 @@ func (e *engine) absorb(res *vegeta.Result) {
 	end := sent + res.Latency
 	wake, finished := false, false
 	e.mu.Lock()
-	st := &e.callers[caller]
-	st.attempts++
-	at := reports.Attempt{Caller: int32(caller), Try: try, Intended: st.intended, Sent: sent,
+	c := &e.callers[id.caller]
+	c.attempts++
+	at := reports.Attempt{Caller: int32(id.caller), Try: id.try, Intended: c.intended, Sent: sent,
 		Latency: res.Latency, Status: int32(res.Code), Class: class}
+	next, retry := item{}, false
+	if class != reports.ClassNone {
+		next, retry = e.retry(id, class, end)
+	}
 	switch {
 	case class == reports.ClassNone && e.async && res.Headers.Get("Location") != "":
-		st.state, st.location, st.acceptedAt = "accepted", res.Headers.Get("Location"), end
-		e.pending--
-		e.polls <- caller
+		c.state, c.location, c.acceptedAt = stateAccepted, res.Headers.Get("Location"), end
+		e.waiting--
+		e.polls <- id.caller
 	case class == reports.ClassNone:
-		st.state, st.completion, st.completed = "succeeded", end-st.first, end
-		e.pending--
+		c.state, c.completion, c.completed = stateSucceeded, end-c.first, end
+		e.waiting--
 		finished = true
-	case int(try) < e.sc.Callers.Retry.Attempts && e.sc.Callers.Retry.ShouldRetry(string(class)) && e.runCtx.Err() == nil:
-		next := item{at: end + e.sc.Callers.Retry.Delay(int(try), e.rng), caller: caller, try: try + 1}
+	case retry:
 		heap.Push(&e.sched, next)
 		wake = e.sched[0] == next // the pacer sleeps until a later attempt
 	default:
-		st.state = "gaveup"
-		e.pending--
+		c.state = stateGaveUp
+		e.waiting--
 		finished = true
 	}
-	wake = wake || e.pending == 0
+	wake = wake || e.waiting == 0
 	e.mu.Unlock()
 	if wake {
 		e.signal()
 	}
+	e.record(at, finished)
+}
+
+// record hands one attempt to the aggregator and the attempt log.
+func (e *engine) record(at reports.Attempt, finished bool) {
 	e.opts.Aggregator.AddAttempt(at)
 	if finished {
 		e.opts.Aggregator.CallerFinished()
@@ -409,189 +271,21 @@ func (e *engine) absorb(res *vegeta.Result) {
 	}
 }
 
-// poller follows accepted uploads' Location until a terminal status.
-func (e *engine) poller() {
-	for caller := range e.polls {
-		e.mu.Lock()
-		loc := e.callers[caller].location
-		e.mu.Unlock()
-		state := e.poll(loc)
-		now := time.Since(e.start)
-		e.mu.Lock()
-		st := &e.callers[caller]
-		st.state = state
-		if state == "done" || state == "failed" {
-			st.completed = now
-			st.completion = now - st.first
-		}
-		e.mu.Unlock()
-		e.opts.Aggregator.CallerFinished()
-	}
-}
-
-func (e *engine) expired() bool {
-	if e.runCtx.Err() != nil {
-		return true
-	}
-	by := e.drainBy.Load()
-	return by != 0 && time.Now().UnixNano() > by
-}
-
-// poll returns done, failed or lost.
-func (e *engine) poll(loc string) string {
-	u, err := e.base.Parse(loc)
-	if err != nil || u.Host != e.base.Host {
-		return "lost" // never follow a Location to another host
-	}
-	wait := pollFirst
-	for !e.expired() {
-		if status, ok := e.status(u.String()); ok {
-			for _, d := range e.sc.API.Done {
-				if status == d {
-					return "done"
-				}
-			}
-			for _, f := range e.sc.API.Failed {
-				if status == f {
-					return "failed"
-				}
-			}
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-t.C:
-		case <-e.runCtx.Done():
-			t.Stop()
-		}
-		wait = min(wait*2, pollMax)
-	}
-	return "lost"
-}
-
-func (e *engine) status(u string) (string, bool) {
-	ctx, cancel := context.WithTimeout(e.runCtx, 5*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	resp, err := e.inner.RoundTrip(req)
-	if err != nil {
-		return "", false
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		_, _ = io.Copy(io.Discard, resp.Body)
-		return "", false
-	}
-	var doc map[string]any
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&doc); err != nil {
-		return "", false
-	}
-	s, _ := doc[e.sc.API.StatusField].(string)
-	return s, s != ""
-}
-
-// verifyListings asks the SUT for each accepted caller's uploads (when the
-// API has a listing): more than one upload of the same data is a duplicate,
-// and an upload listed but never done, or a 202 whose upload is not listed,
-// is lost.
-func (e *engine) verifyListings() {
-	if e.sc.API.List == "" {
-		return
-	}
-	_, path, _ := strings.Cut(e.sc.API.List, " ")
-	jobs := make(chan int)
+// startPollers starts the async status pollers; wait for them after
+// closing e.polls.
+func (e *engine) startPollers() *sync.WaitGroup {
 	var wg sync.WaitGroup
-	for range listConcurrency {
+	if !e.async {
+		return &wg
+	}
+	for range min(e.opts.Pollers, max(e.waiting, 1)) {
 		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for c := range jobs {
-				u := e.base.String() + strings.ReplaceAll(path, "{caller}", url.PathEscape(e.pop.Caller(c).Name))
-				n, unfinished, ok := e.list(u)
-				if !ok {
-					continue
-				}
-				e.mu.Lock()
-				st := &e.callers[c]
-				st.listed = int32(n)
-				if (unfinished || n == 0) && st.state == "done" {
-					st.state = "lost"
-				}
-				e.mu.Unlock()
-			}
-		}()
+		go func() { defer wg.Done(); e.poller() }()
 	}
-	for c := range e.callers {
-		e.mu.Lock()
-		s := e.callers[c].state
-		e.mu.Unlock()
-		if s == "done" || s == "failed" || s == "lost" {
-			jobs <- c
-		}
-	}
-	close(jobs)
-	wg.Wait()
+	return &wg
 }
 
-func (e *engine) list(u string) (n int, unfinished, ok bool) {
-	ctx, cancel := context.WithTimeout(e.runCtx, 10*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	resp, err := e.inner.RoundTrip(req)
-	if err != nil {
-		return 0, false, false
-	}
-	defer resp.Body.Close()
-	var doc struct {
-		Uploads []map[string]any `json:"uploads"`
-	}
-	if resp.StatusCode != http.StatusOK || json.NewDecoder(io.LimitReader(resp.Body, 16<<20)).Decode(&doc) != nil {
-		return 0, false, false
-	}
-	for _, up := range doc.Uploads {
-		s, _ := up[e.sc.API.StatusField].(string)
-		terminal := false
-		for _, d := range append(append([]string{}, e.sc.API.Done...), e.sc.API.Failed...) {
-			terminal = terminal || s == d
-		}
-		unfinished = unfinished || !terminal
-	}
-	return len(doc.Uploads), unfinished, true
-}
-
-// report hands every caller's outcome to the aggregator.
-func (e *engine) report() {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	for i := range e.callers {
-		st := &e.callers[i]
-		if st.state == "" {
-			continue // another shard's caller
-		}
-		o := reports.CallerOutcome{Caller: int32(i), Attempts: st.attempts}
-		switch st.state {
-		case "succeeded":
-			o.Succeeded, o.Completion = true, st.completion
-		case "accepted", "done", "failed", "lost":
-			o.Accepted = max(1, st.listed)
-			o.AcceptedAt = st.acceptedAt
-			o.AsyncState = reports.AsyncState(st.state)
-			if st.state == "accepted" {
-				o.AsyncState = "lost" // still not done when the run ended
-			}
-			if st.state == "done" {
-				o.Succeeded, o.Completion, o.CompletedAt = true, st.completion, st.completed
-			}
-			if st.state == "failed" {
-				o.CompletedAt = st.completed
-				o.GaveUp = true
-			}
-		default: // pending (run ended first) or gaveup
-			o.GaveUp = true
-		}
-		e.opts.Aggregator.AddCaller(o)
-	}
-}
-
+// cpuTime is the process's user and system CPU seconds so far.
 func cpuTime() float64 {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {

@@ -14,8 +14,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-
-	"github.com/rehearse-dev/rehearse/reports"
 )
 
 // Shard selects callers i with i % Count == Index (--shard i/n); the zero
@@ -84,30 +82,4 @@ func loopbackOnly(ctx context.Context, host string) error {
 		}
 	}
 	return nil
-}
-
-// classify maps a vegeta result to an error class of reports.
-func classify(code int, errText string) reports.Class {
-	switch {
-	case code >= 200 && code < 400:
-		return reports.ClassNone
-	case code == 429:
-		return reports.ClassHTTP429
-	case code >= 500:
-		return reports.ClassHTTP5xx
-	case code >= 400:
-		return reports.ClassHTTP4xx
-	}
-	e := strings.ToLower(errText)
-	switch {
-	case strings.Contains(e, "deadline exceeded"), strings.Contains(e, "timeout"):
-		return reports.ClassTimeout
-	case strings.Contains(e, "connection refused"):
-		return reports.ClassConnRefused
-	case strings.Contains(e, "connection reset"), strings.Contains(e, "broken pipe"):
-		return reports.ClassConnReset
-	case strings.Contains(e, "eof"), strings.Contains(e, "server closed"):
-		return reports.ClassEOF
-	}
-	return reports.ClassOther
 }

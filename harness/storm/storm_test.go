@@ -29,7 +29,7 @@ func scenario(t *testing.T, url, extra string) *scenarios.Scenario {
 	return sc
 }
 
-func run(t *testing.T, ctx context.Context, sc *scenarios.Scenario, target string) (*reports.Report, Stats) {
+func run(ctx context.Context, t *testing.T, sc *scenarios.Scenario, target string) (*reports.Report, Stats) {
 	t.Helper()
 	start := time.Now()
 	agg := reports.NewAggregator(start)
@@ -70,7 +70,7 @@ func TestFixedDelayLatency(t *testing.T) {
 	}))
 	defer srv.Close()
 	sc := scenario(t, srv.URL, "callers: {count: 100, records: 10, timeout: 2s}\narrival: {profile: burst, window: 1s}\n")
-	rep, st := run(t, t.Context(), sc, srv.URL)
+	rep, st := run(t.Context(), t, sc, srv.URL)
 	if rep.Requests.Total != 100 || rep.Requests.OK != 100 || rep.Callers.Succeeded != 100 || st.Stopped != "done" {
 		t.Fatalf("requests %+v callers %+v stopped %s", rep.Requests, rep.Callers, st.Stopped)
 	}
@@ -103,7 +103,7 @@ func TestTimeoutsAreRetried(t *testing.T) {
   retry: {attempts: 2, backoff: constant, base: 50ms, jitter: none, on: [timeout]}
 arrival: {profile: burst, window: 500ms}
 `)
-	rep, _ := run(t, t.Context(), sc, srv.URL)
+	rep, _ := run(t.Context(), t, sc, srv.URL)
 	if rep.Requests.Timeouts != 20 || rep.Callers.Retries != 20 || rep.Callers.Succeeded != 100 || rep.Requests.Total != 120 {
 		t.Fatalf("requests %+v callers %+v", rep.Requests, rep.Callers)
 	}
@@ -132,7 +132,7 @@ func TestRetryPolicyByClass(t *testing.T) {
   retry: {attempts: 3, backoff: constant, base: 10ms, jitter: none, on: [5xx]}
 arrival: {profile: burst, window: 300ms}
 `)
-	rep, _ := run(t, t.Context(), sc, srv.URL)
+	rep, _ := run(t.Context(), t, sc, srv.URL)
 	// 10 callers x 3 tries of 503; 10 callers x 1 try of 429 (not retried).
 	if rep.Callers.GaveUp != 20 || rep.Requests.Errors["http_5xx"] != 30 || rep.Requests.Errors["http_429"] != 10 || rep.Requests.Total != 120 || rep.Callers.Retries != 20 {
 		t.Fatalf("requests %+v callers %+v", rep.Requests, rep.Callers)
@@ -214,7 +214,7 @@ func TestAsyncLostUploadsAreCounted(t *testing.T) {
 	s := &asyncServer{never: func(i int) bool { return i%7 == 0 }}
 	srv := httptest.NewServer(s.handler())
 	defer srv.Close()
-	rep, _ := run(t, t.Context(), scenario(t, srv.URL, asyncScenario), srv.URL)
+	rep, _ := run(t.Context(), t, scenario(t, srv.URL, asyncScenario), srv.URL)
 	a := rep.Async
 	if a == nil || a.Accepted != 70 || a.Lost != 10 || a.Completed != 60 || a.Duplicates != 0 {
 		t.Fatalf("async %+v", a)
@@ -231,7 +231,7 @@ func TestAsyncDuplicatesAreCounted(t *testing.T) {
 	s := &asyncServer{never: func(int) bool { return false }, dupFirst: func(i int) bool { return i%10 == 0 }}
 	srv := httptest.NewServer(s.handler())
 	defer srv.Close()
-	rep, _ := run(t, t.Context(), scenario(t, srv.URL, asyncScenario), srv.URL)
+	rep, _ := run(t.Context(), t, scenario(t, srv.URL, asyncScenario), srv.URL)
 	if a := rep.Async; a == nil || a.Duplicates != 7 || a.Lost != 0 || a.Completed != 70 || rep.Requests.Timeouts != 7 {
 		t.Fatalf("async %+v requests %+v", rep.Async, rep.Requests)
 	}
@@ -242,7 +242,7 @@ func TestBodiesOnTheWireMatchThePopulation(t *testing.T) {
 	srv := httptest.NewServer(s.handler())
 	defer srv.Close()
 	sc := scenario(t, srv.URL, "callers: {count: 20, records: {median: 50, p99: 400, max: 800}}\narrival: {profile: burst, window: 200ms}\n")
-	run(t, t.Context(), sc, srv.URL)
+	run(t.Context(), t, sc, srv.URL)
 	pop, _ := scenarios.NewPopulation(sc)
 	for i := 0; i < 20; i++ {
 		h := sha256.New()
@@ -265,7 +265,7 @@ func TestCancelStopsPromptly(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 700*time.Millisecond)
 	defer cancel()
 	t0 := time.Now()
-	rep, st := run(t, ctx, sc, srv.URL)
+	rep, st := run(ctx, t, sc, srv.URL)
 	if took := time.Since(t0); took > 3*time.Second || st.Stopped != "interrupted" {
 		t.Fatalf("stopped %q after %s", st.Stopped, took)
 	}
@@ -278,7 +278,7 @@ func TestMaxDuration(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.Copy(io.Discard, r.Body) }))
 	defer srv.Close()
 	sc := scenario(t, srv.URL, "callers: {count: 1000, records: 2}\narrival: {profile: constant, rate: 100}\nrun: {max_duration: 500ms}\n")
-	_, st := run(t, t.Context(), sc, srv.URL)
+	_, st := run(t.Context(), t, sc, srv.URL)
 	if st.Stopped != "max_duration" {
 		t.Fatalf("stopped %q", st.Stopped)
 	}

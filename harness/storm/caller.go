@@ -1,0 +1,72 @@
+package storm
+
+import (
+	"time"
+
+	"github.com/rehearse-dev/rehearse/reports"
+)
+
+// callerState is where a caller is in its life. An accepted caller's
+// upload then has an end of its own, a reports.AsyncState.
+type callerState string
+
+// Caller states. stateNone is the zero value: a caller of another shard.
+const (
+	stateNone      callerState = ""
+	stateWaiting   callerState = "waiting"   // an attempt is scheduled or in flight
+	stateSucceeded callerState = "succeeded" // answered 2xx (and not tracked further)
+	stateGaveUp    callerState = "gave_up"   // its last try failed, or the run ended first
+	stateAccepted  callerState = "accepted"  // answered 202 with a Location that is followed
+)
+
+// caller is the engine's record of one caller, guarded by engine.mu.
+type caller struct {
+	state      callerState
+	async      reports.AsyncState // the accepted upload's end; StateNone while tracked
+	try        int32
+	intended   time.Duration // of the current try
+	first      time.Duration // first try's intended time
+	location   string
+	acceptedAt time.Duration
+	completed  time.Duration
+	completion time.Duration
+	attempts   int32
+	listed     int32 // uploads the SUT's listing holds for this caller
+}
+
+// outcome is caller i's end as the aggregator counts it.
+func (c *caller) outcome(i int) reports.CallerOutcome {
+	o := reports.CallerOutcome{Caller: int32(i), Attempts: c.attempts}
+	switch c.state {
+	case stateSucceeded:
+		o.Succeeded, o.Completion = true, c.completion
+	case stateAccepted:
+		o.Accepted = max(1, c.listed)
+		o.AcceptedAt = c.acceptedAt
+		o.AsyncState = c.async
+		switch c.async {
+		case reports.StateNone:
+			o.AsyncState = reports.StateLost // still not done when the run ended
+		case reports.StateDone:
+			o.Succeeded, o.Completion, o.CompletedAt = true, c.completion, c.completed
+		case reports.StateFailed:
+			o.CompletedAt = c.completed
+			o.GaveUp = true
+		}
+	default: // waiting (the run ended first) or gave up
+		o.GaveUp = true
+	}
+	return o
+}
+
+// report hands every caller's outcome to the aggregator.
+func (e *engine) report() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for i := range e.callers {
+		if e.callers[i].state == stateNone {
+			continue // another shard's caller
+		}
+		e.opts.Aggregator.AddCaller(e.callers[i].outcome(i))
+	}
+}

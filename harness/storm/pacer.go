@@ -1,0 +1,68 @@
+package storm
+
+import (
+	"container/heap"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// The engine is vegeta's pacer: vegeta's own pacers know a rate, ours
+// knows each caller's intended send time (an open model with retries).
+var _ vegeta.Pacer = (*engine)(nil)
+
+// Pace implements vegeta.Pacer: it blocks until the next scheduled attempt
+// is due and hands it to the targeter; it stops when no caller can send
+// again, at max_duration or when the run is cancelled.
+func (e *engine) Pace(time.Duration, uint64) (time.Duration, bool) {
+	for {
+		top, wait, stop := e.due()
+		switch {
+		case stop:
+			return 0, true
+		case wait == 0:
+			e.ready <- top
+			return 0, false
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-e.wake:
+		case <-t.C:
+		case <-e.runCtx.Done():
+		}
+		t.Stop()
+	}
+}
+
+// due pops the attempt that is due now (wait 0), or says how long until
+// the earliest one is, or that the storm is over (stop).
+func (e *engine) due() (top item, wait time.Duration, stop bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.runCtx.Err() != nil {
+		return item{}, 0, true
+	}
+	if len(e.sched) == 0 {
+		// A caller whose attempt is in flight may still schedule a retry.
+		return item{}, time.Hour, e.waiting == 0
+	}
+	top = e.sched[0]
+	if el := time.Since(e.start); top.at > el {
+		return item{}, top.at - el, false
+	}
+	heap.Pop(&e.sched)
+	c := &e.callers[top.caller]
+	c.intended, c.try = top.at, top.try
+	return top, 0, false
+}
+
+// Rate implements vegeta.Pacer; the schedule has no fixed rate.
+func (e *engine) Rate(time.Duration) float64 { return 0 }
+
+// signal wakes Pace when the schedule's top changed or the storm ended.
+func (e *engine) signal() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}

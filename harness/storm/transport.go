@@ -1,0 +1,105 @@
+package storm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/rehearse-dev/rehearse/scenarios"
+)
+
+// transport is the http.RoundTripper of every upload attempt: vegeta's
+// Target.Body is a []byte, and thousands of multi-megabyte bodies must not
+// be materialised, so it streams each caller's body from the population and
+// applies the caller's own timeout, covering the response body too.
+type transport struct {
+	ctx     context.Context // the run's: cancelling it cancels every attempt
+	timeout time.Duration   // callers.timeout
+	pop     *scenarios.Population
+	keys    []string // per caller: the Idempotency-Key
+	inner   *http.Transport
+}
+
+var _ http.RoundTripper = (*transport)(nil)
+
+// newTransport returns the transport of a storm of n callers.
+func newTransport(ctx context.Context, sc *scenarios.Scenario, pop *scenarios.Population, keys []string, n int) *transport {
+	return &transport{
+		ctx: ctx, timeout: sc.Callers.Timeout.D(), pop: pop, keys: keys,
+		inner: &http.Transport{
+			// No LocalAddr: binding 0.0.0.0 fails with thousands of TIME_WAIT sockets.
+			DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			MaxIdleConns:        0,
+			MaxIdleConnsPerHost: max(n, 2),
+			IdleConnTimeout:     90 * time.Second,
+			DisableCompression:  true,
+		},
+	}
+}
+
+// client is the http.Client vegeta sends through. It has no
+// Client.Timeout: each attempt's context carries the caller's own timeout
+// (RoundTrip). Redirects are answers, not followed.
+func (t *transport) client() *http.Client {
+	return &http.Client{
+		Transport: t,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+}
+
+// RoundTrip sends one attempt, named by the URL's fragment (target.go).
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	id, ok := parseFragment("#" + req.URL.Fragment)
+	if !ok {
+		return nil, fmt.Errorf("storm: request without attempt id: %s", req.URL)
+	}
+	caller := id.caller
+	ctx, cancel := context.WithTimeout(t.ctx, t.timeout)
+	r := req.WithContext(ctx)
+	r.Body = io.NopCloser(t.pop.Body(caller))
+	r.ContentLength = t.pop.BodyLen(caller)
+	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(t.pop.Body(caller)), nil }
+	r.Header = req.Header.Clone()
+	r.Header.Del("X-Vegeta-Seq")
+	r.Header.Del("X-Vegeta-Attack")
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set("Idempotency-Key", t.keys[caller])
+	resp, err := t.inner.RoundTrip(r)
+	if err != nil {
+		cancel()
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, fmt.Errorf("caller timeout: %w", ctx.Err())
+		}
+		return nil, err
+	}
+	resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel, ctx: ctx}
+	return resp, nil
+}
+
+// cancelBody ends the attempt's context when vegeta closes the body, and
+// names a read cut short by the caller's timeout as such.
+type cancelBody struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+	ctx    context.Context
+}
+
+func (b *cancelBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF && errors.Is(b.ctx.Err(), context.DeadlineExceeded) {
+		err = fmt.Errorf("caller timeout reading body: %w", b.ctx.Err())
+	}
+	return n, err
+}
+
+func (b *cancelBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
+}
