@@ -229,7 +229,7 @@ func scheduleFaults(ctx context.Context, wg *sync.WaitGroup, sc *scenarios.Scena
 	}
 	for _, f := range sc.Faults {
 		at(f.At.D(), func() {
-			if err := dep.Fault(ctx, f.Action, f.Target); err != nil {
+			if err := dep.Fault(ctx, string(f.Action), f.Target); err != nil {
 				logf("fault %s %s at %s: %v", f.Action, f.Target, f.At.D(), err)
 				agg.AddEvent(reports.Event{AtS: time.Since(start).Seconds(), Kind: "fault", Detail: fmt.Sprintf("%s %s failed: %v", f.Action, f.Target, err)})
 			}
@@ -238,8 +238,8 @@ func scheduleFaults(ctx context.Context, wg *sync.WaitGroup, sc *scenarios.Scena
 	if up := sc.Upgrade; up != nil {
 		at(up.At.D(), func() {
 			down0 := downtime(dep)
-			agg.BeginCutover(up.Strategy, time.Since(start))
-			err := dep.Upgrade(ctx, up.To, up.Strategy)
+			agg.BeginCutover(string(up.Strategy), time.Since(start))
+			err := dep.Upgrade(ctx, up.To, string(up.Strategy))
 			if err != nil {
 				logf("upgrade (%s) at %s: %v", up.Strategy, up.At.D(), err)
 				agg.AddEvent(reports.Event{AtS: time.Since(start).Seconds(), Kind: "upgrade", Detail: "upgrade failed: " + err.Error()})

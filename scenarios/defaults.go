@@ -32,7 +32,7 @@ func (s *Scenario) applyDefaults() {
 	if up := s.Upgrade; up != nil {
 		up.To.defaults()
 		if up.Strategy == "" {
-			up.Strategy = "rolling"
+			up.Strategy = StrategyRolling
 		}
 	}
 	s.API.defaults(s.SUT)
@@ -85,12 +85,12 @@ func (a *API) defaults(sut SUT) {
 		a.Upload = DefaultUpload
 	}
 	if a.Completion == "" {
-		a.Completion = "none"
+		a.Completion = CompletionNone
 		if r := sut.Reference; r != nil && r.Mode == "async" {
-			a.Completion = "location"
+			a.Completion = CompletionLocation
 		}
 	}
-	if a.List == "" && sut.Reference != nil && a.Completion == "location" {
+	if a.List == "" && sut.Reference != nil && a.Completion == CompletionLocation {
 		a.List = DefaultList
 	}
 	if a.StatusField == "" {
@@ -130,7 +130,7 @@ func (r *Retry) defaults() {
 		r.Attempts = 1
 	}
 	if r.Backoff == "" {
-		r.Backoff = "exponential"
+		r.Backoff = BackoffExponential
 	}
 	if r.Base == 0 {
 		r.Base = Duration(DefaultBackoffBase)
@@ -139,7 +139,7 @@ func (r *Retry) defaults() {
 		r.Max = Duration(DefaultBackoffMax)
 	}
 	if r.Jitter == "" {
-		r.Jitter = "full"
+		r.Jitter = JitterFull
 	}
 	if r.On == nil {
 		r.On = []string{"timeout", "5xx", "429", "conn"}

@@ -75,15 +75,41 @@ type Restart struct {
 
 // API tells the engine how to talk to the SUT.
 type API struct {
-	Upload      string   `yaml:"upload" json:"upload"`             // "POST /v1/callers/{caller}/records"
-	Completion  string   `yaml:"completion" json:"completion"`     // location | none
-	StatusField string   `yaml:"status_field" json:"status_field"` // default "status"
-	Done        []string `yaml:"done" json:"done"`                 // default [done]
-	Failed      []string `yaml:"failed" json:"failed"`             // default [failed]
+	Upload      string         `yaml:"upload" json:"upload"`             // "POST /v1/callers/{caller}/records"
+	Completion  CompletionMode `yaml:"completion" json:"completion"`     // auto | location | none
+	StatusField string         `yaml:"status_field" json:"status_field"` // default "status"
+	Done        []string       `yaml:"done" json:"done"`                 // default [done]
+	Failed      []string       `yaml:"failed" json:"failed"`             // default [failed]
 	// List, when set, names a caller's uploads ("GET /v1/callers/{caller}/uploads"
 	// for the reference services): after the storm it is read to find
 	// duplicates and uploads that were accepted but never done.
 	List string `yaml:"list" json:"list,omitempty"`
+}
+
+// CompletionMode is how the engine learns that an accepted upload is done
+// (DESIGN.md §4.4, §4.7).
+type CompletionMode string
+
+// The completion modes a scenario may name in api.completion.
+const (
+	// CompletionAuto follows a 202 that carries a Location and counts any
+	// other success as done at once.
+	CompletionAuto CompletionMode = "auto"
+	// CompletionLocation follows a 202's Location, and declares up front
+	// that the service is asynchronous.
+	CompletionLocation CompletionMode = "location"
+	// CompletionBody reads the upload's id from the answer's body (§4.7);
+	// not supported yet, so validate rejects it.
+	CompletionBody CompletionMode = "body"
+	// CompletionNone never follows: a 2xx is done, and a 202's fate is not
+	// known.
+	CompletionNone CompletionMode = "none"
+)
+
+// FollowsLocation reports whether a 202 with a Location is polled to its
+// end under m (auto and location).
+func (m CompletionMode) FollowsLocation() bool {
+	return m == CompletionAuto || m == CompletionLocation
 }
 
 // Callers describes the caller population.
@@ -108,12 +134,33 @@ type Distribution struct {
 // (1 = no retry).
 type Retry struct {
 	Attempts int      `yaml:"attempts" json:"attempts"`
-	Backoff  string   `yaml:"backoff" json:"backoff"` // none | constant | exponential
+	Backoff  Backoff  `yaml:"backoff" json:"backoff"`
 	Base     Duration `yaml:"base" json:"base"`
 	Max      Duration `yaml:"max" json:"max"`
-	Jitter   string   `yaml:"jitter" json:"jitter"` // none | full | equal
-	On       []string `yaml:"on" json:"on"`         // timeout | 5xx | 429 | 4xx | conn | other
+	Jitter   Jitter   `yaml:"jitter" json:"jitter"`
+	On       []string `yaml:"on" json:"on"` // timeout | 5xx | 429 | 4xx | conn | other
 }
+
+// Backoff is how the wait between a caller's tries grows.
+type Backoff string
+
+// The backoff kinds a retry policy may name.
+const (
+	BackoffNone        Backoff = "none"        // retry at once, like naive clients
+	BackoffConstant    Backoff = "constant"    // wait base every time
+	BackoffExponential Backoff = "exponential" // base, 2*base, 4*base ... capped at max
+)
+
+// Jitter is how a backoff wait is randomised, so callers that failed
+// together do not retry together.
+type Jitter string
+
+// The jitter kinds a retry policy may name.
+const (
+	JitterNone  Jitter = "none"  // the wait as computed
+	JitterFull  Jitter = "full"  // uniform in [0, wait]
+	JitterEqual Jitter = "equal" // wait/2 + uniform in [0, wait/2]
+)
 
 // Arrival is when each caller's first attempt is due.
 type Arrival struct {
@@ -130,17 +177,44 @@ type Run struct {
 
 // Fault is an action on a SUT container at a time into the run.
 type Fault struct {
-	At     Duration `yaml:"at" json:"at"`
-	Action string   `yaml:"action" json:"action"` // kill | stop | start | restart | pause | unpause
-	Target string   `yaml:"target" json:"target"` // sut | lb | replica-N
+	At     Duration    `yaml:"at" json:"at"`
+	Action FaultAction `yaml:"action" json:"action"`
+	Target string      `yaml:"target" json:"target"` // sut | lb | replica-N
 }
+
+// FaultAction is what a fault does to a SUT container, named as Docker
+// names the operation.
+type FaultAction string
+
+// The fault actions a scenario may name.
+const (
+	FaultKill    FaultAction = "kill"
+	FaultStop    FaultAction = "stop"
+	FaultStart   FaultAction = "start"
+	FaultRestart FaultAction = "restart"
+	FaultPause   FaultAction = "pause"
+	FaultUnpause FaultAction = "unpause"
+)
 
 // Upgrade moves the running SUT to a candidate version under load.
 type Upgrade struct {
 	At       Duration `yaml:"at" json:"at"`
 	To       SUT      `yaml:"to" json:"to"`
-	Strategy string   `yaml:"strategy" json:"strategy"` // rolling | recreate
+	Strategy Strategy `yaml:"strategy" json:"strategy"` // default rolling
 }
+
+// Strategy is how an upgrade replaces the running SUT.
+type Strategy string
+
+// The upgrade strategies a scenario may name.
+const (
+	// StrategyRolling replaces one replica at a time; the others keep
+	// serving.
+	StrategyRolling Strategy = "rolling"
+	// StrategyRecreate stops every replica, then starts the candidates:
+	// the service is down in between.
+	StrategyRecreate Strategy = "recreate"
+)
 
 // Duration is a time.Duration written as "30s" in YAML and JSON.
 type Duration time.Duration

@@ -27,9 +27,9 @@ func (r Retry) ShouldRetry(class string) bool {
 func (r Retry) Delay(try int, rnd *rand.Rand) time.Duration {
 	var d time.Duration
 	switch r.Backoff {
-	case "constant":
+	case BackoffConstant:
 		d = r.Base.D()
-	case "exponential":
+	case BackoffExponential:
 		d = r.Base.D()
 		for i := 1; i < try && d < r.Max.D(); i++ {
 			d *= 2
@@ -39,9 +39,9 @@ func (r Retry) Delay(try int, rnd *rand.Rand) time.Duration {
 		return 0
 	}
 	switch r.Jitter {
-	case "full":
+	case JitterFull:
 		return time.Duration(rnd.Float64() * float64(d))
-	case "equal":
+	case JitterEqual:
 		return d/2 + time.Duration(rnd.Float64()*float64(d/2))
 	}
 	return d

@@ -26,7 +26,7 @@ func (s *Scenario) validate(l *locator) error {
 	validateSUT(l, "sut", &s.SUT)
 	if up := s.Upgrade; up != nil {
 		validateSUT(l, "upgrade.to", &up.To)
-		if up.Strategy != "rolling" && up.Strategy != "recreate" {
+		if up.Strategy != StrategyRolling && up.Strategy != StrategyRecreate {
 			l.add("upgrade.strategy", "must be rolling or recreate, got %q", up.Strategy)
 		}
 		if up.At < 0 {
@@ -59,7 +59,7 @@ func (a API) validate(l *locator) {
 	if m, p, ok := strings.Cut(a.List, " "); a.List != "" && (!ok || m != "GET" || !strings.Contains(p, "{caller}")) {
 		l.add("api.list", `must be "GET /path" with {caller} in it, got %q`, a.List)
 	}
-	if a.Completion != "location" && a.Completion != "none" {
+	if a.Completion != CompletionLocation && a.Completion != CompletionNone {
 		l.add("api.completion", "must be location or none, got %q", a.Completion)
 	}
 }
@@ -90,10 +90,10 @@ func (r Retry) validate(l *locator, p string) {
 	if r.Attempts < 1 || r.Attempts > 100 {
 		l.add(p+".attempts", "must be 1..100 (1 = no retry), got %d", r.Attempts)
 	}
-	if !slices.Contains([]string{"none", "constant", "exponential"}, r.Backoff) {
+	if !slices.Contains([]Backoff{BackoffNone, BackoffConstant, BackoffExponential}, r.Backoff) {
 		l.add(p+".backoff", "must be none, constant or exponential, got %q", r.Backoff)
 	}
-	if !slices.Contains([]string{"none", "full", "equal"}, r.Jitter) {
+	if !slices.Contains([]Jitter{JitterNone, JitterFull, JitterEqual}, r.Jitter) {
 		l.add(p+".jitter", "must be none, full or equal, got %q", r.Jitter)
 	}
 	if r.Base < 0 || r.Max < r.Base {
@@ -126,12 +126,15 @@ func (a Arrival) validate(l *locator) {
 	}
 }
 
+// faultActions are the actions validate accepts, in the order of the docs.
+var faultActions = []FaultAction{FaultKill, FaultStop, FaultStart, FaultRestart, FaultPause, FaultUnpause}
+
 // validateFaults checks each fault, and that the SUT is one rehearse
 // starts: a service at sut.url has no container to act on.
 func (s *Scenario) validateFaults(l *locator) {
 	for i, f := range s.Faults {
 		p := fmt.Sprintf("faults[%d]", i)
-		if !slices.Contains([]string{"kill", "stop", "start", "restart", "pause", "unpause"}, f.Action) {
+		if !slices.Contains(faultActions, f.Action) {
 			l.add(p+".action", "must be kill, stop, start, restart, pause or unpause, got %q", f.Action)
 		}
 		if !targetRe.MatchString(f.Target) {
