@@ -78,19 +78,20 @@ func (s *SUT) defaults() {
 	}
 }
 
-// defaults fills the API the reference services speak; the listing is
-// read back only for a reference SUT whose uploads are followed.
+// defaults fills the API the reference services speak. Completion is auto
+// for every SUT (DESIGN.md §4.4): a 202 with a Location is followed, so an
+// async service is tracked without a line of configuration. The listing is
+// read back only from a reference SUT whose 202s are followed: one declared
+// location, or an async one under auto.
 func (a *API) defaults(sut SUT) {
 	if a.Upload == "" {
 		a.Upload = DefaultUpload
 	}
 	if a.Completion == "" {
-		a.Completion = CompletionNone
-		if r := sut.Reference; r != nil && r.Mode == "async" {
-			a.Completion = CompletionLocation
-		}
+		a.Completion = CompletionAuto
 	}
-	if a.List == "" && sut.Reference != nil && a.Completion == CompletionLocation {
+	if r := sut.Reference; a.List == "" && r != nil &&
+		(a.Completion == CompletionLocation || a.Completion == CompletionAuto && r.Mode == "async") {
 		a.List = DefaultList
 	}
 	if a.StatusField == "" {

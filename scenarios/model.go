@@ -76,7 +76,7 @@ type Restart struct {
 // API tells the engine how to talk to the SUT.
 type API struct {
 	Upload      string         `yaml:"upload" json:"upload"`             // "POST /v1/callers/{caller}/records"
-	Completion  CompletionMode `yaml:"completion" json:"completion"`     // auto | location | none
+	Completion  CompletionMode `yaml:"completion" json:"completion"`     // default auto
 	StatusField string         `yaml:"status_field" json:"status_field"` // default "status"
 	Done        []string       `yaml:"done" json:"done"`                 // default [done]
 	Failed      []string       `yaml:"failed" json:"failed"`             // default [failed]
@@ -92,8 +92,8 @@ type CompletionMode string
 
 // The completion modes a scenario may name in api.completion.
 const (
-	// CompletionAuto follows a 202 that carries a Location and counts any
-	// other success as done at once.
+	// CompletionAuto, the default, follows a 202 that carries a Location
+	// and counts any other success as done at once.
 	CompletionAuto CompletionMode = "auto"
 	// CompletionLocation follows a 202's Location, and declares up front
 	// that the service is asynchronous.

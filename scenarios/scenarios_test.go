@@ -25,7 +25,7 @@ func TestParseDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if sc.Seed != 1 || sc.Callers.Timeout.D() != 30*time.Second || sc.Callers.RecordBytes != 200 ||
-		sc.API.Upload != DefaultUpload || sc.API.Completion != "none" || sc.Callers.Retry.Attempts != 1 ||
+		sc.API.Upload != DefaultUpload || sc.API.Completion != CompletionAuto || sc.Callers.Retry.Attempts != 1 ||
 		sc.Arrival.Profile != "burst" || sc.Run.MaxDuration.D() != 5*time.Minute || sc.Expect != "pass" {
 		t.Fatalf("defaults: %+v", sc)
 	}
@@ -33,8 +33,49 @@ func TestParseDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if async.API.Completion != "location" || async.SUT.Network != "host" || async.SUT.Reference.Replicas != 1 {
+	if async.API.Completion != CompletionAuto || async.API.List != DefaultList || async.SUT.Network != "host" || async.SUT.Reference.Replicas != 1 {
 		t.Fatalf("async defaults: %+v %+v", async.API, async.SUT)
+	}
+}
+
+// TestCompletion: auto is the default for every SUT (a 202 with Location
+// is followed); the listing is read back from a reference SUT whose 202s
+// are followed; body is refused until it is supported.
+func TestCompletion(t *testing.T) {
+	cases := []struct {
+		sut, api string
+		want     CompletionMode
+		list     string
+	}{
+		{`{url: "http://127.0.0.1:1"}`, `{}`, CompletionAuto, ""},
+		{`{image: {name: team/x:1}}`, `{}`, CompletionAuto, ""},
+		{`{reference: {mode: sync}}`, `{}`, CompletionAuto, ""},
+		{`{reference: {mode: async}}`, `{}`, CompletionAuto, DefaultList},
+		{`{reference: {mode: sync}}`, `{completion: location}`, CompletionLocation, DefaultList},
+		{`{reference: {mode: async}}`, `{completion: none}`, CompletionNone, ""},
+		{`{url: "http://127.0.0.1:1"}`, `{completion: location}`, CompletionLocation, ""},
+	}
+	for _, c := range cases {
+		src := "name: c\nsut: " + c.sut + "\napi: " + c.api + "\ncallers: {count: 1}\n"
+		sc, err := Parse("c.yaml", []byte(src))
+		if err != nil {
+			t.Fatalf("%s %s: %v", c.sut, c.api, err)
+		}
+		if sc.API.Completion != c.want || sc.API.List != c.list {
+			t.Errorf("%s %s: completion %q list %q, want %q %q", c.sut, c.api, sc.API.Completion, sc.API.List, c.want, c.list)
+		}
+	}
+	if !CompletionAuto.FollowsLocation() || !CompletionLocation.FollowsLocation() || CompletionNone.FollowsLocation() {
+		t.Error("FollowsLocation")
+	}
+	for src, want := range map[string]string{
+		"api: {completion: body}":  "f.yaml:4:19: api.completion: body is not supported yet",
+		"api: {completion: maybe}": `f.yaml:4:19: api.completion: must be auto, location or none, got "maybe"`,
+	} {
+		_, err := Parse("f.yaml", []byte("name: c\nsut: {url: \"http://127.0.0.1:1\"}\ncallers: {count: 1}\n"+src+"\n"))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", src, err, want)
+		}
 	}
 }
 
@@ -251,7 +292,7 @@ gates: ["lost == 0"]
 		panic(err)
 	}
 	fmt.Println(sc.Name, sc.Callers.Count, sc.API.Completion, sc.Callers.Timeout.D())
-	// Output: example 100 location 30s
+	// Output: example 100 auto 30s
 }
 
 // TestBodyReadBufferSizes reads bodies through buffers smaller and larger

@@ -59,8 +59,12 @@ func (a API) validate(l *locator) {
 	if m, p, ok := strings.Cut(a.List, " "); a.List != "" && (!ok || m != "GET" || !strings.Contains(p, "{caller}")) {
 		l.add("api.list", `must be "GET /path" with {caller} in it, got %q`, a.List)
 	}
-	if a.Completion != CompletionLocation && a.Completion != CompletionNone {
-		l.add("api.completion", "must be location or none, got %q", a.Completion)
+	switch a.Completion {
+	case CompletionAuto, CompletionLocation, CompletionNone:
+	case CompletionBody:
+		l.add("api.completion", "body is not supported yet (reading the upload's id from the answer); use auto, location or none")
+	default:
+		l.add("api.completion", "must be auto, location or none, got %q", a.Completion)
 	}
 }
 

@@ -172,7 +172,7 @@ func newEngine(runCtx context.Context, sc *scenarios.Scenario, opts Options, bas
 	method, path, _ := strings.Cut(sc.API.Upload, " ")
 	e := &engine{
 		sc: sc, pop: pop, opts: opts, start: opts.Start, runCtx: runCtx, base: base,
-		method: method, async: sc.API.Completion == "location",
+		method: method, async: sc.API.Completion.FollowsLocation(),
 		callers: make([]caller, pop.Len()),
 		rng:     rand.New(rand.NewPCG(uint64(sc.Seed), 0x7e7)),
 		wake:    make(chan struct{}, 1),
@@ -193,7 +193,7 @@ func newEngine(runCtx context.Context, sc *scenarios.Scenario, opts Options, bas
 	e.ready = make(chan item, n)
 	e.polls = make(chan int, n)
 	opts.Aggregator.SetPlanned(int64(n))
-	if e.async {
+	if sc.API.Completion == scenarios.CompletionLocation {
 		opts.Aggregator.SetAsync(true)
 	}
 	e.tr = newTransport(runCtx, sc, pop, keys, n)
