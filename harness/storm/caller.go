@@ -1,6 +1,7 @@
 package storm
 
 import (
+	"container/heap"
 	"time"
 
 	"github.com/rehearse-dev/rehearse/reports"
@@ -17,6 +18,9 @@ const (
 	stateSucceeded callerState = "succeeded" // answered 2xx (and not tracked further)
 	stateGaveUp    callerState = "gave_up"   // its last try failed, or the run ended first
 	stateAccepted  callerState = "accepted"  // answered 202 with a Location that is followed
+	// stateHalted: the generator failed its attempt on this machine (out of
+	// files, ports, a local dial error): neither succeeded nor gave up.
+	stateHalted callerState = "halted"
 )
 
 // caller is the engine's record of one caller, guarded by engine.mu.
@@ -32,6 +36,39 @@ type caller struct {
 	completion time.Duration
 	attempts   int32
 	listed     int32 // uploads the SUT's listing holds for this caller
+}
+
+// advance moves the caller of attempt id on after that attempt ended at
+// offset end with class (and, for a 202, location): it succeeds, its
+// upload is tracked, it retries or it ends. wake says the pacer must look
+// at the schedule again; finished that the caller reached its end. Call it
+// with e.mu held.
+func (e *engine) advance(id attemptID, class reports.Class, end time.Duration, location string) (wake, finished bool) {
+	c := &e.callers[id.caller]
+	switch {
+	case class == reports.ClassNone && e.async && location != "":
+		c.state, c.location, c.acceptedAt = stateAccepted, location, end
+		e.polls <- id.caller
+	case class == reports.ClassNone:
+		c.state, c.completion, c.completed = stateSucceeded, end-c.first, end
+		finished = true
+	case class.Generator():
+		// The generator failed this attempt, not the service: a retry would
+		// measure the generator again, and "gave up" would blame the
+		// service. The caller ends here, counted in the report's generator
+		// errors, which make the run invalid.
+		c.state = stateHalted
+		finished = true
+	default:
+		if next, ok := e.retry(id, class, end); ok {
+			heap.Push(&e.sched, next)
+			return e.sched[0] == next, false // the pacer sleeps until a later attempt
+		}
+		c.state = stateGaveUp
+		finished = true
+	}
+	e.waiting--
+	return e.waiting == 0, finished
 }
 
 // outcome is caller i's end as the aggregator counts it.
@@ -53,6 +90,8 @@ func (c *caller) outcome(i int) reports.CallerOutcome {
 			o.CompletedAt = c.completed
 			o.GaveUp = true
 		}
+	case stateHalted:
+		// Neither: the generator stopped it (Generator.Errors).
 	default: // waiting (the run ended first) or gave up
 		o.GaveUp = true
 	}

@@ -1,7 +1,11 @@
 package storm
 
 import (
+	"context"
+	"errors"
+	"net"
 	"strings"
+	"syscall"
 
 	"github.com/rehearse-dev/rehearse/reports"
 )
@@ -32,3 +36,39 @@ func classify(code int, errText string) reports.Class {
 	}
 	return reports.ClassOther
 }
+
+// localClass returns the generator's own class of err, the error of an
+// attempt that failed on this machine before its request left it, or
+// ClassNone when err is the service's to answer for. Out of file
+// descriptors and out of ephemeral ports are named; any other dial failure
+// is GenLocal. A refused or reset connection and a timeout are the
+// service's, whichever layer saw them.
+func localClass(err error) reports.Class {
+	var op *net.OpError
+	var ne net.Error
+	switch {
+	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
+		return reports.GenOutOfFiles
+	case errors.Is(err, syscall.EADDRNOTAVAIL), errors.Is(err, syscall.EADDRINUSE):
+		// No LocalAddr is bound, so a busy address on connect means every
+		// ephemeral port to this target is taken (TIME_WAIT).
+		return reports.GenOutOfPorts
+	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, syscall.ETIMEDOUT), errors.Is(err, context.DeadlineExceeded),
+		errors.Is(err, context.Canceled), errors.As(err, &ne) && ne.Timeout():
+		return reports.ClassNone
+	case errors.As(err, &op) && op.Op == "dial":
+		return reports.GenLocal
+	}
+	return reports.ClassNone
+}
+
+// localError is an attempt's error that localClass found to be the
+// generator's; its text names the class, its Unwrap the cause.
+type localError struct {
+	class reports.Class
+	err   error
+}
+
+func (e *localError) Error() string { return "generator " + string(e.class) + ": " + e.err.Error() }
+func (e *localError) Unwrap() error { return e.err }

@@ -50,6 +50,9 @@ type Stats struct {
 	// it may use: its own delay is then in the latencies.
 	Saturated bool
 	Stopped   StopReason
+	// Notes are remarks for the report (the harness copies them into
+	// Report.Notes), e.g. a file limit the storm may not fit in.
+	Notes []string
 }
 
 // StopReason says why Run returned.
@@ -109,6 +112,7 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (Stats, erro
 	}
 	defer e.tr.inner.CloseIdleConnections()
 
+	notes := e.checkFiles()
 	cpu0, wall0 := cpuTime(), time.Now()
 	pollers := e.startPollers()
 	e.storm()
@@ -121,7 +125,7 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (Stats, erro
 	}
 	e.report()
 
-	st := Stats{Stopped: StopDone, CPUSeconds: cpuTime() - cpu0}
+	st := Stats{Stopped: StopDone, CPUSeconds: cpuTime() - cpu0, Notes: notes}
 	switch {
 	case ctx.Err() != nil:
 		st.Stopped = StopInterrupted
@@ -216,43 +220,26 @@ func (e *engine) storm() {
 	}
 }
 
-// absorb records one attempt and decides what the caller does next.
+// absorb records one attempt and moves its caller on.
 func (e *engine) absorb(res *vegeta.Result) {
 	id, ok := parseFragment(res.URL)
 	if !ok {
 		return
 	}
 	class := classify(int(res.Code), res.Error)
+	if res.Error != "" {
+		if local, ok := e.tr.takeLocal(id); ok {
+			class = local
+		}
+	}
 	sent := res.Timestamp.Sub(e.start)
 	end := sent + res.Latency
-	wake, finished := false, false
 	e.mu.Lock()
 	c := &e.callers[id.caller]
 	c.attempts++
 	at := reports.Attempt{Caller: int32(id.caller), Try: id.try, Intended: c.intended, Sent: sent,
 		Latency: res.Latency, Status: int32(res.Code), Class: class}
-	next, retry := item{}, false
-	if class != reports.ClassNone {
-		next, retry = e.retry(id, class, end)
-	}
-	switch {
-	case class == reports.ClassNone && e.async && res.Headers.Get("Location") != "":
-		c.state, c.location, c.acceptedAt = stateAccepted, res.Headers.Get("Location"), end
-		e.waiting--
-		e.polls <- id.caller
-	case class == reports.ClassNone:
-		c.state, c.completion, c.completed = stateSucceeded, end-c.first, end
-		e.waiting--
-		finished = true
-	case retry:
-		heap.Push(&e.sched, next)
-		wake = e.sched[0] == next // the pacer sleeps until a later attempt
-	default:
-		c.state = stateGaveUp
-		e.waiting--
-		finished = true
-	}
-	wake = wake || e.waiting == 0
+	wake, finished := e.advance(id, class, end, res.Headers.Get("Location"))
 	e.mu.Unlock()
 	if wake {
 		e.signal()

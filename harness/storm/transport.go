@@ -7,8 +7,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
+	"github.com/rehearse-dev/rehearse/reports"
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
 
@@ -22,6 +24,12 @@ type transport struct {
 	pop     *scenarios.Population
 	keys    []string // per caller: the Idempotency-Key
 	inner   *http.Transport
+
+	// local holds the class of each attempt that failed on this machine
+	// (localClass) until absorb takes it: vegeta hands absorb only the
+	// error's text, and a class must not be guessed from English.
+	mu    sync.Mutex
+	local map[attemptID]reports.Class
 }
 
 var _ http.RoundTripper = (*transport)(nil)
@@ -30,6 +38,7 @@ var _ http.RoundTripper = (*transport)(nil)
 func newTransport(ctx context.Context, sc *scenarios.Scenario, pop *scenarios.Population, keys []string, n int) *transport {
 	return &transport{
 		ctx: ctx, timeout: sc.Callers.Timeout.D(), pop: pop, keys: keys,
+		local: map[attemptID]reports.Class{},
 		inner: &http.Transport{
 			// No LocalAddr: binding 0.0.0.0 fails with thousands of TIME_WAIT sockets.
 			DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
@@ -76,10 +85,26 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return nil, fmt.Errorf("caller timeout: %w", ctx.Err())
 		}
+		if class := localClass(err); class != reports.ClassNone {
+			t.mu.Lock()
+			t.local[id] = class
+			t.mu.Unlock()
+			return nil, &localError{class: class, err: err}
+		}
 		return nil, err
 	}
 	resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel, ctx: ctx}
 	return resp, nil
+}
+
+// takeLocal returns and forgets the generator's class of attempt id, if
+// it failed on this machine.
+func (t *transport) takeLocal(id attemptID) (reports.Class, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	class, ok := t.local[id]
+	delete(t.local, id)
+	return class, ok
 }
 
 // cancelBody ends the attempt's context when vegeta closes the body, and
