@@ -10,6 +10,7 @@ import (
 
 	"github.com/rehearse-dev/rehearse/reports"
 	"github.com/rehearse-dev/rehearse/scenarios"
+	"github.com/rehearse-dev/rehearse/sut"
 )
 
 // Options configure Start.
@@ -24,6 +25,9 @@ type Options struct {
 	OnSample func(reports.Sample)
 	Start    time.Time // origin of event offsets
 	Logf     func(string, ...any)
+
+	// wrapEvents, in tests, wraps the Docker event source (to make it fail).
+	wrapEvents func(eventSource) eventSource
 }
 
 func (o *Options) defaults() {
@@ -88,6 +92,7 @@ type Deployment struct {
 	started  map[string]bool
 	queues   map[string]int64 // unit name -> last scraped queue depth
 	down     time.Duration
+	losses   map[loss]int    // observations that failed, for Notes
 	ctx      context.Context // ends when the deployment is closed
 	stop     context.CancelFunc
 	wg       sync.WaitGroup
@@ -135,11 +140,11 @@ func (d *Deployment) Crashes() reports.Crashes {
 // Start starts sut and waits until its entry point is healthy. It returns
 // the partial Deployment together with any error, so the caller can Close
 // what was started (Close is nil-safe).
-func Start(ctx context.Context, sut scenarios.SUT, opts Options) (*Deployment, error) {
+func Start(ctx context.Context, want scenarios.SUT, opts Options) (*Deployment, error) {
 	opts.defaults()
 	d := &Deployment{opts: opts, expected: map[string]int{}, started: map[string]bool{}, queues: map[string]int64{}}
-	if sut.URL != "" {
-		d.target = strings.TrimRight(sut.URL, "/")
+	if want.URL != "" {
+		d.target = strings.TrimRight(want.URL, "/")
 		d.info = reports.SUTInfo{Kind: "url", Runtime: "none", Target: d.target}
 		return d, nil
 	}
@@ -153,8 +158,8 @@ func Start(ctx context.Context, sut scenarios.SUT, opts Options) (*Deployment, e
 		}
 		d.backend = b
 	case "process":
-		if sut.Image != nil {
-			return d, fmt.Errorf("runtime process runs the reference services only, not image %s", sut.Image.Name)
+		if want.Image != nil {
+			return d, fmt.Errorf("runtime process runs the reference services only, not image %s", want.Image.Name)
 		}
 		b, err := newProcessBackend(ctx, d)
 		if err != nil {
@@ -164,7 +169,7 @@ func Start(ctx context.Context, sut scenarios.SUT, opts Options) (*Deployment, e
 	default:
 		return d, fmt.Errorf("unknown runtime %q (docker or process)", opts.Runtime)
 	}
-	specs, lbSpec, err := d.plan(ctx, sut)
+	specs, lbSpec, err := d.plan(ctx, want)
 	if err != nil {
 		return d, err
 	}
@@ -197,7 +202,7 @@ func Start(ctx context.Context, sut scenarios.SUT, opts Options) (*Deployment, e
 }
 
 // plan turns the scenario's SUT into unit specs on fixed free ports.
-func (d *Deployment) plan(ctx context.Context, sut scenarios.SUT) ([]spec, *spec, error) {
+func (d *Deployment) plan(ctx context.Context, want scenarios.SUT) ([]spec, *spec, error) {
 	id := d.opts.RunID
 	if d.opts.Name != "" {
 		id += "-" + d.opts.Name
@@ -205,9 +210,9 @@ func (d *Deployment) plan(ctx context.Context, sut scenarios.SUT) ([]spec, *spec
 	var specs []spec
 	var lb *spec
 	switch {
-	case sut.Reference != nil:
-		r := sut.Reference
-		if sut.Network == "bridge" && d.opts.Runtime == "docker" && r.Replicas > 1 {
+	case want.Reference != nil:
+		r := want.Reference
+		if want.Network == "bridge" && d.opts.Runtime == "docker" && r.Replicas > 1 {
 			return nil, nil, errors.New("reference replicas behind the lb need network: host (bridge with replicas is not supported yet)")
 		}
 		image := ""
@@ -220,28 +225,28 @@ func (d *Deployment) plan(ctx context.Context, sut scenarios.SUT) ([]spec, *spec
 		}
 		var backends []string
 		for i := 1; i <= r.Replicas; i++ {
-			s, err := d.referenceSpec(sut, image, fmt.Sprintf("%s-replica-%d", id, i), fmt.Sprintf("r%d", i))
+			s, err := d.referenceSpec(want, image, fmt.Sprintf("%s-replica-%d", id, i), fmt.Sprintf("r%d", i), 0)
 			if err != nil {
 				return nil, nil, err
 			}
 			specs = append(specs, s)
 			backends = append(backends, fmt.Sprintf("http://127.0.0.1:%d", s.port))
 		}
-		d.info = reports.SUTInfo{Kind: "reference", Mode: r.Mode, Image: image, Replicas: r.Replicas, Runtime: d.opts.Runtime, Network: sut.Network}
-		d.health = "/healthz"
+		d.info = reports.SUTInfo{Kind: "reference", Mode: r.Mode, Image: image, Replicas: r.Replicas, Runtime: d.opts.Runtime, Network: want.Network}
+		d.health = sut.HealthPath
 		entry := specs[0].port
 		if r.Replicas > 1 {
 			port, err := freePort()
 			if err != nil {
 				return nil, nil, err
 			}
-			l := spec{name: id + "-lb", image: image, port: port, health: "/healthz", network: "host", restart: sut.Restart,
-				args: []string{"--mode=lb", fmt.Sprintf("--addr=127.0.0.1:%d", port), "--backends=" + strings.Join(backends, ",")}}
+			l := spec{name: id + "-lb", image: image, port: port, health: sut.HealthPath, network: "host", restart: want.Restart,
+				args: sut.Args{Mode: sut.ModeLB, Addr: sut.HostAddr(port), Backends: backends}.Strings()}
 			lb, entry = &l, port
 		}
 		d.target = fmt.Sprintf("http://127.0.0.1:%d", entry)
-	case sut.Image != nil:
-		im := sut.Image
+	case want.Image != nil:
+		im := want.Image
 		image, err := d.teamImage(ctx, im)
 		if err != nil {
 			return nil, nil, err
@@ -251,38 +256,45 @@ func (d *Deployment) plan(ctx context.Context, sut scenarios.SUT) ([]spec, *spec
 			return nil, nil, err
 		}
 		s := spec{name: id + "-sut", image: image, args: im.Args, env: im.Env, port: port, cport: im.Port, health: im.Health,
-			network: sut.Network, res: sut.Resources, restart: sut.Restart}
-		if sut.Network == "host" {
+			network: want.Network, res: want.Resources, restart: want.Restart}
+		if want.Network == "host" {
 			s.port = im.Port // the image listens where it listens
 		}
 		specs = append(specs, s)
-		d.info = reports.SUTInfo{Kind: "image", Image: image, Replicas: 1, Runtime: "docker", Network: sut.Network}
+		d.info = reports.SUTInfo{Kind: "image", Image: image, Replicas: 1, Runtime: "docker", Network: want.Network}
 		d.health = im.Health
 		d.target = fmt.Sprintf("http://127.0.0.1:%d", s.port)
 	default:
 		return nil, nil, errors.New("sut needs reference, image or url")
 	}
 	d.info.Target = d.target
-	if r := sut.Resources; r != nil && d.opts.Runtime == "docker" && (r.CPUs > 0 || r.Memory > 0 || r.Pids > 0) {
+	if r := want.Resources; r != nil && d.opts.Runtime == "docker" && (r.CPUs > 0 || r.Memory > 0 || r.Pids > 0) {
 		d.info.Resources = &reports.Resources{CPUs: r.CPUs, MemoryBytes: int64(r.Memory), Pids: r.Pids}
 	}
 	return specs, lb, nil
 }
 
-func (d *Deployment) referenceSpec(sut scenarios.SUT, image, name, node string) (spec, error) {
-	port, err := freePort()
-	if err != nil {
-		return spec{}, err
+// referenceSpec is one reference replica on a fixed free port (port 0
+// picks one). Its listen address follows its network: loopback at the port
+// on the host network, every interface at sut.Port on a bridge network
+// (where Docker's mapping reaches it; a loopback listener would not be).
+func (d *Deployment) referenceSpec(s scenarios.SUT, image, name, node string, port int) (spec, error) {
+	if port == 0 {
+		p, err := freePort()
+		if err != nil {
+			return spec{}, err
+		}
+		port = p
 	}
-	r := sut.Reference
-	s := spec{name: name, image: image, port: port, cport: 8080, health: "/healthz", network: sut.Network,
-		res: sut.Resources, restart: sut.Restart, metrics: true, volume: name + "-data"}
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	if sut.Network == "bridge" {
-		addr = ":8080"
+	r := s.Reference
+	sp := spec{name: name, image: image, port: port, cport: sut.Port, health: sut.HealthPath, network: s.Network,
+		res: s.Resources, restart: s.Restart, metrics: true, volume: name + "-data"}
+	args := sut.Args{Mode: r.Mode, Addr: sut.HostAddr(port), Node: node, Extra: r.Args}
+	if s.Network == "bridge" {
+		args.Addr = sut.BridgeAddr()
 	}
-	s.args = append([]string{"--mode=" + r.Mode, "--addr=" + addr, "--node=" + node}, r.Args...)
-	return s, nil
+	sp.args = args.Strings()
+	return sp, nil
 }
 
 func (d *Deployment) expect(name string) {

@@ -28,15 +28,16 @@ func (d *Deployment) probe(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case now := <-tick.C:
-			ok := healthy(d.target + d.health)
 			d.mu.Lock()
+			health := d.health // an upgrade may change it
 			behind := d.lb != nil
 			units := append([]unit{}, d.replicas...)
 			d.mu.Unlock()
+			ok := healthy(d.target + health)
 			if ok && behind {
 				ok = false
 				for _, u := range units {
-					if healthy(fmt.Sprintf("http://127.0.0.1:%d%s", u.port(), d.health)) {
+					if healthy(fmt.Sprintf("http://127.0.0.1:%d%s", u.port(), health)) {
 						ok = true
 						break
 					}

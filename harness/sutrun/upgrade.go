@@ -13,97 +13,141 @@ import (
 // Upgrade moves the running replicas to the candidate under load. rolling
 // replaces one replica at a time (the lb skips the one being replaced);
 // recreate stops them all, then starts the new ones. Each replica keeps its
-// port and its async data volume, so queued work survives the upgrade.
+// host port and its async data volume, so queued work survives the upgrade
+// and the storm's target stays the same.
 func (d *Deployment) Upgrade(ctx context.Context, to scenarios.SUT, strategy string) error {
 	d.opts.OnEvent(reports.Event{AtS: d.offset(), Kind: "upgrade", Detail: "begin " + strategy})
-	if to.Reference == nil && to.Image == nil {
-		return errors.New("upgrade: to needs reference or image")
+	news, err := d.upgradeSpecs(ctx, to)
+	if err != nil {
+		return err
 	}
-	image := d.info.Image
-	if to.Reference != nil && d.opts.Runtime == "docker" && image == "" {
-		img, err := BuildReferenceImage(ctx, d.opts.RepoRoot, d.opts.Logf)
-		if err != nil {
-			return err
-		}
-		image = img
-	}
-	var news []spec
-	for i, old := range d.specs {
-		var s spec
-		if to.Reference != nil {
-			sut := to
-			sut.Network = old.network
-			if sut.Resources == nil {
-				sut.Resources = old.res
-			}
-			if sut.Restart == nil {
-				sut.Restart = old.restart
-			}
-			ns, err := d.referenceSpec(sut, image, old.name, fmt.Sprintf("r%d", i+1))
-			if err != nil {
-				return err
-			}
-			ns.port, ns.args[1] = old.port, fmt.Sprintf("--addr=127.0.0.1:%d", old.port)
-			s = ns
-		} else {
-			img, err := d.teamImage(ctx, to.Image)
-			if err != nil {
-				return err
-			}
-			s = old
-			s.image, s.args, s.env = img, to.Image.Args, to.Image.Env
-		}
-		s.name = fmt.Sprintf("%s-v2", old.name)
-		news = append(news, s)
-	}
-	replace := func(i int) error {
-		d.mu.Lock()
-		old := d.replicas[i]
-		d.mu.Unlock()
-		d.expect(old.name())
-		if err := old.remove(ctx); err != nil {
-			return err
-		}
-		u, err := d.backend.start(ctx, news[i])
-		if u != nil {
-			d.mu.Lock()
-			d.replicas[i] = u
-			d.mu.Unlock()
-		}
-		if err != nil {
-			return err
-		}
-		return waitHealthy(ctx, fmt.Sprintf("http://127.0.0.1:%d%s", news[i].port, news[i].health), 60*time.Second)
-	}
-	var err error
 	if strategy == "recreate" {
-		for i := range news {
-			d.mu.Lock()
-			old := d.replicas[i]
-			d.mu.Unlock()
-			d.expect(old.name())
-			err = errors.Join(err, old.remove(ctx))
-		}
-		for i := range news {
-			u, serr := d.backend.start(ctx, news[i])
-			if u != nil {
-				d.mu.Lock()
-				d.replicas[i] = u
-				d.mu.Unlock()
-			}
-			err = errors.Join(err, serr)
-		}
-		for i := range news {
-			err = errors.Join(err, waitHealthy(ctx, fmt.Sprintf("http://127.0.0.1:%d%s", news[i].port, news[i].health), 60*time.Second))
-		}
+		err = d.recreate(ctx, news)
 	} else {
 		for i := range news {
-			if err = replace(i); err != nil {
+			if err = d.replace(ctx, i, news[i]); err != nil {
 				break
 			}
 		}
 	}
+	d.mu.Lock()
 	d.specs = news
+	d.health = news[0].health
+	d.mu.Unlock()
 	d.opts.OnEvent(reports.Event{AtS: d.offset(), Kind: "upgrade", Detail: "end " + strategy})
 	return err
 }
+
+// upgradeSpecs plans the candidate's replicas: each keeps its old replica's
+// host port, network, data volume, limits and restart policy (unless the
+// candidate sets its own), and takes everything else — image, args, env,
+// container port, health path — from the candidate.
+func (d *Deployment) upgradeSpecs(ctx context.Context, to scenarios.SUT) ([]spec, error) {
+	if to.Reference == nil && to.Image == nil {
+		return nil, errors.New("upgrade: to needs reference or image")
+	}
+	image := ""
+	switch {
+	case to.Reference != nil && d.info.Kind == "reference":
+		image = d.info.Image
+	case to.Reference != nil && d.opts.Runtime == "docker":
+		img, err := BuildReferenceImage(ctx, d.opts.RepoRoot, d.opts.Logf)
+		if err != nil {
+			return nil, err
+		}
+		image = img
+	case to.Image != nil:
+		img, err := d.teamImage(ctx, to.Image)
+		if err != nil {
+			return nil, err
+		}
+		image = img
+	}
+	d.mu.Lock()
+	olds := append([]spec{}, d.specs...)
+	d.mu.Unlock()
+	news := make([]spec, 0, len(olds))
+	for i, old := range olds {
+		s, err := d.candidateSpec(to, old, image, i)
+		if err != nil {
+			return nil, err
+		}
+		s.name = old.name + "-v2"
+		news = append(news, s)
+	}
+	return news, nil
+}
+
+// candidateSpec is replica i of the candidate in place of old.
+func (d *Deployment) candidateSpec(to scenarios.SUT, old spec, image string, i int) (spec, error) {
+	want := to
+	want.Network = old.network
+	if want.Resources == nil {
+		want.Resources = old.res
+	}
+	if want.Restart == nil {
+		want.Restart = old.restart
+	}
+	if to.Reference != nil {
+		return d.referenceSpec(want, image, old.name, fmt.Sprintf("r%d", i+1), old.port)
+	}
+	im := to.Image
+	s := old
+	s.image, s.args, s.env, s.res, s.restart = image, im.Args, im.Env, want.Resources, want.Restart
+	s.cport, s.health, s.metrics = im.Port, im.Health, false
+	if old.network == "host" && im.Port != old.port {
+		// On the host network the process's own port is the target's port.
+		return spec{}, fmt.Errorf("upgrade to %s: on the host network the candidate must listen on port %d like the running service, not %d",
+			im.Name, old.port, im.Port)
+	}
+	return s, nil
+}
+
+// replace swaps replica i for its candidate and waits until it is healthy.
+func (d *Deployment) replace(ctx context.Context, i int, s spec) error {
+	d.mu.Lock()
+	old := d.replicas[i]
+	d.mu.Unlock()
+	d.expect(old.name())
+	if err := old.remove(ctx); err != nil {
+		return err
+	}
+	if err := d.startReplica(ctx, i, s); err != nil {
+		return err
+	}
+	return waitHealthy(ctx, unitURL(s), 60*time.Second)
+}
+
+// recreate removes every replica, then starts every candidate.
+func (d *Deployment) recreate(ctx context.Context, news []spec) error {
+	var err error
+	for i := range news {
+		d.mu.Lock()
+		old := d.replicas[i]
+		d.mu.Unlock()
+		d.expect(old.name())
+		err = errors.Join(err, old.remove(ctx))
+	}
+	for i := range news {
+		err = errors.Join(err, d.startReplica(ctx, i, news[i]))
+	}
+	for i := range news {
+		err = errors.Join(err, waitHealthy(ctx, unitURL(news[i]), 60*time.Second))
+	}
+	return err
+}
+
+// startReplica starts s as replica i; a unit that started is kept even
+// with an error, so Close removes it.
+func (d *Deployment) startReplica(ctx context.Context, i int, s spec) error {
+	u, err := d.backend.start(ctx, s)
+	if u != nil {
+		d.mu.Lock()
+		d.replicas[i] = u
+		d.mu.Unlock()
+	}
+	return err
+}
+
+// unitURL is the health URL of a unit on this host.
+func unitURL(s spec) string { return fmt.Sprintf("http://127.0.0.1:%d%s", s.port, s.health) }
