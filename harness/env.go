@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/rehearse-dev/rehearse/harness/storm"
 	"github.com/rehearse-dev/rehearse/harness/sutrun"
@@ -52,24 +51,13 @@ func CheckTarget(ctx context.Context, target string, allowRemote bool) error {
 	return storm.CheckTarget(ctx, target, allowRemote)
 }
 
-// SweepOptions select what Sweep removes.
-type SweepOptions struct {
-	// RunID, when set, limits the sweep to one run's objects.
-	RunID string
-	// OlderThan, when > 0, keeps objects younger than this.
-	OlderThan time.Duration
-	// Images also removes the cached reference image (rebuilt on the next
-	// run, a few seconds); by default it is kept.
-	Images bool
-}
+// SweepOptions select what Sweep removes: one run's objects (RunID),
+// objects older than OlderThan, and the cached reference image only when
+// Images is set.
+type SweepOptions = sutrun.SweepOptions
 
 // Sweep removes the Docker objects labelled rehearse.run that o selects.
-func Sweep(ctx context.Context, o SweepOptions) (Swept, error) {
-	if o.RunID != "" {
-		return sutrun.SweepRun(ctx, o.RunID)
-	}
-	return sutrun.Sweep(ctx, o.OlderThan)
-}
+func Sweep(ctx context.Context, o SweepOptions) (Swept, error) { return sutrun.Sweep(ctx, o) }
 
 // Leftovers names the labelled containers, networks and volumes that
 // earlier runs left behind.

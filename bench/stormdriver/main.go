@@ -130,7 +130,7 @@ func run() error {
 		Succeeded: rep.Callers.Succeeded, WallSeconds: round(wall), EngineCPU: round(st.CPUSeconds),
 		AttemptsPerS: round(float64(rep.Requests.Total) / wall),
 		LagP99Ms:     rep.Generator.LagP99Ms, LatencyP50Ms: rep.LatencyMs.P50,
-		Stopped: st.Stopped, Saturated: st.Saturated, PeakRSSMB: rssMB("VmHWM"),
+		Stopped: string(st.Stopped), Saturated: st.Saturated, PeakRSSMB: rssMB("VmHWM"),
 	}
 	for k, v := range rep.Requests.Errors {
 		s.Errors[string(k)] = int(v)

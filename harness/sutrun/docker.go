@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/container"
 	mnet "github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
@@ -19,6 +22,8 @@ import (
 type dockerBackend struct {
 	d   *Deployment
 	cli *client.Client
+	// events is cli, except in tests that make the stream fail.
+	events eventSource
 
 	mu       sync.Mutex
 	units    map[string]*dockerUnit // by container id
@@ -33,7 +38,10 @@ func newDockerBackend(ctx context.Context, d *Deployment) (*dockerBackend, error
 	if err != nil {
 		return nil, err
 	}
-	b := &dockerBackend{d: d, cli: cli, units: map[string]*dockerUnit{}, loggers: map[string]context.CancelFunc{}}
+	b := &dockerBackend{d: d, cli: cli, events: cli, units: map[string]*dockerUnit{}, loggers: map[string]context.CancelFunc{}}
+	if w := d.opts.wrapEvents; w != nil {
+		b.events = w(cli)
+	}
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	b.stopWait = cancel
 	b.wg.Add(1)
@@ -42,11 +50,12 @@ func newDockerBackend(ctx context.Context, d *Deployment) (*dockerBackend, error
 }
 
 type dockerUnit struct {
-	b    *dockerBackend
-	s    spec
-	ctr  *testcontainers.DockerContainer
-	id   string
-	once sync.Once
+	b       *dockerBackend
+	s       spec
+	ctr     *testcontainers.DockerContainer
+	id      string
+	once    sync.Once
+	removed atomic.Bool // set when remove began: its stream failures are normal
 }
 
 func (u *dockerUnit) name() string { return u.s.name }
@@ -54,7 +63,9 @@ func (u *dockerUnit) name() string { return u.s.name }
 func (u *dockerUnit) port() int { return u.s.port }
 
 func (b *dockerBackend) labels() map[string]string {
-	return map[string]string{Label: b.d.opts.RunID}
+	l := ownerLabels()
+	l[Label] = b.d.opts.RunID
+	return l
 }
 
 func (b *dockerBackend) start(ctx context.Context, s spec) (unit, error) {
@@ -63,7 +74,7 @@ func (b *dockerBackend) start(ctx context.Context, s spec) (unit, error) {
 			return nil, fmt.Errorf("create volume %s: %w", s.volume, err)
 		}
 		b.mu.Lock()
-		if !contains(b.volumes, s.volume) {
+		if !slices.Contains(b.volumes, s.volume) {
 			b.volumes = append(b.volumes, s.volume)
 		}
 		b.mu.Unlock()
@@ -181,11 +192,12 @@ func (u *dockerUnit) crash(ctx context.Context) error {
 
 func (u *dockerUnit) remove(ctx context.Context) error {
 	var err error
+	u.removed.Store(true)
 	u.once.Do(func() {
 		// The log follower ends by itself when the container is gone, after
 		// copying the last lines. Terminate stops and removes the container with its anonymous volumes.
 		err = u.ctr.Terminate(ctx)
-		if err != nil && strings.Contains(err.Error(), "No such container") {
+		if cerrdefs.IsNotFound(err) {
 			err = nil
 		}
 	})
@@ -197,7 +209,7 @@ func (b *dockerBackend) close(ctx context.Context) error {
 	b.wg.Wait()
 	var errs []error
 	for _, v := range b.volumes {
-		if _, err := b.cli.VolumeRemove(ctx, v, client.VolumeRemoveOptions{Force: true}); err != nil && !strings.Contains(err.Error(), "no such volume") {
+		if _, err := b.cli.VolumeRemove(ctx, v, client.VolumeRemoveOptions{Force: true}); err != nil && !cerrdefs.IsNotFound(err) {
 			errs = append(errs, fmt.Errorf("remove volume %s: %w", v, err))
 		}
 	}
@@ -206,13 +218,4 @@ func (b *dockerBackend) close(ctx context.Context) error {
 	errs = append(errs, err)
 	b.cli.Close()
 	return errors.Join(errs...)
-}
-
-func contains(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

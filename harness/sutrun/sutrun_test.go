@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moby/moby/api/types/events"
 	"github.com/moby/moby/client"
 
 	"github.com/rehearse-dev/rehearse/internal/testenv"
@@ -233,7 +235,7 @@ func TestTeamImage(t *testing.T) {
 	d := start(t, parse(t, "sut:\n  image: {name: \""+tag+"\", build: ., port: 9000, health: /health}\n  restart: {policy: on-failure, max: 2}\n"), o)
 	t.Cleanup(func() {
 		cli, _ := dockerClient(context.Background())
-		_, _ = cli.ImageRemove(context.Background(), tag, client.ImageRemoveOptions{Force: true})
+		_, _ = cli.ImageRemove(context.Background(), tag, client.ImageRemoveOptions{Force: true, PruneChildren: true})
 		cli.Close()
 	})
 	if d.Info().Network != "bridge" {
@@ -337,4 +339,123 @@ func val[T int64 | float64](p *T) T {
 		return -1
 	}
 	return *p
+}
+
+// TestUpgradeOnBridgeNetwork upgrades a reference SUT on a bridge network:
+// the candidate must listen on every interface of its container, where
+// Docker's port mapping reaches it. (It was forced to 127.0.0.1 and never
+// became healthy.)
+func TestUpgradeOnBridgeNetwork(t *testing.T) {
+	testenv.RequireDocker(t)
+	id := runID(t)
+	var rec recorder
+	d := start(t, parse(t, "sut:\n  reference: {mode: sync, args: [\"--query-delay=1ms\"]}\n  network: bridge\n"), rec.opts(id, t))
+	to := parse(t, "sut:\n  reference: {mode: sync, args: [\"--query-delay=2ms\"]}\n")
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	if err := d.Upgrade(ctx, to, "rolling"); err != nil {
+		t.Fatalf("upgrade on bridge: %v", err)
+	}
+	resp, err := upload(t, d.Target(), "c1", 3)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("upload after upgrade: %v %v", resp, err)
+	}
+	resp.Body.Close()
+}
+
+// TestUpgradeToImageTakesItsPortAndHealth upgrades a team image (port 9000,
+// health /health) to an image that listens on 8080 with /healthz: the
+// candidate's container port and health path come from the candidate, the
+// host port stays. (The old port and health path were kept.)
+func TestUpgradeToImageTakesItsPortAndHealth(t *testing.T) {
+	testenv.RequireDocker(t)
+	id := runID(t)
+	dir := teamImageDir(t)
+	tag := "rehearse-test/team:" + id
+	var rec recorder
+	o := rec.opts(id, t)
+	o.Dir = dir
+	d := start(t, parse(t, "sut:\n  image: {name: \""+tag+"\", build: ., port: 9000, health: /health}\n"), o)
+	t.Cleanup(func() { removeImage(tag) })
+	ref, err := BuildReferenceImage(t.Context(), "", t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	to := parse(t, "sut:\n  image: {name: \""+ref+"\", port: 8080, health: /healthz, args: [\"--mode=sync\", \"--query-delay=1ms\"]}\n")
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	if err := d.Upgrade(ctx, to, "recreate"); err != nil {
+		t.Fatalf("upgrade to %s: %v", ref, err)
+	}
+	if err := waitHealthy(t.Context(), d.Target()+"/healthz", 10*time.Second); err != nil {
+		t.Fatalf("candidate not reachable at the same target: %v", err)
+	}
+}
+
+// teamImageDir writes a Dockerfile folder for testdata/teamsvc.
+func teamImageDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	build := exec.Command("go", "build", "-o", filepath.Join(dir, "teamsvc"), "./testdata/teamsvc")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	_ = os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM scratch\nCOPY teamsvc /teamsvc\nHEALTHCHECK --interval=1s CMD [\"/teamsvc\", \"-check\"]\nENTRYPOINT [\"/teamsvc\"]\n"), 0o644)
+	return dir
+}
+
+func removeImage(tag string) {
+	cli, err := dockerClient(context.Background())
+	if err != nil {
+		return
+	}
+	defer cli.Close()
+	_, _ = cli.ImageRemove(context.Background(), tag, client.ImageRemoveOptions{Force: true, PruneChildren: true})
+}
+
+// failingEvents fails the first n subscriptions of the real event stream.
+type failingEvents struct {
+	eventSource
+	mu sync.Mutex
+	n  int
+}
+
+func (f *failingEvents) Events(ctx context.Context, o client.EventsListOptions) client.EventsResult {
+	f.mu.Lock()
+	fail := f.n > 0
+	f.n--
+	f.mu.Unlock()
+	if !fail {
+		return f.eventSource.Events(ctx, o)
+	}
+	errc := make(chan error, 1)
+	errc <- errors.New("injected: event stream broke")
+	return client.EventsResult{Messages: make(chan events.Message), Err: errc}
+}
+
+// TestLostEventStreamIsNoted breaks the Docker event stream twice: the
+// watch resubscribes (a crash during the run is still counted, from the
+// resumed stream) and the deployment's notes say the watch was blind twice,
+// so a report can never read "crashes 0" without that word.
+func TestLostEventStreamIsNoted(t *testing.T) {
+	testenv.RequireDocker(t)
+	id := runID(t)
+	var rec recorder
+	o := rec.opts(id, t)
+	o.wrapEvents = func(s eventSource) eventSource { return &failingEvents{eventSource: s, n: 2} }
+	d := start(t, parse(t, "sut:\n  reference: {mode: sync}\n  restart: {policy: on-failure, max: 2}\n"), o)
+	if err := d.Fault(t.Context(), "kill", "sut"); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(20 * time.Second); val(d.Crashes().Restarts) < 1 && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if c := d.Crashes(); val(c.Count) != 1 {
+		t.Fatalf("crash after resubscribing: %+v", c)
+	}
+	notes := d.Notes()
+	if len(notes) != 1 || !strings.Contains(notes[0], "lost the Docker event stream 2 times") {
+		t.Fatalf("notes %q", notes)
+	}
 }

@@ -6,30 +6,44 @@ import (
 	"strings"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
 )
 
 // Swept counts what a sweep removed.
 type Swept struct{ Containers, Networks, Volumes, Images int }
 
-// Sweep removes every container, network, volume and image labelled
-// rehearse.run (older than olderThan when it is > 0).
-func Sweep(ctx context.Context, olderThan time.Duration) (Swept, error) {
-	return sweep(ctx, "", olderThan)
+func (s *Swept) add(o Swept) {
+	s.Containers += o.Containers
+	s.Networks += o.Networks
+	s.Volumes += o.Volumes
+	s.Images += o.Images
 }
 
-// SweepRun removes the objects of one run (rehearse.run=<runID>). It sweeps
-// again until a pass finds nothing (at most 10 passes): a volume cannot go
-// while a container that another goroutine is removing still holds it.
-func SweepRun(ctx context.Context, runID string) (Swept, error) {
+// SweepOptions select what Sweep removes.
+type SweepOptions struct {
+	// RunID, when set, limits the sweep to one run's objects (images it
+	// built included).
+	RunID string
+	// OlderThan, when > 0, keeps objects younger than this.
+	OlderThan time.Duration
+	// Images also removes the cached reference image (ReferenceLabel),
+	// which every run reuses and rebuilds in a few seconds; by default a
+	// sweep keeps it.
+	Images bool
+}
+
+// Sweep removes the containers, networks, volumes and images labelled
+// rehearse.run that o selects. It sweeps again until a pass finds nothing
+// (at most 10 passes): a volume cannot go while a container that another
+// goroutine is removing still holds it.
+func Sweep(ctx context.Context, o SweepOptions) (Swept, error) {
 	var total Swept
 	var err error
-	for pass := 0; pass < 10; pass++ {
+	for range 10 {
 		var s Swept
-		s, err = sweep(ctx, runID, 0)
-		total.Containers += s.Containers
-		total.Networks += s.Networks
-		total.Volumes += s.Volumes
+		s, err = sweepOnce(ctx, o)
+		total.add(s)
 		if s == (Swept{}) && err == nil {
 			break
 		}
@@ -42,7 +56,13 @@ func SweepRun(ctx context.Context, runID string) (Swept, error) {
 	return total, err
 }
 
-func sweep(ctx context.Context, runID string, olderThan time.Duration) (Swept, error) {
+// SweepRun removes the objects of one run.
+func SweepRun(ctx context.Context, runID string) (Swept, error) {
+	return Sweep(ctx, SweepOptions{RunID: runID})
+}
+
+// sweepOnce is one pass of Sweep.
+func sweepOnce(ctx context.Context, o SweepOptions) (Swept, error) {
 	var s Swept
 	cli, err := dockerClient(ctx)
 	if err != nil {
@@ -50,12 +70,12 @@ func sweep(ctx context.Context, runID string, olderThan time.Duration) (Swept, e
 	}
 	defer cli.Close()
 	label := Label
-	if runID != "" {
-		label += "=" + runID
+	if o.RunID != "" {
+		label += "=" + o.RunID
 	}
 	f := make(client.Filters).Add("label", label)
-	cutoff := time.Now().Add(-olderThan)
-	old := func(created int64) bool { return olderThan <= 0 || time.Unix(created, 0).Before(cutoff) }
+	cutoff := time.Now().Add(-o.OlderThan)
+	old := func(created int64) bool { return o.OlderThan <= 0 || time.Unix(created, 0).Before(cutoff) }
 	var errs []error
 	cs, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
 	errs = append(errs, err)
@@ -65,7 +85,7 @@ func sweep(ctx context.Context, runID string, olderThan time.Duration) (Swept, e
 		}
 		if _, err := cli.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true}); err == nil {
 			s.Containers++
-		} else if !strings.Contains(err.Error(), "No such container") {
+		} else if !cerrdefs.IsNotFound(err) {
 			errs = append(errs, err)
 		}
 	}
@@ -74,7 +94,7 @@ func sweep(ctx context.Context, runID string, olderThan time.Duration) (Swept, e
 	for _, n := range ns.Items {
 		if _, err := cli.NetworkRemove(ctx, n.ID, client.NetworkRemoveOptions{}); err == nil {
 			s.Networks++
-		} else {
+		} else if !cerrdefs.IsNotFound(err) {
 			errs = append(errs, err)
 		}
 	}
@@ -83,27 +103,40 @@ func sweep(ctx context.Context, runID string, olderThan time.Duration) (Swept, e
 	for _, v := range vs.Items {
 		if _, err := cli.VolumeRemove(ctx, v.Name, client.VolumeRemoveOptions{Force: true}); err == nil {
 			s.Volumes++
-		} else {
+		} else if !cerrdefs.IsNotFound(err) {
 			errs = append(errs, err)
 		}
 	}
-	if runID == "" {
-		is, err := cli.ImageList(ctx, client.ImageListOptions{Filters: f})
-		errs = append(errs, err)
-		for _, im := range is.Items {
-			if !old(im.Created) {
-				continue
-			}
-			if _, err := cli.ImageRemove(ctx, im.ID, client.ImageRemoveOptions{Force: true, PruneChildren: true}); err == nil {
-				s.Images++
-			}
-		}
-	}
-	return s, errors.Join(errs...)
+	n, err := sweepImages(ctx, cli, f, o, old)
+	s.Images = n
+	return s, errors.Join(append(errs, err)...)
 }
 
-// Leftovers names the containers, networks and volumes that earlier runs
-// left behind (labelled rehearse.run).
+// sweepImages removes the labelled images o selects, with their untagged
+// parents (the legacy builder's intermediate images, which would otherwise
+// stay behind dangling).
+func sweepImages(ctx context.Context, cli *client.Client, f client.Filters, o SweepOptions, old func(int64) bool) (int, error) {
+	is, err := cli.ImageList(ctx, client.ImageListOptions{Filters: f})
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	var errs []error
+	for _, im := range is.Items {
+		if !old(im.Created) || (im.Labels[Label] == ReferenceLabel && !o.Images) {
+			continue
+		}
+		if _, err := cli.ImageRemove(ctx, im.ID, client.ImageRemoveOptions{Force: true, PruneChildren: true}); err == nil {
+			n++
+		} else if !cerrdefs.IsNotFound(err) {
+			errs = append(errs, err)
+		}
+	}
+	return n, errors.Join(errs...)
+}
+
+// Leftovers names the containers, networks, volumes and images (but the
+// cached reference image) that earlier runs left behind.
 func Leftovers(ctx context.Context) ([]string, error) {
 	cli, err := dockerClient(ctx)
 	if err != nil {
@@ -123,10 +156,16 @@ func Leftovers(ctx context.Context) ([]string, error) {
 		}
 		out = append(out, "container "+name)
 	}
-	vs, err := cli.VolumeList(ctx, client.VolumeListOptions{Filters: f})
-	if err == nil {
+	if vs, err := cli.VolumeList(ctx, client.VolumeListOptions{Filters: f}); err == nil {
 		for _, v := range vs.Items {
 			out = append(out, "volume "+v.Name)
+		}
+	}
+	if is, err := cli.ImageList(ctx, client.ImageListOptions{Filters: f}); err == nil {
+		for _, im := range is.Items {
+			if im.Labels[Label] != ReferenceLabel {
+				out = append(out, "image "+strings.Join(im.RepoTags, ","))
+			}
 		}
 	}
 	return out, nil
