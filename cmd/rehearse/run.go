@@ -1,0 +1,225 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rehearse-dev/rehearse/harness"
+	"github.com/rehearse-dev/rehearse/internal/errext"
+	"github.com/rehearse-dev/rehearse/reports"
+	"github.com/rehearse-dev/rehearse/scenarios"
+)
+
+const runLong = `run rehearses each SCENARIO end to end: it builds or finds the SUT image, starts
+it with the scenario's resource limits, replays the caller storm, injects faults
+and the upgrade on schedule, watches for crashes, removes every container it
+started, and writes DIR/<scenario>/ (report.json, report.html, report.md,
+junit.xml, attempts.csv, logs/). With several scenarios it also writes
+DIR/summary.{md,json,html}.
+
+SCENARIO is a YAML file, a folder of them, or a built-in name (rehearse list).
+
+With --baseline A --candidate B it sends the same seeded traffic to both and
+ends with the compare verdict (exit 1 on a significant regression).`
+
+func (a *app) runCmd() *cobra.Command {
+	var f runFlags
+	c := &cobra.Command{
+		Use:   "run [flags] SCENARIO...",
+		Short: "Start the SUT in containers, replay the storm, watch, report",
+		Long:  runLong,
+		Example: `  rehearse run seed
+  rehearse run --out out/ --scale 0.25 seed
+  rehearse run --runtime process smoke
+  rehearse run --baseline current.yaml --candidate next.yaml`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if f.baseline != "" || f.candidate != "" {
+				return a.baselineCandidate(cmd, &f, args)
+			}
+			if len(args) == 0 {
+				return usage(cmd, errors.New("give at least one SCENARIO (a file, a folder or a built-in name; see `rehearse list`)"))
+			}
+			return a.runScenarios(cmd, &f, args)
+		},
+	}
+	f.register(c, true)
+	c.Flags().StringVar(&f.baseline, "baseline", "", "baseline scenario (current version), used with --candidate")
+	c.Flags().StringVar(&f.candidate, "candidate", "", "candidate scenario (new version), used with --baseline")
+	return c
+}
+
+// loadScenarios resolves every argument and reports all that fail at once;
+// a scenario error or a bad --scale is a usage error (exit 2).
+func loadScenarios(args []string, scale float64) ([]*scenarios.Scenario, error) {
+	var all []*scenarios.Scenario
+	var errs []error
+	for _, arg := range args {
+		scs, err := scenarios.Resolve(arg)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		all = append(all, scs...)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, errext.WithExitCodeIfNone(err, errext.Usage)
+	}
+	if scale <= 0 {
+		return nil, errext.WithExitCodeIfNone(fmt.Errorf("--scale must be > 0, got %v", scale), errext.Usage)
+	}
+	if scale != 1 {
+		for i, sc := range all {
+			all[i] = sc.Scaled(scale)
+		}
+	}
+	seen := map[string]bool{}
+	for _, sc := range all {
+		if seen[sc.Name] {
+			return nil, errext.WithExitCodeIfNone(fmt.Errorf("two scenarios are named %q; names must be unique in one run (they name the output folders)", sc.Name), errext.Usage)
+		}
+		seen[sc.Name] = true
+	}
+	return all, nil
+}
+
+// prepare does everything that can refuse a run before anything about it is
+// printed: the scenarios, the flags and the targets.
+func (a *app) prepare(cmd *cobra.Command, f *runFlags, args []string) ([]*scenarios.Scenario, harness.Options, error) {
+	scs, err := loadScenarios(args, f.scale)
+	if err != nil {
+		return nil, harness.Options{}, err
+	}
+	opts, err := f.options(a, cmd)
+	if err != nil {
+		return nil, opts, err
+	}
+	if err := checkTargets(cmd.Context(), scs, f); err != nil {
+		return nil, opts, err
+	}
+	return scs, opts, nil
+}
+
+// runScenarios runs each scenario in turn, then prints the table, writes
+// the summary of several and turns the outcome into the exit code.
+func (a *app) runScenarios(cmd *cobra.Command, f *runFlags, args []string) error {
+	scs, opts, err := a.prepare(cmd, f, args)
+	if err != nil {
+		return err
+	}
+	ctx := cmd.Context()
+	if f.target == "" && opts.Runtime == "docker" {
+		a.reportLeftovers(ctx)
+	}
+	a.setRunID(opts.RunID)
+	defer a.setRunID("")
+	a.logf("run id %s, output %s", opts.RunID, opts.Out)
+
+	reps, runErr := a.runEach(ctx, scs, f, opts)
+	if len(reps) > 0 {
+		if err := reports.WriteTable(a.stderr, reps...); err != nil {
+			return err
+		}
+	}
+	if len(reps) > 1 {
+		if err := harness.WriteSummary(opts.Out, reps); err != nil {
+			return err
+		}
+		a.logf("summary: %s", filepath.Join(opts.Out, "summary.html"))
+	}
+	return outcome(ctx, reps, runErr)
+}
+
+// runEach runs the scenarios one after the other. An interrupted scenario
+// still has its partial report; an error without a report stops the rest.
+func (a *app) runEach(ctx context.Context, scs []*scenarios.Scenario, f *runFlags, opts harness.Options) ([]*reports.Report, error) {
+	var reps []*reports.Report
+	var runErr error
+	for _, sc := range scs {
+		if ctx.Err() != nil {
+			break
+		}
+		res, err := a.runOne(ctx, sc, f, opts)
+		if res != nil {
+			reps = append(reps, res.Report)
+		}
+		if err != nil {
+			runErr = err
+			if !errors.Is(err, harness.ErrInterrupted) && res == nil {
+				break
+			}
+		}
+	}
+	return reps, runErr
+}
+
+// runOne runs one scenario with its progress display and says its verdict.
+func (a *app) runOne(ctx context.Context, sc *scenarios.Scenario, f *runFlags, opts harness.Options) (*harness.Result, error) {
+	seed := sc.Seed
+	if opts.Seed != nil {
+		seed = *opts.Seed
+	}
+	a.logf("%s: starting (%s)", sc.Name, describe(sc, f.target, seed))
+	live, stop := a.progress(f.progress, sc)
+	opts.Live = live
+	res, err := harness.Run(ctx, sc, opts)
+	stop()
+	if res != nil {
+		a.logf("%s: %s — %s", sc.Name, reports.VerdictText(res.Report), filepath.Join(res.Dir, harness.ReportHTML))
+	}
+	return res, err
+}
+
+// outcome is the exit of a run: its error, else interrupted (130), else a
+// failed expectation (1, already shown in the table), else pass.
+func outcome(ctx context.Context, reps []*reports.Report, runErr error) error {
+	if runErr != nil {
+		return runErr
+	}
+	if ctx.Err() != nil {
+		return errext.WithExitCodeIfNone(fmt.Errorf("interrupted: %w", ctx.Err()), errext.Interrupted)
+	}
+	for _, r := range reps {
+		if !reports.MetExpectation(r) {
+			return errext.WithExitCodeIfNone(errSilent, errext.Failed)
+		}
+	}
+	return nil
+}
+
+// describe is the "starting (…)" line: what is stormed (target, when set,
+// replaces the scenario's SUT), by how many callers, with which seed.
+func describe(sc *scenarios.Scenario, target string, seed int64) string {
+	kind := "reference"
+	if sc.SUT.Reference != nil {
+		kind += " " + sc.SUT.Reference.Mode
+	}
+	switch {
+	case target != "":
+		kind = "target " + target
+	case sc.SUT.Image != nil:
+		kind = "image " + sc.SUT.Image.Name
+	case sc.SUT.URL != "":
+		kind = "url " + sc.SUT.URL
+	}
+	return fmt.Sprintf("%s, %d callers, seed %d", kind, sc.Callers.Count, seed)
+}
+
+// reportLeftovers names Docker objects a killed run left behind, so the
+// user knows this run shares the machine with them. A failure to ask is
+// not worth stopping a run for.
+func (a *app) reportLeftovers(ctx context.Context) {
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	left, err := harness.Leftovers(cctx)
+	if err != nil || len(left) == 0 {
+		return
+	}
+	a.logf("rehearse: %d Docker objects from earlier runs are still here (%s); `rehearse sweep` removes them",
+		len(left), strings.Join(left, ", "))
+}

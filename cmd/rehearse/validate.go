@@ -1,0 +1,35 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rehearse-dev/rehearse/internal/errext"
+	"github.com/rehearse-dev/rehearse/scenarios"
+)
+
+func (a *app) validateCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "validate SCENARIO...",
+		Short: "Check scenarios without Docker",
+		Long: `validate loads each SCENARIO strictly (an unknown key is an error) and reports
+every problem at once as file:line:column. Exit 0 when all are valid, 2 otherwise.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var errs []error
+			for _, arg := range args {
+				scs, err := scenarios.Resolve(arg)
+				if err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				for _, sc := range scs {
+					fmt.Fprintf(a.stdout, "ok  %s (%s)\n", sc.Name, sc.File)
+				}
+			}
+			return errext.WithExitCodeIfNone(errors.Join(errs...), errext.Usage)
+		},
+	}
+}
