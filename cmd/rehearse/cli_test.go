@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+
+	"github.com/rehearse-dev/rehearse/harness"
+	"github.com/rehearse-dev/rehearse/internal/errext"
+	"github.com/rehearse-dev/rehearse/scenarios"
+)
+
+// TestCommandLineErrorsAreUsage: cobra's own errors about the command line
+// are exit 2 through its hooks, whatever their wording, and each prints its
+// message once with the usage as a hint on its own line.
+func TestCommandLineErrorsAreUsage(t *testing.T) {
+	for name, tc := range map[string]struct {
+		args []string
+		want []string
+	}{
+		"flag error":      {[]string{"run", "--seed", "abc", "smoke"}, []string{"run: invalid argument", "hint: usage: rehearse run"}},
+		"unknown flag":    {[]string{"list", "--nosuchflag"}, []string{"list: unknown flag: --nosuchflag"}},
+		"unknown command": {[]string{"nosuchcommand"}, []string{`unknown command "nosuchcommand"`, "hint: see `rehearse --help`"}},
+		"suggestion":      {[]string{"rnu"}, []string{"hint: did you mean run?"}},
+		"too few args":    {[]string{"compare", "a"}, []string{"compare: accepts 2 arg(s), received 1", "hint: usage: rehearse compare"}},
+		"too many args":   {[]string{"attack", "--target", "http://127.0.0.1:1", "a", "b"}, []string{"attack: accepts 1 arg(s)"}},
+		"no args":         {[]string{"validate"}, []string{"validate: requires at least 1 arg(s)"}},
+		"args to list":    {[]string{"list", "extra"}, []string{"list:"}},
+		"bad --progress":  {[]string{"run", "--progress", "fancy", "smoke"}, []string{"--progress must be"}},
+	} {
+		code, _, stderr := cli(t, tc.args...)
+		if code != exitUsage {
+			t.Errorf("%s %v: exit %d, want %d; stderr:\n%s", name, tc.args, code, exitUsage, stderr)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(stderr, w) {
+				t.Errorf("%s %v: stderr lacks %q:\n%s", name, tc.args, w, stderr)
+			}
+		}
+		if n := strings.Count(stderr, "rehearse: "); n != 1 {
+			t.Errorf("%s %v: the error is printed %d times:\n%s", name, tc.args, n, stderr)
+		}
+	}
+}
+
+// TestMalformedTarget: a --target that cannot be a base URL is exit 2 and
+// says exactly what is malformed, before anything about it is printed.
+func TestMalformedTarget(t *testing.T) {
+	for target, reason := range map[string]string{
+		"localhost:8080":            "has no scheme (write http://localhost:8080)",
+		"127.0.0.1:8080":            "has no scheme",
+		"ftp://127.0.0.1":           `has scheme "ftp", not http or https`,
+		"http://":                   "has no host",
+		"http://127.0.0.1:abc":      `invalid port ":abc" after host`,
+		"http://127.0.0.1:99999":    "has port 99999, not in 1-65535",
+		"http://127.0.0.1:0":        "has port 0, not in 1-65535",
+		"http://[::1":               "missing ']' in host",
+		"http://127.0.0.1:8080?a=1": "has a query (?a=1)",
+		"http://127.0.0.1:8080/#x":  "has a fragment (#x)",
+		"":                          "is empty",
+	} {
+		code, _, stderr := cli(t, "attack", "--target", target, "--out", t.TempDir(), "smoke")
+		if target == "" {
+			// An empty --target is the missing flag.
+			if code != exitUsage || !strings.Contains(stderr, "--target URL is required") {
+				t.Errorf("empty --target: exit %d, stderr %q", code, stderr)
+			}
+			continue
+		}
+		if code != exitUsage || !strings.Contains(stderr, fmt.Sprintf("malformed --target %q: %s", target, reason)) {
+			t.Errorf("--target %q: exit %d, want 2 and %q; stderr:\n%s", target, code, reason, stderr)
+		}
+		if strings.Contains(stderr, "starting") || strings.Contains(stderr, "run id") {
+			t.Errorf("--target %q: printed before the target was refused:\n%s", target, stderr)
+		}
+	}
+}
+
+// TestRemoteTargetRefusedBeforeStarting: the refusal comes before any line
+// that names the target ("starting (target …)").
+func TestRemoteTargetRefusedBeforeStarting(t *testing.T) {
+	code, _, stderr := cli(t, "attack", "--target", "http://10.1.2.3:80", "--out", t.TempDir(), "smoke")
+	if code != exitUsage || !strings.Contains(stderr, "--allow-remote") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	if strings.Contains(stderr, "starting") || strings.Contains(stderr, "run id") {
+		t.Fatalf("the target was named before it was refused:\n%s", stderr)
+	}
+}
+
+// TestScenarioURLCheckedBeforeStarting: a scenario's own sut.url is held to
+// the same rules as --target, before its run starts.
+func TestScenarioURLCheckedBeforeStarting(t *testing.T) {
+	sc := writeScenario(t, "name: remote\nsut: {url: http://10.1.2.3:80}\ncallers: {count: 5, records: 1}\n")
+	code, _, stderr := cli(t, "run", "--out", t.TempDir(), "--progress", "none", sc)
+	if code != exitUsage || !strings.Contains(stderr, "--allow-remote") || strings.Contains(stderr, "starting") {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+}
+
+// TestTargetDNSFailureKeepsResolverWords: an unknown host name is reported
+// with the resolver's own error, not a paraphrase.
+func TestTargetDNSFailureKeepsResolverWords(t *testing.T) {
+	const host = "rehearse-no-such-host.invalid"
+	_, lookupErr := net.DefaultResolver.LookupIPAddr(context.Background(), host)
+	if lookupErr == nil {
+		t.Skip(host + " resolves here")
+	}
+	code, _, stderr := cli(t, "attack", "--target", "http://"+host+":8080", "--out", t.TempDir(), "smoke")
+	if code != exitEnv || !strings.Contains(stderr, lookupErr.Error()) {
+		t.Fatalf("exit %d, want 3 and the resolver's %q; stderr:\n%s", code, lookupErr, stderr)
+	}
+	if strings.Contains(stderr, "starting") {
+		t.Fatalf("the target was named before it was refused:\n%s", stderr)
+	}
+}
+
+// TestExitCodeMapping: the sentinels of harness and scenarios map to the
+// codes of DESIGN.md §4.1, wrapped or not, and a code carried by the error
+// wins over them.
+func TestExitCodeMapping(t *testing.T) {
+	wrap := func(err error) error { return fmt.Errorf("run smoke: %w", err) }
+	for err, want := range map[error]int{
+		nil:                                     exitOK,
+		wrap(harness.ErrInterrupted):            exitInterrupted,
+		wrap(context.Canceled):                  exitInterrupted,
+		wrap(scenarios.ErrInvalid):              exitUsage,
+		wrap(harness.ErrRemoteTarget):           exitUsage,
+		wrap(harness.ErrUnreachable):            exitEnv,
+		wrap(harness.ErrDockerUnavailable):      exitEnv,
+		errors.New("something unforeseen"):      exitEnv,
+		errext.WithExitCodeIfNone(errSilent, 1): exitFail,
+		errext.WithExitCodeIfNone(wrap(harness.ErrUnreachable), errext.Usage): exitUsage,
+	} {
+		if got := exitCode(err); got != want {
+			t.Errorf("exitCode(%v) = %d, want %d", err, got, want)
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		code, out, stderr := cli(t, args...)
+		if code != 0 || !strings.HasPrefix(out, "rehearse "+version+"\ngo1.") || !strings.Contains(out, "/") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, out, stderr)
+		}
+	}
+}
+
+func TestHelpTexts(t *testing.T) {
+	_, out, _ := cli(t, "run", "--help")
+	if strings.Contains(out, "results merge") || !strings.Contains(out, "--shard") {
+		t.Errorf("run --help promises merging or lacks --shard:\n%s", out)
+	}
+	_, out, _ = cli(t, "sweep", "--help")
+	if !strings.Contains(out, "--images") {
+		t.Errorf("sweep --help lacks --images:\n%s", out)
+	}
+}
