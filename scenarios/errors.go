@@ -3,6 +3,7 @@ package scenarios
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // ErrInvalid is matched (errors.Is) by every error about a scenario's
@@ -11,26 +12,36 @@ var ErrInvalid = errors.New("invalid scenario")
 
 // FieldError is one problem in a scenario file, at a line and column. It is
 // exported so a caller can read the position with errors.As; Error renders
-// it as "file:line:column: path: message".
+// it as "file:line:column: path: message; hint".
 type FieldError struct {
 	File   string
 	Line   int // 0 when the position is unknown
 	Column int
 	Path   string // e.g. callers.retry.attempts; "" for syntax errors
-	Msg    string
+	Msg    string // what is wrong
+	// Hint is advice beside the message, such as `did you mean "retry"?`;
+	// "" when there is none. It belongs to this position, so Error prints
+	// it on the same line.
+	Hint string
 }
 
-// Error renders the problem as "file:line:column: path: message", leaving out
-// the position when it is unknown and the path when it is empty.
+// Error renders the problem as "file:line:column: path: message; hint",
+// leaving out the position when it is unknown, the path when it is empty
+// and the hint when there is none.
 func (e *FieldError) Error() string {
-	loc := e.File
+	var b strings.Builder
+	b.WriteString(e.File)
 	if e.Line > 0 {
-		loc = fmt.Sprintf("%s:%d:%d", e.File, e.Line, e.Column)
+		fmt.Fprintf(&b, ":%d:%d", e.Line, e.Column)
 	}
 	if e.Path != "" {
-		return fmt.Sprintf("%s: %s: %s", loc, e.Path, e.Msg)
+		b.WriteString(": " + e.Path)
 	}
-	return fmt.Sprintf("%s: %s", loc, e.Msg)
+	b.WriteString(": " + e.Msg)
+	if e.Hint != "" {
+		b.WriteString("; " + e.Hint)
+	}
+	return b.String()
 }
 
 // Is makes every FieldError match ErrInvalid.

@@ -63,13 +63,17 @@ func scenarioFiles(path string) ([]string, error) {
 	return files, nil
 }
 
-// Parse decodes a scenario strictly (an unknown key is an error naming it,
-// with line and column), applies the defaults and validates it. Every
-// problem is reported at once; each is a *FieldError matching ErrInvalid.
+// Parse decodes a scenario strictly, applies the defaults and validates it.
+// Every problem is reported at once, each a *FieldError matching ErrInvalid
+// at its line and column: first every unknown key and every value of the
+// wrong kind (checkShape); when there are none, every invalid value.
 func Parse(file string, src []byte) (*Scenario, error) {
 	f, err := parser.ParseBytes(src, 0)
 	if err != nil {
 		return nil, yamlError(file, err)
+	}
+	if errs := checkShape(file, f); len(errs) > 0 {
+		return nil, errors.Join(errs...)
 	}
 	var sc Scenario
 	if err := yaml.UnmarshalWithOptions(src, &sc, yaml.Strict()); err != nil {

@@ -262,6 +262,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("name: a\nsut: {reference: {mode: async, replicas: 3}}\ncallers: {count: 5, records: {median: 1, p99: 2, max: 3}}\ngates: [\"p99_ms < 1\"]\n"))
 	f.Add([]byte("{"))
 	f.Add([]byte("name: [1, 2]\n"))
+	f.Add([]byte(fiveMistakes))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		sc, err := Parse("fuzz.yaml", src)
 		if err == nil && sc.Callers.Count < 1 {
