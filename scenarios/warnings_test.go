@@ -1,0 +1,40 @@
+package scenarios
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestWarningsOnUnmeasuredGates(t *testing.T) {
+	const gates = `gates: ["crashes == 0", "p99_ms < 2000", "oom_kills == 0", "restarts == 0", "downtime_s < 1"]` + "\n"
+	url, err := Parse("u.yaml", []byte("name: u\nsut: {url: \"http://127.0.0.1:1\"}\ncallers: {count: 1}\n"+gates))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`gate "crashes == 0": crashes is not measured for sut.url (nothing watches the service's containers); it will fail`,
+		`gate "oom_kills == 0": oom_kills is not measured for sut.url (nothing watches the service's containers); it will fail`,
+		`gate "restarts == 0": restarts is not measured for sut.url (nothing watches the service's containers); it will fail`,
+		`gate "downtime_s < 1": downtime_s is not measured for sut.url (nothing watches the service's containers); it will fail`,
+	}
+	if got := url.Warnings(); !slices.Equal(got, want) {
+		t.Fatalf("warnings\n%q\nwant\n%q", got, want)
+	}
+	ref, err := Parse("r.yaml", []byte("name: r\nsut: {reference: {mode: sync}}\ncallers: {count: 1}\n"+gates))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ref.Warnings(); got != nil {
+		t.Fatalf("a started SUT is watched; warnings %q", got)
+	}
+	// A scenario built in code, never parsed, warns the same.
+	built := &Scenario{SUT: SUT{URL: "http://127.0.0.1:1"}, Gates: []Gate{{Expr: "crashes == 0"}, {Expr: "nonsense"}}}
+	if got := built.Warnings(); len(got) != 1 || got[0] != want[0] {
+		t.Fatalf("built in code: %q", got)
+	}
+	for _, v := range watchedVariables {
+		if !slices.Contains(GateVariables, v) {
+			t.Errorf("%s is not a gate variable", v)
+		}
+	}
+}
