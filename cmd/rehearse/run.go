@@ -176,13 +176,25 @@ func (a *app) runOne(ctx context.Context, sc *scenarios.Scenario, f *runFlags, o
 }
 
 // outcome is the exit of a run: its error, else interrupted (130), else a
-// failed expectation (1, already shown in the table), else pass.
+// run whose load generator itself failed (3: its numbers are not the
+// service's), else a failed expectation (1, already shown in the table),
+// else pass.
 func outcome(ctx context.Context, reps []*reports.Report, runErr error) error {
 	if runErr != nil {
 		return runErr
 	}
 	if ctx.Err() != nil {
 		return errext.WithExitCodeIfNone(fmt.Errorf("interrupted: %w", ctx.Err()), errext.Interrupted)
+	}
+	var invalid []string
+	for _, r := range reps {
+		if r.Verdict == reports.VerdictInvalid {
+			invalid = append(invalid, r.Scenario.Name)
+		}
+	}
+	if len(invalid) > 0 {
+		err := fmt.Errorf("%s: verdict invalid: the load generator itself failed, so the numbers do not describe the service", strings.Join(invalid, ", "))
+		return errext.WithExitCodeIfNone(errext.WithHint(err, "the report's notes name the cause and the fix"), errext.Environment)
 	}
 	for _, r := range reps {
 		if !reports.MetExpectation(r) {
