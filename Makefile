@@ -4,10 +4,14 @@ GO ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 BIN := bin
+# golangci-lint v2, pinned; installed from the Go module proxy into .tools/.
+GOLANGCI_VERSION := v2.15.0
+GOLANGCI := .tools/golangci-lint
+PLATFORMS := linux/amd64 linux/arm64
 export TESTCONTAINERS_RYUK_DISABLED := true
 export TESTCONTAINERS_HOST_OVERRIDE := 127.0.0.1
 
-.PHONY: help build test go-test test-short lint check-deps images bench demo regress sweep clean
+.PHONY: help build dist image test go-test test-short lint check-deps images bench demo regress sweep clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -15,6 +19,17 @@ help: ## list targets
 build: ## build bin/rehearse and bin/uploadsvc (static)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/rehearse ./cmd/rehearse
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/uploadsvc ./cmd/uploadsvc
+
+dist: ## static release binaries for $(PLATFORMS) with the version stamped, in dist/
+	@for p in $(PLATFORMS); do os=$${p%/*}; arch=$${p#*/}; \
+	  echo "dist/rehearse-$(VERSION)-$$os-$$arch"; \
+	  CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o dist/rehearse-$(VERSION)-$$os-$$arch ./cmd/rehearse || exit 1; \
+	done
+
+image: build ## the image rehearse/rehearse:<version>, FROM scratch, to run rehearse itself in a container (shards)
+	@ctx=$$(mktemp -d) && cp $(BIN)/rehearse $$ctx/rehearse && \
+	  printf 'FROM scratch\nCOPY rehearse /rehearse\nUSER 65532:65532\nENTRYPOINT ["/rehearse"]\n' > $$ctx/Dockerfile && \
+	  DOCKER_BUILDKIT=0 docker build -q --label rehearse.run=image -t rehearse/rehearse:$(VERSION) $$ctx && rm -rf $$ctx
 
 test: lint check-deps go-test regress ## everything CI runs: lint, dependency check, all Go tests (Docker ones included), the seed regression suite
 
@@ -24,9 +39,11 @@ go-test: ## all Go tests under the race detector, Docker integration tests inclu
 test-short: ## unit tests only (no Docker, no long runs)
 	$(GO) test -short -count=1 ./...
 
-lint: ## gofmt and go vet
-	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
-	$(GO) vet ./...
+$(GOLANGCI):
+	GOBIN=$(CURDIR)/.tools $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_VERSION)
+
+lint: $(GOLANGCI) ## golangci-lint (gofmt, vet, errcheck, staticcheck, unused, revive, funlen 80: .golangci.yml)
+	$(GOLANGCI) run ./...
 
 check-deps: ## prove the one-way dependencies of DESIGN.md §3
 	@bad=$$($(GO) list -deps ./scenarios/... ./reports/... ./sut/... | grep -E 'testcontainers|moby|docker|vegeta|rehearse/harness|rehearse/cmd' || true); \
@@ -52,4 +69,4 @@ sweep: build ## remove every Docker object rehearse left behind
 	$(BIN)/rehearse sweep
 
 clean: ## remove build outputs and rehearsal folders
-	rm -rf $(BIN) rehearsals
+	rm -rf $(BIN) dist rehearsals

@@ -16,15 +16,26 @@ import (
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
 
+// Runtime is where the SUT runs: RuntimeDocker (default) or RuntimeProcess
+// (uploadsvc as local processes, no limits).
+type Runtime = sutrun.Runtime
+
+// Runtimes of Options.Runtime.
+const (
+	RuntimeDocker  = sutrun.RuntimeDocker
+	RuntimeProcess = sutrun.RuntimeProcess
+)
+
 // Options configure Run. The zero value runs the scenario's own SUT in Docker
 // and writes below DefaultOut(now).
 type Options struct {
 	// Out is the folder that receives one sub-folder per scenario.
 	Out string
-	// Runtime is "docker" (default) or "process" (uploadsvc as local processes).
-	Runtime string
+	// Runtime is where the SUT runs; "" is RuntimeDocker.
+	Runtime Runtime
 	// Target, when set, replaces the scenario's SUT with an already running
-	// service at this URL (rehearse attack): no containers, no crash watch.
+	// service at this URL (rehearse attack): no containers, no crash watch,
+	// so crash counts are not measured (null in the report).
 	Target string
 	// AllowRemote lets Target be outside loopback.
 	AllowRemote bool
@@ -34,8 +45,9 @@ type Options struct {
 	Shard storm.Shard
 	// RunID labels every Docker object; "" makes a new one.
 	RunID string
-	// RepoRoot is this repository's root, for building the reference image;
-	// "" finds it from the working directory.
+	// RepoRoot is this repository's root, for building the reference image
+	// when the running program cannot serve as it (see ServeFromSelf); ""
+	// finds it from the working directory.
 	RepoRoot string
 	// Logf receives human progress lines (never nil after defaults).
 	Logf func(format string, args ...any)
@@ -54,7 +66,7 @@ func (o *Options) defaults() {
 		o.RunID = NewRunID(time.Now())
 	}
 	if o.Runtime == "" {
-		o.Runtime = "docker"
+		o.Runtime = RuntimeDocker
 	}
 }
 
@@ -77,137 +89,209 @@ var ErrInterrupted = errors.New("interrupted")
 // storm (a scenario or environment problem) return a nil Result.
 func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (*Result, error) {
 	opts.defaults()
+	r, err := prepare(ctx, sc, opts)
+	if err != nil {
+		return nil, err
+	}
+	dep, err := r.startSUT(ctx)
+	// Cleanup is registered before the error check: Start returns what it
+	// created so far together with its error.
+	defer r.closeSUT(ctx, dep)
+	if err != nil {
+		return nil, fmt.Errorf("start sut for %s: %w", r.sc.Name, err)
+	}
+	stats, err := r.storm(ctx, dep)
+	if err != nil {
+		return nil, fmt.Errorf("storm %s: %w", r.sc.Name, err)
+	}
+	rep := r.assemble(dep, stats)
+	if err := WriteRunFolder(r.dir, rep); err != nil {
+		return nil, err
+	}
+	res := &Result{Report: rep, Dir: r.dir}
+	if rep.Interrupted {
+		return res, fmt.Errorf("run %s: %w", r.sc.Name, ErrInterrupted)
+	}
+	return res, nil
+}
+
+// rehearsal is one Run in progress: what prepare decided and what the
+// later steps share.
+type rehearsal struct {
+	sc    *scenarios.Scenario
+	opts  Options
+	dir   string
+	sut   scenarios.SUT
+	notes []string // for the report, gathered before the storm
+
+	sink       *sink
+	depStart   time.Time // the deployment's clock
+	stormStart time.Time // the storm's clock: every offset in the report
+	agg        *reports.Aggregator
+}
+
+// prepare applies the options to the scenario, creates the run folder,
+// refuses a bad target before anything is started, and clears this host
+// of dead runs' containers.
+func prepare(ctx context.Context, sc *scenarios.Scenario, opts Options) (*rehearsal, error) {
 	if opts.Seed != nil {
 		cp := *sc
 		cp.Seed = *opts.Seed
 		sc = &cp
 	}
-	dir := filepath.Join(opts.Out, sc.Name)
-	if err := os.MkdirAll(filepath.Join(dir, "logs"), 0o755); err != nil {
-		return nil, fmt.Errorf("create run folder: %w", err)
-	}
-
-	suts := sc.SUT
+	r := &rehearsal{sc: sc, opts: opts, dir: filepath.Join(opts.Out, sc.Name), sut: sc.SUT, sink: &sink{}}
 	if opts.Target != "" {
-		suts = scenarios.SUT{URL: opts.Target}
+		r.sut = scenarios.SUT{URL: opts.Target}
 	}
-	if suts.URL != "" {
-		if err := storm.CheckTarget(ctx, suts.URL, opts.AllowRemote); err != nil {
+	if r.sut.URL != "" {
+		if err := storm.CheckTarget(ctx, r.sut.URL, opts.AllowRemote); err != nil {
 			return nil, err
 		}
 	}
+	if err := os.MkdirAll(filepath.Join(r.dir, "logs"), 0o755); err != nil {
+		return nil, fmt.Errorf("create run folder: %w", err)
+	}
+	if r.sut.URL == "" && opts.Runtime == RuntimeDocker {
+		r.notes = append(r.notes, clearHost(ctx, opts.RunID, opts.Logf)...)
+	}
+	return r, nil
+}
 
-	sink := &sink{}
-	depStart := time.Now()
-	dep, err := sutrun.Start(ctx, suts, sutrun.Options{
-		RunID:    opts.RunID,
-		Name:     sc.Name,
-		Runtime:  opts.Runtime,
-		RepoRoot: opts.RepoRoot,
-		Dir:      scenarioDir(sc),
-		LogDir:   filepath.Join(dir, "logs"),
-		Start:    depStart,
-		Logf:     opts.Logf,
-		OnEvent:  sink.event,
-		OnSample: sink.sample,
+// startSUT starts the scenario's SUT (nothing for a URL) and waits until
+// it is healthy.
+func (r *rehearsal) startSUT(ctx context.Context) (*sutrun.Deployment, error) {
+	r.depStart = time.Now()
+	return sutrun.Start(ctx, r.sut, sutrun.Options{
+		RunID:    r.opts.RunID,
+		Name:     r.sc.Name,
+		Runtime:  r.opts.Runtime,
+		RepoRoot: r.opts.RepoRoot,
+		Dir:      scenarioDir(r.sc),
+		LogDir:   filepath.Join(r.dir, "logs"),
+		Start:    r.depStart,
+		Logf:     r.opts.Logf,
+		OnEvent:  r.sink.event,
+		OnSample: r.sink.sample,
 	})
-	// Cleanup is registered before the error check: Start returns what it
-	// created so far together with its error.
-	defer func() {
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 60*time.Second)
-		defer cancel()
-		if cerr := dep.Close(cctx); cerr != nil {
-			opts.Logf("cleanup: %v (run `rehearse sweep`)", cerr)
-		}
-	}()
-	if err != nil {
-		return nil, fmt.Errorf("start sut for %s: %w", sc.Name, err)
-	}
-	target := dep.Target()
+}
 
+// closeSUT removes everything the deployment started, even when ctx was
+// cancelled (Ctrl-C): cleanup gets its own minute.
+func (r *rehearsal) closeSUT(ctx context.Context, dep *sutrun.Deployment) {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 60*time.Second)
+	defer cancel()
+	if err := dep.Close(cctx); err != nil {
+		r.opts.Logf("cleanup: %v (run `rehearse sweep`)", err)
+	}
+}
+
+// storm runs the callers against the started SUT, with the faults, the
+// upgrade and the live progress on their own goroutines, and streams every
+// attempt into the aggregator and attempts.csv.
+func (r *rehearsal) storm(ctx context.Context, dep *sutrun.Deployment) (storm.Stats, error) {
 	// The storm's clock starts now; SUT start-up is not part of the run.
-	stormStart := time.Now()
-	agg := reports.NewAggregator(stormStart)
-	sink.attach(agg, stormStart.Sub(depStart))
-	opts.Logf("%s: SUT ready at %s", sc.Name, target)
+	r.stormStart = time.Now()
+	r.agg = reports.NewAggregator(r.stormStart)
+	r.sink.attach(r.agg, r.stormStart.Sub(r.depStart))
+	target := dep.Target()
+	r.opts.Logf("%s: SUT ready at %s", r.sc.Name, target)
 
-	logf, err := os.Create(filepath.Join(dir, reports.AttemptLogFile))
+	f, err := os.Create(filepath.Join(r.dir, reports.AttemptLogFile))
 	if err != nil {
-		return nil, fmt.Errorf("create attempt log: %w", err)
+		return storm.Stats{}, fmt.Errorf("create attempt log: %w", err)
 	}
-	defer logf.Close()
-	alog := reports.NewAttemptLog(logf)
+	defer f.Close()
+	alog := reports.NewAttemptLog(f)
 
 	stormCtx, stopStorm := context.WithCancel(ctx)
 	defer stopStorm()
 	var wg sync.WaitGroup
-	scheduleFaults(stormCtx, &wg, sc, dep, agg, stormStart, opts.Logf)
-	if opts.Live != nil {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			tick := time.NewTicker(time.Second)
-			defer tick.Stop()
-			for {
-				select {
-				case <-stormCtx.Done():
-					return
-				case <-tick.C:
-					opts.Live(sc.Name, agg.Snapshot())
-				}
-			}
-		}()
-	}
-
-	stats, err := storm.Run(ctx, sc, storm.Options{
+	scheduleFaults(stormCtx, &wg, r.sc, dep, r.agg, r.stormStart, r.opts.Logf)
+	r.live(stormCtx, &wg)
+	stats, err := storm.Run(ctx, r.sc, storm.Options{
 		Target:      target,
-		Start:       stormStart,
-		Aggregator:  agg,
+		Start:       r.stormStart,
+		Aggregator:  r.agg,
 		AttemptLog:  alog,
-		AllowRemote: opts.AllowRemote,
-		Shard:       opts.Shard,
-		Logf:        opts.Logf,
+		AllowRemote: r.opts.AllowRemote,
+		Shard:       r.opts.Shard,
+		Logf:        r.opts.Logf,
 	})
 	stopStorm()
 	wg.Wait()
 	if ferr := alog.Flush(); ferr != nil && err == nil {
 		err = fmt.Errorf("write attempt log: %w", ferr)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("storm %s: %w", sc.Name, err)
-	}
+	return stats, err
+}
 
-	rep := agg.Finish(time.Now())
-	rep.Scenario = reports.ScenarioInfo{Name: sc.Name, File: sc.File, Seed: sc.Seed}
+// live reports the storm's progress about once a second until ctx ends.
+func (r *rehearsal) live(ctx context.Context, wg *sync.WaitGroup) {
+	if r.opts.Live == nil {
+		return
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				r.opts.Live(r.sc.Name, r.agg.Snapshot())
+			}
+		}
+	}()
+}
+
+// assemble turns what the storm and the watch measured into the report:
+// the aggregator's figures, the SUT, the crash ledger on the storm's clock,
+// the notes that qualify any figure, then the gates and the verdict.
+func (r *rehearsal) assemble(dep *sutrun.Deployment, stats storm.Stats) *reports.Report {
+	rep := r.agg.Finish(time.Now())
+	rep.Scenario = reports.ScenarioInfo{Name: r.sc.Name, File: r.sc.File, Seed: r.sc.Seed}
 	rep.SUT = dep.Info()
-	rep.ScenarioYAML = string(sc.Source)
+	rep.ScenarioYAML = string(r.sc.Source)
 	rep.Crashes = dep.Crashes()
 	for i := range rep.Crashes.Events {
-		rep.Crashes.Events[i].AtS -= stormStart.Sub(depStart).Seconds()
+		rep.Crashes.Events[i].AtS -= r.stormStart.Sub(r.depStart).Seconds()
 	}
 	rep.Generator.CPUS = stats.CPUSeconds
 	rep.Generator.Saturated = rep.Generator.Saturated || stats.Saturated
-	rep.Interrupted = stats.Stopped == "interrupted"
-	if rep.SUT.Runtime == "process" {
-		rep.Notes = append(rep.Notes, "runtime process: uploadsvc ran as local processes; no resource limits applied")
+	rep.Interrupted = stats.Stopped == storm.StopInterrupted
+	rep.Notes = append(rep.Notes, r.notes...)
+	rep.Notes = append(rep.Notes, dep.Notes()...)
+	rep.Notes = append(rep.Notes, stats.Notes...)
+	rep.Notes = append(rep.Notes, r.measurementNotes(rep, stats)...)
+	rep.Expect = reports.Verdict(r.sc.Expect)
+	EvaluateGates(rep, r.sc.Gates)
+	return rep
+}
+
+// measurementNotes say what qualifies the report's figures.
+func (r *rehearsal) measurementNotes(rep *reports.Report, stats storm.Stats) []string {
+	var notes []string
+	if !rep.Crashes.Measured() {
+		notes = append(notes, "crashes, OOM kills, restarts and downtime were not measured: rehearse did not start this service and watches no container of it")
+	}
+	if rep.SUT.Runtime == string(RuntimeProcess) {
+		notes = append(notes, "runtime process: uploadsvc ran as local processes; no resource limits applied")
 	}
 	if rep.Generator.Saturated {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("generator saturated (lag p99 %.1f ms, max %.1f ms): latencies include the generator's own delay", rep.Generator.LagP99Ms, rep.Generator.MaxLagMs))
+		notes = append(notes, fmt.Sprintf("generator saturated (lag p99 %.1f ms, max %.1f ms): latencies include the generator's own delay", rep.Generator.LagP99Ms, rep.Generator.MaxLagMs))
 	}
-	if stats.Stopped == "max_duration" {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("stopped at run.max_duration (%s); unfinished callers count as gave up", sc.Run.MaxDuration.D()))
+	if stats.Stopped == storm.StopMaxDuration {
+		notes = append(notes, fmt.Sprintf("stopped at run.max_duration (%s); unfinished callers count as gave up, accepted uploads not yet done as pending", r.sc.Run.MaxDuration.D()))
 	}
-	rep.Expect = reports.Verdict(sc.Expect)
-	EvaluateGates(rep, sc.Gates)
-
-	if err := WriteRunFolder(dir, rep); err != nil {
-		return nil, err
+	if rep.AsyncUntracked > 0 {
+		notes = append(notes, fmt.Sprintf("%d uploads were accepted (202) and not tracked (api.completion: none): whether they completed or were lost is not measured", rep.AsyncUntracked))
 	}
-	res := &Result{Report: rep, Dir: dir}
-	if rep.Interrupted {
-		return res, fmt.Errorf("run %s: %w", sc.Name, ErrInterrupted)
+	if rep.Async != nil && rep.Async.Pending > 0 {
+		notes = append(notes, fmt.Sprintf("%d accepted uploads were still pending when the run stopped before its drain ended; they are not counted as lost", rep.Async.Pending))
 	}
-	return res, nil
+	return notes
 }
 
 // scheduleFaults starts one timer per fault and one for the upgrade; each
@@ -256,48 +340,6 @@ func scenarioDir(sc *scenarios.Scenario) string {
 		return "."
 	}
 	return filepath.Dir(sc.File)
-}
-
-// sink forwards the deployment's events and samples to the aggregator once
-// the storm's clock has started; events from start-up are kept and stamped 0.
-// The deployment's clock starts before the storm's; shift converts.
-type sink struct {
-	mu      sync.Mutex
-	agg     *reports.Aggregator
-	shift   time.Duration
-	pending []reports.Event
-}
-
-func (s *sink) attach(a *reports.Aggregator, shift time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.agg, s.shift = a, shift
-	for _, e := range s.pending {
-		e.AtS = 0
-		a.AddEvent(e)
-	}
-	s.pending = nil
-}
-
-func (s *sink) event(e reports.Event) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.agg == nil {
-		s.pending = append(s.pending, e)
-		return
-	}
-	e.AtS -= s.shift.Seconds()
-	s.agg.AddEvent(e)
-}
-
-func (s *sink) sample(x reports.Sample) {
-	s.mu.Lock()
-	a, shift := s.agg, s.shift
-	s.mu.Unlock()
-	if a != nil {
-		x.At -= shift
-		a.AddSample(x)
-	}
 }
 
 // downtime is the deployment's downtime so far, 0 when it is not measured.

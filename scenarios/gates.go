@@ -74,5 +74,11 @@ func (g Gate) Eval(vars map[string]float64) (float64, bool, error) {
 	return v, pass, nil
 }
 
-// Variable is the gate's variable name ("" before the gate is parsed).
-func (g Gate) Variable() string { return g.variable }
+// Variable is the gate's variable name.
+// A gate that was never parsed is parsed first ("" when it does not parse).
+func (g Gate) Variable() string {
+	if g.op == "" && g.parse() != nil {
+		return ""
+	}
+	return g.variable
+}

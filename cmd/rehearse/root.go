@@ -107,7 +107,7 @@ func (f *runFlags) register(c *cobra.Command, withSUT bool) {
 func (f *runFlags) options(a *app, cmd *cobra.Command) (harness.Options, error) {
 	opts := harness.Options{
 		Out:         f.out,
-		Runtime:     f.runtime,
+		Runtime:     harness.Runtime(f.runtime),
 		Target:      f.target,
 		AllowRemote: f.allowRemote,
 		RunID:       harness.NewRunID(time.Now()),

@@ -17,7 +17,7 @@ import (
 type Options struct {
 	RunID    string // label value; required
 	Name     string // names the run's objects with the run id: <run id>-<name>-replica-1; "" = none
-	Runtime  string // docker (default) | process
+	Runtime  Runtime // RuntimeDocker (default) | RuntimeProcess
 	RepoRoot string // this repository's root; "" searches upward from the working directory
 	Dir      string // scenario folder, for sut.image.build
 	LogDir   string // SUT logs go to <LogDir>/<unit>.log, appended across restarts
@@ -32,7 +32,7 @@ type Options struct {
 
 func (o *Options) defaults() {
 	if o.Runtime == "" {
-		o.Runtime = "docker"
+		o.Runtime = RuntimeDocker
 	}
 	if o.Logf == nil {
 		o.Logf = func(string, ...any) {}
@@ -145,19 +145,19 @@ func Start(ctx context.Context, want scenarios.SUT, opts Options) (*Deployment, 
 	d := &Deployment{opts: opts, expected: map[string]int{}, started: map[string]bool{}, queues: map[string]int64{}}
 	if want.URL != "" {
 		d.target = strings.TrimRight(want.URL, "/")
-		d.info = reports.SUTInfo{Kind: "url", Runtime: "none", Target: d.target}
+		d.info = reports.SUTInfo{Kind: "url", Runtime: string(RuntimeNone), Target: d.target}
 		return d, nil
 	}
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	d.ctx, d.stop = wctx, cancel
 	switch opts.Runtime {
-	case "docker":
+	case RuntimeDocker:
 		b, err := newDockerBackend(ctx, d)
 		if err != nil {
 			return d, err
 		}
 		d.backend = b
-	case "process":
+	case RuntimeProcess:
 		if want.Image != nil {
 			return d, fmt.Errorf("runtime process runs the reference services only, not image %s", want.Image.Name)
 		}
@@ -212,11 +212,11 @@ func (d *Deployment) plan(ctx context.Context, want scenarios.SUT) ([]spec, *spe
 	switch {
 	case want.Reference != nil:
 		r := want.Reference
-		if want.Network == "bridge" && d.opts.Runtime == "docker" && r.Replicas > 1 {
+		if want.Network == "bridge" && d.opts.Runtime == RuntimeDocker && r.Replicas > 1 {
 			return nil, nil, errors.New("reference replicas behind the lb need network: host (bridge with replicas is not supported yet)")
 		}
 		image := ""
-		if d.opts.Runtime == "docker" {
+		if d.opts.Runtime == RuntimeDocker {
 			img, err := BuildReferenceImage(ctx, d.opts.RepoRoot, d.opts.Logf)
 			if err != nil {
 				return nil, nil, err
@@ -232,7 +232,7 @@ func (d *Deployment) plan(ctx context.Context, want scenarios.SUT) ([]spec, *spe
 			specs = append(specs, s)
 			backends = append(backends, fmt.Sprintf("http://127.0.0.1:%d", s.port))
 		}
-		d.info = reports.SUTInfo{Kind: "reference", Mode: r.Mode, Image: image, Replicas: r.Replicas, Runtime: d.opts.Runtime, Network: want.Network}
+		d.info = reports.SUTInfo{Kind: "reference", Mode: r.Mode, Image: image, Replicas: r.Replicas, Runtime: string(d.opts.Runtime), Network: want.Network}
 		d.health = sut.HealthPath
 		entry := specs[0].port
 		if r.Replicas > 1 {
@@ -261,14 +261,14 @@ func (d *Deployment) plan(ctx context.Context, want scenarios.SUT) ([]spec, *spe
 			s.port = im.Port // the image listens where it listens
 		}
 		specs = append(specs, s)
-		d.info = reports.SUTInfo{Kind: "image", Image: image, Replicas: 1, Runtime: "docker", Network: want.Network}
+		d.info = reports.SUTInfo{Kind: "image", Image: image, Replicas: 1, Runtime: string(RuntimeDocker), Network: want.Network}
 		d.health = im.Health
 		d.target = fmt.Sprintf("http://127.0.0.1:%d", s.port)
 	default:
 		return nil, nil, errors.New("sut needs reference, image or url")
 	}
 	d.info.Target = d.target
-	if r := want.Resources; r != nil && d.opts.Runtime == "docker" && (r.CPUs > 0 || r.Memory > 0 || r.Pids > 0) {
+	if r := want.Resources; r != nil && d.opts.Runtime == RuntimeDocker && (r.CPUs > 0 || r.Memory > 0 || r.Pids > 0) {
 		d.info.Resources = &reports.Resources{CPUs: r.CPUs, MemoryBytes: int64(r.Memory), Pids: r.Pids}
 	}
 	return specs, lb, nil

@@ -50,7 +50,7 @@ func (d *Deployment) upgradeSpecs(ctx context.Context, to scenarios.SUT) ([]spec
 	switch {
 	case to.Reference != nil && d.info.Kind == "reference":
 		image = d.info.Image
-	case to.Reference != nil && d.opts.Runtime == "docker":
+	case to.Reference != nil && d.opts.Runtime == RuntimeDocker:
 		img, err := BuildReferenceImage(ctx, d.opts.RepoRoot, d.opts.Logf)
 		if err != nil {
 			return nil, err
