@@ -48,4 +48,3 @@ func (s *sink) sample(x reports.Sample) {
 		a.AddSample(x)
 	}
 }
-

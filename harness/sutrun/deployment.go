@@ -15,12 +15,12 @@ import (
 
 // Options configure Start.
 type Options struct {
-	RunID    string // label value; required
-	Name     string // names the run's objects with the run id: <run id>-<name>-replica-1; "" = none
+	RunID    string  // label value; required
+	Name     string  // names the run's objects with the run id: <run id>-<name>-replica-1; "" = none
 	Runtime  Runtime // RuntimeDocker (default) | RuntimeProcess
-	RepoRoot string // this repository's root; "" searches upward from the working directory
-	Dir      string // scenario folder, for sut.image.build
-	LogDir   string // SUT logs go to <LogDir>/<unit>.log, appended across restarts
+	RepoRoot string  // this repository's root; "" searches upward from the working directory
+	Dir      string  // scenario folder, for sut.image.build
+	LogDir   string  // SUT logs go to <LogDir>/<unit>.log, appended across restarts
 	OnEvent  func(reports.Event)
 	OnSample func(reports.Sample)
 	Start    time.Time // origin of event offsets
