@@ -160,3 +160,25 @@ func TestHelpTexts(t *testing.T) {
 		t.Errorf("sweep --help lacks --images:\n%s", out)
 	}
 }
+
+// TestValidateWarnings: a gate on a variable that will not be measured is a
+// warning on stderr; the exit code stays 0 and stdout stays "ok".
+func TestValidateWarnings(t *testing.T) {
+	p := writeScenario(t, "name: unwatched\nsut: {url: http://127.0.0.1:1}\ncallers: {count: 5, records: 1}\ngates: [\"crashes == 0\", \"timeouts == 0\"]\n")
+	code, out, stderr := cli(t, "validate", p)
+	if code != 0 || !strings.HasPrefix(out, "ok  unwatched") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+	if n := strings.Count(stderr, "warning: unwatched: "); n != 1 || !strings.Contains(stderr, "crashes") {
+		t.Fatalf("want one warning about crashes, got:\n%s", stderr)
+	}
+	// --target replaces the SUT: the same warning applies to a reference scenario.
+	sc := writeScenario(t, "name: ref\nsut: {reference: {mode: sync}}\ncallers: {count: 5, records: 1}\ngates: [\"crashes == 0\"]\n")
+	loaded, err := loadScenarios([]string{sc}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(asRun(loaded[0], "").Warnings()) != 0 || len(asRun(loaded[0], "http://127.0.0.1:1").Warnings()) != 1 {
+		t.Fatal("asRun does not put the target in place of the SUT")
+	}
+}

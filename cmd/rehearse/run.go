@@ -89,7 +89,8 @@ func loadScenarios(args []string, scale float64) ([]*scenarios.Scenario, error) 
 }
 
 // prepare does everything that can refuse a run before anything about it is
-// printed: the scenarios, the flags and the targets.
+// printed (the scenarios, the flags and the targets), then prints the
+// scenarios' warnings.
 func (a *app) prepare(cmd *cobra.Command, f *runFlags, args []string) ([]*scenarios.Scenario, harness.Options, error) {
 	scs, err := loadScenarios(args, f.scale)
 	if err != nil {
@@ -102,7 +103,21 @@ func (a *app) prepare(cmd *cobra.Command, f *runFlags, args []string) ([]*scenar
 	if err := checkTargets(cmd.Context(), scs, f); err != nil {
 		return nil, opts, err
 	}
+	for _, sc := range scs {
+		a.warn(asRun(sc, f.target))
+	}
 	return scs, opts, nil
+}
+
+// asRun is sc as it will be run: with --target, the target replaces the
+// scenario's SUT (so its warnings are those of a sut.url).
+func asRun(sc *scenarios.Scenario, target string) *scenarios.Scenario {
+	if target == "" {
+		return sc
+	}
+	cp := *sc
+	cp.SUT = scenarios.SUT{URL: target}
+	return &cp
 }
 
 // runScenarios runs each scenario in turn, then prints the table, writes
