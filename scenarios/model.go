@@ -1,7 +1,14 @@
 // Package scenarios is the scenario model: strict YAML loading with
 // file:line:column errors, validation, the caller population, arrival
 // profiles, retry policies and gates. It imports no Docker client and no load
-// generator.
+// generator, and prints nothing.
+//
+// A scenario file goes through Parse in four steps: the YAML is parsed into
+// an AST; checkShape walks it against the model's yaml tags and reports
+// every unknown key and every value of the wrong kind at once; only then is
+// it decoded, applyDefaults fills what was left out, and validate reports
+// every invalid value at once. Warnings adds advice about a valid scenario
+// that will not do what it seems to.
 package scenarios
 
 import "time"
