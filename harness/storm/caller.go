@@ -2,6 +2,7 @@ package storm
 
 import (
 	"container/heap"
+	"net/http"
 	"time"
 
 	"github.com/rehearse-dev/rehearse/reports"
@@ -17,7 +18,7 @@ const (
 	stateWaiting   callerState = "waiting"   // an attempt is scheduled or in flight
 	stateSucceeded callerState = "succeeded" // answered 2xx (and not tracked further)
 	stateGaveUp    callerState = "gave_up"   // its last try failed, or the run ended first
-	stateAccepted  callerState = "accepted"  // answered 202 with a Location that is followed
+	stateAccepted  callerState = "accepted"  // answered 202 with a Location that is followed (poll.go)
 	// stateHalted: the generator failed its attempt on this machine (out of
 	// files, ports, a local dial error): neither succeeded nor gave up.
 	stateHalted callerState = "halted"
@@ -39,17 +40,21 @@ type caller struct {
 }
 
 // advance moves the caller of attempt id on after that attempt ended at
-// offset end with class (and, for a 202, location): it succeeds, its
-// upload is tracked, it retries or it ends. wake says the pacer must look
+// offset end with class, status code and Location header: it succeeds,
+// its upload is tracked (a 202 with a Location, unless api.completion is
+// none), it retries or it ends. wake says the pacer must look
 // at the schedule again; finished that the caller reached its end. Call it
 // with e.mu held.
-func (e *engine) advance(id attemptID, class reports.Class, end time.Duration, location string) (wake, finished bool) {
+func (e *engine) advance(id attemptID, class reports.Class, end time.Duration, code int, location string) (wake, finished bool) {
 	c := &e.callers[id.caller]
 	switch {
-	case class == reports.ClassNone && e.async && location != "":
+	case class == reports.ClassNone && code == http.StatusAccepted && location != "" && e.trk != nil:
 		c.state, c.location, c.acceptedAt = stateAccepted, location, end
-		e.polls <- id.caller
+		e.trk.add(id.caller, end)
 	case class == reports.ClassNone:
+		if code == http.StatusAccepted {
+			e.untracked++ // accepted for later, and nobody looks: its fate is unknown
+		}
 		c.state, c.completion, c.completed = stateSucceeded, end-c.first, end
 		finished = true
 	case class.Generator():
@@ -82,8 +87,6 @@ func (c *caller) outcome(i int) reports.CallerOutcome {
 		o.AcceptedAt = c.acceptedAt
 		o.AsyncState = c.async
 		switch c.async {
-		case reports.StateNone:
-			o.AsyncState = reports.StateLost // still not done when the run ended
 		case reports.StateDone:
 			o.Succeeded, o.Completion, o.CompletedAt = true, c.completion, c.completed
 		case reports.StateFailed:
@@ -98,10 +101,14 @@ func (c *caller) outcome(i int) reports.CallerOutcome {
 	return o
 }
 
-// report hands every caller's outcome to the aggregator.
+// report hands every caller's outcome and the untracked 202s to the
+// aggregator. Call it after drain: every tracked upload has its end.
 func (e *engine) report() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if e.untracked > 0 {
+		e.opts.Aggregator.AddUntracked(e.untracked)
+	}
 	for i := range e.callers {
 		if e.callers[i].state == stateNone {
 			continue // another shard's caller

@@ -10,7 +10,6 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -65,9 +64,9 @@ const (
 	StopMaxDuration StopReason = "max_duration" // run.max_duration ran out
 )
 
-// engine is one storm: the callers' states, the schedule of their
-// attempts (pacer.go), and the async tracking of accepted uploads
-// (poll.go). mu guards callers, sched, waiting and rng.
+// engine is one storm: the callers' states (caller.go), the schedule of
+// their attempts (pacer.go), and the tracking of accepted uploads
+// (poll.go). mu guards callers, sched, waiting, untracked and rng.
 type engine struct {
 	sc     *scenarios.Scenario
 	pop    *scenarios.Population
@@ -76,9 +75,9 @@ type engine struct {
 	runCtx context.Context // ends at max_duration or when Run's ctx ends
 	base   *url.URL
 	method string
-	async  bool
 	urls   []string // per caller: the upload URL, without the fragment
 	tr     *transport
+	trk    *tracker // nil when no 202 is followed (api.completion: none)
 
 	mu      sync.Mutex
 	callers []caller
@@ -87,9 +86,8 @@ type engine struct {
 	rng     *rand.Rand
 	wake    chan struct{}
 	ready   chan item // from Pace to the targeter
-
-	polls   chan int
-	drainBy atomic.Int64 // unix nanos; 0 = storm still running
+	// untracked counts 202s whose completion was not followed.
+	untracked int64
 }
 
 // Run replays sc's storm against opts.Target. It returns when every caller
@@ -114,13 +112,10 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (Stats, erro
 
 	notes := e.checkFiles()
 	cpu0, wall0 := cpuTime(), time.Now()
-	pollers := e.startPollers()
+	tracked := e.startTracking()
 	e.storm()
-	// The storm is over: give async work drain_timeout to finish.
-	e.drainBy.Store(time.Now().Add(sc.Run.DrainTimeout.D()).UnixNano())
-	close(e.polls)
-	pollers.Wait()
-	if e.async && runCtx.Err() == nil {
+	e.drain(tracked)
+	if e.trk != nil && runCtx.Err() == nil {
 		e.verifyListings()
 	}
 	e.report()
@@ -165,6 +160,11 @@ func checkOptions(ctx context.Context, opts Options) (Options, *url.URL, error) 
 // newEngine builds the population, the schedule of first attempts (this
 // shard's callers only) and the transport, before the clock matters.
 func newEngine(runCtx context.Context, sc *scenarios.Scenario, opts Options, base *url.URL) (*engine, error) {
+	switch sc.API.Completion {
+	case scenarios.CompletionAuto, scenarios.CompletionLocation, scenarios.CompletionNone:
+	default:
+		return nil, fmt.Errorf("storm: api.completion %q is not supported (auto, location or none)", sc.API.Completion)
+	}
 	pop, err := scenarios.NewPopulation(sc)
 	if err != nil {
 		return nil, err
@@ -176,7 +176,7 @@ func newEngine(runCtx context.Context, sc *scenarios.Scenario, opts Options, bas
 	method, path, _ := strings.Cut(sc.API.Upload, " ")
 	e := &engine{
 		sc: sc, pop: pop, opts: opts, start: opts.Start, runCtx: runCtx, base: base,
-		method: method, async: sc.API.Completion.FollowsLocation(),
+		method:  method,
 		callers: make([]caller, pop.Len()),
 		rng:     rand.New(rand.NewPCG(uint64(sc.Seed), 0x7e7)),
 		wake:    make(chan struct{}, 1),
@@ -195,9 +195,13 @@ func newEngine(runCtx context.Context, sc *scenarios.Scenario, opts Options, bas
 	}
 	n := e.waiting
 	e.ready = make(chan item, n)
-	e.polls = make(chan int, n)
+	if sc.API.Completion.FollowsLocation() {
+		e.trk = newTracker(runCtx)
+	}
 	opts.Aggregator.SetPlanned(int64(n))
 	if sc.API.Completion == scenarios.CompletionLocation {
+		// Declared asynchronous: the async section is present even when
+		// nothing was accepted. Under auto it comes with the first 202.
 		opts.Aggregator.SetAsync(true)
 	}
 	e.tr = newTransport(runCtx, sc, pop, keys, n)
@@ -239,7 +243,7 @@ func (e *engine) absorb(res *vegeta.Result) {
 	c.attempts++
 	at := reports.Attempt{Caller: int32(id.caller), Try: id.try, Intended: c.intended, Sent: sent,
 		Latency: res.Latency, Status: int32(res.Code), Class: class}
-	wake, finished := e.advance(id, class, end, res.Headers.Get("Location"))
+	wake, finished := e.advance(id, class, end, int(res.Code), res.Headers.Get("Location"))
 	e.mu.Unlock()
 	if wake {
 		e.signal()
@@ -256,20 +260,6 @@ func (e *engine) record(at reports.Attempt, finished bool) {
 	if e.opts.AttemptLog != nil {
 		_ = e.opts.AttemptLog.Write(at)
 	}
-}
-
-// startPollers starts the async status pollers; wait for them after
-// closing e.polls.
-func (e *engine) startPollers() *sync.WaitGroup {
-	var wg sync.WaitGroup
-	if !e.async {
-		return &wg
-	}
-	for range min(e.opts.Pollers, max(e.waiting, 1)) {
-		wg.Add(1)
-		go func() { defer wg.Done(); e.poller() }()
-	}
-	return &wg
 }
 
 // cpuTime is the process's user and system CPU seconds so far.

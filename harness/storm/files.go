@@ -47,7 +47,7 @@ func fileNote(callers, pollers int, limit uint64) string {
 // when this storm may not fit in it; each note is logged too.
 func (e *engine) checkFiles() []string {
 	pollers := 0
-	if e.async {
+	if e.trk != nil {
 		pollers = min(e.opts.Pollers, e.waiting)
 	}
 	limit, err := raiseFileLimit()

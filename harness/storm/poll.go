@@ -1,83 +1,228 @@
 package storm
 
 import (
+	"container/heap"
 	"context"
 	"encoding/json"
 	"io"
 	"net/http"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rehearse-dev/rehearse/reports"
 )
 
-// Poll backoff: the first status poll comes pollFirst after the 202, each
-// later one waits twice as long, up to pollMax.
+// Poll backoff: an accepted upload is polled at once, then pollFirst
+// later, each wait twice the one before, up to pollMax.
 const (
 	pollFirst = 100 * time.Millisecond
 	pollMax   = 2 * time.Second
 )
 
-// poller follows accepted uploads' Location until a terminal status.
-func (e *engine) poller() {
-	for caller := range e.polls {
+// tracker follows accepted uploads to their end. Each upload is polled on
+// its own backoff, earliest due first, by a bounded pool of pollers, so an
+// upload the service never finishes holds up no other. mu guards due,
+// busy and closed; it is never held while taking engine.mu.
+type tracker struct {
+	ctx    context.Context // ends when the drain timeout runs out or the run stops
+	cancel context.CancelFunc
+	ranOut atomic.Bool // the drain timeout ran out: what is left is lost, not pending
+
+	mu     sync.Mutex
+	due    schedule // each tracked upload's next poll; item.try numbers the polls
+	busy   int      // uploads handed to a poller and not back yet
+	closed bool     // the storm is over: nothing more will be accepted
+	wake   chan struct{}
+
+	accepted, ended atomic.Int64 // uploads tracked, and those that reached their end
+}
+
+func newTracker(runCtx context.Context) *tracker {
+	ctx, cancel := context.WithCancel(runCtx)
+	return &tracker{ctx: ctx, cancel: cancel, wake: make(chan struct{}, 1)}
+}
+
+// add tracks caller's upload, accepted at offset now: its first poll is due at once.
+func (t *tracker) add(caller int, now time.Duration) {
+	t.accepted.Add(1)
+	t.mu.Lock()
+	heap.Push(&t.due, item{at: now, caller: caller, try: 1})
+	t.mu.Unlock()
+	t.signal()
+}
+
+// close says the storm is over and starts the drain: tracking ends when
+// every upload ended, or timeout from now. Call stop once tracking ended.
+func (t *tracker) close(timeout time.Duration) (stop func() bool) {
+	t.mu.Lock()
+	t.closed = true
+	t.mu.Unlock()
+	t.signal()
+	return time.AfterFunc(timeout, func() {
+		// Only a drain still running runs out; a stopped run leaves pending.
+		if t.ctx.Err() == nil {
+			t.ranOut.Store(true)
+		}
+		t.cancel()
+	}).Stop
+}
+
+// next blocks until an upload's poll is due and returns it; ok is false
+// once tracking is over (every upload ended after the storm, the drain
+// timeout ran out, or the run stopped). Only one goroutine calls next.
+func (t *tracker) next(start time.Time) (it item, ok bool) {
+	for {
+		t.mu.Lock()
+		if t.ctx.Err() != nil || len(t.due) == 0 && t.closed && t.busy == 0 {
+			t.mu.Unlock()
+			return item{}, false
+		}
+		wait := time.Hour
+		if len(t.due) > 0 {
+			wait = t.due[0].at - time.Since(start)
+			if wait <= 0 {
+				it = heap.Pop(&t.due).(item)
+				t.busy++
+				t.mu.Unlock()
+				return it, true
+			}
+		}
+		t.mu.Unlock()
+		timer := time.NewTimer(wait)
+		select {
+		case <-t.wake:
+		case <-timer.C:
+		case <-t.ctx.Done():
+		}
+		timer.Stop()
+	}
+}
+
+// back takes an upload back from its poll at offset now: ended, or due
+// again after its backoff.
+func (t *tracker) back(it item, ended bool, now time.Duration) {
+	t.mu.Lock()
+	t.busy--
+	if !ended {
+		heap.Push(&t.due, item{at: now + pollWait(it.try), caller: it.caller, try: it.try + 1})
+	}
+	t.mu.Unlock()
+	if ended {
+		t.ended.Add(1)
+	}
+	t.signal()
+}
+
+func (t *tracker) signal() {
+	select {
+	case t.wake <- struct{}{}:
+	default:
+	}
+}
+
+// pollWait is the wait after the polls-th poll of an upload.
+func pollWait(polls int32) time.Duration {
+	d := pollFirst
+	for i := int32(1); i < polls && d < pollMax; i++ {
+		d *= 2
+	}
+	return min(d, pollMax)
+}
+
+// startTracking starts the pollers of accepted uploads and the drain
+// progress; wait returns once tracking is over (after e.trk.close, or
+// when the run stops). A storm that follows no 202 tracks nothing.
+func (e *engine) startTracking() (wait func()) {
+	if e.trk == nil {
+		return func() {}
+	}
+	jobs := make(chan item)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(jobs)
+		for {
+			it, ok := e.trk.next(e.start)
+			if !ok {
+				return
+			}
+			select {
+			case jobs <- it:
+			case <-e.trk.ctx.Done():
+				return
+			}
+		}
+	}()
+	for range min(e.opts.Pollers, max(e.waiting, 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for it := range jobs {
+				e.pollOnce(it)
+			}
+		}()
+	}
+	quit, progressed := make(chan struct{}), make(chan struct{})
+	go func() { defer close(progressed); e.progress(quit) }()
+	return func() {
+		wg.Wait()
+		close(quit)
+		<-progressed
+	}
+}
+
+// pollOnce asks once for the status of the upload it names; a terminal
+// answer ends its tracking, any other sends it back to wait.
+func (e *engine) pollOnce(it item) {
+	e.mu.Lock()
+	loc := e.callers[it.caller].location
+	e.mu.Unlock()
+	state := e.pollState(loc)
+	now := time.Since(e.start)
+	if state != reports.StateNone {
 		e.mu.Lock()
-		loc := e.callers[caller].location
-		e.mu.Unlock()
-		state := e.poll(loc)
-		now := time.Since(e.start)
-		e.mu.Lock()
-		st := &e.callers[caller]
-		st.async = state
+		c := &e.callers[it.caller]
+		c.async = state
 		if state == reports.StateDone || state == reports.StateFailed {
-			st.completed = now
-			st.completion = now - st.first
+			c.completed, c.completion = now, now-c.first
 		}
 		e.mu.Unlock()
 		e.opts.Aggregator.CallerFinished()
 	}
+	e.trk.back(it, state != reports.StateNone, now)
 }
 
-func (e *engine) expired() bool {
-	if e.runCtx.Err() != nil {
-		return true
-	}
-	by := e.drainBy.Load()
-	return by != 0 && time.Now().UnixNano() > by
-}
-
-// poll returns done, failed or lost.
-func (e *engine) poll(loc string) reports.AsyncState {
+// pollState is the upload's state at loc: done or failed when its status
+// says so, StateNone while it is not terminal or could not be read, and
+// lost for a Location that cannot be followed.
+func (e *engine) pollState(loc string) reports.AsyncState {
 	u, err := e.base.Parse(loc)
 	if err != nil || u.Host != e.base.Host {
 		return reports.StateLost // never follow a Location to another host
 	}
-	wait := pollFirst
-	for !e.expired() {
-		if status, ok := e.status(u.String()); ok {
-			for _, d := range e.sc.API.Done {
-				if status == d {
-					return reports.StateDone
-				}
-			}
-			for _, f := range e.sc.API.Failed {
-				if status == f {
-					return reports.StateFailed
-				}
-			}
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-t.C:
-		case <-e.runCtx.Done():
-			t.Stop()
-		}
-		wait = min(wait*2, pollMax)
+	status, ok := e.status(u.String())
+	if !ok {
+		return reports.StateNone
 	}
-	return reports.StateLost
+	for _, d := range e.sc.API.Done {
+		if status == d {
+			return reports.StateDone
+		}
+	}
+	for _, f := range e.sc.API.Failed {
+		if status == f {
+			return reports.StateFailed
+		}
+	}
+	return reports.StateNone
 }
 
+// status reads the status field of the upload at u; ok is false when it
+// could not be read.
 func (e *engine) status(u string) (string, bool) {
-	ctx, cancel := context.WithTimeout(e.runCtx, 5*time.Second)
+	ctx, cancel := context.WithTimeout(e.trk.ctx, 5*time.Second)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	resp, err := e.tr.inner.RoundTrip(req)
@@ -95,4 +240,32 @@ func (e *engine) status(u string) (string, bool) {
 	}
 	s, _ := doc[e.sc.API.StatusField].(string)
 	return s, s != ""
+}
+
+// drain follows the tracked uploads once the storm is over, until each
+// ended, drain_timeout ran out or the run stopped, then settles the rest:
+// lost when the drain timeout ran out, pending when the run stopped first
+// (an interrupted run says nothing about uploads it did not wait for).
+func (e *engine) drain(wait func()) {
+	if e.trk == nil {
+		return
+	}
+	if e.runCtx.Err() == nil && e.trk.accepted.Load() > e.trk.ended.Load() {
+		e.setPhase("drain")
+	}
+	stop := e.trk.close(e.sc.Run.DrainTimeout.D())
+	wait()
+	stop()
+	left := reports.StatePending
+	if e.trk.ranOut.Load() {
+		left = reports.StateLost
+	}
+	e.trk.cancel()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for i := range e.callers {
+		if c := &e.callers[i]; c.state == stateAccepted && c.async == reports.StateNone {
+			c.async = left
+		}
+	}
 }

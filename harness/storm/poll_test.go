@@ -1,0 +1,100 @@
+package storm
+
+import (
+	"context"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rehearse-dev/rehearse/reports"
+	"github.com/rehearse-dev/rehearse/scenarios"
+)
+
+// A run stopped before its drain ended (Ctrl-C, or max_duration) calls
+// the uploads it did not wait for pending, never lost.
+func TestAsyncPendingWhenStoppedBeforeDrainEnds(t *testing.T) {
+	long := strings.Replace(asyncScenario, "drain_timeout: 1s", "drain_timeout: 30s", 1)
+	for _, c := range []struct {
+		name, yaml string
+		cancelAt   time.Duration // 0: not cancelled
+		stopped    StopReason
+	}{
+		{"interrupted", long, 2 * time.Second, StopInterrupted},
+		{"max_duration", strings.Replace(long, "run: {", "run: {max_duration: 2s, ", 1), 0, StopMaxDuration},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := &asyncServer{never: func(i int) bool { return i%7 == 0 }}
+			srv := httptest.NewServer(s.handler())
+			defer srv.Close()
+			ctx := t.Context()
+			if c.cancelAt > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, c.cancelAt)
+				defer cancel()
+			}
+			t0 := time.Now()
+			rep, st := run(ctx, t, scenario(t, srv.URL, c.yaml), srv.URL)
+			if took := time.Since(t0); st.Stopped != c.stopped || took > 5*time.Second {
+				t.Fatalf("stopped %q after %s", st.Stopped, took)
+			}
+			if a := rep.Async; a == nil || a.Accepted != 70 || a.Pending != 10 || a.Lost != 0 || a.Completed != 60 {
+				t.Fatalf("async %+v", a)
+			}
+		})
+	}
+}
+
+// Uploads the service never finishes hold up no other: with two pollers
+// and ten uploads stuck, the other twenty are still seen done.
+func TestStuckUploadsDoNotBlockPolls(t *testing.T) {
+	s := &asyncServer{never: func(i int) bool { return i%3 == 0 }}
+	srv := httptest.NewServer(s.handler())
+	defer srv.Close()
+	sc := scenario(t, srv.URL, "callers: {count: 30, records: 2}\narrival: {profile: burst, window: 100ms}\nrun: {drain_timeout: 1500ms}\n")
+	agg := reports.NewAggregator(time.Now())
+	if _, err := Run(t.Context(), sc, Options{Target: srv.URL, Aggregator: agg, Pollers: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if a := agg.Finish(time.Now()).Async; a == nil || a.Accepted != 30 || a.Completed != 20 || a.Lost != 10 || a.Pending != 0 {
+		t.Fatalf("async %+v", a)
+	}
+}
+
+// api.completion auto (the default) follows a 202 with a Location as
+// location does; none follows nothing and counts the 202s it left.
+func TestCompletionModes(t *testing.T) {
+	s := &asyncServer{never: func(i int) bool { return i%5 == 0 }}
+	srv := httptest.NewServer(s.handler())
+	defer srv.Close()
+	const callers = "callers: {count: 20, records: 2}\narrival: {profile: burst, window: 100ms}\nrun: {drain_timeout: 1s}\n"
+
+	rep, _ := run(t.Context(), t, scenario(t, srv.URL, callers), srv.URL)
+	if a := rep.Async; a == nil || a.Accepted != 20 || a.Completed != 16 || a.Lost != 4 || rep.AsyncUntracked != 0 {
+		t.Fatalf("auto: async %+v untracked %d", a, rep.AsyncUntracked)
+	}
+	rep, _ = run(t.Context(), t, scenario(t, srv.URL, "api: {completion: none}\n"+callers), srv.URL)
+	if rep.Async != nil || rep.AsyncUntracked != 20 || rep.Callers.Succeeded != 20 {
+		t.Fatalf("none: async %+v untracked %d callers %+v", rep.Async, rep.AsyncUntracked, rep.Callers)
+	}
+	if _, ok := reports.Variables(rep)["lost"]; ok {
+		t.Fatal("none: lost is measured although 202s were not followed")
+	}
+}
+
+func TestCompletionBodyIsRefused(t *testing.T) {
+	sc := scenario(t, "http://127.0.0.1:1", "callers: {count: 2, records: 1}\n")
+	sc.API.Completion = scenarios.CompletionBody
+	_, err := Run(t.Context(), sc, Options{Target: "http://127.0.0.1:1", Aggregator: reports.NewAggregator(time.Now())})
+	if err == nil || !strings.Contains(err.Error(), "body") {
+		t.Fatalf("err %v", err)
+	}
+}
+
+func TestPollWait(t *testing.T) {
+	for polls, want := range map[int32]time.Duration{1: pollFirst, 2: 2 * pollFirst, 3: 4 * pollFirst, 5: 16 * pollFirst, 6: pollMax, 1000: pollMax} {
+		if got := pollWait(polls); got != want {
+			t.Errorf("pollWait(%d) = %s, want %s", polls, got, want)
+		}
+	}
+}
