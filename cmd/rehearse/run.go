@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -128,9 +127,6 @@ func (a *app) runScenarios(cmd *cobra.Command, f *runFlags, args []string) error
 		return err
 	}
 	ctx := cmd.Context()
-	if f.target == "" && opts.Runtime == "docker" {
-		a.reportLeftovers(ctx)
-	}
 	a.setRunID(opts.RunID)
 	defer a.setRunID("")
 	a.logf("run id %s, output %s", opts.RunID, opts.Out)
@@ -235,18 +231,4 @@ func describe(sc *scenarios.Scenario, target string, seed int64) string {
 		kind = "url " + sc.SUT.URL
 	}
 	return fmt.Sprintf("%s, %d callers, seed %d", kind, sc.Callers.Count, seed)
-}
-
-// reportLeftovers names Docker objects a killed run left behind, so the
-// user knows this run shares the machine with them. A failure to ask is
-// not worth stopping a run for.
-func (a *app) reportLeftovers(ctx context.Context) {
-	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	left, err := harness.Leftovers(cctx)
-	if err != nil || len(left) == 0 {
-		return
-	}
-	a.logf("rehearse: %d Docker objects from earlier runs are still here (%s); `rehearse sweep` removes them",
-		len(left), strings.Join(left, ", "))
 }
