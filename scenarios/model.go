@@ -32,6 +32,12 @@ type Scenario struct {
 	// the seed's synchronous service. The run's exit code is 0 when every
 	// scenario met its expectation.
 	Expect string `yaml:"expect" json:"expect,omitempty"`
+	// Signature is what the run must show for its outcome to mean what the
+	// scenario says, as gate expressions: e.g. the seed's act 1 must fail
+	// *because* the service crashed and callers timed out and gave up
+	// ("crashes > 0"), not for another reason. A run whose signature does
+	// not hold did not meet its expectation, whatever its verdict.
+	Signature []Gate `yaml:"signature" json:"signature,omitempty"`
 
 	// File is where the scenario was loaded from ("builtin:<name>" for an
 	// embedded one); Source is the file's bytes as read. Neither is YAML.

@@ -48,6 +48,11 @@ func (s *Scenario) validate(l *locator) error {
 			l.add(fmt.Sprintf("gates[%d]", i), "%v", err)
 		}
 	}
+	for i := range s.Signature {
+		if err := s.Signature[i].parse(); err != nil {
+			l.add(fmt.Sprintf("signature[%d]", i), "%v", err)
+		}
+	}
 	return errors.Join(l.errs...)
 }
 
