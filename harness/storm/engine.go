@@ -35,12 +35,13 @@ type Options struct {
 	Shard Shard
 	// Logf receives human progress lines; nil discards them.
 	Logf func(format string, args ...any)
-	// Pollers bounds concurrent async status polls (default DefaultPollers).
+	// Pollers bounds the status polls of accepted uploads in flight; 0 or
+	// less means 64.
 	Pollers int
 }
 
-// DefaultPollers is the default of Options.Pollers.
-const DefaultPollers = 64
+// defaultPollers is what Options.Pollers 0 means.
+const defaultPollers = 64
 
 // Stats describe the generator itself.
 type Stats struct {
@@ -95,8 +96,9 @@ type engine struct {
 // run.max_duration, or when ctx ends; in the last two cases what happened
 // so far is still in the aggregator and the error is nil. It fails before
 // sending anything when opts has no Aggregator, the target is malformed or
-// outside loopback (without AllowRemote), or sc's population or arrival
-// profile cannot be built.
+// outside loopback (without AllowRemote), sc's api.completion is one it
+// cannot follow (body), or sc's population or arrival profile cannot be
+// built.
 func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (Stats, error) {
 	opts, base, err := checkOptions(ctx, opts)
 	if err != nil {
@@ -140,7 +142,7 @@ func checkOptions(ctx context.Context, opts Options) (Options, *url.URL, error) 
 		opts.Logf = func(string, ...any) {}
 	}
 	if opts.Pollers <= 0 {
-		opts.Pollers = DefaultPollers
+		opts.Pollers = defaultPollers
 	}
 	if opts.Start.IsZero() {
 		opts.Start = time.Now()
@@ -258,6 +260,8 @@ func (e *engine) record(at reports.Attempt, finished bool) {
 		e.opts.Aggregator.CallerFinished()
 	}
 	if e.opts.AttemptLog != nil {
+		// The log keeps its first error and Flush returns it to the
+		// harness, which owns the log: one check there, not one per attempt.
 		_ = e.opts.AttemptLog.Write(at)
 	}
 }
