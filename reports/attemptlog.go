@@ -14,16 +14,26 @@ import (
 // AttemptLogFile is the name of the raw per-attempt log in a run folder.
 const AttemptLogFile = "attempts.csv"
 
+// FlushEvery is the longest an attempt waits in an AttemptLog's buffer
+// before it reaches the file: a run killed with SIGKILL loses at most this
+// much of its log.
+const FlushEvery = time.Second
+
 var attemptHeader = []string{"caller", "try", "intended_ms", "sent_ms", "latency_ms", "status", "class"}
 
 // AttemptLog writes attempts as CSV: caller,try,intended_ms,sent_ms,
-// latency_ms,status,class. It buffers; call Flush at the end. It is safe
-// for concurrent use.
+// latency_ms,status,class. It buffers, and writes what it buffered within
+// FlushEvery of the first unwritten attempt (a timer, so a quiet spell does
+// not hold attempts back); call Flush at the end, which also stops the
+// timer. It is safe for concurrent use: the storm engine writes from many
+// goroutines. The first write error is kept and returned by every later
+// Write and Flush.
 type AttemptLog struct {
-	mu  sync.Mutex
-	w   *bufio.Writer
-	buf []byte
-	err error
+	mu    sync.Mutex
+	w     *bufio.Writer
+	buf   []byte
+	err   error
+	timer *time.Timer // armed while attempts wait in w; nil otherwise
 }
 
 // NewAttemptLog starts a log on w and writes its header.
@@ -56,18 +66,38 @@ func (l *AttemptLog) Write(a Attempt) error {
 	b = append(b, a.Class...)
 	b = append(b, '\n')
 	l.buf = b
-	_, l.err = l.w.Write(b)
-	return l.err
+	if _, l.err = l.w.Write(b); l.err != nil {
+		return l.err
+	}
+	if l.w.Buffered() > 0 && l.timer == nil {
+		l.timer = time.AfterFunc(FlushEvery, l.flushLater)
+	}
+	return nil
 }
 
-// Flush writes what is buffered.
+// flushLater runs on the timer: it writes what waits in the buffer.
+func (l *AttemptLog) flushLater() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.timer = nil
+	if l.err == nil && l.w.Buffered() > 0 {
+		l.err = l.w.Flush()
+	}
+}
+
+// Flush writes what is buffered and stops the flush timer.
 func (l *AttemptLog) Flush() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.timer != nil {
+		l.timer.Stop()
+		l.timer = nil
+	}
 	if l.err != nil {
 		return l.err
 	}
-	return l.w.Flush()
+	l.err = l.w.Flush()
+	return l.err
 }
 
 // ReadAttemptLog calls fn for every attempt of a log written by AttemptLog.
@@ -78,7 +108,7 @@ func ReadAttemptLog(r io.Reader, fn func(Attempt) error) error {
 	if err != nil {
 		return fmt.Errorf("read attempt log: %w", err)
 	}
-	if len(head) != len(attemptHeader) || head[0] != "caller" {
+	if !isAttemptHeader(head) {
 		return errors.New("read attempt log: not an attempt log (bad header)")
 	}
 	for line := 2; ; line++ {
@@ -89,24 +119,37 @@ func ReadAttemptLog(r io.Reader, fn func(Attempt) error) error {
 		if err != nil {
 			return fmt.Errorf("read attempt log: %w", err)
 		}
-		var a Attempt
-		var perr error
-		num := func(s string) float64 {
-			f, err := strconv.ParseFloat(s, 64)
-			perr = errors.Join(perr, err)
-			return f
-		}
-		a.Caller, a.Try = int32(num(rec[0])), int32(num(rec[1]))
-		a.Intended = time.Duration(num(rec[2]) * 1e6)
-		a.Sent = time.Duration(num(rec[3]) * 1e6)
-		a.Latency = time.Duration(num(rec[4]) * 1e6)
-		a.Status = int32(num(rec[5]))
-		a.Class = Class(rec[6])
-		if perr != nil {
-			return fmt.Errorf("read attempt log: line %d: %w", line, perr)
+		a, err := parseAttempt(rec)
+		if err != nil {
+			return fmt.Errorf("read attempt log: line %d: %w", line, err)
 		}
 		if err := fn(a); err != nil {
 			return err
 		}
 	}
+}
+
+func isAttemptHeader(head []string) bool {
+	return len(head) == len(attemptHeader) && head[0] == "caller"
+}
+
+// parseAttempt reads one record of an attempt log.
+func parseAttempt(rec []string) (Attempt, error) {
+	var a Attempt
+	if len(rec) != len(attemptHeader) {
+		return a, fmt.Errorf("%d fields, want %d", len(rec), len(attemptHeader))
+	}
+	var perr error
+	num := func(s string) float64 {
+		f, err := strconv.ParseFloat(s, 64)
+		perr = errors.Join(perr, err)
+		return f
+	}
+	a.Caller, a.Try = int32(num(rec[0])), int32(num(rec[1]))
+	a.Intended = time.Duration(num(rec[2]) * 1e6)
+	a.Sent = time.Duration(num(rec[3]) * 1e6)
+	a.Latency = time.Duration(num(rec[4]) * 1e6)
+	a.Status = int32(num(rec[5]))
+	a.Class = Class(rec[6])
+	return a, perr
 }

@@ -26,6 +26,7 @@ type chartData struct {
 	LimitMB    float64    `json:"limit_mb"`
 	Markers    []marker   `json:"markers"`
 	HasMem     bool       `json:"has_mem"`
+	HasCPU     bool       `json:"has_cpu"`
 	HasQueue   bool       `json:"has_queue"`
 	Name       string     `json:"name"`
 	CutStart   float64    `json:"cut_start"`
@@ -34,36 +35,62 @@ type chartData struct {
 }
 
 func chartOf(r *Report) chartData {
-	d := chartData{Name: r.Scenario.Name, Markers: []marker{}}
+	d := chartData{Name: r.Scenario.Name, Markers: markersOf(r)}
 	step := 1
 	if len(r.Timeline) > maxPoints {
 		step = (len(r.Timeline) + maxPoints - 1) / maxPoints
 	}
 	for i := 0; i < len(r.Timeline); i += step {
-		b := r.Timeline[i]
-		d.T = append(d.T, b.TS)
-		d.Sent, d.OK, d.Timeouts, d.Errors = append(d.Sent, b.Sent), append(d.OK, b.OK), append(d.Timeouts, b.Timeouts), append(d.Errors, b.Errors)
-		d.P50, d.P99, d.Inflight = append(d.P50, b.P50Ms), append(d.P99, b.P99Ms), append(d.Inflight, b.Inflight)
-		var mem *float64
-		if b.SUTMemBytes != nil {
-			v := float64(*b.SUTMemBytes) / (1 << 20)
-			mem = &v
-			d.HasMem = true
-		}
-		d.MemMB, d.CPU, d.Queue = append(d.MemMB, mem), append(d.CPU, b.SUTCPU), append(d.Queue, b.QueueDepth)
-		if b.QueueDepth != nil {
-			d.HasQueue = true
-		}
+		d.add(r.Timeline[i])
 	}
+	// A synchronous service has no queue, whatever a metric says.
+	d.HasQueue = d.HasQueue && !synchronous(r)
 	if r.SUT.Resources != nil && r.SUT.Resources.MemoryBytes > 0 {
 		d.LimitMB = float64(r.SUT.Resources.MemoryBytes) / (1 << 20)
 	}
+	if c := r.Cutover; c != nil {
+		d.HasCutover, d.CutStart, d.CutEnd = true, c.StartS, c.EndS
+	}
+	return d
+}
+
+// add appends one second of the timeline. Values that were not sampled are
+// null (a gap in the chart); a negative CPU sample (a counter that went back
+// across a container restart) is not a measurement and is null too.
+func (d *chartData) add(b Bucket) {
+	d.T = append(d.T, b.TS)
+	d.Sent, d.OK, d.Timeouts, d.Errors = append(d.Sent, b.Sent), append(d.OK, b.OK), append(d.Timeouts, b.Timeouts), append(d.Errors, b.Errors)
+	d.P50, d.P99, d.Inflight = append(d.P50, b.P50Ms), append(d.P99, b.P99Ms), append(d.Inflight, b.Inflight)
+	var mem *float64
+	if b.SUTMemBytes != nil {
+		v := float64(*b.SUTMemBytes) / (1 << 20)
+		mem = &v
+		d.HasMem = true
+	}
+	cpu := b.SUTCPU
+	if cpu != nil && !(*cpu >= 0) {
+		cpu = nil
+	}
+	d.HasCPU = d.HasCPU || cpu != nil
+	d.MemMB, d.CPU, d.Queue = append(d.MemMB, mem), append(d.CPU, cpu), append(d.Queue, b.QueueDepth)
+	d.HasQueue = d.HasQueue || b.QueueDepth != nil
+}
+
+// synchronous reports whether r's service answered synchronously: no
+// upload was accepted for later, nor any 202 left untracked.
+func synchronous(r *Report) bool {
+	return r.SUT.Mode == "sync" || (r.Async == nil && r.AsyncUntracked == 0)
+}
+
+// markersOf are the crash, restart, fault and upgrade markers of r's charts.
+func markersOf(r *Report) []marker {
+	ms := []marker{}
 	for _, e := range r.Crashes.Events {
 		label := e.Kind
 		if e.ExitCode != 0 {
 			label += " " + strconv.Itoa(e.ExitCode)
 		}
-		d.Markers = append(d.Markers, marker{e.AtS, ShortName(e.Container, r.Scenario.Name) + ": " + label, "#d62728"})
+		ms = append(ms, marker{e.AtS, ShortName(e.Container, r.Scenario.Name) + ": " + label, "#d62728"})
 	}
 	for _, e := range r.Events {
 		color := ""
@@ -87,10 +114,7 @@ func chartOf(r *Report) chartData {
 		if e.Detail != "" && e.Kind != "restart" {
 			label += ": " + e.Detail
 		}
-		d.Markers = append(d.Markers, marker{e.AtS, label, color})
+		ms = append(ms, marker{e.AtS, label, color})
 	}
-	if c := r.Cutover; c != nil {
-		d.HasCutover, d.CutStart, d.CutEnd = true, c.StartS, c.EndS
-	}
-	return d
+	return ms
 }

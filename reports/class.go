@@ -1,5 +1,11 @@
 package reports
 
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
 // Class is the outcome class of an attempt: the service's answer or failure
 // (ClassTimeout, ...), or an error the generator made itself (GenOutOfFiles,
 // ...). It is the one home of these words: the storm engine classifies into
@@ -30,3 +36,51 @@ const (
 
 // Generator reports whether c is a generator's own error class.
 func (c Class) Generator() bool { return c == GenOutOfFiles || c == GenOutOfPorts || c == GenLocal }
+
+// Advice is what to do about a generator error class: its cause and its
+// fix, in user words. It is "" for the service's classes.
+func (c Class) Advice() string {
+	switch c {
+	case GenOutOfFiles:
+		return "this machine ran out of file descriptors: raise `ulimit -n`, run fewer callers, or split the storm over more shards (--shard)"
+	case GenOutOfPorts:
+		return "this machine ran out of ephemeral ports: wait for connections in TIME_WAIT to drain (about a minute) or use fewer connections"
+	case GenLocal:
+		return "an attempt failed on this machine before it left: see the attempts of class local_error in attempts.csv"
+	}
+	return ""
+}
+
+// GeneratorNotePrefix starts the note GeneratorNote writes, so that a view
+// can tell whether a report already carries it.
+const GeneratorNotePrefix = "invalid run: generator errors"
+
+// GeneratorNote is the report note of a run whose generator failed: the
+// counts by class, each class's cause and fix, and that the run says
+// nothing about the service. It is "" when errs holds no error.
+func GeneratorNote(errs map[Class]int64) string {
+	var counts, advice []string
+	for _, c := range sortedClasses(errs) {
+		counts = append(counts, fmt.Sprintf("%s %d", c, errs[c]))
+		if a := c.Advice(); a != "" {
+			advice = append(advice, string(c)+": "+a)
+		}
+	}
+	if len(counts) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s (%s); the attempts never reached the service, so this run says nothing about it. %s.",
+		GeneratorNotePrefix, strings.Join(counts, ", "), strings.Join(advice, "; "))
+}
+
+// sortedClasses are the classes of m with a count above 0, sorted.
+func sortedClasses(m map[Class]int64) []Class {
+	var cs []Class
+	for c, n := range m {
+		if n > 0 {
+			cs = append(cs, c)
+		}
+	}
+	slices.Sort(cs)
+	return cs
+}

@@ -1,13 +1,17 @@
 package reports
 
 import (
+	"fmt"
 	"sort"
 	"strconv"
 	"time"
 )
 
 // Finish returns the report of everything absorbed, as of end. The harness
-// fills scenario, sut, crashes, gates and verdict.
+// fills scenario, sut, crashes, gates and verdict. Its verdict is pass, or
+// invalid when the generator made errors of its own; its notes name the
+// generator's errors with their fix (GeneratorNote) and the 202 answers that
+// were not tracked, so the harness need not write those notes again.
 func (a *Aggregator) Finish(end time.Time) *Report {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -28,7 +32,10 @@ func (a *Aggregator) Finish(end time.Time) *Report {
 		Gates:          []GateResult{},
 		Timeline:       a.timeline(),
 		Events:         append([]Event{}, a.events...),
-		Notes:          []string{},
+		Notes:          a.notes(),
+	}
+	if len(r.Generator.Errors) > 0 {
+		r.Verdict = VerdictInvalid
 	}
 	if a.total > 0 {
 		r.LatencyMs = Latency{
@@ -45,6 +52,18 @@ func (a *Aggregator) Finish(end time.Time) *Report {
 		r.Cutover = &c
 	}
 	return r
+}
+
+func (a *Aggregator) notes() []string {
+	notes := []string{}
+	if s := GeneratorNote(a.genErrors); s != "" {
+		notes = append(notes, s)
+	}
+	if a.untracked > 0 {
+		notes = append(notes, fmt.Sprintf("%d uploads were accepted (202) and not tracked (api.completion: none): "+
+			"their fate is unknown, so accepted, completed, lost and drain are not measured", a.untracked))
+	}
+	return notes
 }
 
 func (a *Aggregator) generator() Generator {
@@ -101,10 +120,14 @@ func (a *Aggregator) timeline() []Bucket {
 	return out
 }
 
-// sumSamples adds up the last sample of each container in one second.
+// sumSamples adds up the last sample of each container in one second. A
+// negative CPU sample (a CPU counter that went back across a container
+// restart) measures nothing: it is left out, and the second's CPU is nil
+// when no container had a usable one.
 func sumSamples(samples map[string]Sample) (mem *int64, cpu *float64, queue *int64) {
 	var m int64
 	var c float64
+	cpuSeen := false
 	var q int64 = -1
 	names := make([]string, 0, len(samples))
 	for n := range samples {
@@ -114,13 +137,19 @@ func sumSamples(samples map[string]Sample) (mem *int64, cpu *float64, queue *int
 	for _, n := range names {
 		s := samples[n]
 		m += s.MemBytes
-		c += s.CPU
+		if s.CPU >= 0 { // false for NaN too
+			c += s.CPU
+			cpuSeen = true
+		}
 		if s.QueueDepth >= 0 {
 			q = max(q, 0) + s.QueueDepth
 		}
 	}
-	c = round3(c)
-	mem, cpu = &m, &c
+	mem = &m
+	if cpuSeen {
+		c = round3(c)
+		cpu = &c
+	}
 	if q >= 0 {
 		queue = &q
 	}

@@ -3,6 +3,7 @@ package reports
 import (
 	_ "embed"
 	"encoding/json"
+	"fmt"
 	"html/template"
 	"io"
 	"regexp"
@@ -27,59 +28,60 @@ type htmlView struct {
 	Data    template.JS
 	Reports []*Report
 	Summary tableView
-	Pass    bool
+	Class   string // of the verdict badge: pass | fail | invalid
 	Verdict string
 	Links   bool
 	Compare *Comparison
 	CmpRows [][]string
 }
 
-func render(w io.Writer, v htmlView) error {
-	v.CSS, v.JS = template.CSS(uplotCSS), template.JS(uplotJS)
+func render(w io.Writer, v htmlView, charts []chartData) error {
+	if charts == nil {
+		charts = []chartData{}
+	}
+	// json.Marshal escapes <, > and & inside strings: safe in <script>.
+	b, err := json.Marshal(charts)
+	if err != nil {
+		return fmt.Errorf("render html: chart data: %w", err)
+	}
+	v.CSS, v.JS, v.Data = template.CSS(uplotCSS), template.JS(uplotJS), template.JS(b)
 	return pageTmpl.Execute(w, v)
 }
 
-func jsData(v any) template.JS {
-	b, _ := json.Marshal(v) // escapes <, > and & inside strings: safe in <script>
-	return template.JS(b)
-}
-
 // WriteHTML writes one self-contained HTML report that works offline:
-// the verdict and summary tables, charts of attempts per second by outcome,
-// latency p50/p99, callers in flight, SUT memory (with the limit) and CPU,
-// async queue depth, with crash, restart, fault and upgrade markers on every
-// chart, and the scenario as run.
+// the verdict with what was expected, the summary table, gates and notes,
+// charts of attempts per second by outcome, latency p50/p99, callers in
+// flight, SUT memory (with the limit) and CPU, async queue depth (when the
+// service has a queue), with crash, restart, fault and upgrade markers on
+// every chart, and the scenario as run.
 func WriteHTML(w io.Writer, r *Report) error {
 	h, rows := summaryTable([]*Report{r})
 	return render(w, htmlView{
-		Title: "rehearse: " + r.Scenario.Name, Data: jsData([]chartData{chartOf(r)}),
-		Reports: []*Report{r}, Summary: tableView{h[1:], trimFirst(rows)}, Pass: MetExpectation(r), Verdict: VerdictText(r),
-	})
+		Title: "rehearse: " + r.Scenario.Name, Reports: []*Report{r}, Summary: tableView{h[1:], trimFirst(rows)},
+		Class: headlineClass(r), Verdict: VerdictText(r),
+	}, []chartData{chartOf(r)})
 }
 
-// WriteSummaryHTML writes several scenarios side by side: one table with a
-// column per scenario, p99 and ok/s charts per scenario, and links to each
-// scenario's report.html.
+// WriteSummaryHTML writes several scenarios side by side: the Headline, one
+// table with a column per scenario, p99 and ok/s charts per scenario, and
+// links to each scenario's report.html.
 func WriteSummaryHTML(w io.Writer, rs []*Report) error {
 	h, rows := summaryTable(rs)
 	var charts []chartData
-	pass := true
 	for _, r := range rs {
 		charts = append(charts, chartOf(r))
-		pass = pass && MetExpectation(r)
 	}
-	verdict := "ALL AS EXPECTED"
-	if !pass {
-		verdict = "FAIL"
-	}
-	return render(w, htmlView{Title: "rehearse summary", Data: jsData(charts), Reports: rs,
-		Summary: tableView{h[1:], trimFirst(rows)}, Pass: pass, Verdict: verdict, Links: true})
+	return render(w, htmlView{Title: "rehearse summary", Reports: rs, Summary: tableView{h[1:], trimFirst(rows)},
+		Class: headlineClass(rs...), Verdict: Headline(rs...), Links: true}, charts)
 }
 
 // WriteComparisonHTML writes a baseline-vs-candidate comparison.
 func WriteComparisonHTML(w io.Writer, c *Comparison) error {
-	return render(w, htmlView{Title: "rehearse compare", Data: jsData([]chartData{}), Compare: c,
-		CmpRows: comparisonRows(c), Pass: !c.Regression, Verdict: c.verdict()})
+	class := "pass"
+	if c.Regression {
+		class = "fail"
+	}
+	return render(w, htmlView{Title: "rehearse compare", Compare: c, CmpRows: comparisonRows(c), Class: class, Verdict: c.verdict()}, nil)
 }
 
 // runPrefix is the run id that starts the names of a run's containers.
@@ -110,4 +112,12 @@ func trimFirst(rows [][]string) [][]string {
 //go:embed assets/page.gohtml
 var pageHTML string
 
-var pageTmpl = template.Must(template.New("page").Funcs(template.FuncMap{"short": func(c string) string { return runPrefix.ReplaceAllString(c, "") }}).Parse(pageHTML))
+var pageTmpl = template.Must(template.New("page").Funcs(template.FuncMap{
+	"short":     func(c string) string { return runPrefix.ReplaceAllString(c, "") },
+	"bytes":     FormatBytes,
+	"gateValue": gateValue,
+	"notes":     notesOf,
+	"sut":       sutText,
+	"limits":    limitsText,
+	"verdict":   VerdictText,
+}).Parse(pageHTML))

@@ -5,21 +5,30 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 )
 
 type junitSuites struct {
 	XMLName xml.Name     `xml:"testsuites"`
+	Name    string       `xml:"name,attr"`
 	Tests   int          `xml:"tests,attr"`
 	Fails   int          `xml:"failures,attr"`
 	Suites  []junitSuite `xml:"testsuite"`
 }
 
 type junitSuite struct {
-	Name  string      `xml:"name,attr"`
-	Tests int         `xml:"tests,attr"`
-	Fails int         `xml:"failures,attr"`
-	Time  string      `xml:"time,attr"`
-	Cases []junitCase `xml:"testcase"`
+	Name       string          `xml:"name,attr"`
+	Tests      int             `xml:"tests,attr"`
+	Fails      int             `xml:"failures,attr"`
+	Time       string          `xml:"time,attr"`
+	Properties []junitProperty `xml:"properties>property"`
+	Cases      []junitCase     `xml:"testcase"`
+	SystemOut  string          `xml:"system-out,omitempty"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
 }
 
 type junitCase struct {
@@ -33,28 +42,16 @@ type junitFailure struct {
 	Text    string `xml:",chardata"`
 }
 
-// WriteJUnit writes JUnit XML: one testsuite per scenario, one testcase per
+// WriteJUnit writes JUnit XML: one testsuite per scenario, whose properties
+// carry the verdict and the expectation ("FAIL, as expected"), a "verdict"
+// testcase that fails when the run did not end as expected (an invalid run
+// never does: its failure names the cause and the fix), and one testcase per
 // gate, failed when the gate failed. A scenario that expects to fail (seed
 // demonstrations) has its gates inverted: it passes when a gate fails.
 func WriteJUnit(w io.Writer, rs ...*Report) error {
-	var all junitSuites
+	all := junitSuites{Name: "rehearse: " + Headline(rs...)}
 	for _, r := range rs {
-		s := junitSuite{Name: "rehearse." + r.Scenario.Name, Time: strconv.FormatFloat(r.DurationS, 'f', 3, 64)}
-		for _, g := range r.Gates {
-			c := junitCase{Name: g.Expr, Classname: "rehearse." + r.Scenario.Name}
-			failed := !g.Pass
-			if r.Expect == "fail" {
-				c.Name += " (expected to fail)"
-				failed = !MetExpectation(r) && g.Pass
-			}
-			if failed {
-				c.Failure = &junitFailure{Message: fmt.Sprintf("%s: value %s", g.Expr, gateValue(g)),
-					Text: fmt.Sprintf("gate %q failed with value %s in scenario %s", g.Expr, gateValue(g), r.Scenario.Name)}
-				s.Fails++
-			}
-			s.Cases = append(s.Cases, c)
-		}
-		s.Tests = len(s.Cases)
+		s := junitSuiteOf(r)
 		all.Tests += s.Tests
 		all.Fails += s.Fails
 		all.Suites = append(all.Suites, s)
@@ -69,4 +66,42 @@ func WriteJUnit(w io.Writer, rs ...*Report) error {
 	}
 	_, err := io.WriteString(w, "\n")
 	return err
+}
+
+func junitSuiteOf(r *Report) junitSuite {
+	class := "rehearse." + r.Scenario.Name
+	s := junitSuite{Name: class, Time: strconv.FormatFloat(r.DurationS, 'f', 3, 64),
+		Properties: []junitProperty{{"verdict", string(r.Verdict)}, {"expect", string(expected(r))}, {"result", VerdictText(r)}}}
+	notes := notesOf(r)
+	verdict := junitCase{Name: "verdict (expect " + string(expected(r)) + ")", Classname: class}
+	if !MetExpectation(r) {
+		lines := []string{VerdictText(r)}
+		for _, g := range r.Gates {
+			if !g.Pass {
+				lines = append(lines, fmt.Sprintf("gate %s failed (%s)", g.Expr, gateText(g)))
+			}
+		}
+		verdict.Failure = &junitFailure{Message: VerdictText(r), Text: strings.Join(append(lines, notes...), "\n")}
+		s.Fails++
+	}
+	s.Cases = append(s.Cases, verdict)
+	for _, g := range r.Gates {
+		c := junitCase{Name: g.Expr, Classname: class}
+		failed := !g.Pass
+		if expected(r) == VerdictFail {
+			c.Name += " (expected to fail)"
+			failed = !MetExpectation(r) && g.Pass
+		}
+		if failed {
+			c.Failure = &junitFailure{Message: fmt.Sprintf("%s: %s", g.Expr, gateText(g)),
+				Text: fmt.Sprintf("gate %q failed (%s) in scenario %s", g.Expr, gateText(g), r.Scenario.Name)}
+			s.Fails++
+		}
+		s.Cases = append(s.Cases, c)
+	}
+	s.Tests = len(s.Cases)
+	if len(notes) > 0 {
+		s.SystemOut = strings.Join(notes, "\n")
+	}
+	return s
 }

@@ -1,31 +1,29 @@
 package reports
 
 import (
-	"fmt"
 	"io"
 	"strings"
 )
 
 func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 
-// WriteMarkdown writes a PR-comment summary: the verdict, the summary table
-// and the gates of each report.
+// WriteMarkdown writes a PR-comment summary: a heading with the verdict and
+// what was expected (Headline), one line per report with its own, the
+// summary table, and each report's gates and notes.
 func WriteMarkdown(w io.Writer, rs ...*Report) error {
-	verdict := "PASS"
+	p := &printer{w: w}
+	p.printf("## rehearse: %s\n\n", mdEscape(Headline(rs...)))
 	for _, r := range rs {
-		if !MetExpectation(r) {
-			verdict = "FAIL"
-		}
-	}
-	fmt.Fprintf(w, "## rehearse: %s\n\n", verdict)
-	for _, r := range rs {
-		fmt.Fprintf(w, "- **%s**: %s", mdEscape(r.Scenario.Name), VerdictText(r))
+		p.printf("- **%s**: %s", mdEscape(r.Scenario.Name), mdEscape(VerdictText(r)))
 		if r.Scenario.File != "" {
-			fmt.Fprintf(w, " (`%s`, seed %d)", mdEscape(r.Scenario.File), r.Scenario.Seed)
+			p.printf(" (`%s`, seed %d)", mdEscape(r.Scenario.File), r.Scenario.Seed)
 		}
-		fmt.Fprintln(w)
+		p.printf("\n")
 	}
-	fmt.Fprintln(w)
+	p.printf("\n")
+	if p.err != nil {
+		return p.err
+	}
 	header, body := summaryTable(rs)
 	for i := range header {
 		header[i] = mdEscape(header[i])
@@ -39,20 +37,26 @@ func WriteMarkdown(w io.Writer, rs ...*Report) error {
 		return err
 	}
 	for _, r := range rs {
-		if len(r.Gates) == 0 {
-			continue
-		}
-		fmt.Fprintf(w, "\n### Gates of %s\n\n", mdEscape(r.Scenario.Name))
-		for _, g := range r.Gates {
-			mark := "✅"
-			if !g.Pass {
-				mark = "❌"
-			}
-			fmt.Fprintf(w, "- %s `%s` (value %s)\n", mark, g.Expr, gateValue(g))
-		}
-		for _, note := range r.Notes {
-			fmt.Fprintf(w, "- note: %s\n", mdEscape(note))
-		}
+		writeMarkdownDetails(p, r)
 	}
-	return nil
+	return p.err
+}
+
+// writeMarkdownDetails writes a report's gates and notes, if it has any.
+func writeMarkdownDetails(p *printer, r *Report) {
+	notes := notesOf(r)
+	if len(r.Gates) == 0 && len(notes) == 0 {
+		return
+	}
+	p.printf("\n### %s: %s\n\n", mdEscape(r.Scenario.Name), mdEscape(VerdictText(r)))
+	for _, g := range r.Gates {
+		mark := "✅"
+		if !g.Pass {
+			mark = "❌"
+		}
+		p.printf("- %s `%s` (%s)\n", mark, g.Expr, mdEscape(gateText(g)))
+	}
+	for _, note := range notes {
+		p.printf("- note: %s\n", mdEscape(note))
+	}
 }

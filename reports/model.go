@@ -125,6 +125,10 @@ type Callers struct {
 	GaveUp    int64 `json:"gave_up"`
 	Attempts  int64 `json:"attempts"`
 	Retries   int64 `json:"retries"`
+	// OutcomesUnknown is true when callers' end states were not recorded (a
+	// report rebuilt from attempts.csv of a run that did not finish):
+	// Succeeded and GaveUp are then not measured, whatever their value.
+	OutcomesUnknown bool `json:"outcomes_unknown,omitempty"`
 }
 
 // Crashes summarises what the container watcher saw. Each count is nil when

@@ -48,6 +48,6 @@ type Sample struct {
 	At         time.Duration
 	Container  string
 	MemBytes   int64   // working set
-	CPU        float64 // cores
+	CPU        float64 // cores; a negative value (a counter reset) is not used
 	QueueDepth int64   // -1 when unknown
 }

@@ -2,7 +2,6 @@ package reports
 
 import (
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -13,36 +12,137 @@ type row struct {
 	value          func(*Report) string
 }
 
-func f1(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
-func n(v int64) string    { return strconv.FormatInt(v, 10) }
-
-// NotMeasured is how every view shows a value that was not measured (null
-// in report.json).
-const NotMeasured = "not measured"
-
-func np(v *int64) string {
-	if v == nil {
-		return NotMeasured
-	}
-	return n(*v)
-}
-
-func f1p(v *float64) string {
-	if v == nil {
-		return NotMeasured
-	}
-	return f1(*v)
-}
-
-// gateValue is a gate's value as text, or why it has none.
-func gateValue(g GateResult) string {
-	if g.Value == nil {
-		if g.Reason != "" {
-			return g.Reason
+// summaryRows are the rows of the terminal table, Markdown and HTML summary:
+// the verdict first, then the SUT, requests, latency, callers, completion,
+// crashes, async, gates and the generator. A value that was not measured
+// reads NotMeasured, one that does not apply NotApplicable: never 0.
+var summaryRows = []row{
+	{"", "verdict", VerdictText},
+	{"", "sut", sutText},
+	{"sut", "limits", limitsText},
+	{"sut", "peak memory", peakMemory},
+	{"requests", "total", func(r *Report) string { return n(r.Requests.Total) }},
+	{"requests", "ok", func(r *Report) string { return n(r.Requests.OK) }},
+	{"requests", "timeouts", func(r *Report) string { return n(r.Requests.Timeouts) }},
+	{"requests", "errors", func(r *Report) string { return n(otherErrors(r)) }},
+	{"requests", "error classes", func(r *Report) string { return classList(r.Requests.Errors, ClassTimeout) }},
+	{"requests", "ok/s", func(r *Report) string { return f1(r.Throughput) }},
+	{"latency", "p50 ms", latency(func(l Latency) float64 { return l.P50 })},
+	{"latency", "p99 ms", latency(func(l Latency) float64 { return l.P99 })},
+	{"latency", "max ms", latency(func(l Latency) float64 { return l.Max })},
+	{"callers", "total", func(r *Report) string {
+		if r.Callers.OutcomesUnknown {
+			return n(r.Callers.Total) + " seen"
 		}
+		return n(r.Callers.Total)
+	}},
+	{"callers", "succeeded", outcome(func(c Callers) int64 { return c.Succeeded })},
+	{"callers", "gave up", outcome(func(c Callers) int64 { return c.GaveUp })},
+	{"callers", "retries", func(r *Report) string { return n(r.Callers.Retries) }},
+	{"completion", "completed", completion(func(c *Completion) string { return pct(c.CompletedFraction) })},
+	{"completion", "p50 s", completion(func(c *Completion) string { return seconds(c, c.P50) })},
+	{"completion", "p99 s", completion(func(c *Completion) string { return seconds(c, c.P99) })},
+	{"crashes", "crashes", func(r *Report) string { return np(r.Crashes.Count) }},
+	{"crashes", "oom kills", func(r *Report) string { return np(r.Crashes.OOMKills) }},
+	{"crashes", "restarts", func(r *Report) string { return np(r.Crashes.Restarts) }},
+	{"crashes", "downtime s", func(r *Report) string { return f1p(r.Crashes.DowntimeS) }},
+	{"async", "accepted", asyncv(func(a *Async) string { return n(a.Accepted) })},
+	{"async", "completed", asyncv(func(a *Async) string { return n(a.Completed) })},
+	{"async", "pending", asyncv(func(a *Async) string { return n(a.Pending) })},
+	{"async", "lost", asyncv(func(a *Async) string { return n(a.Lost) })},
+	{"async", "duplicates", asyncv(func(a *Async) string { return n(a.Duplicates) })},
+	{"async", "drain s", asyncv(drainText)},
+	{"gates", "passed", gatesPassed},
+	{"generator", "errors", func(r *Report) string { return classList(r.Generator.Errors, "") }},
+	{"generator", "lag p99 ms", func(r *Report) string {
+		s := f1(r.Generator.LagP99Ms)
+		if r.Generator.Saturated {
+			s += " SATURATED"
+		}
+		return s
+	}},
+}
+
+// sutText names the service under test: "reference async
+// (rehearse/uploadsvc:abc) x3", "image team/api:v2", "url http://host:80".
+func sutText(r *Report) string {
+	s := r.SUT
+	out := s.Kind
+	switch {
+	case s.Kind == "image" && s.Image != "":
+		out += " " + s.Image
+	case s.Kind == "url" && s.Target != "":
+		out += " " + s.Target
+	}
+	if s.Mode != "" {
+		out += " " + s.Mode
+	}
+	if s.Kind != "image" && s.Image != "" {
+		out += " (" + s.Image + ")"
+	}
+	if s.Replicas > 1 {
+		out += fmt.Sprintf(" x%d", s.Replicas)
+	}
+	if out == "" {
+		return "unknown"
+	}
+	return out
+}
+
+// limitsText is the resource limits of each SUT container: "1 CPU, 256 MiB,
+// 512 pids", "none", or NotApplicable for a service rehearse did not start.
+func limitsText(r *Report) string {
+	switch r.SUT.Kind {
+	case "url":
+		return NotApplicable
+	case "":
 		return NotMeasured
 	}
-	return strconv.FormatFloat(*g.Value, 'g', 6, 64)
+	l := r.SUT.Resources
+	if l == nil {
+		return "none"
+	}
+	var parts []string
+	if l.CPUs > 0 {
+		unit := " CPUs"
+		if l.CPUs == 1 {
+			unit = " CPU"
+		}
+		parts = append(parts, strconv.FormatFloat(l.CPUs, 'g', 4, 64)+unit)
+	}
+	if l.MemoryBytes > 0 {
+		parts = append(parts, FormatBytes(l.MemoryBytes))
+	}
+	if l.Pids > 0 {
+		parts = append(parts, n(l.Pids)+" pids")
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// peakMemory is the highest sampled memory of the SUT (all containers),
+// with the limit when one was set.
+func peakMemory(r *Report) string {
+	var peak *int64
+	for _, b := range r.Timeline {
+		if b.SUTMemBytes != nil && (peak == nil || *b.SUTMemBytes > *peak) {
+			peak = b.SUTMemBytes
+		}
+	}
+	if peak == nil {
+		return NotMeasured
+	}
+	s := FormatBytes(*peak)
+	if l := r.SUT.Resources; l != nil && l.MemoryBytes > 0 {
+		if r.SUT.Replicas > 1 {
+			s += fmt.Sprintf(" (%d containers, limit %s each)", r.SUT.Replicas, FormatBytes(l.MemoryBytes))
+		} else {
+			s += " (limit " + FormatBytes(l.MemoryBytes) + ")"
+		}
+	}
+	return s
 }
 
 func otherErrors(r *Report) int64 {
@@ -55,90 +155,98 @@ func otherErrors(r *Report) int64 {
 	return e
 }
 
-func classList(r *Report) string {
+// classList is "http_5xx 15, eof 2" or "none": the classes of m with a
+// count, except skip.
+func classList(m map[Class]int64, skip Class) string {
 	var cs []string
-	for c, k := range r.Requests.Errors {
-		if c != ClassTimeout && k > 0 {
-			cs = append(cs, fmt.Sprintf("%s %d", c, k))
+	for _, c := range sortedClasses(m) {
+		if c != skip || skip == "" {
+			cs = append(cs, fmt.Sprintf("%s %d", c, m[c]))
 		}
 	}
-	sort.Strings(cs)
 	if len(cs) == 0 {
-		return "-"
+		return "none"
 	}
 	return strings.Join(cs, ", ")
 }
 
+// latency shows an attempt latency, NotApplicable when no attempt reached
+// the service.
+func latency(f func(Latency) float64) func(*Report) string {
+	return func(r *Report) string {
+		if r.Requests.Total == 0 {
+			return NotApplicable
+		}
+		return f1(f(r.LatencyMs))
+	}
+}
+
+// outcome shows a count of callers' end states, NotMeasured when they were
+// not recorded (a report rebuilt from attempts.csv).
+func outcome(f func(Callers) int64) func(*Report) string {
+	return func(r *Report) string {
+		if r.Callers.OutcomesUnknown {
+			return NotMeasured
+		}
+		return n(f(r.Callers))
+	}
+}
+
+func completion(f func(*Completion) string) func(*Report) string {
+	return func(r *Report) string {
+		if r.Completion == nil {
+			return NotMeasured
+		}
+		return f(r.Completion)
+	}
+}
+
+// seconds is a completion percentile in seconds (to 10 ms), or why there is
+// none.
+func seconds(c *Completion, v *float64) string {
+	if v == nil {
+		return notReached(c)
+	}
+	return strconv.FormatFloat(*v/1000, 'f', 2, 64)
+}
+
+// asyncv shows an async count: NotMeasured when 202s were seen and not
+// followed, NotApplicable for a synchronous service.
 func asyncv(f func(*Async) string) func(*Report) string {
 	return func(r *Report) string {
-		if r.Async == nil {
-			return "-"
+		switch {
+		case r.AsyncUntracked > 0:
+			return NotMeasured
+		case r.Async == nil:
+			return NotApplicable
 		}
 		return f(r.Async)
 	}
 }
 
-// summaryRows are the rows of the terminal table, Markdown and HTML summary:
-// the verdict first, then requests, latency, callers, crashes, async, gates.
-var summaryRows = []row{
-	{"", "verdict", VerdictText},
-	{"", "sut", func(r *Report) string {
-		s := r.SUT.Kind
-		if r.SUT.Mode != "" {
-			s += " " + r.SUT.Mode
+// drainText is the drain time, NotApplicable when nothing was accepted, and
+// "not finished" when the run stopped with uploads pending.
+func drainText(a *Async) string {
+	switch {
+	case a.Pending > 0:
+		return fmt.Sprintf("not finished (%d pending)", a.Pending)
+	case a.Accepted == 0:
+		return NotApplicable
+	}
+	return f1(a.DrainS)
+}
+
+func gatesPassed(r *Report) string {
+	if len(r.Gates) == 0 {
+		return "no gates"
+	}
+	p := 0
+	for _, g := range r.Gates {
+		if g.Pass {
+			p++
 		}
-		if r.SUT.Replicas > 1 {
-			s += fmt.Sprintf(" x%d", r.SUT.Replicas)
-		}
-		return s
-	}},
-	{"requests", "total", func(r *Report) string { return n(r.Requests.Total) }},
-	{"requests", "ok", func(r *Report) string { return n(r.Requests.OK) }},
-	{"requests", "timeouts", func(r *Report) string { return n(r.Requests.Timeouts) }},
-	{"requests", "errors", func(r *Report) string { return n(otherErrors(r)) }},
-	{"requests", "error classes", classList},
-	{"requests", "ok/s", func(r *Report) string { return f1(r.Throughput) }},
-	{"latency", "p50 ms", func(r *Report) string { return f1(r.LatencyMs.P50) }},
-	{"latency", "p99 ms", func(r *Report) string { return f1(r.LatencyMs.P99) }},
-	{"latency", "max ms", func(r *Report) string { return f1(r.LatencyMs.Max) }},
-	{"callers", "total", func(r *Report) string { return n(r.Callers.Total) }},
-	{"callers", "succeeded", func(r *Report) string { return n(r.Callers.Succeeded) }},
-	{"callers", "gave up", func(r *Report) string { return n(r.Callers.GaveUp) }},
-	{"callers", "retries", func(r *Report) string { return n(r.Callers.Retries) }},
-	{"callers", "completion p99 s", func(r *Report) string {
-		if r.Completion == nil {
-			return "-"
-		}
-		if r.Completion.P99 == nil {
-			return fmt.Sprintf("not reached (%.0f%% completed)", 100*r.Completion.CompletedFraction)
-		}
-		return strconv.FormatFloat(*r.Completion.P99/1000, 'f', 2, 64)
-	}},
-	{"crashes", "crashes", func(r *Report) string { return np(r.Crashes.Count) }},
-	{"crashes", "oom kills", func(r *Report) string { return np(r.Crashes.OOMKills) }},
-	{"crashes", "restarts", func(r *Report) string { return np(r.Crashes.Restarts) }},
-	{"crashes", "downtime s", func(r *Report) string { return f1p(r.Crashes.DowntimeS) }},
-	{"async", "accepted", asyncv(func(a *Async) string { return n(a.Accepted) })},
-	{"async", "completed", asyncv(func(a *Async) string { return n(a.Completed) })},
-	{"async", "lost", asyncv(func(a *Async) string { return n(a.Lost) })},
-	{"async", "duplicates", asyncv(func(a *Async) string { return n(a.Duplicates) })},
-	{"async", "drain s", asyncv(func(a *Async) string { return f1(a.DrainS) })},
-	{"gates", "passed", func(r *Report) string {
-		p := 0
-		for _, g := range r.Gates {
-			if g.Pass {
-				p++
-			}
-		}
-		return fmt.Sprintf("%d/%d", p, len(r.Gates))
-	}},
-	{"generator", "lag p99 ms", func(r *Report) string {
-		s := f1(r.Generator.LagP99Ms)
-		if r.Generator.Saturated {
-			s += " SATURATED"
-		}
-		return s
-	}},
+	}
+	return fmt.Sprintf("%d/%d", p, len(r.Gates))
 }
 
 func summaryTable(rs []*Report) (header []string, body [][]string) {

@@ -1,7 +1,6 @@
 package reports
 
 import (
-	"fmt"
 	"io"
 
 	"github.com/olekukonko/tablewriter"
@@ -29,24 +28,31 @@ func writeRows(w io.Writer, r tw.Renderer, header []string, rows [][]string) err
 
 // WriteTable writes the summary of one or more reports as a terminal table
 // (ASCII, safe for CI logs), a column per scenario, then each scenario's
-// gates.
+// gates and notes.
 func WriteTable(w io.Writer, rs ...*Report) error {
 	header, body := summaryTable(rs)
 	if err := writeRows(w, asciiTable(), header, body); err != nil {
 		return err
 	}
+	p := &printer{w: w}
 	for _, r := range rs {
-		if len(r.Gates) == 0 {
-			continue
+		if len(r.Gates) > 0 {
+			p.printf("gates of %s:\n", r.Scenario.Name)
 		}
-		fmt.Fprintf(w, "gates of %s:\n", r.Scenario.Name)
 		for _, g := range r.Gates {
 			mark := "ok  "
 			if !g.Pass {
 				mark = "FAIL"
 			}
-			fmt.Fprintf(w, "  %s %-28s (value %s)\n", mark, g.Expr, gateValue(g))
+			p.printf("  %s %-28s (%s)\n", mark, g.Expr, gateText(g))
+		}
+		notes := notesOf(r)
+		if len(notes) > 0 {
+			p.printf("notes of %s:\n", r.Scenario.Name)
+		}
+		for _, s := range notes {
+			p.printf("  - %s\n", s)
 		}
 	}
-	return nil
+	return p.err
 }

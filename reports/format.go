@@ -1,0 +1,105 @@
+package reports
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// How every view shows a value that has none: NotMeasured when nothing
+// measured it (null in report.json: crash counts of rehearse attack, async
+// counts of untracked 202s), NotApplicable when it has no meaning for this
+// run (drain of a synchronous service). Neither is ever shown as 0 or "-".
+const (
+	NotMeasured   = "not measured"
+	NotApplicable = "n/a"
+)
+
+func f1(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
+func n(v int64) string    { return strconv.FormatInt(v, 10) }
+
+func np(v *int64) string {
+	if v == nil {
+		return NotMeasured
+	}
+	return n(*v)
+}
+
+func f1p(v *float64) string {
+	if v == nil {
+		return NotMeasured
+	}
+	return f1(*v)
+}
+
+// pct is a fraction as a percentage: 0.94 is "94%", 0.9995 is "99.95%".
+func pct(f float64) string {
+	s := strconv.FormatFloat(100*f, 'f', 2, 64)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	return s + "%"
+}
+
+// notReached is how a completion percentile that was not reached reads:
+// fewer callers completed than the percentile needs.
+func notReached(c *Completion) string {
+	return fmt.Sprintf("not reached (%s completed)", pct(c.CompletedFraction))
+}
+
+// FormatBytes writes a size the way people read it, in powers of 1024:
+// "512 B", "1.5 KiB", "256 MiB", "2 GiB". Every view uses it. A negative n
+// is written with a minus sign.
+func FormatBytes(b int64) string {
+	if b < 0 {
+		return "-" + FormatBytes(-b)
+	}
+	const unit = 1024
+	if b < unit {
+		return n(b) + " B"
+	}
+	v, i := float64(b), -1
+	for v >= unit && i < 4 {
+		v /= unit
+		i++
+	}
+	s := strconv.FormatFloat(v, 'f', 1, 64)
+	s = strings.TrimSuffix(s, ".0")
+	return s + " " + []string{"KiB", "MiB", "GiB", "TiB", "PiB"}[i]
+}
+
+// gateValue is a gate's value as text, or why it has none.
+func gateValue(g GateResult) string {
+	if g.Value == nil {
+		if g.Reason != "" {
+			return g.Reason
+		}
+		return NotMeasured
+	}
+	return strconv.FormatFloat(*g.Value, 'g', 6, 64)
+}
+
+// gateText is "value 10", or why the gate has no value ("crashes was not
+// measured").
+func gateText(g GateResult) string {
+	if g.Value == nil {
+		return gateValue(g)
+	}
+	return "value " + gateValue(g)
+}
+
+// notesOf are r's notes as every view shows them: the report's own, and the
+// generator's note of an invalid run when the report does not carry it.
+func notesOf(r *Report) []string {
+	notes := append([]string{}, r.Notes...)
+	if len(r.Generator.Errors) == 0 {
+		return notes
+	}
+	for _, s := range notes {
+		if strings.HasPrefix(s, GeneratorNotePrefix) {
+			return notes
+		}
+	}
+	if s := GeneratorNote(r.Generator.Errors); s != "" {
+		notes = append([]string{s}, notes...)
+	}
+	return notes
+}

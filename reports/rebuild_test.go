@@ -1,0 +1,183 @@
+package reports
+
+import (
+	"bytes"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// killedRunLog is the attempts.csv of a run killed mid-storm, as AttemptLog
+// wrote it: three sync callers (one retried after a timeout), one async
+// caller accepted, one out-of-files attempt, and a last line cut short.
+func killedRunLog(t *testing.T) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	l := NewAttemptLog(&buf)
+	for _, a := range []Attempt{
+		{Caller: 0, Try: 1, Intended: 0, Sent: 0, Latency: 20 * time.Millisecond, Status: 200},
+		{Caller: 1, Try: 1, Intended: 500 * time.Millisecond, Sent: 501 * time.Millisecond, Latency: time.Second, Class: ClassTimeout},
+		{Caller: 1, Try: 2, Intended: 2 * time.Second, Sent: 2 * time.Second, Latency: 40 * time.Millisecond, Status: 200},
+		{Caller: 2, Try: 1, Intended: 2500 * time.Millisecond, Sent: 2500 * time.Millisecond, Latency: 30 * time.Millisecond, Status: 503, Class: ClassHTTP5xx},
+		{Caller: 3, Try: 1, Intended: 3 * time.Second, Sent: 3 * time.Second, Latency: 10 * time.Millisecond, Status: 202},
+		{Caller: 4, Try: 1, Intended: 3 * time.Second, Sent: 3 * time.Second, Class: GenOutOfFiles},
+	} {
+		if err := l.Write(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return append(buf.Bytes(), "5,1,3100.000,31"...) // kill -9 in the middle of a line
+}
+
+func rebuiltReport(t *testing.T) *Report {
+	t.Helper()
+	r, err := Rebuild(bytes.NewReader(killedRunLog(t)), t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Scenario = ScenarioInfo{Name: "killed", File: "killed.yaml", Seed: 3}
+	return r
+}
+
+func TestRebuildFromAttemptLog(t *testing.T) {
+	r := rebuiltReport(t)
+	if r.Requests.Total != 5 || r.Requests.OK != 3 || r.Requests.Timeouts != 1 || r.Requests.Errors[ClassHTTP5xx] != 1 ||
+		r.Requests.Status["200"] != 2 || r.Requests.Status["202"] != 1 {
+		t.Fatalf("requests %+v", r.Requests)
+	}
+	if r.Generator.Errors[GenOutOfFiles] != 1 || r.Verdict != VerdictInvalid {
+		t.Fatalf("generator %+v verdict %s", r.Generator, r.Verdict)
+	}
+	if c := r.Callers; c.Total != 5 || c.Attempts != 6 || c.Retries != 1 || !c.OutcomesUnknown {
+		t.Fatalf("callers %+v", c)
+	}
+	if r.Completion != nil || r.Crashes.Measured() || r.Async != nil || r.AsyncUntracked != 1 || !r.Interrupted {
+		t.Fatalf("completion %v crashes %+v async %v untracked %d interrupted %v", r.Completion, r.Crashes, r.Async, r.AsyncUntracked, r.Interrupted)
+	}
+	if len(r.Timeline) != 4 || r.Timeline[2].Sent != 2 || r.Timeline[0].Sent != 2 || r.Timeline[0].SUTMemBytes != nil {
+		t.Fatalf("timeline %+v", r.Timeline)
+	}
+	if r.DurationS != 3.01 || !r.StartedAt.Equal(t0) {
+		t.Fatalf("duration %v started %v", r.DurationS, r.StartedAt)
+	}
+	notes := strings.Join(r.Notes, "\n")
+	if r.Notes[0] != RebuiltNote || !strings.Contains(RebuiltNote, "rebuilt from attempts.csv of a run that did not finish") ||
+		!strings.Contains(notes, "cut off") || !strings.Contains(notes, "ulimit -n") {
+		t.Fatalf("notes:\n%s", notes)
+	}
+	v := Variables(r)
+	for _, name := range []string{"callers", "succeeded", "gave_up", "completion_p99_ms", "crashes", "lost", "accepted", "drain_s"} {
+		if _, ok := v[name]; ok {
+			t.Errorf("variable %s measured in a rebuilt report", name)
+		}
+	}
+	var buf bytes.Buffer
+	if err := WriteJSON(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	validateSchema(t, buf.Bytes())
+	table := written(t, func(b *bytes.Buffer) error { return WriteTable(b, r) })
+	for _, label := range []string{"succeeded", "gave up"} {
+		if got := rowValue(t, table, "callers", label); got != NotMeasured {
+			t.Errorf("callers/%s = %q", label, got)
+		}
+	}
+	if got := rowValue(t, table, "async", "lost"); got != NotMeasured {
+		t.Errorf("async/lost = %q", got)
+	}
+}
+
+func TestRebuildRejectsWhatIsNotALog(t *testing.T) {
+	for _, in := range []string{"", "a,b\n", "caller,try,intended_ms,sent_ms,latency_ms,status,class\n1,x,0,0,0,200,\n2,1,0,0,0,200,\n"} {
+		if _, err := Rebuild(strings.NewReader(in), t0); err == nil {
+			t.Errorf("Rebuild(%q) accepted", in)
+		}
+	}
+	r, err := Rebuild(strings.NewReader("caller,try,intended_ms,sent_ms,latency_ms,status,class\n"), time.Time{})
+	if err != nil || r.Requests.Total != 0 || len(r.Notes) != 1 {
+		t.Fatalf("empty log: %v %+v", err, r)
+	}
+}
+
+// lockedBuffer is a bytes.Buffer the flush timer and the test may share.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestAttemptLogFlushesWithinASecond: an attempt reaches the file within
+// FlushEvery even when no other attempt follows, so kill -9 loses at most
+// a second of the log.
+func TestAttemptLogFlushesWithinASecond(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var out lockedBuffer
+		l := NewAttemptLog(&out)
+		if err := l.Write(Attempt{Caller: 7, Try: 1, Status: 200}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(FlushEvery / 2)
+		synctest.Wait()
+		if out.String() != "" {
+			t.Fatalf("flushed before FlushEvery: %q", out.String())
+		}
+		time.Sleep(FlushEvery / 2)
+		synctest.Wait()
+		if !strings.Contains(out.String(), "\n7,1,") {
+			t.Fatalf("not flushed after %s: %q", FlushEvery, out.String())
+		}
+		// A later attempt arms the timer again.
+		if err := l.Write(Attempt{Caller: 8, Try: 1, Status: 200}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(FlushEvery)
+		synctest.Wait()
+		if !strings.Contains(out.String(), "\n8,1,") {
+			t.Fatalf("second attempt not flushed: %q", out.String())
+		}
+		if err := l.Flush(); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// TestAttemptLogConcurrentWriters: the storm engine writes from many
+// goroutines; every attempt arrives whole.
+func TestAttemptLogConcurrentWriters(t *testing.T) {
+	var out lockedBuffer
+	l := NewAttemptLog(&out)
+	var wg sync.WaitGroup
+	for g := int32(0); g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 500; i++ {
+				_ = l.Write(Attempt{Caller: g, Try: int32(i + 1), Latency: time.Millisecond, Status: 200})
+			}
+		}()
+	}
+	wg.Wait()
+	if err := l.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	if err := ReadAttemptLog(strings.NewReader(out.String()), func(Attempt) error { n++; return nil }); err != nil || n != 4000 {
+		t.Fatalf("read %d attempts, err %v", n, err)
+	}
+}
