@@ -14,16 +14,30 @@ var comparisonHeader = []string{"metric", "baseline", "candidate", "delta", "rel
 func comparisonRows(c *Comparison) [][]string {
 	var rows [][]string
 	for _, m := range c.Metrics {
-		rel, pv := "-", "-"
-		if m.Base != 0 {
-			rel = fmt.Sprintf("%+.1f%%", m.RelDelta*100)
+		rel, pv, delta := NotApplicable, NotApplicable, NotApplicable
+		if m.RelDelta != nil {
+			rel = fmt.Sprintf("%+.1f%%", *m.RelDelta*100)
 		}
 		if m.PValue != nil {
 			pv = strconv.FormatFloat(*m.PValue, 'g', 3, 64)
 		}
-		rows = append(rows, []string{m.Name, fmtNum(m.Base), fmtNum(m.Cand), fmtNum(m.Delta), rel, pv, m.Verdict})
+		if m.Delta != nil {
+			delta = fmtNum(*m.Delta)
+		}
+		rows = append(rows, []string{m.Name, side(m.Base, m.BaseNote), side(m.Cand, m.CandNote), delta, rel, pv, m.Verdict})
 	}
 	return rows
+}
+
+// side is one side's value, or why it has none.
+func side(v *float64, note string) string {
+	switch {
+	case v != nil:
+		return fmtNum(*v)
+	case note != "":
+		return note
+	}
+	return NotMeasured
 }
 
 func (c *Comparison) verdict() string {
