@@ -37,6 +37,10 @@ type Aggregator struct {
 	accepted, completed, failed, pending, lost, duplicates int64
 	lastAccepted, lastCompleted                            time.Duration
 
+	phase              string            // PhaseStorm | PhaseDrain, for Snapshot
+	liveAccepted, done int64             // async progress reported while the run goes on
+	queues             map[string]Sample // the last sample with a queue depth, per container
+
 	events  []Event
 	cutover *Cutover
 	cutFrom time.Duration
@@ -65,6 +69,8 @@ func NewAggregator(start time.Time) *Aggregator {
 		status:     map[int32]int64{},
 		classes:    map[Class]int64{},
 		genErrors:  map[Class]int64{},
+		phase:      PhaseStorm,
+		queues:     map[string]Sample{},
 	}
 }
 
@@ -185,14 +191,6 @@ func (a *Aggregator) AddCaller(o CallerOutcome) {
 	}
 }
 
-// CallerFinished counts a caller that reached its end state while the storm
-// runs (AddCaller comes at the end); Snapshot reports the count.
-func (a *Aggregator) CallerFinished() {
-	a.mu.Lock()
-	a.finished++
-	a.mu.Unlock()
-}
-
 // SetAsync makes the report's async section present even when nothing was
 // accepted.
 func (a *Aggregator) SetAsync(on bool) {
@@ -216,7 +214,9 @@ func (a *Aggregator) SetPlanned(n int64) {
 	a.mu.Unlock()
 }
 
-// AddSample absorbs a resource sample of one SUT container.
+// AddSample absorbs a resource sample of one SUT container. The last sample
+// of each container in a second makes the timeline; the last queue depth of
+// each container makes Snapshot's.
 func (a *Aggregator) AddSample(s Sample) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -225,6 +225,11 @@ func (a *Aggregator) AddSample(s Sample) {
 		b.samples = map[string]Sample{}
 	}
 	b.samples[s.Container] = s
+	if s.QueueDepth >= 0 {
+		if old, ok := a.queues[s.Container]; !ok || s.At >= old.At {
+			a.queues[s.Container] = s
+		}
+	}
 }
 
 // AddEvent appends an event to the report.

@@ -2,23 +2,87 @@ package reports
 
 import "time"
 
-// Live is a progress snapshot of a running storm.
+// Phases of a run, as Live.Phase names them.
+const (
+	PhaseStorm = "storm" // callers are arriving and retrying
+	PhaseDrain = "drain" // every caller is done; accepted uploads are still being processed
+)
+
+// Live is a progress snapshot of a running storm. Elapsed counts from the
+// storm's start: it is the one clock of the progress display.
 type Live struct {
 	Elapsed                    time.Duration
+	Phase                      string // PhaseStorm or PhaseDrain
 	Sent, OK, Timeouts, Errors int64
+	GeneratorErrors            int64 // attempts that failed on this machine (Generator.Errors)
 	CallersDone, CallersTotal  int64
 	P50Ms, P99Ms               float64
+	// Async progress, as AsyncProgress last reported it: uploads accepted
+	// so far, done (terminal) so far, and Pending = Accepted - Done.
+	Accepted, Done, Pending int64
+	// QueueDepth is the service's queue depth: the sum of each container's
+	// last sampled depth; nil when no container reports one.
+	QueueDepth *int64
 }
 
-// Snapshot returns the progress so far.
+// queueStale is how old a container's last queue depth may be, behind the
+// newest one, to still count: a replaced container stops counting.
+const queueStale = 5 * time.Second
+
+// Snapshot returns the progress so far. It is safe to call while the run
+// goes on.
 func (a *Aggregator) Snapshot() Live {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return Live{
-		Elapsed: time.Since(a.start), Sent: a.sent, OK: a.ok, Timeouts: a.timeouts,
+	l := Live{
+		Elapsed: time.Since(a.start), Phase: a.phase, Sent: a.sent, OK: a.ok, Timeouts: a.timeouts,
 		Errors: a.total - a.ok - a.timeouts, CallersDone: max(a.finished, a.callers), CallersTotal: a.planned,
 		P50Ms: ms(a.lat.ValueAtQuantile(50)), P99Ms: ms(a.lat.ValueAtQuantile(99)),
+		Accepted: a.liveAccepted, Done: a.done, Pending: max(a.liveAccepted-a.done, 0),
 	}
+	for _, n := range a.genErrors {
+		l.GeneratorErrors += n
+	}
+	var newest time.Duration
+	for _, s := range a.queues {
+		newest = max(newest, s.At)
+	}
+	for _, s := range a.queues {
+		if s.At >= newest-queueStale {
+			if l.QueueDepth == nil {
+				l.QueueDepth = new(int64)
+			}
+			*l.QueueDepth += s.QueueDepth
+		}
+	}
+	return l
+}
+
+// SetPhase tells Snapshot which phase the run is in: PhaseStorm (the
+// default) or PhaseDrain, set by the storm engine when every caller is done
+// and accepted uploads are still being processed.
+func (a *Aggregator) SetPhase(p string) {
+	a.mu.Lock()
+	a.phase = p
+	a.mu.Unlock()
+}
+
+// AsyncProgress reports, while the run goes on, how many uploads were
+// accepted and how many are done (terminal) so far; Snapshot shows them and
+// pending = accepted - done. Both are totals so far, not increments. The
+// report's async section comes from AddCaller, not from here.
+func (a *Aggregator) AsyncProgress(accepted, done int64) {
+	a.mu.Lock()
+	a.liveAccepted, a.done = accepted, done
+	a.mu.Unlock()
+}
+
+// CallerFinished counts a caller that reached its end state while the storm
+// runs (AddCaller comes at the end); Snapshot reports the count.
+func (a *Aggregator) CallerFinished() {
+	a.mu.Lock()
+	a.finished++
+	a.mu.Unlock()
 }
 
 func ms(v int64) float64 { return float64(v) / 1000 }

@@ -1,0 +1,107 @@
+package reports
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestCPUNeverNegative: a CPU counter that went back across a container
+// restart gives a negative delta; it is no measurement, in the timeline or
+// the chart.
+func TestCPUNeverNegative(t *testing.T) {
+	a := NewAggregator(t0)
+	a.AddSample(Sample{At: 0, Container: "sut-1", MemBytes: 1 << 20, CPU: 0.5, QueueDepth: -1})
+	a.AddSample(Sample{At: time.Second, Container: "sut-1", MemBytes: 1 << 20, CPU: -2.6, QueueDepth: -1})
+	a.AddSample(Sample{At: 2 * time.Second, Container: "sut-1", MemBytes: 1 << 20, CPU: -1, QueueDepth: -1})
+	a.AddSample(Sample{At: 2 * time.Second, Container: "sut-2", MemBytes: 1 << 20, CPU: 0.25, QueueDepth: -1})
+	r := a.Finish(t0.Add(3 * time.Second))
+	if c := r.Timeline[0].SUTCPU; c == nil || *c != 0.5 {
+		t.Errorf("second 0: %v", c)
+	}
+	if c := r.Timeline[1].SUTCPU; c != nil {
+		t.Errorf("second 1: negative sample kept as %v", *c)
+	}
+	if c := r.Timeline[2].SUTCPU; c == nil || *c != 0.25 {
+		t.Errorf("second 2: %v, want the usable container's 0.25", c)
+	}
+	// A report from elsewhere with a negative value is not drawn below 0.
+	neg := -2.6
+	r.Timeline[1].SUTCPU = &neg
+	for _, v := range chartOf(r).CPU {
+		if v != nil && *v < 0 {
+			t.Fatalf("chart draws %v", *v)
+		}
+	}
+}
+
+func TestQueueChartOnlyWithAQueue(t *testing.T) {
+	async := richReport("a")
+	if !chartOf(async).HasQueue {
+		t.Fatal("async service with queue depths has no queue chart")
+	}
+	sync := richReport("s")
+	sync.SUT.Mode, sync.Async = "sync", nil
+	if chartOf(sync).HasQueue {
+		t.Error("sync service got a queue chart")
+	}
+	noQueue := richReport("n")
+	for i := range noQueue.Timeline {
+		noQueue.Timeline[i].QueueDepth = nil
+	}
+	if chartOf(noQueue).HasQueue {
+		t.Error("no queue depth sampled, yet a queue chart")
+	}
+}
+
+func TestStaticLegendShowsNoPlaceholders(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteHTML(&b, richReport("a")); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "legend: {live: false}") {
+		t.Error("uPlot legend is live in a static page: it shows -- for every value")
+	}
+}
+
+// TestChartsInChromium draws a synchronous service's report in headless
+// Chromium: no queue chart, and a legend without "--" placeholders.
+func TestChartsInChromium(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a browser")
+	}
+	bin := chromium(t)
+	r := richReport("sync")
+	r.SUT.Mode, r.Async = "sync", nil
+	var b bytes.Buffer
+	if err := WriteHTML(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	page := filepath.Join(t.TempDir(), "report.html")
+	if err := os.WriteFile(page, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	dom, err := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+		"--user-data-dir="+t.TempDir(), "--virtual-time-budget=3000", "--dump-dom", "file://"+page).Output()
+	if err != nil {
+		t.Fatalf("chromium --dump-dom: %v", err)
+	}
+	html := string(dom)
+	if !strings.Contains(html, `data-charts="5"`) || !strings.Contains(html, `data-js-errors="0"`) {
+		t.Fatalf("charts not drawn:\n%s", regexp.MustCompile(`data-[a-z-]+="\d+"`).FindAllString(html, -1))
+	}
+	if strings.Contains(html, "<h3>Async queue depth</h3>") {
+		t.Error("a synchronous service got a queue chart")
+	}
+	if regexp.MustCompile(`class="u-value"[^>]*>--<`).MatchString(html) {
+		t.Error("the legend shows -- for values")
+	}
+}
