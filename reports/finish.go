@@ -1,7 +1,6 @@
 package reports
 
 import (
-	"fmt"
 	"sort"
 	"strconv"
 	"time"
@@ -10,8 +9,8 @@ import (
 // Finish returns the report of everything absorbed, as of end. The harness
 // fills scenario, sut, crashes, gates and verdict. Its verdict is pass, or
 // invalid when the generator made errors of its own; its notes name the
-// generator's errors with their fix (GeneratorNote) and the 202 answers that
-// were not tracked, so the harness need not write those notes again.
+// generator's errors with their fix (GeneratorNote), so the harness need
+// not write that note again.
 func (a *Aggregator) Finish(end time.Time) *Report {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -58,10 +57,6 @@ func (a *Aggregator) notes() []string {
 	notes := []string{}
 	if s := GeneratorNote(a.genErrors); s != "" {
 		notes = append(notes, s)
-	}
-	if a.untracked > 0 {
-		notes = append(notes, fmt.Sprintf("%d uploads were accepted (202) and not tracked (api.completion: none): "+
-			"their fate is unknown, so accepted, completed, lost and drain are not measured", a.untracked))
 	}
 	return notes
 }

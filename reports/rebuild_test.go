@@ -102,6 +102,9 @@ func TestRebuildRejectsWhatIsNotALog(t *testing.T) {
 	if err != nil || r.Requests.Total != 0 || len(r.Notes) != 1 {
 		t.Fatalf("empty log: %v %+v", err, r)
 	}
+	if html := written(t, func(b *bytes.Buffer) error { return WriteHTML(b, r) }); !strings.Contains(html, "start time not recorded") {
+		t.Error("a rebuilt report without its start time shows year 1")
+	}
 }
 
 // lockedBuffer is a bytes.Buffer the flush timer and the test may share.
