@@ -164,8 +164,11 @@ func (e *engine) startTracking() (wait func()) {
 			}
 		}()
 	}
+	if e.live == nil {
+		return wg.Wait
+	}
 	quit, progressed := make(chan struct{}), make(chan struct{})
-	go func() { defer close(progressed); e.progress(quit) }()
+	go func() { defer close(progressed); e.trk.progress(e.live, quit) }()
 	return func() {
 		wg.Wait()
 		close(quit)
@@ -250,8 +253,9 @@ func (e *engine) drain(wait func()) {
 	if e.trk == nil {
 		return
 	}
-	if e.runCtx.Err() == nil && e.trk.accepted.Load() > e.trk.ended.Load() {
-		e.setPhase("drain")
+	if e.live != nil && e.runCtx.Err() == nil && e.trk.accepted.Load() > e.trk.ended.Load() {
+		// Every caller is done; only accepted uploads are still followed.
+		e.live.SetPhase("drain")
 	}
 	stop := e.trk.close(e.sc.Run.DrainTimeout.D())
 	wait()

@@ -2,9 +2,12 @@ package storm
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/rehearse-dev/rehearse/reports"
@@ -97,4 +100,42 @@ func TestPollWait(t *testing.T) {
 			t.Errorf("pollWait(%d) = %s, want %s", polls, got, want)
 		}
 	}
+}
+
+// drainView records what the tracker's progress hands the aggregator.
+type drainView struct {
+	mu    sync.Mutex
+	calls [][2]int64
+}
+
+func (d *drainView) SetPhase(string) {}
+func (d *drainView) AsyncProgress(accepted, done int64) {
+	d.mu.Lock()
+	d.calls = append(d.calls, [2]int64{accepted, done})
+	d.mu.Unlock()
+}
+
+// Drain progress reaches the aggregator when the counts changed, at most
+// every progressEvery, and once more at the end.
+func TestDrainProgressIsThrottled(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		trk := newTracker(t.Context())
+		view := &drainView{}
+		quit, done := make(chan struct{}), make(chan struct{})
+		go func() { defer close(done); trk.progress(view, quit) }()
+		for i := range 20 { // 20 acceptances within one tick: one call
+			trk.add(i, 0)
+		}
+		time.Sleep(progressEvery + time.Millisecond)
+		time.Sleep(3 * progressEvery) // nothing changed: no call
+		trk.ended.Add(5)
+		time.Sleep(progressEvery)
+		trk.ended.Add(1)
+		close(quit)
+		<-done
+		want := [][2]int64{{20, 0}, {20, 5}, {20, 6}}
+		if fmt.Sprint(view.calls) != fmt.Sprint(want) {
+			t.Fatalf("progress calls %v, want %v", view.calls, want)
+		}
+	})
 }
