@@ -34,7 +34,9 @@ func NewProgress(w io.Writer, tty bool, total int64) *Progress {
 	p := &Progress{w: w, tty: tty, total: total, live: Live{Phase: PhaseStorm}}
 	if tty {
 		p.p = mpb.New(mpb.WithOutput(w), mpb.WithWidth(40), mpb.WithRefreshRate(200*time.Millisecond))
-		p.bar = p.p.AddBar(max(total, 1),
+		// One above the callers: a bar completes (and stops redrawing) when
+		// its count reaches its total, and the drain follows the last caller.
+		p.bar = p.p.AddBar(max(total, 0)+1,
 			mpb.PrependDecorators(decor.Any(func(decor.Statistics) string {
 				p.mu.Lock()
 				defer p.mu.Unlock()
