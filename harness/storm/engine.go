@@ -78,8 +78,7 @@ type engine struct {
 	method string
 	urls   []string // per caller: the upload URL, without the fragment
 	tr     *transport
-	trk    *tracker  // nil when no 202 is followed (api.completion: none)
-	live   liveDrain // the aggregator's live drain view; nil when it has none
+	trk    *tracker // nil when no 202 is followed (api.completion: none)
 
 	mu      sync.Mutex
 	callers []caller
@@ -201,7 +200,6 @@ func newEngine(runCtx context.Context, sc *scenarios.Scenario, opts Options, bas
 	if sc.API.Completion.FollowsLocation() {
 		e.trk = newTracker(runCtx)
 	}
-	e.live, _ = any(opts.Aggregator).(liveDrain)
 	opts.Aggregator.SetPlanned(int64(n))
 	if sc.API.Completion == scenarios.CompletionLocation {
 		// Declared asynchronous: the async section is present even when

@@ -164,11 +164,8 @@ func (e *engine) startTracking() (wait func()) {
 			}
 		}()
 	}
-	if e.live == nil {
-		return wg.Wait
-	}
 	quit, progressed := make(chan struct{}), make(chan struct{})
-	go func() { defer close(progressed); e.trk.progress(e.live, quit) }()
+	go func() { defer close(progressed); e.trk.progress(e.opts.Aggregator, quit) }()
 	return func() {
 		wg.Wait()
 		close(quit)
@@ -253,9 +250,9 @@ func (e *engine) drain(wait func()) {
 	if e.trk == nil {
 		return
 	}
-	if e.live != nil && e.runCtx.Err() == nil && e.trk.accepted.Load() > e.trk.ended.Load() {
+	if e.runCtx.Err() == nil && e.trk.accepted.Load() > e.trk.ended.Load() {
 		// Every caller is done; only accepted uploads are still followed.
-		e.live.SetPhase("drain")
+		e.opts.Aggregator.SetPhase(reports.PhaseDrain)
 	}
 	stop := e.trk.close(e.sc.Run.DrainTimeout.D())
 	wait()

@@ -108,7 +108,6 @@ type drainView struct {
 	calls [][2]int64
 }
 
-func (d *drainView) SetPhase(string) {}
 func (d *drainView) AsyncProgress(accepted, done int64) {
 	d.mu.Lock()
 	d.calls = append(d.calls, [2]int64{accepted, done})
@@ -138,4 +137,40 @@ func TestDrainProgressIsThrottled(t *testing.T) {
 			t.Fatalf("progress calls %v, want %v", view.calls, want)
 		}
 	})
+}
+
+// While uploads are followed after the storm the aggregator is in its
+// drain phase, and its live counts end where the report's do.
+func TestDrainReachesTheLiveView(t *testing.T) {
+	s := &asyncServer{never: func(i int) bool { return i%7 == 0 }}
+	srv := httptest.NewServer(s.handler())
+	defer srv.Close()
+	start := time.Now()
+	agg := reports.NewAggregator(start)
+	stop, sawDrain := make(chan struct{}), make(chan bool)
+	go func() {
+		saw := false
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-tick.C:
+				saw = saw || agg.Snapshot().Phase == reports.PhaseDrain
+			case <-stop:
+				sawDrain <- saw
+				return
+			}
+		}
+	}()
+	_, err := Run(t.Context(), scenario(t, srv.URL, asyncScenario), Options{Target: srv.URL, Start: start, Aggregator: agg})
+	close(stop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !<-sawDrain {
+		t.Error("the live view never showed the drain phase")
+	}
+	if l := agg.Snapshot(); l.Accepted != 70 || l.Done != 60 || l.Pending != 10 {
+		t.Fatalf("live accepted %d done %d pending %d", l.Accepted, l.Done, l.Pending)
+	}
 }

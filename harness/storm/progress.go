@@ -1,29 +1,31 @@
 package storm
 
-import "time"
+import (
+	"time"
+
+	"github.com/rehearse-dev/rehearse/reports"
+)
 
 // progressEvery bounds how often the drain progress reaches the aggregator.
 const progressEvery = 250 * time.Millisecond
 
-// liveDrain is the live view of the drain that the aggregator offers.
-//
-// TODO(storm): once reports commits SetPhase and AsyncProgress, prove it
-// with var _ liveDrain = (*reports.Aggregator)(nil) and set engine.live
-// without the type assertion in newEngine.
-type liveDrain interface {
-	SetPhase(p string)
+// progressView receives the drain's progress: the aggregator, or a fake
+// in the test of the throttling.
+type progressView interface {
 	AsyncProgress(accepted, done int64)
 }
 
+var _ progressView = (*reports.Aggregator)(nil)
+
 // progress hands the tracker's counts (accepted, and ended: done, failed
-// or not followable) to live whenever they changed, at most every
+// or not followable) to view whenever they changed, at most every
 // progressEvery, and once more when quit closes.
-func (t *tracker) progress(live liveDrain, quit <-chan struct{}) {
+func (t *tracker) progress(view progressView, quit <-chan struct{}) {
 	var last [2]int64
 	report := func() {
 		now := [2]int64{t.accepted.Load(), t.ended.Load()}
 		if now != last {
-			live.AsyncProgress(now[0], now[1])
+			view.AsyncProgress(now[0], now[1])
 			last = now
 		}
 	}
