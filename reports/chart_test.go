@@ -105,3 +105,13 @@ func TestChartsInChromium(t *testing.T) {
 		t.Error("the legend shows -- for values")
 	}
 }
+
+func TestLatencyGapWhenNothingWasSent(t *testing.T) {
+	a := NewAggregator(t0)
+	a.AddAttempt(Attempt{Sent: 0, Latency: 20 * time.Millisecond, Status: 200})
+	a.AddAttempt(Attempt{Sent: 2 * time.Second, Latency: 30 * time.Millisecond, Status: 200})
+	d := chartOf(a.Finish(t0.Add(3 * time.Second)))
+	if d.P50[0] == nil || d.P50[1] != nil || d.P99[1] != nil || d.P99[2] == nil {
+		t.Fatalf("p50 %v p99 %v: second 1 sent nothing and must be a gap", d.P50, d.P99)
+	}
+}
