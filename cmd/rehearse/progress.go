@@ -36,14 +36,15 @@ func (c *stormClock) stop() {
 	c.mu.Unlock()
 }
 
-// prefix is "[  12.3s] " during a storm and "" outside one.
+// prefix is the storm clock in the form of the progress lines
+// (reports.Progress: "[storm+  12.3s]") during a storm, and "" outside one.
 func (c *stormClock) prefix() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.start.IsZero() {
 		return ""
 	}
-	return fmt.Sprintf("[%6.1fs] ", time.Since(c.start).Seconds())
+	return fmt.Sprintf("[storm+%6.1fs] ", time.Since(c.start).Seconds())
 }
 
 // logf writes one human line to stderr, stamped with the storm clock while
@@ -52,38 +53,24 @@ func (a *app) logf(format string, args ...any) {
 	fmt.Fprintf(a.stderr, "%s%s\n", a.clock.prefix(), fmt.Sprintf(format, args...))
 }
 
-// progress starts the live display of one scenario's storm and returns the
-// function for harness.Options.Live and the one that ends the display.
-// mode is auto (a bar on a terminal, plain lines elsewhere), tty, plain or
-// none; CI=true always means plain lines, so CI logs stay readable.
+// progress starts the live display of one scenario's storm
+// (reports.Progress: one clock, labelled counts, the drain's accepted, done,
+// pending and queue depth) and returns the function for
+// harness.Options.Live and the one that ends the display. mode is auto (a
+// bar on a terminal, plain lines elsewhere), tty, plain or none; CI=true
+// always means plain lines, so CI logs stay readable.
 func (a *app) progress(mode string, sc *scenarios.Scenario) (live func(string, reports.Live), stop func()) {
-	switch {
-	case mode == "none":
+	if mode == "none" {
 		return func(_ string, l reports.Live) { a.clock.tick(l.Elapsed) }, a.clock.stop
-	case a.useBar(mode):
-		bar := reports.NewProgress(a.stderr, true, int64(sc.Callers.Count))
-		return func(_ string, l reports.Live) {
-				a.clock.tick(l.Elapsed)
-				bar.Update(l)
-			}, func() {
-				bar.Close()
-				a.clock.stop()
-			}
 	}
-	var mu sync.Mutex
-	var last time.Time
-	return func(name string, l reports.Live) {
-		a.clock.tick(l.Elapsed)
-		mu.Lock()
-		due := time.Since(last) >= reports.PlainEvery
-		if due {
-			last = time.Now()
+	p := reports.NewProgress(a.stderr, a.useBar(mode), int64(sc.Callers.Count))
+	return func(_ string, l reports.Live) {
+			a.clock.tick(l.Elapsed)
+			p.Update(l)
+		}, func() {
+			p.Close()
+			a.clock.stop()
 		}
-		mu.Unlock()
-		if due {
-			a.logf("%s: %s", name, liveLine(l, int64(sc.Callers.Count)))
-		}
-	}, a.clock.stop
 }
 
 // useBar reports whether the progress is a live bar (a terminal) rather
@@ -97,14 +84,4 @@ func (a *app) useBar(mode string) bool {
 	}
 	file, ok := a.stderr.(*os.File)
 	return ok && term.IsTerminal(int(file.Fd()))
-}
-
-// liveLine says where a storm is, every count with its label. total is the
-// scenario's callers, used until the snapshot knows its own.
-func liveLine(l reports.Live, total int64) string {
-	if l.CallersTotal > 0 {
-		total = l.CallersTotal
-	}
-	return fmt.Sprintf("callers done %d/%d, requests sent %d, ok %d, timeouts %d, errors %d, p50 %.0f ms, p99 %.0f ms",
-		l.CallersDone, total, l.Sent, l.OK, l.Timeouts, l.Errors, l.P50Ms, l.P99Ms)
 }
