@@ -49,9 +49,6 @@ type Aggregator struct {
 	cutSeen []Attempt // attempts sent after cutFrom while the cutover is open
 }
 
-// maxCutSeen bounds what an open cutover window keeps.
-const maxCutSeen = 1 << 20
-
 type bucket struct {
 	sent, ok, timeouts, errors int64
 	busy                       float64 // attempt-seconds spent in flight during this second
@@ -147,15 +144,6 @@ func (a *Aggregator) AddAttempt(at Attempt) {
 	}
 }
 
-func (a *Aggregator) countCutover(at Attempt) {
-	a.cutover.Requests++
-	if at.Class == ClassNone {
-		a.cutover.OK++
-	} else {
-		a.cutover.Errors[at.Class]++
-	}
-}
-
 // AddCaller absorbs one caller's final outcome.
 func (a *Aggregator) AddCaller(o CallerOutcome) {
 	a.mu.Lock()
@@ -237,32 +225,4 @@ func (a *Aggregator) AddEvent(e Event) {
 	a.mu.Lock()
 	a.events = append(a.events, e)
 	a.mu.Unlock()
-}
-
-// BeginCutover opens the upgrade window at from. Attempts sent inside the
-// window are counted in the report's cutover section once EndCutover closes
-// it (attempts are absorbed when they end, which can be after the window).
-func (a *Aggregator) BeginCutover(strategy string, from time.Duration) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.cutover = &Cutover{Strategy: strategy, StartS: from.Seconds(), EndS: from.Seconds(), Errors: map[Class]int64{}}
-	a.cutFrom, a.cutOpen, a.cutSeen = from, true, nil
-}
-
-// EndCutover closes the upgrade window at to, with the downtime measured
-// during it.
-func (a *Aggregator) EndCutover(to time.Duration, downtimeS float64) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.cutover == nil {
-		return
-	}
-	a.cutTo, a.cutOpen = to, false
-	a.cutover.EndS, a.cutover.DowntimeS = to.Seconds(), downtimeS
-	for _, at := range a.cutSeen {
-		if at.Sent <= to {
-			a.countCutover(at)
-		}
-	}
-	a.cutSeen = nil
 }
