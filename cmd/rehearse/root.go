@@ -95,7 +95,7 @@ func (f *runFlags) register(c *cobra.Command, withSUT bool) {
 	c.Flags().StringVar(&f.out, "out", "", "output folder (default ./rehearsals/<UTC timestamp>)")
 	c.Flags().Int64Var(&f.seed, "seed", 0, "override the scenario's seed (same seed + same file = same callers, payloads, schedule)")
 	c.Flags().Float64Var(&f.scale, "scale", 1, "scale callers.count and the arrival window by this factor (e.g. 0.25 in CI)")
-	c.Flags().StringVar(&f.shard, "shard", "", "send only shard i of n of the callers, as i/n (e.g. 0/4), to spread one storm over n machines; each shard writes its own report")
+	c.Flags().StringVar(&f.shard, "shard", "", "send only shard i of n of the callers, as i/n (caller k is in shard k mod n), e.g. 0/4 on the first of 4 machines; each shard writes its own report of its share")
 	c.Flags().StringVar(&f.progress, "progress", "auto", "progress display: auto | tty | plain | none")
 	if withSUT {
 		c.Flags().StringVar(&f.runtime, "runtime", "docker", "where the SUT runs: docker | process (local uploadsvc processes, no limits)")
