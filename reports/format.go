@@ -46,24 +46,24 @@ func notReached(c *Completion) string {
 }
 
 // FormatBytes writes a size the way people read it, in powers of 1024:
-// "512 B", "1.5 KiB", "256 MiB", "2 GiB". Every view uses it. A negative n
+// "512 B", "1.5 KiB", "256 MiB", "2 GiB". Every view uses it. A negative b
 // is written with a minus sign.
 func FormatBytes(b int64) string {
+	sign, u := "", uint64(b)
 	if b < 0 {
-		return "-" + FormatBytes(-b)
+		sign, u = "-", uint64(-(b+1))+1 // math.MinInt64 has no int64 opposite
 	}
 	const unit = 1024
-	if b < unit {
-		return n(b) + " B"
+	if u < unit {
+		return sign + strconv.FormatUint(u, 10) + " B"
 	}
-	v, i := float64(b), -1
-	for v >= unit && i < 4 {
+	v, i := float64(u), -1
+	for v >= unit && i < 5 {
 		v /= unit
 		i++
 	}
-	s := strconv.FormatFloat(v, 'f', 1, 64)
-	s = strings.TrimSuffix(s, ".0")
-	return s + " " + []string{"KiB", "MiB", "GiB", "TiB", "PiB"}[i]
+	s := strings.TrimSuffix(strconv.FormatFloat(v, 'f', 1, 64), ".0")
+	return sign + s + " " + []string{"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}[i]
 }
 
 // gateValue is a gate's value as text, or why it has none.

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"math"
 	"regexp"
 	"strings"
 	"testing"
@@ -260,7 +261,7 @@ func TestFormatBytes(t *testing.T) {
 		want string
 	}{
 		{0, "0 B"}, {1023, "1023 B"}, {1024, "1 KiB"}, {1536, "1.5 KiB"}, {268435456, "256 MiB"},
-		{3 << 30, "3 GiB"}, {1610612736, "1.5 GiB"}, {-2048, "-2 KiB"},
+		{3 << 30, "3 GiB"}, {1610612736, "1.5 GiB"}, {-2048, "-2 KiB"}, {math.MaxInt64, "8 EiB"}, {math.MinInt64, "-8 EiB"},
 	} {
 		if got := FormatBytes(c.in); got != c.want {
 			t.Errorf("FormatBytes(%d) = %q, want %q", c.in, got, c.want)
