@@ -66,32 +66,14 @@ func (s *Service) queueDepth() float64 {
 	return 0
 }
 
+// upload takes one caller's records: admit (method, caller, content type,
+// shutdown, rate limit, load shedding), read and validate the whole body,
+// then store and process it (sync) or store and queue it (async). Every
+// refusal answers a JSON error and stores nothing.
 func (s *Service) upload(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		writeError(w, http.StatusMethodNotAllowed, "use POST to upload records")
+	caller, ok := s.admit(w, r)
+	if !ok {
 		return
-	}
-	caller := r.PathValue("caller")
-	if !validName(caller) {
-		writeError(w, http.StatusBadRequest, "invalid caller name: want 1-64 of [A-Za-z0-9._-]")
-		return
-	}
-	if ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || ct != "application/json" {
-		writeError(w, http.StatusUnsupportedMediaType, "Content-Type must be application/json")
-		return
-	}
-	if s.shuttingDown() {
-		w.Header().Set("Retry-After", "1")
-		writeError(w, http.StatusServiceUnavailable, "shutting down")
-		return
-	}
-	if s.limiter != nil {
-		if wait, ok := s.limiter.take(); !ok {
-			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-			writeError(w, http.StatusTooManyRequests, "rate limited: retry later")
-			return
-		}
 	}
 	if s.slots != nil {
 		select {
@@ -103,21 +85,8 @@ func (s *Service) upload(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	orig := r.Body
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			drain(w, orig)
-			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body exceeds %d bytes", s.cfg.MaxBody))
-			return
-		}
-		writeError(w, http.StatusBadRequest, "read body: "+err.Error())
-		return
-	}
-	n, err := DecodeUpload(body)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+	body, n, ok := s.readUpload(w, r)
+	if !ok {
 		return
 	}
 	key := r.Header.Get("Idempotency-Key")
@@ -125,34 +94,93 @@ func (s *Service) upload(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "Idempotency-Key longer than 200 bytes")
 		return
 	}
-	switch s.cfg.Mode {
-	case ModeSync:
-		up, existed, err := s.store.accept(caller, key, n, nil, s.cfg.Node)
+	if s.cfg.Mode == ModeSync {
+		s.uploadSync(w, r, caller, key, n)
+		return
+	}
+	up, _, err := s.store.accept(caller, key, n, body, s.cfg.Node)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "store upload: "+err.Error())
+		return
+	}
+	s.queue.notify()
+	w.Header().Set("Location", "/v1/uploads/"+up.ID)
+	writeJSON(w, http.StatusAccepted, map[string]string{"upload_id": up.ID, "status": up.Status})
+}
+
+// admit checks what can be refused before the body is read.
+func (s *Service) admit(w http.ResponseWriter, r *http.Request) (string, bool) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		writeError(w, http.StatusMethodNotAllowed, "use POST to upload records")
+		return "", false
+	}
+	caller := r.PathValue("caller")
+	if !validName(caller) {
+		writeError(w, http.StatusBadRequest, "invalid caller name: want 1-64 of [A-Za-z0-9._-]")
+		return "", false
+	}
+	if ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || ct != "application/json" {
+		writeError(w, http.StatusUnsupportedMediaType, "Content-Type must be application/json")
+		return "", false
+	}
+	if s.shuttingDown() {
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, "shutting down")
+		return "", false
+	}
+	if s.limiter != nil {
+		if wait, ok := s.limiter.take(); !ok {
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+			writeError(w, http.StatusTooManyRequests, "rate limited: retry later")
+			return "", false
+		}
+	}
+	return caller, true
+}
+
+// readUpload reads the whole body (413 above MaxBody, after reading it so
+// the client sees the answer) and validates it.
+func (s *Service) readUpload(w http.ResponseWriter, r *http.Request) ([]byte, int, bool) {
+	orig := r.Body
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			drain(w, orig)
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body exceeds %d bytes", s.cfg.MaxBody))
+			return nil, 0, false
+		}
+		writeError(w, http.StatusBadRequest, "read body: "+err.Error())
+		return nil, 0, false
+	}
+	n, err := DecodeUpload(body)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return nil, 0, false
+	}
+	return body, n, true
+}
+
+// uploadSync stores the upload, processes it inside the request and
+// answers 200 when it is done (a retry with the same key answers at once).
+func (s *Service) uploadSync(w http.ResponseWriter, r *http.Request, caller, key string, n int) {
+	up, existed, err := s.store.accept(caller, key, n, nil, s.cfg.Node)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	if !existed {
+		// Like the seed's servers, keep working after the caller gave up.
+		process(context.WithoutCancel(r.Context()), n, s.cfg)
+		up, err = s.store.finish(up.ID, StatusDone)
 		if err != nil {
 			writeError(w, http.StatusInternalServerError, err.Error())
 			return
 		}
-		if !existed {
-			// Like the seed's servers, keep working after the caller gave up.
-			process(context.WithoutCancel(r.Context()), n, s.cfg)
-			up, err = s.store.finish(up.ID, StatusDone)
-			if err != nil {
-				writeError(w, http.StatusInternalServerError, err.Error())
-				return
-			}
-			s.metrics.processed.Inc()
-		}
-		writeJSON(w, http.StatusOK, up)
-	case ModeAsync:
-		up, _, err := s.store.accept(caller, key, n, body, s.cfg.Node)
-		if err != nil {
-			writeError(w, http.StatusInternalServerError, "store upload: "+err.Error())
-			return
-		}
-		s.queue.notify()
-		w.Header().Set("Location", "/v1/uploads/"+up.ID)
-		writeJSON(w, http.StatusAccepted, map[string]string{"upload_id": up.ID, "status": up.Status})
+		s.metrics.processed.Inc()
 	}
+	writeJSON(w, http.StatusOK, up)
 }
 
 func (s *Service) getUpload(w http.ResponseWriter, r *http.Request) {
@@ -232,7 +260,7 @@ func validName(s string) bool {
 		return false
 	}
 	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("._-", c)) {
+		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') && !strings.ContainsRune("._-", c) {
 			return false
 		}
 	}

@@ -123,7 +123,7 @@ func TestBadInputStoresNothing(t *testing.T) {
 				t.Errorf("%s/%s: status %d, want %d", mode, c.name, resp.StatusCode, c.want)
 			}
 			var e struct{ Error string }
-			if json.NewDecoder(resp.Body).Decode(&e); e.Error == "" {
+			if err := json.NewDecoder(resp.Body).Decode(&e); err != nil || e.Error == "" {
 				t.Errorf("%s/%s: no JSON error", mode, c.name)
 			}
 		}

@@ -49,74 +49,54 @@ func main() {
 	}
 }
 
-func run() error {
-	scFile := flag.String("scenario", "", "scenario YAML file (required)")
-	target := flag.String("target", "", "target base URL, e.g. http://127.0.0.1:8080 (loopback only)")
-	dump := flag.String("dump-body", "", "write caller 0's upload body to this file and exit")
-	cpuProf := flag.String("cpuprofile", "", "write a CPU profile of the whole storm to this file")
-	heapProf := flag.String("heapprofile", "", "write a heap profile to this file at -heapprofile-at")
-	heapAt := flag.Duration("heapprofile-at", 2*time.Second, "when to take the heap profile, from the storm's start")
-	logFile := flag.String("attempt-log", "", "also write the raw attempt log (CSV) here")
+// flags are the driver's command line.
+type flags struct {
+	scenario, target, dump, cpuProf, heapProf, logFile string
+	heapAt                                             time.Duration
+}
+
+func parseFlags() flags {
+	var f flags
+	flag.StringVar(&f.scenario, "scenario", "", "scenario YAML file (required)")
+	flag.StringVar(&f.target, "target", "", "target base URL, e.g. http://127.0.0.1:8080 (loopback only)")
+	flag.StringVar(&f.dump, "dump-body", "", "write caller 0's upload body to this file and exit")
+	flag.StringVar(&f.cpuProf, "cpuprofile", "", "write a CPU profile of the whole storm to this file")
+	flag.StringVar(&f.heapProf, "heapprofile", "", "write a heap profile to this file at -heapprofile-at")
+	flag.DurationVar(&f.heapAt, "heapprofile-at", 2*time.Second, "when to take the heap profile, from the storm's start")
+	flag.StringVar(&f.logFile, "attempt-log", "", "also write the raw attempt log (CSV) here")
 	flag.Parse()
-	if *scFile == "" {
+	return f
+}
+
+func run() error {
+	f := parseFlags()
+	if f.scenario == "" {
 		return fmt.Errorf("-scenario is required")
 	}
-	src, err := os.ReadFile(*scFile)
+	src, err := os.ReadFile(f.scenario)
 	if err != nil {
 		return fmt.Errorf("read scenario: %w", err)
 	}
-	sc, err := scenarios.Parse(*scFile, src)
+	sc, err := scenarios.Parse(f.scenario, src)
 	if err != nil {
 		return fmt.Errorf("parse scenario: %w", err)
 	}
-	if *dump != "" {
-		return dumpBody(sc, *dump)
+	if f.dump != "" {
+		return dumpBody(sc, f.dump)
 	}
-	if *target == "" {
+	if f.target == "" {
 		return fmt.Errorf("-target is required")
 	}
-
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	start := time.Now()
 	agg := reports.NewAggregator(start)
-	opts := storm.Options{Target: *target, Start: start, Aggregator: agg}
-	if *logFile != "" {
-		f, err := os.Create(*logFile)
-		if err != nil {
-			return fmt.Errorf("create attempt log: %w", err)
-		}
-		defer f.Close()
-		l := reports.NewAttemptLog(f)
-		defer l.Flush()
-		opts.AttemptLog = l
+	opts := storm.Options{Target: f.target, Start: start, Aggregator: agg}
+	done, err := f.instrument(&opts, start)
+	defer done()
+	if err != nil {
+		return err
 	}
-	if *cpuProf != "" {
-		f, err := os.Create(*cpuProf)
-		if err != nil {
-			return fmt.Errorf("create cpu profile: %w", err)
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return fmt.Errorf("start cpu profile: %w", err)
-		}
-		defer pprof.StopCPUProfile()
-	}
-	if *heapProf != "" {
-		t := time.AfterFunc(*heapAt, func() {
-			f, err := os.Create(*heapProf)
-			if err != nil {
-				fmt.Fprintln(os.Stderr, "stormdriver: heap profile:", err)
-				return
-			}
-			defer f.Close()
-			_ = pprof.Lookup("heap").WriteTo(f, 0)
-			fmt.Fprintf(os.Stderr, "stormdriver: heap profile at %v, rss %.1f MB, goroutines %d\n",
-				time.Since(start).Round(time.Millisecond), rssMB("VmRSS"), runtime.NumGoroutine())
-		})
-		defer t.Stop()
-	}
-
 	st, err := storm.Run(ctx, sc, opts)
 	if err != nil {
 		return fmt.Errorf("storm: %w", err)
@@ -138,6 +118,55 @@ func run() error {
 	b, _ := json.Marshal(s)
 	fmt.Println(string(b))
 	return nil
+}
+
+// instrument opens the attempt log and starts the profiles the flags ask
+// for; done closes them all (also after an error).
+func (f flags) instrument(opts *storm.Options, start time.Time) (done func(), err error) {
+	var closers []func()
+	done = func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+	}
+	if f.logFile != "" {
+		lf, err := os.Create(f.logFile)
+		if err != nil {
+			return done, fmt.Errorf("create attempt log: %w", err)
+		}
+		l := reports.NewAttemptLog(lf)
+		opts.AttemptLog = l
+		closers = append(closers, func() { _ = l.Flush(); lf.Close() })
+	}
+	if f.cpuProf != "" {
+		pf, err := os.Create(f.cpuProf)
+		if err != nil {
+			return done, fmt.Errorf("create cpu profile: %w", err)
+		}
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			pf.Close()
+			return done, fmt.Errorf("start cpu profile: %w", err)
+		}
+		closers = append(closers, func() { pprof.StopCPUProfile(); pf.Close() })
+	}
+	if f.heapProf != "" {
+		t := time.AfterFunc(f.heapAt, func() { heapProfile(f.heapProf, start) })
+		closers = append(closers, func() { t.Stop() })
+	}
+	return done, nil
+}
+
+// heapProfile writes the heap profile and says when and how big.
+func heapProfile(path string, start time.Time) {
+	hf, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "stormdriver: heap profile:", err)
+		return
+	}
+	defer hf.Close()
+	_ = pprof.Lookup("heap").WriteTo(hf, 0)
+	fmt.Fprintf(os.Stderr, "stormdriver: heap profile at %v, rss %.1f MB, goroutines %d\n",
+		time.Since(start).Round(time.Millisecond), rssMB("VmRSS"), runtime.NumGoroutine())
 }
 
 func dumpBody(sc *scenarios.Scenario, path string) error {
