@@ -13,6 +13,8 @@ must not point thousands of callers at production. It is checked before
 anything is sent: a malformed URL or a remote target exits 2, an address
 where nothing answers exits 3.`
 
+// attackCmd is `rehearse attack`: the storm alone, for a service the user
+// runs themselves (their own deploy, a staging box on loopback).
 func (a *app) attackCmd() *cobra.Command {
 	var f runFlags
 	c := &cobra.Command{

@@ -20,6 +20,8 @@ effect-size floor, so two runs of the same build are not a regression; counts
 (timeouts, crashes, lost, gave up) are compared exactly.
 Exit 0: no significant regression; 1: a regression.`
 
+// compareCmd is `rehearse compare`: whether a candidate regressed against a
+// baseline, as an exit code CI can gate on.
 func (a *app) compareCmd() *cobra.Command {
 	var out, format string
 	c := &cobra.Command{

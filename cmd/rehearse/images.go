@@ -9,6 +9,8 @@ import (
 	"github.com/rehearse-dev/rehearse/internal/errext"
 )
 
+// imagesCmd is `rehearse images`: the reference image built ahead of time,
+// so a CI step can cache it.
 func (a *app) imagesCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "images",

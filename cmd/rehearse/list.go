@@ -9,6 +9,7 @@ import (
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
 
+// listCmd is `rehearse list`: the built-in scenarios a user can run by name.
 func (a *app) listCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "list",

@@ -32,6 +32,8 @@ before it could write its report (kill -9, a crashed machine): report rebuilds
 a partial report from its attempts, marked interrupted, and says so on stderr.
 The folder is left as it is.`
 
+// reportCmd is `rehearse report`: a saved run in another format, without
+// running it again.
 func (a *app) reportCmd() *cobra.Command {
 	var format string
 	c := &cobra.Command{

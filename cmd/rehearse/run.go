@@ -27,6 +27,8 @@ SCENARIO is a YAML file, a folder of them, or a built-in name (rehearse list).
 With --baseline A --candidate B it sends the same seeded traffic to both and
 ends with the compare verdict (exit 1 on a significant regression).`
 
+// runCmd is `rehearse run`: the full rehearsal, containers and all; the
+// command most users start with.
 func (a *app) runCmd() *cobra.Command {
 	var f runFlags
 	c := &cobra.Command{

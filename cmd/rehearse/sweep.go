@@ -15,6 +15,8 @@ what a kill -9'd run left. --older-than spares runs that may still be going;
 (rehearse/uploadsvc:<hash>) is kept, so the next run does not rebuild it;
 --images removes it too.`
 
+// sweepCmd is `rehearse sweep`: the way out when a run could not clean up
+// after itself (kill -9, a crashed machine).
 func (a *app) sweepCmd() *cobra.Command {
 	var o harness.SweepOptions
 	c := &cobra.Command{

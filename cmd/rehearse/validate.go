@@ -10,6 +10,8 @@ import (
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
 
+// validateCmd is `rehearse validate`: every scenario error at once, without
+// Docker, so a CI step can check scenarios before paying for a run.
 func (a *app) validateCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "validate SCENARIO...",

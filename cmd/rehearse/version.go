@@ -27,6 +27,8 @@ func versionText() string {
 	return fmt.Sprintf("rehearse %s\n%s %s/%s\n", buildVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
 
+// versionCmd is `rehearse version`: what a bug report needs to name the
+// build (the same text as --version).
 func (a *app) versionCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
