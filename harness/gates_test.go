@@ -22,9 +22,30 @@ func TestGateVariablesAreReportVariables(t *testing.T) {
 func TestUnmeasuredGateFails(t *testing.T) {
 	g := scenarios.Gate{Expr: "crashes == 0"}
 	rep := &reports.Report{Crashes: reports.Crashes{}}
-	EvaluateGates(rep, []scenarios.Gate{g})
+	EvaluateGates(rep, []scenarios.Gate{g}, nil)
 	if rep.Verdict != reports.VerdictFail || rep.Gates[0].Pass || rep.Gates[0].Value != nil ||
-		rep.Gates[0].Reason != "crashes was not measured" {
+		rep.Gates[0].Reason != reports.MissingReason(rep, "crashes") {
 		t.Fatalf("verdict %s gate %+v", rep.Verdict, rep.Gates[0])
+	}
+}
+
+// TestSignatureDecidesTheExpectation: an expected failure that fails for
+// the wrong reason (no crash where the scenario claims one) did not meet
+// its expectation; with the crash it did.
+func TestSignatureDecidesTheExpectation(t *testing.T) {
+	zero, one := int64(0), int64(1)
+	down := 0.0
+	gates := []scenarios.Gate{{Expr: "timeouts == 0"}}
+	sig := []scenarios.Gate{{Expr: "crashes > 0"}, {Expr: "timeouts > 0"}}
+	for _, c := range []struct {
+		crashes *int64
+		met     bool
+	}{{&zero, false}, {&one, true}} {
+		rep := &reports.Report{Expect: reports.VerdictFail, Requests: reports.Requests{Total: 10, Timeouts: 4},
+			Crashes: reports.Crashes{Count: c.crashes, OOMKills: &zero, Restarts: &zero, DowntimeS: &down}}
+		EvaluateGates(rep, gates, sig)
+		if rep.Verdict != reports.VerdictFail || reports.MetExpectation(rep) != c.met {
+			t.Errorf("crashes %d: verdict %s met %v signature %+v", *c.crashes, rep.Verdict, reports.MetExpectation(rep), rep.Signature)
+		}
 	}
 }

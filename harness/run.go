@@ -266,7 +266,7 @@ func (r *rehearsal) assemble(dep *sutrun.Deployment, stats storm.Stats) *reports
 	rep.Notes = append(rep.Notes, stats.Notes...)
 	rep.Notes = append(rep.Notes, r.measurementNotes(rep, stats)...)
 	rep.Expect = reports.Verdict(r.sc.Expect)
-	EvaluateGates(rep, r.sc.Gates)
+	EvaluateGates(rep, r.sc.Gates, r.sc.Signature)
 	return rep
 }
 

@@ -29,6 +29,7 @@ func (a *Aggregator) Finish(end time.Time) *Report {
 		Async:          a.asyncSummary(),
 		Crashes:        Crashes{Events: []CrashEvent{}},
 		Gates:          []GateResult{},
+		Signature:      []GateResult{},
 		Timeline:       a.timeline(),
 		Events:         append([]Event{}, a.events...),
 		Notes:          a.notes(),

@@ -81,6 +81,11 @@ func junitSuiteOf(r *Report) junitSuite {
 				lines = append(lines, fmt.Sprintf("gate %s failed (%s)", g.Expr, gateText(g)))
 			}
 		}
+		for _, g := range r.Signature {
+			if !g.Pass {
+				lines = append(lines, fmt.Sprintf("signature %s did not hold (%s)", g.Expr, gateText(g)))
+			}
+		}
 		verdict.Failure = &junitFailure{Message: VerdictText(r), Text: strings.Join(append(lines, notes...), "\n")}
 		s.Fails++
 	}
@@ -95,6 +100,15 @@ func junitSuiteOf(r *Report) junitSuite {
 		if failed {
 			c.Failure = &junitFailure{Message: fmt.Sprintf("%s: %s", g.Expr, gateText(g)),
 				Text: fmt.Sprintf("gate %q failed (%s) in scenario %s", g.Expr, gateText(g), r.Scenario.Name)}
+			s.Fails++
+		}
+		s.Cases = append(s.Cases, c)
+	}
+	for _, g := range r.Signature {
+		c := junitCase{Name: "signature: " + g.Expr, Classname: class}
+		if !g.Pass {
+			c.Failure = &junitFailure{Message: fmt.Sprintf("signature %s: %s", g.Expr, gateText(g)),
+				Text: fmt.Sprintf("scenario %s did not show %q (%s): it did not end the way it claims", r.Scenario.Name, g.Expr, gateText(g))}
 			s.Fails++
 		}
 		s.Cases = append(s.Cases, c)

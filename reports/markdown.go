@@ -45,7 +45,7 @@ func WriteMarkdown(w io.Writer, rs ...*Report) error {
 // writeMarkdownDetails writes a report's gates and notes, if it has any.
 func writeMarkdownDetails(p *printer, r *Report) {
 	notes := notesOf(r)
-	if len(r.Gates) == 0 && len(notes) == 0 {
+	if len(r.Gates) == 0 && len(r.Signature) == 0 && len(notes) == 0 {
 		return
 	}
 	p.printf("\n### %s: %s\n\n", mdEscape(r.Scenario.Name), mdEscape(VerdictText(r)))
@@ -55,6 +55,13 @@ func writeMarkdownDetails(p *printer, r *Report) {
 			mark = "❌"
 		}
 		p.printf("- %s `%s` (%s)\n", mark, g.Expr, mdEscape(gateText(g)))
+	}
+	for _, g := range r.Signature {
+		mark := "✅"
+		if !g.Pass {
+			mark = "❌"
+		}
+		p.printf("- %s signature `%s` (%s)\n", mark, g.Expr, mdEscape(gateText(g)))
 	}
 	for _, note := range notes {
 		p.printf("- note: %s\n", mdEscape(note))

@@ -36,12 +36,17 @@ type Report struct {
 	// variables are not measured when it is above 0.
 	AsyncUntracked int64        `json:"async_untracked"`
 	Gates          []GateResult `json:"gates"`
-	Timeline       []Bucket     `json:"timeline"`
-	Events         []Event      `json:"events"`
-	Cutover        *Cutover     `json:"cutover"`                 // nil unless the scenario had an upgrade block
-	Interrupted    bool         `json:"interrupted"`             // true when the run was stopped early (Ctrl-C)
-	Notes          []string     `json:"notes"`                   // human remarks: "no resource limits applied", "generator saturated"
-	ScenarioYAML   string       `json:"scenario_yaml,omitempty"` // the scenario as run
+	// Signature is what the run had to show for its outcome to mean what
+	// the scenario says (scenario key signature), evaluated like gates: an
+	// expected failure whose signature does not hold failed for the wrong
+	// reason and did not meet its expectation. Empty when none was declared.
+	Signature    []GateResult `json:"signature"`
+	Timeline     []Bucket     `json:"timeline"`
+	Events       []Event      `json:"events"`
+	Cutover      *Cutover     `json:"cutover"`                 // nil unless the scenario had an upgrade block
+	Interrupted  bool         `json:"interrupted"`             // true when the run was stopped early (Ctrl-C)
+	Notes        []string     `json:"notes"`                   // human remarks: "no resource limits applied", "generator saturated"
+	ScenarioYAML string       `json:"scenario_yaml,omitempty"` // the scenario as run
 }
 
 // ScenarioInfo names what was run.

@@ -46,6 +46,16 @@ func WriteTable(w io.Writer, rs ...*Report) error {
 			}
 			p.printf("  %s %-28s (%s)\n", mark, g.Expr, gateText(g))
 		}
+		if len(r.Signature) > 0 {
+			p.printf("signature of %s:\n", r.Scenario.Name)
+		}
+		for _, g := range r.Signature {
+			mark := "ok  "
+			if !g.Pass {
+				mark = "MISS"
+			}
+			p.printf("  %s %-28s (%s)\n", mark, g.Expr, gateText(g))
+		}
 		notes := notesOf(r)
 		if len(notes) > 0 {
 			p.printf("notes of %s:\n", r.Scenario.Name)

@@ -39,16 +39,30 @@ func VerdictText(r *Report) string {
 	default:
 		v += ", but " + strings.ToUpper(string(want)) + " was expected"
 	}
+	if r.Verdict != VerdictInvalid && !signatureHolds(r) {
+		v += ", without its signature"
+	}
 	if r.Interrupted {
 		v += " (interrupted)"
 	}
 	return v
 }
 
+// signatureHolds reports whether every signature condition of r held.
+func signatureHolds(r *Report) bool {
+	for _, g := range r.Signature {
+		if !g.Pass {
+			return false
+		}
+	}
+	return true
+}
+
 // MetExpectation reports whether r reached the verdict its scenario
-// expected. An invalid run never does.
+// expected, and showed its signature (the reason it was expected to reach
+// it). An invalid run never does.
 func MetExpectation(r *Report) bool {
-	return r.Verdict != VerdictInvalid && r.Verdict == expected(r)
+	return r.Verdict != VerdictInvalid && r.Verdict == expected(r) && signatureHolds(r)
 }
 
 // Headline is the one-line verdict of several reports, for the heading of

@@ -12,7 +12,7 @@ import (
 var GateVariables = []string{
 	"requests", "ok", "timeouts", "timeout_rate", "error_rate", "p50_ms", "p90_ms", "p99_ms", "max_ms",
 	"throughput_rps", "callers", "succeeded", "gave_up", "retries", "completion_p99_ms", "crashes",
-	"oom_kills", "restarts", "downtime_s", "accepted", "completed", "lost", "duplicates", "drain_s",
+	"oom_kills", "restarts", "downtime_s", "accepted", "completed", "lost", "duplicates", "drain_s", "http_429",
 }
 
 var gateOps = []string{"<=", ">=", "==", "!=", "<", ">"}
