@@ -22,7 +22,7 @@ func Variables(r *Report) map[string]float64 {
 		"requests": float64(r.Requests.Total), "ok": float64(r.Requests.OK), "timeouts": float64(r.Requests.Timeouts),
 		"p50_ms": r.LatencyMs.P50, "p90_ms": r.LatencyMs.P90, "p99_ms": r.LatencyMs.P99, "max_ms": r.LatencyMs.Max,
 		"throughput_rps": r.Throughput, "retries": float64(r.Callers.Retries),
-		"http_429": float64(r.Requests.Status["429"]),
+		"http_429":     float64(r.Requests.Status["429"]),
 		"timeout_rate": 0, "error_rate": 0,
 	}
 	if !r.Callers.OutcomesUnknown {
