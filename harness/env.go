@@ -3,8 +3,11 @@ package harness
 import (
 	"context"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
+
+	"github.com/rehearse-dev/rehearse/sut"
 
 	"github.com/rehearse-dev/rehearse/harness/storm"
 	"github.com/rehearse-dev/rehearse/harness/sutrun"
@@ -67,4 +70,21 @@ func Leftovers(ctx context.Context) ([]string, error) { return sutrun.Leftovers(
 // returns its tag.
 func BuildReferenceImage(ctx context.Context, logf func(string, ...any)) (string, error) {
 	return sutrun.BuildReferenceImage(ctx, "", logf)
+}
+
+// UploadsvcName is the program name under which the rehearse executable
+// serves as the reference service (its path in the reference image is
+// /uploadsvc).
+const UploadsvcName = sutrun.UploadsvcName
+
+// ServeFromSelf declares that the running executable serves as uploadsvc
+// when started as UploadsvcName (see ServeUploadsvc), so reference images
+// are built from it: a binary copied alone onto a machine with Docker and
+// without Go or the source tree rehearses the built-in scenarios.
+func ServeFromSelf() { sutrun.ServeFromSelf() }
+
+// ServeUploadsvc is the reference service's process (cmd/uploadsvc's),
+// for an executable started as UploadsvcName: it serves until ctx ends.
+func ServeUploadsvc(ctx context.Context, version string, args []string, stderr io.Writer) error {
+	return sut.Main(ctx, version, args, stderr)
 }

@@ -15,16 +15,25 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
+
+	"github.com/rehearse-dev/rehearse/harness"
 )
 
 // version is stamped at link time: -ldflags '-X main.version=v1.2.3' (make build).
 var version = "dev"
 
 func main() {
+	if filepath.Base(os.Args[0]) == harness.UploadsvcName {
+		os.Exit(uploadsvc())
+	}
+	harness.ServeFromSelf()
 	// A closed stderr pipe (rehearse run | head) must not kill the process
 	// before it removes its containers: writes fail with EPIPE instead.
 	signal.Ignore(syscall.SIGPIPE)
@@ -52,4 +61,20 @@ func interrupts(sigs <-chan os.Signal, app *app, cancel context.CancelFunc) {
 	fmt.Fprintln(os.Stderr, "rehearse: interrupted twice: removing this run's containers and exiting")
 	app.emergencyCleanup()
 	os.Exit(exitInterrupted)
+}
+
+// uploadsvc is this executable as the reference service: the reference
+// image holds it as /uploadsvc, so rehearse needs no Go toolchain or source
+// tree to build that image. SIGTERM or SIGINT stops it gracefully.
+func uploadsvc() int {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := harness.ServeUploadsvc(ctx, version, os.Args[1:], os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintln(os.Stderr, "uploadsvc:", err)
+		return 2
+	}
+	return 0
 }
