@@ -130,3 +130,72 @@ func TestSecondInterruptExitsAtOnce(t *testing.T) {
 		t.Fatalf("run %s left %v behind", id, left)
 	}
 }
+
+// TestKilledRunIsClearedByTheNextRun: after kill -9 of a run, its folder
+// still yields a (partial, interrupted) report, and the next run removes the
+// dead run's containers before it measures anything, and says so.
+func TestKilledRunIsClearedByTheNextRun(t *testing.T) {
+	testenv.RequireDocker(t)
+	bin := buildCLI(t)
+	out := t.TempDir()
+	cmd, id, stderr := startRun(t, bin, out)
+	time.Sleep(1500 * time.Millisecond) // attempts.csv is flushed every second
+	_ = cmd.Process.Signal(syscall.SIGKILL)
+	_ = cmd.Wait()
+	if len(testenv.Labelled(t, id)) == 0 {
+		t.Fatalf("kill -9 left nothing behind; the test proves nothing:\n%s", stderr)
+	}
+	rep, err := exec.Command(bin, "report", "--format", "json", filepath.Join(out, "interrupt-me")).Output()
+	if err != nil || !strings.Contains(string(rep), `"interrupted": true`) || !strings.Contains(string(rep), `"total": `) {
+		t.Fatalf("report of the killed run: %v\n%s", err, rep)
+	}
+	next := exec.Command(bin, "run", "--out", t.TempDir(), "--progress", "none", "smoke")
+	b, err := next.CombinedOutput()
+	if err != nil {
+		t.Fatalf("next run: %v\n%s", err, b)
+	}
+	if !strings.Contains(string(b), "run "+id+", whose process is gone") {
+		t.Fatalf("the next run did not say it removed %s:\n%s", id, b)
+	}
+	if left := testenv.Labelled(t, id); len(left) > 0 {
+		t.Fatalf("dead run %s left %v behind after the next run", id, left)
+	}
+}
+
+// TestSelfContainedBinary copies the static binary alone into an empty
+// folder and runs the smoke rehearsal with no Go toolchain on PATH and no
+// source tree around: the reference image is built from the binary itself.
+func TestSelfContainedBinary(t *testing.T) {
+	testenv.RequireDocker(t)
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "rehearse")
+	b, err := os.ReadFile(buildCLI(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"PATH=/usr/bin:/bin", "HOME=" + dir}
+	if _, err := exec.LookPath("/usr/bin/go"); err == nil {
+		t.Skip("a go toolchain is on /usr/bin; this test needs a PATH without one")
+	}
+	tag, err := cmdIn(dir, env, bin, "images").Output()
+	if err != nil {
+		t.Fatalf("images: %v", err)
+	}
+	t.Cleanup(func() { _ = exec.Command("docker", "rmi", strings.TrimSpace(string(tag))).Run() })
+	run := cmdIn(dir, env, bin, "run", "--out", filepath.Join(dir, "out"), "--progress", "none", "smoke")
+	if out, err := run.CombinedOutput(); err != nil {
+		t.Fatalf("run smoke from a lone binary: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "out", "smoke", "report.json")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func cmdIn(dir string, env []string, name string, args ...string) *exec.Cmd {
+	c := exec.Command(name, args...)
+	c.Dir, c.Env = dir, env
+	return c
+}
