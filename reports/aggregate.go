@@ -29,6 +29,7 @@ type Aggregator struct {
 	status                    map[int32]int64
 	classes                   map[Class]int64
 	genErrors                 map[Class]int64 // the generator's own failures, never the SUT's
+	aborted                   int64           // attempts the run's own stop cut off
 	untracked                 int64           // 202s not followed (api.completion: none)
 
 	planned, callers, succeeded, gaveUp, attempts, retries int64
@@ -87,6 +88,11 @@ func us(d time.Duration) int64 { return min(max(int64(d/time.Microsecond), histM
 func (a *Aggregator) AddAttempt(at Attempt) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if at.Class == ClassAborted {
+		a.attempts++
+		a.aborted++
+		return
+	}
 	if at.Class.Generator() {
 		a.attempts++
 		if at.Try > 1 {

@@ -34,6 +34,12 @@ const (
 	GenLocal      Class = "local_error"  // another local failure before the request left
 )
 
+// ClassAborted marks an attempt that was in flight when the run itself
+// stopped (Ctrl-C, run.max_duration): rehearse cut it off, so it is neither
+// the service's success nor its failure. It is counted in Requests.Aborted
+// only.
+const ClassAborted Class = "aborted"
+
 // Generator reports whether c is a generator's own error class.
 func (c Class) Generator() bool { return c == GenOutOfFiles || c == GenOutOfPorts || c == GenLocal }
 

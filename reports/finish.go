@@ -78,7 +78,7 @@ func (a *Aggregator) generator() Generator {
 }
 
 func (a *Aggregator) requests() Requests {
-	r := Requests{Total: a.total, OK: a.ok, Timeouts: a.timeouts, Errors: map[Class]int64{}, Status: map[string]int64{}}
+	r := Requests{Total: a.total, OK: a.ok, Timeouts: a.timeouts, Aborted: a.aborted, Errors: map[Class]int64{}, Status: map[string]int64{}}
 	for c, n := range a.classes {
 		r.Errors[c] = n
 	}

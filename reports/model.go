@@ -94,11 +94,14 @@ type Generator struct {
 // Requests counts attempts by outcome. Errors is keyed by error class
 // (ClassTimeout, ...); Status by HTTP status code as a decimal string.
 type Requests struct {
-	Total    int64            `json:"total"`
-	OK       int64            `json:"ok"`
-	Timeouts int64            `json:"timeouts"`
-	Errors   map[Class]int64  `json:"errors"`
-	Status   map[string]int64 `json:"status"`
+	Total    int64 `json:"total"`
+	OK       int64 `json:"ok"`
+	Timeouts int64 `json:"timeouts"`
+	// Aborted attempts were cut off by the run's own stop (ClassAborted):
+	// not in Total, not an error of the service's.
+	Aborted int64            `json:"aborted"`
+	Errors  map[Class]int64  `json:"errors"`
+	Status  map[string]int64 `json:"status"`
 }
 
 // Latency summarises attempt latencies in milliseconds.

@@ -24,6 +24,7 @@ var summaryRows = []row{
 	{"requests", "total", func(r *Report) string { return n(r.Requests.Total) }},
 	{"requests", "ok", func(r *Report) string { return n(r.Requests.OK) }},
 	{"requests", "timeouts", func(r *Report) string { return n(r.Requests.Timeouts) }},
+	{"requests", "aborted by stop", func(r *Report) string { return n(r.Requests.Aborted) }},
 	{"requests", "errors", func(r *Report) string { return n(otherErrors(r)) }},
 	{"requests", "error classes", func(r *Report) string { return classList(r.Requests.Errors, ClassTimeout) }},
 	{"requests", "ok/s", func(r *Report) string { return f1(r.Throughput) }},

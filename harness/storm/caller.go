@@ -57,6 +57,11 @@ func (e *engine) advance(id attemptID, class reports.Class, end time.Duration, c
 		}
 		c.state, c.completion, c.completed = stateSucceeded, end-c.first, end
 		finished = true
+	case class == reports.ClassAborted:
+		// The run stopped under this attempt: the caller's story ends with
+		// the run, not with the service failing it.
+		c.state = stateHalted
+		finished = true
 	case class.Generator():
 		// The generator failed this attempt, not the service: a retry would
 		// measure the generator again, and "gave up" would blame the

@@ -362,3 +362,32 @@ func val[T int64 | float64](p *T) T {
 	}
 	return *p
 }
+
+// TestStopAbortsInFlightAttemptsWithoutBlame: attempts in flight when the
+// run is interrupted are cut off by rehearse, not failed by the service:
+// they are counted as aborted, never as the service's errors or timeouts.
+func TestStopAbortsInFlightAttemptsWithoutBlame(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	sc := scenario(t, srv.URL, "callers: {count: 20, records: 2, timeout: 30s}\narrival: {profile: burst, window: 100ms}\n")
+	ctx, cancel := context.WithTimeout(t.Context(), 800*time.Millisecond)
+	defer cancel()
+	rep, st := run(ctx, t, sc, srv.URL)
+	if st.Stopped != StopInterrupted {
+		t.Fatalf("stopped %q", st.Stopped)
+	}
+	if rep.Requests.Aborted != 20 || rep.Requests.Total != 0 || len(rep.Requests.Errors) != 0 || rep.Requests.Timeouts != 0 {
+		t.Fatalf("requests %+v", rep.Requests)
+	}
+	if rep.Callers.GaveUp != 0 {
+		t.Fatalf("callers %+v: an aborted caller did not give up", rep.Callers)
+	}
+}

@@ -82,13 +82,17 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.inner.RoundTrip(r)
 	if err != nil {
 		cancel()
+		if t.ctx.Err() != nil {
+			// The run stopped under this attempt (Ctrl-C, max_duration):
+			// rehearse cut it off; the service did not fail it.
+			t.mark(id, reports.ClassAborted)
+			return nil, fmt.Errorf("aborted by the run's stop: %w", err)
+		}
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return nil, fmt.Errorf("caller timeout: %w", ctx.Err())
 		}
 		if class := localClass(err); class != reports.ClassNone {
-			t.mu.Lock()
-			t.local[id] = class
-			t.mu.Unlock()
+			t.mark(id, class)
 			return nil, &localError{class: class, err: err}
 		}
 		return nil, err
@@ -97,8 +101,16 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// takeLocal returns and forgets the generator's class of attempt id, if
-// it failed on this machine.
+// mark records the class this machine decided for attempt id: a
+// generator error, or aborted by the run's stop.
+func (t *transport) mark(id attemptID, class reports.Class) {
+	t.mu.Lock()
+	t.local[id] = class
+	t.mu.Unlock()
+}
+
+// takeLocal returns and forgets the class this machine decided for
+// attempt id (mark), if any.
 func (t *transport) takeLocal(id attemptID) (reports.Class, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
