@@ -50,6 +50,8 @@ check-deps: ## prove the one-way dependencies of DESIGN.md §3
 	if [ -n "$$bad" ]; then echo "leaf packages import forbidden packages:"; echo "$$bad"; exit 1; fi
 	@for p in scenarios reports sut; do for q in scenarios reports sut; do [ $$p = $$q ] && continue; \
 	  if $(GO) list -deps ./$$p/... | grep -qx "github.com/rehearse-dev/rehearse/$$q"; then echo "$$p imports $$q"; exit 1; fi; done; done
+	@bad=$$($(GO) list -f '{{join .Imports "\n"}}' ./cmd/... | grep -E 'testcontainers|moby|docker|vegeta' || true); \
+	if [ -n "$$bad" ]; then echo "cmd imports heavy libraries directly (go through harness):"; echo "$$bad"; exit 1; fi
 	@echo "check-deps: ok"
 
 images: build ## build the reference image rehearse/uploadsvc:<content hash>

@@ -76,9 +76,9 @@ BIN=$WORK/bin
 mkdir -p "$BIN"
 log "installing vegeta $VEGETA_VERSION into $BIN"
 CGO_ENABLED=0 GOBIN=$BIN timeout 300 go install -trimpath -ldflags='-s -w' "github.com/tsenart/vegeta/v12@$VEGETA_VERSION"
-log "building bench/server and bench/stormdriver"
+log "building bench/server and harness/internal/stormdriver"
 CGO_ENABLED=0 timeout 300 go build -trimpath -ldflags='-s -w' -o "$BIN/server" ./bench/server
-CGO_ENABLED=0 timeout 300 go build -trimpath -ldflags='-s -w' -o "$BIN/stormdriver" ./bench/stormdriver
+CGO_ENABLED=0 timeout 300 go build -trimpath -ldflags='-s -w' -o "$BIN/stormdriver" ./harness/internal/stormdriver
 
 # --- helpers -----------------------------------------------------------------
 # start_server NAME ARGS...: starts the server, sets SRV_PID and SRV_ADDR.

@@ -9,8 +9,8 @@ import (
 
 	"github.com/rehearse-dev/rehearse/sut"
 
-	"github.com/rehearse-dev/rehearse/harness/storm"
-	"github.com/rehearse-dev/rehearse/harness/sutrun"
+	"github.com/rehearse-dev/rehearse/harness/internal/storm"
+	"github.com/rehearse-dev/rehearse/harness/internal/sutrun"
 )
 
 // The CLI reaches the storm engine and the container runner only through

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rehearse-dev/rehearse/harness/sutrun"
+	"github.com/rehearse-dev/rehearse/harness/internal/sutrun"
 )
 
 // clearHost looks at the other rehearsals on this Docker engine before a

@@ -10,8 +10,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/rehearse-dev/rehearse/harness/storm"
-	"github.com/rehearse-dev/rehearse/harness/sutrun"
+	"github.com/rehearse-dev/rehearse/harness/internal/storm"
+	"github.com/rehearse-dev/rehearse/harness/internal/sutrun"
 	"github.com/rehearse-dev/rehearse/reports"
 	"github.com/rehearse-dev/rehearse/scenarios"
 )

@@ -19,7 +19,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/rehearse-dev/rehearse/harness/storm"
+	"github.com/rehearse-dev/rehearse/harness/internal/storm"
 	"github.com/rehearse-dev/rehearse/reports"
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
