@@ -315,7 +315,7 @@ func scheduleFaults(ctx context.Context, wg *sync.WaitGroup, sc *scenarios.Scena
 		at(f.At.D(), func() {
 			if err := dep.Fault(ctx, string(f.Action), f.Target); err != nil {
 				logf("fault %s %s at %s: %v", f.Action, f.Target, f.At.D(), err)
-				agg.AddEvent(reports.Event{AtS: time.Since(start).Seconds(), Kind: "fault", Detail: fmt.Sprintf("%s %s failed: %v", f.Action, f.Target, err)})
+				agg.AddEvent(reports.Event{AtS: time.Since(start).Seconds(), Kind: reports.EventFault, Detail: fmt.Sprintf("%s %s failed: %v", f.Action, f.Target, err)})
 			}
 		})
 	}
@@ -326,7 +326,7 @@ func scheduleFaults(ctx context.Context, wg *sync.WaitGroup, sc *scenarios.Scena
 			err := dep.Upgrade(ctx, up.To, string(up.Strategy))
 			if err != nil {
 				logf("upgrade (%s) at %s: %v", up.Strategy, up.At.D(), err)
-				agg.AddEvent(reports.Event{AtS: time.Since(start).Seconds(), Kind: "upgrade", Detail: "upgrade failed: " + err.Error()})
+				agg.AddEvent(reports.Event{AtS: time.Since(start).Seconds(), Kind: reports.EventUpgrade, Detail: "upgrade failed: " + err.Error()})
 			}
 			agg.EndCutover(time.Since(start), downtime(dep)-down0)
 		})

@@ -101,11 +101,11 @@ func markersOf(r *Report) []marker {
 	for _, e := range r.Events {
 		color := ""
 		switch e.Kind {
-		case "fault":
+		case EventFault:
 			color = "#9467bd"
-		case "upgrade":
+		case EventUpgrade:
 			color = "#2ca02c"
-		case "restart", "start":
+		case EventRestart, EventStart:
 			if e.AtS <= 0 {
 				continue // the initial start is not news
 			}
@@ -113,11 +113,11 @@ func markersOf(r *Report) []marker {
 		default:
 			continue // die/oom already come from crash events
 		}
-		label := e.Kind
+		label := string(e.Kind)
 		if e.Container != "" {
 			label = ShortName(e.Container, r.Scenario.Name) + " " + label
 		}
-		if e.Detail != "" && e.Kind != "restart" {
+		if e.Detail != "" && e.Kind != EventRestart {
 			label += ": " + e.Detail
 		}
 		ms = append(ms, marker{e.AtS, label, color})

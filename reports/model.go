@@ -200,13 +200,30 @@ type Bucket struct {
 	QueueDepth  *int64   `json:"queue_depth"`   // nil when the SUT exposes none
 }
 
+// EventKind names what an Event is about.
+type EventKind string
+
+// Event kinds. A container's death is EventDie (its detail says crash, oom,
+// killed or exit); the crash ledger (Crashes.Events) says which deaths
+// were crashes.
+const (
+	EventStart   EventKind = "start"   // a container or process started for the first time
+	EventRestart EventKind = "restart" // it started again (restart policy, fault, upgrade)
+	EventDie     EventKind = "die"
+	EventPause   EventKind = "pause"
+	EventUnpause EventKind = "unpause"
+	EventHealth  EventKind = "health"  // an image's HEALTHCHECK changed status (detail: healthy | unhealthy)
+	EventFault   EventKind = "fault"   // a scheduled fault was applied (or failed)
+	EventUpgrade EventKind = "upgrade" // the upgrade began, ended or failed
+)
+
 // Event is something that happened during the run, for the timeline and the
 // charts' markers: container lifecycle, faults, upgrade steps, notes.
 type Event struct {
-	AtS       float64 `json:"at_s"`
-	Kind      string  `json:"kind"`      // "start" | "die" | "oom" | "restart" | "health" | "fault" | "upgrade" | "note"
-	Container string  `json:"container"` // "" when not about a container
-	Detail    string  `json:"detail"`
+	AtS       float64   `json:"at_s"`
+	Kind      EventKind `json:"kind"`
+	Container string    `json:"container"` // "" when not about a container
+	Detail    string    `json:"detail"`
 }
 
 // Cutover reports the upgrade window separately from the rest of the run.

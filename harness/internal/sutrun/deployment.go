@@ -329,7 +329,7 @@ func (d *Deployment) died(name string, exitCode int, oom bool) {
 		d.crashes.events = append(d.crashes.events, reports.CrashEvent{AtS: at, Container: name, Kind: kind, ExitCode: exitCode, OOMKilled: oom})
 	}
 	d.mu.Unlock()
-	d.opts.OnEvent(reports.Event{AtS: at, Kind: "die", Container: name, Detail: fmt.Sprintf("%s, exit code %d", kind, exitCode)})
+	d.opts.OnEvent(reports.Event{AtS: at, Kind: reports.EventDie, Container: name, Detail: fmt.Sprintf("%s, exit code %d", kind, exitCode)})
 }
 
 // startedUnit records a start; a unit's second and later starts are restarts.
@@ -341,9 +341,9 @@ func (d *Deployment) startedUnit(name string) {
 		d.crashes.restarts++
 	}
 	d.mu.Unlock()
-	kind := "start"
+	kind := reports.EventStart
 	if again {
-		kind = "restart"
+		kind = reports.EventRestart
 	}
 	d.opts.OnEvent(reports.Event{AtS: d.offset(), Kind: kind, Container: name})
 }
@@ -376,7 +376,7 @@ func (d *Deployment) Close(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-func reportsEvent(d *Deployment, kind, name string) reports.Event {
+func reportsEvent(d *Deployment, kind reports.EventKind, name string) reports.Event {
 	return reports.Event{AtS: d.offset(), Kind: kind, Container: name}
 }
 

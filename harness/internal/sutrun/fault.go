@@ -17,7 +17,7 @@ func (d *Deployment) Fault(ctx context.Context, action, target string) error {
 	if err != nil {
 		return err
 	}
-	d.opts.OnEvent(reports.Event{AtS: d.offset(), Kind: "fault", Container: target, Detail: action + " " + target})
+	d.opts.OnEvent(reports.Event{AtS: d.offset(), Kind: reports.EventFault, Container: target, Detail: action + " " + target})
 	var errs []error
 	for _, u := range units {
 		if action == "stop" {

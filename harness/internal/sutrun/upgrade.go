@@ -16,7 +16,7 @@ import (
 // host port and its async data volume, so queued work survives the upgrade
 // and the storm's target stays the same.
 func (d *Deployment) Upgrade(ctx context.Context, to scenarios.SUT, strategy string) error {
-	d.opts.OnEvent(reports.Event{AtS: d.offset(), Kind: "upgrade", Detail: "begin " + strategy})
+	d.opts.OnEvent(reports.Event{AtS: d.offset(), Kind: reports.EventUpgrade, Detail: "begin " + strategy})
 	news, err := d.upgradeSpecs(ctx, to)
 	if err != nil {
 		return err
@@ -34,7 +34,7 @@ func (d *Deployment) Upgrade(ctx context.Context, to scenarios.SUT, strategy str
 	d.specs = news
 	d.health = news[0].health
 	d.mu.Unlock()
-	d.opts.OnEvent(reports.Event{AtS: d.offset(), Kind: "upgrade", Detail: "end " + strategy})
+	d.opts.OnEvent(reports.Event{AtS: d.offset(), Kind: reports.EventUpgrade, Detail: "end " + strategy})
 	return err
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/moby/moby/api/types/events"
 	"github.com/moby/moby/client"
+	"github.com/rehearse-dev/rehearse/reports"
 )
 
 // eventSource is the part of the Docker client the watch uses; tests wrap
@@ -104,11 +105,11 @@ func (w *eventWatch) handle(ctx context.Context, m events.Message) {
 			b.follow(u) // a log stream ends when its container dies
 		}
 	case events.ActionPause, events.ActionUnPause:
-		b.d.opts.OnEvent(reportsEvent(b.d, string(m.Action), u.s.name))
+		b.d.opts.OnEvent(reportsEvent(b.d, reports.EventKind(m.Action), u.s.name))
 	default:
 		// "health_status: healthy|unhealthy" from an image's HEALTHCHECK.
 		if status, ok := strings.CutPrefix(string(m.Action), "health_status: "); ok {
-			e := reportsEvent(b.d, "health", u.s.name)
+			e := reportsEvent(b.d, reports.EventHealth, u.s.name)
 			e.Detail = status
 			b.d.opts.OnEvent(e)
 		}
