@@ -12,8 +12,9 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"strings"
 	"time"
+
+	"github.com/rehearse-dev/rehearse/internal/errext"
 )
 
 // Shard selects callers i with i % Count == Index (--shard i/n); the zero
@@ -36,7 +37,7 @@ var (
 func CheckTarget(ctx context.Context, target string, allowRemote bool) error {
 	u, err := url.Parse(target)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("%w: target %q is not an http(s) URL", ErrRemoteTarget, target)
+		return &targetError{ErrRemoteTarget, fmt.Sprintf("target %q is not an http(s) URL", target)}
 	}
 	host, port := u.Hostname(), u.Port()
 	if port == "" {
@@ -44,21 +45,30 @@ func CheckTarget(ctx context.Context, target string, allowRemote bool) error {
 	}
 	if !allowRemote {
 		if err := loopbackOnly(ctx, host); err != nil {
-			return fmt.Errorf("%w: target %s %v; pass --allow-remote if you really mean it (one typo must not point thousands of callers at production)", ErrRemoteTarget, target, err)
+			return errext.WithHint(&targetError{ErrRemoteTarget, fmt.Sprintf("target %s %v", target, err)},
+				"pass --allow-remote if you really mean it: one typo must not point thousands of callers at production")
 		}
 	}
 	dctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	conn, err := (&net.Dialer{}).DialContext(dctx, "tcp", net.JoinHostPort(host, port))
 	if err != nil {
-		reason := err.Error()
-		if i := strings.LastIndex(reason, ": "); i >= 0 {
-			reason = reason[i+2:]
-		}
-		return fmt.Errorf("%w: target %s is not reachable: %s; is the service running?", ErrUnreachable, target, reason)
+		return errext.WithHint(&targetError{ErrUnreachable, fmt.Sprintf("target %s is not reachable: %v", target, err)},
+			"is the service running, and listening on that address?")
 	}
 	return conn.Close()
 }
+
+// targetError is a refused target: its message says what is wrong with
+// this target, and errors.Is finds its kind (ErrRemoteTarget,
+// ErrUnreachable) without the kind's words repeated in the message.
+type targetError struct {
+	kind error
+	msg  string
+}
+
+func (e *targetError) Error() string { return e.msg }
+func (e *targetError) Unwrap() error { return e.kind }
 
 func loopbackOnly(ctx context.Context, host string) error {
 	if ip := net.ParseIP(host); ip != nil {
@@ -73,7 +83,10 @@ func loopbackOnly(ctx context.Context, host string) error {
 	rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	ips, err := net.DefaultResolver.LookupIPAddr(rctx, host)
-	if err != nil || len(ips) == 0 {
+	if err != nil {
+		return fmt.Errorf("does not resolve: %w", err) // the resolver's own words
+	}
+	if len(ips) == 0 {
 		return fmt.Errorf("does not resolve to a loopback address")
 	}
 	for _, ip := range ips {

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rehearse-dev/rehearse/internal/errext"
+
 	"github.com/moby/moby/client"
 	tclog "github.com/testcontainers/testcontainers-go/log"
 )
@@ -43,7 +45,8 @@ func dockerClient(ctx context.Context) (*client.Client, error) {
 		if host == "" {
 			host = "unix:///var/run/docker.sock"
 		}
-		return nil, fmt.Errorf("%w at %s (DOCKER_HOST): start it (`sudo systemctl start docker`, or `dockerd &`), or run without containers with --runtime process", ErrDockerUnavailable, host)
+		return nil, errext.WithHint(fmt.Errorf("%w at %s (DOCKER_HOST)", ErrDockerUnavailable, host),
+			"start it (`sudo systemctl start docker`, or `dockerd &`), or run without containers with --runtime process")
 	}
 	return cli, nil
 }
