@@ -62,10 +62,6 @@ type SweepOptions = sutrun.SweepOptions
 // Sweep removes the Docker objects labelled rehearse.run that o selects.
 func Sweep(ctx context.Context, o SweepOptions) (Swept, error) { return sutrun.Sweep(ctx, o) }
 
-// Leftovers names the labelled containers, networks and volumes that
-// earlier runs left behind.
-func Leftovers(ctx context.Context) ([]string, error) { return sutrun.Leftovers(ctx) }
-
 // BuildReferenceImage builds (or reuses) the reference services' image and
 // returns its tag.
 func BuildReferenceImage(ctx context.Context, logf func(string, ...any)) (string, error) {

@@ -15,16 +15,16 @@ import (
 // can tell a dead run's leftovers (its process is gone: remove them) from a
 // live rehearsal's (another run is measuring on this machine: warn).
 const (
-	LabelHost  = "rehearse.host"  // hostname of the owning process
-	LabelPID   = "rehearse.pid"   // its process id
-	LabelSince = "rehearse.since" // its start time in clock ticks since boot, so a reused pid is not taken for it
+	labelHost  = "rehearse.host"  // hostname of the owning process
+	labelPID   = "rehearse.pid"   // its process id
+	labelSince = "rehearse.since" // its start time in clock ticks since boot, so a reused pid is not taken for it
 )
 
 // ownerLabels are the labels of this process.
 func ownerLabels() map[string]string {
 	host, _ := os.Hostname()
 	pid := os.Getpid()
-	return map[string]string{LabelHost: host, LabelPID: strconv.Itoa(pid), LabelSince: procStart(pid)}
+	return map[string]string{labelHost: host, labelPID: strconv.Itoa(pid), labelSince: procStart(pid)}
 }
 
 // procStart is field 22 of /proc/<pid>/stat (start time since boot), "" when
@@ -92,10 +92,10 @@ func OtherRuns(ctx context.Context, self string) ([]OtherRun, error) {
 
 // alive reports whether the process that labelled an object still runs.
 func alive(l map[string]string, host string) bool {
-	pid, err := strconv.Atoi(l[LabelPID])
-	if l[LabelHost] != host || err != nil || pid <= 0 {
+	pid, err := strconv.Atoi(l[labelPID])
+	if l[labelHost] != host || err != nil || pid <= 0 {
 		return true
 	}
 	start := procStart(pid)
-	return start != "" && start == l[LabelSince]
+	return start != "" && start == l[labelSince]
 }
