@@ -27,12 +27,12 @@ func RequireDocker(t testing.TB) {
 	}
 }
 
-// Labelled lists the containers, networks and volumes labelled
+// Labelled lists the containers, networks, volumes and images labelled
 // rehearse.run=<id>.
 func Labelled(t testing.TB, id string) []string {
 	t.Helper()
 	var left []string
-	for _, kind := range [][]string{{"ps", "-aq"}, {"network", "ls", "-q"}, {"volume", "ls", "-q"}} {
+	for _, kind := range [][]string{{"ps", "-aq"}, {"network", "ls", "-q"}, {"volume", "ls", "-q"}, {"images", "-q"}} {
 		args := append(kind, "--filter", "label=rehearse.run="+id)
 		out, err := exec.Command("docker", args...).Output()
 		if err != nil {
