@@ -36,26 +36,8 @@ func WriteTable(w io.Writer, rs ...*Report) error {
 	}
 	p := &printer{w: w}
 	for _, r := range rs {
-		if len(r.Gates) > 0 {
-			p.printf("gates of %s:\n", r.Scenario.Name)
-		}
-		for _, g := range r.Gates {
-			mark := "ok  "
-			if !g.Pass {
-				mark = "FAIL"
-			}
-			p.printf("  %s %-28s (%s)\n", mark, g.Expr, gateText(g))
-		}
-		if len(r.Signature) > 0 {
-			p.printf("signature of %s:\n", r.Scenario.Name)
-		}
-		for _, g := range r.Signature {
-			mark := "ok  "
-			if !g.Pass {
-				mark = "MISS"
-			}
-			p.printf("  %s %-28s (%s)\n", mark, g.Expr, gateText(g))
-		}
+		writeChecks(p, "gates of "+r.Scenario.Name, r.Gates, "FAIL")
+		writeChecks(p, "signature of "+r.Scenario.Name, r.Signature, "MISS")
 		notes := notesOf(r)
 		if len(notes) > 0 {
 			p.printf("notes of %s:\n", r.Scenario.Name)
@@ -65,4 +47,19 @@ func WriteTable(w io.Writer, rs ...*Report) error {
 		}
 	}
 	return p.err
+}
+
+// writeChecks lists evaluated gates (or signature conditions) under a
+// title, each marked ok or with miss.
+func writeChecks(p *printer, title string, gs []GateResult, miss string) {
+	if len(gs) > 0 {
+		p.printf("%s:\n", title)
+	}
+	for _, g := range gs {
+		mark := "ok  "
+		if !g.Pass {
+			mark = miss
+		}
+		p.printf("  %s %-28s (%s)\n", mark, g.Expr, gateText(g))
+	}
 }
