@@ -45,7 +45,7 @@ $(GOLANGCI):
 lint: $(GOLANGCI) ## golangci-lint (gofmt, vet, errcheck, staticcheck, unused, revive, funlen 80: .golangci.yml)
 	$(GOLANGCI) run ./...
 
-check-deps: ## prove the one-way dependencies of DESIGN.md §3
+check-deps: ## prove the one-way dependencies (docs/ARCHITECTURE.md)
 	@bad=$$($(GO) list -deps ./scenarios/... ./reports/... ./sut/... | grep -E 'testcontainers|moby|docker|vegeta|rehearse/harness|rehearse/cmd' || true); \
 	if [ -n "$$bad" ]; then echo "leaf packages import forbidden packages:"; echo "$$bad"; exit 1; fi
 	@for p in scenarios reports sut; do for q in scenarios reports sut; do [ $$p = $$q ] && continue; \

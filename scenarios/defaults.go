@@ -79,7 +79,7 @@ func (s *SUT) defaults() {
 }
 
 // defaults fills the API the reference services speak. Completion is auto
-// for every SUT (DESIGN.md §4.4): a 202 with a Location is followed, so an
+// for every SUT: a 202 with a Location is followed, so an
 // async service is tracked without a line of configuration. The listing is
 // read back only from a reference SUT whose 202s are followed: one declared
 // location, or an async one under auto.

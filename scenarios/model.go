@@ -13,7 +13,7 @@ package scenarios
 
 import "time"
 
-// Scenario is one rehearsal as declared in a YAML file (DESIGN.md §4.4).
+// Scenario is one rehearsal as declared in a YAML file (the README's "Writing a scenario").
 // Field names and YAML keys are a public contract.
 type Scenario struct {
 	Name        string   `yaml:"name" json:"name"`
@@ -100,7 +100,7 @@ type API struct {
 }
 
 // CompletionMode is how the engine learns that an accepted upload is done
-// (DESIGN.md §4.4, §4.7).
+// (the README's "Writing a scenario").
 type CompletionMode string
 
 // The completion modes a scenario may name in api.completion.

@@ -119,7 +119,7 @@ func TestTargetDNSFailureKeepsResolverWords(t *testing.T) {
 }
 
 // TestExitCodeMapping: the sentinels of harness and scenarios map to the
-// codes of DESIGN.md §4.1, wrapped or not, and a code carried by the error
+// codes the README documents, wrapped or not, and a code carried by the error
 // wins over them.
 func TestExitCodeMapping(t *testing.T) {
 	wrap := func(err error) error { return fmt.Errorf("run smoke: %w", err) }

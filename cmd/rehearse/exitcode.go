@@ -14,7 +14,7 @@ import (
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
 
-// Exit codes of DESIGN.md §4.1, as the ints os.Exit and the tests compare.
+// Exit codes as the README documents them, as the ints os.Exit and the tests compare.
 const (
 	exitOK          = int(errext.OK)
 	exitFail        = int(errext.Failed)

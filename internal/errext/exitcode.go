@@ -2,10 +2,10 @@ package errext
 
 import "errors"
 
-// ExitCode is the process exit code an error stands for (DESIGN.md §4.1).
+// ExitCode is the process exit code an error stands for (README: "Commands").
 type ExitCode int
 
-// The exit codes of the rehearse CLI (DESIGN.md §4.1).
+// The exit codes of the rehearse CLI (README: "Commands").
 const (
 	// OK: every gate passed, or the command did what was asked.
 	OK ExitCode = 0

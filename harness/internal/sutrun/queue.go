@@ -8,9 +8,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rehearse-dev/rehearse/sut"
 )
 
-// scrape reads each reference replica's queue depth from /metrics.
+// scrape reads each reference replica's queue depth (sut.MetricQueueDepth)
+// from its metrics (sut.MetricsPath).
 func (d *Deployment) scrape(ctx context.Context) {
 	if d.info.Kind != "reference" {
 		return
@@ -28,7 +31,7 @@ func (d *Deployment) scrape(ctx context.Context) {
 		units := append([]unit{}, d.replicas...)
 		d.mu.Unlock()
 		for _, u := range units {
-			q := queueDepth(client, fmt.Sprintf("http://127.0.0.1:%d/metrics", u.port()))
+			q := queueDepth(client, fmt.Sprintf("http://127.0.0.1:%d%s", u.port(), sut.MetricsPath))
 			d.setQueue(u.name(), q)
 		}
 	}
@@ -58,7 +61,7 @@ func queueDepth(c *http.Client, url string) int64 {
 	defer resp.Body.Close()
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "uploadsvc_queue_depth "); ok {
+		if v, ok := strings.CutPrefix(sc.Text(), sut.MetricQueueDepth+" "); ok {
 			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
 			if err == nil {
 				return int64(f)
