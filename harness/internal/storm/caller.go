@@ -48,7 +48,7 @@ type caller struct {
 func (e *engine) advance(id attemptID, class reports.Class, end time.Duration, code int, location string) (wake, finished bool) {
 	c := &e.callers[id.caller]
 	switch {
-	case class == reports.ClassNone && code == http.StatusAccepted && location != "" && e.trk != nil:
+	case class == reports.ClassNone && code == http.StatusAccepted && location != "" && e.trk != nil && e.followable(location):
 		c.state, c.location, c.acceptedAt = stateAccepted, location, end
 		e.trk.add(id.caller, end)
 	case class == reports.ClassNone:

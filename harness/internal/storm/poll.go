@@ -75,6 +75,15 @@ func (e *engine) pollOnce(it item) {
 	e.trk.back(it, state != reports.StateNone, now)
 }
 
+// followable reports whether a 202's Location can be polled: on the
+// target's own host (load goes nowhere else). One that cannot is counted
+// as untracked, its fate unknown — never as lost, which would claim a loss
+// nobody saw.
+func (e *engine) followable(loc string) bool {
+	u, err := e.base.Parse(loc)
+	return err == nil && u.Host == e.base.Host
+}
+
 // pollState is the upload's state at loc: done or failed when its status
 // says so, StateNone while it is not terminal or could not be read, and
 // lost for a Location that cannot be followed.

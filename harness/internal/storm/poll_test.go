@@ -3,6 +3,8 @@ package storm
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -172,5 +174,22 @@ func TestDrainReachesTheLiveView(t *testing.T) {
 	}
 	if l := agg.Snapshot(); l.Accepted != 70 || l.Done != 60 || l.Pending != 10 {
 		t.Fatalf("live accepted %d done %d pending %d", l.Accepted, l.Done, l.Pending)
+	}
+}
+
+// TestForeignLocationIsUntrackedNotLost: a 202 whose Location points at
+// another host is not followed (load goes to the target only), and its
+// fate is unknown: untracked, never counted as lost.
+func TestForeignLocationIsUntrackedNotLost(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Location", "http://elsewhere.invalid/v1/uploads/1")
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer srv.Close()
+	sc := scenario(t, srv.URL, "callers: {count: 12, records: 2}\narrival: {profile: burst, window: 100ms}\n")
+	rep, _ := run(t.Context(), t, sc, srv.URL)
+	if rep.AsyncUntracked != 12 || (rep.Async != nil && rep.Async.Lost != 0) {
+		t.Fatalf("untracked %d async %+v", rep.AsyncUntracked, rep.Async)
 	}
 }
