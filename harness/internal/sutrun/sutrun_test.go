@@ -221,13 +221,7 @@ func TestKillFaultKeepsAcceptedUploads(t *testing.T) {
 func TestTeamImage(t *testing.T) {
 	testenv.RequireDocker(t)
 	id := runID(t)
-	dir := t.TempDir()
-	build := exec.Command("go", "build", "-o", filepath.Join(dir, "teamsvc"), "./testdata/teamsvc")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
-	_ = os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM scratch\nCOPY teamsvc /teamsvc\nHEALTHCHECK --interval=1s CMD [\"/teamsvc\", \"-check\"]\nENTRYPOINT [\"/teamsvc\"]\n"), 0o644)
+	dir := teamImageDir(t)
 	tag := "rehearse-test/team:" + id
 	var rec recorder
 	o := rec.opts(id, t)
