@@ -24,6 +24,9 @@ const (
 	ClassHTTP429     Class = "http_429"
 	ClassHTTP5xx     Class = "http_5xx"
 	ClassOther       Class = "other"
+	// ClassBadAnswer: a 2xx answer whose body the status mapping could not
+	// read (no id at api.status.id_field); Report.BadAnswer keeps one.
+	ClassBadAnswer Class = "bad_answer"
 )
 
 // Generator error classes: the attempt failed on this machine and says

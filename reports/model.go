@@ -35,7 +35,15 @@ type Report struct {
 	// (api.completion: none): their fate is unknown, so async gate
 	// variables are not measured when it is above 0.
 	AsyncUntracked int64        `json:"async_untracked"`
-	Gates          []GateResult `json:"gates"`
+	// Classes are the callers by class (callers.classes; one "default"
+	// when none was declared), side by side.
+	Classes map[string]*ClassReport `json:"classes"`
+	// Load is offered load vs attempts vs goodput: what retries added.
+	Load LoadSummary `json:"load"`
+	// BadAnswer is the first answer the status mapping could not read
+	// (class bad_answer); nil when there was none.
+	BadAnswer *BadAnswer   `json:"bad_answer_example"`
+	Gates     []GateResult `json:"gates"`
 	// Signature is what the run had to show for its outcome to mean what
 	// the scenario says (scenario key signature), evaluated like gates: an
 	// expected failure whose signature does not hold failed for the wrong
@@ -176,6 +184,46 @@ type Async struct {
 	DrainS     float64 `json:"drain_s"`
 }
 
+// ClassReport is one caller class's outcome (DESIGN §4.8).
+// Amplification is attempts / first attempts; P50Ms, P99Ms and
+// Amplification are nil when the class sent nothing.
+type ClassReport struct {
+	Callers         int64    `json:"callers"`
+	Succeeded       int64    `json:"succeeded"`
+	GaveUp          int64    `json:"gave_up"`
+	Attempts        int64    `json:"attempts"`
+	FirstAttempts   int64    `json:"first_attempts"`
+	Retries         int64    `json:"retries"`
+	Timeouts        int64    `json:"timeouts"`
+	P50Ms           *float64 `json:"p50_ms"`
+	P99Ms           *float64 `json:"p99_ms"`
+	Amplification   *float64 `json:"amplification"`
+	BudgetDenied    int64    `json:"budget_denied"`
+	BreakerOpens    int64    `json:"breaker_opens"`
+	RetryAfterWaits int64    `json:"retry_after_waits"`
+}
+
+// LoadSummary is what the callers offered against what they sent and what got
+// through. Offered counts first attempts, Attempts every attempt sent,
+// Goodput the callers whose upload succeeded; Amplification is
+// Attempts/Offered (nil when nothing was offered).
+type LoadSummary struct {
+	Offered       int64    `json:"offered"`
+	Attempts      int64    `json:"attempts"`
+	Goodput       int64    `json:"goodput"`
+	Amplification *float64 `json:"amplification"`
+}
+
+// BadAnswer is an upload answer that api.status.id_field (or another
+// mapping) could not read: kept once, as an example for the user.
+type BadAnswer struct {
+	AtS    float64 `json:"at_s"`
+	Caller int32   `json:"caller"`
+	Status int32   `json:"status"`
+	Reason string  `json:"reason"` // e.g. `no "job.id" in the answer`
+	Body   string  `json:"body"`   // its first 512 bytes
+}
+
 // GateResult is one evaluated gate. Value is nil when its variable was not
 // measured or does not apply; such a gate fails and Reason says why.
 type GateResult struct {
@@ -198,6 +246,11 @@ type Bucket struct {
 	SUTMemBytes *int64   `json:"sut_mem_bytes"` // nil when not sampled
 	SUTCPU      *float64 `json:"sut_cpu"`       // cores in use; nil when not sampled
 	QueueDepth  *int64   `json:"queue_depth"`   // nil when the SUT exposes none
+	// Offered are first attempts sent this second; Goodput the attempts
+	// answered OK; BreakerOpens the circuit breakers that opened.
+	Offered      int64 `json:"offered"`
+	Goodput      int64 `json:"goodput"`
+	BreakerOpens int64 `json:"breaker_opens"`
 }
 
 // EventKind names what an Event is about.

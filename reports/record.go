@@ -24,6 +24,9 @@ type Attempt struct {
 	Latency  time.Duration `json:"latency"`
 	Status   int32         `json:"status"` // 0 when no HTTP answer
 	Class    Class         `json:"class"`  // ClassNone on success
+	// CallerClass is the index of the caller's class in the scenario's
+	// callers.classes (Aggregator.SetClasses names them); 0 when none.
+	CallerClass uint8 `json:"caller_class"`
 }
 
 // CallerOutcome is one caller's end state, reported once per caller.
@@ -41,6 +44,11 @@ type CallerOutcome struct {
 	AsyncState  AsyncState    `json:"async_state"`  // StateNone when never accepted
 	AcceptedAt  time.Duration `json:"accepted_at"`  // offset of the last acceptance
 	CompletedAt time.Duration `json:"completed_at"` // offset when done/failed was observed
+	// Client behaviour (scenario callers.retry, DESIGN §4.8).
+	CallerClass     uint8 `json:"caller_class"`      // as Attempt.CallerClass
+	BudgetDenied    bool  `json:"budget_denied"`     // it gave up because its class's retry budget was spent
+	BreakerOpens    int32 `json:"breaker_opens"`     // times its circuit breaker opened
+	RetryAfterWaits int32 `json:"retry_after_waits"` // retries whose wait a Retry-After set
 }
 
 // Sample is one observation of a SUT container's resources.

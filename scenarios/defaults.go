@@ -1,6 +1,9 @@
 package scenarios
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Defaults applied by Parse to fields a scenario leaves out. They are
 // exported so the CLI can reuse them for its flags and help text.
@@ -84,8 +87,9 @@ func (s *SUT) defaults() {
 // read back only from a reference SUT whose 202s are followed: one declared
 // location, or an async one under auto.
 func (a *API) defaults(sut SUT) {
-	if a.Upload == "" {
-		a.Upload = DefaultUpload
+	if a.Upload.Method == "" && a.Upload.Path == "" {
+		m, p, _ := strings.Cut(DefaultUpload, " ")
+		a.Upload.Method, a.Upload.Path = m, p
 	}
 	if a.Completion == "" {
 		a.Completion = CompletionAuto

@@ -88,15 +88,18 @@ type Restart struct {
 
 // API tells the engine how to talk to the SUT.
 type API struct {
-	Upload      string         `yaml:"upload" json:"upload"`             // "POST /v1/callers/{caller}/records"
+	Upload      Upload         `yaml:"upload" json:"upload"`             // "POST /v1/callers/{caller}/records" or the long form (request.go)
 	Completion  CompletionMode `yaml:"completion" json:"completion"`     // default auto
-	StatusField string         `yaml:"status_field" json:"status_field"` // default "status"
+	Status      *Status        `yaml:"status" json:"status,omitempty"`   // completion: body
+	StatusField string         `yaml:"status_field" json:"status_field"` // default "status"; dotted (data.state)
 	Done        []string       `yaml:"done" json:"done"`                 // default [done]
 	Failed      []string       `yaml:"failed" json:"failed"`             // default [failed]
 	// List, when set, names a caller's uploads ("GET /v1/callers/{caller}/uploads"
 	// for the reference services): after the storm it is read to find
 	// duplicates and uploads that were accepted but never done.
 	List string `yaml:"list" json:"list,omitempty"`
+	// Verify reads a caller's stored records back (DESIGN §4.9).
+	Verify *Verify `yaml:"verify" json:"verify,omitempty"`
 }
 
 // CompletionMode is how the engine learns that an accepted upload is done
@@ -111,8 +114,8 @@ const (
 	// CompletionLocation follows a 202's Location, and declares up front
 	// that the service is asynchronous.
 	CompletionLocation CompletionMode = "location"
-	// CompletionBody reads the upload's id from the answer's body (§4.7);
-	// not supported yet, so validate rejects it.
+	// CompletionBody reads the upload's id from the answer's body at
+	// status.id_field and polls status.path (§4.7).
 	CompletionBody CompletionMode = "body"
 	// CompletionNone never follows: a 2xx is done, and a 202's fate is not
 	// known.
@@ -132,6 +135,24 @@ type Callers struct {
 	RecordBytes int          `yaml:"record_bytes" json:"record_bytes"` // default 200
 	Timeout     Duration     `yaml:"timeout" json:"timeout"`           // default 30s
 	Retry       Retry        `yaml:"retry" json:"retry"`
+	// Classes split Count by weight; each class's unset fields take the
+	// values above (§4.8). None declared: one class, "default".
+	Classes []CallerClass `yaml:"classes" json:"classes,omitempty"`
+	// Vars are template variables, {var.NAME} in a request template.
+	Vars map[string]string `yaml:"vars" json:"vars,omitempty"`
+}
+
+// CallerClass is one kind of calling system: its share of the callers
+// and what makes it behave differently. A zero field takes the top-level
+// callers' value; Retry is merged field by field.
+type CallerClass struct {
+	Name        string            `yaml:"name" json:"name"` // [a-z0-9_-]+
+	Weight      float64           `yaml:"weight" json:"weight"`
+	Records     Distribution      `yaml:"records" json:"records"`
+	RecordBytes int               `yaml:"record_bytes" json:"record_bytes,omitempty"`
+	Timeout     Duration          `yaml:"timeout" json:"timeout,omitempty"`
+	Retry       *Retry            `yaml:"retry" json:"retry,omitempty"`
+	Vars        map[string]string `yaml:"vars" json:"vars,omitempty"`
 }
 
 // Distribution of records per caller: either a fixed number (YAML scalar) or
@@ -152,6 +173,40 @@ type Retry struct {
 	Max      Duration `yaml:"max" json:"max"`
 	Jitter   Jitter   `yaml:"jitter" json:"jitter"`
 	On       []string `yaml:"on" json:"on"` // timeout | 5xx | 429 | 4xx | conn | other
+	// RetryAfter says whether a 429/503's Retry-After (delta-seconds or an
+	// HTTP-date) sets the wait, capped by Max. Default ignore: the seed's
+	// naive callers.
+	RetryAfter RetryAfter `yaml:"retry_after" json:"retry_after"`
+	// Budget caps retries at this fraction of first attempts, per class
+	// (0.2: retries add at most 20%). Unset: unlimited.
+	Budget Budget `yaml:"budget" json:"budget"`
+	// Breaker is a per-caller circuit breaker; nil: none.
+	Breaker *Breaker `yaml:"breaker" json:"breaker,omitempty"`
+}
+
+// RetryAfter is whether a caller honours the service's Retry-After.
+type RetryAfter string
+
+// The Retry-After behaviours a retry policy may name.
+const (
+	RetryAfterIgnore RetryAfter = "ignore"
+	RetryAfterHonor  RetryAfter = "honor"
+)
+
+// Budget is a retry budget: retries may add at most Ratio of the class's
+// first attempts. Written as a number (0.2) or none; Set is false for
+// none or when left out (unlimited).
+type Budget struct {
+	Ratio float64
+	Set   bool
+}
+
+// Breaker is a per-caller circuit breaker: after Failures failed attempts
+// in a row the caller sends nothing for Open, then one probe; a failed
+// probe opens it again.
+type Breaker struct {
+	Failures int      `yaml:"failures" json:"failures"`
+	Open     Duration `yaml:"open" json:"open"`
 }
 
 // Backoff is how the wait between a caller's tries grows.

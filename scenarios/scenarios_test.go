@@ -25,7 +25,7 @@ func TestParseDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if sc.Seed != 1 || sc.Callers.Timeout.D() != 30*time.Second || sc.Callers.RecordBytes != 200 ||
-		sc.API.Upload != DefaultUpload || sc.API.Completion != CompletionAuto || sc.Callers.Retry.Attempts != 1 ||
+		sc.API.Upload.Method+" "+sc.API.Upload.Path != DefaultUpload || sc.API.Completion != CompletionAuto || sc.Callers.Retry.Attempts != 1 ||
 		sc.Arrival.Profile != "burst" || sc.Run.MaxDuration.D() != 5*time.Minute || sc.Expect != "pass" {
 		t.Fatalf("defaults: %+v", sc)
 	}

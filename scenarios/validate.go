@@ -58,8 +58,8 @@ func (s *Scenario) validate(l *locator) error {
 
 // validate checks the request lines and the completion mode.
 func (a API) validate(l *locator) {
-	if m, p, ok := strings.Cut(a.Upload, " "); !ok || !slices.Contains([]string{"POST", "PUT", "PATCH"}, m) || !strings.HasPrefix(p, "/") || !strings.Contains(p, "{caller}") {
-		l.add("api.upload", `must be "METHOD /path" with METHOD POST, PUT or PATCH and {caller} in the path or query, got %q`, a.Upload)
+	if m, p := a.Upload.Method, a.Upload.Path; !slices.Contains([]string{"POST", "PUT", "PATCH"}, m) || !strings.HasPrefix(p, "/") || !strings.Contains(p, "{caller}") {
+		l.add("api.upload", `must be "METHOD /path" with METHOD POST, PUT or PATCH and {caller} in the path or query, got %q`, m+" "+p)
 	}
 	if m, p, ok := strings.Cut(a.List, " "); a.List != "" && (!ok || m != "GET" || !strings.Contains(p, "{caller}")) {
 		l.add("api.list", `must be "GET /path" with {caller} in it, got %q`, a.List)

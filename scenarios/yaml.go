@@ -110,3 +110,43 @@ func (g *Gate) UnmarshalYAML(b []byte) error {
 	g.Expr = s
 	return nil
 }
+
+// UnmarshalYAML reads the one-line form "POST /path" into Method and Path,
+// or the long form (a mapping) field by field.
+func (u *Upload) UnmarshalYAML(node ast.Node) error {
+	if _, ok := node.(*ast.MappingNode); !ok {
+		m, p, _ := strings.Cut(strings.TrimSpace(scalar(node)), " ")
+		*u = Upload{Method: m, Path: strings.TrimSpace(p)}
+		return nil
+	}
+	type plain Upload // without this method
+	var v plain
+	if err := yaml.NodeToValue(node, &v, yaml.Strict()); err != nil {
+		return err
+	}
+	*u = Upload(v)
+	return nil
+}
+
+// UnmarshalYAML reads a budget: a number (0.2) or none.
+func (b *Budget) UnmarshalYAML(node ast.Node) error {
+	s := scalar(node)
+	if s == "none" {
+		*b = Budget{}
+		return nil
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return &posError{node.GetToken(), fmt.Sprintf("invalid budget %q (want a fraction of first attempts such as 0.2, or none)", s)}
+	}
+	*b = Budget{Ratio: v, Set: true}
+	return nil
+}
+
+// MarshalJSON writes the budget as its ratio, or "none".
+func (b Budget) MarshalJSON() ([]byte, error) {
+	if !b.Set {
+		return []byte(`"none"`), nil
+	}
+	return []byte(strconv.FormatFloat(b.Ratio, 'g', -1, 64)), nil
+}

@@ -175,7 +175,7 @@ func newEngine(runCtx context.Context, sc *scenarios.Scenario, opts Options, bas
 	if err != nil {
 		return nil, err
 	}
-	method, path, _ := strings.Cut(sc.API.Upload, " ")
+	method, path := sc.API.Upload.Method, sc.API.Upload.Path
 	e := &engine{
 		sc: sc, pop: pop, opts: opts, start: opts.Start, runCtx: runCtx, base: base,
 		method:  method,
