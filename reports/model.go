@@ -34,7 +34,7 @@ type Report struct {
 	// AsyncUntracked counts 202 answers whose completion was not followed
 	// (api.completion: none): their fate is unknown, so async gate
 	// variables are not measured when it is above 0.
-	AsyncUntracked int64        `json:"async_untracked"`
+	AsyncUntracked int64 `json:"async_untracked"`
 	// Classes are the callers by class (callers.classes; one "default"
 	// when none was declared), side by side.
 	Classes map[string]*ClassReport `json:"classes"`
