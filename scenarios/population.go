@@ -29,6 +29,21 @@ type Caller struct {
 	Name           string // caller-00042
 	Records        int
 	IdempotencyKey string // stable per caller upload
+	Class          int    // index into Population.Classes()
+	RecordBytes    int    // its class's record_bytes
+}
+
+// ClassPlan is a caller class as the storm uses it: the class's own
+// settings with every unset one taken from the top-level callers block.
+type ClassPlan struct {
+	Name        string
+	Weight      float64
+	Count       int // callers of this class: Count split by weight, exactly
+	Records     Distribution
+	RecordBytes int
+	Timeout     Duration
+	Retry       Retry
+	Vars        map[string]string // callers.vars overlaid with the class's
 }
 
 const b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
@@ -70,7 +85,22 @@ func (p *Population) Len() int { return len(p.records) }
 func (p *Population) Caller(i int) Caller {
 	name := fmt.Sprintf("caller-%05d", i)
 	return Caller{Index: i, Name: name, Records: int(p.records[i]),
-		IdempotencyKey: p.name + "-" + strconv.FormatUint(p.seed, 10) + "-" + name}
+		IdempotencyKey: p.name + "-" + strconv.FormatUint(p.seed, 10) + "-" + name,
+		RecordBytes: p.recordBytes}
+}
+
+// Classes are the population's caller classes, in declaration order; one
+// named "default" when the scenario declared none.
+// (Contract for issue 11: a single class until classes are split.)
+func (p *Population) Classes() []ClassPlan {
+	return []ClassPlan{{Name: "default", Weight: 1, Count: len(p.records), RecordBytes: p.recordBytes}}
+}
+
+// Payload is the seeded filler of record j of caller i: a view onto the
+// shared arena, RecordBytes of the caller's class long. Never write to it.
+func (p *Population) Payload(i, j int) []byte {
+	off := p.offset(i, j)
+	return p.arena[off : off+p.recordBytes]
 }
 
 // Framing of one record: {"id":"c0000042-r0000017","payload":{"d":"<data>"}}
