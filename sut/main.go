@@ -9,8 +9,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
+
+	"github.com/rehearse-dev/rehearse/sut/teamapi"
 )
 
 // Main is uploadsvc's whole life as a process: parse args (its flags are
@@ -24,7 +27,10 @@ func Main(ctx context.Context, version string, args []string, stderr io.Writer) 
 	fs.SetOutput(stderr)
 	var cfg Config
 	var addr, backends string
-	fs.StringVar(&cfg.Mode, "mode", ModeSync, "sync | async | lb")
+	var team teamapi.Config
+	fs.StringVar(&cfg.Mode, "mode", ModeSync, "sync | async | lb | team (the team-shaped API of package sut/teamapi)")
+	fs.StringVar(&team.Token, "token", os.Getenv("TEAM_TOKEN"), "team: the bearer token uploads must carry (default $TEAM_TOKEN; empty = any)")
+	fs.DurationVar(&team.JobDelay, "job-delay", 200*time.Millisecond, "team: how long a job stays queued before it is finished")
 	fs.StringVar(&addr, "addr", DefaultAddr, "listen address")
 	fs.StringVar(&cfg.DataDir, "data", DefaultDataDir, "async: folder of the durable store")
 	fs.DurationVar(&cfg.QueryDelay, "query-delay", DefaultQueryDelay, "cost model: fixed delay per upload (the seed's long query); negative = none")
@@ -49,7 +55,8 @@ func Main(ctx context.Context, version string, args []string, stderr io.Writer) 
 		cfg.Backends = strings.Split(backends, ",")
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	svc, err := New(cfg)
+	team.RateLimit, team.MaxBody = cfg.RateLimit, cfg.MaxBody
+	svc, err := newMainServer(cfg, team)
 	if err != nil {
 		return err
 	}
@@ -75,3 +82,22 @@ func Main(ctx context.Context, version string, args []string, stderr io.Writer) 
 	log.Info("stopped", "err", err)
 	return err
 }
+
+// server is what Main serves: a reference Service or the team API.
+type server interface {
+	Handler() http.Handler
+	Close(ctx context.Context) error
+}
+
+// newMainServer builds the service of cfg.Mode.
+func newMainServer(cfg Config, team teamapi.Config) (server, error) {
+	if cfg.Mode == ModeTeam {
+		return teamServer{teamapi.New(team)}, nil
+	}
+	return New(cfg)
+}
+
+// teamServer is the team API as a server: it holds nothing to close.
+type teamServer struct{ *teamapi.Service }
+
+func (teamServer) Close(context.Context) error { return nil }

@@ -38,6 +38,10 @@ const (
 	ModeSync  = "sync"
 	ModeAsync = "async"
 	ModeLB    = "lb"
+	// ModeTeam serves the team-shaped API of package sut/teamapi (bearer
+	// token, multipart CSV, job polling, Retry-After): the SUT of the
+	// built-in scenario team-api.
+	ModeTeam = "team"
 )
 
 // Defaults of Config; cmd/uploadsvc uses them for its flags.
