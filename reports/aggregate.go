@@ -42,6 +42,10 @@ type Aggregator struct {
 	liveAccepted, done int64             // async progress reported while the run goes on
 	queues             map[string]Sample // the last sample with a queue depth, per container
 
+	classNames []string   // SetClasses
+	byClass    []classAgg // by Attempt.CallerClass
+	badAnswer  *BadAnswer // the first one, AddBadAnswer
+
 	events  []Event
 	cutover *Cutover
 	cutFrom time.Duration
@@ -52,6 +56,8 @@ type Aggregator struct {
 
 type bucket struct {
 	sent, ok, timeouts, errors int64
+	offered, goodput           int64 // first attempts sent; attempts answered OK (by answer time)
+	breakerOpens               int64
 	busy                       float64 // attempt-seconds spent in flight during this second
 	lat                        *hdr.Histogram
 	samples                    map[string]Sample
@@ -85,6 +91,10 @@ func us(d time.Duration) int64 { return min(max(int64(d/time.Microsecond), histM
 // AddAttempt absorbs one attempt. An attempt of a generator class
 // (Class.Generator) counts as the caller's attempt and in Generator.Errors
 // only: it never reached the service, so it is no request of the service's.
+// An attempt that did reach it is also counted in its caller class
+// (Attempt.CallerClass, named by SetClasses), in the second it was sent
+// (Bucket.Offered when it was a first attempt) and, when answered OK, in
+// the second its answer came (Bucket.Goodput).
 func (a *Aggregator) AddAttempt(at Attempt) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -117,8 +127,16 @@ func (a *Aggregator) AddAttempt(at Attempt) {
 	if at.Status > 0 {
 		a.status[at.Status]++
 	}
+	a.addClassAttempt(at)
+	if at.Class == ClassNone {
+		// Goodput is counted when the answer came, not when it was asked.
+		a.bucketAt(at.Sent+at.Latency).goodput++
+	}
 	b := a.bucketAt(at.Sent)
 	b.sent++
+	if at.Try <= 1 {
+		b.offered++
+	}
 	switch at.Class {
 	case ClassNone:
 		a.ok++
@@ -150,11 +168,14 @@ func (a *Aggregator) AddAttempt(at Attempt) {
 	}
 }
 
-// AddCaller absorbs one caller's final outcome.
+// AddCaller absorbs one caller's final outcome, also in its class
+// (CallerOutcome.CallerClass): callers, succeeded, gave up, and its client
+// behaviour (budget denied, breaker opens, Retry-After waits).
 func (a *Aggregator) AddCaller(o CallerOutcome) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.callers++
+	a.addClassCaller(o)
 	if o.Succeeded {
 		a.succeeded++
 		// Completion percentiles are over all callers: those who did not

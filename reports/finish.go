@@ -27,6 +27,9 @@ func (a *Aggregator) Finish(end time.Time) *Report {
 		Callers:        Callers{Total: a.callers, Succeeded: a.succeeded, GaveUp: a.gaveUp, Attempts: a.attempts, Retries: a.retries},
 		Completion:     a.completionOverAll(),
 		Async:          a.asyncSummary(),
+		Classes:        a.classReports(),
+		Load:           a.loadSummary(),
+		BadAnswer:      a.badAnswerCopy(),
 		Crashes:        Crashes{Events: []CrashEvent{}},
 		Gates:          []GateResult{},
 		Signature:      []GateResult{},
@@ -52,6 +55,15 @@ func (a *Aggregator) Finish(end time.Time) *Report {
 		r.Cutover = &c
 	}
 	return r
+}
+
+// badAnswerCopy is the kept bad answer, a copy the report may own.
+func (a *Aggregator) badAnswerCopy() *BadAnswer {
+	if a.badAnswer == nil {
+		return nil
+	}
+	b := *a.badAnswer
+	return &b
 }
 
 func (a *Aggregator) notes() []string {
@@ -104,7 +116,8 @@ func (a *Aggregator) asyncSummary() *Async {
 func (a *Aggregator) timeline() []Bucket {
 	out := make([]Bucket, 0, len(a.buckets))
 	for i, b := range a.buckets {
-		tb := Bucket{TS: float64(i), Sent: b.sent, OK: b.ok, Timeouts: b.timeouts, Errors: b.errors, Inflight: int64(b.busy + 0.5)}
+		tb := Bucket{TS: float64(i), Sent: b.sent, OK: b.ok, Timeouts: b.timeouts, Errors: b.errors, Inflight: int64(b.busy + 0.5),
+			Offered: b.offered, Goodput: b.goodput, BreakerOpens: b.breakerOpens}
 		if b.lat != nil {
 			tb.P50Ms, tb.P99Ms = ms(b.lat.ValueAtQuantile(50)), ms(b.lat.ValueAtQuantile(99))
 		}
