@@ -1,0 +1,255 @@
+package scenarios
+
+import (
+	"fmt"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+)
+
+// allowSet is the set of segment kinds a template may hold, one bit per
+// opKind.
+type allowSet uint32
+
+func allow(kinds ...opKind) allowSet {
+	var a allowSet
+	for _, k := range kinds {
+		a |= 1 << k
+	}
+	return a
+}
+
+func (a allowSet) has(k opKind) bool { return a&(1<<k) != 0 }
+
+// Where each placeholder may go. Caller- and attempt-level ones fit
+// anywhere an attempt is being sent; record-level ones only in the record;
+// status and verify reads are not attempts, so they know no attempt.
+var (
+	allowAttempt  = allow(opLit, opCaller, opClass, opVar, opTry, opKey)
+	allowPath     = allowAttempt
+	allowHeader   = allowAttempt | allow(opBodyLength, opSecret)
+	allowRecord   = allowAttempt | allow(opRecordID, opRecordIndex, opRecordPayload)
+	allowEnvelope = allowAttempt | allow(opRecords)
+	allowField    = allowAttempt | allow(opSecret)
+	allowStatus   = allow(opLit, opCaller, opClass, opVar, opUploadID)
+	allowVerify   = allow(opLit, opCaller, opClass, opVar)
+)
+
+// templateSource is one template of a scenario: where it is, its text
+// and what it may hold.
+type templateSource struct {
+	path  string
+	text  string
+	allow allowSet
+}
+
+// templateSources lists every template of s in a fixed order (maps by
+// sorted key), each once. Empty ones are left out.
+func templateSources(s *Scenario) []templateSource {
+	u, b := s.API.Upload, s.API.Upload.Body
+	src := []templateSource{{"api.upload.path", u.Path, allowPath}}
+	for _, k := range slices.Sorted(maps.Keys(u.Headers)) {
+		src = append(src, templateSource{"api.upload.headers." + k, u.Headers[k], allowHeader})
+	}
+	src = append(src,
+		templateSource{"api.upload.body.record", b.Record, allowRecord},
+		templateSource{"api.upload.body.envelope", b.Envelope, allowEnvelope},
+		templateSource{"api.upload.body.csv_header", b.CSVHeader, allowAttempt})
+	if b.Part != nil {
+		src = append(src, templateSource{"api.upload.body.part.filename", b.Part.Filename, allowAttempt})
+	}
+	for _, k := range slices.Sorted(maps.Keys(b.Fields)) {
+		src = append(src, templateSource{"api.upload.body.fields." + k, b.Fields[k], allowField})
+	}
+	if st := s.API.Status; st != nil {
+		src = append(src, templateSource{"api.status.path", st.Path, allowStatus})
+	}
+	if v := s.API.Verify; v != nil {
+		src = append(src, templateSource{"api.verify.path", v.Path, allowVerify})
+	}
+	return slices.DeleteFunc(src, func(t templateSource) bool { return t.text == "" })
+}
+
+// checkTemplates reports every problem of s's request templates at once,
+// in the order of templateSources: unknown placeholders (with a
+// did-you-mean), placeholders where they cannot be filled, a body's
+// format and its parts that do not fit together, an envelope without
+// {records}, ${NAME} secrets not set in lookupEnv (os.LookupEnv when nil;
+// the message names NAME, never a value) and {var.NAME} not defined for
+// some caller class. It runs after applyDefaults; nil means NewRequests
+// will succeed on the templates.
+func checkTemplates(s *Scenario, lookupEnv func(string) (string, bool)) []templateError {
+	if lookupEnv == nil {
+		lookupEnv = os.LookupEnv
+	}
+	errs := checkBodyShape(s.API.Upload.Body)
+	vars := map[string]bool{} // checked already
+	for _, t := range templateSources(s) {
+		segs, es := compile(t.text)
+		for _, e := range es {
+			errs = append(errs, templateError{Path: t.path, Offset: e.Offset, Msg: e.Msg})
+		}
+		add := func(off int, format string, args ...any) {
+			errs = append(errs, templateError{Path: t.path, Offset: off, Msg: fmt.Sprintf(format, args...)})
+		}
+		records := 0
+		for _, sg := range segs {
+			if !t.allow.has(sg.kind) {
+				add(sg.off, "%s", notAllowed(sg))
+				continue
+			}
+			switch sg.kind {
+			case opRecords:
+				if records++; records == 2 {
+					add(sg.off, "{records} may appear once")
+				}
+			case opSecret:
+				checkSecret(sg, t.path, lookupEnv, add)
+			case opVar:
+				if !vars[sg.name] {
+					vars[sg.name] = true
+					checkVar(s.Callers, sg, add)
+				}
+			}
+		}
+		if t.path == "api.upload.body.envelope" && records == 0 && innerFormat(s.API.Upload.Body) == FormatJSON {
+			add(0, "an envelope needs {records}, where the records go")
+		}
+		if strings.HasPrefix(t.path, "api.upload.headers.") {
+			checkHeader(strings.TrimPrefix(t.path, "api.upload.headers."), t.text, add)
+		}
+	}
+	return errs
+}
+
+// notAllowed says why sg cannot be filled where it is.
+func notAllowed(sg segment) string {
+	switch sg.kind {
+	case opRecordID, opRecordIndex, opRecordPayload:
+		return fmt.Sprintf("{%s} is a record's: it may go in body.record only", placeholderName(sg.kind))
+	case opRecords:
+		return "{records} may go in body.envelope only (of a json body)"
+	case opUploadID:
+		return "{upload.id} may go in api.status.path only"
+	case opBodyLength:
+		return "{body.length} may go in headers only"
+	case opTry, opKey:
+		return fmt.Sprintf("{%s} is not known here: status and verify reads are not upload attempts", placeholderName(sg.kind))
+	case opSecret:
+		return "${" + sg.name + "} secrets may go in headers and multipart fields only, so they never reach a URL or a stored file name"
+	}
+	return "not allowed here"
+}
+
+// placeholderName is the name of a placeholder kind, as written.
+func placeholderName(k opKind) string {
+	for n, kk := range placeholders {
+		if kk == k {
+			return n
+		}
+	}
+	return "?"
+}
+
+// checkSecret reports a secret that is not set, or one that cannot go in
+// the header at path. It names the variable and never reads out its value.
+func checkSecret(sg segment, path string, lookupEnv func(string) (string, bool), add func(int, string, ...any)) {
+	v, ok := lookupEnv(sg.name)
+	switch {
+	case !ok:
+		add(sg.off, "${%s} is not set in the environment", sg.name)
+	case strings.ContainsAny(v, "\r\n") && strings.HasPrefix(path, "api.upload.headers."):
+		add(sg.off, "${%s} holds a line break, which cannot go in a header", sg.name)
+	}
+}
+
+// checkVar reports {var.NAME} for every caller class that does not define
+// NAME, in callers.vars or its own vars.
+func checkVar(c Callers, sg segment, add func(int, string, ...any)) {
+	if _, ok := c.Vars[sg.name]; ok {
+		return
+	}
+	if len(c.Classes) == 0 {
+		add(sg.off, "{var.%s} is not defined: set it in callers.vars", sg.name)
+		return
+	}
+	for i, cl := range c.Classes {
+		if _, ok := cl.Vars[sg.name]; !ok {
+			add(sg.off, "{var.%s} is not defined for class %s: set it in callers.vars or callers.classes[%d].vars", sg.name, cl.Name, i)
+		}
+	}
+}
+
+// checkHeader reports a header name that is not an HTTP token and a line
+// break in a header's text.
+func checkHeader(name, text string, add func(int, string, ...any)) {
+	if name == "" || strings.IndexFunc(name, func(r rune) bool { return !isTokenRune(r) }) >= 0 {
+		add(0, "%q is not a header name (letters, digits and !#$%%&'*+-.^_`|~)", name)
+	}
+	if i := strings.IndexAny(text, "\r\n"); i >= 0 {
+		add(i, "a header cannot hold a line break")
+	}
+}
+
+func isTokenRune(r rune) bool {
+	return r < 127 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("!#$%&'*+-.^_`|~", r))
+}
+
+// bodyFormats are the formats a body may name; a file part may name all
+// but multipart.
+var bodyFormats = []BodyFormat{FormatJSON, FormatNDJSON, FormatCSV, FormatMultipart, FormatRaw}
+
+// innerFormat is the format of b's records: the file part's for a
+// multipart body, else b's own; "" counts as json.
+func innerFormat(b Body) BodyFormat {
+	f := b.Format
+	if f == FormatMultipart && b.Part != nil {
+		f = b.Part.Format
+	}
+	if f == "" {
+		f = FormatJSON
+	}
+	return f
+}
+
+// checkBodyShape reports a format that is unknown and the parts of b
+// that do not fit its format: a multipart body without a file part, a
+// file part that is multipart, an envelope outside json, and the like.
+func checkBodyShape(b Body) []templateError {
+	var errs []templateError
+	add := func(path, format string, args ...any) {
+		errs = append(errs, templateError{Path: "api.upload.body" + path, Msg: fmt.Sprintf(format, args...)})
+	}
+	if b.Format != "" && !slices.Contains(bodyFormats, b.Format) {
+		add(".format", "must be json, ndjson, csv, multipart or raw, got %q", b.Format)
+	}
+	if b.Format == FormatMultipart {
+		switch {
+		case b.Part == nil:
+			add("", "a multipart body needs a file part: body.part")
+		case b.Part.Format == FormatMultipart:
+			add(".part.format", "a file part cannot be multipart itself: json, ndjson, csv or raw")
+		case b.Part.Format != "" && !slices.Contains(bodyFormats, b.Part.Format):
+			add(".part.format", "must be json, ndjson, csv or raw, got %q", b.Part.Format)
+		}
+	} else {
+		if b.Part != nil {
+			add(".part", "a file part is for format multipart only")
+		}
+		if len(b.Fields) > 0 {
+			add(".fields", "form fields are for format multipart only")
+		}
+	}
+	f := innerFormat(b)
+	if b.Envelope != "" && f != FormatJSON {
+		add(".envelope", "an envelope wraps json records only, not %s", f)
+	}
+	if b.CSVHeader != "" && f != FormatCSV {
+		add(".csv_header", "a header line is for csv records only, not %s", f)
+	}
+	if b.Record != "" && f == FormatRaw {
+		add(".record", "a raw body is seeded bytes only: a record template has no place in it")
+	}
+	return errs
+}
