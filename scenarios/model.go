@@ -199,6 +199,10 @@ const (
 type Budget struct {
 	Ratio float64
 	Set   bool
+
+	// none is set when the file says none, so a class's "budget: none"
+	// lifts the top-level budget instead of inheriting it.
+	none bool
 }
 
 // Breaker is a per-caller circuit breaker: after Failures failed attempts

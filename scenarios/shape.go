@@ -161,6 +161,16 @@ func (w *shapeWalker) custom(n ast.Node, t reflect.Type, path string) bool {
 		if !isScalar(n) {
 			w.fail(n, path, "", `want a gate such as "p99_ms < 2000", got %s`, describe(n))
 		}
+	case reflect.TypeFor[Upload]():
+		if _, ok := n.(ast.MapNode); ok {
+			w.mapping(n, t, path)
+		} else if !isScalar(n) {
+			w.fail(n, path, "", `want "METHOD /path" or {method, path, headers, body}, got %s`, describe(n))
+		}
+	case reflect.TypeFor[Budget]():
+		if _, ok := floatValue(n); !ok && (scalar(n) != "none" || !isScalar(n)) {
+			w.fail(n, path, "", "want a fraction of first attempts such as 0.2, or none, got %s", describe(n))
+		}
 	default:
 		return false
 	}

@@ -132,7 +132,7 @@ func (u *Upload) UnmarshalYAML(node ast.Node) error {
 func (b *Budget) UnmarshalYAML(node ast.Node) error {
 	s := scalar(node)
 	if s == "none" {
-		*b = Budget{}
+		*b = Budget{none: true}
 		return nil
 	}
 	v, err := strconv.ParseFloat(s, 64)
