@@ -20,6 +20,8 @@ const (
 	DefaultHealth       = "/healthz"
 	DefaultBackoffBase  = time.Second
 	DefaultBackoffMax   = 30 * time.Second
+	DefaultPartField    = "file"
+	DefaultClass        = "default"
 )
 
 // applyDefaults fills what the scenario left out, so the engine never has
@@ -91,6 +93,7 @@ func (a *API) defaults(sut SUT) {
 		m, p, _ := strings.Cut(DefaultUpload, " ")
 		a.Upload.Method, a.Upload.Path = m, p
 	}
+	a.Upload.defaults()
 	if a.Completion == "" {
 		a.Completion = CompletionAuto
 	}
@@ -109,8 +112,50 @@ func (a *API) defaults(sut SUT) {
 	}
 }
 
+// defaults fills the long form's method (POST), the body's format (json)
+// and the file part's field (file), format (csv) and content type (by its
+// format). The one-line form always has a method, so a missing one is the
+// long form's.
+func (u *Upload) defaults() {
+	if u.Method == "" {
+		u.Method = "POST"
+	}
+	if u.Body.Format == "" {
+		u.Body.Format = FormatJSON
+	}
+	if pt := u.Body.Part; pt != nil {
+		if pt.Field == "" {
+			pt.Field = DefaultPartField
+		}
+		if pt.Format == "" {
+			pt.Format = FormatCSV
+		}
+		if pt.ContentType == "" {
+			pt.ContentType = ContentType(pt.Format)
+		}
+	}
+}
+
+// ContentType is the media type of a body (or a file part) in format f:
+// text/csv, application/x-ndjson, application/json, or
+// application/octet-stream for raw and any format it does not know. A
+// multipart body's own type carries its boundary, so it is not here.
+func ContentType(f BodyFormat) string {
+	switch f {
+	case FormatCSV:
+		return "text/csv"
+	case FormatNDJSON:
+		return "application/x-ndjson"
+	case FormatJSON:
+		return "application/json"
+	}
+	return "application/octet-stream"
+}
+
 // defaults fills the callers' record size, timeout, record count (100 when
-// none is given; max = 2*p99 for a distribution without one) and retry.
+// none is given; max = 2*p99 for a distribution without one) and retry. A
+// class keeps its zero fields (they take these values, ClassPlans); only
+// its own distribution gets its max.
 func (c *Callers) defaults() {
 	if c.RecordBytes == 0 {
 		c.RecordBytes = DefaultRecordBytes
@@ -121,10 +166,19 @@ func (c *Callers) defaults() {
 	if c.Records == (Distribution{}) {
 		c.Records.Fixed = 100
 	}
-	if c.Records.Fixed == 0 && c.Records.Max == 0 {
-		c.Records.Max = 2 * c.Records.P99
-	}
+	c.Records.defaults()
 	c.Retry.defaults()
+	for i := range c.Classes {
+		c.Classes[i].Records.defaults()
+	}
+}
+
+// defaults gives a distribution without a max one of 2*p99; a fixed
+// number or an unset distribution is left as it is.
+func (d *Distribution) defaults() {
+	if d.Fixed == 0 && d.Max == 0 {
+		d.Max = 2 * d.P99
+	}
 }
 
 // defaults makes a retry policy that does not retry (one attempt) but,
@@ -148,5 +202,8 @@ func (r *Retry) defaults() {
 	}
 	if r.On == nil {
 		r.On = []string{"timeout", "5xx", "429", "conn"}
+	}
+	if r.RetryAfter == "" {
+		r.RetryAfter = RetryAfterIgnore
 	}
 }
