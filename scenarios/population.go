@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 )
 
@@ -12,15 +13,17 @@ import (
 const arenaSize = 1 << 20
 
 // Population is the scenario's callers, deterministic from its seed. It
-// holds one small entry per caller and one shared 1 MiB arena; bodies are
-// streamed from views onto the arena, never materialised, so 5,000 callers
-// of 2,000 records each need a few MB, not gigabytes.
+// holds one small entry per caller (its record count and class) and one
+// shared 1 MiB arena; bodies are streamed from views onto the arena, never
+// materialised, so 5,000 callers of 2,000 records each need a few MB, not
+// gigabytes.
 type Population struct {
-	name        string
-	seed        uint64
-	recordBytes int
-	records     []int32
-	arena       []byte
+	name    string
+	seed    uint64
+	plans   []ClassPlan
+	class   []uint8 // per caller: index into plans
+	records []int32 // per caller
+	arena   []byte
 }
 
 // Caller is one simulated calling system.
@@ -48,25 +51,44 @@ type ClassPlan struct {
 
 const b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
-// NewPopulation draws the callers of s: record counts log-normal from
-// callers.records' median and p99 (sigma = ln(p99/median)/2.326), clipped to
-// [1, max], or the fixed number.
+// classStream is the PCG stream that deals classes to callers, apart from
+// the one that draws record counts and the arena (0x5eed), so a scenario
+// without classes draws exactly what it drew before classes existed.
+const classStream = 0xc1a55
+
+// NewPopulation draws the callers of s. Classes are dealt to callers by a
+// seeded shuffle of their exact counts (ClassPlans), so they interleave;
+// then, caller by caller, the record count is drawn from the caller's
+// class: log-normal from median and p99 (sigma = ln(p99/median)/2.326),
+// clipped to [1, max], or the fixed number. It fails when there is no
+// caller, when the weights leave callers without a class, or when a
+// class's record_bytes does not fit the arena.
 func NewPopulation(s *Scenario) (*Population, error) {
 	c := s.Callers
 	if c.Count < 1 {
 		return nil, fmt.Errorf("population: callers.count must be >= 1")
 	}
-	p := &Population{name: s.Name, seed: uint64(s.Seed), recordBytes: c.RecordBytes, records: make([]int32, c.Count)}
+	plans := c.ClassPlans()
+	if len(plans) > MaxClasses {
+		return nil, fmt.Errorf("population: %d caller classes, at most %d", len(plans), MaxClasses)
+	}
+	p := &Population{name: s.Name, seed: uint64(s.Seed), plans: plans, records: make([]int32, c.Count)}
+	if err := p.dealClasses(); err != nil {
+		return nil, err
+	}
 	rng := rand.New(rand.NewPCG(p.seed, 0x5eed))
-	d := c.Records
-	sigma := 0.0
-	if d.Fixed == 0 && d.Median > 0 {
-		sigma = math.Log(float64(d.P99)/float64(d.Median)) / 2.3263
+	sigmas := make([]float64, len(plans))
+	for k, pl := range plans {
+		if d := pl.Records; d.Fixed == 0 && d.Median > 0 {
+			sigmas[k] = math.Log(float64(d.P99)/float64(d.Median)) / 2.3263
+		}
 	}
 	for i := range p.records {
+		k := p.class[i]
+		d := plans[k].Records
 		n := d.Fixed
 		if n == 0 {
-			n = int(math.Round(float64(d.Median) * math.Exp(sigma*rng.NormFloat64())))
+			n = int(math.Round(float64(d.Median) * math.Exp(sigmas[k]*rng.NormFloat64())))
 			n = min(max(n, 1), d.Max)
 		}
 		p.records[i] = int32(n)
@@ -78,29 +100,62 @@ func NewPopulation(s *Scenario) (*Population, error) {
 	return p, nil
 }
 
+// dealClasses gives every caller its class: each class's Count callers,
+// shuffled from the seed. One class needs no shuffle (every caller is 0).
+func (p *Population) dealClasses() error {
+	p.class = make([]uint8, len(p.records))
+	i := 0
+	for k, pl := range p.plans {
+		if pl.RecordBytes < 0 || pl.RecordBytes > arenaSize {
+			return fmt.Errorf("population: class %s: record_bytes %d, want 0..%d", pl.Name, pl.RecordBytes, arenaSize)
+		}
+		for range pl.Count {
+			if i < len(p.class) {
+				p.class[i] = uint8(k)
+			}
+			i++
+		}
+	}
+	if i != len(p.records) {
+		return fmt.Errorf("population: caller classes hold %d of %d callers (do the weights sum to 0?)", i, len(p.records))
+	}
+	if len(p.plans) > 1 {
+		rng := rand.New(rand.NewPCG(p.seed, classStream))
+		rng.Shuffle(len(p.class), func(a, b int) { p.class[a], p.class[b] = p.class[b], p.class[a] })
+	}
+	return nil
+}
+
 // Len is the number of callers.
 func (p *Population) Len() int { return len(p.records) }
 
 // Caller returns caller i (0 <= i < Len).
 func (p *Population) Caller(i int) Caller {
 	name := fmt.Sprintf("caller-%05d", i)
+	k := int(p.class[i])
 	return Caller{Index: i, Name: name, Records: int(p.records[i]),
 		IdempotencyKey: p.name + "-" + strconv.FormatUint(p.seed, 10) + "-" + name,
-		RecordBytes: p.recordBytes}
+		Class:          k, RecordBytes: p.plans[k].RecordBytes}
 }
 
-// Classes are the population's caller classes, in declaration order; one
-// named "default" when the scenario declared none.
-// (Contract for issue 11: a single class until classes are split.)
+// Classes are the population's caller classes, in declaration order (the
+// index is Caller.Class); one named "default" when the scenario declared
+// none. The slice is a copy; the Vars maps are shared and read-only.
 func (p *Population) Classes() []ClassPlan {
-	return []ClassPlan{{Name: "default", Weight: 1, Count: len(p.records), RecordBytes: p.recordBytes}}
+	return slices.Clone(p.plans)
+}
+
+// recordBytes is the record length of caller i's class.
+func (p *Population) recordBytes(i int) int {
+	return p.plans[p.class[i]].RecordBytes
 }
 
 // Payload is the seeded filler of record j of caller i: a view onto the
 // shared arena, RecordBytes of the caller's class long. Never write to it.
 func (p *Population) Payload(i, j int) []byte {
-	off := p.offset(i, j)
-	return p.arena[off : off+p.recordBytes]
+	rb := p.recordBytes(i)
+	off := p.offset(i, j, rb)
+	return p.arena[off : off+rb]
 }
 
 // Framing of one record: {"id":"c0000042-r0000017","payload":{"d":"<data>"}}
@@ -117,14 +172,14 @@ const (
 // BodyLen is the exact length in bytes of caller i's upload body.
 func (p *Population) BodyLen(i int) int64 {
 	n := int64(p.records[i])
-	return int64(len(bodyHead)+len(bodyTail)) + n*int64(headLen+p.recordBytes+len(recTail)) + (n - 1)
+	return int64(len(bodyHead)+len(bodyTail)) + n*int64(headLen+p.recordBytes(i)+len(recTail)) + (n - 1)
 }
 
 // Body returns a new reader of caller i's upload body, valid JSON of
 // exactly BodyLen(i) bytes: {"records":[{"id":...,"payload":{"d":...}},...]}.
 // It allocates once per call, not per record.
 func (p *Population) Body(i int) io.Reader {
-	return &bodyReader{p: p, caller: i, n: int(p.records[i]), rec: -1}
+	return &bodyReader{p: p, caller: i, n: int(p.records[i]), rb: p.recordBytes(i), rec: -1}
 }
 
 // WriteBody writes caller i's body to w.
@@ -132,15 +187,21 @@ func (p *Population) WriteBody(i int, w io.Writer) (int64, error) {
 	return io.Copy(w, p.Body(i))
 }
 
-// offset picks where record j of caller i starts in the arena.
-func (p *Population) offset(i, j int) int {
+// offset picks where record j of caller i, rb bytes long, starts in the
+// arena: anywhere it fits whole. A record as long as the arena (1 MiB, the
+// largest record_bytes) starts at 0.
+func (p *Population) offset(i, j, rb int) int {
+	room := uint64(arenaSize - rb)
+	if room == 0 {
+		return 0
+	}
 	x := p.seed ^ uint64(i)<<32 ^ uint64(j)*0x9e3779b97f4a7c15
 	x ^= x >> 30
 	x *= 0xbf58476d1ce4e5b9
 	x ^= x >> 27
 	x *= 0x94d049bb133111eb
 	x ^= x >> 31
-	return int(x % uint64(arenaSize-p.recordBytes))
+	return int(x % room)
 }
 
 // bodyReader streams a body piece by piece: the body head, then per record
@@ -149,6 +210,7 @@ type bodyReader struct {
 	p      *Population
 	caller int
 	n      int
+	rb     int    // the caller's record bytes
 	rec    int    // current record; -1 = body head, n = body tail
 	piece  []byte // rest of the current piece
 	stage  int    // within a record: 0 head, 1 data, 2 tail
@@ -158,7 +220,7 @@ type bodyReader struct {
 
 func (r *bodyReader) Read(b []byte) (int, error) {
 	total := 0
-	full := headLen + r.p.recordBytes + len(recTail) + 1 // a whole record and its comma
+	full := headLen + r.rb + len(recTail) + 1 // a whole record and its comma
 	for total < len(b) {
 		// Fast path: a whole record fits, so write it straight into b
 		// instead of piece by piece.
@@ -199,8 +261,8 @@ func (r *bodyReader) writeRecord(b []byte) int {
 	n += 2
 	n += putPadded(b[n:], r.rec)
 	n += copy(b[n:], recMid)
-	off := r.p.offset(r.caller, r.rec)
-	n += copy(b[n:], r.p.arena[off:off+r.p.recordBytes])
+	off := r.p.offset(r.caller, r.rec, r.rb)
+	n += copy(b[n:], r.p.arena[off:off+r.rb])
 	n += copy(b[n:], recTailB)
 	return n
 }
@@ -236,8 +298,8 @@ func (r *bodyReader) advance() bool {
 		b = append(b, recMid...)
 		r.piece, r.stage = b, 1
 	case r.stage == 1:
-		off := r.p.offset(r.caller, r.rec)
-		r.piece, r.stage = r.p.arena[off:off+r.p.recordBytes], 2
+		off := r.p.offset(r.caller, r.rec, r.rb)
+		r.piece, r.stage = r.p.arena[off:off+r.rb], 2
 	default:
 		r.piece, r.stage = recTailB, 0
 		r.rec++
