@@ -86,7 +86,8 @@ type Comparison struct {
 // completed fraction when it drops by more. Completion percentiles are over
 // all callers: they are compared where both sides reached them, and a side
 // that did not reach one (too few callers completed) is worse than one that
-// did. Throughput, completion percentiles, downtime and drain are reported,
+// did. Throughput, completion percentiles, downtime, drain and the retry
+// amplification (attempts per first attempt) are reported,
 // with worse/better, but do not fail alone. A metric that one side did not
 // measure, or that does not apply to it, is n/a: never same, never 0.
 func Compare(base, cand *Report, baseLat, candLat []float64, opts CompareOptions) *Comparison {
@@ -110,7 +111,7 @@ func Compare(base, cand *Report, baseLat, candLat []float64, opts CompareOptions
 	for _, name := range []string{"completion_p50_ms", "completion_p99_ms"} {
 		c.add(completionDelta(pair(base, cand, name), opts))
 	}
-	for _, name := range []string{"throughput_rps", "downtime_s", "drain_s"} {
+	for _, name := range []string{"throughput_rps", "downtime_s", "drain_s", "amplification"} {
 		higherIsBetter := name == "throughput_rps"
 		c.add(pair(base, cand, name).floor(opts, higherIsBetter))
 	}

@@ -124,3 +124,18 @@ func TestCompareSameIsSame(t *testing.T) {
 		}
 	}
 }
+
+// TestCompareAmplification: retries that doubled the load are worse (not a
+// regression alone); a report without load (written before it existed) is
+// n/a, never 0.
+func TestCompareAmplification(t *testing.T) {
+	base, cand := asyncAct(), classedReport()
+	cand.Load.Amplification = ptr(2.0)
+	if m := metric(t, Compare(base, cand, nil, nil, CompareOptions{}), "amplification"); m.Verdict != changeWorse || *m.Base != 1 {
+		t.Errorf("amplification %+v", m)
+	}
+	cand.Load = LoadSummary{}
+	if m := metric(t, Compare(base, cand, nil, nil, CompareOptions{}), "amplification"); m.Verdict != changeNA || m.CandNote != "not measured (nothing was offered)" {
+		t.Errorf("amplification %+v", m)
+	}
+}

@@ -1,6 +1,9 @@
 package reports
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // VariableNames are the gate variables Variables may fill, in the order of
 // scenarios.GateVariables: a test in harness ties the two lists, so a gate
@@ -9,6 +12,28 @@ var VariableNames = []string{
 	"requests", "ok", "timeouts", "timeout_rate", "error_rate", "p50_ms", "p90_ms", "p99_ms", "max_ms",
 	"throughput_rps", "callers", "succeeded", "gave_up", "retries", "completion_p99_ms", "crashes",
 	"oom_kills", "restarts", "downtime_s", "accepted", "completed", "lost", "duplicates", "drain_s", "http_429",
+	"amplification",
+}
+
+// ClassVariableNames are the gate variables Variables fills for each caller
+// class, under ClassVariable(name, class) ("gave_up[erp]"), in the order of
+// scenarios.ClassGateVariables (a harness test ties the two).
+var ClassVariableNames = []string{
+	"callers", "succeeded", "gave_up", "attempts", "retries", "timeouts", "p50_ms", "p99_ms", "amplification",
+	"budget_denied", "breaker_opens",
+}
+
+// ClassVariable is the key of a class's gate variable: "gave_up[erp]".
+func ClassVariable(name, class string) string { return name + "[" + class + "]" }
+
+// splitClassVariable splits "gave_up[erp]" into gave_up and erp; ok is
+// false for a name without a class.
+func splitClassVariable(v string) (name, class string, ok bool) {
+	i := strings.IndexByte(v, '[')
+	if i <= 0 || !strings.HasSuffix(v, "]") {
+		return "", "", false
+	}
+	return v[:i], v[i+1 : len(v)-1], true
 }
 
 // Variables returns the gate variables of r (VariableNames) that were
@@ -16,7 +41,8 @@ var VariableNames = []string{
 // attack, a completion percentile not reached, async counts when 202s were
 // not followed, callers' outcomes of a rebuilt report) or does not apply
 // (drain_s of a synchronous SUT) is absent: a gate on it fails with
-// MissingReason instead of passing on a zero.
+// MissingReason instead of passing on a zero. Each class of r.Classes adds
+// ClassVariableNames under ClassVariable keys, by the same rule.
 func Variables(r *Report) map[string]float64 {
 	v := map[string]float64{
 		"requests": float64(r.Requests.Total), "ok": float64(r.Requests.OK), "timeouts": float64(r.Requests.Timeouts),
@@ -51,7 +77,38 @@ func Variables(r *Report) map[string]float64 {
 		v["accepted"], v["completed"], v["lost"], v["duplicates"], v["drain_s"] =
 			float64(a.Accepted), float64(a.Completed), float64(a.Lost), float64(a.Duplicates), a.DrainS
 	}
+	if r.Load.Amplification != nil {
+		v["amplification"] = *r.Load.Amplification
+	}
+	for name, c := range r.Classes {
+		classVariables(v, r, name, c)
+	}
 	return v
+}
+
+// classVariables adds class name's gate variables to v: its callers' end
+// states only when they were recorded, its latency and amplification only
+// when it sent something.
+func classVariables(v map[string]float64, r *Report, name string, c *ClassReport) {
+	if c == nil {
+		return
+	}
+	set := func(k string, f float64) { v[ClassVariable(k, name)] = f }
+	set("attempts", float64(c.Attempts))
+	set("retries", float64(c.Retries))
+	set("timeouts", float64(c.Timeouts))
+	if !r.Callers.OutcomesUnknown {
+		set("callers", float64(c.Callers))
+		set("succeeded", float64(c.Succeeded))
+		set("gave_up", float64(c.GaveUp))
+		set("budget_denied", float64(c.BudgetDenied))
+		set("breaker_opens", float64(c.BreakerOpens))
+	}
+	for k, p := range map[string]*float64{"p50_ms": c.P50Ms, "p99_ms": c.P99Ms, "amplification": c.Amplification} {
+		if p != nil {
+			set(k, *p)
+		}
+	}
 }
 
 // MissingReason says, in user words, why Variables(r) has no value for
@@ -61,6 +118,9 @@ func Variables(r *Report) map[string]float64 {
 func MissingReason(r *Report, name string) string {
 	if _, ok := Variables(r)[name]; ok {
 		return ""
+	}
+	if base, class, ok := splitClassVariable(name); ok {
+		return classMissingReason(r, base, class)
 	}
 	switch name {
 	case "crashes", "oom_kills", "restarts", "downtime_s":
@@ -77,6 +137,30 @@ func MissingReason(r *Report, name string) string {
 			return fmt.Sprintf("%s (%d accepted uploads not tracked)", NotMeasured, r.AsyncUntracked)
 		}
 		return NotApplicable + " (synchronous service)"
+	case "amplification":
+		return NotMeasured + " (nothing was offered)"
+	}
+	return NotMeasured
+}
+
+// classMissingReason says why class's variable name has no value: no such
+// class, outcomes not recorded, or nothing sent.
+func classMissingReason(r *Report, name, class string) string {
+	c := r.Classes[class]
+	switch {
+	case r.Classes == nil:
+		return NotMeasured + " (no caller classes in this report)"
+	case c == nil:
+		return fmt.Sprintf("%s (no class %q)", NotApplicable, class)
+	}
+	switch name {
+	case "callers", "succeeded", "gave_up", "budget_denied", "breaker_opens":
+		return NotMeasured + " (callers' outcomes not recorded)"
+	case "p50_ms", "p99_ms", "amplification":
+		if c.Attempts == 0 {
+			return fmt.Sprintf("%s (class %s sent nothing)", NotMeasured, class)
+		}
+		return fmt.Sprintf("%s (class %s sent no first attempt)", NotMeasured, class)
 	}
 	return NotMeasured
 }
