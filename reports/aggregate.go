@@ -98,6 +98,7 @@ func us(d time.Duration) int64 { return min(max(int64(d/time.Microsecond), histM
 func (a *Aggregator) AddAttempt(at Attempt) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.class(at.CallerClass) // a class is in the report once seen, even if nothing of it reached the service
 	if at.Class == ClassAborted {
 		a.attempts++
 		a.aborted++

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -19,10 +21,16 @@ const AttemptLogFile = "attempts.csv"
 // much of its log.
 const FlushEvery = time.Second
 
-var attemptHeader = []string{"caller", "try", "intended_ms", "sent_ms", "latency_ms", "status", "class"}
+// attemptHeader is the header of an attempt log. A log written before
+// caller classes existed lacks the last column (legacyAttemptFields); it
+// is read as all callers in class 0.
+var attemptHeader = []string{"caller", "try", "intended_ms", "sent_ms", "latency_ms", "status", "class", "caller_class"}
+
+const legacyAttemptFields = 7
 
 // AttemptLog writes attempts as CSV: caller,try,intended_ms,sent_ms,
-// latency_ms,status,class. It buffers, and writes what it buffered within
+// latency_ms,status,class,caller_class (caller_class is the index of the
+// caller's class, Attempt.CallerClass). It buffers, and writes what it buffered within
 // FlushEvery of the first unwritten attempt (a timer, so a quiet spell does
 // not hold attempts back); call Flush at the end, which also stops the
 // timer. It is safe for concurrent use: the storm engine writes from many
@@ -39,7 +47,7 @@ type AttemptLog struct {
 // NewAttemptLog starts a log on w and writes its header.
 func NewAttemptLog(w io.Writer) *AttemptLog {
 	l := &AttemptLog{w: bufio.NewWriterSize(w, 64<<10)}
-	_, l.err = l.w.WriteString("caller,try,intended_ms,sent_ms,latency_ms,status,class\n")
+	_, l.err = l.w.WriteString(strings.Join(attemptHeader, ",") + "\n")
 	return l
 }
 
@@ -64,6 +72,8 @@ func (l *AttemptLog) Write(a Attempt) error {
 	b = strconv.AppendInt(b, int64(a.Status), 10)
 	b = append(b, ',')
 	b = append(b, a.Class...)
+	b = append(b, ',')
+	b = strconv.AppendUint(b, uint64(a.CallerClass), 10)
 	b = append(b, '\n')
 	l.buf = b
 	if _, l.err = l.w.Write(b); l.err != nil {
@@ -100,7 +110,9 @@ func (l *AttemptLog) Flush() error {
 	return l.err
 }
 
-// ReadAttemptLog calls fn for every attempt of a log written by AttemptLog.
+// ReadAttemptLog calls fn for every attempt of a log written by AttemptLog,
+// also one written before the caller_class column (every attempt in class
+// 0).
 func ReadAttemptLog(r io.Reader, fn func(Attempt) error) error {
 	cr := csv.NewReader(bufio.NewReader(r))
 	cr.ReuseRecord = true
@@ -111,6 +123,7 @@ func ReadAttemptLog(r io.Reader, fn func(Attempt) error) error {
 	if !isAttemptHeader(head) {
 		return errors.New("read attempt log: not an attempt log (bad header)")
 	}
+	fields := len(head)
 	for line := 2; ; line++ {
 		rec, err := cr.Read()
 		if err == io.EOF {
@@ -119,7 +132,7 @@ func ReadAttemptLog(r io.Reader, fn func(Attempt) error) error {
 		if err != nil {
 			return fmt.Errorf("read attempt log: %w", err)
 		}
-		a, err := parseAttempt(rec)
+		a, err := parseAttempt(rec, fields)
 		if err != nil {
 			return fmt.Errorf("read attempt log: line %d: %w", line, err)
 		}
@@ -129,15 +142,18 @@ func ReadAttemptLog(r io.Reader, fn func(Attempt) error) error {
 	}
 }
 
+// isAttemptHeader reports whether head is the header of an attempt log,
+// the current one or the one before caller classes.
 func isAttemptHeader(head []string) bool {
-	return len(head) == len(attemptHeader) && head[0] == "caller"
+	return slices.Equal(head, attemptHeader) || slices.Equal(head, attemptHeader[:legacyAttemptFields])
 }
 
-// parseAttempt reads one record of an attempt log.
-func parseAttempt(rec []string) (Attempt, error) {
+// parseAttempt reads one record of an attempt log whose header has fields
+// columns.
+func parseAttempt(rec []string, fields int) (Attempt, error) {
 	var a Attempt
-	if len(rec) != len(attemptHeader) {
-		return a, fmt.Errorf("%d fields, want %d", len(rec), len(attemptHeader))
+	if len(rec) != fields {
+		return a, fmt.Errorf("%d fields, want %d", len(rec), fields)
 	}
 	var perr error
 	num := func(s string) float64 {
@@ -151,5 +167,10 @@ func parseAttempt(rec []string) (Attempt, error) {
 	a.Latency = time.Duration(num(rec[4]) * 1e6)
 	a.Status = int32(num(rec[5]))
 	a.Class = Class(rec[6])
+	if fields > legacyAttemptFields {
+		c, err := strconv.ParseUint(rec[7], 10, 8)
+		perr = errors.Join(perr, err)
+		a.CallerClass = uint8(c)
+	}
 	return a, perr
 }

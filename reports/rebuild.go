@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -14,72 +15,146 @@ const RebuiltNote = "rebuilt from attempts.csv of a run that did not finish: req
 	"are from its attempts; callers' outcomes, completion, crashes, resources and async counts were not recorded " +
 	"and are not measured; no gate was evaluated"
 
+// RebuildOption tunes Rebuild.
+type RebuildOption func(*rebuildConfig)
+
+type rebuildConfig struct{ classes []string }
+
+// RebuildClasses names the caller classes of the log (callers.classes of
+// the scenario as run), as Aggregator.SetClasses does. attempts.csv holds
+// class indexes only: without this option one class seen is DefaultClass,
+// and several are named by index ("class0", "class1", ...) with a note.
+func RebuildClasses(names []string) RebuildOption {
+	return func(c *rebuildConfig) { c.classes = append([]string(nil), names...) }
+}
+
 // Rebuild makes a partial report from an attempt log alone (attempts.csv of
 // a run that was killed before it wrote report.json): requests, latencies,
 // generator errors, retries and the timeline come from the attempts; the
-// callers seen in the log are counted, but their outcomes are not known
-// (Callers.OutcomesUnknown), and completion, crashes, resources and async
-// counts were not measured (nil, or AsyncUntracked for the 202 answers).
-// The report is Interrupted, its verdict fail (invalid when the generator
-// made errors of its own), and its notes start with RebuiltNote. start is
-// when the storm started (the zero time when not known); the scenario and
-// SUT are left for the caller to fill.
+// callers seen in the log are counted, in total and per class, but their
+// outcomes are not known (Callers.OutcomesUnknown), and completion,
+// crashes, resources and async counts were not measured (nil, or
+// AsyncUntracked for the 202 answers). The report is Interrupted, its
+// verdict fail (invalid when the generator made errors of its own), and its
+// notes start with RebuiltNote. start is when the storm started (the zero
+// time when not known); the scenario and SUT are left for the caller to
+// fill. A log written before the caller_class column is read as one class.
 //
 // A last line without its newline (the process died while writing it) is
 // dropped with a note; any other malformed line is an error.
-func Rebuild(r io.Reader, start time.Time) (*Report, error) {
+func Rebuild(r io.Reader, start time.Time, opts ...RebuildOption) (*Report, error) {
+	var cfg rebuildConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
 	br := bufio.NewReader(r)
 	head, err := br.ReadString('\n')
 	if err != nil && (head == "" || !errors.Is(err, io.EOF)) {
 		return nil, fmt.Errorf("rebuild report: read attempt log: %w", err)
 	}
-	if !isAttemptHeader(strings.Split(strings.TrimSpace(head), ",")) {
+	fields := strings.Split(strings.TrimSpace(head), ",")
+	if !isAttemptHeader(fields) {
 		return nil, errors.New("rebuild report: not an attempt log (bad header)")
 	}
-	agg := NewAggregator(start)
-	var seen callerSet
-	var end time.Duration
-	var accepted int64
-	cut := false
-	for line := 2; ; line++ {
-		s, err := br.ReadString('\n')
-		switch {
-		case strings.HasSuffix(s, "\n"):
-			a, perr := parseAttempt(strings.Split(strings.TrimRight(s, "\r\n"), ","))
-			if perr != nil {
-				return nil, fmt.Errorf("rebuild report: attempt log line %d: %w", line, perr)
-			}
-			agg.AddAttempt(a)
-			seen.add(a.Caller)
-			end = max(end, a.Sent+a.Latency)
-			if a.Status == 202 {
-				accepted++
-			}
-		case s != "":
-			cut = true
-		}
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("rebuild report: read attempt log: %w", err)
-		}
+	st := rebuildState{agg: NewAggregator(start)}
+	cut, err := eachLogLine(br, len(fields), st.add)
+	if err != nil {
+		return nil, err
 	}
-	rep := agg.Finish(start.Add(end))
-	rep.Callers.Total, rep.Callers.OutcomesUnknown = seen.n, true
-	rep.AsyncUntracked = accepted
+	unnamed := st.nameClasses(cfg.classes)
+	rep := st.agg.Finish(start.Add(st.end))
+	st.countCallers(rep)
+	rep.AsyncUntracked = st.accepted
 	rep.Interrupted = true
 	if rep.Verdict == VerdictPass {
 		rep.Verdict = VerdictFail
 	}
 	rep.Notes = append([]string{RebuiltNote}, rep.Notes...)
-	if accepted > 0 {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("%d 202 answers (uploads accepted for later) in attempts.csv: whether those uploads completed was not recorded", accepted))
+	if st.accepted > 0 {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%d 202 answers (uploads accepted for later) in attempts.csv: whether those uploads completed was not recorded", st.accepted))
+	}
+	if unnamed {
+		rep.Notes = append(rep.Notes, "attempts.csv names caller classes by index only: they are class0, class1, ... in the order of callers.classes")
 	}
 	if cut {
 		rep.Notes = append(rep.Notes, "the last line of attempts.csv was cut off when the run died and was left out")
 	}
 	return rep, nil
+}
+
+// eachLogLine calls fn for each whole line of an attempt log after its
+// header; cut reports a last line without its newline, which is left out.
+func eachLogLine(br *bufio.Reader, fields int, fn func(Attempt)) (cut bool, err error) {
+	for line := 2; ; line++ {
+		s, err := br.ReadString('\n')
+		switch {
+		case strings.HasSuffix(s, "\n"):
+			a, perr := parseAttempt(strings.Split(strings.TrimRight(s, "\r\n"), ","), fields)
+			if perr != nil {
+				return false, fmt.Errorf("rebuild report: attempt log line %d: %w", line, perr)
+			}
+			fn(a)
+		case s != "":
+			cut = true
+		}
+		if errors.Is(err, io.EOF) {
+			return cut, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("rebuild report: read attempt log: %w", err)
+		}
+	}
+}
+
+// rebuildState is what Rebuild learns from the attempts beyond the
+// aggregator: the callers seen (in all and per class), when the last
+// attempt ended, and the 202 answers.
+type rebuildState struct {
+	agg      *Aggregator
+	seen     callerSet
+	byClass  []callerSet
+	end      time.Duration
+	accepted int64
+}
+
+func (st *rebuildState) add(a Attempt) {
+	st.agg.AddAttempt(a)
+	st.seen.add(a.Caller)
+	for len(st.byClass) <= int(a.CallerClass) {
+		st.byClass = append(st.byClass, callerSet{})
+	}
+	st.byClass[a.CallerClass].add(a.Caller)
+	st.end = max(st.end, a.Sent+a.Latency)
+	if a.Status == 202 {
+		st.accepted++
+	}
+}
+
+// nameClasses names the classes: names when given, DefaultClass for a
+// log of one class, by index otherwise (then unnamed is true).
+func (st *rebuildState) nameClasses(names []string) (unnamed bool) {
+	if len(names) == 0 && len(st.byClass) > 1 {
+		for i := range st.byClass {
+			names = append(names, "class"+strconv.Itoa(i))
+		}
+		unnamed = true
+	}
+	st.agg.SetClasses(names)
+	return unnamed
+}
+
+// countCallers sets the callers seen, in all and per class; their outcomes
+// are not known.
+func (st *rebuildState) countCallers(rep *Report) {
+	rep.Callers.Total, rep.Callers.OutcomesUnknown = st.seen.n, true
+	st.agg.mu.Lock()
+	names := st.agg.classNamesLocked()
+	st.agg.mu.Unlock()
+	for i, set := range st.byClass {
+		if c := rep.Classes[names[i]]; c != nil {
+			c.Callers = set.n
+		}
+	}
 }
 
 // callerSet is a set of caller indexes (0-based and dense, so a bitset).

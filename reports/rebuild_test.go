@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -182,5 +183,77 @@ func TestAttemptLogConcurrentWriters(t *testing.T) {
 	n := 0
 	if err := ReadAttemptLog(strings.NewReader(out.String()), func(Attempt) error { n++; return nil }); err != nil || n != 4000 {
 		t.Fatalf("read %d attempts, err %v", n, err)
+	}
+}
+
+// legacyLog is an attempts.csv written before the caller_class column.
+const legacyLog = `caller,try,intended_ms,sent_ms,latency_ms,status,class
+0,1,0.000,0.000,20.000,200,
+1,1,500.000,501.000,1000.000,0,timeout
+1,2,2000.000,2000.000,40.000,200,
+`
+
+func TestRebuildLegacyLogIsOneClass(t *testing.T) {
+	r, err := Rebuild(strings.NewReader(legacyLog), t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := r.Classes[DefaultClass]
+	if len(r.Classes) != 1 || c == nil || c.Callers != 2 || c.Attempts != 3 || c.Retries != 1 || c.Timeouts != 1 || *c.Amplification != 1.5 {
+		t.Fatalf("classes %v", r.Classes)
+	}
+	var n int
+	if err := ReadAttemptLog(strings.NewReader(legacyLog), func(a Attempt) error { n++; return nil }); err != nil || n != 3 {
+		t.Fatalf("read %d, %v", n, err)
+	}
+	if _, err := Rebuild(strings.NewReader(legacyLog+"2,1,0,0,0,200,,1\n"), t0); err == nil {
+		t.Error("a line with more fields than its header accepted")
+	}
+}
+
+// TestRebuildClasses: a rebuilt report counts each class's callers and
+// attempts from the log; their outcomes stay not measured.
+func TestRebuildClasses(t *testing.T) {
+	var buf bytes.Buffer
+	l := NewAttemptLog(&buf)
+	for _, a := range []Attempt{
+		{Caller: 0, Try: 1, Latency: 10 * time.Millisecond, Status: 200},
+		{Caller: 1, Try: 1, Latency: 10 * time.Millisecond, Status: 503, Class: ClassHTTP5xx, CallerClass: 1},
+		{Caller: 1, Try: 2, Sent: time.Second, Latency: 10 * time.Millisecond, Status: 200, CallerClass: 1},
+		{Caller: 2, Try: 1, Class: GenOutOfPorts, CallerClass: 2},
+	} {
+		if err := l.Write(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(buf.String(), "caller,try,intended_ms,sent_ms,latency_ms,status,class,caller_class\n0,1,") ||
+		!strings.Contains(buf.String(), ",200,,1\n") {
+		t.Fatalf("log:\n%s", buf.String())
+	}
+	named, err := Rebuild(bytes.NewReader(buf.Bytes()), t0, RebuildClasses([]string{"erp", "batch", "cron", "idle"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ""
+	for _, name := range []string{"erp", "batch", "cron", "idle"} {
+		c := named.Classes[name]
+		got += fmt.Sprintf("%s:%d/%d/%d ", name, c.Callers, c.Attempts, c.Retries)
+	}
+	if got != "erp:1/1/0 batch:1/2/1 cron:1/0/0 idle:0/0/0 " || len(named.Classes) != 4 {
+		t.Errorf("classes %s", got)
+	}
+	if _, ok := Variables(named)["gave_up[batch]"]; ok || MissingReason(named, "gave_up[batch]") != "not measured (callers' outcomes not recorded)" {
+		t.Error("a rebuilt class's outcomes are measured")
+	}
+	unnamed, err := Rebuild(bytes.NewReader(buf.Bytes()), t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := unnamed.Classes["class1"]; c == nil || c.Attempts != 2 || unnamed.Classes["class2"] == nil ||
+		!strings.Contains(strings.Join(unnamed.Notes, "\n"), "by index only") {
+		t.Errorf("unnamed classes %v notes %q", unnamed.Classes, unnamed.Notes)
 	}
 }

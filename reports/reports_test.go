@@ -204,7 +204,7 @@ func TestJSONRoundTripAndSchema(t *testing.T) {
 func TestAttemptLogRoundTrip(t *testing.T) {
 	var buf bytes.Buffer
 	l := NewAttemptLog(&buf)
-	in := []Attempt{{Caller: 3, Try: 2, Intended: 1500 * time.Millisecond, Sent: 1501 * time.Millisecond, Latency: 42 * time.Millisecond, Status: 202},
+	in := []Attempt{{Caller: 3, Try: 2, Intended: 1500 * time.Millisecond, Sent: 1501 * time.Millisecond, Latency: 42 * time.Millisecond, Status: 202, CallerClass: 3},
 		{Caller: 4, Try: 1, Latency: time.Second, Class: ClassTimeout}}
 	for _, a := range in {
 		if err := l.Write(a); err != nil {
