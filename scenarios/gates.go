@@ -13,6 +13,15 @@ var GateVariables = []string{
 	"requests", "ok", "timeouts", "timeout_rate", "error_rate", "p50_ms", "p90_ms", "p99_ms", "max_ms",
 	"throughput_rps", "callers", "succeeded", "gave_up", "retries", "completion_p99_ms", "crashes",
 	"oom_kills", "restarts", "downtime_s", "accepted", "completed", "lost", "duplicates", "drain_s", "http_429",
+	"amplification",
+}
+
+// ClassGateVariables are the names a gate may use for one caller class,
+// written with the class in brackets: "gave_up[erp] == 0". Reports give
+// their values under that full name.
+var ClassGateVariables = []string{
+	"callers", "succeeded", "gave_up", "attempts", "retries", "timeouts", "p50_ms", "p99_ms", "amplification",
+	"budget_denied", "breaker_opens",
 }
 
 var gateOps = []string{"<=", ">=", "==", "!=", "<", ">"}
@@ -23,6 +32,10 @@ func parseGate(expr string) (Gate, error) {
 	return g, g.parse()
 }
 
+// parse reads the expression into its variable, operator and number. The
+// variable is one of GateVariables, or v[class] with v one of
+// ClassGateVariables and a class name of [a-z0-9_-]+; whether the class
+// exists is the scenario's to check (validateGates).
 func (g *Gate) parse() error {
 	e := strings.TrimSpace(g.Expr)
 	for _, op := range gateOps {
@@ -31,17 +44,39 @@ func (g *Gate) parse() error {
 			continue
 		}
 		v, num := strings.TrimSpace(e[:i]), strings.TrimSpace(e[i+len(op):])
-		if !slices.Contains(GateVariables, v) {
-			return fmt.Errorf("gate %q: unknown variable %q (known: %s)", g.Expr, v, strings.Join(GateVariables, ", "))
+		class, err := gateClass(g.Expr, v)
+		if err != nil {
+			return err
 		}
 		f, err := strconv.ParseFloat(num, 64)
 		if err != nil {
 			return fmt.Errorf("gate %q: %q is not a number", g.Expr, num)
 		}
-		g.variable, g.op, g.value = v, op, f
+		g.variable, g.class, g.op, g.value = v, class, op, f
 		return nil
 	}
 	return fmt.Errorf("gate %q: want <variable> <op> <number> with op one of < <= > >= == !=", g.Expr)
+}
+
+// gateClass checks the variable v of gate expr and returns its class, ""
+// for a run-wide variable.
+func gateClass(expr, v string) (string, error) {
+	name, class, ok := strings.Cut(v, "[")
+	if !ok {
+		if !slices.Contains(GateVariables, v) {
+			return "", fmt.Errorf("gate %q: unknown variable %q (known: %s; per class: %s[class])", expr, v, strings.Join(GateVariables, ", "), strings.Join(ClassGateVariables, ", "))
+		}
+		return "", nil
+	}
+	class, closed := strings.CutSuffix(class, "]")
+	name = strings.TrimSpace(name)
+	if !slices.Contains(ClassGateVariables, name) {
+		return "", fmt.Errorf("gate %q: %q has no value per class (per class: %s)", expr, name, strings.Join(ClassGateVariables, ", "))
+	}
+	if !closed || !classNameRe.MatchString(class) {
+		return "", fmt.Errorf("gate %q: want %s[class] with a class name of [a-z0-9_-]+, got %q", expr, name, v)
+	}
+	return class, nil
 }
 
 // Eval evaluates the gate against vars and returns the variable's value and
@@ -74,11 +109,21 @@ func (g Gate) Eval(vars map[string]float64) (float64, bool, error) {
 	return v, pass, nil
 }
 
-// Variable is the gate's variable name.
-// A gate that was never parsed is parsed first ("" when it does not parse).
+// Variable is the gate's variable as the report keys it: "p99_ms", or
+// "gave_up[erp]" for a class's. A gate that was never parsed is parsed
+// first ("" when it does not parse).
 func (g Gate) Variable() string {
 	if g.op == "" && g.parse() != nil {
 		return ""
 	}
 	return g.variable
+}
+
+// Class is the caller class a per-class gate names ("erp" for
+// "gave_up[erp] == 0"), "" for a run-wide gate or one that does not parse.
+func (g Gate) Class() string {
+	if g.op == "" && g.parse() != nil {
+		return ""
+	}
+	return g.class
 }

@@ -303,7 +303,8 @@ type ByteSize int64
 type Gate struct {
 	Expr string
 
-	variable string
+	variable string // as reports key it: p99_ms, gave_up[erp]
+	class    string // erp for gave_up[erp]; "" run-wide
 	op       string
 	value    float64
 }
