@@ -40,7 +40,7 @@ func TestParseDefaults(t *testing.T) {
 
 // TestCompletion: auto is the default for every SUT (a 202 with Location
 // is followed); the listing is read back from a reference SUT whose 202s
-// are followed; body is refused until it is supported.
+// are followed; body needs a status to poll.
 func TestCompletion(t *testing.T) {
 	cases := []struct {
 		sut, api string
@@ -69,8 +69,8 @@ func TestCompletion(t *testing.T) {
 		t.Error("FollowsLocation")
 	}
 	for src, want := range map[string]string{
-		"api: {completion: body}":  "f.yaml:4:19: api.completion: body is not supported yet",
-		"api: {completion: maybe}": `f.yaml:4:19: api.completion: must be auto, location or none, got "maybe"`,
+		"api: {completion: body}":  `f.yaml:4:19: api.completion: body needs api.status: {path: "/jobs/{upload.id}", id_field: job.id}`,
+		"api: {completion: maybe}": `f.yaml:4:19: api.completion: must be auto, location, body or none, got "maybe"`,
 	} {
 		_, err := Parse("f.yaml", []byte("name: c\nsut: {url: \"http://127.0.0.1:1\"}\ncallers: {count: 1}\n"+src+"\n"))
 		if err == nil || !strings.Contains(err.Error(), want) {

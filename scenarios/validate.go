@@ -3,6 +3,8 @@ package scenarios
 import (
 	"errors"
 	"fmt"
+	"math"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -43,75 +45,154 @@ func (s *Scenario) validate(l *locator) error {
 		l.add("run.drain_timeout", "must be >= 0")
 	}
 	s.validateFaults(l)
-	for i := range s.Gates {
-		if err := s.Gates[i].parse(); err != nil {
-			l.add(fmt.Sprintf("gates[%d]", i), "%v", err)
-		}
-	}
-	for i := range s.Signature {
-		if err := s.Signature[i].parse(); err != nil {
-			l.add(fmt.Sprintf("signature[%d]", i), "%v", err)
-		}
-	}
+	s.validateGates(l)
+	s.validateTemplates(l, os.LookupEnv)
 	return errors.Join(l.errs...)
 }
 
-// validate checks the request lines and the completion mode.
-func (a API) validate(l *locator) {
-	if m, p := a.Upload.Method, a.Upload.Path; !slices.Contains([]string{"POST", "PUT", "PATCH"}, m) || !strings.HasPrefix(p, "/") || !strings.Contains(p, "{caller}") {
-		l.add("api.upload", `must be "METHOD /path" with METHOD POST, PUT or PATCH and {caller} in the path or query, got %q`, m+" "+p)
+// validateGates parses every gate and signature condition, and checks that
+// a per-class one (gave_up[erp]) names a class of this scenario.
+func (s *Scenario) validateGates(l *locator) {
+	names := s.Callers.ClassNames()
+	check := func(p string, g *Gate) {
+		if err := g.parse(); err != nil {
+			l.add(p, "%v", err)
+			return
+		}
+		if c := g.Class(); c != "" && !slices.Contains(names, c) {
+			hint := "classes: " + strings.Join(names, ", ")
+			if sg := suggest(c, names); sg != "" {
+				hint = fmt.Sprintf("did you mean %q?", sg)
+			}
+			l.add(p, "gate %q: no caller class %q (%s)", g.Expr, c, hint)
+		}
 	}
-	if m, p, ok := strings.Cut(a.List, " "); a.List != "" && (!ok || m != "GET" || !strings.Contains(p, "{caller}")) {
-		l.add("api.list", `must be "GET /path" with {caller} in it, got %q`, a.List)
+	for i := range s.Gates {
+		check(fmt.Sprintf("gates[%d]", i), &s.Gates[i])
 	}
-	switch a.Completion {
-	case CompletionAuto, CompletionLocation, CompletionNone:
-	case CompletionBody:
-		l.add("api.completion", "body is not supported yet (reading the upload's id from the answer); use auto, location or none")
-	default:
-		l.add("api.completion", "must be auto, location or none, got %q", a.Completion)
+	for i := range s.Signature {
+		check(fmt.Sprintf("signature[%d]", i), &s.Signature[i])
 	}
 }
 
-// validate checks the population and its retry policy.
+// validate checks the population, its retry policy and its classes.
 func (c Callers) validate(l *locator) {
 	if c.Count < 1 || c.Count > 1_000_000 {
 		l.add("callers.count", "must be 1..1000000, got %d", c.Count)
 	}
-	d := c.Records
-	switch {
-	case d.Fixed < 0:
-		l.add("callers.records", "must be > 0")
-	case d.Fixed == 0 && (d.Median < 1 || d.P99 < d.Median || d.Max < d.P99):
-		l.add("callers.records", "needs median >= 1, p99 >= median and max >= p99 (got median %d, p99 %d, max %d)", d.Median, d.P99, d.Max)
-	}
-	if c.RecordBytes < 16 || c.RecordBytes > 1<<20 {
-		l.add("callers.record_bytes", "must be 16..1048576, got %d", c.RecordBytes)
-	}
+	validateRecords(l, "callers.records", c.Records)
+	validateRecordBytes(l, "callers.record_bytes", c.RecordBytes)
 	if c.Timeout <= 0 {
 		l.add("callers.timeout", "must be > 0")
 	}
-	c.Retry.validate(l, "callers.retry")
+	c.Retry.validate(l, "callers.retry", c.Retry)
+	c.validateClasses(l)
 }
 
-// validate checks a retry policy found at path p.
-func (r Retry) validate(l *locator, p string) {
-	if r.Attempts < 1 || r.Attempts > 100 {
+// validateRecords checks a records distribution at path p.
+func validateRecords(l *locator, p string, d Distribution) {
+	switch {
+	case d.Fixed < 0:
+		l.add(p, "must be > 0")
+	case d.Fixed == 0 && (d.Median < 1 || d.P99 < d.Median || d.Max < d.P99):
+		l.add(p, "needs median >= 1, p99 >= median and max >= p99 (got median %d, p99 %d, max %d)", d.Median, d.P99, d.Max)
+	}
+}
+
+// validateRecordBytes checks a record size at path p: at least 16 bytes,
+// at most the 1 MiB arena payloads are views onto.
+func validateRecordBytes(l *locator, p string, n int) {
+	if n < 16 || n > arenaSize {
+		l.add(p, "must be 16..%d, got %d", arenaSize, n)
+	}
+}
+
+// validate checks a retry policy found at path p, field by field as
+// written: a zero field is one left out (the top-level policy's are
+// defaulted already; a class's take the top-level values), so only what is
+// set is checked. merged is the policy in force, for the rules between
+// fields (max >= base).
+func (r Retry) validate(l *locator, p string, merged Retry) {
+	if r.Attempts < 0 || r.Attempts > 100 {
 		l.add(p+".attempts", "must be 1..100 (1 = no retry), got %d", r.Attempts)
 	}
-	if !slices.Contains([]Backoff{BackoffNone, BackoffConstant, BackoffExponential}, r.Backoff) {
+	if r.Backoff != "" && !slices.Contains([]Backoff{BackoffNone, BackoffConstant, BackoffExponential}, r.Backoff) {
 		l.add(p+".backoff", "must be none, constant or exponential, got %q", r.Backoff)
 	}
-	if !slices.Contains([]Jitter{JitterNone, JitterFull, JitterEqual}, r.Jitter) {
+	if r.Jitter != "" && !slices.Contains([]Jitter{JitterNone, JitterFull, JitterEqual}, r.Jitter) {
 		l.add(p+".jitter", "must be none, full or equal, got %q", r.Jitter)
 	}
-	if r.Base < 0 || r.Max < r.Base {
-		l.add(p+".max", "must be >= base")
+	if r.Base < 0 {
+		l.add(p+".base", "must be >= 0")
+	} else if merged.Max < merged.Base {
+		l.add(p+".max", "must be >= base (%s), got %s", merged.Base.D(), merged.Max.D())
 	}
 	for i, on := range r.On {
 		if !slices.Contains([]string{"timeout", "5xx", "429", "4xx", "conn", "other"}, on) {
 			l.add(fmt.Sprintf("%s.on[%d]", p, i), "unknown class %q (timeout, 5xx, 429, 4xx, conn, other)", on)
 		}
+	}
+	if r.RetryAfter != "" && r.RetryAfter != RetryAfterHonor && r.RetryAfter != RetryAfterIgnore {
+		l.add(p+".retry_after", "must be honor or ignore, got %q", r.RetryAfter)
+	}
+	if b := r.Budget; b.Set && !(b.Ratio >= 0 && b.Ratio <= 10) {
+		l.add(p+".budget", "must be 0..10 (retries per first attempt: 0.2 lets retries add 20%%) or none, got %g", b.Ratio)
+	}
+	if br := r.Breaker; br != nil {
+		if br.Failures < 1 {
+			l.add(p+".breaker.failures", "must be >= 1 (failed attempts in a row that open the breaker), got %d", br.Failures)
+		}
+		if br.Open <= 0 {
+			l.add(p+".breaker.open", "must be > 0 (how long an open breaker sends nothing)")
+		}
+	}
+}
+
+// classNameRe is what a caller class may be called: it names report keys
+// and gate variables (gave_up[erp]).
+var classNameRe = regexp.MustCompile(`^[a-z0-9_-]+$`)
+
+// validateClasses checks each caller class as written (a zero field is
+// one left out, taken from the top level) and that the weights leave some
+// class with callers.
+func (c Callers) validateClasses(l *locator) {
+	if len(c.Classes) > MaxClasses {
+		l.add("callers.classes", "at most %d classes, got %d", MaxClasses, len(c.Classes))
+	}
+	plans := c.ClassPlans()
+	first := map[string]int{}
+	total, weightsOK := 0.0, true
+	for i, cl := range c.Classes {
+		p := fmt.Sprintf("callers.classes[%d]", i)
+		if j, dup := first[cl.Name]; dup {
+			l.add(p+".name", "%q is the name of callers.classes[%d] already", cl.Name, j)
+		} else {
+			first[cl.Name] = i
+			if !classNameRe.MatchString(cl.Name) {
+				l.add(p+".name", "required, lowercase letters, digits, _ and - ([a-z0-9_-]+), got %q", cl.Name)
+			}
+		}
+		if !(cl.Weight >= 0) || math.IsInf(cl.Weight, 0) {
+			l.add(p+".weight", "must be a number >= 0, got %g", cl.Weight)
+			weightsOK = false
+		} else {
+			total += cl.Weight
+		}
+		if cl.Records != (Distribution{}) {
+			validateRecords(l, p+".records", cl.Records)
+		}
+		if cl.RecordBytes != 0 {
+			validateRecordBytes(l, p+".record_bytes", cl.RecordBytes)
+		}
+		if cl.Timeout < 0 {
+			l.add(p+".timeout", "must be > 0")
+		}
+		if cl.Retry != nil {
+			cl.Retry.validate(l, p+".retry", plans[i].Retry)
+		}
+	}
+	if len(c.Classes) > 0 && weightsOK && total == 0 {
+		l.add("callers.classes", "the weights sum to 0: give at least one class a weight > 0")
 	}
 }
 

@@ -1,0 +1,103 @@
+package scenarios
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/goccy/go-yaml/ast"
+)
+
+// validate checks the upload, the listing, the completion mode with what
+// it needs, and the field paths answers are read with.
+func (a API) validate(l *locator) {
+	a.Upload.validate(l)
+	if m, p, ok := strings.Cut(a.List, " "); a.List != "" && (!ok || m != "GET" || !strings.Contains(p, "{caller}")) {
+		l.add("api.list", `must be "GET /path" with {caller} in it, got %q`, a.List)
+	}
+	switch a.Completion {
+	case CompletionAuto, CompletionLocation, CompletionNone:
+	case CompletionBody:
+		a.validateStatus(l)
+	default:
+		l.add("api.completion", "must be auto, location, body or none, got %q", a.Completion)
+	}
+	validateFieldPath(l, "api.status_field", a.StatusField, false)
+	if v := a.Verify; v != nil {
+		if !strings.HasPrefix(v.Path, "/") || !strings.Contains(v.Path, "{caller}") {
+			l.add("api.verify.path", "must start with / and hold {caller}, got %q", v.Path)
+		}
+		if v.IDsField == "" {
+			l.add("api.verify", "a verify without ids_field: name where the answer lists the record ids, e.g. records[].id")
+		} else {
+			validateFieldPath(l, "api.verify.ids_field", v.IDsField, true)
+		}
+	}
+}
+
+// uploadMethods are the methods an upload may use.
+var uploadMethods = []string{"POST", "PUT", "PATCH"}
+
+// validate checks the upload's method and path: in the one-line form as
+// one value (as written), in the long form field by field.
+func (u Upload) validate(l *locator) {
+	okMethod := slices.Contains(uploadMethods, u.Method)
+	okPath := strings.HasPrefix(u.Path, "/") && strings.Contains(u.Path, "{caller}")
+	if n, _ := l.find("api.upload"); n == nil || !isMapping(n) {
+		if !okMethod || !okPath {
+			l.add("api.upload", `must be "METHOD /path" with METHOD POST, PUT or PATCH and {caller} in the path or query, got %q`, u.Method+" "+u.Path)
+		}
+		return
+	}
+	if !okMethod {
+		l.add("api.upload.method", "must be POST, PUT or PATCH, got %q", u.Method)
+	}
+	if !okPath {
+		l.add("api.upload.path", "must start with / and hold {caller} in the path or the query, got %q", u.Path)
+	}
+}
+
+// isMapping reports whether n is a mapping (the long form of a value).
+func isMapping(n ast.Node) bool {
+	_, ok := n.(ast.MapNode)
+	return ok
+}
+
+// validateStatus checks what completion: body needs: a status whose path
+// holds {upload.id} and an id_field naming one value of the answer.
+func (a API) validateStatus(l *locator) {
+	st := a.Status
+	if st == nil {
+		l.add("api.completion", `body needs api.status: {path: "/jobs/{upload.id}", id_field: job.id}`)
+		return
+	}
+	if !strings.HasPrefix(st.Path, "/") || !strings.Contains(st.Path, "{upload.id}") {
+		l.add("api.status.path", "must start with / and hold {upload.id}, got %q", st.Path)
+	}
+	if st.IDField == "" {
+		l.add("api.status", "a status without id_field: name where the upload's answer holds its id, e.g. job.id")
+		return
+	}
+	validateFieldPath(l, "api.status.id_field", st.IDField, false)
+}
+
+// validateFieldPath checks the field path s at path p: one value (list
+// false) or a list with [] (list true).
+func validateFieldPath(l *locator, p, s string, list bool) {
+	fp, err := ParseFieldPath(s)
+	switch {
+	case err != nil:
+		l.add(p, "%v", err)
+	case list && !fp.IsList():
+		l.add(p, "names one value; name the list with [] (every element), e.g. records[].id, got %q", s)
+	case !list && fp.IsList():
+		l.add(p, "names one value: [] (every element) has no place here, got %q", s)
+	}
+}
+
+// validateTemplates reports each problem of the request templates at the
+// line of its template and the column of the problem in it (locator.addAt).
+func (s *Scenario) validateTemplates(l *locator, lookupEnv func(string) (string, bool)) {
+	for _, e := range checkTemplates(s, lookupEnv) {
+		l.addAt(e.Path, e.Offset, e.Msg)
+	}
+}
