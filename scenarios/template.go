@@ -54,6 +54,7 @@ type segment struct {
 	kind opKind
 	lit  []byte // opLit; after NewRequests resolves them, also a secret's value
 	name string // opVar, opSecret: NAME
+	slot int    // opVar: index into a class's variable values (NewRequests)
 	off  int
 }
 

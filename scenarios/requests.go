@@ -1,0 +1,281 @@
+package scenarios
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Requests renders each caller's upload, status and verify requests from
+// the scenario's templates, compiled once by NewRequests. Every method is
+// safe for concurrent use and allocates only what it returns: Body one
+// reader per call, which streams the body from the population's arena
+// record by record and never holds it whole.
+//
+// Values are inserted as they are, unescaped, except in paths (path- or
+// query-escaped as fits where they land): caller names, record ids,
+// indexes, tries and the payload filler are all [A-Za-z0-9+/-], safe
+// inside JSON strings and CSV fields. Variables and secrets are the
+// scenario's own text; a quote in one is the scenario's to escape.
+//
+// A Requests holds resolved secrets: it prints as its method, path and
+// format only (String, Format), and Secrets lists the values an engine
+// must redact from anything it writes.
+type Requests struct {
+	method   string
+	pathText string // the path template as written, for String
+	format   BodyFormat
+	path     []segment
+	headers  []headerTemplate
+	body     bodyPlan
+	status   []segment
+	verify   []segment
+	secrets  []string
+
+	pop       *Population
+	callers   []callerInfo
+	classes   []classInfo
+	keyPrefix []byte // IdempotencyKey = keyPrefix + caller name
+	seed      uint64
+}
+
+// headerTemplate is one header: its canonical name and compiled value.
+type headerTemplate struct {
+	name  string
+	value []segment
+}
+
+// callerInfo is what rendering needs of one caller, kept small: 5,000
+// callers take 60 KB.
+type callerInfo struct {
+	records     int32
+	recordBytes int32
+	class       uint16
+}
+
+// classInfo is a caller class's name and variable values, by var slot.
+type classInfo struct {
+	name []byte
+	vars [][]byte
+}
+
+// The reference request: the one-line form's headers, as the storm sent
+// them before templates.
+const (
+	referenceContentType = "application/json"
+	referenceKeyHeader   = "Idempotency-Key"
+)
+
+// NewRequests compiles s's request templates for the callers of pop and
+// reads the ${NAME} secrets from lookupEnv (os.LookupEnv when nil). It
+// returns every template problem at once (checkTemplates, matching
+// ErrInvalid), never a secret's value. A one-line upload with no headers
+// and no body template renders the reference request: Population.Body,
+// Content-Type application/json and Idempotency-Key {attempt.key}.
+func NewRequests(s *Scenario, pop *Population, lookupEnv func(string) (string, bool)) (*Requests, error) {
+	if lookupEnv == nil {
+		lookupEnv = os.LookupEnv
+	}
+	if pop == nil || pop.Len() == 0 {
+		return nil, errors.New("new requests: no callers")
+	}
+	if errs := checkTemplates(s, lookupEnv); len(errs) > 0 {
+		all := make([]error, len(errs))
+		for i, e := range errs {
+			all[i] = e
+		}
+		return nil, fmt.Errorf("%w: request templates: %w", ErrInvalid, errors.Join(all...))
+	}
+	r := &Requests{method: s.API.Upload.Method, pathText: s.API.Upload.Path, pop: pop, seed: uint64(s.Seed)}
+	if err := r.indexCallers(s, pop); err != nil {
+		return nil, err
+	}
+	res := resolver{r: r, env: lookupEnv, slots: map[string]int{}}
+	up := s.API.Upload
+	r.path = res.compile(up.Path)
+	r.body, r.format = res.bodyPlan(up.Body)
+	r.headers = res.headers(up)
+	if st := s.API.Status; st != nil {
+		r.status = res.compile(st.Path)
+	}
+	if v := s.API.Verify; v != nil {
+		r.verify = res.compile(v.Path)
+	}
+	r.classVars(s, pop, res.slots)
+	return r, nil
+}
+
+// indexCallers keeps what rendering needs of each caller and the
+// idempotency key's prefix, so no request has to build a Caller.
+func (r *Requests) indexCallers(s *Scenario, pop *Population) error {
+	r.callers = make([]callerInfo, pop.Len())
+	for i := range r.callers {
+		c := pop.Caller(i)
+		r.callers[i] = callerInfo{records: int32(c.Records), recordBytes: int32(c.RecordBytes), class: uint16(c.Class)}
+	}
+	c := pop.Caller(pop.Len() - 1)
+	prefix, ok := strings.CutSuffix(c.IdempotencyKey, c.Name)
+	if !ok || string(appendCallerName(nil, c.Index)) != c.Name {
+		return fmt.Errorf("new requests: caller %q with key %q: names and keys are not what templates render", c.Name, c.IdempotencyKey)
+	}
+	r.keyPrefix = []byte(prefix)
+	return nil
+}
+
+// classVars fills each class's name and variable values: callers.vars,
+// overlaid with the class's own as declared, overlaid with the plan's.
+func (r *Requests) classVars(s *Scenario, pop *Population, slots map[string]int) {
+	for _, pl := range pop.Classes() {
+		vars := maps.Clone(s.Callers.Vars)
+		if vars == nil {
+			vars = map[string]string{}
+		}
+		for _, cl := range s.Callers.Classes {
+			if cl.Name == pl.Name {
+				maps.Copy(vars, cl.Vars)
+			}
+		}
+		maps.Copy(vars, pl.Vars)
+		ci := classInfo{name: []byte(pl.Name), vars: make([][]byte, len(slots))}
+		for name, slot := range slots {
+			ci.vars[slot] = []byte(vars[name])
+		}
+		r.classes = append(r.classes, ci)
+	}
+}
+
+// appendCallerName appends caller i's name, caller-00042, as
+// Population.Caller names it (at least 5 digits).
+func appendCallerName(b []byte, i int) []byte {
+	b = append(b, "caller-"...)
+	for d := 10000; d > 1 && i < d; d /= 10 {
+		b = append(b, '0')
+	}
+	return strconv.AppendInt(b, int64(i), 10)
+}
+
+// Method is the upload's HTTP method.
+func (r *Requests) Method() string { return r.method }
+
+// Path is caller's upload path and query for its try (1-based), with the
+// placeholders filled: path-escaped before the first "?", query-escaped
+// after it.
+func (r *Requests) Path(caller int, try int32) string {
+	var c callCtx
+	r.start(&c, caller, try)
+	return c.renderPath(r.path, "")
+}
+
+// StatusPath is where the state of caller's upload uploadID is read
+// (api.status.path), "" when the scenario has no api.status.
+func (r *Requests) StatusPath(caller int, uploadID string) string {
+	if r.status == nil {
+		return ""
+	}
+	var c callCtx
+	r.start(&c, caller, 0)
+	return c.renderPath(r.status, uploadID)
+}
+
+// VerifyPath is where caller's stored records are read back
+// (api.verify.path), "" when the scenario has no api.verify.
+func (r *Requests) VerifyPath(caller int) string {
+	if r.verify == nil {
+		return ""
+	}
+	var c callCtx
+	r.start(&c, caller, 0)
+	return c.renderPath(r.verify, "")
+}
+
+// renderPath fills a path template. Values go through url.PathEscape
+// before the template's first literal "?" and url.QueryEscape after it.
+func (c *callCtx) renderPath(segs []segment, uploadID string) string {
+	var b []byte
+	query := false
+	for i := range segs {
+		sg := &segs[i]
+		var v string
+		switch sg.kind {
+		case opLit:
+			b = append(b, sg.lit...)
+			query = query || slices.Contains(sg.lit, '?')
+			continue
+		case opUploadID:
+			v = uploadID
+		default:
+			v = string(c.piece(sg))
+		}
+		if query {
+			b = append(b, url.QueryEscape(v)...)
+		} else {
+			b = append(b, url.PathEscape(v)...)
+		}
+	}
+	return string(b)
+}
+
+// Header is caller's upload headers for its try: the scenario's headers
+// with secrets resolved and {body.length} filled, plus the format's
+// Content-Type unless the scenario set one. A multipart body's
+// boundary is added to a user's multipart Content-Type that lacks one.
+// The one-line form sends Content-Type application/json and
+// Idempotency-Key. A new map each call: the caller may change it.
+func (r *Requests) Header(caller int, try int32) http.Header {
+	var c callCtx
+	r.start(&c, caller, try)
+	h := make(http.Header, len(r.headers)+1)
+	for _, ht := range r.headers {
+		var v []byte
+		for i := range ht.value {
+			sg := &ht.value[i]
+			if sg.kind == opBodyLength {
+				v = strconv.AppendInt(v, r.BodyLen(caller, try), 10)
+				continue
+			}
+			v = append(v, c.piece(sg)...)
+		}
+		h[ht.name] = []string{string(v)}
+	}
+	ct := h.Get("Content-Type")
+	switch {
+	case ct == "":
+		h.Set("Content-Type", r.body.contentType(&c))
+	case r.format == FormatMultipart && strings.HasPrefix(ct, "multipart/") && !strings.Contains(ct, "boundary="):
+		h.Set("Content-Type", ct+"; boundary="+string(c.bnd[:]))
+	}
+	return h
+}
+
+// Body is a new reader of caller's upload body for its try (1-based):
+// exactly BodyLen(caller, try) bytes, rendered into the reader's buffer
+// record by record. One allocation, whatever the body's size.
+func (r *Requests) Body(caller int, try int32) io.Reader {
+	s := &bodyStream{}
+	r.start(&s.callCtx, caller, try)
+	s.plan = &r.body
+	s.n = int(s.info.records)
+	s.maxRec = r.body.maxRecord(&s.callCtx)
+	return s
+}
+
+// Secrets are the values of the ${NAME} secrets the templates use, each
+// once, never empty: an engine redacts them from all it writes.
+func (r *Requests) Secrets() []string { return slices.Clone(r.secrets) }
+
+// String describes the upload as METHOD path (format), with the path as
+// written: no secret can be in it.
+func (r *Requests) String() string {
+	return fmt.Sprintf("%s %s (%s)", r.method, r.pathText, r.format)
+}
+
+// Format prints r as String whatever the verb, so %v, %+v and %#v never
+// print the resolved secrets it holds.
+func (r *Requests) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, r.String()) }
