@@ -32,10 +32,21 @@ type chartData struct {
 	CutStart   float64    `json:"cut_start"`
 	CutEnd     float64    `json:"cut_end"`
 	HasCutover bool       `json:"has_cutover"`
+	// The load chart: offered vs attempts (Sent) vs goodput, with a marker
+	// at each second in which circuit breakers opened. HasLoad is false
+	// when it would only repeat the attempts chart: nothing was retried
+	// and no breaker opened.
+	Offered  []int64  `json:"offered"`
+	Goodput  []int64  `json:"goodput"`
+	Breakers []marker `json:"breakers"`
+	HasLoad  bool     `json:"has_load"`
 }
 
+// breakerColor marks the seconds in which circuit breakers opened.
+const breakerColor = "#e377c2"
+
 func chartOf(r *Report) chartData {
-	d := chartData{Name: r.Scenario.Name, Markers: markersOf(r)}
+	d := chartData{Name: r.Scenario.Name, Markers: markersOf(r), Breakers: breakerMarkers(r)}
 	step := 1
 	if len(r.Timeline) > maxPoints {
 		step = (len(r.Timeline) + maxPoints - 1) / maxPoints
@@ -51,7 +62,23 @@ func chartOf(r *Report) chartData {
 	if c := r.Cutover; c != nil {
 		d.HasCutover, d.CutStart, d.CutEnd = true, c.StartS, c.EndS
 	}
+	d.HasLoad = r.Load.Attempts != r.Load.Offered || len(d.Breakers) > 0
 	return d
+}
+
+// breakerMarkers mark each second in which circuit breakers opened, with
+// how many did.
+func breakerMarkers(r *Report) []marker {
+	ms := []marker{}
+	for _, b := range r.Timeline {
+		switch {
+		case b.BreakerOpens == 1:
+			ms = append(ms, marker{b.TS, "breaker opened", breakerColor})
+		case b.BreakerOpens > 1:
+			ms = append(ms, marker{b.TS, strconv.FormatInt(b.BreakerOpens, 10) + " breakers opened", breakerColor})
+		}
+	}
+	return ms
 }
 
 // add appends one second of the timeline. Values that were not sampled, and
@@ -61,6 +88,7 @@ func chartOf(r *Report) chartData {
 func (d *chartData) add(b Bucket) {
 	d.T = append(d.T, b.TS)
 	d.Sent, d.OK, d.Timeouts, d.Errors = append(d.Sent, b.Sent), append(d.OK, b.OK), append(d.Timeouts, b.Timeouts), append(d.Errors, b.Errors)
+	d.Offered, d.Goodput = append(d.Offered, b.Offered), append(d.Goodput, b.Goodput)
 	// A second in which nothing was sent has no latency: a gap, not 0 ms.
 	var p50, p99 *float64
 	if b.Sent > 0 {

@@ -95,7 +95,7 @@ func TestChartsInChromium(t *testing.T) {
 		t.Fatalf("chromium --dump-dom: %v", err)
 	}
 	html := string(dom)
-	if !strings.Contains(html, `data-charts="5"`) || !strings.Contains(html, `data-js-errors="0"`) {
+	if !strings.Contains(html, `data-charts="6"`) || !strings.Contains(html, `data-js-errors="0"`) {
 		t.Fatalf("charts not drawn:\n%s", regexp.MustCompile(`data-[a-z-]+="\d+"`).FindAllString(html, -1))
 	}
 	if strings.Contains(html, "<h3>Async queue depth</h3>") {

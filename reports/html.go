@@ -49,8 +49,11 @@ func render(w io.Writer, v htmlView, charts []chartData) error {
 }
 
 // WriteHTML writes one self-contained HTML report that works offline:
-// the verdict with what was expected, the summary table, gates and notes,
-// charts of attempts per second by outcome, latency p50/p99, callers in
+// the verdict with what was expected, the summary table, gates, the caller
+// classes side by side (when more than one), notes, the bad answer example,
+// charts of attempts per second by outcome, offered load vs attempts vs
+// goodput with breaker openings (when anything was retried or a breaker
+// opened), latency p50/p99, callers in
 // flight, SUT memory (with the limit) and CPU, async queue depth (when the
 // service has a queue), with crash, restart, fault and upgrade markers on
 // every chart, and the scenario as run.
@@ -113,11 +116,17 @@ func trimFirst(rows [][]string) [][]string {
 var pageHTML string
 
 var pageTmpl = template.Must(template.New("page").Funcs(template.FuncMap{
-	"short":     func(c string) string { return runPrefix.ReplaceAllString(c, "") },
-	"bytes":     FormatBytes,
-	"gateValue": gateValue,
-	"notes":     notesOf,
-	"sut":       sutText,
-	"limits":    limitsText,
-	"verdict":   VerdictText,
+	"short":       func(c string) string { return runPrefix.ReplaceAllString(c, "") },
+	"bytes":       FormatBytes,
+	"gateValue":   gateValue,
+	"notes":       notesOf,
+	"sut":         sutText,
+	"limits":      limitsText,
+	"verdict":     VerdictText,
+	"showClasses": showClasses,
+	"classTable": func(r *Report) tableView {
+		h, rows := classTable(r)
+		return tableView{h, rows}
+	},
+	"badAnswer": badAnswerText,
 }).Parse(pageHTML))

@@ -46,7 +46,10 @@ type junitFailure struct {
 // carry the verdict and the expectation ("FAIL, as expected"), a "verdict"
 // testcase that fails when the run did not end as expected (an invalid run
 // never does: its failure names the cause and the fix), and one testcase per
-// gate, failed when the gate failed. A scenario that expects to fail (seed
+// gate (a class's gate, "gave_up[erp] == 0", like any other), failed when
+// the gate failed. The properties also carry the load and, when there is
+// more than one caller class, a line per class; the system-out carries the
+// notes and the bad answer example. A scenario that expects to fail (seed
 // demonstrations) has its gates inverted: it passes when a gate fails.
 func WriteJUnit(w io.Writer, rs ...*Report) error {
 	all := junitSuites{Name: "rehearse: " + Headline(rs...)}
@@ -71,8 +74,17 @@ func WriteJUnit(w io.Writer, rs ...*Report) error {
 func junitSuiteOf(r *Report) junitSuite {
 	class := "rehearse." + r.Scenario.Name
 	s := junitSuite{Name: class, Time: strconv.FormatFloat(r.DurationS, 'f', 3, 64),
-		Properties: []junitProperty{{"verdict", string(r.Verdict)}, {"expect", string(expected(r))}, {"result", VerdictText(r)}}}
+		Properties: []junitProperty{{"verdict", string(r.Verdict)}, {"expect", string(expected(r))}, {"result", VerdictText(r)},
+			{"load", loadText(r)}}}
+	if showClasses(r) {
+		for _, name := range classNames(r) {
+			s.Properties = append(s.Properties, junitProperty{"class " + name, classSummary(r, name)})
+		}
+	}
 	notes := notesOf(r)
+	if b := r.BadAnswer; b != nil {
+		notes = append(notes, "bad answer: "+badAnswerText(r)+"; first bytes: "+badAnswerHead(b))
+	}
 	verdict := junitCase{Name: "verdict (expect " + string(expected(r)) + ")", Classname: class}
 	if !MetExpectation(r) {
 		lines := []string{VerdictText(r)}

@@ -25,14 +25,7 @@ func WriteMarkdown(w io.Writer, rs ...*Report) error {
 		return p.err
 	}
 	header, body := summaryTable(rs)
-	for i := range header {
-		header[i] = mdEscape(header[i])
-	}
-	for _, line := range body {
-		for i := range line {
-			line[i] = mdEscape(line[i])
-		}
-	}
+	escapeRows(header, body)
 	if err := writeRows(w, markdownTable(), header, body); err != nil {
 		return err
 	}
@@ -42,13 +35,20 @@ func WriteMarkdown(w io.Writer, rs ...*Report) error {
 	return p.err
 }
 
-// writeMarkdownDetails writes a report's gates and notes, if it has any.
+// writeMarkdownDetails writes a report's caller classes (when more than
+// one), gates, notes and bad answer example, if it has any.
 func writeMarkdownDetails(p *printer, r *Report) {
 	notes := notesOf(r)
-	if len(r.Gates) == 0 && len(r.Signature) == 0 && len(notes) == 0 {
+	if len(r.Gates) == 0 && len(r.Signature) == 0 && len(notes) == 0 && !showClasses(r) && r.BadAnswer == nil {
 		return
 	}
 	p.printf("\n### %s: %s\n\n", mdEscape(r.Scenario.Name), mdEscape(VerdictText(r)))
+	if showClasses(r) && p.err == nil {
+		h, rows := classTable(r)
+		escapeRows(h, rows)
+		p.err = writeRows(p.w, markdownTable(), h, rows)
+		p.printf("\n")
+	}
 	for _, g := range r.Gates {
 		mark := "✅"
 		if !g.Pass {
@@ -65,5 +65,21 @@ func writeMarkdownDetails(p *printer, r *Report) {
 	}
 	for _, note := range notes {
 		p.printf("- note: %s\n", mdEscape(note))
+	}
+	if b := r.BadAnswer; b != nil {
+		f := fence(b.Body)
+		p.printf("- bad answer: %s; its first bytes:\n\n%s\n%s\n%s\n", mdEscape(badAnswerText(r)), f, b.Body, f)
+	}
+}
+
+// escapeRows escapes the pipes of a table's cells for Markdown.
+func escapeRows(header []string, body [][]string) {
+	for i := range header {
+		header[i] = mdEscape(header[i])
+	}
+	for _, line := range body {
+		for i := range line {
+			line[i] = mdEscape(line[i])
+		}
 	}
 }

@@ -40,6 +40,7 @@ var summaryRows = []row{
 	{"callers", "succeeded", outcome(func(c Callers) int64 { return c.Succeeded })},
 	{"callers", "gave up", outcome(func(c Callers) int64 { return c.GaveUp })},
 	{"callers", "retries", func(r *Report) string { return n(r.Callers.Retries) }},
+	{"load", "offered → attempts → goodput", loadText},
 	{"completion", "completed", completion(func(c *Completion) string { return pct(c.CompletedFraction) })},
 	{"completion", "p50 s", completion(func(c *Completion) string { return seconds(c, c.P50) })},
 	{"completion", "p99 s", completion(func(c *Completion) string { return seconds(c, c.P99) })},

@@ -28,7 +28,8 @@ func writeRows(w io.Writer, r tw.Renderer, header []string, rows [][]string) err
 
 // WriteTable writes the summary of one or more reports as a terminal table
 // (ASCII, safe for CI logs), a column per scenario, then each scenario's
-// gates and notes.
+// caller classes side by side (when it has more than one), gates, notes
+// and the example of a bad answer (when there was one).
 func WriteTable(w io.Writer, rs ...*Report) error {
 	header, body := summaryTable(rs)
 	if err := writeRows(w, asciiTable(), header, body); err != nil {
@@ -36,6 +37,13 @@ func WriteTable(w io.Writer, rs ...*Report) error {
 	}
 	p := &printer{w: w}
 	for _, r := range rs {
+		if showClasses(r) {
+			p.printf("caller classes of %s:\n", r.Scenario.Name)
+			if p.err == nil {
+				h, rows := classTable(r)
+				p.err = writeRows(w, asciiTable(), h, rows)
+			}
+		}
 		writeChecks(p, "gates of "+r.Scenario.Name, r.Gates, "FAIL")
 		writeChecks(p, "signature of "+r.Scenario.Name, r.Signature, "MISS")
 		notes := notesOf(r)
@@ -44,6 +52,9 @@ func WriteTable(w io.Writer, rs ...*Report) error {
 		}
 		for _, s := range notes {
 			p.printf("  - %s\n", s)
+		}
+		if b := r.BadAnswer; b != nil {
+			p.printf("bad answer of %s: %s\n  first bytes: %s\n", r.Scenario.Name, badAnswerText(r), badAnswerHead(b))
 		}
 	}
 	return p.err

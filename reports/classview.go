@@ -1,0 +1,163 @@
+package reports
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// showClasses reports whether the views show r's caller classes: only when
+// it has more than one, so that a run of one kind of caller reads as it
+// always did (report.json has classes either way).
+func showClasses(r *Report) bool { return len(r.Classes) > 1 }
+
+// classNames are r's classes in the order every view shows them: by name.
+func classNames(r *Report) []string {
+	return slices.Sorted(func(yield func(string) bool) {
+		for name := range r.Classes {
+			if !yield(name) {
+				return
+			}
+		}
+	})
+}
+
+// classRow is one line of the classes table: a label and a value per class.
+type classRow struct {
+	label string
+	value func(r *Report, c *ClassReport) string
+}
+
+// classRows are the lines of the classes table. Counts of callers' end
+// states are NotMeasured when outcomes were not recorded (a rebuilt
+// report); latency and amplification are NotApplicable for a class that
+// sent nothing.
+var classRows = []classRow{
+	{"callers", classOutcome(func(c *ClassReport) int64 { return c.Callers })},
+	{"succeeded", classOutcome(func(c *ClassReport) int64 { return c.Succeeded })},
+	{"gave up", classOutcome(func(c *ClassReport) int64 { return c.GaveUp })},
+	{"attempts", func(_ *Report, c *ClassReport) string { return n(c.Attempts) }},
+	{"retries", func(_ *Report, c *ClassReport) string { return n(c.Retries) }},
+	{"amplification", func(_ *Report, c *ClassReport) string { return times(c.Amplification) }},
+	{"p50 ms", func(_ *Report, c *ClassReport) string { return f1na(c.P50Ms) }},
+	{"p99 ms", func(_ *Report, c *ClassReport) string { return f1na(c.P99Ms) }},
+	{"budget denied", classOutcome(func(c *ClassReport) int64 { return c.BudgetDenied })},
+	{"breaker opens", classOutcome(func(c *ClassReport) int64 { return c.BreakerOpens })},
+}
+
+// classOutcome shows a count that comes from callers' outcomes.
+func classOutcome(f func(*ClassReport) int64) func(*Report, *ClassReport) string {
+	return func(r *Report, c *ClassReport) string {
+		if r.Callers.OutcomesUnknown {
+			return NotMeasured
+		}
+		return n(f(c))
+	}
+}
+
+// times is an amplification, "×1.25", or NotApplicable when nothing was
+// offered.
+func times(v *float64) string {
+	if v == nil {
+		return NotApplicable
+	}
+	return "×" + strconv.FormatFloat(*v, 'f', 2, 64)
+}
+
+// f1na is a latency of a class, NotApplicable when it sent nothing.
+func f1na(v *float64) string {
+	if v == nil {
+		return NotApplicable
+	}
+	return f1(*v)
+}
+
+// classTable is the classes side by side: a column per class.
+func classTable(r *Report) (header []string, rows [][]string) {
+	names := classNames(r)
+	header = append([]string{"class"}, names...)
+	for _, cr := range classRows {
+		line := []string{cr.label}
+		for _, name := range names {
+			c := r.Classes[name]
+			if c == nil {
+				c = &ClassReport{}
+			}
+			line = append(line, cr.value(r, c))
+		}
+		rows = append(rows, line)
+	}
+	return header, rows
+}
+
+// classSummary is one class in a line: "callers 4, succeeded 2, ..." as
+// the classes table has it.
+func classSummary(r *Report, name string) string {
+	c := r.Classes[name]
+	if c == nil {
+		c = &ClassReport{}
+	}
+	parts := make([]string, 0, len(classRows))
+	for _, cr := range classRows {
+		parts = append(parts, cr.label+" "+cr.value(r, c))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// loadText is offered load against attempts and goodput, with the
+// amplification: "100 → 180 → 94 (×1.80)". Goodput is NotMeasured when
+// callers' outcomes were not recorded; the whole is NotMeasured for a
+// report written before load was (requests without any attempt in Load).
+func loadText(r *Report) string {
+	l := r.Load
+	if l.Attempts == 0 && r.Requests.Total > 0 {
+		return NotMeasured
+	}
+	good := n(l.Goodput)
+	if r.Callers.OutcomesUnknown {
+		good = NotMeasured
+	}
+	return fmt.Sprintf("%d → %d → %s (%s)", l.Offered, l.Attempts, good, times(l.Amplification))
+}
+
+// maxBadAnswerLine is how much of a bad answer's body a one-line view
+// (the terminal table, JUnit properties) shows.
+const maxBadAnswerLine = 120
+
+// badAnswerText is the bad answer example in one line: "status 201 at
+// 3.2 s, caller 17: no "job.id" in the answer (1 of 12 bad answers)".
+func badAnswerText(r *Report) string {
+	b := r.BadAnswer
+	s := fmt.Sprintf("status %d at %.1f s, caller %d: %s", b.Status, b.AtS, b.Caller, b.Reason)
+	switch k := r.Requests.Errors[ClassBadAnswer]; {
+	case k == 1:
+		s += " (the only bad answer)"
+	case k > 1:
+		s += fmt.Sprintf(" (1 of %d bad answers)", k)
+	}
+	return s
+}
+
+// badAnswerHead is the first bytes of a bad answer's body, quoted on one
+// line.
+func badAnswerHead(b *BadAnswer) string {
+	if len(b.Body) > maxBadAnswerLine {
+		return strconv.Quote(strings.ToValidUTF8(b.Body[:maxBadAnswerLine], "")) + "…"
+	}
+	return strconv.Quote(b.Body)
+}
+
+// fence is a Markdown code fence longer than any run of backticks in s.
+func fence(s string) string {
+	longest, run := 0, 0
+	for _, c := range s {
+		if c == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	return strings.Repeat("`", max(3, longest+1))
+}
