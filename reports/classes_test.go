@@ -1,8 +1,10 @@
 package reports
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -199,5 +201,23 @@ func TestClassesConcurrent(t *testing.T) {
 	}
 	if r.Timeline[0].BreakerOpens != 800 {
 		t.Fatalf("breaker opens %d", r.Timeline[0].BreakerOpens)
+	}
+}
+
+// TestSchemaChecksClasses: the schema describes every class, so a class
+// without its counts is caught (the validator reads additionalProperties).
+func TestSchemaChecksClasses(t *testing.T) {
+	raw, err := os.ReadFile("schema/report.v1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var schema map[string]any
+	if err := json.Unmarshal(raw, &schema); err != nil {
+		t.Fatal(err)
+	}
+	doc := map[string]any{"classes": map[string]any{"erp": map[string]any{"callers": 1.0}}, "load": map[string]any{}}
+	errs := strings.Join(check(schema, doc, "$"), "\n")
+	if !strings.Contains(errs, "$.classes.erp: missing amplification") || !strings.Contains(errs, "$.load: missing offered") {
+		t.Errorf("schema errors:\n%s", errs)
 	}
 }

@@ -180,7 +180,7 @@ func TestMarkdownEscapesPipes(t *testing.T) {
 }
 
 func TestJSONRoundTripAndSchema(t *testing.T) {
-	for _, r := range []*Report{sample("a", time.Millisecond), NewAggregator(t0).Finish(t0)} {
+	for _, r := range []*Report{sample("a", time.Millisecond), NewAggregator(t0).Finish(t0), classedReport()} {
 		var buf bytes.Buffer
 		if err := WriteJSON(&buf, r); err != nil {
 			t.Fatal(err)
@@ -342,7 +342,8 @@ func TestAggregatorMemoryFlat(t *testing.T) {
 }
 
 // validateSchema checks a report against schema/report.v1.json: the subset
-// of JSON Schema it uses (type, required, properties, items, enum).
+// of JSON Schema it uses (type, required, properties, additionalProperties,
+// items, enum).
 func validateSchema(t *testing.T, doc []byte) {
 	t.Helper()
 	raw, err := os.ReadFile("schema/report.v1.json")
@@ -391,10 +392,16 @@ func check(s map[string]any, v any, path string) []string {
 				errs = append(errs, fmt.Sprintf("%s: missing %s", path, r))
 			}
 		}
-		if props, ok := s["properties"].(map[string]any); ok {
-			for k, ps := range props {
-				if val, ok := obj[k]; ok {
-					errs = append(errs, check(ps.(map[string]any), val, path+"."+k)...)
+		props, _ := s["properties"].(map[string]any)
+		for k, ps := range props {
+			if val, ok := obj[k]; ok {
+				errs = append(errs, check(ps.(map[string]any), val, path+"."+k)...)
+			}
+		}
+		if more, ok := s["additionalProperties"].(map[string]any); ok {
+			for k, val := range obj {
+				if _, named := props[k]; !named {
+					errs = append(errs, check(more, val, path+"."+k)...)
 				}
 			}
 		}
