@@ -165,7 +165,8 @@ func appendCallerName(b []byte, i int) []byte {
 func (r *Requests) Method() string { return r.method }
 
 // Path is caller's upload path and query for its try (1-based), with the
-// placeholders filled: path-escaped before the first "?", query-escaped
+// placeholders filled. Like every method taking a caller, it panics
+// unless 0 <= caller < Population.Len(): path-escaped before the first "?", query-escaped
 // after it.
 func (r *Requests) Path(caller int, try int32) string {
 	var c callCtx
