@@ -40,7 +40,7 @@ func ParseFieldPath(s string) (FieldPath, error) {
 		if j := strings.IndexByte(seg, '['); j >= 0 {
 			name, brackets = seg[:j], seg[j:]
 		}
-		if name == "" && !(i == 0 && brackets != "") {
+		if name == "" && (i > 0 || brackets == "") {
 			return FieldPath{}, fmt.Errorf("field path %q: a name is missing around a dot (want e.g. job.id)", s)
 		}
 		if j := strings.IndexFunc(name, badNameRune); j >= 0 {
