@@ -8,6 +8,7 @@
 package teamapi
 
 import (
+	"maps"
 	"net/http"
 	"sync"
 	"time"
@@ -58,6 +59,8 @@ type Truth struct {
 	EarlyRetries int64 `json:"early_retries"` // uploads of a tenant before its Retry-After was over
 	// PerTenant counts accepted uploads per tenant.
 	PerTenant map[string]int64 `json:"per_tenant"`
+	// EarlyTenants counts early retries per tenant.
+	EarlyTenants map[string]int64 `json:"early_tenants"`
 }
 
 // Service is the team API; its zero value is not usable, call New.
@@ -87,7 +90,7 @@ func New(cfg Config) *Service {
 	}
 	return &Service{cfg: cfg, jobs: map[string]*job{}, tenants: map[string][]string{},
 		notTill: map[string]time.Time{}, bucket: max(1, cfg.RateLimit), now: time.Now,
-		truth: Truth{PerTenant: map[string]int64{}}}
+		truth: Truth{PerTenant: map[string]int64{}, EarlyTenants: map[string]int64{}}}
 }
 
 // Handler serves the API.
@@ -108,9 +111,7 @@ func (s *Service) Truth() Truth {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.truth
-	t.PerTenant = make(map[string]int64, len(s.truth.PerTenant))
-	for k, v := range s.truth.PerTenant {
-		t.PerTenant[k] = v
-	}
+	t.PerTenant = maps.Clone(s.truth.PerTenant)
+	t.EarlyTenants = maps.Clone(s.truth.EarlyTenants)
 	return t
 }

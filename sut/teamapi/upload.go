@@ -67,6 +67,7 @@ func (s *Service) admit(tenant string) (wait int, ok bool) {
 	now := s.now()
 	if till, told := s.notTill[tenant]; told && now.Before(till) {
 		s.truth.EarlyRetries++
+		s.truth.EarlyTenants[tenant]++
 	}
 	if s.cfg.RateLimit <= 0 {
 		return 0, true

@@ -37,19 +37,27 @@ type caller struct {
 	completion time.Duration
 	attempts   int32
 	listed     int32 // uploads the SUT's listing holds for this caller
+
+	// Client behaviour (retry.go).
+	class           uint8 // index into engine.classes
+	fails           int32 // failed attempts in a row, for the breaker
+	budgetDenied    bool  // its class's retry budget refused its retry
+	breakerOpens    int32
+	retryAfterWaits int32
 }
 
 // advance moves the caller of attempt id on after that attempt ended at
-// offset end with class, status code and Location header: it succeeds,
-// its upload is tracked (a 202 with a Location, unless api.completion is
-// none), it retries or it ends. wake says the pacer must look
-// at the schedule again; finished that the caller reached its end. Call it
-// with e.mu held.
-func (e *engine) advance(id attemptID, class reports.Class, end time.Duration, code int, location string) (wake, finished bool) {
+// offset end with class and the answer's facts (answer.go): it succeeds,
+// its upload is tracked (a.follow: a 202's Location, or the status path of
+// the id its answer named), it retries or it ends. wake says the pacer
+// must look at the schedule again; finished that the caller reached its
+// end. Call it with e.mu held.
+func (e *engine) advance(id attemptID, class reports.Class, end time.Duration, a answer) (wake, finished bool) {
 	c := &e.callers[id.caller]
+	code := a.code
 	switch {
-	case class == reports.ClassNone && code == http.StatusAccepted && location != "" && e.trk != nil && e.followable(location):
-		c.state, c.location, c.acceptedAt = stateAccepted, location, end
+	case class == reports.ClassNone && a.follow != "":
+		c.state, c.location, c.acceptedAt = stateAccepted, a.follow, end
 		e.trk.add(id.caller, end)
 	case class == reports.ClassNone:
 		if code == http.StatusAccepted {
@@ -70,7 +78,7 @@ func (e *engine) advance(id attemptID, class reports.Class, end time.Duration, c
 		c.state = stateHalted
 		finished = true
 	default:
-		if next, ok := e.retry(id, class, end); ok {
+		if next, ok := e.retry(id, class, end, a.retryAfter); ok {
 			heap.Push(&e.sched, next)
 			return e.sched[0] == next, false // the pacer sleeps until a later attempt
 		}
@@ -83,7 +91,8 @@ func (e *engine) advance(id attemptID, class reports.Class, end time.Duration, c
 
 // outcome is caller i's end as the aggregator counts it.
 func (c *caller) outcome(i int) reports.CallerOutcome {
-	o := reports.CallerOutcome{Caller: int32(i), Attempts: c.attempts}
+	o := reports.CallerOutcome{Caller: int32(i), Attempts: c.attempts, CallerClass: c.class,
+		BudgetDenied: c.budgetDenied, BreakerOpens: c.breakerOpens, RetryAfterWaits: c.retryAfterWaits}
 	switch c.state {
 	case stateSucceeded:
 		o.Succeeded, o.Completion = true, c.completion

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -38,6 +39,9 @@ type Options struct {
 	// Pollers bounds the status polls of accepted uploads in flight; 0 or
 	// less means 64.
 	Pollers int
+	// LookupEnv reads the ${NAME} secrets of the request templates; nil
+	// means os.LookupEnv.
+	LookupEnv func(string) (string, bool)
 }
 
 // defaultPollers is what Options.Pollers 0 means.
@@ -75,10 +79,14 @@ type engine struct {
 	start  time.Time
 	runCtx context.Context // ends at max_duration or when Run's ctx ends
 	base   *url.URL
-	method string
-	urls   []string // per caller: the upload URL, without the fragment
+	target string              // base as text, the prefix of every upload URL
+	req    *scenarios.Requests // the upload's method, path, headers and body, compiled once
 	tr     *transport
-	trk    *tracker // nil when no 202 is followed (api.completion: none)
+	trk    *tracker // nil when nothing is followed (api.completion: none)
+
+	classes     []scenarios.ClassPlan // callers.classes resolved; one "default" when none declared
+	idField     scenarios.FieldPath   // api.status.id_field (completion: body)
+	statusField scenarios.FieldPath   // api.status_field
 
 	mu      sync.Mutex
 	callers []caller
@@ -89,6 +97,7 @@ type engine struct {
 	ready   chan item // from Pace to the targeter
 	// untracked counts 202s whose completion was not followed.
 	untracked int64
+	budgets   []budget // per class (retry.go)
 }
 
 // Run replays sc's storm against opts.Target. It returns when every caller
@@ -141,6 +150,9 @@ func checkOptions(ctx context.Context, opts Options) (Options, *url.URL, error) 
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
 	}
+	if opts.LookupEnv == nil {
+		opts.LookupEnv = os.LookupEnv
+	}
 	if opts.Pollers <= 0 {
 		opts.Pollers = defaultPollers
 	}
@@ -162,11 +174,6 @@ func checkOptions(ctx context.Context, opts Options) (Options, *url.URL, error) 
 // newEngine builds the population, the schedule of first attempts (this
 // shard's callers only) and the transport, before the clock matters.
 func newEngine(runCtx context.Context, sc *scenarios.Scenario, opts Options, base *url.URL) (*engine, error) {
-	switch sc.API.Completion {
-	case scenarios.CompletionAuto, scenarios.CompletionLocation, scenarios.CompletionNone:
-	default:
-		return nil, fmt.Errorf("storm: api.completion %q is not supported (auto, location or none)", sc.API.Completion)
-	}
 	pop, err := scenarios.NewPopulation(sc)
 	if err != nil {
 		return nil, err
@@ -175,48 +182,93 @@ func newEngine(runCtx context.Context, sc *scenarios.Scenario, opts Options, bas
 	if err != nil {
 		return nil, err
 	}
-	method, path := sc.API.Upload.Method, sc.API.Upload.Path
+	req, err := scenarios.NewRequests(sc, pop, opts.LookupEnv)
+	if err != nil {
+		return nil, fmt.Errorf("storm: %w", err)
+	}
 	e := &engine{
 		sc: sc, pop: pop, opts: opts, start: opts.Start, runCtx: runCtx, base: base,
-		method:  method,
+		req:     req,
+		target:  base.String(),
 		callers: make([]caller, pop.Len()),
 		rng:     rand.New(rand.NewPCG(uint64(sc.Seed), 0x7e7)),
 		wake:    make(chan struct{}, 1),
-		urls:    make([]string, pop.Len()),
+		classes: pop.Classes(),
 	}
-	keys := make([]string, pop.Len())
+	if err := e.readMappings(); err != nil {
+		return nil, err
+	}
+	e.budgets = newBudgets(e.classes)
 	for i := range e.callers {
 		if opts.Shard.has(i) {
 			c := pop.Caller(i)
-			e.urls[i] = e.base.String() + strings.ReplaceAll(path, "{caller}", url.PathEscape(c.Name))
-			keys[i] = c.IdempotencyKey
-			e.callers[i] = caller{state: stateWaiting, first: offsets[i]}
+			e.callers[i] = caller{state: stateWaiting, first: offsets[i], class: uint8(c.Class)}
 			heap.Push(&e.sched, item{at: offsets[i], caller: i, try: 1})
 			e.waiting++
 		}
 	}
 	n := e.waiting
 	e.ready = make(chan item, n)
-	if sc.API.Completion.FollowsLocation() {
+	if sc.API.Completion.FollowsLocation() || sc.API.Completion == scenarios.CompletionBody {
 		e.trk = newTracker(runCtx)
 	}
 	opts.Aggregator.SetPlanned(int64(n))
-	if sc.API.Completion == scenarios.CompletionLocation {
+	opts.Aggregator.SetClasses(e.classNames())
+	if sc.API.Completion == scenarios.CompletionLocation || sc.API.Completion == scenarios.CompletionBody {
 		// Declared asynchronous: the async section is present even when
 		// nothing was accepted. Under auto it comes with the first 202.
 		opts.Aggregator.SetAsync(true)
 	}
-	e.tr = newTransport(runCtx, sc, pop, keys, n)
+	e.tr = newTransport(runCtx, req, e.timeouts(), n)
 	return e, nil
+}
+
+// readMappings parses the dotted paths answers are read with; validate
+// has already checked them, so an error here is a scenario built in code.
+func (e *engine) readMappings() error {
+	var err error
+	if e.statusField, err = scenarios.ParseFieldPath(e.sc.API.StatusField); err != nil {
+		return fmt.Errorf("storm: api.status_field: %w", err)
+	}
+	if st := e.sc.API.Status; st != nil && e.sc.API.Completion == scenarios.CompletionBody {
+		if e.idField, err = scenarios.ParseFieldPath(st.IDField); err != nil {
+			return fmt.Errorf("storm: api.status.id_field: %w", err)
+		}
+	} else if e.sc.API.Completion == scenarios.CompletionBody {
+		return errors.New("storm: api.completion body needs api.status")
+	}
+	return nil
+}
+
+// classNames are the caller classes' names, by index.
+func (e *engine) classNames() []string {
+	names := make([]string, len(e.classes))
+	for i, c := range e.classes {
+		names[i] = c.Name
+	}
+	return names
+}
+
+// timeouts is each caller's timeout, its class's.
+func (e *engine) timeouts() []time.Duration {
+	out := make([]time.Duration, len(e.callers))
+	for i := range e.callers {
+		out[i] = e.classes[e.callers[i].class].Timeout.D()
+	}
+	return out
 }
 
 // storm sends every attempt through vegeta until no caller can send again,
 // and absorbs each result as it ends.
 func (e *engine) storm() {
+	keep := int64(0) // the answer's body is read only to find an upload's id
+	if e.sc.API.Completion == scenarios.CompletionBody {
+		keep = maxAnswerBody
+	}
 	atk := vegeta.NewAttacker(
 		vegeta.Client(e.tr.client()),
 		vegeta.Workers(uint64(min(max(e.waiting, 1), 64))),
-		vegeta.MaxBody(0),
+		vegeta.MaxBody(keep),
 	)
 	results := atk.Attack(e.targeter, e, 0, e.sc.Name)
 	// vegeta's Attack has no context: bridge it here, once.
@@ -240,12 +292,13 @@ func (e *engine) absorb(res *vegeta.Result) {
 	}
 	sent := res.Timestamp.Sub(e.start)
 	end := sent + res.Latency
+	a, class := e.read(res, id, class, end)
 	e.mu.Lock()
 	c := &e.callers[id.caller]
 	c.attempts++
 	at := reports.Attempt{Caller: int32(id.caller), Try: id.try, Intended: c.intended, Sent: sent,
-		Latency: res.Latency, Status: int32(res.Code), Class: class}
-	wake, finished := e.advance(id, class, end, int(res.Code), res.Headers.Get("Location"))
+		Latency: res.Latency, Status: int32(res.Code), Class: class, CallerClass: c.class}
+	wake, finished := e.advance(id, class, end, a)
 	e.mu.Unlock()
 	if wake {
 		e.signal()

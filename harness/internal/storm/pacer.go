@@ -53,6 +53,9 @@ func (e *engine) due() (top item, wait time.Duration, stop bool) {
 	heap.Pop(&e.sched)
 	c := &e.callers[top.caller]
 	c.intended, c.try = top.at, top.try
+	if top.try == 1 {
+		e.budgets[c.class].first++ // what the class's retry budget is a fraction of
+	}
 	return top, 0, false
 }
 

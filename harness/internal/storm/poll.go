@@ -124,12 +124,14 @@ func (e *engine) status(u string) (string, bool) {
 		_, _ = io.Copy(io.Discard, resp.Body)
 		return "", false
 	}
-	var doc map[string]any
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&doc); err != nil {
+	dec := json.NewDecoder(io.LimitReader(resp.Body, 1<<20))
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
 		return "", false
 	}
-	s, _ := doc[e.sc.API.StatusField].(string)
-	return s, s != ""
+	s, ok := e.statusField.Value(doc)
+	return s, ok && s != ""
 }
 
 // drain follows the tracked uploads once the storm is over, until each

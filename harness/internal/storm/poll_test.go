@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/rehearse-dev/rehearse/reports"
-	"github.com/rehearse-dev/rehearse/scenarios"
 )
 
 // A run stopped before its drain ended (Ctrl-C, or max_duration) calls
@@ -84,15 +83,6 @@ func TestCompletionModes(t *testing.T) {
 	}
 	if _, ok := reports.Variables(rep)["lost"]; ok {
 		t.Fatal("none: lost is measured although 202s were not followed")
-	}
-}
-
-func TestCompletionBodyIsRefused(t *testing.T) {
-	sc := scenario(t, "http://127.0.0.1:1", "callers: {count: 2, records: 1}\n")
-	sc.API.Completion = scenarios.CompletionBody
-	_, err := Run(t.Context(), sc, Options{Target: "http://127.0.0.1:1", Aggregator: reports.NewAggregator(time.Now())})
-	if err == nil || !strings.Contains(err.Error(), "body") {
-		t.Fatalf("err %v", err)
 	}
 }
 

@@ -36,8 +36,8 @@ func parseFragment(raw string) (attemptID, bool) {
 // made due and names it. The body and headers are the transport's.
 func (e *engine) targeter(t *vegeta.Target) error {
 	it := <-e.ready
-	t.Method = e.method
-	t.URL = e.urls[it.caller] + "#" + it.id().fragment()
+	t.Method = e.req.Method()
+	t.URL = e.target + e.req.Path(it.caller, it.try) + "#" + it.id().fragment()
 	t.Body, t.Header = nil, nil
 	return nil
 }

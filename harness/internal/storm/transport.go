@@ -18,12 +18,13 @@ import (
 // Target.Body is a []byte, and thousands of multi-megabyte bodies must not
 // be materialised, so it streams each caller's body from the population and
 // applies the caller's own timeout, covering the response body too.
+// The request's headers and body come from the scenario's compiled
+// templates (scenarios.Requests).
 type transport struct {
-	ctx     context.Context // the run's: cancelling it cancels every attempt
-	timeout time.Duration   // callers.timeout
-	pop     *scenarios.Population
-	keys    []string // per caller: the Idempotency-Key
-	inner   *http.Transport
+	ctx      context.Context // the run's: cancelling it cancels every attempt
+	timeouts []time.Duration // per caller: its class's callers.timeout
+	req      *scenarios.Requests
+	inner    *http.Transport
 
 	// local holds the class of each attempt that failed on this machine
 	// (localClass) until absorb takes it: vegeta hands absorb only the
@@ -35,9 +36,9 @@ type transport struct {
 var _ http.RoundTripper = (*transport)(nil)
 
 // newTransport returns the transport of a storm of n callers.
-func newTransport(ctx context.Context, sc *scenarios.Scenario, pop *scenarios.Population, keys []string, n int) *transport {
+func newTransport(ctx context.Context, req *scenarios.Requests, timeouts []time.Duration, n int) *transport {
 	return &transport{
-		ctx: ctx, timeout: sc.Callers.Timeout.D(), pop: pop, keys: keys,
+		ctx: ctx, timeouts: timeouts, req: req,
 		local: map[attemptID]reports.Class{},
 		inner: &http.Transport{
 			// No LocalAddr: binding 0.0.0.0 fails with thousands of TIME_WAIT sockets.
@@ -69,16 +70,14 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, fmt.Errorf("storm: request without attempt id: %s", req.URL)
 	}
 	caller := id.caller
-	ctx, cancel := context.WithTimeout(t.ctx, t.timeout)
+	ctx, cancel := context.WithTimeout(t.ctx, t.timeouts[caller])
 	r := req.WithContext(ctx)
-	r.Body = io.NopCloser(t.pop.Body(caller))
-	r.ContentLength = t.pop.BodyLen(caller)
-	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(t.pop.Body(caller)), nil }
-	r.Header = req.Header.Clone()
-	r.Header.Del("X-Vegeta-Seq")
-	r.Header.Del("X-Vegeta-Attack")
-	r.Header.Set("Content-Type", "application/json")
-	r.Header.Set("Idempotency-Key", t.keys[caller])
+	r.Body = io.NopCloser(t.req.Body(caller, id.try))
+	r.ContentLength = t.req.BodyLen(caller, id.try)
+	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(t.req.Body(caller, id.try)), nil }
+	// The template's headers only: vegeta's own (X-Vegeta-*) are not the
+	// caller's.
+	r.Header = t.req.Header(caller, id.try)
 	resp, err := t.inner.RoundTrip(r)
 	if err != nil {
 		cancel()
