@@ -15,6 +15,26 @@ func TestGateVariablesAreReportVariables(t *testing.T) {
 	if !slices.Equal(scenarios.GateVariables, reports.VariableNames) {
 		t.Fatalf("scenarios.GateVariables %v\n!= reports.VariableNames %v", scenarios.GateVariables, reports.VariableNames)
 	}
+	if !slices.Equal(scenarios.ClassGateVariables, reports.ClassVariableNames) {
+		t.Fatalf("scenarios.ClassGateVariables %v\n!= reports.ClassVariableNames %v", scenarios.ClassGateVariables, reports.ClassVariableNames)
+	}
+}
+
+// TestClassGateReadsTheClass: a gate on a class reads that class's value
+// under the key the report gives it, and one on a class that sent nothing
+// fails with the report's reason, never passes on 0.
+func TestClassGateReadsTheClass(t *testing.T) {
+	rep := &reports.Report{Classes: map[string]*reports.ClassReport{
+		"erp":  {Callers: 3, GaveUp: 1, Attempts: 4, FirstAttempts: 3},
+		"idle": {},
+	}}
+	gates := []scenarios.Gate{{Expr: "gave_up[erp] == 0"}, {Expr: "callers[erp] == 3"}, {Expr: "p99_ms[idle] < 500"}}
+	EvaluateGates(rep, gates, nil)
+	g := rep.Gates
+	if g[0].Pass || g[0].Value == nil || *g[0].Value != 1 || !g[1].Pass ||
+		g[2].Pass || g[2].Value != nil || g[2].Reason != reports.MissingReason(rep, "p99_ms[idle]") || g[2].Reason == "" {
+		t.Fatalf("gates %+v %+v %+v", g[0], g[1], g[2])
+	}
 }
 
 // TestUnmeasuredGateFails: a gate on a variable that was not measured (the
