@@ -38,3 +38,24 @@ func TestWarningsOnUnmeasuredGates(t *testing.T) {
 		}
 	}
 }
+
+func TestWarningsOnClassesAndStatus(t *testing.T) {
+	sc, err := Parse("w.yaml", []byte(`name: w
+sut: {reference: {mode: async}}
+api: {status: {path: "/j/{upload.id}", id_field: id}}
+callers:
+  count: 3
+  classes: [{name: a, weight: 1}, {name: b, weight: 1}, {name: c, weight: 1}, {name: d, weight: 1}, {name: e}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"caller class d gets none of the 3 callers (weight 1); its gates will fail",
+		"caller class e gets none of the 3 callers (weight 0); its gates will fail",
+		"api.status is read only with completion: body (completion is auto); it is ignored",
+	}
+	if got := sc.Warnings(); !slices.Equal(got, want) {
+		t.Fatalf("warnings\n%q\nwant\n%q", got, want)
+	}
+}
