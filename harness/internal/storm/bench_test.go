@@ -44,11 +44,14 @@ func benchServer(b *testing.B) (*httptest.Server, *atomic.Int64) {
 	return srv, &n
 }
 
-func benchScenario(b *testing.B, url string, callers, records int, arrival string) *scenarios.Scenario {
+func benchScenario(b *testing.B, url string, callers, records int, arrival string, api ...string) *scenarios.Scenario {
 	b.Helper()
 	y := fmt.Sprintf("name: bench\nseed: 7\nsut: {url: %q}\n"+
 		"callers: {count: %d, records: %d, record_bytes: 200, timeout: 10s}\n"+
 		"arrival: %s\nrun: {max_duration: 2m, drain_timeout: 5s}\n", url, callers, records, arrival)
+	for _, a := range api {
+		y += a
+	}
 	sc, err := scenarios.Parse("bench.yaml", []byte(y))
 	if err != nil {
 		b.Fatal(err)
@@ -58,9 +61,9 @@ func benchScenario(b *testing.B, url string, callers, records int, arrival strin
 
 // runStormBench runs one storm of b.N callers and reports attempts/s,
 // process CPU per attempt and the generator's lag p99.
-func runStormBench(b *testing.B, records int, arrival func(n int) string) {
+func runStormBench(b *testing.B, records int, arrival func(n int) string, api ...string) {
 	srv, served := benchServer(b)
-	sc := benchScenario(b, srv.URL, b.N, records, arrival(b.N))
+	sc := benchScenario(b, srv.URL, b.N, records, arrival(b.N), api...)
 	b.ReportAllocs()
 	b.ResetTimer()
 	cpu0 := cpuTime()
@@ -104,6 +107,25 @@ func BenchmarkStormBurstLargeBodies(b *testing.B) {
 	runStormBench(b, 2000, func(n int) string {
 		return fmt.Sprintf("{profile: burst, window: %dms}", max(1, n*1000/200))
 	})
+}
+
+// BenchmarkStormTemplates compares the storm's CPU per attempt with the
+// reference JSON body and with a team-shaped multipart CSV of about the
+// same size (200 records of 200 B, ~50 KB) behind a bearer token, at 500
+// callers/s: what request templates cost the generator.
+func BenchmarkStormTemplates(b *testing.B) {
+	b.Setenv("BENCH_TOKEN", "bench-token")
+	for _, c := range []struct{ name, api string }{
+		{"json-reference", ""},
+		{"multipart-csv", "api:\n  upload:\n    path: \"/api/v3/batches?tenant={caller}\"\n" +
+			"    headers: {Authorization: \"Bearer ${BENCH_TOKEN}\"}\n" +
+			"    body: {format: multipart, fields: {tenant: \"{caller}\"}, part: {format: csv}, " +
+			"csv_header: \"id,value\", record: \"{record.id},{record.payload}\"}\n"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			runStormBench(b, 200, func(int) string { return "{profile: constant, rate: 500}" }, c.api)
+		})
+	}
 }
 
 // BenchmarkPopulationBody streams one 20-record caller body, the per-attempt
