@@ -263,6 +263,8 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("{"))
 	f.Add([]byte("name: [1, 2]\n"))
 	f.Add([]byte(fiveMistakes))
+	f.Add([]byte(teamAPI))
+	f.Add([]byte(manyMistakes))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		sc, err := Parse("fuzz.yaml", src)
 		if err == nil && sc.Callers.Count < 1 {
