@@ -178,10 +178,13 @@ func TestClassGates(t *testing.T) {
 			t.Errorf("%s = %v %v, want %v", expr, pass, err, want)
 		}
 	}
-	g, _ := parseGate("gave_up[erp] == 0")
-	if g.Variable() != "gave_up[erp]" || g.Class() != "erp" {
-		t.Errorf("Variable %q Class %q", g.Variable(), g.Class())
+	for _, expr := range []string{"gave_up[erp] == 0", "gave_up [erp] == 0", "gave_up[ erp ] == 0"} {
+		g, _ := parseGate(expr)
+		if g.Variable() != "gave_up[erp]" || g.Class() != "erp" {
+			t.Errorf("%s: Variable %q Class %q, want the report's key gave_up[erp]", expr, g.Variable(), g.Class())
+		}
 	}
+	g, _ := parseGate("gave_up[erp] == 0")
 	if (Gate{Expr: "retries[b-2_x] > 1"}).Class() != "b-2_x" || (Gate{Expr: "p99_ms < 1"}).Class() != "" || (Gate{Expr: "nonsense"}).Class() != "" {
 		t.Error("Class of an unparsed gate")
 	}

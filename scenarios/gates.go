@@ -48,6 +48,12 @@ func (g *Gate) parse() error {
 		if err != nil {
 			return err
 		}
+		if class != "" {
+			// "gave_up [erp]" and "gave_up[erp]" are the same gate: the
+			// report's key has no space.
+			name, _, _ := strings.Cut(v, "[")
+			v = strings.TrimSpace(name) + "[" + class + "]"
+		}
 		f, err := strconv.ParseFloat(num, 64)
 		if err != nil {
 			return fmt.Errorf("gate %q: %q is not a number", g.Expr, num)
@@ -68,7 +74,8 @@ func gateClass(expr, v string) (string, error) {
 		}
 		return "", nil
 	}
-	class, closed := strings.CutSuffix(class, "]")
+	class, closed := strings.CutSuffix(strings.TrimSpace(class), "]")
+	class = strings.TrimSpace(class)
 	name = strings.TrimSpace(name)
 	if !slices.Contains(ClassGateVariables, name) {
 		return "", fmt.Errorf("gate %q: %q has no value per class (per class: %s)", expr, name, strings.Join(ClassGateVariables, ", "))

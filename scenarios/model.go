@@ -57,7 +57,7 @@ type SUT struct {
 
 // Reference runs the reference upload service of sut/ (cmd/uploadsvc).
 type Reference struct {
-	Mode     string   `yaml:"mode" json:"mode"`         // sync | async
+	Mode     string   `yaml:"mode" json:"mode"`         // sync | async | team (sut/teamapi)
 	Replicas int      `yaml:"replicas" json:"replicas"` // > 1 adds an lb in front; default 1
 	Args     []string `yaml:"args" json:"args,omitempty"`
 }
