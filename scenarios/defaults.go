@@ -22,6 +22,11 @@ const (
 	DefaultBackoffMax   = 30 * time.Second
 	DefaultPartField    = "file"
 	DefaultClass        = "default"
+	// DefaultUpgradeTimeout bounds a deploy command and the wait for
+	// health after it.
+	DefaultUpgradeTimeout = 5 * time.Minute
+	// DefaultPreloadRate is callers per second of data.preload.
+	DefaultPreloadRate = 100
 )
 
 // applyDefaults fills what the scenario left out, so the engine never has
@@ -35,10 +40,10 @@ func (s *Scenario) applyDefaults() {
 	}
 	s.SUT.defaults()
 	if up := s.Upgrade; up != nil {
-		up.To.defaults()
-		if up.Strategy == "" {
-			up.Strategy = StrategyRolling
-		}
+		up.defaults()
+	}
+	if d := s.Data; d != nil && d.Preload != nil && d.Preload.Rate == 0 {
+		d.Preload.Rate = DefaultPreloadRate
 	}
 	s.API.defaults(s.SUT)
 	s.Callers.defaults()

@@ -27,6 +27,7 @@ type Scenario struct {
 	Faults      []Fault  `yaml:"faults" json:"faults,omitempty"`
 	Gates       []Gate   `yaml:"gates" json:"gates,omitempty"`
 	Upgrade     *Upgrade `yaml:"upgrade" json:"upgrade,omitempty"`
+	Data        *Data    `yaml:"data" json:"data,omitempty"`
 	// Expect is the verdict the scenario is expected to reach: "pass"
 	// (default) or "fail" for a scenario that demonstrates a failure, like
 	// the seed's synchronous service. The run's exit code is 0 when every
@@ -50,6 +51,7 @@ type SUT struct {
 	Reference *Reference `yaml:"reference" json:"reference,omitempty"`
 	Image     *Image     `yaml:"image" json:"image,omitempty"`
 	URL       string     `yaml:"url" json:"url,omitempty"`
+	Watch     *Watch     `yaml:"watch" json:"watch,omitempty"` // with url: containers you started
 	Resources *Resources `yaml:"resources" json:"resources,omitempty"`
 	Restart   *Restart   `yaml:"restart" json:"restart,omitempty"`
 	Network   string     `yaml:"network" json:"network,omitempty"` // host | bridge; "" = default for the kind
@@ -267,13 +269,6 @@ const (
 	FaultPause   FaultAction = "pause"
 	FaultUnpause FaultAction = "unpause"
 )
-
-// Upgrade moves the running SUT to a candidate version under load.
-type Upgrade struct {
-	At       Duration `yaml:"at" json:"at"`
-	To       SUT      `yaml:"to" json:"to"`
-	Strategy Strategy `yaml:"strategy" json:"strategy"` // default rolling
-}
 
 // Strategy is how an upgrade replaces the running SUT.
 type Strategy string

@@ -26,15 +26,8 @@ func (s *Scenario) validate(l *locator) error {
 		l.add("expect", "must be pass or fail, got %q", s.Expect)
 	}
 	validateSUT(l, "sut", &s.SUT)
-	if up := s.Upgrade; up != nil {
-		validateSUT(l, "upgrade.to", &up.To)
-		if up.Strategy != StrategyRolling && up.Strategy != StrategyRecreate {
-			l.add("upgrade.strategy", "must be rolling or recreate, got %q", up.Strategy)
-		}
-		if up.At < 0 {
-			l.add("upgrade.at", "must be >= 0")
-		}
-	}
+	s.validateUpgrade(l)
+	s.validateData(l)
 	s.API.validate(l)
 	s.Callers.validate(l)
 	s.Arrival.validate(l)
@@ -269,6 +262,9 @@ func validateSUT(l *locator, p string, s *SUT) {
 		if !strings.HasPrefix(s.URL, "http://") && !strings.HasPrefix(s.URL, "https://") {
 			l.add(p+".url", "must be an http:// or https:// URL, got %q", s.URL)
 		}
+	}
+	if w := s.Watch; w != nil {
+		validateWatch(l, p+".watch", w, s.URL != "")
 	}
 	if n != 1 {
 		l.add(p, "needs exactly one of reference, image or url (got %d)", n)

@@ -1,0 +1,71 @@
+package scenarios
+
+// Upgrade moves the running SUT to a candidate version under load (DESIGN
+// §4.9): to a new SUT with a strategy (reference and image SUTs), or by the
+// team's own deploy command, which may act on anything (a compose project,
+// a staging host) — exactly one of To, Command or Shell.
+type Upgrade struct {
+	At       Duration `yaml:"at" json:"at"`
+	To       SUT      `yaml:"to" json:"to"`
+	Strategy Strategy `yaml:"strategy" json:"strategy"` // default rolling; with To only
+	// Command is the deploy tool's argv, run without a shell from the
+	// scenario's folder; the cutover lasts until it exits and Health
+	// answers 2xx again.
+	Command []string `yaml:"command" json:"command,omitempty"`
+	// Shell is a command line run by /bin/sh -c, when a pipe or a variable
+	// is needed.
+	Shell string `yaml:"shell" json:"shell,omitempty"`
+	// Health is the path probed on the target after the command exits;
+	// default the SUT's own health path (image, reference), none for a url.
+	Health string `yaml:"health" json:"health,omitempty"`
+	// Timeout bounds the command and the wait for health; default 5m.
+	Timeout Duration `yaml:"timeout" json:"timeout,omitempty"`
+}
+
+// Deploys reports whether the upgrade runs the team's own command.
+func (u *Upgrade) Deploys() bool { return len(u.Command) > 0 || u.Shell != "" }
+
+// Watch selects containers someone else started, for the crash watch of
+// a service at sut.url: by label ("com.docker.compose.project=shop", or a
+// label key alone) or by names. Health, when set, is probed for downtime.
+type Watch struct {
+	Label  string   `yaml:"label" json:"label,omitempty"`
+	Names  []string `yaml:"names" json:"names,omitempty"`
+	Health string   `yaml:"health" json:"health,omitempty"`
+}
+
+// Data is the callers' existing data and what the upgrade must not lose
+// (DESIGN §4.9): preloaded before the clock, read back after the upgrade,
+// and — restorm: invalidated — the storm is then exactly the callers whose
+// data was lost.
+type Data struct {
+	Preload *Preload    `yaml:"preload" json:"preload,omitempty"`
+	Verify  DataVerify  `yaml:"verify" json:"verify,omitempty"`
+	Restorm DataRestorm `yaml:"restorm" json:"restorm,omitempty"`
+}
+
+// Preload is every caller's existing data: Records records each, uploaded
+// through the scenario's API and templates and waited for until done, at
+// Rate callers per second (gently: it is the past, not the storm).
+type Preload struct {
+	Records int     `yaml:"records" json:"records"`
+	Rate    float64 `yaml:"rate" json:"rate"` // default 100
+}
+
+// DataVerify is when the callers' data is read back through api.verify.
+type DataVerify string
+
+// The verify moments a scenario may name.
+const (
+	VerifyNone         DataVerify = ""
+	VerifyAfterUpgrade DataVerify = "after_upgrade"
+)
+
+// DataRestorm is which callers storm once the data was verified.
+type DataRestorm string
+
+// The restorm choices a scenario may name.
+const (
+	RestormAll         DataRestorm = "" // the scenario's callers, as without a data block
+	RestormInvalidated DataRestorm = "invalidated"
+)
