@@ -52,6 +52,7 @@ type Report struct {
 	Timeline     []Bucket     `json:"timeline"`
 	Events       []Event      `json:"events"`
 	Cutover      *Cutover     `json:"cutover"`                 // nil unless the scenario had an upgrade block
+	Data         *DataReport  `json:"data"`                    // nil without a data block
 	Interrupted  bool         `json:"interrupted"`             // true when the run was stopped early (Ctrl-C)
 	Notes        []string     `json:"notes"`                   // human remarks: "no resource limits applied", "generator saturated"
 	ScenarioYAML string       `json:"scenario_yaml,omitempty"` // the scenario as run
@@ -288,4 +289,9 @@ type Cutover struct {
 	OK        int64           `json:"ok"`
 	Errors    map[Class]int64 `json:"errors"`
 	DowntimeS float64         `json:"downtime_s"`
+	// The team's deploy command (upgrade.command/shell): its exit code
+	// and how long it ran; nil for an upgrade rehearse did itself.
+	Command  string   `json:"command,omitempty"`
+	ExitCode *int     `json:"exit_code"`
+	CommandS *float64 `json:"command_s"`
 }

@@ -256,7 +256,11 @@ func summaryTable(rs []*Report) (header []string, body [][]string) {
 	for _, r := range rs {
 		header = append(header, r.Scenario.Name)
 	}
-	for _, rw := range summaryRows {
+	rows := summaryRows
+	if anyData(rs) {
+		rows = withDataRows(rows)
+	}
+	for _, rw := range rows {
 		line := []string{rw.section, rw.label}
 		for _, r := range rs {
 			line = append(line, rw.value(r))

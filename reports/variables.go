@@ -12,7 +12,7 @@ var VariableNames = []string{
 	"requests", "ok", "timeouts", "timeout_rate", "error_rate", "p50_ms", "p90_ms", "p99_ms", "max_ms",
 	"throughput_rps", "callers", "succeeded", "gave_up", "retries", "completion_p99_ms", "crashes",
 	"oom_kills", "restarts", "downtime_s", "accepted", "completed", "lost", "duplicates", "drain_s", "http_429",
-	"amplification",
+	"amplification", "missing_records", "invalidated_callers",
 }
 
 // ClassVariableNames are the gate variables Variables fills for each caller
@@ -80,6 +80,9 @@ func Variables(r *Report) map[string]float64 {
 	if r.Load.Amplification != nil {
 		v["amplification"] = *r.Load.Amplification
 	}
+	if d := r.Data; d != nil && d.MissingRecords != nil && d.InvalidatedCallers != nil {
+		v["missing_records"], v["invalidated_callers"] = float64(*d.MissingRecords), float64(*d.InvalidatedCallers)
+	}
 	for name, c := range r.Classes {
 		classVariables(v, r, name, c)
 	}
@@ -139,6 +142,11 @@ func MissingReason(r *Report, name string) string {
 		return NotApplicable + " (synchronous service)"
 	case "amplification":
 		return NotMeasured + " (nothing was offered)"
+	case "missing_records", "invalidated_callers":
+		if r.Data == nil {
+			return NotApplicable + " (no data block)"
+		}
+		return NotMeasured + " (the data was not read back)"
 	}
 	return NotMeasured
 }
