@@ -39,7 +39,11 @@ const (
 func (s *Service) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+HealthPath, func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "node": s.cfg.Node, "mode": s.cfg.Mode})
+		h := map[string]any{"status": "ok", "node": s.cfg.Node, "mode": s.cfg.Mode}
+		if s.records != nil {
+			h["schema_version"] = s.cfg.SchemaVersion
+		}
+		writeJSON(w, http.StatusOK, h)
 	})
 	mux.HandleFunc("GET "+ReadyPath, func(w http.ResponseWriter, r *http.Request) {
 		if s.shuttingDown() {
@@ -52,7 +56,9 @@ func (s *Service) routes() http.Handler {
 	if s.lb != nil {
 		mux.Handle("/v1/", s.lb)
 	} else {
-		mux.HandleFunc("/v1/callers/{caller}/records", s.upload)
+		// One path, two methods: GET lists, POST uploads, the rest get 405.
+		mux.HandleFunc("GET "+RecordsPath, s.listRecords)
+		mux.HandleFunc(RecordsPath, s.upload)
 		mux.HandleFunc("GET /v1/uploads/{id}", s.getUpload)
 		mux.HandleFunc("GET /v1/callers/{caller}/uploads", s.listUploads)
 	}
@@ -85,7 +91,7 @@ func (s *Service) upload(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	body, n, ok := s.readUpload(w, r)
+	body, ids, ok := s.readUpload(w, r)
 	if !ok {
 		return
 	}
@@ -95,10 +101,10 @@ func (s *Service) upload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.cfg.Mode == ModeSync {
-		s.uploadSync(w, r, caller, key, n)
+		s.uploadSync(w, r, caller, key, ids)
 		return
 	}
-	up, _, err := s.store.accept(caller, key, n, body, s.cfg.Node)
+	up, _, err := s.store.accept(caller, key, len(ids), body, s.cfg.Node)
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "store upload: "+err.Error())
 		return
@@ -111,8 +117,8 @@ func (s *Service) upload(w http.ResponseWriter, r *http.Request) {
 // admit checks what can be refused before the body is read.
 func (s *Service) admit(w http.ResponseWriter, r *http.Request) (string, bool) {
 	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		writeError(w, http.StatusMethodNotAllowed, "use POST to upload records")
+		w.Header().Set("Allow", "GET, POST")
+		writeError(w, http.StatusMethodNotAllowed, "use POST to upload records, GET to list them")
 		return "", false
 	}
 	caller := r.PathValue("caller")
@@ -140,8 +146,8 @@ func (s *Service) admit(w http.ResponseWriter, r *http.Request) (string, bool) {
 }
 
 // readUpload reads the whole body (413 above MaxBody, after reading it so
-// the client sees the answer) and validates it.
-func (s *Service) readUpload(w http.ResponseWriter, r *http.Request) ([]byte, int, bool) {
+// the client sees the answer) and validates it, returning its record ids.
+func (s *Service) readUpload(w http.ResponseWriter, r *http.Request) ([]byte, []string, bool) {
 	orig := r.Body
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
 	if err != nil {
@@ -149,30 +155,37 @@ func (s *Service) readUpload(w http.ResponseWriter, r *http.Request) ([]byte, in
 		if errors.As(err, &mbe) {
 			drain(w, orig)
 			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body exceeds %d bytes", s.cfg.MaxBody))
-			return nil, 0, false
+			return nil, nil, false
 		}
 		writeError(w, http.StatusBadRequest, "read body: "+err.Error())
-		return nil, 0, false
+		return nil, nil, false
 	}
-	n, err := DecodeUpload(body)
+	ids, err := DecodeUploadIDs(body)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
-		return nil, 0, false
+		return nil, nil, false
 	}
-	return body, n, true
+	return body, ids, true
 }
 
-// uploadSync stores the upload, processes it inside the request and
-// answers 200 when it is done (a retry with the same key answers at once).
-func (s *Service) uploadSync(w http.ResponseWriter, r *http.Request, caller, key string, n int) {
-	up, existed, err := s.store.accept(caller, key, n, nil, s.cfg.Node)
+// uploadSync stores the upload, processes it inside the request, stores
+// its records durably and answers 200 when it is done (a retry with the
+// same key answers at once). If the records cannot be stored the upload
+// fails with 500: a 200 promises the caller its data is kept.
+func (s *Service) uploadSync(w http.ResponseWriter, r *http.Request, caller, key string, ids []string) {
+	up, existed, err := s.store.accept(caller, key, len(ids), nil, s.cfg.Node)
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
 	if !existed {
 		// Like the seed's servers, keep working after the caller gave up.
-		process(context.WithoutCancel(r.Context()), n, s.cfg)
+		process(context.WithoutCancel(r.Context()), len(ids), s.cfg)
+		if err := s.records.put(caller, ids); err != nil {
+			_, _ = s.store.finish(up.ID, StatusFailed)
+			writeError(w, http.StatusInternalServerError, err.Error())
+			return
+		}
 		up, err = s.store.finish(up.ID, StatusDone)
 		if err != nil {
 			writeError(w, http.StatusInternalServerError, err.Error())
@@ -212,6 +225,13 @@ func (s *Service) listUploads(w http.ResponseWriter, r *http.Request) {
 // fields, an empty record list, records without an id or with a payload that
 // is not an object, and duplicate ids.
 func DecodeUpload(body []byte) (int, error) {
+	ids, err := DecodeUploadIDs(body)
+	return len(ids), err
+}
+
+// DecodeUploadIDs checks an upload body as DecodeUpload does and returns its
+// record ids in body order: the records the service keeps for the caller.
+func DecodeUploadIDs(body []byte) ([]string, error) {
 	var up struct {
 		Records []struct {
 			ID      string          `json:"id"`
@@ -221,28 +241,30 @@ func DecodeUpload(body []byte) (int, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&up); err != nil {
-		return 0, fmt.Errorf("malformed JSON: %v", err)
+		return nil, fmt.Errorf("malformed JSON: %v", err)
 	}
 	if dec.More() {
-		return 0, errors.New("malformed JSON: trailing data after the upload object")
+		return nil, errors.New("malformed JSON: trailing data after the upload object")
 	}
 	if len(up.Records) == 0 {
-		return 0, errors.New("records: must hold at least one record")
+		return nil, errors.New("records: must hold at least one record")
 	}
 	seen := make(map[string]struct{}, len(up.Records))
+	ids := make([]string, 0, len(up.Records))
 	for i, rec := range up.Records {
 		if rec.ID == "" || len(rec.ID) > 128 {
-			return 0, fmt.Errorf("records[%d].id: must be 1-128 characters", i)
+			return nil, fmt.Errorf("records[%d].id: must be 1-128 characters", i)
 		}
 		if p := bytes.TrimSpace(rec.Payload); len(p) == 0 || p[0] != '{' {
-			return 0, fmt.Errorf("records[%d].payload: must be a JSON object", i)
+			return nil, fmt.Errorf("records[%d].payload: must be a JSON object", i)
 		}
 		if _, dup := seen[rec.ID]; dup {
-			return 0, fmt.Errorf("records[%d].id: duplicate id %q", i, rec.ID)
+			return nil, fmt.Errorf("records[%d].id: duplicate id %q", i, rec.ID)
 		}
 		seen[rec.ID] = struct{}{}
+		ids = append(ids, rec.ID)
 	}
-	return len(up.Records), nil
+	return ids, nil
 }
 
 // drain reads what is left of an oversized body (at most 1 GiB, for at

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -43,6 +44,8 @@ func (b *balancer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		b.routeToOwner(w, r, strings.TrimPrefix(r.URL.Path, "/v1/uploads/"))
 	case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/uploads"):
 		b.mergeLists(w, r)
+	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/v1/callers/") && strings.HasSuffix(r.URL.Path, "/records"):
+		b.mergeRecords(w, r)
 	default:
 		b.roundRobin(w, r)
 	}
@@ -171,4 +174,41 @@ func (b *balancer) mergeLists(w http.ResponseWriter, r *http.Request) {
 		all = append(all, l.Uploads...)
 	}
 	writeJSON(w, http.StatusOK, map[string][]Upload{"uploads": all})
+}
+
+// mergeRecords lists a caller's records from every replica: round-robin
+// spread the caller's uploads over them, so its data is the union (an id
+// uploaded twice may sit on two replicas: listed once, in id order). A
+// replica that cannot answer makes the listing 503 with Retry-After rather
+// than a shorter list, which a verify would count as lost data.
+func (b *balancer) mergeRecords(w http.ResponseWriter, r *http.Request) {
+	seen := map[string]struct{}{}
+	for _, be := range b.backends {
+		resp, err := b.forward(r, be, nil)
+		if err != nil {
+			w.Header().Set("Retry-After", "1")
+			writeError(w, http.StatusServiceUnavailable, "replica unavailable: "+err.Error())
+			return
+		}
+		if resp.StatusCode != http.StatusOK {
+			copyResponse(w, resp) // e.g. 400 for a bad caller name: every replica agrees
+			return
+		}
+		var l recordList
+		err = json.NewDecoder(resp.Body).Decode(&l)
+		resp.Body.Close()
+		if err != nil {
+			writeError(w, http.StatusBadGateway, "replica answer: "+err.Error())
+			return
+		}
+		for _, rec := range l.Records {
+			seen[rec.ID] = struct{}{}
+		}
+	}
+	out := make([]Record, 0, len(seen))
+	for id := range seen {
+		out = append(out, Record{ID: id})
+	}
+	slices.SortFunc(out, func(a, b Record) int { return strings.Compare(a.ID, b.ID) })
+	writeJSON(w, http.StatusOK, recordList{Records: out})
 }

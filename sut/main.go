@@ -32,7 +32,9 @@ func Main(ctx context.Context, version string, args []string, stderr io.Writer) 
 	fs.StringVar(&team.Token, "token", os.Getenv("TEAM_TOKEN"), "team: the bearer token uploads must carry (default $TEAM_TOKEN; empty = any)")
 	fs.DurationVar(&team.JobDelay, "job-delay", 200*time.Millisecond, "team: how long a job stays queued before it is finished")
 	fs.StringVar(&addr, "addr", DefaultAddr, "listen address")
-	fs.StringVar(&cfg.DataDir, "data", DefaultDataDir, "async: folder of the durable store")
+	fs.StringVar(&cfg.DataDir, "data", DefaultDataDir, "sync and async: folder of the durable stores (callers' records; async: the upload queue)")
+	fs.IntVar(&cfg.SchemaVersion, "schema-version", DefaultSchemaVersion, "schema version records are stored and listed under; records of another version are invisible (the seed's upgrade)")
+	fs.BoolVar(&cfg.Migrate, "migrate", false, "at startup, rewrite records of an older schema version to --schema-version (fsync'd in batches) so they stay visible")
 	fs.DurationVar(&cfg.QueryDelay, "query-delay", DefaultQueryDelay, "cost model: fixed delay per upload (the seed's long query); negative = none")
 	fs.IntVar(&cfg.RecordCost, "record-cost", DefaultRecordCost, "cost model: SHA-256 rounds per work unit; an upload of n records costs n*ceil(log2(n+1)) units")
 	fs.IntVar(&cfg.RecordMem, "record-mem", DefaultRecordMem, "cost model: bytes held per record while processing; negative = none")
@@ -46,7 +48,7 @@ func Main(ctx context.Context, version string, args []string, stderr io.Writer) 
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "uploadsvc %s: the reference upload services of rehearse\n\nusage: uploadsvc [flags]\n\n", version)
 		fs.PrintDefaults()
-		fmt.Fprintln(stderr, "\nexamples:\n  uploadsvc --mode sync --addr 127.0.0.1:8080 --query-delay 700ms\n  uploadsvc --mode async --data ./data --workers 1 --schedule 5s\n  uploadsvc --mode lb --backends http://127.0.0.1:8081,http://127.0.0.1:8082")
+		fmt.Fprintln(stderr, "\nexamples:\n  uploadsvc --mode sync --addr 127.0.0.1:8080 --data ./data --query-delay 700ms\n  uploadsvc --mode sync --data ./data --schema-version 2 --migrate\n  uploadsvc --mode async --data ./data --workers 1 --schedule 5s\n  uploadsvc --mode lb --backends http://127.0.0.1:8081,http://127.0.0.1:8082")
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -55,6 +57,7 @@ func Main(ctx context.Context, version string, args []string, stderr io.Writer) 
 		cfg.Backends = strings.Split(backends, ",")
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
+	cfg.Log = log
 	team.RateLimit, team.MaxBody = cfg.RateLimit, cfg.MaxBody
 	svc, err := newMainServer(cfg, team)
 	if err != nil {

@@ -42,6 +42,19 @@ func (m *metrics) handler(queueDepth func() float64) http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }
 
+// recordGauges exposes the record store's counts, so a rehearsal's
+// metrics show an upgrade hiding data (stored stays, visible drops) and a
+// migration bringing it back.
+func (m *metrics) recordGauges(rs *recordStore) {
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: MetricRecordsVisible,
+			Help: "Records of the running schema version: what callers can read back."},
+			func() float64 { return float64(rs.visible.Load()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: MetricRecordsStored,
+			Help: "Records in the store, of every schema version."},
+			func() float64 { return float64(rs.stored.Load()) }))
+}
+
 // instrument counts requests by code and in flight.
 func (m *metrics) instrument(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

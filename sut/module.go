@@ -23,6 +23,20 @@ const (
 	// MetricQueueDepth is the gauge of uploads queued or processing (0 in
 	// sync mode), scraped by the harness for the queue-depth chart.
 	MetricQueueDepth = "uploadsvc_queue_depth"
+	// MetricRecordsVisible is the gauge of stored records of the running
+	// schema version (sync and async): what callers can read back.
+	MetricRecordsVisible = "uploadsvc_records_visible"
+	// MetricRecordsStored is the gauge of stored records of every schema
+	// version; stored minus visible is what an upgrade hid.
+	MetricRecordsStored = "uploadsvc_records_stored"
+	// RecordsPath takes a caller's uploads (POST) and lists the caller's
+	// records of the running schema version (GET), {"records":[{"id":…}]}
+	// in id order: a data.verify of the reference reads it with
+	// RecordIDsField.
+	RecordsPath = "/v1/callers/{caller}/records"
+	// RecordIDsField is where RecordsPath's GET answer lists record ids,
+	// as an api.verify ids_field.
+	RecordIDsField = "records[].id"
 )
 
 // Args is uploadsvc's command line as the harness builds it. Addr is where
@@ -35,7 +49,11 @@ type Args struct {
 	Addr     string   // listen address; "" = DefaultAddr
 	Node     string   // replica name prefixing its upload ids; "" = DefaultNode
 	Backends []string // lb only
-	Extra    []string // further flags, e.g. the scenario's cost model
+	// SchemaVersion renders --schema-version when > 0 (sync and async).
+	SchemaVersion int
+	// Migrate renders --migrate: older records are rewritten at startup.
+	Migrate bool
+	Extra   []string // further flags, e.g. the scenario's cost model
 }
 
 // HostAddr is the listen address of a reference process on the host
@@ -57,6 +75,12 @@ func (a Args) Strings() []string {
 	}
 	if len(a.Backends) > 0 {
 		out = append(out, "--backends="+strings.Join(a.Backends, ","))
+	}
+	if a.SchemaVersion > 0 {
+		out = append(out, fmt.Sprintf("--schema-version=%d", a.SchemaVersion))
+	}
+	if a.Migrate {
+		out = append(out, "--migrate")
 	}
 	return append(out, a.Extra...)
 }

@@ -348,6 +348,22 @@ func (b *boltStore) list(caller string) ([]Upload, error) {
 	return out, err
 }
 
+// payload returns an upload's caller and stored body (nil once it is done).
+func (b *boltStore) payload(id string) (caller string, body []byte, err error) {
+	err = b.db.View(func(tx *bolt.Tx) error {
+		up, ok, err := loadUpload(tx, id)
+		if err != nil || !ok {
+			return errors.Join(err, fmt.Errorf("upload %s missing", id))
+		}
+		caller = up.Caller
+		if v := tx.Bucket(bData).Get([]byte(id)); v != nil {
+			body = append([]byte(nil), v...)
+		}
+		return nil
+	})
+	return caller, body, err
+}
+
 func (b *boltStore) depth() int64 { return b.queued.Load() }
 
 func (b *boltStore) close() error { return b.db.Close() }

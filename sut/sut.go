@@ -29,6 +29,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
 )
@@ -60,7 +61,7 @@ const (
 // Default constant, except RateLimit, MaxInflight and Schedule (0 = off).
 type Config struct {
 	Mode        string
-	DataDir     string        // async: bbolt store folder
+	DataDir     string        // sync and async: bbolt folder (async queue, records)
 	QueryDelay  time.Duration // fixed delay per upload; negative = none
 	RecordCost  int           // SHA-256 rounds per work unit
 	RecordMem   int           // bytes held per record while processing; negative = none
@@ -71,6 +72,13 @@ type Config struct {
 	MaxBody     int64         // request body limit in bytes
 	Node        string        // names this replica in upload ids
 	Backends    []string      // lb: upstream base URLs
+	// SchemaVersion is the schema records are stored and listed under
+	// (0 = DefaultSchemaVersion); records of another version are invisible.
+	SchemaVersion int
+	// Migrate rewrites records of an older schema to SchemaVersion at
+	// startup, before the service answers.
+	Migrate bool
+	Log     *slog.Logger // startup and worker logs; nil = discarded
 }
 
 func (c *Config) defaults() error {
@@ -98,6 +106,15 @@ func (c *Config) defaults() error {
 	if c.Node == "" {
 		c.Node = DefaultNode
 	}
+	if c.SchemaVersion == 0 {
+		c.SchemaVersion = DefaultSchemaVersion
+	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+	if err := checkSchemaVersion(c.SchemaVersion); err != nil {
+		return err
+	}
 	switch c.Mode {
 	case ModeSync, ModeAsync:
 	case ModeLB:
@@ -120,16 +137,18 @@ type Service struct {
 	handler http.Handler
 	metrics *metrics
 	limiter *bucket
-	store   store     // sync and async
-	queue   *worker   // async only
-	lb      *balancer // lb only
+	store   store        // sync and async
+	records *recordStore // sync and async: the callers' data
+	queue   *worker      // async only
+	lb      *balancer    // lb only
 	slots   chan struct{}
 	ready   chan struct{} // closed when shutting down
 }
 
-// New builds a Service from cfg. For async it opens (or creates) the store
-// in cfg.DataDir and requeues uploads that were being processed when the
-// last process died; workers start at once.
+// New builds a Service from cfg. For sync and async it opens (or creates)
+// the record store in cfg.DataDir, migrating it first with cfg.Migrate; for
+// async also the upload queue there, requeueing uploads that were being
+// processed when the last process died; workers start at once.
 func New(cfg Config) (*Service, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
@@ -141,16 +160,25 @@ func New(cfg Config) (*Service, error) {
 	if cfg.MaxInflight > 0 {
 		s.slots = make(chan struct{}, cfg.MaxInflight)
 	}
+	if cfg.Mode == ModeSync || cfg.Mode == ModeAsync {
+		rs, err := openRecordStore(cfg.DataDir, cfg.SchemaVersion, cfg.Migrate, cfg.Log)
+		if err != nil {
+			return nil, err
+		}
+		s.records = rs
+		s.metrics.recordGauges(rs)
+	}
 	switch cfg.Mode {
 	case ModeSync:
 		s.store = newMemStore()
 	case ModeAsync:
 		st, err := openBoltStore(cfg.DataDir)
 		if err != nil {
+			_ = s.records.close()
 			return nil, err
 		}
 		s.store = st
-		s.queue = startWorkers(st, cfg, s.metrics)
+		s.queue = startWorkers(st, s.records, cfg, s.metrics)
 	case ModeLB:
 		s.lb = newBalancer(cfg.Backends, cfg.MaxBody)
 	}
@@ -171,6 +199,9 @@ func (s *Service) Close(ctx context.Context) error {
 	}
 	if s.store != nil {
 		err = errors.Join(err, s.store.close())
+	}
+	if s.records != nil {
+		err = errors.Join(err, s.records.close())
 	}
 	return err
 }

@@ -130,10 +130,17 @@ func TestBadInputStoresNothing(t *testing.T) {
 		if resp := post(t, srv.URL+"/v1/callers/bad%20name/records", "application/json", body(1)); resp.StatusCode != 400 {
 			t.Errorf("%s: bad caller name: %d", mode, resp.StatusCode)
 		}
-		resp, _ := http.Get(url)
+		req, _ := http.NewRequest(http.MethodPut, url, bytes.NewReader(body(1)))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
 		resp.Body.Close()
-		if resp.StatusCode != 405 || resp.Header.Get("Allow") != "POST" {
-			t.Errorf("%s: GET on upload: %d allow=%q", mode, resp.StatusCode, resp.Header.Get("Allow"))
+		if resp.StatusCode != 405 || resp.Header.Get("Allow") != "GET, POST" {
+			t.Errorf("%s: PUT on upload: %d allow=%q", mode, resp.StatusCode, resp.Header.Get("Allow"))
+		}
+		if ids := recordIDs(t, srv.URL, "acme"); len(ids) != 0 {
+			t.Errorf("%s: bad input stored records %v", mode, ids)
 		}
 		if l := list(t, srv.URL, "acme"); len(l) != 0 {
 			t.Errorf("%s: bad input stored %d uploads", mode, len(l))

@@ -3,6 +3,7 @@ package sut
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"math/bits"
 	"sync"
 	"time"
@@ -54,6 +55,7 @@ func process(ctx context.Context, n int, cfg Config) bool {
 // interval (the seed's scheduled task).
 type worker struct {
 	st     *boltStore
+	rec    *recordStore
 	cfg    Config
 	m      *metrics
 	wake   chan struct{}
@@ -61,9 +63,9 @@ type worker struct {
 	wg     sync.WaitGroup
 }
 
-func startWorkers(st *boltStore, cfg Config, m *metrics) *worker {
+func startWorkers(st *boltStore, rec *recordStore, cfg Config, m *metrics) *worker {
 	ctx, cancel := context.WithCancel(context.Background())
-	w := &worker{st: st, cfg: cfg, m: m, wake: make(chan struct{}, 1), cancel: cancel}
+	w := &worker{st: st, rec: rec, cfg: cfg, m: m, wake: make(chan struct{}, 1), cancel: cancel}
 	for i := 0; i < cfg.Workers; i++ {
 		w.wg.Add(1)
 		go w.loop(ctx)
@@ -99,6 +101,18 @@ func (w *worker) loop(ctx context.Context) {
 			if !process(ctx, n, w.cfg) {
 				_ = w.st.requeue(id) // shutting down: leave it for the next start
 				return
+			}
+			// Records before done: a crash in between processes the upload
+			// again, and storing the same ids twice changes nothing.
+			if err := keepRecords(w.st, w.rec, id); err != nil {
+				if !errors.Is(err, errBadBody) {
+					w.cfg.Log.Error("store records; upload requeued", "upload", id, "err", err)
+					_ = w.st.requeue(id)
+					break // retry at the next tick, not in a hot loop
+				}
+				w.cfg.Log.Error("upload failed", "upload", id, "err", err)
+				_, _ = w.st.finish(id, StatusFailed)
+				continue
 			}
 			if _, err := w.st.finish(id, StatusDone); err == nil {
 				w.m.processed.Inc()
