@@ -53,6 +53,9 @@ type Options struct {
 	Logf func(format string, args ...any)
 	// Live, when set, is called about once a second with the storm's progress.
 	Live func(name string, l reports.Live)
+	// Metrics, when set, shows the storm as live Prometheus metrics
+	// (ServeMetrics); the caller closes it after the last scenario.
+	Metrics *Metrics
 }
 
 func (o *Options) defaults() {
@@ -100,6 +103,11 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (*Result, er
 	if err != nil {
 		return nil, fmt.Errorf("start sut for %s: %w", r.sc.Name, err)
 	}
+	data, err := r.preload(ctx, dep.Target())
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", r.sc.Name, err)
+	}
+	r.data = data
 	stats, err := r.storm(ctx, dep)
 	if err != nil {
 		return nil, fmt.Errorf("storm %s: %w", r.sc.Name, err)
@@ -128,6 +136,11 @@ type rehearsal struct {
 	depStart   time.Time // the deployment's clock
 	stormStart time.Time // the storm's clock: every offset in the report
 	agg        *reports.Aggregator
+	data       *dataRun // the callers' existing data (data.go)
+	restormed  *int64   // callers the storm sent after the verify (data.restorm)
+
+	mu     sync.Mutex
+	deploy *deployOutcome // the upgrade command's outcome (deploy.go)
 }
 
 // prepare applies the options to the scenario, creates the run folder,
@@ -147,6 +160,9 @@ func prepare(ctx context.Context, sc *scenarios.Scenario, opts Options) (*rehear
 		if err := storm.CheckTarget(ctx, r.sut.URL, opts.AllowRemote); err != nil {
 			return nil, err
 		}
+	}
+	if err := checkDeploy(sc); err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(filepath.Join(r.dir, "logs"), 0o755); err != nil {
 		return nil, fmt.Errorf("create run folder: %w", err)
@@ -192,6 +208,7 @@ func (r *rehearsal) storm(ctx context.Context, dep *sutrun.Deployment) (storm.St
 	// The storm's clock starts now; SUT start-up is not part of the run.
 	r.stormStart = time.Now()
 	r.agg = reports.NewAggregator(r.stormStart)
+	defer r.liveMetrics(ctx, dep)()
 	r.sink.attach(r.agg, r.stormStart.Sub(r.depStart))
 	target := dep.Target()
 	r.opts.Logf("%s: SUT ready at %s", r.sc.Name, target)
@@ -207,8 +224,9 @@ func (r *rehearsal) storm(ctx context.Context, dep *sutrun.Deployment) (storm.St
 	defer stopStorm()
 	var wg sync.WaitGroup
 	scheduleFaults(stormCtx, &wg, r.sc, dep, r.agg, r.stormStart, r.opts.Logf)
+	r.scheduleUpgrade(stormCtx, &wg, dep, r.data)
 	r.live(stormCtx, &wg)
-	stats, err := storm.Run(ctx, r.sc, storm.Options{
+	opts := storm.Options{
 		Target:      target,
 		Start:       r.stormStart,
 		Aggregator:  r.agg,
@@ -216,7 +234,9 @@ func (r *rehearsal) storm(ctx context.Context, dep *sutrun.Deployment) (storm.St
 		AllowRemote: r.opts.AllowRemote,
 		Shard:       r.opts.Shard,
 		Logf:        r.opts.Logf,
-	})
+	}
+	r.restormOnly(stormCtx, &opts)
+	stats, err := storm.Run(ctx, r.sc, opts)
 	stopStorm()
 	wg.Wait()
 	if ferr := alog.Flush(); ferr != nil && err == nil {
@@ -266,7 +286,16 @@ func (r *rehearsal) assemble(dep *sutrun.Deployment, stats storm.Stats) *reports
 	rep.Notes = append(rep.Notes, stats.Notes...)
 	rep.Notes = append(rep.Notes, r.measurementNotes(rep, stats)...)
 	rep.Expect = reports.Verdict(r.sc.Expect)
+	rep.Data = r.data.report(r.restormed)
 	EvaluateGates(rep, r.sc.Gates, r.sc.Signature)
+	r.mu.Lock()
+	if g := deployGate(r.deploy); g != nil {
+		rep.Gates = append(rep.Gates, *g)
+		if rep.Verdict == reports.VerdictPass {
+			rep.Verdict = reports.VerdictFail
+		}
+	}
+	r.mu.Unlock()
 	return rep
 }
 
@@ -294,43 +323,34 @@ func (r *rehearsal) measurementNotes(rep *reports.Report, stats storm.Stats) []s
 	return notes
 }
 
-// scheduleFaults starts one timer per fault and one for the upgrade; each
-// fires at its offset from start unless ctx ends first.
+// scheduleFaults starts one timer per fault; each fires at its offset
+// from start unless ctx ends first.
 func scheduleFaults(ctx context.Context, wg *sync.WaitGroup, sc *scenarios.Scenario, dep *sutrun.Deployment,
 	agg *reports.Aggregator, start time.Time, logf func(string, ...any)) {
-	at := func(d time.Duration, fn func()) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			t := time.NewTimer(time.Until(start.Add(d)))
-			defer t.Stop()
-			select {
-			case <-ctx.Done():
-			case <-t.C:
-				fn()
-			}
-		}()
-	}
 	for _, f := range sc.Faults {
-		at(f.At.D(), func() {
+		atOffset(ctx, wg, start, f.At.D(), func() {
 			if err := dep.Fault(ctx, string(f.Action), f.Target); err != nil {
 				logf("fault %s %s at %s: %v", f.Action, f.Target, f.At.D(), err)
 				agg.AddEvent(reports.Event{AtS: time.Since(start).Seconds(), Kind: reports.EventFault, Detail: fmt.Sprintf("%s %s failed: %v", f.Action, f.Target, err)})
 			}
 		})
 	}
-	if up := sc.Upgrade; up != nil {
-		at(up.At.D(), func() {
-			down0 := downtime(dep)
-			agg.BeginCutover(string(up.Strategy), time.Since(start))
-			err := dep.Upgrade(ctx, up.To, string(up.Strategy))
-			if err != nil {
-				logf("upgrade (%s) at %s: %v", up.Strategy, up.At.D(), err)
-				agg.AddEvent(reports.Event{AtS: time.Since(start).Seconds(), Kind: reports.EventUpgrade, Detail: "upgrade failed: " + err.Error()})
-			}
-			agg.EndCutover(time.Since(start), downtime(dep)-down0)
-		})
-	}
+}
+
+// atOffset runs fn on its own goroutine (counted in wg) at offset d from
+// start, unless ctx ends first.
+func atOffset(ctx context.Context, wg *sync.WaitGroup, start time.Time, d time.Duration, fn func()) {
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTimer(time.Until(start.Add(d)))
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+			fn()
+		}
+	}()
 }
 
 // scenarioDir is the folder relative paths in the scenario (sut.image.build)

@@ -41,3 +41,16 @@ func (a *Aggregator) EndCutover(to time.Duration, downtimeS float64) {
 	}
 	a.cutSeen = nil
 }
+
+// SetCutoverCommand records the team's deploy command in the cutover: its
+// exit code (-1 when it never exited: not started, or timed out) and how
+// long it ran.
+func (a *Aggregator) SetCutoverCommand(command string, exitCode int, took time.Duration) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.cutover == nil {
+		return
+	}
+	secs := took.Seconds()
+	a.cutover.Command, a.cutover.ExitCode, a.cutover.CommandS = command, &exitCode, &secs
+}

@@ -156,3 +156,26 @@ func scalarText(v any) (string, bool) {
 	}
 	return "", false
 }
+
+// Present reports whether doc has the shape p names down to its first []:
+// every key there exists and holds an array. An empty list is present; a
+// missing key, null, or a value of another kind is not — so a listing
+// that holds no records is told apart from one the mapping cannot read.
+// For a path without [] it is whether Value finds a scalar.
+func (p FieldPath) Present(doc any) bool {
+	for _, st := range p.steps {
+		if st.each {
+			_, ok := doc.([]any)
+			return ok
+		}
+		m, ok := doc.(map[string]any)
+		if !ok {
+			return false
+		}
+		if doc, ok = m[st.key]; !ok {
+			return false
+		}
+	}
+	_, ok := scalarText(doc)
+	return ok
+}

@@ -138,3 +138,26 @@ func FuzzParseFieldPath(f *testing.F) {
 		p.Values(doc)
 	})
 }
+
+func TestFieldPathPresent(t *testing.T) {
+	p, err := ParseFieldPath("data.records[].id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for doc, want := range map[string]bool{
+		`{"data":{"records":[]}}`:           true,
+		`{"data":{"records":[{"id":"a"}]}}`: true,
+		`{"data":{"records":null}}`:         false,
+		`{"data":{}}`:                       false,
+		`{"records":[{"id":"a"}]}`:          false,
+		`{"data":{"records":{"id":"a"}}}`:   false,
+	} {
+		var v any
+		if err := json.Unmarshal([]byte(doc), &v); err != nil {
+			t.Fatal(err)
+		}
+		if got := p.Present(v); got != want {
+			t.Errorf("%s: Present %v, want %v", doc, got, want)
+		}
+	}
+}

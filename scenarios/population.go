@@ -322,3 +322,14 @@ func appendPadded(b []byte, v int) []byte {
 	}
 	return append(b, d[:]...)
 }
+
+// RecordID is record j of caller i as {record.id} renders it and the
+// reference body carries it: "c0000042-r0000017". A caller's data read
+// back after an upgrade is compared by these ids.
+func RecordID(i, j int) string {
+	b := make([]byte, 0, idLen)
+	b = append(b, 'c')
+	b = appendPadded(b, i)
+	b = append(b, '-', 'r')
+	return string(appendPadded(b, j))
+}

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"crypto/sha256"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -57,6 +58,26 @@ func TestPopulationWithoutClassesIsUnchanged(t *testing.T) {
 			if got := fmt.Sprintf("%d %x", p.Caller(i).Records, body[:8]); got != want {
 				t.Errorf("seed %d caller %d: records and body hash %s, want %s", c.seed, i, got, want)
 			}
+		}
+	}
+}
+
+func TestRecordIDMatchesTheBody(t *testing.T) {
+	sc, err := Parse("r.yaml", []byte("name: r\nsut: {url: \"http://127.0.0.1:1\"}\ncallers: {count: 50, records: 3}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pop, err := NewPopulation(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if _, err := pop.WriteBody(42, &b); err != nil {
+		t.Fatal(err)
+	}
+	for j := range 3 {
+		if id := RecordID(42, j); !strings.Contains(b.String(), `"id":"`+id+`"`) || len(id) != idLen {
+			t.Fatalf("%s not in %s", id, b.String()[:200])
 		}
 	}
 }

@@ -13,6 +13,9 @@ func (s *Service) store(tenant string, ids []string) string {
 	s.truth.Accepted++
 	s.truth.Rows += int64(len(ids))
 	s.truth.PerTenant[tenant]++
+	if s.truth.AfterLoss != nil {
+		s.truth.AfterLoss[tenant]++
+	}
 	id := fmt.Sprintf("j-%06d", s.truth.Accepted)
 	j := &job{tenant: tenant, ids: ids, state: StateQueued}
 	s.jobs[id] = j

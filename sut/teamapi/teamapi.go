@@ -10,6 +10,7 @@ package teamapi
 import (
 	"maps"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 )
@@ -61,6 +62,11 @@ type Truth struct {
 	PerTenant map[string]int64 `json:"per_tenant"`
 	// EarlyTenants counts early retries per tenant.
 	EarlyTenants map[string]int64 `json:"early_tenants"`
+	// LostTenants and LostRecords are what the last POST /debug/lose
+	// dropped; AfterLoss counts accepted uploads per tenant since.
+	LostTenants []string         `json:"lost_tenants"`
+	LostRecords int64            `json:"lost_records"`
+	AfterLoss   map[string]int64 `json:"after_loss"`
 }
 
 // Service is the team API; its zero value is not usable, call New.
@@ -100,6 +106,7 @@ func (s *Service) Handler() http.Handler {
 	mux.HandleFunc("GET "+JobsPath+"{id}", s.jobState)
 	mux.HandleFunc("GET "+TenantsPath+"{tenant}/records", s.records)
 	mux.HandleFunc("GET "+TruthPath, s.truthHandler)
+	mux.HandleFunc("POST "+LosePath, s.lose)
 	ok := func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(`{"status":"ok","mode":"team"}`)) }
 	mux.HandleFunc("GET "+HealthPath, ok)
 	mux.HandleFunc("GET "+ReadyPath, ok)
@@ -113,5 +120,7 @@ func (s *Service) Truth() Truth {
 	t := s.truth
 	t.PerTenant = maps.Clone(s.truth.PerTenant)
 	t.EarlyTenants = maps.Clone(s.truth.EarlyTenants)
+	t.AfterLoss = maps.Clone(s.truth.AfterLoss)
+	t.LostTenants = slices.Clone(s.truth.LostTenants)
 	return t
 }

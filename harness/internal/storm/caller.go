@@ -127,6 +127,10 @@ func (e *engine) report() {
 		if e.callers[i].state == stateNone {
 			continue // another shard's caller
 		}
-		e.opts.Aggregator.AddCaller(e.callers[i].outcome(i))
+		o := e.callers[i].outcome(i)
+		e.opts.Aggregator.AddCaller(o)
+		if e.opts.OnOutcome != nil {
+			e.opts.OnOutcome(o)
+		}
 	}
 }

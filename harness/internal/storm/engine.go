@@ -42,6 +42,16 @@ type Options struct {
 	// LookupEnv reads the ${NAME} secrets of the request templates; nil
 	// means os.LookupEnv.
 	LookupEnv func(string) (string, bool)
+	// Only, when set, limits the storm to the callers it returns true for
+	// (within the shard): data.restorm's invalidated callers.
+	Only func(caller int) bool
+	// After delays every first attempt by this much from Start, so a storm
+	// that begins later (after an upgrade and a verify) keeps the run's
+	// clock.
+	After time.Duration
+	// OnOutcome, when set, receives every caller's end as the aggregator
+	// does (data.preload learns which callers' data was stored).
+	OnOutcome func(reports.CallerOutcome)
 }
 
 // defaultPollers is what Options.Pollers 0 means.
@@ -200,10 +210,11 @@ func newEngine(runCtx context.Context, sc *scenarios.Scenario, opts Options, bas
 	}
 	e.budgets = newBudgets(e.classes)
 	for i := range e.callers {
-		if opts.Shard.has(i) {
+		if opts.Shard.has(i) && (opts.Only == nil || opts.Only(i)) {
 			c := pop.Caller(i)
-			e.callers[i] = caller{state: stateWaiting, first: offsets[i], class: uint8(c.Class)}
-			heap.Push(&e.sched, item{at: offsets[i], caller: i, try: 1})
+			at := opts.After + offsets[i]
+			e.callers[i] = caller{state: stateWaiting, first: at, class: uint8(c.Class)}
+			heap.Push(&e.sched, item{at: at, caller: i, try: 1})
 			e.waiting++
 		}
 	}

@@ -66,7 +66,7 @@ type spec struct {
 	cport   int // container port (bridge)
 	health  string
 	network string // host | bridge
-	volume  string // async data volume ("" = none)
+	volume  string // data volume: records (sync and async), the queue (async); "" = none
 	res     *scenarios.Resources
 	restart *scenarios.Restart
 	metrics bool // scrape /metrics for queue depth

@@ -75,3 +75,19 @@ func waitHealthy(ctx context.Context, url string, timeout time.Duration) error {
 	}
 	return fmt.Errorf("no healthy answer in %s: %v", timeout, last)
 }
+
+// WaitHealthy waits until url answers 2xx, for at most timeout.
+func WaitHealthy(ctx context.Context, url string, timeout time.Duration) error {
+	return waitHealthy(ctx, url, timeout)
+}
+
+// HealthPath is the path probed for the SUT's health and downtime ("" for
+// a service at sut.url without a watch health).
+func (d *Deployment) HealthPath() string {
+	if d == nil {
+		return ""
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.health
+}

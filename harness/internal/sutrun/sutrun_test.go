@@ -375,7 +375,7 @@ func TestUpgradeToImageTakesItsPortAndHealth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	to := parse(t, "sut:\n  image: {name: \""+ref+"\", port: 8080, health: /healthz, args: [\"--mode=sync\", \"--query-delay=1ms\"]}\n")
+	to := parse(t, "sut:\n  image: {name: \""+ref+"\", port: 8080, health: /healthz, args: [\"--mode=sync\", \"--query-delay=1ms\", \"--data=/tmp/data\"]}\n")
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 	if err := d.Upgrade(ctx, to, "recreate"); err != nil {

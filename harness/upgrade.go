@@ -1,0 +1,86 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/rehearse-dev/rehearse/harness/internal/sutrun"
+	"github.com/rehearse-dev/rehearse/reports"
+)
+
+// scheduleUpgrade runs the upgrade at upgrade.at on the run's clock: to a
+// new SUT by rolling or recreate, or by the team's own deploy command. The
+// cutover window lasts until it is over (for a command: until it exited
+// and health answers again); then the data is read back (data.verify).
+// Without an upgrade, there is nothing to verify after.
+func (r *rehearsal) scheduleUpgrade(ctx context.Context, wg *sync.WaitGroup, dep *sutrun.Deployment, data *dataRun) {
+	up := r.sc.Upgrade
+	if up == nil {
+		data.markVerified()
+		return
+	}
+	atOffset(ctx, wg, r.stormStart, up.At.D(), func() {
+		defer data.markVerified()
+		down0 := downtime(dep)
+		strategy := string(up.Strategy)
+		if up.Deploys() {
+			strategy = "command"
+		}
+		r.agg.BeginCutover(strategy, time.Since(r.stormStart))
+		if up.Deploys() {
+			r.deployUnderLoad(ctx, dep)
+		} else if err := dep.Upgrade(ctx, up.To, string(up.Strategy)); err != nil {
+			r.opts.Logf("upgrade (%s) at %s: %v", up.Strategy, up.At.D(), err)
+			r.agg.AddEvent(reports.Event{AtS: time.Since(r.stormStart).Seconds(), Kind: reports.EventUpgrade, Detail: "upgrade failed: " + err.Error()})
+		}
+		r.agg.EndCutover(time.Since(r.stormStart), downtime(dep)-down0)
+		r.verify(ctx, data, dep.Target())
+	})
+}
+
+// deployUnderLoad runs the deploy command and records it: events at its
+// start and end, its exit code and duration in the cutover, and — when
+// it failed — the outcome that fails the rehearsal (assemble).
+func (r *rehearsal) deployUnderLoad(ctx context.Context, dep *sutrun.Deployment) {
+	health := r.sc.Upgrade.Health
+	if health == "" {
+		health = dep.HealthPath()
+	}
+	at := func() float64 { return time.Since(r.stormStart).Seconds() }
+	r.agg.AddEvent(reports.Event{AtS: at(), Kind: reports.EventUpgrade, Detail: "deploy command started: " + deployCommandText(r)})
+	r.opts.Logf("%s: running the upgrade command: %s", r.sc.Name, deployCommandText(r))
+	out := r.runDeploy(ctx, dep.Target(), health)
+	r.agg.SetCutoverCommand(out.command, out.exitCode, out.took)
+	detail := fmt.Sprintf("deploy command exited %d after %.1f s", out.exitCode, out.took.Seconds())
+	if out.err != nil {
+		detail = "deploy command failed: " + out.err.Error()
+		r.opts.Logf("%s: %s\n%s", r.sc.Name, detail, out.tail)
+	}
+	r.agg.AddEvent(reports.Event{AtS: at(), Kind: reports.EventUpgrade, Detail: detail})
+	r.mu.Lock()
+	r.deploy = &out
+	r.mu.Unlock()
+}
+
+// deployCommandText is the deploy command as a line, for humans.
+func deployCommandText(r *rehearsal) string {
+	if r.sc.Upgrade.Shell != "" {
+		return r.sc.Upgrade.Shell
+	}
+	return fmt.Sprint(r.sc.Upgrade.Command)
+}
+
+// deployGate is the failed deploy command as a failing gate, so the
+// verdict, the tables and JUnit all say the rehearsal failed and why.
+func deployGate(out *deployOutcome) *reports.GateResult {
+	if out == nil || out.err == nil {
+		return nil
+	}
+	reason := out.err.Error()
+	if out.tail != "" {
+		reason += "; last lines:\n" + out.tail
+	}
+	return &reports.GateResult{Expr: "upgrade command succeeded", Reason: reason}
+}
