@@ -1,0 +1,146 @@
+package traffic
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+)
+
+// callerTable names the callers seen so far, one small entry each: the
+// only state of an import that grows with the log, and it grows with the
+// callers, not the lines. With a limit it keeps the limit callers whose
+// identities hash lowest (sampleHash), so the sample is the same whatever
+// the order of the lines or files.
+type callerTable struct {
+	ids     map[string]uint32
+	c       []callerEntry
+	limit   int
+	kept    []uint32 // a max-heap by hash of the kept callers; with a limit only
+	hashKey []byte
+	mac     hashState
+}
+
+type callerEntry struct {
+	name    string // in the trace: as logged, or its keyed hash
+	hash    uint64 // sampleHash of the identity as logged
+	first   int64  // first and last arrival, Unix ns
+	last    int64
+	uploads int64
+	dropped bool // left out by the limit
+}
+
+// hashState is a reusable HMAC.
+type hashState struct {
+	key []byte
+	buf []byte
+}
+
+func newCallerTable(limit int, hashKey []byte) *callerTable {
+	return &callerTable{ids: map[string]uint32{}, limit: limit, hashKey: hashKey, mac: hashState{key: hashKey}}
+}
+
+// lookup returns the id of the caller raw, adding it when new, and
+// whether its uploads are kept.
+func (t *callerTable) lookup(raw []byte) (uint32, bool) {
+	if id, ok := t.ids[string(raw)]; ok {
+		return id, !t.c[id].dropped
+	}
+	id := uint32(len(t.c))
+	e := callerEntry{name: string(raw), hash: sampleHash(raw)}
+	if t.hashKey != nil {
+		e.name = t.mac.name(raw)
+	}
+	t.ids[string(raw)] = id
+	t.c = append(t.c, e)
+	if t.limit > 0 {
+		t.admit(id)
+	}
+	return id, !t.c[id].dropped
+}
+
+// admit keeps id if fewer than limit callers are kept or it hashes lower
+// than the highest kept one, which it then replaces. A caller once left
+// out is never let back in: the highest kept hash only falls.
+func (t *callerTable) admit(id uint32) {
+	if len(t.kept) < t.limit {
+		t.kept = append(t.kept, id)
+		t.up(len(t.kept) - 1)
+		return
+	}
+	top := t.kept[0]
+	if t.c[id].hash >= t.c[top].hash {
+		t.c[id].dropped = true
+		return
+	}
+	t.c[top].dropped = true
+	t.kept[0] = id
+	t.down(0)
+}
+
+func (t *callerTable) higher(i, j int) bool { return t.c[t.kept[i]].hash > t.c[t.kept[j]].hash }
+
+func (t *callerTable) up(i int) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if !t.higher(i, p) {
+			return
+		}
+		t.kept[i], t.kept[p] = t.kept[p], t.kept[i]
+		i = p
+	}
+}
+
+func (t *callerTable) down(i int) {
+	for {
+		l := 2*i + 1
+		if l >= len(t.kept) {
+			return
+		}
+		if r := l + 1; r < len(t.kept) && t.higher(r, l) {
+			l = r
+		}
+		if !t.higher(l, i) {
+			return
+		}
+		t.kept[i], t.kept[l] = t.kept[l], t.kept[i]
+		i = l
+	}
+}
+
+// seen records an upload of caller id at t.
+func (t *callerTable) seen(id uint32, at int64) {
+	e := &t.c[id]
+	if e.uploads == 0 || at < e.first {
+		e.first = at
+	}
+	if at > e.last {
+		e.last = at
+	}
+	e.uploads++
+}
+
+// name is the keyed hash of raw: c- and the first 8 bytes of
+// HMAC-SHA256(key, raw) in hex. 64 bits keep 50,000 callers apart with a
+// chance of a collision below one in 10^10.
+func (h *hashState) name(raw []byte) string {
+	m := hmac.New(sha256.New, h.key)
+	m.Write(raw)
+	h.buf = m.Sum(h.buf[:0])
+	return "c-" + hex.EncodeToString(h.buf[:8])
+}
+
+// sampleHash is a fixed 64-bit hash of a caller's identity (FNV-1a with a
+// final mix), the same in every run, for --callers sampling.
+func sampleHash(b []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
+	return h
+}

@@ -1,0 +1,184 @@
+package traffic
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+)
+
+// Summary is what an import found: the numbers `rehearse import` prints.
+type Summary struct {
+	Sources []string
+	Format  Format
+	Caller  string // the rule, as written
+	Hashed  bool
+
+	Lines    int64     // non-blank lines read
+	Bad      int64     // lines that did not parse (skipped)
+	FirstBad []BadLine // the first few of them
+	NoCaller int64     // lines that parsed but named no caller (skipped)
+	Filtered int64     // uploads outside --since/--until, --path, --method
+	Sampled  int64     // uploads of callers left out by --callers
+	// CallersSeen counts every caller met, Callers those in the trace.
+	CallersSeen, Callers int
+	Uploads              int64
+	Methods              map[string]int64
+
+	Start time.Time     // the first upload's arrival
+	Span  time.Duration // from the first upload's arrival to the last's
+	// PeakPerSecond is the most uploads that arrived within one second
+	// of the trace (seconds counted from Start), at PeakAt.
+	PeakPerSecond int
+	PeakAt        time.Duration
+	// BytesKey says what a size counts (request_length, received_bytes,
+	// a JSON key); "" when the log has no request sizes.
+	BytesKey string
+	// Sizes of the uploads: nearest-rank median and p99, and the largest.
+	// Exact unless SizesApprox (more than 200,000 distinct sizes: then
+	// within 0.1%).
+	BytesMedian, BytesP99, BytesMax int64
+	SizesApprox                     bool
+	// Retries counts uploads that look like a retry of the caller's
+	// failed one (Upload.Retry), within RetryWindow.
+	Retries     int64
+	RetryWindow time.Duration
+	Took        time.Duration
+
+	perSecond []int32
+}
+
+// maxSpanSeconds bounds a trace's span (115 days): the per-second curve
+// is one counter a second.
+const maxSpanSeconds = 10_000_000
+
+// summary fills what is known when every line has been read.
+func (imp *importer) summary(lines int64) *Summary {
+	s := &Summary{Sources: imp.sources, Format: imp.o.format, Caller: imp.o.caller.String(), Hashed: imp.o.hashKey != nil,
+		Lines: lines, Bad: imp.bad.n, FirstBad: imp.bad.first, NoCaller: imp.noCaller,
+		Filtered: imp.filtered, Sampled: imp.sampled, CallersSeen: len(imp.callers.c),
+		Methods: map[string]int64{}, RetryWindow: imp.o.retryWindow, BytesKey: imp.bytesKey}
+	first, last := int64(0), int64(0)
+	for _, c := range imp.callers.c {
+		if c.dropped || c.uploads == 0 {
+			continue
+		}
+		if s.Callers == 0 || c.first < first {
+			first = c.first
+		}
+		if s.Callers == 0 || c.last > last {
+			last = c.last
+		}
+		s.Callers++
+		s.Uploads += c.uploads
+	}
+	if s.Callers > 0 {
+		s.Start = time.Unix(0, first).UTC()
+		s.Span = time.Duration(last - first)
+	}
+	return s
+}
+
+// finish reads the spill back caller by caller: each caller's retries,
+// the per-second curve, sizes and methods, and the trace's lines.
+func (imp *importer) finish(ctx context.Context, trace io.Writer, s *Summary) error {
+	if secs := s.Span / time.Second; secs > maxSpanSeconds {
+		return fmt.Errorf("%w: the uploads span %s, more than %d days: narrow them with --since/--until", ErrUsage, s.Span, maxSpanSeconds/86400)
+	}
+	s.perSecond = make([]int32, int(s.Span/time.Second)+1)
+	var w *Writer
+	if trace != nil {
+		var err error
+		w, err = NewWriter(trace, Header{Version: Version, Sources: s.Sources, Format: s.Format,
+			Caller: s.Caller, Hashed: s.Hashed, Query: imp.o.query, Bytes: s.BytesKey, Start: s.Start,
+			SpanMS: s.Span.Milliseconds(), Callers: s.Callers, Uploads: s.Uploads})
+		if err != nil {
+			return err
+		}
+	}
+	sizes := newSizeDist()
+	start := s.Start.UnixNano()
+	err := imp.spill.each(func(recs []spillRec) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		for len(recs) > 0 {
+			n := 1
+			for n < len(recs) && recs[n].caller == recs[0].caller {
+				n++
+			}
+			group := recs[:n]
+			recs = recs[n:]
+			if c := &imp.callers.c[group[0].caller]; !c.dropped {
+				if err := imp.caller(w, s, sizes, start, c.name, group); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.BytesMedian, s.BytesP99, s.BytesMax = sizes.quantile(0.5), sizes.quantile(0.99), sizes.max
+	s.SizesApprox = sizes.approx()
+	for _, m := range imp.methods {
+		s.Methods[m.name] = m.n
+	}
+	for i, n := range s.perSecond {
+		if int(n) > s.PeakPerSecond {
+			s.PeakPerSecond, s.PeakAt = int(n), time.Duration(i)*time.Second
+		}
+	}
+	if w != nil {
+		return w.Close()
+	}
+	return nil
+}
+
+// caller adds one caller's uploads, in arrival order, to the summary and
+// the trace.
+func (imp *importer) caller(w *Writer, s *Summary, sizes *sizeDist, start int64, name string, ups []spillRec) error {
+	var lastFail *spillRec
+	retry := imp.retryFlags[:0]
+	for i := range ups {
+		u := &ups[i]
+		isRetry := lastFail != nil && u.t-lastFail.t <= int64(imp.o.retryWindow) &&
+			string(u.method) == string(lastFail.method) && string(u.path) == string(lastFail.path)
+		retry = append(retry, isRetry)
+		if isRetry {
+			s.Retries++
+		}
+		if failed(int(u.status)) {
+			lastFail = u
+		} else {
+			lastFail = nil
+		}
+		s.perSecond[(u.t-start)/int64(time.Second)]++
+		sizes.add(u.bytes)
+		imp.methods.add(u.method)
+	}
+	imp.retryFlags = retry
+	if w == nil {
+		return nil
+	}
+	return w.writeSpilled(name, start, ups, retry)
+}
+
+// methodCounts counts uploads by method; a log has a handful.
+type methodCounts []methodCount
+
+type methodCount struct {
+	name string
+	n    int64
+}
+
+func (mc *methodCounts) add(m []byte) {
+	for i := range *mc {
+		if (*mc)[i].name == string(m) {
+			(*mc)[i].n++
+			return
+		}
+	}
+	*mc = append(*mc, methodCount{name: string(m), n: 1})
+}
