@@ -47,6 +47,7 @@ type Aggregator struct {
 	badAnswer  *BadAnswer // the first one, AddBadAnswer
 
 	events  []Event
+	obs     Observer // SetObserver; nil when none
 	cutover *Cutover
 	cutFrom time.Duration
 	cutTo   time.Duration
@@ -98,6 +99,9 @@ func us(d time.Duration) int64 { return min(max(int64(d/time.Microsecond), histM
 func (a *Aggregator) AddAttempt(at Attempt) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.obs != nil {
+		a.obs.Attempt(at)
+	}
 	a.class(at.CallerClass) // a class is in the report once seen, even if nothing of it reached the service
 	if at.Class == ClassAborted {
 		a.attempts++
@@ -175,6 +179,9 @@ func (a *Aggregator) AddAttempt(at Attempt) {
 func (a *Aggregator) AddCaller(o CallerOutcome) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.obs != nil {
+		a.obs.Caller(o)
+	}
 	a.callers++
 	a.addClassCaller(o)
 	if o.Succeeded {
@@ -227,6 +234,9 @@ func (a *Aggregator) AddUntracked(n int64) {
 func (a *Aggregator) SetPlanned(n int64) {
 	a.mu.Lock()
 	a.planned = n
+	if a.obs != nil {
+		a.obs.Planned(n)
+	}
 	a.mu.Unlock()
 }
 
@@ -236,6 +246,9 @@ func (a *Aggregator) SetPlanned(n int64) {
 func (a *Aggregator) AddSample(s Sample) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.obs != nil {
+		a.obs.Sample(s)
+	}
 	b := a.bucketAt(s.At)
 	if b.samples == nil {
 		b.samples = map[string]Sample{}
@@ -252,5 +265,8 @@ func (a *Aggregator) AddSample(s Sample) {
 func (a *Aggregator) AddEvent(e Event) {
 	a.mu.Lock()
 	a.events = append(a.events, e)
+	if a.obs != nil {
+		a.obs.Event(e)
+	}
 	a.mu.Unlock()
 }

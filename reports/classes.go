@@ -36,6 +36,9 @@ const maxBadAnswerBody = 512
 func (a *Aggregator) SetClasses(names []string) {
 	a.mu.Lock()
 	a.classNames = append([]string(nil), names...)
+	if a.obs != nil {
+		a.obs.Classes(a.classNamesLocked())
+	}
 	a.mu.Unlock()
 }
 
@@ -46,6 +49,9 @@ func (a *Aggregator) SetClasses(names []string) {
 func (a *Aggregator) AddBreakerOpen(at time.Duration, class uint8) {
 	a.mu.Lock()
 	a.bucketAt(at).breakerOpens++
+	if a.obs != nil {
+		a.obs.BreakerOpen(at, class)
+	}
 	a.mu.Unlock()
 }
 

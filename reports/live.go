@@ -74,6 +74,9 @@ func (a *Aggregator) SetPhase(p string) {
 func (a *Aggregator) AsyncProgress(accepted, done int64) {
 	a.mu.Lock()
 	a.liveAccepted, a.done = accepted, done
+	if a.obs != nil {
+		a.obs.Async(accepted, done)
+	}
 	a.mu.Unlock()
 }
 
@@ -82,6 +85,9 @@ func (a *Aggregator) AsyncProgress(accepted, done int64) {
 func (a *Aggregator) CallerFinished() {
 	a.mu.Lock()
 	a.finished++
+	if a.obs != nil {
+		a.obs.CallerFinished()
+	}
 	a.mu.Unlock()
 }
 
