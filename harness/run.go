@@ -37,6 +37,9 @@ type Options struct {
 	// service at this URL (rehearse attack): no containers, no crash watch,
 	// so crash counts are not measured (null in the report).
 	Target string
+	// Watch, with Target, follows the containers of that service that
+	// someone else started (attack --watch): crashes, OOM kills, restarts.
+	Watch *scenarios.Watch
 	// AllowRemote lets Target be outside loopback.
 	AllowRemote bool
 	// Seed, when non-nil, overrides the scenario's seed.
@@ -154,7 +157,7 @@ func prepare(ctx context.Context, sc *scenarios.Scenario, opts Options) (*rehear
 	}
 	r := &rehearsal{sc: sc, opts: opts, dir: filepath.Join(opts.Out, sc.Name), sut: sc.SUT, sink: &sink{}}
 	if opts.Target != "" {
-		r.sut = scenarios.SUT{URL: opts.Target}
+		r.sut = scenarios.SUT{URL: opts.Target, Watch: opts.Watch}
 	}
 	if r.sut.URL != "" {
 		if err := storm.CheckTarget(ctx, r.sut.URL, opts.AllowRemote); err != nil {

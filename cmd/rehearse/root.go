@@ -72,7 +72,7 @@ func (a *app) rootCmd() *cobra.Command {
 	root.SetVersionTemplate(versionText())
 	root.SuggestionsMinimumDistance = 2
 	root.AddCommand(a.runCmd(), a.attackCmd(), a.compareCmd(), a.reportCmd(), a.validateCmd(),
-		a.listCmd(), a.sweepCmd(), a.imagesCmd(), a.versionCmd())
+		a.listCmd(), a.sweepCmd(), a.imagesCmd(), a.versionCmd(), a.historyCmd())
 	usageErrors(root)
 	return root
 }
@@ -86,9 +86,11 @@ type runFlags struct {
 	shard       string
 	progress    string
 	target      string
+	watch       []string // attack --watch label=K=V | name=N
 	allowRemote bool
 	baseline    string
 	candidate   string
+	repeat      int
 }
 
 func (f *runFlags) register(c *cobra.Command, withSUT bool) {
@@ -128,6 +130,9 @@ func (f *runFlags) options(a *app, cmd *cobra.Command) (harness.Options, error) 
 		return opts, usage(cmd, err)
 	}
 	opts.Shard = sh
+	if opts.Watch, err = parseWatch(f.watch); err != nil {
+		return opts, usage(cmd, err)
+	}
 	switch f.progress {
 	case "auto", "tty", "plain", "none":
 	default:

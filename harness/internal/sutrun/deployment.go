@@ -130,9 +130,13 @@ func (d *Deployment) Crashes() reports.Crashes {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	c := d.crashes
-	down := float64(int64(d.down.Seconds()*1000)) / 1000
+	var down *float64
+	if d.health != "" || d.info.Kind != "url" {
+		v := float64(int64(d.down.Seconds()*1000)) / 1000
+		down = &v // probed; a watch without a health path measures no downtime
+	}
 	return reports.Crashes{
-		Count: &c.count, OOMKills: &c.oomKills, Restarts: &c.restarts, DowntimeS: &down,
+		Count: &c.count, OOMKills: &c.oomKills, Restarts: &c.restarts, DowntimeS: down,
 		Events: append([]reports.CrashEvent{}, c.events...),
 	}
 }
@@ -146,6 +150,9 @@ func Start(ctx context.Context, want scenarios.SUT, opts Options) (*Deployment, 
 	if want.URL != "" {
 		d.target = strings.TrimRight(want.URL, "/")
 		d.info = reports.SUTInfo{Kind: "url", Runtime: string(RuntimeNone), Target: d.target}
+		if want.Watch != nil {
+			return d, d.watchStarted(ctx, *want.Watch)
+		}
 		return d, nil
 	}
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -330,6 +337,35 @@ func (d *Deployment) died(name string, exitCode int, oom bool) {
 	}
 	d.mu.Unlock()
 	d.opts.OnEvent(reports.Event{AtS: at, Kind: reports.EventDie, Container: name, Detail: fmt.Sprintf("%s, exit code %d", kind, exitCode)})
+}
+
+// restarted records that a container someone else started (sut.watch)
+// started again under the same id.
+func (d *Deployment) restarted(name string) {
+	d.mu.Lock()
+	if !d.closed {
+		d.crashes.restarts++
+	}
+	d.mu.Unlock()
+	d.opts.OnEvent(reports.Event{AtS: d.offset(), Kind: reports.EventRestart, Container: name})
+}
+
+// watchStarted watches the containers of a service someone else started
+// (sut.watch) and, with a health path, probes it for downtime.
+func (d *Deployment) watchStarted(ctx context.Context, sel scenarios.Watch) error {
+	w, err := newUserWatch(ctx, d, sel)
+	if err != nil {
+		return err
+	}
+	d.backend = w
+	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	d.ctx, d.stop = wctx, cancel
+	d.health = sel.Health
+	if d.health != "" {
+		d.wg.Add(1)
+		go func() { defer d.wg.Done(); d.probe(wctx) }()
+	}
+	return nil
 }
 
 // startedUnit records a start; a unit's second and later starts are restarts.
