@@ -22,6 +22,9 @@ type app struct {
 
 	mu    sync.Mutex
 	runID string // set while a run may own Docker objects
+
+	metrics       *harness.Metrics // live metrics (metrics.go), closed when the command is done
+	metricsLinger time.Duration
 }
 
 func newApp(stdout, stderr io.Writer) *app { return &app{stdout: stdout, stderr: stderr} }
@@ -35,6 +38,7 @@ func (a *app) execute(ctx context.Context, args []string) int {
 	root.SetErr(a.stderr)
 	err := root.ExecuteContext(ctx)
 	printError(a.stderr, err)
+	a.closeMetrics(ctx)
 	return exitCode(err)
 }
 
@@ -90,6 +94,7 @@ type runFlags struct {
 	allowRemote bool
 	baseline    string
 	candidate   string
+	metrics     metricsFlags
 	repeat      int
 }
 
@@ -99,6 +104,7 @@ func (f *runFlags) register(c *cobra.Command, withSUT bool) {
 	c.Flags().Float64Var(&f.scale, "scale", 1, "scale callers.count and the arrival window by this factor (e.g. 0.25 in CI)")
 	c.Flags().StringVar(&f.shard, "shard", "", "send only shard i of n of the callers, as i/n (caller k is in shard k mod n), e.g. 0/4 on the first of 4 machines; each shard writes its own report of its share")
 	c.Flags().StringVar(&f.progress, "progress", "auto", "progress display: auto | tty | plain | none")
+	f.metrics.register(c, f, withSUT)
 	if withSUT {
 		c.Flags().StringVar(&f.runtime, "runtime", "docker", "where the SUT runs: docker | process (local uploadsvc processes, no limits)")
 	}
@@ -138,7 +144,7 @@ func (f *runFlags) options(a *app, cmd *cobra.Command) (harness.Options, error) 
 	default:
 		return opts, usage(cmd, fmt.Errorf("--progress must be auto, tty, plain or none, got %q", f.progress))
 	}
-	return opts, nil
+	return opts, a.startMetrics(cmd, f, &opts)
 }
 
 // setRunID records the run that may own Docker objects, for
