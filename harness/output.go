@@ -21,8 +21,12 @@ const (
 
 // WriteRunFolder writes report.json, report.html, report.md and junit.xml of
 // rep into dir. Each file is written to a temporary name and renamed, so a
-// reader never sees half a report.
+// reader never sees half a report. A report without a host gets this
+// machine's: the one that writes a run folder is the one that ran it.
 func WriteRunFolder(dir string, rep *reports.Report) error {
+	if rep.Host == nil {
+		rep.Host = reports.ThisHost()
+	}
 	files := []struct {
 		name  string
 		write func(io.Writer) error

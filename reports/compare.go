@@ -3,259 +3,226 @@ package reports
 import (
 	"fmt"
 	"math"
-	"strings"
+	"slices"
+)
+
+// CompareSchema is the value of Comparison.Schema (schema/compare.v2.json).
+const CompareSchema = "rehearse.compare/v2"
+
+// Defaults of CompareOptions.
+const (
+	// DefaultCompareAlpha is the family-wise significance level across
+	// metrics (Holm) when each side has several runs.
+	DefaultCompareAlpha = 0.05
+	// DefaultAttemptAlpha is the level of the attempts test of a single
+	// run a side, stricter because attempts of one run are not independent.
+	DefaultAttemptAlpha = 0.01
+	// DefaultMaxSamples bounds the attempts per side that the attempts test
+	// and the latency CDF read (thinned deterministically).
+	DefaultMaxSamples = 20000
 )
 
 // CompareOptions tune Compare. Zero values mean the defaults.
 type CompareOptions struct {
-	// Alpha is the significance level of the latency test (default 0.01).
+	// Alpha is the family-wise level over runs (DefaultCompareAlpha).
 	Alpha float64
-	// MinEffect is the smallest relative latency increase that counts as a
-	// regression (default 0.10: 10%).
-	MinEffect float64
-	// MinEffectMs is the smallest absolute latency increase that counts
-	// (default 2 ms), so microsecond noise on fast services is not a
-	// regression.
-	MinEffectMs float64
-	// MaxSamples bounds the per-side sample for the U test (default 20,000;
-	// larger samples are thinned deterministically).
+	// AttemptAlpha is the level of the single-run attempts test
+	// (DefaultAttemptAlpha).
+	AttemptAlpha float64
+	// Tolerances override the default tolerance of a metric, by name
+	// (CompareMetricNames); nil keeps every default.
+	Tolerances map[string]Tolerance
+	// MaxSamples bounds the attempts read per side (DefaultMaxSamples).
 	MaxSamples int
 }
 
 func (o *CompareOptions) defaults() {
 	if o.Alpha == 0 {
-		o.Alpha = 0.01
+		o.Alpha = DefaultCompareAlpha
 	}
-	if o.MinEffect == 0 {
-		o.MinEffect = 0.10
-	}
-	if o.MinEffectMs == 0 {
-		o.MinEffectMs = 2
+	if o.AttemptAlpha == 0 {
+		o.AttemptAlpha = DefaultAttemptAlpha
 	}
 	if o.MaxSamples == 0 {
-		o.MaxSamples = 20000
+		o.MaxSamples = DefaultMaxSamples
 	}
 }
 
-// Verdicts of a compared metric.
+// Run is one saved run of one side: its report, the folder it was read
+// from, and the latencies (ms) of its successful attempts from its attempt
+// log (nil when the log was not there).
+type Run struct {
+	Report    *Report
+	Dir       string
+	Latencies []float64
+}
+
+// Verdicts of a comparison and of each metric. A metric one side did not
+// measure, or that does not apply to it, is NotApplicable.
 const (
-	changeSame       = "same"
-	changeBetter     = "better"
-	changeWorse      = "worse"      // reported, does not fail the comparison alone
-	changeRegression = "regression" // fails the comparison
-	changeNA         = NotApplicable
+	VerdictBetter       = "better"
+	VerdictWorse        = "worse"
+	VerdictSame         = "same"
+	VerdictInconclusive = "inconclusive"
 )
 
-// MetricDelta is one compared metric. A side without a value (a metric not
-// measured, a completion percentile not reached, drain of a synchronous
-// service) has a nil value and a note saying why; its delta is nil.
-type MetricDelta struct {
-	Name     string   `json:"name"`
-	Base     *float64 `json:"baseline"`
-	Cand     *float64 `json:"candidate"`
-	BaseNote string   `json:"baseline_note,omitempty"`  // why Base is nil
-	CandNote string   `json:"candidate_note,omitempty"` // why Cand is nil
-	Delta    *float64 `json:"delta"`                    // cand-base; nil unless both sides have a value
-	RelDelta *float64 `json:"rel_delta"`                // (cand-base)/base; nil also when base is 0
-	PValue   *float64 `json:"p_value"`                  // latency metrics with attempt logs only
-	Verdict  string   `json:"verdict"`                  // same | better | worse | regression | n/a
-}
-
-// Comparison is a baseline-vs-candidate comparison.
+// Comparison is a baseline-vs-candidate comparison over one or more runs a
+// side (schema rehearse.compare/v2).
 type Comparison struct {
-	Schema     string        `json:"schema"`
-	Baseline   ScenarioInfo  `json:"baseline"`
-	Candidate  ScenarioInfo  `json:"candidate"`
-	Method     string        `json:"method"`
-	Metrics    []MetricDelta `json:"metrics"`
-	Regression bool          `json:"regression"`
+	Schema    string      `json:"schema"`
+	Baseline  CompareSide `json:"baseline"`
+	Candidate CompareSide `json:"candidate"`
+	// Mode is "runs" (at least two runs a side: one run is one
+	// observation) or "single_run" (the verdict rests on the attempts of
+	// a single run, as before repeated runs existed).
+	Mode    string          `json:"mode"`
+	Alpha   float64         `json:"alpha"`
+	Verdict string          `json:"verdict"` // worse if any metric is worse, else better if any is, else inconclusive if any is, else same
+	Metrics []MetricResult  `json:"metrics"`
+	Notes   []string        `json:"notes"`
+	Method  string          `json:"method"`
+	CDF     *LatencyCDF     `json:"latency_cdf"` // nil when a run had no attempt log
+	Options CompareSettings `json:"settings"`
 }
 
-// Compare compares a candidate run with a baseline.
+// CompareSide names one side: its scenario, seed and runs.
+type CompareSide struct {
+	Name  string   `json:"name"`
+	Seed  int64    `json:"seed"`
+	Runs  int      `json:"runs"`
+	Dirs  []string `json:"dirs"`
+	Hosts []string `json:"hosts"` // each distinct machine its runs were made on; empty when none was recorded
+}
+
+// CompareSettings are the levels a comparison was made with.
+type CompareSettings struct {
+	Alpha        float64 `json:"alpha"`
+	AttemptAlpha float64 `json:"attempt_alpha"`
+}
+
+// Worse reports whether the candidate is worse: the only outcome that
+// fails CI.
+func (c *Comparison) Worse() bool { return c.Verdict == VerdictWorse }
+
+// Compare judges a candidate's runs against a baseline's, metric by metric
+// (compareMetrics). With at least two runs a side each run is one
+// observation: each side's median and range, the Hodges-Lehmann shift
+// (candidate - baseline) with its 95% interval, a Mann-Whitney p across
+// runs and Holm's correction across the metrics that varied. A metric is
+// worse when the corrected p is below Alpha and the whole interval lies
+// beyond its tolerance on the bad side; better likewise on the good side;
+// same when the interval lies within the tolerance; inconclusive
+// otherwise. Integrity counts (lost, duplicates, crashes) are compared
+// exactly, as the mean per run: a candidate that loses one upload where
+// the baseline lost none is worse, whatever the latency says.
 //
-// Latency (p50, p99): when per-attempt latencies of successful attempts are
-// given (ms, from the runs' attempt logs), a two-sided Mann-Whitney U test;
-// the candidate regresses when p < Alpha AND its value is worse by more than
-// MinEffect (relative) and MinEffectMs (absolute). Two runs of the same
-// build differ by noise far below that floor. Without latencies only the
-// effect-size floor applies.
-//
-// Counts (timeouts, gave up, crashes, OOM kills, lost, duplicates) are
-// compared exactly: any increase is a regression. The error rate regresses
-// when it rises by more than 0.1 percentage points, and so does the
-// completed fraction when it drops by more. Completion percentiles are over
-// all callers: they are compared where both sides reached them, and a side
-// that did not reach one (too few callers completed) is worse than one that
-// did. Throughput, completion percentiles, downtime, drain and the retry
-// amplification (attempts per first attempt) are reported,
-// with worse/better, but do not fail alone. A metric that one side did not
-// measure, or that does not apply to it, is n/a: never same, never 0.
-func Compare(base, cand *Report, baseLat, candLat []float64, opts CompareOptions) *Comparison {
+// With one run on a side, the latency percentiles are tested on the
+// attempts of the runs (Mann-Whitney at AttemptAlpha) and every other
+// metric by its values against the tolerance; the notes say the verdict
+// rests on a single run. A side without runs is an error of the caller:
+// Compare panics.
+func Compare(base, cand []Run, opts CompareOptions) *Comparison {
+	if len(base) == 0 || len(cand) == 0 {
+		panic("reports.Compare: a side without runs")
+	}
 	opts.defaults()
-	c := &Comparison{Schema: "rehearse.compare/v1", Baseline: base.Scenario, Candidate: cand.Scenario, Metrics: []MetricDelta{},
-		Method: fmt.Sprintf("Mann-Whitney U (alpha %g) with effect floor %g%% and %g ms on latency; exact on counts; "+
-			"completion over all callers, compared only where both sides reached it", opts.Alpha, opts.MinEffect*100, opts.MinEffectMs)}
-	var p *float64
-	if len(baseLat) > 0 && len(candLat) > 0 {
-		_, pv := MannWhitney(thin(baseLat, opts.MaxSamples), thin(candLat, opts.MaxSamples))
-		p = &pv
+	c := &Comparison{Schema: CompareSchema, Baseline: sideOf(base), Candidate: sideOf(cand),
+		Mode: "runs", Alpha: opts.Alpha, Notes: []string{},
+		Options: CompareSettings{Alpha: opts.Alpha, AttemptAlpha: opts.AttemptAlpha}}
+	if len(base) < 2 || len(cand) < 2 {
+		c.Mode = "single_run"
+		c.Alpha = opts.AttemptAlpha
+		c.Notes = append(c.Notes, fmt.Sprintf("%d run(s) vs %d: the verdict rests on the attempts of a single run, "+
+			"which move together (one pause, one noisy neighbour); ask for --repeat 5 or more for a verdict CI can trust", len(base), len(cand)))
 	}
-	for _, name := range []string{"p50_ms", "p99_ms"} {
-		c.add(latencyDelta(pair(base, cand, name), p, opts))
+	var attemptP *float64
+	if c.Mode == "single_run" {
+		attemptP = attemptTest(base, cand, opts.MaxSamples)
 	}
-	for _, name := range []string{"timeouts", "gave_up", "crashes", "oom_kills", "lost", "duplicates"} {
-		c.add(judge(pair(base, cand, name), func(d float64) string { return sign(d, 0, changeRegression, changeBetter) }))
+	for _, m := range compareMetrics {
+		c.Metrics = append(c.Metrics, judgeMetric(m, base, cand, opts, attemptP))
 	}
-	c.add(judge(pair(base, cand, "error_rate"), func(d float64) string { return sign(d, 0.001, changeRegression, changeBetter) }))
-	c.add(judge(pair(base, cand, "completed_fraction"), func(d float64) string { return sign(d, 0.001, changeBetter, changeRegression) }))
-	for _, name := range []string{"completion_p50_ms", "completion_p99_ms"} {
-		c.add(completionDelta(pair(base, cand, name), opts))
+	holmAcross(c.Metrics, opts.Alpha)
+	for i := range c.Metrics {
+		c.Metrics[i].settle(opts)
 	}
-	for _, name := range []string{"throughput_rps", "downtime_s", "drain_s", "amplification"} {
-		higherIsBetter := name == "throughput_rps"
-		c.add(pair(base, cand, name).floor(opts, higherIsBetter))
-	}
+	c.Verdict = overall(c.Metrics)
+	c.Method = methodText(c, opts)
+	c.CDF = latencyCDF(base, cand, opts.MaxSamples)
+	c.Notes = append(c.Notes, machineNotes(c)...)
 	return c
 }
 
-// pair is one metric of both reports, with the delta when both have it.
-func pair(base, cand *Report, name string) MetricDelta {
-	d := MetricDelta{Name: name}
-	d.Base, d.BaseNote = metricOf(base, name)
-	d.Cand, d.CandNote = metricOf(cand, name)
-	if d.Base != nil && d.Cand != nil {
-		b, x := *d.Base, *d.Cand
-		diff := x - b
-		d.Delta = &diff
-		switch {
-		case b != 0:
-			rel := diff / b
-			d.RelDelta = &rel
-		case diff == 0:
-			d.RelDelta = new(float64) // 0 to 0: no change
+// sideOf names a side by its first run.
+func sideOf(runs []Run) CompareSide {
+	s := CompareSide{Name: runs[0].Report.Scenario.Name, Seed: runs[0].Report.Scenario.Seed, Runs: len(runs), Dirs: []string{}, Hosts: []string{}}
+	for _, r := range runs {
+		s.Dirs = append(s.Dirs, r.Dir)
+		if h := r.Report.Host; h != nil && !slices.Contains(s.Hosts, h.Machine()) {
+			s.Hosts = append(s.Hosts, h.Machine())
 		}
 	}
-	return d
+	return s
 }
 
-// metricOf is one compared metric of r, or why it has none.
-func metricOf(r *Report, name string) (*float64, string) {
-	if c := r.Completion; c != nil {
-		switch name {
-		case "completed_fraction":
-			return &c.CompletedFraction, ""
-		case "completion_p50_ms":
-			if c.P50 == nil {
-				return nil, notReached(c)
-			}
-			return c.P50, ""
+// attemptTest is the single-run attempts test: Mann-Whitney over the
+// successful attempts' latencies of each side, or nil when a side has no
+// attempt log.
+func attemptTest(base, cand []Run, maxSamples int) *float64 {
+	b, c := pooled(base, maxSamples), pooled(cand, maxSamples)
+	if len(b) == 0 || len(c) == 0 {
+		return nil
+	}
+	_, p := MannWhitney(b, c)
+	return &p
+}
+
+// pooled is the attempts' latencies of every run of a side, thinned to n.
+func pooled(runs []Run, n int) []float64 {
+	var all []float64
+	for _, r := range runs {
+		if r.Latencies == nil {
+			return nil
+		}
+		all = append(all, r.Latencies...)
+	}
+	return thin(all, n)
+}
+
+// holmAcross corrects the p-values of the metrics tested across runs
+// (those whose values varied at all) for their number.
+func holmAcross(ms []MetricResult, alpha float64) {
+	var idx []int
+	var ps []float64
+	for i, m := range ms {
+		if m.Test == TestRuns && m.PValue != nil {
+			idx, ps = append(idx, i), append(ps, *m.PValue)
 		}
 	}
-	switch {
-	case (name == "p50_ms" || name == "p99_ms") && r.Requests.Total == 0:
-		return nil, NotApplicable + " (no request)"
-	case (name == "completed_fraction" || name == "completion_p50_ms") && r.Completion == nil:
-		return nil, MissingReason(r, "completion_p99_ms")
+	for k, adj := range Holm(ps) {
+		v := adj
+		ms[idx[k]].PHolm = &v
 	}
-	if v, ok := Variables(r)[name]; ok {
-		return &v, ""
-	}
-	return nil, MissingReason(r, name)
 }
 
-// judge sets the verdict of a metric both sides have from its delta; a
-// metric one side lacks is n/a.
-func judge(d MetricDelta, byDelta func(float64) string) MetricDelta {
-	if d.Delta == nil {
-		d.Verdict = changeNA
-		return d
+// overall is the comparison's verdict from its metrics'.
+func overall(ms []MetricResult) string {
+	has := map[string]bool{}
+	for _, m := range ms {
+		has[m.Verdict] = true
 	}
-	d.Verdict = byDelta(*d.Delta)
-	return d
-}
-
-// sign is up when delta > floor, down when delta < -floor, "" otherwise.
-func sign(delta, floor float64, up, down string) string {
-	switch {
-	case delta > floor:
-		return up
-	case delta < -floor:
-		return down
-	}
-	return ""
-}
-
-// floor sets worse/better on a metric that moved by more than MinEffect
-// (relative; any move from 0) and 0.5 (absolute); it never fails the
-// comparison alone. A metric one side lacks is n/a.
-func (d MetricDelta) floor(opts CompareOptions, higherIsBetter bool) MetricDelta {
-	if d.Delta == nil {
-		d.Verdict = changeNA
-		return d
-	}
-	rel := math.Inf(1)
-	if d.RelDelta != nil {
-		rel = math.Abs(*d.RelDelta)
-	}
-	if rel > opts.MinEffect && math.Abs(*d.Delta) > 0.5 {
-		if (*d.Delta > 0) == higherIsBetter {
-			d.Verdict = changeBetter
-		} else {
-			d.Verdict = changeWorse
+	for _, v := range []string{VerdictWorse, VerdictBetter, VerdictInconclusive} {
+		if has[v] {
+			return v
 		}
 	}
-	return d
+	return VerdictSame
 }
 
-// latencyDelta judges an attempt latency percentile: a regression only when
-// worse beyond the effect floor and significant.
-func latencyDelta(d MetricDelta, p *float64, opts CompareOptions) MetricDelta {
-	d.PValue = p
-	if d.Delta == nil {
-		d.Verdict = changeNA
-		return d
+// finite is v, or nil when it is not a finite number (JSON has no Inf).
+func finite(v float64) *float64 {
+	if math.IsInf(v, 0) || math.IsNaN(v) {
+		return nil
 	}
-	b, x := *d.Base, *d.Cand
-	worse := x-b > opts.MinEffectMs && (b == 0 || (x-b)/b > opts.MinEffect)
-	better := b-x > opts.MinEffectMs && (x == 0 || (b-x)/b > opts.MinEffect)
-	significant := p == nil || *p < opts.Alpha
-	switch {
-	case worse && significant:
-		d.Verdict = changeRegression
-	case worse:
-		d.Verdict = changeWorse
-	case better && significant:
-		d.Verdict = changeBetter
-	}
-	return d
-}
-
-// completionDelta judges a completion percentile over all callers: compared
-// where both sides reached it; a side that did not reach it is worse than
-// one that did; n/a when neither did or a side recorded no caller.
-func completionDelta(d MetricDelta, opts CompareOptions) MetricDelta {
-	if d.Delta != nil {
-		return d.floor(opts, false)
-	}
-	baseCensored := d.Base == nil && strings.HasPrefix(d.BaseNote, "not reached")
-	candCensored := d.Cand == nil && strings.HasPrefix(d.CandNote, "not reached")
-	switch {
-	case d.Base != nil && candCensored:
-		d.Verdict = changeWorse
-	case baseCensored && d.Cand != nil:
-		d.Verdict = changeBetter
-	default:
-		d.Verdict = changeNA
-	}
-	return d
-}
-
-func (c *Comparison) add(d MetricDelta) {
-	if d.Verdict == "" {
-		d.Verdict = changeSame
-	}
-	if d.Verdict == changeRegression {
-		c.Regression = true
-	}
-	c.Metrics = append(c.Metrics, d)
+	return &v
 }

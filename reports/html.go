@@ -31,8 +31,6 @@ type htmlView struct {
 	Class   string // of the verdict badge: pass | fail | invalid
 	Verdict string
 	Links   bool
-	Compare *Comparison
-	CmpRows [][]string
 }
 
 func render(w io.Writer, v htmlView, charts []chartData) error {
@@ -76,15 +74,6 @@ func WriteSummaryHTML(w io.Writer, rs []*Report) error {
 	}
 	return render(w, htmlView{Title: "rehearse summary", Reports: rs, Summary: tableView{h[1:], trimFirst(rows)},
 		Class: headlineClass(rs...), Verdict: Headline(rs...), Links: true}, charts)
-}
-
-// WriteComparisonHTML writes a baseline-vs-candidate comparison.
-func WriteComparisonHTML(w io.Writer, c *Comparison) error {
-	class := "pass"
-	if c.Regression {
-		class = "fail"
-	}
-	return render(w, htmlView{Title: "rehearse compare", Compare: c, CmpRows: comparisonRows(c), Class: class, Verdict: c.verdict()}, nil)
 }
 
 // runPrefix is the run id that starts the names of a run's containers.

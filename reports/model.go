@@ -56,6 +56,9 @@ type Report struct {
 	Interrupted  bool         `json:"interrupted"`             // true when the run was stopped early (Ctrl-C)
 	Notes        []string     `json:"notes"`                   // human remarks: "no resource limits applied", "generator saturated"
 	ScenarioYAML string       `json:"scenario_yaml,omitempty"` // the scenario as run
+	// Host is the machine the run was made on; absent in reports written
+	// before it was recorded (history says "machine not recorded").
+	Host *Host `json:"host,omitempty"`
 }
 
 // ScenarioInfo names what was run.

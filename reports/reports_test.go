@@ -249,21 +249,22 @@ func latencies(seed uint64, n int, scale float64) []float64 {
 }
 
 func TestCompareSameBuildPassesSlowerFails(t *testing.T) {
+	run := func(r *Report, lat []float64) []Run { return []Run{{Report: r, Latencies: lat}} }
 	base := sample("a", 25*time.Millisecond)
 	same := sample("a", 25*time.Millisecond)
 	same.LatencyMs.P50 *= 1.01
-	if c := Compare(base, same, latencies(1, 5000, 1), latencies(2, 5000, 1), CompareOptions{}); c.Regression {
+	if c := Compare(run(base, latencies(1, 5000, 1)), run(same, latencies(2, 5000, 1)), CompareOptions{}); c.Worse() {
 		t.Fatalf("same build flagged: %+v", c.Metrics)
 	}
 	slow := sample("a", 75*time.Millisecond)
-	c := Compare(base, slow, latencies(1, 5000, 1), latencies(2, 5000, 3), CompareOptions{})
-	if !c.Regression || c.Metrics[0].Verdict != "regression" {
+	c := Compare(run(base, latencies(1, 5000, 1)), run(slow, latencies(2, 5000, 3)), CompareOptions{})
+	if !c.Worse() || c.Metrics[0].Verdict != VerdictWorse {
 		t.Fatalf("3x slower not flagged: %+v", c.Metrics[0])
 	}
 	lost := sample("a", 25*time.Millisecond)
 	lost.Async.Lost = 2
-	if c := Compare(base, lost, nil, nil, CompareOptions{}); !c.Regression {
-		t.Fatal("more lost uploads not a regression")
+	if c := Compare(run(base, nil), run(lost, nil), CompareOptions{}); !c.Worse() {
+		t.Fatal("more lost uploads not worse")
 	}
 	for _, w := range []func(*bytes.Buffer) error{
 		func(b *bytes.Buffer) error { return WriteComparisonTable(b, c) },

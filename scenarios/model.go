@@ -39,6 +39,10 @@ type Scenario struct {
 	// ("crashes > 0"), not for another reason. A run whose signature does
 	// not hold did not meet its expectation, whatever its verdict.
 	Signature []Gate `yaml:"signature" json:"signature,omitempty"`
+	// Compare overrides compare's tolerance per metric ({p99_ms: 10%,
+	// timeouts: 0}): how far it may move before it counts as worse or
+	// better. Nil keeps every default.
+	Compare map[string]Tolerance `yaml:"compare" json:"compare,omitempty"`
 
 	// File is where the scenario was loaded from ("builtin:<name>" for an
 	// embedded one); Source is the file's bytes as read. Neither is YAML.

@@ -167,6 +167,10 @@ func (w *shapeWalker) custom(n ast.Node, t reflect.Type, path string) bool {
 		} else if !isScalar(n) {
 			w.fail(n, path, "", `want "METHOD /path" or {method, path, headers, body}, got %s`, describe(n))
 		}
+	case reflect.TypeFor[Tolerance]():
+		if _, err := parseTolerance(scalar(n)); err != nil || !isScalar(n) {
+			w.fail(n, path, "", "want a number in the metric's unit or a percentage such as 10%%, got %s", describe(n))
+		}
 	case reflect.TypeFor[Budget]():
 		if _, ok := floatValue(n); !ok && (scalar(n) != "none" || !isScalar(n)) {
 			w.fail(n, path, "", "want a fraction of first attempts such as 0.2, or none, got %s", describe(n))

@@ -13,23 +13,33 @@ import (
 	"github.com/rehearse-dev/rehearse/reports"
 )
 
-const compareLong = `compare reads two saved runs (report.json files or run folders) and prints a
-table of deltas with a verdict per metric. Latency is compared with a
-Mann-Whitney U test on the per-attempt latencies (from attempts.csv) and an
-effect-size floor, so two runs of the same build are not a regression; counts
-(timeouts, crashes, lost, gave up) are compared exactly.
-Exit 0: no significant regression; 1: a regression.`
+const compareLong = `compare judges a candidate against a baseline. Each side is a report.json, a
+run folder, or a folder holding several runs of one scenario (CI artifacts, the
+folders of run --repeat).
 
-// compareCmd is `rehearse compare`: whether a candidate regressed against a
+With several runs a side, each run is one observation: per metric, each side's
+median and range, the Hodges-Lehmann shift with its 95% interval, a
+Mann-Whitney p across runs and Holm's correction across metrics. A metric is
+worse only when significant AND the whole interval lies beyond its tolerance
+(defaults, or the scenario's compare block); same when the interval lies
+within it; inconclusive otherwise. Integrity counts (lost, duplicates,
+crashes) are compared exactly. With one run a side the verdict rests on the
+attempts of that run (a weaker test; the output says so).
+
+Ask for 5 runs a side at least (10 for a change close to the noise).
+Exit 0: better, same or inconclusive; 1: worse.`
+
+// compareCmd is `rehearse compare`: whether a candidate is worse than a
 // baseline, as an exit code CI can gate on.
 func (a *app) compareCmd() *cobra.Command {
 	var out, format string
 	c := &cobra.Command{
-		Use:     "compare [--out DIR] [--format table|md|json|html] BASELINE CANDIDATE",
-		Short:   "Compare two runs: deltas with a statistical verdict",
-		Long:    compareLong,
-		Example: `  rehearse compare rehearsals/old/storm-async rehearsals/new/storm-async`,
-		Args:    cobra.ExactArgs(2),
+		Use:   "compare [--out DIR] [--format table|md|json|html] BASELINE CANDIDATE",
+		Short: "Compare runs of two builds: shifts with intervals and a verdict",
+		Long:  compareLong,
+		Example: `  rehearse compare rehearsals/old/storm-async rehearsals/new/storm-async
+  rehearse compare --out cmp/ rehearsals/ab/baseline rehearsals/ab/candidate`,
+		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !validComparisonFormat(format) {
 				return usage(cmd, fmt.Errorf("--format must be table, md, json or html, got %q", format))
@@ -46,13 +56,13 @@ func (a *app) compareCmd() *cobra.Command {
 			if err := renderComparison(a.stdout, format, cmp); err != nil {
 				return err
 			}
-			if cmp.Regression {
+			if cmp.Worse() {
 				return errext.WithExitCodeIfNone(errSilent, errext.Failed)
 			}
 			return nil
 		},
 	}
-	c.Flags().StringVar(&out, "out", "", "also write comparison.{md,json,html} into DIR")
+	c.Flags().StringVar(&out, "out", "", "also write compare.{md,json,html} into DIR")
 	c.Flags().StringVar(&format, "format", "table", "output on stdout: table | md | json | html")
 	return c
 }
@@ -76,12 +86,12 @@ func renderComparison(w io.Writer, format string, cmp *reports.Comparison) error
 	return write(w, cmp)
 }
 
-// writeComparison writes comparison.{md,json,html} into dir, creating it.
+// writeComparison writes compare.{md,json,html} into dir, creating it.
 func writeComparison(dir string, cmp *reports.Comparison) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create %s: %w", dir, err)
 	}
-	for name, format := range map[string]string{"comparison.md": "md", "comparison.json": "json", "comparison.html": "html"} {
+	for name, format := range map[string]string{"compare.md": "md", "compare.json": "json", "compare.html": "html"} {
 		f, err := os.Create(filepath.Join(dir, name))
 		if err != nil {
 			return fmt.Errorf("write comparison: %w", err)

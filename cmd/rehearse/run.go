@@ -25,7 +25,9 @@ DIR/summary.{md,json,html}.
 SCENARIO is a YAML file, a folder of them, or a built-in name (rehearse list).
 
 With --baseline A --candidate B it sends the same seeded traffic to both and
-ends with the compare verdict (exit 1 on a significant regression).`
+ends with the compare verdict (exit 1 only when the candidate is worse); with
+--repeat N it runs A, B, A, B... N times each, every run in its own folder, and
+the verdict rests on N runs a side (see rehearse compare --help).`
 
 // runCmd is `rehearse run`: the full rehearsal, containers and all; the
 // command most users start with.
@@ -38,9 +40,10 @@ func (a *app) runCmd() *cobra.Command {
 		Example: `  rehearse run seed
   rehearse run --out out/ --scale 0.25 seed
   rehearse run --runtime process smoke
-  rehearse run --baseline current.yaml --candidate next.yaml`,
+  rehearse run --baseline current.yaml --candidate next.yaml
+  rehearse run --baseline seed-1-sync --candidate seed-4-async --repeat 5`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if f.baseline != "" || f.candidate != "" {
+			if f.baseline != "" || f.candidate != "" || cmd.Flags().Changed("repeat") {
 				return a.baselineCandidate(cmd, &f, args)
 			}
 			if len(args) == 0 {
@@ -52,6 +55,7 @@ func (a *app) runCmd() *cobra.Command {
 	f.register(c, true)
 	c.Flags().StringVar(&f.baseline, "baseline", "", "baseline scenario (current version), used with --candidate")
 	c.Flags().StringVar(&f.candidate, "candidate", "", "candidate scenario (new version), used with --baseline")
+	c.Flags().IntVar(&f.repeat, "repeat", 1, "with --baseline/--candidate: run each side N times, interleaved A, B, A, B (5 or more for a verdict CI can trust)")
 	return c
 }
 

@@ -1,0 +1,184 @@
+package reports
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// strictCheck validates v against the subset of JSON Schema that
+// schema/compare.v2.json uses: $ref into $defs, type, enum, required,
+// properties, additionalProperties false, items.
+func strictCheck(root, s map[string]any, v any, path string) []string {
+	if ref, ok := s["$ref"].(string); ok {
+		s = root["$defs"].(map[string]any)[strings.TrimPrefix(ref, "#/$defs/")].(map[string]any)
+	}
+	if enum, ok := s["enum"].([]any); ok && !slices.Contains(enum, v) {
+		return []string{fmt.Sprintf("%s: %v not in %v", path, v, enum)}
+	}
+	if typ, ok := s["type"]; ok {
+		types := []any{typ}
+		if l, ok := typ.([]any); ok {
+			types = l
+		}
+		if !slices.ContainsFunc(types, func(ty any) bool { return typeOf(v, ty.(string)) }) {
+			return []string{fmt.Sprintf("%s: %v is not %v", path, v, typ)}
+		}
+	}
+	var errs []string
+	if obj, ok := v.(map[string]any); ok {
+		props, _ := s["properties"].(map[string]any)
+		for _, r := range asList(s["required"]) {
+			if _, ok := obj[r.(string)]; !ok {
+				errs = append(errs, fmt.Sprintf("%s: missing %s", path, r))
+			}
+		}
+		for k, val := range obj {
+			ps, named := props[k]
+			if !named {
+				if s["additionalProperties"] == false {
+					errs = append(errs, fmt.Sprintf("%s: key %s not in the schema", path, k))
+				}
+				continue
+			}
+			errs = append(errs, strictCheck(root, ps.(map[string]any), val, path+"."+k)...)
+		}
+	}
+	if arr, ok := v.([]any); ok {
+		if items, ok := s["items"].(map[string]any); ok {
+			for i, it := range arr {
+				errs = append(errs, strictCheck(root, items, it, fmt.Sprintf("%s[%d]", path, i))...)
+			}
+		}
+	}
+	return errs
+}
+
+func compareSchema(t *testing.T) map[string]any {
+	t.Helper()
+	raw, err := os.ReadFile("schema/compare.v2.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var schema map[string]any
+	if err := json.Unmarshal(raw, &schema); err != nil {
+		t.Fatal(err)
+	}
+	return schema
+}
+
+// TestCompareJSONMatchesSchema: compare.json of several runs a side (with
+// the latency CDF) and of one run a side (nulls, notes) validate against
+// schema/compare.v2.json, which names every metric compare judges.
+func TestCompareJSONMatchesSchema(t *testing.T) {
+	schema := compareSchema(t)
+	rng := rand.New(rand.NewPCG(11, 12))
+	runs := Compare(build{ms: 40, runNoise: 0.05}.runs(rng, "v1", 5), build{ms: 48, runNoise: 0.05}.runs(rng, "v2", 5), CompareOptions{})
+	runs.Baseline.Hosts = []string{"AMD EPYC ×2, linux/amd64"}
+	single := Compare(one(syncAct()), one(asyncAct()), CompareOptions{})
+	for name, c := range map[string]*Comparison{"runs": runs, "single": single} {
+		var buf bytes.Buffer
+		if err := WriteComparisonJSON(&buf, c); err != nil {
+			t.Fatal(err)
+		}
+		var v any
+		if err := json.Unmarshal(buf.Bytes(), &v); err != nil {
+			t.Fatal(err)
+		}
+		if errs := strictCheck(schema, schema, v, "$"); len(errs) > 0 {
+			t.Errorf("%s: compare.json violates the schema:\n%s", name, strings.Join(errs, "\n"))
+		}
+	}
+	if runs.CDF == nil || single.CDF != nil {
+		t.Errorf("CDF: runs %v, single (no attempt logs) %v", runs.CDF != nil, single.CDF != nil)
+	}
+	metrics := schema["properties"].(map[string]any)["metrics"].(map[string]any)["items"].(map[string]any)
+	var names []string
+	for _, n := range metrics["properties"].(map[string]any)["name"].(map[string]any)["enum"].([]any) {
+		names = append(names, n.(string))
+	}
+	if !slices.Equal(names, CompareMetricNames()) {
+		t.Errorf("schema names %v, compare judges %v", names, CompareMetricNames())
+	}
+}
+
+// TestReportHostMatchesSchema: the optional host key validates.
+func TestReportHostMatchesSchema(t *testing.T) {
+	r := sample("h", 20*time.Millisecond)
+	r.Host = ThisHost()
+	if r.Host.CPUs < 1 || r.Host.OS == "" || !strings.Contains(r.Host.Machine(), "×") {
+		t.Fatalf("host %+v", r.Host)
+	}
+	var buf bytes.Buffer
+	if err := WriteJSON(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	validateSchema(t, buf.Bytes())
+	back, err := ReadJSON(&buf)
+	if err != nil || back.Host == nil || back.Host.Machine() != r.Host.Machine() {
+		t.Fatalf("host did not survive: %v %+v", err, back)
+	}
+}
+
+// TestCompareAndHistoryInChromium opens compare.html and history.html in
+// headless Chromium: the CDF and the dot charts, and the trend charts, are
+// drawn without a JavaScript error.
+func TestCompareAndHistoryInChromium(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a browser")
+	}
+	bin := chromium(t)
+	rng := rand.New(rand.NewPCG(13, 14))
+	c := Compare(build{ms: 40, runNoise: 0.05}.runs(rng, "v1", 5), build{ms: 48, runNoise: 0.05}.runs(rng, "v2", 5), CompareOptions{})
+	h := BuildHistory(historyRuns(rng), HistoryOptions{})
+	dir := t.TempDir()
+	for _, p := range []struct {
+		file   string
+		write  func(*bytes.Buffer) error
+		charts int
+	}{
+		{"compare.html", func(b *bytes.Buffer) error { return WriteComparisonHTML(b, c) }, 4}, // the CDF and a dot chart per varying metric
+		{"history.html", func(b *bytes.Buffer) error { return WriteHistoryHTML(b, h) }, 6},
+	} {
+		var buf bytes.Buffer
+		if err := p.write(&buf); err != nil {
+			t.Fatal(err)
+		}
+		if externalRef.MatchString(buf.String()) {
+			t.Fatalf("%s: external reference %s", p.file, externalRef.FindString(buf.String()))
+		}
+		page := filepath.Join(dir, p.file)
+		if err := os.WriteFile(page, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		dom, err := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+			"--user-data-dir="+t.TempDir(), "--virtual-time-budget=3000", "--dump-dom", "file://"+page).Output()
+		cancel()
+		if err != nil {
+			t.Fatalf("chromium --dump-dom %s: %v", p.file, err)
+		}
+		m := regexp.MustCompile(`data-charts="(\d+)"`).FindSubmatch(dom)
+		e := regexp.MustCompile(`data-js-errors="(\d+)"`).FindSubmatch(dom)
+		if m == nil || e == nil || string(e[1]) != "0" {
+			t.Fatalf("%s: the script did not finish cleanly: %q %q", p.file, m, e)
+		}
+		if drawn, _ := strconv.Atoi(string(m[1])); drawn < p.charts {
+			t.Fatalf("%s: %d charts drawn, want >= %d", p.file, drawn, p.charts)
+		}
+		if !bytes.Contains(dom, []byte("uplot")) {
+			t.Fatalf("%s: no uPlot canvas", p.file)
+		}
+	}
+}
