@@ -119,7 +119,7 @@ func TestBuiltinsParse(t *testing.T) {
 		t.Fatalf("only %d built-ins parse", len(bs))
 	}
 	seed, err := Resolve("seed")
-	if err != nil || len(seed) != 4 || seed[0].Name != "seed-1-sync" || seed[3].Name != "seed-4-async" {
+	if err != nil || len(seed) != 6 || seed[0].Name != "seed-0a-upgrade" || seed[1].Name != "seed-0b-migrate" || seed[5].Name != "seed-4-async" {
 		t.Fatalf("seed suite: %v %d", err, len(seed))
 	}
 	if _, err := Resolve("seed-4-async"); err != nil {
