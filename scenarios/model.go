@@ -43,6 +43,8 @@ type Scenario struct {
 	// timeouts: 0}): how far it may move before it counts as worse or
 	// better. Nil keeps every default.
 	Compare map[string]Tolerance `yaml:"compare" json:"compare,omitempty"`
+	// Traffic replays a trace of real callers' traffic (traffic.go).
+	Traffic *Traffic `yaml:"traffic" json:"traffic,omitempty"`
 
 	// File is where the scenario was loaded from ("builtin:<name>" for an
 	// embedded one); Source is the file's bytes as read. Neither is YAML.

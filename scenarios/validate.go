@@ -40,6 +40,7 @@ func (s *Scenario) validate(l *locator) error {
 	s.validateFaults(l)
 	s.validateGates(l)
 	s.validateCompare(l)
+	s.validateTraffic(l)
 	s.validateTemplates(l, os.LookupEnv)
 	return errors.Join(l.errs...)
 }
