@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -25,16 +26,28 @@ type spill struct {
 	buf   []byte
 }
 
-// spillRec is one upload read back from a bucket; method and path are
-// views onto the bucket's bytes.
+// spillRec is one upload read back from a bucket. Method and path are
+// offsets into the bucket's bytes, not slices: a bucket of records without
+// pointers costs the garbage collector nothing to scan.
 type spillRec struct {
-	caller uint32
-	t      int64
-	status int32
-	bytes  int64
-	method []byte
-	path   []byte
+	caller     uint32
+	status     int32
+	seq        uint32 // position in the bucket: ties keep the order read
+	mOff, mLen uint32
+	pOff, pLen uint32
+	t          int64
+	bytes      int64
 }
+
+// bucket is one bucket read back: its records and the bytes their
+// methods and paths are in.
+type bucket struct {
+	recs []spillRec
+	data []byte
+}
+
+func (b *bucket) method(r *spillRec) []byte { return b.data[r.mOff : r.mOff+r.mLen] }
+func (b *bucket) path(r *spillRec) []byte   { return b.data[r.pOff : r.pOff+r.pLen] }
 
 func newSpill(tempDir string) (*spill, error) {
 	dir, err := os.MkdirTemp(tempDir, "rehearse-import-")
@@ -70,10 +83,10 @@ func (s *spill) add(caller uint32, t int64, status int, bytes int64, method, pat
 }
 
 // each reads the buckets back one at a time and calls fn with each
-// bucket's uploads sorted by caller, then arrival (stable: equal times
-// keep the order they were read in).
-func (s *spill) each(fn func([]spillRec) error) error {
-	var recs []spillRec
+// bucket's uploads sorted by caller, then arrival (equal times keep the
+// order they were read in).
+func (s *spill) each(fn func(*bucket) error) error {
+	var bk bucket
 	for b, w := range s.w {
 		if w == nil {
 			continue
@@ -85,14 +98,17 @@ func (s *spill) each(fn func([]spillRec) error) error {
 		if err != nil {
 			return fmt.Errorf("read spill file: %w", err)
 		}
-		recs, err = decodeSpill(data, recs[:0])
-		if err != nil {
+		if len(data) > math.MaxUint32 {
+			return fmt.Errorf("spill file of %d bytes: more than 4 GiB in one bucket", len(data))
+		}
+		bk.data = data
+		if bk.recs, err = decodeSpill(data, bk.recs[:0]); err != nil {
 			return err
 		}
-		slices.SortStableFunc(recs, func(a, b spillRec) int {
-			return cmp.Or(cmp.Compare(a.caller, b.caller), cmp.Compare(a.t, b.t))
+		slices.SortFunc(bk.recs, func(a, b spillRec) int {
+			return cmp.Or(cmp.Compare(a.caller, b.caller), cmp.Compare(a.t, b.t), cmp.Compare(a.seq, b.seq))
 		})
-		if err := fn(recs); err != nil {
+		if err := fn(&bk); err != nil {
 			return err
 		}
 	}
@@ -102,7 +118,8 @@ func (s *spill) each(fn func([]spillRec) error) error {
 var errSpill = errors.New("spill file damaged")
 
 // decodeSpill reads the records of one bucket.
-func decodeSpill(data []byte, recs []spillRec) ([]spillRec, error) {
+func decodeSpill(all []byte, recs []spillRec) ([]spillRec, error) {
+	data := all
 	for len(data) > 0 {
 		var r spillRec
 		var ok bool
@@ -122,12 +139,14 @@ func decodeSpill(data []byte, recs []spillRec) ([]spillRec, error) {
 		if n, data, ok = uvarint(data); !ok || n > uint64(len(data)) {
 			return nil, errSpill
 		}
-		r.method, data = data[:n], data[n:]
+		r.mOff, r.mLen = uint32(len(all)-len(data)), uint32(n)
+		data = data[n:]
 		if n, data, ok = uvarint(data); !ok || n > uint64(len(data)) {
 			return nil, errSpill
 		}
-		r.path, data = data[:n], data[n:]
-		r.caller, r.status = uint32(c), int32(st)
+		r.pOff, r.pLen = uint32(len(all)-len(data)), uint32(n)
+		data = data[n:]
+		r.caller, r.status, r.seq = uint32(c), int32(st), uint32(len(recs))
 		recs = append(recs, r)
 	}
 	return recs, nil

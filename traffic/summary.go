@@ -98,11 +98,11 @@ func (imp *importer) finish(ctx context.Context, trace io.Writer, s *Summary) er
 	}
 	sizes := newSizeDist()
 	start := s.Start.UnixNano()
-	err := imp.spill.each(func(recs []spillRec) error {
+	err := imp.spill.each(func(bk *bucket) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		for len(recs) > 0 {
+		for recs := bk.recs; len(recs) > 0; {
 			n := 1
 			for n < len(recs) && recs[n].caller == recs[0].caller {
 				n++
@@ -110,7 +110,7 @@ func (imp *importer) finish(ctx context.Context, trace io.Writer, s *Summary) er
 			group := recs[:n]
 			recs = recs[n:]
 			if c := &imp.callers.c[group[0].caller]; !c.dropped {
-				if err := imp.caller(w, s, sizes, start, c.name, group); err != nil {
+				if err := imp.caller(w, s, sizes, start, c.name, bk, group); err != nil {
 					return err
 				}
 			}
@@ -138,13 +138,13 @@ func (imp *importer) finish(ctx context.Context, trace io.Writer, s *Summary) er
 
 // caller adds one caller's uploads, in arrival order, to the summary and
 // the trace.
-func (imp *importer) caller(w *Writer, s *Summary, sizes *sizeDist, start int64, name string, ups []spillRec) error {
+func (imp *importer) caller(w *Writer, s *Summary, sizes *sizeDist, start int64, name string, bk *bucket, ups []spillRec) error {
 	var lastFail *spillRec
 	retry := imp.retryFlags[:0]
 	for i := range ups {
 		u := &ups[i]
 		isRetry := lastFail != nil && u.t-lastFail.t <= int64(imp.o.retryWindow) &&
-			string(u.method) == string(lastFail.method) && string(u.path) == string(lastFail.path)
+			string(bk.method(u)) == string(bk.method(lastFail)) && string(bk.path(u)) == string(bk.path(lastFail))
 		retry = append(retry, isRetry)
 		if isRetry {
 			s.Retries++
@@ -156,13 +156,13 @@ func (imp *importer) caller(w *Writer, s *Summary, sizes *sizeDist, start int64,
 		}
 		s.perSecond[(u.t-start)/int64(time.Second)]++
 		sizes.add(u.bytes)
-		imp.methods.add(u.method)
+		imp.methods.add(bk.method(u))
 	}
 	imp.retryFlags = retry
 	if w == nil {
 		return nil
 	}
-	return w.writeSpilled(name, start, ups, retry)
+	return w.writeSpilled(name, start, bk, ups, retry)
 }
 
 // methodCounts counts uploads by method; a log has a handful.

@@ -90,18 +90,18 @@ func zoneOffset(b []byte) (int, bool) {
 	if len(b) < 3 || (b[0] != '+' && b[0] != '-') {
 		return 0, false
 	}
-	h, ok := digits(b[1:3])
-	m := 0
+	h, okH := digits(b[1:3])
+	m, okM := 0, true
 	switch rest := b[3:]; {
 	case len(rest) == 0:
 	case len(rest) == 2:
-		m, ok = digits(rest)
+		m, okM = digits(rest)
 	case len(rest) == 3 && rest[0] == ':':
-		m, ok = digits(rest[1:])
+		m, okM = digits(rest[1:])
 	default:
 		return 0, false
 	}
-	if !ok || h > 23 || m > 59 {
+	if !okH || !okM || h > 23 || m > 59 {
 		return 0, false
 	}
 	off := h*3600 + m*60
@@ -114,10 +114,13 @@ func zoneOffset(b []byte) (int, bool) {
 // civil is the Unix time of a wall-clock time at offset seconds east of
 // UTC; false for a field out of range (time.Date would normalise it).
 func civil(y, mo, d, h, mi, s int, ns int64, off int) (int64, bool) {
-	if mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 || y < 1970 || y > 2200 {
+	if mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59 || y < 1970 || y > 2200 {
 		return 0, false
 	}
 	t := time.Date(y, time.Month(mo), d, h, mi, s, int(ns), time.UTC)
+	if t.Day() != d { // 31 April
+		return 0, false
+	}
 	return t.UnixNano() - int64(off)*1e9, true
 }
 

@@ -28,7 +28,13 @@ type Writer struct {
 func NewWriter(w io.Writer, h Header) (*Writer, error) {
 	h.Version = Version
 	h.Start = h.Start.UTC()
-	zw := gzip.NewWriter(w)
+	// BestSpeed: a trace is written once per import and read once per
+	// replay; default compression took a quarter of an import's time for
+	// files about 15% smaller.
+	zw, err := gzip.NewWriterLevel(w, gzip.BestSpeed)
+	if err != nil {
+		return nil, fmt.Errorf("write trace: %w", err)
+	}
 	tw := &Writer{zw: zw, bw: bufio.NewWriterSize(zw, 256<<10), h: h}
 	line, err := json.Marshal(h)
 	if err != nil {
@@ -52,10 +58,11 @@ func (w *Writer) Write(c CallerTrace) error {
 
 // writeSpilled writes one caller's line from the import's spill, without
 // building Upload values.
-func (w *Writer) writeSpilled(name string, start int64, ups []spillRec, retry []bool) error {
+func (w *Writer) writeSpilled(name string, start int64, bk *bucket, ups []spillRec, retry []bool) error {
 	b := w.open(name)
-	for i, u := range ups {
-		b = appendUpload(b, i, (u.t-start)/int64(time.Millisecond), u.method, u.path, u.bytes, int(u.status), retry[i])
+	for i := range ups {
+		u := &ups[i]
+		b = appendUpload(b, i, (u.t-start)/int64(time.Millisecond), bk.method(u), bk.path(u), u.bytes, int(u.status), retry[i])
 	}
 	return w.close(b, len(ups))
 }
