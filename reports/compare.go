@@ -195,7 +195,7 @@ func holmAcross(ms []MetricResult, alpha float64) {
 	var idx []int
 	var ps []float64
 	for i, m := range ms {
-		if m.Test == TestRuns && m.PValue != nil {
+		if (m.Test == TestRuns || m.Test == TestRunsWelch) && m.PValue != nil {
 			idx, ps = append(idx, i), append(ps, *m.PValue)
 		}
 	}

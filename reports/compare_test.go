@@ -180,7 +180,7 @@ func (b build) runs(rng *rand.Rand, name string, n int) []Run {
 // "worse" stays below 1%.
 func TestCompareIdenticalBuildsNeverWorse(t *testing.T) {
 	b := build{ms: 40, runNoise: 0.10}
-	reps, worse, same := 300, 0, 0
+	reps, worse, same := 200, 0, 0
 	if testing.Short() {
 		reps = 10
 	}
@@ -273,12 +273,37 @@ func TestCompareTolerances(t *testing.T) {
 	}
 }
 
-// TestCompareFewRunsAreInconclusive: three runs a side cannot give a 95%
-// interval; a real shift is inconclusive, never worse.
-func TestCompareFewRunsAreInconclusive(t *testing.T) {
+// TestCompareThreeRuns: with three runs a side no rank test can reach 5%,
+// so compare uses Welch's t across runs: a 50% slower candidate is worse,
+// and identical builds are rarely anything but same or inconclusive.
+func TestCompareThreeRuns(t *testing.T) {
 	rng := rand.New(rand.NewPCG(8, 9))
 	c := Compare(build{ms: 40, runNoise: 0.02}.runs(rng, "v1", 3), build{ms: 60, runNoise: 0.02}.runs(rng, "v2", 3), CompareOptions{})
-	if m := metric(t, c, "p50_ms"); m.Verdict != VerdictInconclusive || !strings.Contains(m.Reason, "too few runs") {
+	if m := metric(t, c, "p50_ms"); m.Verdict != VerdictWorse || m.Test != TestRunsWelch || !strings.Contains(m.Reason, "Welch") {
 		t.Errorf("p50 %+v", m)
+	}
+	b := build{ms: 40, runNoise: 0.10}
+	worse := 0
+	for i := range 200 {
+		rng := rand.New(rand.NewPCG(uint64(i), 17))
+		if Compare(b.runs(rng, "a", 3), b.runs(rng, "a", 3), CompareOptions{}).Worse() {
+			worse++
+		}
+	}
+	t.Logf("identical builds, 3 runs a side, 10%% run noise: %d of 200 worse", worse)
+	if worse > 4 {
+		t.Fatalf("%d of 200 comparisons of identical builds called worse", worse)
+	}
+}
+
+// TestWelch against a hand computation: 1,2,3 vs 4,5,6 is a difference of
+// 3, t = 3.674 on 4 degrees of freedom, p = 0.0213, 95% interval 3 ± 2.267.
+func TestWelch(t *testing.T) {
+	d, p, lo, hi := Welch([]float64{1, 2, 3}, []float64{4, 5, 6}, 0.95)
+	if d != 3 || math.Abs(p-0.0213) > 5e-4 || math.Abs(lo-0.733) > 2e-3 || math.Abs(hi-5.267) > 2e-3 {
+		t.Fatalf("d %v p %v [%v, %v]", d, p, lo, hi)
+	}
+	if _, p, _, _ := Welch([]float64{1, 1}, []float64{1, 1}, 0.95); p != 1 {
+		t.Fatalf("no variation, same mean: p %v", p)
 	}
 }

@@ -123,6 +123,12 @@ func judgeMetric(m compareMetric, base, cand []Run, opts CompareOptions, attempt
 	switch {
 	case m.exact:
 		r.Test, r.est = TestExact, r.Candidate.mean-r.Baseline.mean
+	case r.Baseline.NotReached == len(b) && r.Candidate.NotReached == 0:
+		// Reached in every candidate run, in no baseline run: the order is
+		// certain, whatever the number of runs.
+		r.Test, r.est = TestExact, math.Inf(-1)
+	case r.Candidate.NotReached == len(c) && r.Baseline.NotReached == 0:
+		r.Test, r.est = TestExact, math.Inf(1)
 	case len(b) >= 2 && len(c) >= 2:
 		r.Test = TestRuns
 		r.acrossRuns(b, c)
@@ -144,6 +150,13 @@ func (r *MetricResult) acrossRuns(b, c []float64) {
 	if r.Baseline.min == r.Candidate.max && r.Baseline.max == r.Candidate.min {
 		r.hasCI = true // every value equal: the shift is 0, exactly
 		r.ShiftLow, r.ShiftHigh = new(float64), new(float64)
+		return
+	}
+	if (len(b) < minRankRuns || len(c) < minRankRuns) && r.Baseline.NotReached+r.Candidate.NotReached == 0 {
+		r.Test = TestRunsWelch
+		d, p, lo, hi := Welch(b, c, 0.95)
+		r.est, r.PValue, r.hasCI, r.lo, r.hi = d, &p, true, lo, hi
+		r.ShiftLow, r.ShiftHigh, r.CILevel = finite(lo), finite(hi), ptrTo(0.95)
 		return
 	}
 	p := RankTest(b, c)
@@ -174,13 +187,16 @@ func (r *MetricResult) settle(opts CompareOptions) {
 	case TestExact:
 		r.Verdict = byPoint(r.bad(r.est), r.bad(r.est), tol)
 		r.Reason = fmt.Sprintf("mean per run %s → %s", fmtNum(r.Baseline.mean), fmtNum(r.Candidate.mean))
+		if math.IsInf(r.est, 0) {
+			r.Reason = "reached in every run of one side and in no run of the other"
+		}
 	case TestPoint:
 		r.Verdict = byPoint(r.rangeGap())
 		r.Reason = "one run: ranges compared with the tolerance"
 	case TestAttempts:
 		r.Verdict = byTest(r.bad(r.est), r.bad(r.est), tol, *r.PValue < opts.AttemptAlpha)
 		r.Reason = fmt.Sprintf("attempts of one run, p %s (level %g)", fmtP(*r.PValue), opts.AttemptAlpha)
-	case TestRuns:
+	case TestRuns, TestRunsWelch:
 		r.settleRuns(opts)
 	}
 }
@@ -204,6 +220,9 @@ func (r *MetricResult) settleRuns(opts CompareOptions) {
 	}
 	r.Verdict = byTest(lo, hi, r.Tolerance, *r.PHolm < opts.Alpha)
 	r.Reason = fmt.Sprintf("p %s, after Holm %s (level %g)", fmtP(*r.PValue), fmtP(*r.PHolm), opts.Alpha)
+	if r.Test == TestRunsWelch {
+		r.Reason += fmt.Sprintf("; fewer than %d runs a side: Welch's t on the runs' values (assumes them roughly normal)", minRankRuns)
+	}
 }
 
 // rangeGap is how far the candidate's values lie beyond the baseline's on
@@ -245,3 +264,5 @@ func byTest(lo, hi, tol float64, significant bool) string {
 	}
 	return VerdictInconclusive
 }
+
+func ptrTo(v float64) *float64 { return &v }

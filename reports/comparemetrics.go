@@ -11,6 +11,11 @@ const (
 	// TestRuns: one value per run, Mann-Whitney across runs, Holm across
 	// metrics, Hodges-Lehmann shift with its interval.
 	TestRuns = "runs"
+	// TestRunsWelch: as TestRuns with fewer than minRankRuns runs on a
+	// side, where no rank test can reach 5% (3 runs a side: p >= 0.1):
+	// Welch's t on the runs' values and its interval for the difference
+	// of means.
+	TestRunsWelch = "runs_welch"
 	// TestAttempts: one run a side; Mann-Whitney over the attempts of
 	// that run (attempts of one run are not independent: a weaker test).
 	TestAttempts = "attempts"
@@ -22,6 +27,10 @@ const (
 	// is worse, whatever the noise.
 	TestExact = "exact"
 )
+
+// minRankRuns is the fewest runs a side for the rank test and the
+// Hodges-Lehmann interval (4: the exact 95% interval exists).
+const minRankRuns = 4
 
 // compareMetric is one metric Compare judges.
 type compareMetric struct {
@@ -99,7 +108,7 @@ func (m compareMetric) tolerance(opts CompareOptions, baseMedian *float64) (floa
 	}
 	text := t.String()
 	if m.floor > 0 {
-		text += fmt.Sprintf(" (min %s %s)", fmtNum(m.floor), m.unit)
+		text += " (min " + strings.TrimSpace(fmtNum(m.floor)+" "+m.unit) + ")"
 	}
 	return abs, text + " (" + src + ")"
 }

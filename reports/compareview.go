@@ -58,7 +58,7 @@ func sideText(name string, s *SideStats, note string) string {
 		return NotMeasured
 	}
 	med := fmtVal(name, s.median)
-	if len(s.Runs) > 1 {
+	if len(s.Runs) > 1 && s.min != s.max {
 		med += " (" + fmtVal(name, s.min) + "–" + fmtVal(name, s.max) + ")"
 	}
 	if s.NotReached > 0 {
@@ -72,6 +72,9 @@ func shiftText(m MetricResult) string {
 		return NotApplicable
 	}
 	t := signed(m.Name, m.est)
+	if (m.Test == TestRuns || m.Test == TestRunsWelch) && m.PValue == nil {
+		return "0 (every run equal)"
+	}
 	if m.hasCI {
 		t += " [" + signed(m.Name, m.lo) + ", " + signed(m.Name, m.hi) + "]"
 	}
