@@ -1,7 +1,6 @@
 package traffic
 
 import (
-	"fmt"
 	"strings"
 	"time"
 )
@@ -28,7 +27,7 @@ func ParseTimeBound(s string) (TimeBound, error) {
 	if rest, ok := strings.CutPrefix(s, "+"); ok {
 		d, err := time.ParseDuration(rest)
 		if err != nil || d < 0 {
-			return TimeBound{}, fmt.Errorf("%w: time %q: want +DURATION such as +90m", ErrUsage, s)
+			return TimeBound{}, usagef("time %q: want +DURATION such as +90m", s)
 		}
 		return TimeBound{After: d, Relative: true}, nil
 	}
@@ -37,7 +36,7 @@ func ParseTimeBound(s string) (TimeBound, error) {
 			return TimeBound{At: t}, nil
 		}
 	}
-	return TimeBound{}, fmt.Errorf("%w: time %q: want 2024-05-01T14:00:00Z, 2024-05-01 14:00:00 (UTC), 2024-05-01 or +90m (after the first line)", ErrUsage, s)
+	return TimeBound{}, usagef("time %q: want 2024-05-01T14:00:00Z, 2024-05-01 14:00:00 (UTC), 2024-05-01 or +90m (after the first line)", s)
 }
 
 // resolve is the bound in Unix nanoseconds given the first line's time;

@@ -1,7 +1,6 @@
 package traffic
 
 import (
-	"fmt"
 	"regexp"
 	"strings"
 )
@@ -46,18 +45,18 @@ func ParseCallerRule(s string) (CallerRule, error) {
 	case CallerPath:
 		re, err := regexp.Compile(arg)
 		if err != nil {
-			return r, fmt.Errorf("%w: caller %s: %v", ErrUsage, s, err)
+			return r, usagef("caller %s: %v", s, err)
 		}
 		if re.NumSubexp() < 1 {
-			return r, fmt.Errorf("%w: caller %s: the expression needs a capture group around the caller, as in path:^/v1/callers/([^/]+)", ErrUsage, s)
+			return r, usagef("caller %s: the expression needs a capture group around the caller, as in path:^/v1/callers/([^/]+)", s)
 		}
 		r.Re = re
 	case CallerHeader, CallerField:
 		if arg == "" {
-			return r, fmt.Errorf("%w: caller %s: name the %s, as in %s:X-Tenant", ErrUsage, s, kind, kind)
+			return r, usagef("caller %s: name the %s, as in %s:X-Tenant", s, kind, kind)
 		}
 	default:
-		return r, fmt.Errorf("%w: caller %q: want path:REGEX, header:NAME, field:NAME or ip", ErrUsage, s)
+		return r, usagef("caller %q: want path:REGEX, header:NAME, field:NAME or ip", s)
 	}
 	return r, nil
 }

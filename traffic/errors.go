@@ -78,3 +78,24 @@ func (e *VersionError) Error() string {
 
 // Is makes a VersionError match ErrInput.
 func (e *VersionError) Is(target error) bool { return target == ErrInput }
+
+// kindError is an error of a kind (ErrUsage, ErrInput) whose message is
+// its own: the kind is matched with errors.Is, not printed.
+type kindError struct {
+	err  error
+	kind error
+}
+
+func (e *kindError) Error() string        { return e.err.Error() }
+func (e *kindError) Unwrap() error        { return e.err }
+func (e *kindError) Is(target error) bool { return target == e.kind }
+
+// usagef is an ErrUsage error; format may wrap with %w.
+func usagef(format string, args ...any) error {
+	return &kindError{err: fmt.Errorf(format, args...), kind: ErrUsage}
+}
+
+// inputf is an ErrInput error; format may wrap with %w.
+func inputf(format string, args ...any) error {
+	return &kindError{err: fmt.Errorf(format, args...), kind: ErrInput}
+}

@@ -1,7 +1,6 @@
 package traffic
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 )
@@ -69,13 +68,13 @@ func DefaultFieldMap(f Format) FieldMap {
 func ParseFieldMap(f Format, specs []string) (FieldMap, error) {
 	m := DefaultFieldMap(f)
 	if m == nil && len(specs) > 0 {
-		return nil, fmt.Errorf("%w: --map is for the JSON formats (nginx-json, jsonl), not %s", ErrUsage, f)
+		return nil, usagef("--map is for the JSON formats (nginx-json, jsonl), not %s", f)
 	}
 	for _, spec := range specs {
 		for kv := range strings.SplitSeq(spec, ",") {
 			k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
 			if !ok || v == "" || !slices.Contains(Slots, Slot(k)) {
-				return nil, fmt.Errorf("%w: map %q: want slot=key with a slot among %s", ErrUsage, kv, slotList())
+				return nil, usagef("map %q: want slot=key with a slot among %s", kv, slotList())
 			}
 			m[Slot(k)] = []string{v}
 		}

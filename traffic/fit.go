@@ -1,7 +1,6 @@
 package traffic
 
 import (
-	"fmt"
 	"math"
 	"time"
 )
@@ -45,11 +44,11 @@ type Fit struct {
 func (s *Summary) Fit(recordBytes int) (Fit, error) {
 	switch {
 	case recordBytes <= 0:
-		return Fit{}, fmt.Errorf("%w: record bytes must be > 0, got %d", ErrUsage, recordBytes)
+		return Fit{}, usagef("record bytes must be > 0, got %d", recordBytes)
 	case s.Uploads == 0:
-		return Fit{}, fmt.Errorf("%w: no upload to fit a model to", ErrInput)
+		return Fit{}, inputf("no upload to fit a model to")
 	case s.BytesKey == "":
-		return Fit{}, fmt.Errorf("%w: the log has no request sizes to fit record counts to (log $request_length, or map a bytes key with --map bytes=KEY)", ErrInput)
+		return Fit{}, inputf("the log has no request sizes to fit record counts to (log $request_length, or map a bytes key with --map bytes=KEY)")
 	}
 	rec := func(b int64) int { return max(1, int(math.Round(float64(b)/float64(recordBytes)))) }
 	f := Fit{Uploads: s.Uploads, RecordBytes: recordBytes,

@@ -1,7 +1,6 @@
 package traffic
 
 import (
-	"fmt"
 	"strings"
 )
 
@@ -32,7 +31,7 @@ func ParseFormat(s string) (Format, error) {
 			return f, nil
 		}
 	}
-	return "", fmt.Errorf("%w: unknown log format %q (%s)", ErrUsage, s, formatList())
+	return "", usagef("unknown log format %q (%s)", s, formatList())
 }
 
 func formatList() string {
@@ -57,19 +56,19 @@ func newParserFactory(f Format, m FieldMap, rule CallerRule) (parserFactory, err
 		case CallerHeader:
 			var ok bool
 			if h, ok = nginxHeader(rule.Name); !ok {
-				return nil, fmt.Errorf("%w: caller header:%s: nginx's combined format logs only the User-Agent and Referer headers (log the header in a JSON format: --format nginx-json)", ErrUsage, rule.Name)
+				return nil, usagef("caller header:%s: nginx's combined format logs only the User-Agent and Referer headers (log the header in a JSON format: --format nginx-json)", rule.Name)
 			}
 		case CallerField:
-			return nil, fmt.Errorf("%w: caller field:%s: fields are for the JSON formats (nginx-json, jsonl)", ErrUsage, rule.Name)
+			return nil, usagef("caller field:%s: fields are for the JSON formats (nginx-json, jsonl)", rule.Name)
 		}
 		return func() lineParser { return &nginxParser{header: h} }, nil
 	case FormatALB:
 		switch {
 		case rule.Kind == CallerHeader && strings.EqualFold(rule.Name, "user-agent"):
 		case rule.Kind == CallerHeader:
-			return nil, fmt.Errorf("%w: caller header:%s: ALB logs only the User-Agent header", ErrUsage, rule.Name)
+			return nil, usagef("caller header:%s: ALB logs only the User-Agent header", rule.Name)
 		case rule.Kind == CallerField:
-			return nil, fmt.Errorf("%w: caller field:%s: fields are for the JSON formats (nginx-json, jsonl)", ErrUsage, rule.Name)
+			return nil, usagef("caller field:%s: fields are for the JSON formats (nginx-json, jsonl)", rule.Name)
 		}
 		ua := rule.Kind == CallerHeader
 		return func() lineParser { return &albParser{ua: ua} }, nil
@@ -86,5 +85,5 @@ func newParserFactory(f Format, m FieldMap, rule CallerRule) (parserFactory, err
 		}
 		return func() lineParser { return newJSONParser(m, ident) }, nil
 	}
-	return nil, fmt.Errorf("%w: unknown log format %q (%s)", ErrUsage, f, formatList())
+	return nil, usagef("unknown log format %q (%s)", f, formatList())
 }

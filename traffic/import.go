@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"time"
 )
@@ -62,17 +61,17 @@ func Import(ctx context.Context, trace io.Writer, logs []string, opts ...Option)
 func (o *options) check(logs int) error {
 	switch {
 	case logs == 0:
-		return fmt.Errorf("%w: no log to import", ErrUsage)
+		return usagef("no log to import")
 	case o.hashKey != nil && len(o.hashKey) == 0:
-		return fmt.Errorf("%w: an empty hash key hides nothing", ErrUsage)
+		return usagef("an empty hash key hides nothing")
 	case o.maxBad < 0 || o.maxBad > 1:
-		return fmt.Errorf("%w: max bad must be 0..100%%, got %g%%", ErrUsage, 100*o.maxBad)
+		return usagef("max bad must be 0..100%%, got %g%%", 100*o.maxBad)
 	case o.callers < 0:
-		return fmt.Errorf("%w: callers must be >= 0, got %d", ErrUsage, o.callers)
+		return usagef("callers must be >= 0, got %d", o.callers)
 	case o.retryWindow < 0:
-		return fmt.Errorf("%w: retry window must be >= 0", ErrUsage)
+		return usagef("retry window must be >= 0")
 	case o.caller.Kind == "":
-		return fmt.Errorf("%w: no caller rule", ErrUsage)
+		return usagef("no caller rule")
 	}
 	return nil
 }
@@ -92,6 +91,7 @@ type importer struct {
 	bytesKey string // what the first sized line's size counts
 	// used while the trace is written
 	methods    methodCounts
+	requests   requestCounts
 	retryFlags []bool
 }
 

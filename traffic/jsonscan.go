@@ -122,11 +122,11 @@ func (s *jsonScanner) array(fn func() error) error {
 // value reads a string (unescaped, isStr true) or a number, true, false
 // or null as written; an object or array is skipped and returns nil.
 func (s *jsonScanner) value() (v []byte, isStr bool, err error) {
-	switch c := s.peek(); {
-	case c == '"':
+	switch s.peek() {
+	case '"':
 		v, err = s.str()
 		return v, true, err
-	case c == '{' || c == '[':
+	case '{', '[':
 		return nil, false, s.skip()
 	default:
 		start := s.i

@@ -3,7 +3,6 @@ package traffic
 import (
 	"cmp"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"slices"
@@ -21,7 +20,7 @@ type Trace struct {
 func Open(path string) (*Trace, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("%w: open trace: %w", ErrInput, err)
+		return nil, inputf("open trace: %w", err)
 	}
 	defer f.Close() //nolint:errcheck // read-only: a failed close loses nothing
 	return Read(f, path)
@@ -45,7 +44,7 @@ func Read(r io.Reader, name string) (*Trace, error) {
 		t.callers = append(t.callers, c)
 	}
 	if err := tr.Close(); err != nil {
-		return nil, fmt.Errorf("%w: trace %s: %w", ErrInput, name, err)
+		return nil, inputf("trace %s: %w", name, err)
 	}
 	slices.SortStableFunc(t.callers, func(a, b CallerTrace) int {
 		return cmp.Or(cmp.Compare(firstOffset(a), firstOffset(b)), cmp.Compare(a.Name, b.Name))

@@ -96,7 +96,7 @@ func (r *Reader) Close() error {
 }
 
 func (r *Reader) errorf(format string, args ...any) error {
-	return fmt.Errorf("%w: trace %s: %w", ErrInput, r.name, fmt.Errorf(format, args...))
+	return inputf("trace %s: %w", r.name, fmt.Errorf(format, args...))
 }
 
 // readLine returns the next non-empty line without its newline.

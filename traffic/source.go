@@ -52,7 +52,7 @@ func (b *badLines) add(file string, line int64, err error) {
 func openSource(name string, idx int, p lineParser, bad *badLines) (*source, error) {
 	f, err := os.Open(name)
 	if err != nil {
-		return nil, fmt.Errorf("%w: open log: %w", ErrInput, err)
+		return nil, inputf("open log: %w", err)
 	}
 	s, err := newSource(name, idx, f, p, bad)
 	if err != nil {
@@ -71,7 +71,7 @@ func newSource(name string, idx int, r io.Reader, p lineParser, bad *badLines) (
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			return nil, fmt.Errorf("%w: read gzip log %s: %w", ErrInput, name, err)
+			return nil, inputf("read gzip log %s: %w", name, err)
 		}
 		s.close = zr.Close
 		br = bufio.NewReaderSize(zr, 256<<10)
@@ -94,7 +94,7 @@ func (s *source) next() (bool, error) {
 			continue
 		}
 		if err != nil {
-			return false, fmt.Errorf("%w: read log %s at line %d: %w", ErrInput, s.name, s.line, err)
+			return false, inputf("read log %s at line %d: %w", s.name, s.line, err)
 		}
 		line = bytes.TrimRight(line, "\r\n")
 		if len(bytes.TrimSpace(line)) == 0 {

@@ -2,7 +2,6 @@ package traffic
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"time"
 )
@@ -24,6 +23,9 @@ type Summary struct {
 	CallersSeen, Callers int
 	Uploads              int64
 	Methods              map[string]int64
+	// TopRequest is the most frequent method and path template, as
+	// "POST /v1/callers/{caller}/records" (ties: the first met).
+	TopRequest string
 
 	Start time.Time     // the first upload's arrival
 	Span  time.Duration // from the first upload's arrival to the last's
@@ -83,7 +85,7 @@ func (imp *importer) summary(lines int64) *Summary {
 // the per-second curve, sizes and methods, and the trace's lines.
 func (imp *importer) finish(ctx context.Context, trace io.Writer, s *Summary) error {
 	if secs := s.Span / time.Second; secs > maxSpanSeconds {
-		return fmt.Errorf("%w: the uploads span %s, more than %d days: narrow them with --since/--until", ErrUsage, s.Span, maxSpanSeconds/86400)
+		return usagef("the uploads span %s, more than %d days: narrow them with --since/--until", s.Span, maxSpanSeconds/86400)
 	}
 	s.perSecond = make([]int32, int(s.Span/time.Second)+1)
 	var w *Writer
@@ -125,6 +127,7 @@ func (imp *importer) finish(ctx context.Context, trace io.Writer, s *Summary) er
 	for _, m := range imp.methods {
 		s.Methods[m.name] = m.n
 	}
+	s.TopRequest = imp.requests.top
 	for i, n := range s.perSecond {
 		if int(n) > s.PeakPerSecond {
 			s.PeakPerSecond, s.PeakAt = int(n), time.Duration(i)*time.Second
@@ -157,6 +160,7 @@ func (imp *importer) caller(w *Writer, s *Summary, sizes *sizeDist, start int64,
 		s.perSecond[(u.t-start)/int64(time.Second)]++
 		sizes.add(u.bytes)
 		imp.methods.add(bk.method(u))
+		imp.requests.add(bk.method(u), bk.path(u))
 	}
 	imp.retryFlags = retry
 	if w == nil {
@@ -181,4 +185,35 @@ func (mc *methodCounts) add(m []byte) {
 		}
 	}
 	*mc = append(*mc, methodCount{name: string(m), n: 1})
+}
+
+// maxRequests bounds the distinct requests counted for TopRequest: a log
+// whose paths hold ids has one per line.
+const maxRequests = 10_000
+
+// requestCounts counts uploads by method and path template.
+type requestCounts struct {
+	n    map[string]int64
+	key  []byte
+	top  string
+	topN int64
+}
+
+func (rc *requestCounts) add(method, path []byte) {
+	if rc.n == nil {
+		rc.n = map[string]int64{}
+	}
+	rc.key = append(append(append(rc.key[:0], method...), ' '), path...)
+	c, ok := rc.n[string(rc.key)]
+	if !ok && len(rc.n) >= maxRequests {
+		return
+	}
+	c++
+	rc.n[string(rc.key)] = c
+	if c > rc.topN {
+		if rc.top != string(rc.key) {
+			rc.top = string(rc.key)
+		}
+		rc.topN = c
+	}
 }

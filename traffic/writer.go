@@ -28,9 +28,7 @@ type Writer struct {
 func NewWriter(w io.Writer, h Header) (*Writer, error) {
 	h.Version = Version
 	h.Start = h.Start.UTC()
-	// BestSpeed: a trace is written once per import and read once per
-	// replay; default compression took a quarter of an import's time for
-	// files about 15% smaller.
+	// BestSpeed: default compression took a quarter of an import's time.
 	zw, err := gzip.NewWriterLevel(w, gzip.BestSpeed)
 	if err != nil {
 		return nil, fmt.Errorf("write trace: %w", err)

@@ -76,7 +76,7 @@ func (a *app) rootCmd() *cobra.Command {
 	root.SetVersionTemplate(versionText())
 	root.SuggestionsMinimumDistance = 2
 	root.AddCommand(a.runCmd(), a.attackCmd(), a.compareCmd(), a.reportCmd(), a.validateCmd(),
-		a.listCmd(), a.sweepCmd(), a.imagesCmd(), a.versionCmd(), a.historyCmd())
+		a.listCmd(), a.sweepCmd(), a.imagesCmd(), a.versionCmd(), a.historyCmd(), a.importCmd())
 	usageErrors(root)
 	return root
 }

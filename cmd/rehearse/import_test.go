@@ -1,0 +1,120 @@
+package main
+
+import (
+	"compress/gzip"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rehearse-dev/rehearse/traffic"
+)
+
+// accessLog writes an nginx log (combined + $request_length
+// $request_time, gzip'd) of 3 callers' 30 uploads over 29 s, one health
+// check and one line that does not parse.
+func accessLog(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "access.log.gz")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := gzip.NewWriter(f)
+	start := time.Date(2024, 5, 1, 14, 0, 0, 0, time.UTC)
+	for i := range 30 {
+		at := start.Add(time.Duration(i) * time.Second).Format("02/Jan/2006:15:04:05 -0700")
+		fmt.Fprintf(zw, `10.0.0.%d - - [%s] "POST /v1/callers/acme-%d/records?token=s3cret HTTP/1.1" 201 57 "-" "erp/1.0" %d 0.000`+"\n",
+			i%3, at, i%3, 1000*(i+1))
+		if i == 10 {
+			fmt.Fprintf(zw, `10.0.0.9 - - [%s] "GET /healthz HTTP/1.1" 200 2 "-" "probe" 80 0.000`+"\n", at)
+			fmt.Fprintln(zw, "garbage")
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// import writes a trace and a scenario that validates and names it;
+// nothing of the query string gets in.
+func TestImportCommand(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, stderr := cli(t, "import", "--format", "nginx", "--max-bad", "5%", "--out", out, accessLog(t))
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	for _, want := range []string{"callers   3\n", "uploads   30 (POST 30)", "1 bad lines", "access.log.gz:13: ", "1 lines without a caller",
+		"median 15.0 KB, p99 30.0 KB", "peak      1 uploads in one second", "wrote     " + filepath.Join(out, "access.trace.jsonl.gz")} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+	tr, err := traffic.Open(filepath.Join(out, "access"+traffic.Ext))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tr.Callers()) != 3 || tr.Callers()[0].Name != "acme-0" || tr.Callers()[0].Uploads[1].Bytes != 4000 ||
+		tr.Callers()[0].Uploads[1].Offset != 3*time.Second || tr.Callers()[0].Uploads[1].Path != "/v1/callers/{caller}/records" {
+		t.Fatalf("trace: %+v", tr.Callers()[0])
+	}
+	scen := filepath.Join(out, "access.yaml")
+	if code, o, e := cli(t, "validate", scen); code != exitOK {
+		t.Fatalf("validate: %d %s %s", code, o, e)
+	}
+	text, _ := os.ReadFile(scen)
+	if !strings.Contains(string(text), "replay: \"access.trace.jsonl.gz\"\n  speed: 1\n") {
+		t.Fatalf("scenario:\n%s", text)
+	}
+}
+
+// --fit writes a model and no trace.
+func TestImportFit(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, stderr := cli(t, "import", "--fit", "--max-bad", "5%", "--out", out, "--name", "shop", accessLog(t))
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(out, "shop"+traffic.Ext)); !os.IsNotExist(err) {
+		t.Fatalf("--fit wrote a trace: %v", err)
+	}
+	text, err := os.ReadFile(filepath.Join(out, "shop-fit.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"count: 30\n", "records: {median: 75, p99: 150, max: 150}", "profile: poisson"} {
+		if !strings.Contains(string(text), want) {
+			t.Errorf("fitted scenario lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+// Mistakes exit 2 with their advice, and leave no file behind.
+func TestImportErrors(t *testing.T) {
+	log := accessLog(t)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--format", "apache"}, `unknown log format "apache"`},
+		{[]string{"--max-bad", "5%", "--caller", "path:^/api/([^/]+)"}, "hint: try --caller ip"},
+		{[]string{}, "more than --max-bad 1%"},
+		{[]string{"--max-bad", "5%", "--since", "2030-01-01"}, "nothing to replay"},
+		{[]string{"--caller", "header:X-Tenant"}, "logs only the User-Agent and Referer"},
+	} {
+		out := t.TempDir()
+		code, _, stderr := cli(t, append(append([]string{"import", "--out", out}, tc.args...), log)...)
+		if code != exitUsage || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q, want 2 and %q", tc.args, code, stderr, tc.want)
+		}
+		if files, _ := os.ReadDir(out); len(files) != 0 {
+			t.Errorf("%v: left %v behind", tc.args, files)
+		}
+	}
+}
