@@ -46,9 +46,9 @@ lint: $(GOLANGCI) ## golangci-lint (gofmt, vet, errcheck, staticcheck, unused, r
 	$(GOLANGCI) run ./...
 
 check-deps: ## prove the one-way dependencies (docs/ARCHITECTURE.md)
-	@bad=$$($(GO) list -deps ./scenarios/... ./reports/... ./sut/... | grep -E 'testcontainers|moby|docker|vegeta|rehearse/harness|rehearse/cmd' || true); \
+	@bad=$$($(GO) list -deps ./scenarios/... ./reports/... ./sut/... ./traffic/... | grep -E 'testcontainers|moby|docker|vegeta|rehearse/harness|rehearse/cmd' || true); \
 	if [ -n "$$bad" ]; then echo "leaf packages import forbidden packages:"; echo "$$bad"; exit 1; fi
-	@for p in scenarios reports sut; do for q in scenarios reports sut; do [ $$p = $$q ] && continue; \
+	@for p in scenarios reports sut traffic; do for q in scenarios reports sut traffic; do [ $$p = $$q ] && continue; \
 	  if $(GO) list -deps ./$$p/... | grep -qx "github.com/rehearse-dev/rehearse/$$q"; then echo "$$p imports $$q"; exit 1; fi; done; done
 	@bad=$$($(GO) list -f '{{join .Imports "\n"}}' ./cmd/... | grep -E 'testcontainers|moby|docker|vegeta' || true); \
 	if [ -n "$$bad" ]; then echo "cmd imports heavy libraries directly (go through harness):"; echo "$$bad"; exit 1; fi
