@@ -82,6 +82,9 @@ func (s *SUT) defaults() {
 		if im.Health == "" {
 			im.Health = DefaultHealth
 		}
+		if im.Replicas == 0 {
+			im.Replicas = 1
+		}
 	}
 	if s.Restart == nil {
 		s.Restart = &Restart{Policy: "no"}

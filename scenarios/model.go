@@ -79,6 +79,9 @@ type Image struct {
 	Health string            `yaml:"health" json:"health"`         // default /healthz
 	Env    map[string]string `yaml:"env" json:"env,omitempty"`
 	Args   []string          `yaml:"args" json:"args,omitempty"`
+	// Replicas > 1 runs that many containers of the image behind a
+	// round-robin proxy (uploadsvc --mode proxy); default 1.
+	Replicas int `yaml:"replicas" json:"replicas,omitempty"`
 }
 
 // Resources are per-container limits. Zero means "no limit".

@@ -258,6 +258,11 @@ func validateSUT(l *locator, p string, s *SUT) {
 		if !strings.HasPrefix(im.Health, "/") {
 			l.add(p+".image.health", "must be a path starting with /")
 		}
+		if im.Replicas < 1 || im.Replicas > 16 {
+			l.add(p+".image.replicas", "must be 1..16, got %d", im.Replicas)
+		} else if im.Replicas > 1 && s.Network == "host" {
+			l.add(p+".image.replicas", "replicas of an image need network: bridge (on the host network they would all listen on port %d)", im.Port)
+		}
 	}
 	if s.URL != "" {
 		n++

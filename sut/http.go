@@ -53,9 +53,12 @@ func (s *Service) routes() http.Handler {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
 	mux.Handle("GET "+MetricsPath, s.metrics.handler(s.queueDepth))
-	if s.lb != nil {
+	switch {
+	case s.proxy != nil:
+		mux.Handle("/", s.proxy) // the team's API, whatever its paths
+	case s.lb != nil:
 		mux.Handle("/v1/", s.lb)
-	} else {
+	default:
 		// One path, two methods: GET lists, POST uploads, the rest get 405.
 		mux.HandleFunc("GET "+RecordsPath, s.listRecords)
 		mux.HandleFunc(RecordsPath, s.upload)

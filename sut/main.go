@@ -28,7 +28,7 @@ func Main(ctx context.Context, version string, args []string, stderr io.Writer) 
 	var cfg Config
 	var addr, backends string
 	var team teamapi.Config
-	fs.StringVar(&cfg.Mode, "mode", ModeSync, "sync | async | lb | team (the team-shaped API of package sut/teamapi)")
+	fs.StringVar(&cfg.Mode, "mode", ModeSync, "sync | async | lb | proxy (round-robin over a team image's replicas) | team (the team-shaped API of package sut/teamapi)")
 	fs.StringVar(&team.Token, "token", os.Getenv("TEAM_TOKEN"), "team: the bearer token uploads must carry (default $TEAM_TOKEN; empty = any)")
 	fs.DurationVar(&team.JobDelay, "job-delay", 200*time.Millisecond, "team: how long a job stays queued before it is finished")
 	fs.StringVar(&addr, "addr", DefaultAddr, "listen address")

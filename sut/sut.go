@@ -39,6 +39,9 @@ const (
 	ModeSync  = "sync"
 	ModeAsync = "async"
 	ModeLB    = "lb"
+	// ModeProxy is a plain round-robin reverse proxy over --backends, for
+	// replicas of a team's own image: every path, header and answer.
+	ModeProxy = "proxy"
 	// ModeTeam serves the team-shaped API of package sut/teamapi (bearer
 	// token, multipart CSV, job polling, Retry-After): the SUT of the
 	// built-in scenario team-api.
@@ -117,12 +120,12 @@ func (c *Config) defaults() error {
 	}
 	switch c.Mode {
 	case ModeSync, ModeAsync:
-	case ModeLB:
+	case ModeLB, ModeProxy:
 		if len(c.Backends) == 0 {
-			return errors.New("mode lb needs --backends")
+			return fmt.Errorf("mode %s needs --backends", c.Mode)
 		}
 	default:
-		return fmt.Errorf("unknown mode %q (want sync, async or lb)", c.Mode)
+		return fmt.Errorf("unknown mode %q (want sync, async, lb or proxy)", c.Mode)
 	}
 	if !validName(c.Node) {
 		return fmt.Errorf("invalid node name %q", c.Node)
@@ -141,6 +144,7 @@ type Service struct {
 	records *recordStore // sync and async: the callers' data
 	queue   *worker      // async only
 	lb      *balancer    // lb only
+	proxy   *proxy       // proxy only
 	slots   chan struct{}
 	ready   chan struct{} // closed when shutting down
 }
@@ -181,6 +185,8 @@ func New(cfg Config) (*Service, error) {
 		s.queue = startWorkers(st, s.records, cfg, s.metrics)
 	case ModeLB:
 		s.lb = newBalancer(cfg.Backends, cfg.MaxBody)
+	case ModeProxy:
+		s.proxy = newProxy(cfg.Backends, cfg.MaxBody)
 	}
 	s.handler = s.routes()
 	return s, nil

@@ -253,24 +253,11 @@ func (d *Deployment) plan(ctx context.Context, want scenarios.SUT) ([]spec, *spe
 		}
 		d.target = fmt.Sprintf("http://127.0.0.1:%d", entry)
 	case want.Image != nil:
-		im := want.Image
-		image, err := d.teamImage(ctx, im)
+		s, l, err := d.imagePlan(ctx, want, id)
 		if err != nil {
 			return nil, nil, err
 		}
-		port, err := freePort()
-		if err != nil {
-			return nil, nil, err
-		}
-		s := spec{name: id + "-sut", image: image, args: im.Args, env: im.Env, port: port, cport: im.Port, health: im.Health,
-			network: want.Network, res: want.Resources, restart: want.Restart}
-		if want.Network == "host" {
-			s.port = im.Port // the image listens where it listens
-		}
-		specs = append(specs, s)
-		d.info = reports.SUTInfo{Kind: "image", Image: image, Replicas: 1, Runtime: string(RuntimeDocker), Network: want.Network}
-		d.health = im.Health
-		d.target = fmt.Sprintf("http://127.0.0.1:%d", s.port)
+		specs, lb = s, l
 	default:
 		return nil, nil, errors.New("sut needs reference, image or url")
 	}
@@ -418,4 +405,53 @@ func reportsEvent(d *Deployment, kind reports.EventKind, name string) reports.Ev
 
 func reportsSample(d *Deployment, name string, mem int64, cpu float64) reports.Sample {
 	return reports.Sample{At: time.Since(d.opts.Start), Container: name, MemBytes: mem, CPU: cpu, QueueDepth: d.queueOf(name)}
+}
+
+// imagePlan is a team image's replicas on fixed free ports, and with more
+// than one, a round-robin proxy in front (the reference image in mode
+// proxy, on the host network): the storm's target is the proxy.
+func (d *Deployment) imagePlan(ctx context.Context, want scenarios.SUT, id string) ([]spec, *spec, error) {
+	im := want.Image
+	image, err := d.teamImage(ctx, im)
+	if err != nil {
+		return nil, nil, err
+	}
+	n := max(im.Replicas, 1)
+	var specs []spec
+	var backends []string
+	for i := 1; i <= n; i++ {
+		port, err := freePort()
+		if err != nil {
+			return nil, nil, err
+		}
+		name := id + "-sut"
+		if n > 1 {
+			name = fmt.Sprintf("%s-replica-%d", id, i)
+		}
+		s := spec{name: name, image: image, args: im.Args, env: im.Env, port: port, cport: im.Port, health: im.Health,
+			network: want.Network, res: want.Resources, restart: want.Restart}
+		if want.Network == "host" {
+			s.port = im.Port // the image listens where it listens
+		}
+		specs = append(specs, s)
+		backends = append(backends, fmt.Sprintf("http://127.0.0.1:%d", s.port))
+	}
+	d.info = reports.SUTInfo{Kind: "image", Image: image, Replicas: n, Runtime: string(RuntimeDocker), Network: want.Network}
+	d.health = im.Health
+	d.target = backends[0]
+	if n == 1 {
+		return specs, nil, nil
+	}
+	ref, err := BuildReferenceImage(ctx, d.opts.RepoRoot, d.opts.Logf)
+	if err != nil {
+		return nil, nil, fmt.Errorf("the proxy in front of %d replicas: %w", n, err)
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, nil, err
+	}
+	lb := &spec{name: id + "-lb", image: ref, port: port, health: sut.HealthPath, network: "host", restart: want.Restart,
+		args: sut.Args{Mode: sut.ModeProxy, Addr: sut.HostAddr(port), Backends: backends}.Strings()}
+	d.target = fmt.Sprintf("http://127.0.0.1:%d", port)
+	return specs, lb, nil
 }
