@@ -35,6 +35,8 @@ type MetricResult struct {
 
 	est, lo, hi float64 // the shift and its interval, ±Inf kept
 	hasCI       bool
+	logScale    bool    // Welch's t ran on the logarithms
+	ratio       float64 // then, the candidate's geometric mean over the baseline's
 }
 
 // SideStats is one side's values of a metric over its runs.
@@ -131,14 +133,17 @@ func judgeMetric(m compareMetric, base, cand []Run, opts CompareOptions, attempt
 		r.Test, r.est = TestExact, math.Inf(1)
 	case len(b) >= 2 && len(c) >= 2:
 		r.Test = TestRuns
-		r.acrossRuns(b, c)
+		r.acrossRuns(b, c, m.logScale)
 	case m.latency && attemptP != nil:
 		r.Test, r.PValue, r.est = TestAttempts, attemptP, r.Candidate.median-r.Baseline.median
 	default:
 		r.Test, r.est = TestPoint, r.Candidate.median-r.Baseline.median
 	}
 	r.Shift = finite(r.est)
-	if r.Baseline.median != 0 && !math.IsInf(r.Baseline.median, 0) && r.Shift != nil {
+	switch {
+	case r.logScale:
+		r.RelShift = finite(r.ratio - 1)
+	case r.Baseline.median != 0 && !math.IsInf(r.Baseline.median, 0) && r.Shift != nil:
 		r.RelShift = finite(*r.Shift / math.Abs(r.Baseline.median))
 	}
 	return r
@@ -146,7 +151,7 @@ func judgeMetric(m compareMetric, base, cand []Run, opts CompareOptions, attempt
 
 // acrossRuns is the test across runs: none when no run differed from any
 // other (a shift of exactly 0), else Mann-Whitney and Hodges-Lehmann.
-func (r *MetricResult) acrossRuns(b, c []float64) {
+func (r *MetricResult) acrossRuns(b, c []float64, logScale bool) {
 	if r.Baseline.min == r.Candidate.max && r.Baseline.max == r.Candidate.min {
 		r.hasCI = true // every value equal: the shift is 0, exactly
 		r.ShiftLow, r.ShiftHigh = new(float64), new(float64)
@@ -154,9 +159,10 @@ func (r *MetricResult) acrossRuns(b, c []float64) {
 	}
 	if (len(b) < minRankRuns || len(c) < minRankRuns) && r.Baseline.NotReached+r.Candidate.NotReached == 0 {
 		r.Test = TestRunsWelch
-		d, p, lo, hi := Welch(b, c, 0.95)
+		d, p, lo, hi, ratio := welchShift(b, c, logScale)
 		r.est, r.PValue, r.hasCI, r.lo, r.hi = d, &p, true, lo, hi
 		r.ShiftLow, r.ShiftHigh, r.CILevel = finite(lo), finite(hi), ptrTo(0.95)
+		r.logScale, r.ratio = ratio > 0, ratio
 		return
 	}
 	p := RankTest(b, c)
@@ -221,7 +227,11 @@ func (r *MetricResult) settleRuns(opts CompareOptions) {
 	r.Verdict = byTest(lo, hi, r.Tolerance, *r.PHolm < opts.Alpha)
 	r.Reason = fmt.Sprintf("p %s, after Holm %s (level %g)", fmtP(*r.PValue), fmtP(*r.PHolm), opts.Alpha)
 	if r.Test == TestRunsWelch {
-		r.Reason += fmt.Sprintf("; fewer than %d runs a side: Welch's t on the runs' values (assumes them roughly normal)", minRankRuns)
+		r.Reason += fmt.Sprintf("; fewer than %d runs a side: Welch's t on the runs' values (assumes them roughly normal", minRankRuns)
+		if r.logScale {
+			r.Reason += fmt.Sprintf(", on a log scale: ratio %.3g", r.ratio)
+		}
+		r.Reason += ")"
 	}
 }
 
@@ -266,3 +276,28 @@ func byTest(lo, hi, tol float64, significant bool) string {
 }
 
 func ptrTo(v float64) *float64 { return &v }
+
+// welchShift is Welch's t across runs. On a log scale (a positive quantity
+// whose noise multiplies) the test runs on the logarithms, and the shift
+// and its interval are the ratio's, times the baseline's geometric mean,
+// so that they read in the metric's unit; ratio is then the ratio of the
+// geometric means (0 on the plain scale).
+func welchShift(b, c []float64, logScale bool) (est, p, lo, hi, ratio float64) {
+	if !logScale || slices.Min(b) <= 0 || slices.Min(c) <= 0 {
+		est, p, lo, hi = Welch(b, c, 0.95)
+		return est, p, lo, hi, 0
+	}
+	lb, lc := logs(b), logs(c)
+	d, p, llo, lhi := Welch(lb, lc, 0.95)
+	mb, _ := meanVar(lb)
+	g := math.Exp(mb)
+	return g * math.Expm1(d), p, g * math.Expm1(llo), g * math.Expm1(lhi), math.Exp(d)
+}
+
+func logs(v []float64) []float64 {
+	out := make([]float64, len(v))
+	for i, x := range v {
+		out[i] = math.Log(x)
+	}
+	return out
+}

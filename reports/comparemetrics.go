@@ -39,6 +39,9 @@ type compareMetric struct {
 	higherIsBetter bool
 	exact          bool // an integrity count: TestExact
 	latency        bool // an attempt latency percentile: TestAttempts with one run a side
+	// logScale: a positive quantity whose run-to-run noise multiplies
+	// (latency, throughput, drain); Welch's t works on its logarithm.
+	logScale bool
 	// def is the default tolerance, floor its least absolute value when
 	// the tolerance is relative (the noise a change must clear anyway).
 	def   Tolerance
@@ -48,17 +51,17 @@ type compareMetric struct {
 // compareMetrics are the compared metrics, in the order every view shows
 // them; their names are gate variables (Variables).
 var compareMetrics = []compareMetric{
-	{name: "p50_ms", unit: "ms", latency: true, def: Tolerance{0.10, true}, floor: 2},
-	{name: "p90_ms", unit: "ms", latency: true, def: Tolerance{0.10, true}, floor: 2},
-	{name: "p99_ms", unit: "ms", latency: true, def: Tolerance{0.10, true}, floor: 2},
-	{name: "throughput_rps", unit: "/s", higherIsBetter: true, def: Tolerance{0.10, true}},
+	{name: "p50_ms", unit: "ms", logScale: true, latency: true, def: Tolerance{0.10, true}, floor: 2},
+	{name: "p90_ms", unit: "ms", logScale: true, latency: true, def: Tolerance{0.10, true}, floor: 2},
+	{name: "p99_ms", unit: "ms", logScale: true, latency: true, def: Tolerance{0.10, true}, floor: 2},
+	{name: "throughput_rps", unit: "/s", logScale: true, higherIsBetter: true, def: Tolerance{0.10, true}},
 	{name: "timeout_rate", unit: "", def: Tolerance{0.001, false}},
 	{name: "error_rate", unit: "", def: Tolerance{0.001, false}},
 	{name: "gave_up", unit: "callers", def: Tolerance{0, false}},
 	{name: "retries", unit: "", def: Tolerance{0.10, true}, floor: 1},
-	{name: "completion_p99_ms", unit: "ms", def: Tolerance{0.10, true}, floor: 2},
+	{name: "completion_p99_ms", unit: "ms", logScale: true, def: Tolerance{0.10, true}, floor: 2},
 	{name: "crashes", unit: "", exact: true, def: Tolerance{0, false}},
-	{name: "drain_s", unit: "s", def: Tolerance{0.10, true}, floor: 0.5},
+	{name: "drain_s", unit: "s", logScale: true, def: Tolerance{0.10, true}, floor: 0.5},
 	{name: "lost", unit: "uploads", exact: true, def: Tolerance{0, false}},
 	{name: "duplicates", unit: "uploads", exact: true, def: Tolerance{0, false}},
 }

@@ -57,6 +57,9 @@ func sideText(name string, s *SideStats, note string) string {
 	case s == nil:
 		return NotMeasured
 	}
+	if s.NotReached == len(s.Runs) {
+		return fmt.Sprintf("not reached in %d of %d runs", s.NotReached, len(s.Runs))
+	}
 	med := fmtVal(name, s.median)
 	if len(s.Runs) > 1 && s.min != s.max {
 		med += " (" + fmtVal(name, s.min) + "–" + fmtVal(name, s.max) + ")"
@@ -70,6 +73,9 @@ func sideText(name string, s *SideStats, note string) string {
 func shiftText(m MetricResult) string {
 	if m.Test == "" {
 		return NotApplicable
+	}
+	if math.IsInf(m.est, 0) {
+		return "reached on one side only"
 	}
 	t := signed(m.Name, m.est)
 	if (m.Test == TestRuns || m.Test == TestRunsWelch) && m.PValue == nil {
@@ -167,9 +173,13 @@ func methodText(c *Comparison, opts CompareOptions) string {
 			tested++
 		}
 	}
-	return fmt.Sprintf("each run is one observation: Mann-Whitney U across runs (exact), Holm across the %d metrics that varied (family level %g), "+
-		"Hodges-Lehmann shift with its 95%% interval; worse or better only when significant and the whole interval clears the tolerance, "+
-		"same when it lies within; integrity counts (lost, duplicates, crashes) exactly, as the mean per run", tested, opts.Alpha)
+	test := "Mann-Whitney U across runs (exact), Hodges-Lehmann shift with its 95% interval"
+	if c.Baseline.Runs < minRankRuns || c.Candidate.Runs < minRankRuns {
+		test = fmt.Sprintf("fewer than %d runs a side: Welch's t across runs with its 95%% interval (on a log scale for latency, throughput and drain)", minRankRuns)
+	}
+	return fmt.Sprintf("each run is one observation: %s, Holm across the %d metrics that varied (family level %g); "+
+		"worse or better only when significant and the whole interval clears the tolerance, "+
+		"same when it lies within; integrity counts (lost, duplicates, crashes) exactly, as the mean per run", test, tested, opts.Alpha)
 }
 
 // machineNotes say when the runs were made on different machines.
