@@ -191,9 +191,10 @@ func (mc *methodCounts) add(m []byte) {
 // whose paths hold ids has one per line.
 const maxRequests = 10_000
 
-// requestCounts counts uploads by method and path template.
+// requestCounts counts uploads by method and path template. Counts are
+// pointers so that counting a known request allocates nothing.
 type requestCounts struct {
-	n    map[string]int64
+	n    map[string]*int64
 	key  []byte
 	top  string
 	topN int64
@@ -201,19 +202,22 @@ type requestCounts struct {
 
 func (rc *requestCounts) add(method, path []byte) {
 	if rc.n == nil {
-		rc.n = map[string]int64{}
+		rc.n = map[string]*int64{}
 	}
 	rc.key = append(append(append(rc.key[:0], method...), ' '), path...)
-	c, ok := rc.n[string(rc.key)]
-	if !ok && len(rc.n) >= maxRequests {
-		return
+	c := rc.n[string(rc.key)]
+	if c == nil {
+		if len(rc.n) >= maxRequests {
+			return
+		}
+		c = new(int64)
+		rc.n[string(rc.key)] = c
 	}
-	c++
-	rc.n[string(rc.key)] = c
-	if c > rc.topN {
+	*c++
+	if *c > rc.topN {
 		if rc.top != string(rc.key) {
 			rc.top = string(rc.key)
 		}
-		rc.topN = c
+		rc.topN = *c
 	}
 }
