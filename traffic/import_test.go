@@ -362,3 +362,17 @@ func TestImportSummary(t *testing.T) {
 		t.Fatalf("caller a: %+v", a)
 	}
 }
+
+// Combined without $request_length: the same callers and uploads, no
+// sizes, and the header says so.
+func TestImportNginxWithoutSizes(t *testing.T) {
+	k := known()
+	log := writeLog(t, t.TempDir(), "plain.log", k, "nginx-plain")
+	sum, tr := importTrace(t, []string{log})
+	if sum.Callers != 40 || sum.Uploads != 2000 || sum.BytesKey != "" || tr.Header().Bytes != "" || sum.BytesMax != 0 {
+		t.Fatalf("summary %+v", sum)
+	}
+	if _, err := sum.Fit(200); !errors.Is(err, ErrInput) {
+		t.Fatalf("fit without sizes: %v", err)
+	}
+}
