@@ -91,9 +91,11 @@ type callCtx struct {
 	caller  int
 	info    callerInfo
 	rec     int // the record being rendered
-	nameLen uint8
+	nameB   []byte // the caller's name: in name, or a replayed upload's own
+	keyB    []byte // {attempt.key}: in key, or longer
 	tryLen  uint8
 	name    [32]byte
+	key     [96]byte
 	try     [12]byte
 	id      [idLen]byte // c0000042-r0000017: the record part is rewritten per record
 	num     [20]byte
@@ -103,7 +105,15 @@ type callCtx struct {
 // start fills c for caller (0 <= caller < Len) and its try.
 func (r *Requests) start(c *callCtx, caller int, try int32) {
 	c.r, c.caller, c.info = r, caller, r.callers[caller]
-	c.nameLen = uint8(len(appendCallerName(c.name[:0], caller)))
+	c.nameB = c.info.name
+	if c.nameB == nil {
+		c.nameB = appendCallerName(c.name[:0], caller)
+	}
+	c.keyB = append(append(c.key[:0], r.keyPrefix...), c.nameB...)
+	if c.info.name != nil {
+		// The same caller uploads again: each upload has a key of its own.
+		c.keyB = strconv.AppendInt(append(c.keyB, "-u"...), int64(caller), 10)
+	}
 	c.tryLen = uint8(len(strconv.AppendInt(c.try[:0], int64(try), 10)))
 	c.id[0] = 'c'
 	putPadded(c.id[1:], caller)
@@ -133,7 +143,9 @@ func (c *callCtx) piece(sg *segment) []byte {
 		}
 		return nil
 	case opCaller:
-		return c.name[:c.nameLen]
+		return c.nameB
+	case opKey:
+		return c.keyB
 	case opRecordIndex:
 		return strconv.AppendInt(c.num[:0], int64(c.rec), 10)
 	case opTry:
@@ -149,12 +161,17 @@ func (c *callCtx) piece(sg *segment) []byte {
 }
 
 // BodyLen is the exact length of Body(caller, try), computed from the
-// templates without rendering a record.
+// templates without rendering a record; a replayed upload's padding
+// included.
 func (r *Requests) BodyLen(caller int, try int32) int64 {
 	var c callCtx
 	r.start(&c, caller, try)
+	return r.lenFor(&c, int64(c.info.records)) + int64(c.info.pad)
+}
+
+// lenFor is the length of c's body with n records, without padding.
+func (r *Requests) lenFor(c *callCtx, n int64) int64 {
 	p := &r.body
-	n := int64(c.info.records)
 	total := c.fixedLen(p.head) + c.fixedLen(p.tail)
 	for i := range p.rec {
 		sg := &p.rec[i]
@@ -172,6 +189,35 @@ func (r *Requests) BodyLen(caller int, try int32) int64 {
 		}
 	}
 	return total
+}
+
+// RecordsFor is how a replayed upload of caller's reaches its logged size
+// in bytes: the most records whose body fits (at least 1), and the
+// whitespace after it that makes up the rest — for the formats where
+// trailing whitespace is still the same document (json, ndjson,
+// multipart); csv and raw bodies get no padding and come within one
+// record of the size. A size below one record's body is exceeded.
+func (r *Requests) RecordsFor(caller int, bytes int64) (records, pad int) {
+	var c callCtx
+	r.start(&c, caller, 1)
+	lo, hi := int64(1), int64(1)
+	for hi < 1<<24 && r.lenFor(&c, hi*2) <= bytes {
+		hi *= 2
+	}
+	hi *= 2
+	for lo+1 < hi { // the largest n with lenFor(n) <= bytes, or 1
+		mid := (lo + hi) / 2
+		if r.lenFor(&c, mid) <= bytes {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	switch r.format {
+	case FormatCSV, FormatRaw:
+		return int(lo), 0
+	}
+	return int(lo), int(max(bytes-r.lenFor(&c, lo), 0))
 }
 
 // fixedLen is the length of segments that hold no record-level one.

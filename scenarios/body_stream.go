@@ -12,7 +12,8 @@ type bodyStream struct {
 	plan   *bodyPlan
 	n      int    // records
 	maxRec int    // bound on one record's bytes
-	part   uint8  // 0 head, 1 records, 2 tail, 3 done
+	part   uint8  // 0 head, 1 records, 2 tail, 3 padding, 4 done
+	pad    int    // padding left to write
 	seg    int    // next segment of the current part
 	piece  []byte // rest of the current piece
 }
@@ -70,6 +71,14 @@ func (s *bodyStream) next() bool {
 			segs = s.plan.rec
 		case 2:
 			segs = s.plan.tail
+		case 3:
+			if s.pad == 0 {
+				s.part = 4
+				return false
+			}
+			k := min(s.pad, len(spaces))
+			s.piece, s.pad = spaces[:k], s.pad-k
+			return true
 		default:
 			return false
 		}
@@ -89,3 +98,6 @@ func (s *bodyStream) next() bool {
 		}
 	}
 }
+
+// spaces pad a replayed upload to its logged size.
+var spaces = []byte("                                                                                                                                ")

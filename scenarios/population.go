@@ -24,6 +24,10 @@ type Population struct {
 	class   []uint8 // per caller: index into plans
 	records []int32 // per caller
 	arena   []byte
+	// A replay's uploads (replay.go): each entry is one logged upload of
+	// the caller names[i], padded to its logged size; nil otherwise.
+	names []string
+	pad   []int32
 }
 
 // Caller is one simulated calling system.
@@ -131,12 +135,22 @@ func (p *Population) Len() int { return len(p.records) }
 
 // Caller returns caller i (0 <= i < Len).
 func (p *Population) Caller(i int) Caller {
-	name := fmt.Sprintf("caller-%05d", i)
 	k := int(p.class[i])
+	if p.names != nil {
+		// A replayed upload: its logged caller's name, and a key of its own
+		// (the same caller uploads again; that is not a repeat).
+		return Caller{Index: i, Name: p.names[i], Records: int(p.records[i]),
+			IdempotencyKey: p.keyPrefix() + p.names[i] + "-u" + strconv.Itoa(i),
+			Class:          k, RecordBytes: p.plans[k].RecordBytes}
+	}
+	name := fmt.Sprintf("caller-%05d", i)
 	return Caller{Index: i, Name: name, Records: int(p.records[i]),
-		IdempotencyKey: p.name + "-" + strconv.FormatUint(p.seed, 10) + "-" + name,
+		IdempotencyKey: p.keyPrefix() + name,
 		Class:          k, RecordBytes: p.plans[k].RecordBytes}
 }
+
+// keyPrefix starts every idempotency key: the scenario and its seed.
+func (p *Population) keyPrefix() string { return p.name + "-" + strconv.FormatUint(p.seed, 10) + "-" }
 
 // Classes are the population's caller classes, in declaration order (the
 // index is Caller.Class); one named "default" when the scenario declared

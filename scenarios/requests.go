@@ -57,7 +57,9 @@ type headerTemplate struct {
 type callerInfo struct {
 	records     int32
 	recordBytes int32
+	pad         int32 // a replayed upload's whitespace to its logged size
 	class       uint16
+	name        []byte // a replayed upload's caller; nil: caller-00042 by index
 }
 
 // classInfo is a caller class's name and variable values, by var slot.
@@ -116,9 +118,20 @@ func NewRequests(s *Scenario, pop *Population, lookupEnv func(string) (string, b
 // idempotency key's prefix, so no request has to build a Caller.
 func (r *Requests) indexCallers(s *Scenario, pop *Population) error {
 	r.callers = make([]callerInfo, pop.Len())
+	names := map[string][]byte{}
 	for i := range r.callers {
 		c := pop.Caller(i)
-		r.callers[i] = callerInfo{records: int32(c.Records), recordBytes: int32(c.RecordBytes), class: uint16(c.Class)}
+		r.callers[i] = callerInfo{records: int32(c.Records), recordBytes: int32(c.RecordBytes), class: uint16(c.Class), pad: int32(pop.Pad(i))}
+		if pop.Replayed() {
+			if names[c.Name] == nil {
+				names[c.Name] = []byte(c.Name) // shared by the caller's uploads
+			}
+			r.callers[i].name = names[c.Name]
+		}
+	}
+	if pop.Replayed() {
+		r.keyPrefix = []byte(pop.keyPrefix())
+		return nil
 	}
 	c := pop.Caller(pop.Len() - 1)
 	prefix, ok := strings.CutSuffix(c.IdempotencyKey, c.Name)
@@ -263,6 +276,7 @@ func (r *Requests) Body(caller int, try int32) io.Reader {
 	r.start(&s.callCtx, caller, try)
 	s.plan = &r.body
 	s.n = int(s.info.records)
+	s.pad = int(s.info.pad)
 	s.maxRec = r.body.maxRecord(&s.callCtx)
 	return s
 }

@@ -31,7 +31,7 @@ func (res *resolver) compile(text string) []segment {
 			}
 			out = append(out, segment{kind: opLit, lit: []byte(v), off: sg.off})
 		case opKey:
-			out = append(out, segment{kind: opLit, lit: res.r.keyPrefix, off: sg.off}, segment{kind: opCaller, off: sg.off})
+			out = append(out, segment{kind: opKey, off: sg.off})
 		case opVar:
 			slot, ok := res.slots[sg.name]
 			if !ok {

@@ -20,6 +20,11 @@ type Traffic struct {
 	// Speed divides every logged offset: 10 replays an hour in six
 	// minutes. Default DefaultSpeed; must be > 0.
 	Speed float64 `yaml:"speed" json:"speed"`
+	// Retries says what becomes of logged uploads that look like retries
+	// of a failed one: drop (default: they answered the old system; the
+	// scenario's callers.retry retries instead) or keep (replay them as
+	// logged uploads too).
+	Retries string `yaml:"retries" json:"retries,omitempty"`
 }
 
 // DefaultSpeed is a replay's speed when traffic.speed is left out: the
@@ -54,6 +59,12 @@ func (s *Scenario) validateTraffic(l *locator) {
 	}
 	if t.Speed == 0 {
 		t.Speed = DefaultSpeed
+	}
+	if t.Retries == "" {
+		t.Retries = "drop"
+	}
+	if t.Retries != "drop" && t.Retries != "keep" {
+		l.add("traffic.retries", "must be drop (the default: the scenario's callers.retry retries) or keep, got %q", t.Retries)
 	}
 	if !(t.Speed > 0 && t.Speed <= MaxSpeed) || math.IsInf(t.Speed, 0) {
 		l.add("traffic.speed", "must be > 0 and at most %g (10 replays the log ten times faster), got %g", MaxSpeed, t.Speed)

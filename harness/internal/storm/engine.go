@@ -108,6 +108,7 @@ type engine struct {
 	// untracked counts 202s whose completion was not followed.
 	untracked int64
 	budgets   []budget // per class (retry.go)
+	notes     []string // for Stats.Notes, from building the callers (a replay's)
 }
 
 // Run replays sc's storm against opts.Target. It returns when every caller
@@ -131,7 +132,7 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (Stats, erro
 	}
 	defer e.tr.inner.CloseIdleConnections()
 
-	notes := e.checkFiles()
+	notes := append(e.notes, e.checkFiles()...)
 	cpu0, wall0 := cpuTime(), time.Now()
 	tracked := e.startTracking()
 	e.storm()
@@ -184,11 +185,7 @@ func checkOptions(ctx context.Context, opts Options) (Options, *url.URL, error) 
 // newEngine builds the population, the schedule of first attempts (this
 // shard's callers only) and the transport, before the clock matters.
 func newEngine(runCtx context.Context, sc *scenarios.Scenario, opts Options, base *url.URL) (*engine, error) {
-	pop, err := scenarios.NewPopulation(sc)
-	if err != nil {
-		return nil, err
-	}
-	offsets, err := sc.Arrival.Offsets(pop.Len(), sc.Seed)
+	pop, offsets, notes, err := population(sc, opts.LookupEnv)
 	if err != nil {
 		return nil, err
 	}
@@ -205,6 +202,7 @@ func newEngine(runCtx context.Context, sc *scenarios.Scenario, opts Options, bas
 		wake:    make(chan struct{}, 1),
 		classes: pop.Classes(),
 	}
+	e.notes = notes
 	if err := e.readMappings(); err != nil {
 		return nil, err
 	}

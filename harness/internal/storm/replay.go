@@ -1,0 +1,86 @@
+package storm
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/rehearse-dev/rehearse/scenarios"
+	"github.com/rehearse-dev/rehearse/traffic"
+)
+
+// population is the storm's callers and the offsets of their first
+// attempts: the scenario's synthetic callers on its arrival profile, or —
+// traffic.replay — the logged uploads at their logged offsets divided by
+// the speed, each with a body of its logged size (replay below).
+func population(sc *scenarios.Scenario, lookupEnv func(string) (string, bool)) (*scenarios.Population, []time.Duration, []string, error) {
+	if sc.Traffic == nil {
+		pop, err := scenarios.NewPopulation(sc)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		offsets, err := sc.Arrival.Offsets(pop.Len(), sc.Seed)
+		return pop, offsets, nil, err
+	}
+	return replay(sc, lookupEnv)
+}
+
+// replayed is one logged upload as the storm sends it.
+type replayed struct {
+	caller string
+	at     time.Duration
+	bytes  int64
+}
+
+// replay reads the trace and builds its uploads as callers, in the order
+// of their offsets. Logged uploads that look like retries of a failed one
+// are left out unless traffic.retries is keep: the scenario's own retry
+// policy retries. Each body gets the most records that fit the logged
+// size and whitespace for the rest (Requests.RecordsFor).
+func replay(sc *scenarios.Scenario, lookupEnv func(string) (string, bool)) (*scenarios.Population, []time.Duration, []string, error) {
+	tr, err := traffic.Open(sc.ReplayPath())
+	if err != nil {
+		if errors.Is(err, traffic.ErrInput) {
+			return nil, nil, nil, fmt.Errorf("%w: traffic.replay: %w", scenarios.ErrInvalid, err)
+		}
+		return nil, nil, nil, fmt.Errorf("traffic.replay: %w", err)
+	}
+	var ups []replayed
+	var dropped int
+	for _, c := range tr.Callers() {
+		for _, u := range c.Uploads {
+			if u.Retry && sc.Traffic.Retries != "keep" {
+				dropped++
+				continue
+			}
+			ups = append(ups, replayed{caller: c.Name, at: u.At(sc.Traffic.Speed), bytes: u.Bytes})
+		}
+	}
+	slices.SortStableFunc(ups, func(a, b replayed) int { return int(a.at - b.at) })
+	entries := make([]scenarios.ReplayUpload, len(ups))
+	for i, u := range ups {
+		entries[i] = scenarios.ReplayUpload{Caller: u.caller, Records: 1}
+	}
+	probe, err := scenarios.NewReplayPopulation(sc, entries)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	req, err := scenarios.NewRequests(sc, probe, lookupEnv)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("storm: %w", err)
+	}
+	offsets := make([]time.Duration, len(ups))
+	for i, u := range ups {
+		offsets[i] = u.at
+		if u.bytes > 0 {
+			entries[i].Records, entries[i].Pad = req.RecordsFor(i, u.bytes)
+		}
+	}
+	pop, err := scenarios.NewReplayPopulation(sc, entries)
+	notes := []string{fmt.Sprintf("traffic.replay: %d uploads of %d callers from %s at speed %g", len(ups), tr.Header().Callers, sc.Traffic.Replay, sc.Traffic.Speed)}
+	if dropped > 0 {
+		notes = append(notes, fmt.Sprintf("traffic.replay: %d logged uploads looked like retries of a failed one and were not replayed: the scenario's callers.retry retries instead (traffic.retries: keep replays them)", dropped))
+	}
+	return pop, offsets, notes, err
+}
