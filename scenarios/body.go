@@ -87,19 +87,19 @@ func or(s, def string) string {
 // into fixed buffers, so that segments can hand out their bytes without
 // allocating: a Body reader embeds it.
 type callCtx struct {
-	r       *Requests
-	caller  int
-	info    callerInfo
-	rec     int // the record being rendered
-	nameB   []byte // the caller's name: in name, or a replayed upload's own
-	keyB    []byte // {attempt.key}: in key, or longer
-	tryLen  uint8
-	name    [32]byte
-	key     [96]byte
-	try     [12]byte
-	id      [idLen]byte // c0000042-r0000017: the record part is rewritten per record
-	num     [20]byte
-	bnd     [boundaryLen]byte
+	r      *Requests
+	caller int
+	info   callerInfo
+	rec    int    // the record being rendered
+	nameB  []byte // the caller's name: in name, or a replayed upload's own
+	keyB   []byte // {attempt.key}: in key, or longer
+	tryLen uint8
+	name   [32]byte
+	key    [96]byte
+	try    [12]byte
+	id     [idLen]byte // c0000042-r0000017: the record part is rewritten per record
+	num    [20]byte
+	bnd    [boundaryLen]byte
 }
 
 // start fills c for caller (0 <= caller < Len) and its try.
