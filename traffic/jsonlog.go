@@ -144,13 +144,13 @@ func (p *jsonParser) fill(r *record) error {
 	if r.status, ok = parseStatus(g[4].v); !ok {
 		return fmt.Errorf("%w, got %q", errStatus, g[4].v)
 	}
-	if g[5].set && string(g[5].v) != "-" && string(g[5].v) != "null" {
+	if g[5].set && !absent(g[5].v) {
 		if r.bytes, ok = parseInt(g[5].v); !ok {
 			return errJSONNumber
 		}
 		r.bytesKey = g[5].key
 	}
-	if g[6].set && string(g[6].v) != "-" && string(g[6].v) != "null" {
+	if g[6].set && !absent(g[6].v) {
 		d, ok := parseSeconds(g[6].v)
 		if !ok {
 			return errJSONNumber
@@ -184,4 +184,12 @@ func dedupe(s []string) []string {
 		}
 	}
 	return out
+}
+
+// absent reports whether a logged value says "not known": nginx writes
+// "-" for an unset variable, or "" under escape=json ($content_length of
+// a GET), and JSON has null.
+func absent(v []byte) bool {
+	s := string(v)
+	return s == "" || s == "-" || s == "null"
 }

@@ -68,3 +68,24 @@ func Build(t testing.TB, dir string) string {
 	}
 	return bin
 }
+
+// RequireProgram returns the path of program, skipping t loudly when it
+// is not installed, or failing it under CI=true, where .ci/run installs
+// the Debian package pkg that provides it.
+func RequireProgram(t testing.TB, program, pkg string) string {
+	t.Helper()
+	p, err := exec.LookPath(program)
+	if err == nil {
+		return p
+	}
+	for _, dir := range []string{"/usr/sbin", "/sbin"} { // not on every PATH
+		if p := filepath.Join(dir, program); exec.Command(p, "-v").Run() == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("CI=true but %s is not installed (apt-get install %s; .ci/run does)", program, pkg)
+	}
+	t.Skipf("SKIPPING: %s is not installed (apt-get install %s)", program, pkg)
+	return ""
+}

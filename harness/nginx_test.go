@@ -1,0 +1,216 @@
+package harness
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rehearse-dev/rehearse/internal/testenv"
+	"github.com/rehearse-dev/rehearse/scenarios"
+	"github.com/rehearse-dev/rehearse/traffic"
+)
+
+// nginxConf is a reverse proxy on 127.0.0.1:%d to 127.0.0.1:%d that logs
+// every request as JSON with the caller's path, the body's length and
+// the arrival in milliseconds (prefix %s).
+const nginxConf = `worker_processes 1;
+daemon off;
+user root;
+pid %[3]s/nginx.pid;
+error_log %[3]s/error.log;
+events { worker_connections 1024; }
+http {
+  client_body_temp_path %[3]s/body;
+  proxy_temp_path %[3]s/proxy;
+  fastcgi_temp_path %[3]s/fcgi;
+  uwsgi_temp_path %[3]s/uwsgi;
+  scgi_temp_path %[3]s/scgi;
+  client_max_body_size 64m;
+  log_format rehearse escape=json '{"msec":"$msec","request_method":"$request_method","request_uri":"$request_uri","status":"$status","content_length":"$content_length","request_time":"$request_time","remote_addr":"$remote_addr"}';
+  access_log %[3]s/access.log rehearse;
+  server {
+    listen 127.0.0.1:%[1]d;
+    location / { proxy_pass http://127.0.0.1:%[2]d; }
+  }
+}
+`
+
+// counter is a service that counts what it receives, per caller: the
+// uploads and their body sizes, and arrivals per second of the log's clock.
+type counter struct {
+	mu    sync.Mutex
+	first time.Time
+	speed float64
+	sizes map[string][]int
+	secs  map[int]int
+}
+
+func newCounter(speed float64) *counter {
+	return &counter{speed: speed, sizes: map[string][]int{}, secs: map[int]int{}}
+}
+
+func (c *counter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	b, _ := io.ReadAll(r.Body)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := time.Now()
+	if c.first.IsZero() {
+		c.first = now
+	}
+	caller := strings.Split(strings.TrimPrefix(r.URL.Path, "/v1/callers/"), "/")[0]
+	c.sizes[caller] = append(c.sizes[caller], len(b))
+	logged := time.Duration(float64(now.Sub(c.first)) * c.speed)
+	c.secs[int((logged+500*time.Millisecond)/time.Second)]++
+}
+
+// TestNginxLogReplay: a rehearsal goes through a real nginx reverse proxy
+// whose access log has caller and size; the log is imported and replayed
+// against fresh services: per caller, the uploads and their sizes equal
+// the logged ones exactly, and the arrivals per second follow the log's
+// curve at speed 1 and, scaled, at speed 10.
+func TestNginxLogReplay(t *testing.T) {
+	bin := testenv.RequireProgram(t, "nginx", "nginx")
+	dir := t.TempDir()
+	first := newCounter(1)
+	upstream := httptest.NewServer(first)
+	defer upstream.Close()
+	port := freePort(t)
+	conf := filepath.Join(dir, "nginx.conf")
+	if err := os.WriteFile(conf, []byte(fmt.Sprintf(nginxConf, port, upstreamPort(t, upstream.URL), dir)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ng := exec.Command(bin, "-c", conf, "-p", dir)
+	ng.Stderr = os.Stderr
+	if err := ng.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = ng.Process.Kill(); _, _ = ng.Process.Wait() }()
+	proxy := fmt.Sprintf("http://127.0.0.1:%d", port)
+	waitUp(t, proxy+"/v1/ping")
+
+	sc := parse(t, `name: through-nginx
+sut: {url: "`+proxy+`"}
+callers: {count: 40, records: {median: 20, p99: 200, max: 400}, record_bytes: 64, timeout: 5s}
+arrival: {profile: ramp, window: 3s}
+`)
+	if _, err := Run(t.Context(), sc, Options{Out: t.TempDir(), Logf: t.Logf}); err != nil {
+		t.Fatal(err)
+	}
+	logged, curve := readNginxLog(t, filepath.Join(dir, "access.log"))
+	trace := filepath.Join(dir, "access.trace.jsonl.gz")
+	f, err := os.Create(trace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := traffic.Import(context.Background(), f, []string{filepath.Join(dir, "access.log")}, traffic.WithFormat(traffic.FormatNginxJSON)); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	for _, speed := range []float64{1, 10} {
+		fresh := newCounter(speed)
+		srv := httptest.NewServer(fresh)
+		src := fmt.Sprintf("name: replay\nsut: {url: %q}\ncallers: {count: 40, record_bytes: 64}\ntraffic: {replay: %q, speed: %g}\n", srv.URL, trace, speed)
+		rsc, err := scenarios.Parse(filepath.Join(dir, "replay.yaml"), []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Run(t.Context(), rsc, Options{Out: t.TempDir()}); err != nil {
+			t.Fatal(err)
+		}
+		srv.Close()
+		for caller, sizes := range logged {
+			got := slices.Sorted(slices.Values(fresh.sizes[caller]))
+			if fmt.Sprint(got) != fmt.Sprint(sizes) {
+				t.Fatalf("speed %g: %s sent bodies %v, the log has %v", speed, caller, got, sizes)
+			}
+		}
+		if len(fresh.sizes) != len(logged) || !closeCurves(fresh.secs, curve) {
+			t.Fatalf("speed %g: %d callers, arrivals %v; the log: %d callers, %v", speed, len(fresh.sizes), fresh.secs, len(logged), curve)
+		}
+	}
+}
+
+// readNginxLog reads the JSON access log: per caller its body sizes
+// (sorted), and the uploads per second from the first.
+func readNginxLog(t *testing.T, path string) (map[string][]int, map[int]int) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sizes, curve := map[string][]int{}, map[int]int{}
+	var first float64
+	for sc := bufio.NewScanner(f); sc.Scan(); {
+		var l struct {
+			Msec, RequestURI, ContentLength, RequestTime string `json:"-"`
+		}
+		var m map[string]string
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			t.Fatal(err)
+		}
+		_ = l
+		if !strings.HasPrefix(m["request_uri"], "/v1/callers/") {
+			continue
+		}
+		var ms, rt float64
+		var n int
+		fmt.Sscan(m["msec"], &ms)
+		fmt.Sscan(m["request_time"], &rt)
+		fmt.Sscan(m["content_length"], &n)
+		at := ms - rt // arrival, as the import takes it
+		if first == 0 {
+			first = at
+		}
+		caller := strings.Split(strings.TrimPrefix(m["request_uri"], "/v1/callers/"), "/")[0]
+		sizes[caller] = append(sizes[caller], n)
+		curve[int(at-first+0.5)]++
+	}
+	for _, s := range sizes {
+		slices.Sort(s)
+	}
+	return sizes, curve
+}
+
+// closeCurves reports whether two per-second curves hold the same total
+// and differ by at most one second: each second's count within the sum
+// of its neighbours'.
+func closeCurves(got, want map[int]int) bool {
+	total := func(m map[int]int) (n int) {
+		for _, v := range m {
+			n += v
+		}
+		return n
+	}
+	if total(got) != total(want) {
+		return false
+	}
+	for s, n := range want {
+		if got[s-1]+got[s]+got[s+1] < n {
+			return false
+		}
+	}
+	return true
+}
+
+// upstreamPort is the port of an httptest server's URL.
+func upstreamPort(t *testing.T, u string) int {
+	t.Helper()
+	var p int
+	if _, err := fmt.Sscanf(u[strings.LastIndex(u, ":")+1:], "%d", &p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
