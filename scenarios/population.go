@@ -26,8 +26,9 @@ type Population struct {
 	arena   []byte
 	// A replay's uploads (replay.go): each entry is one logged upload of
 	// the caller names[i], padded to its logged size; nil otherwise.
-	names []string
-	pad   []int32
+	names   []string
+	pad     []int32
+	ordinal []int32 // the caller's place among the trace's distinct callers
 }
 
 // Caller is one simulated calling system.

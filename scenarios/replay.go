@@ -40,13 +40,14 @@ func NewReplayPopulation(s *Scenario, ups []ReplayUpload) (*Population, error) {
 	}
 	p := &Population{name: s.Name, seed: uint64(s.Seed), plans: plans,
 		records: make([]int32, len(ups)), class: make([]uint8, len(ups)),
-		names: make([]string, len(ups)), pad: make([]int32, len(ups))}
+		names: make([]string, len(ups)), pad: make([]int32, len(ups)), ordinal: make([]int32, len(ups))}
 	for i, u := range ups {
 		if u.Records < 1 || u.Pad < 0 {
 			return nil, fmt.Errorf("population: upload %d of %s: %d records, pad %d", i, u.Caller, u.Records, u.Pad)
 		}
 		p.names[i], p.records[i], p.pad[i] = distinct[index[u.Caller]], int32(u.Records), int32(u.Pad)
 		p.class[i] = callers.class[index[u.Caller]]
+		p.ordinal[i] = int32(index[u.Caller])
 	}
 	rng := rand.New(rand.NewPCG(p.seed, 0x5eed))
 	p.arena = make([]byte, arenaSize)
@@ -67,3 +68,13 @@ func (p *Population) Pad(i int) int {
 
 // Replayed reports whether p is a replay's uploads (NewReplayPopulation).
 func (p *Population) Replayed() bool { return p.names != nil }
+
+// Ordinal is the caller that caller i belongs to, for sharding: i itself,
+// or for a replayed upload its caller's place in the trace, so that all
+// uploads of a caller go to one shard.
+func (p *Population) Ordinal(i int) int {
+	if p.ordinal == nil {
+		return i
+	}
+	return int(p.ordinal[i])
+}

@@ -208,7 +208,7 @@ func newEngine(runCtx context.Context, sc *scenarios.Scenario, opts Options, bas
 	}
 	e.budgets = newBudgets(e.classes)
 	for i := range e.callers {
-		if opts.Shard.has(i) && (opts.Only == nil || opts.Only(i)) {
+		if opts.Shard.has(pop.Ordinal(i)) && (opts.Only == nil || opts.Only(i)) {
 			c := pop.Caller(i)
 			at := opts.After + offsets[i]
 			e.callers[i] = caller{state: stateWaiting, first: at, class: uint8(c.Class)}
