@@ -19,6 +19,7 @@ import (
 
 	"github.com/rehearse-dev/rehearse/internal/testenv"
 	"github.com/rehearse-dev/rehearse/scenarios"
+	"github.com/rehearse-dev/rehearse/sut"
 	"github.com/rehearse-dev/rehearse/traffic"
 )
 
@@ -83,8 +84,12 @@ func (c *counter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func TestNginxLogReplay(t *testing.T) {
 	bin := testenv.RequireProgram(t, "nginx", "nginx")
 	dir := t.TempDir()
-	first := newCounter(1)
-	upstream := httptest.NewServer(first)
+	ref, err := sut.New(sut.Config{Mode: sut.ModeSync, QueryDelay: -1, RecordMem: -1, DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ref.Close(context.Background())
+	upstream := httptest.NewServer(ref.Handler()) // the reference sync service behind nginx
 	defer upstream.Close()
 	port := freePort(t)
 	conf := filepath.Join(dir, "nginx.conf")
@@ -98,15 +103,16 @@ func TestNginxLogReplay(t *testing.T) {
 	}
 	defer func() { _ = ng.Process.Kill(); _, _ = ng.Process.Wait() }()
 	proxy := fmt.Sprintf("http://127.0.0.1:%d", port)
-	waitUp(t, proxy+"/v1/ping")
+	waitUp(t, proxy+"/healthz")
 
 	sc := parse(t, `name: through-nginx
 sut: {url: "`+proxy+`"}
 callers: {count: 40, records: {median: 20, p99: 200, max: 400}, record_bytes: 64, timeout: 5s}
 arrival: {profile: ramp, window: 3s}
 `)
-	if _, err := Run(t.Context(), sc, Options{Out: t.TempDir(), Logf: t.Logf}); err != nil {
-		t.Fatal(err)
+	res, err := Run(t.Context(), sc, Options{Out: t.TempDir(), Logf: t.Logf})
+	if err != nil || res.Report.Callers.Succeeded != 40 {
+		t.Fatalf("the rehearsal through nginx: %v", err)
 	}
 	logged, curve := readNginxLog(t, filepath.Join(dir, "access.log"))
 	trace := filepath.Join(dir, "access.trace.jsonl.gz")
