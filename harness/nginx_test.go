@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -160,22 +162,19 @@ func readNginxLog(t *testing.T, path string) (map[string][]int, map[int]int) {
 	sizes, curve := map[string][]int{}, map[int]int{}
 	var first float64
 	for sc := bufio.NewScanner(f); sc.Scan(); {
-		var l struct {
-			Msec, RequestURI, ContentLength, RequestTime string `json:"-"`
-		}
 		var m map[string]string
 		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
 			t.Fatal(err)
 		}
-		_ = l
 		if !strings.HasPrefix(m["request_uri"], "/v1/callers/") {
 			continue
 		}
-		var ms, rt float64
-		var n int
-		fmt.Sscan(m["msec"], &ms)
-		fmt.Sscan(m["request_time"], &rt)
-		fmt.Sscan(m["content_length"], &n)
+		ms, err1 := strconv.ParseFloat(m["msec"], 64)
+		rt, err2 := strconv.ParseFloat(m["request_time"], 64)
+		n, err3 := strconv.Atoi(m["content_length"])
+		if err := errors.Join(err1, err2, err3); err != nil {
+			t.Fatalf("log line %s: %v", sc.Text(), err)
+		}
 		at := ms - rt // arrival, as the import takes it
 		if first == 0 {
 			first = at

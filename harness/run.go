@@ -42,6 +42,16 @@ type Options struct {
 	Watch *scenarios.Watch
 	// AllowRemote lets Target be outside loopback.
 	AllowRemote bool
+	// StartAt, when set, is the instant the storm starts at: every shard
+	// of a distributed run waits for the same one (--start-at). One in the
+	// past is refused.
+	StartAt time.Time
+	// ShardResult writes shard.json beside attempts.csv (always done with
+	// Shard.Count > 1): what `rehearse merge` needs.
+	ShardResult bool
+	// Version is the running binary's, recorded in shard results: shards
+	// of different binaries are not merged.
+	Version string
 	// Seed, when non-nil, overrides the scenario's seed.
 	Seed *int64
 	// Shard selects a deterministic part of the callers (--shard i/n).
@@ -119,6 +129,11 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (*Result, er
 	if err := WriteRunFolder(r.dir, rep); err != nil {
 		return nil, err
 	}
+	if r.opts.Shard.Count > 1 || r.opts.ShardResult {
+		if err := r.writeShard(rep); err != nil {
+			return nil, err
+		}
+	}
 	res := &Result{Report: rep, Dir: r.dir}
 	if rep.Interrupted {
 		return res, fmt.Errorf("run %s: %w", r.sc.Name, ErrInterrupted)
@@ -144,6 +159,9 @@ type rehearsal struct {
 
 	mu     sync.Mutex
 	deploy *deployOutcome // the upgrade command's outcome (deploy.go)
+
+	lateMs   float64  // how late after Options.StartAt the storm began
+	outcomes outcomes // every caller's end, for a shard result (shard.go)
 }
 
 // prepare applies the options to the scenario, creates the run folder,
@@ -166,6 +184,10 @@ func prepare(ctx context.Context, sc *scenarios.Scenario, opts Options) (*rehear
 	}
 	if err := checkDeploy(sc); err != nil {
 		return nil, err
+	}
+	if at := opts.StartAt; !at.IsZero() && time.Until(at) < -time.Second {
+		return nil, fmt.Errorf("%w: --start-at %s is %s in the past; every shard must wait for the same future instant",
+			scenarios.ErrInvalid, at.Format(time.RFC3339), time.Since(at).Round(time.Second))
 	}
 	if err := os.MkdirAll(filepath.Join(r.dir, "logs"), 0o755); err != nil {
 		return nil, fmt.Errorf("create run folder: %w", err)
@@ -208,8 +230,13 @@ func (r *rehearsal) closeSUT(ctx context.Context, dep *sutrun.Deployment) {
 // upgrade and the live progress on their own goroutines, and streams every
 // attempt into the aggregator and attempts.csv.
 func (r *rehearsal) storm(ctx context.Context, dep *sutrun.Deployment) (storm.Stats, error) {
-	// The storm's clock starts now; SUT start-up is not part of the run.
-	r.stormStart = time.Now()
+	// The storm's clock starts now, or at the shards' common barrier; SUT
+	// start-up is not part of the run.
+	start, late, err := r.waitForBarrier(ctx)
+	if err != nil {
+		return storm.Stats{}, err
+	}
+	r.stormStart, r.lateMs = start, late
 	r.agg = reports.NewAggregator(r.stormStart)
 	defer r.liveMetrics(ctx, dep)()
 	r.sink.attach(r.agg, r.stormStart.Sub(r.depStart))
@@ -237,6 +264,9 @@ func (r *rehearsal) storm(ctx context.Context, dep *sutrun.Deployment) (storm.St
 		AllowRemote: r.opts.AllowRemote,
 		Shard:       r.opts.Shard,
 		Logf:        r.opts.Logf,
+	}
+	if r.opts.Shard.Count > 1 || r.opts.ShardResult {
+		opts.OnOutcome = r.outcomes.add
 	}
 	r.restormOnly(stormCtx, &opts)
 	stats, err := storm.Run(ctx, r.sc, opts)

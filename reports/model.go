@@ -48,14 +48,17 @@ type Report struct {
 	// the scenario says (scenario key signature), evaluated like gates: an
 	// expected failure whose signature does not hold failed for the wrong
 	// reason and did not meet its expectation. Empty when none was declared.
-	Signature    []GateResult `json:"signature"`
-	Timeline     []Bucket     `json:"timeline"`
-	Events       []Event      `json:"events"`
-	Cutover      *Cutover     `json:"cutover"`                 // nil unless the scenario had an upgrade block
-	Data         *DataReport  `json:"data"`                    // nil without a data block
-	Interrupted  bool         `json:"interrupted"`             // true when the run was stopped early (Ctrl-C)
-	Notes        []string     `json:"notes"`                   // human remarks: "no resource limits applied", "generator saturated"
-	ScenarioYAML string       `json:"scenario_yaml,omitempty"` // the scenario as run
+	Signature []GateResult `json:"signature"`
+	Timeline  []Bucket     `json:"timeline"`
+	Events    []Event      `json:"events"`
+	Cutover   *Cutover     `json:"cutover"` // nil unless the scenario had an upgrade block
+	Data      *DataReport  `json:"data"`    // nil without a data block
+	// Shards are the shards a merged report was made of (rehearse merge);
+	// nil for a run on one machine.
+	Shards       []ShardInfo `json:"shards,omitempty"`
+	Interrupted  bool        `json:"interrupted"`             // true when the run was stopped early (Ctrl-C)
+	Notes        []string    `json:"notes"`                   // human remarks: "no resource limits applied", "generator saturated"
+	ScenarioYAML string      `json:"scenario_yaml,omitempty"` // the scenario as run
 	// Host is the machine the run was made on; absent in reports written
 	// before it was recorded (history says "machine not recorded").
 	Host *Host `json:"host,omitempty"`

@@ -30,11 +30,16 @@ func (a *app) attackCmd() *cobra.Command {
 		Long:  attackLong,
 		Example: `  rehearse attack --target http://127.0.0.1:8080 storm-async
   rehearse attack --target http://127.0.0.1:9000 --watch label=com.docker.compose.project=shop my-storm.yaml
-  rehearse attack --target http://127.0.0.1:9000 --watch name=api-1 --watch name=api-2 my-storm.yaml`,
+  rehearse attack --target http://127.0.0.1:9000 --watch name=api-1 --watch name=api-2 my-storm.yaml
+  rehearse attack --target http://127.0.0.1:8080 --shards 4 storm-async      # 4 local processes, merged
+  rehearse attack --target http://127.0.0.1:8080 --shard 0/3 --start-at 2026-11-26T12:00:00Z --emit-result s.yaml`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if f.target == "" {
 				return usage(cmd, errors.New("--target URL is required (e.g. --target http://127.0.0.1:8080)"))
+			}
+			if f.sharding.shards > 1 {
+				return a.localShards(cmd, &f, args)
 			}
 			return a.runScenarios(cmd, &f, args)
 		},

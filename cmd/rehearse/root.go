@@ -76,7 +76,7 @@ func (a *app) rootCmd() *cobra.Command {
 	root.SetVersionTemplate(versionText())
 	root.SuggestionsMinimumDistance = 2
 	root.AddCommand(a.runCmd(), a.attackCmd(), a.compareCmd(), a.reportCmd(), a.validateCmd(),
-		a.listCmd(), a.sweepCmd(), a.imagesCmd(), a.versionCmd(), a.historyCmd(), a.importCmd())
+		a.listCmd(), a.sweepCmd(), a.imagesCmd(), a.versionCmd(), a.historyCmd(), a.importCmd(), a.mergeCmd())
 	usageErrors(root)
 	return root
 }
@@ -96,6 +96,7 @@ type runFlags struct {
 	candidate   string
 	metrics     metricsFlags
 	repeat      int
+	sharding    shardingFlags // --start-at, --start-in; attack: --emit-result, --shards
 }
 
 func (f *runFlags) register(c *cobra.Command, withSUT bool) {
@@ -105,6 +106,7 @@ func (f *runFlags) register(c *cobra.Command, withSUT bool) {
 	c.Flags().StringVar(&f.shard, "shard", "", "send only shard i of n of the callers, as i/n (caller k is in shard k mod n), e.g. 0/4 on the first of 4 machines; each shard writes its own report of its share")
 	c.Flags().StringVar(&f.progress, "progress", "auto", "progress display: auto | tty | plain | none")
 	f.metrics.register(c, f, withSUT)
+	f.sharding.register(c, !withSUT)
 	if withSUT {
 		c.Flags().StringVar(&f.runtime, "runtime", "docker", "where the SUT runs: docker | process (local uploadsvc processes, no limits)")
 	}
@@ -143,6 +145,9 @@ func (f *runFlags) options(a *app, cmd *cobra.Command) (harness.Options, error) 
 	case "auto", "tty", "plain", "none":
 	default:
 		return opts, usage(cmd, fmt.Errorf("--progress must be auto, tty, plain or none, got %q", f.progress))
+	}
+	if err := f.sharding.apply(cmd, &opts); err != nil {
+		return opts, err
 	}
 	return opts, a.startMetrics(cmd, f, &opts)
 }

@@ -188,6 +188,11 @@ func (a *app) runOne(ctx context.Context, sc *scenarios.Scenario, f *runFlags, o
 	stop()
 	if res != nil {
 		a.logf("%s: %s — %s", sc.Name, reports.VerdictText(res.Report), filepath.Join(res.Dir, harness.ReportHTML))
+		if f.sharding.emit {
+			if eerr := harness.EmitShard(a.stdout, res.Dir); eerr != nil && err == nil {
+				err = eerr
+			}
+		}
 	}
 	return res, err
 }

@@ -1,0 +1,131 @@
+package harness
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rehearse-dev/rehearse/scenarios"
+)
+
+// tally is a service that counts what it receives: requests and body
+// bytes; every caller's first try of every fifth caller is refused (503),
+// so retries are in the counts too.
+type tally struct {
+	mu       sync.Mutex
+	requests int64
+	bytes    int64
+	seen     map[string]int
+}
+
+func (s *tally) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	n, _ := io.Copy(io.Discard, r.Body)
+	caller := strings.Split(strings.TrimPrefix(r.URL.Path, "/v1/callers/"), "/")[0]
+	s.mu.Lock()
+	s.requests++
+	s.bytes += n
+	s.seen[caller]++
+	first := s.seen[caller] == 1
+	s.mu.Unlock()
+	time.Sleep(5 * time.Millisecond)
+	if first && strings.HasSuffix(caller, "5") {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}
+}
+
+const mergeScenario = `name: merged
+callers: {count: 120, records: 5, timeout: 5s, retry: {attempts: 3, backoff: constant, base: 50ms, on: [5xx]}}
+arrival: {profile: ramp, window: 1s}
+gates: ["gave_up == 0"]
+`
+
+// The same scenario as one process and as 3 shards merged: every count
+// equals the service's own and the one-process run's.
+func TestMergeEqualsOneProcess(t *testing.T) {
+	count := func(shard Shard, out string) (*tally, *Result) {
+		svc := &tally{seen: map[string]int{}}
+		srv := httptest.NewServer(svc)
+		defer srv.Close()
+		res, err := Run(t.Context(), parse(t, "sut: {url: \""+srv.URL+"\"}\n"+mergeScenario), Options{Out: out, Shard: shard, Version: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return svc, res
+	}
+	whole, one := count(Shard{}, t.TempDir())
+	dir := t.TempDir()
+	// The shards run together, from one barrier, against one service.
+	svc := &tally{seen: map[string]int{}}
+	srv := httptest.NewServer(svc)
+	at := time.Now().Add(500 * time.Millisecond)
+	var wg sync.WaitGroup
+	errs := make([]error, 3)
+	for i := range 3 {
+		sc := parse(t, "sut: {url: \""+srv.URL+"\"}\n"+mergeScenario)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = Run(t.Context(), sc, Options{Out: filepath.Join(dir, "s"+string(rune('0'+i))), Shard: Shard{Index: i, Count: 3}, Version: "test", StartAt: at})
+		}()
+	}
+	wg.Wait()
+	srv.Close()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	served := svc.requests
+	res, err := Merge(t.Context(), []string{dir}, t.TempDir(), MergeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, o := res.Report, one.Report
+	if served != whole.requests || m.Requests.Total != served || m.Requests.Total != o.Requests.Total ||
+		m.Requests.OK != o.Requests.OK || m.Requests.Status["503"] != o.Requests.Status["503"] ||
+		m.Callers != o.Callers || m.Generator.PlannedAttempts != 120 || len(m.Shards) != 3 || m.Verdict != "pass" {
+		t.Fatalf("merged %+v %+v verdict %s\none process %+v %+v; service %d and %d", m.Requests, m.Callers, m.Verdict, o.Requests, o.Callers, served, whole.requests)
+	}
+	if p, q := m.LatencyMs.P50, o.LatencyMs.P50; p < q*0.5 || p > q*2 {
+		t.Fatalf("p50 merged %.2f ms, one process %.2f ms", p, q)
+	}
+	if _, err := os.Stat(filepath.Join(res.Dir, "report.html")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A missing shard is named and makes the merged report invalid unless
+// partial merges are allowed; shards of another scenario are refused.
+func TestMergeRefusesAndNamesMissing(t *testing.T) {
+	svc := &tally{seen: map[string]int{}}
+	srv := httptest.NewServer(svc)
+	defer srv.Close()
+	dir := t.TempDir()
+	for _, i := range []int{0, 2} {
+		if _, err := Run(t.Context(), parse(t, "sut: {url: \""+srv.URL+"\"}\n"+mergeScenario),
+			Options{Out: filepath.Join(dir, "s"+string(rune('0'+i))), Shard: Shard{Index: i, Count: 3}, Version: "test"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := Merge(t.Context(), []string{dir}, t.TempDir(), MergeOptions{})
+	if err != nil || res.Report.Verdict != "invalid" || !strings.Contains(strings.Join(res.Report.Notes, " "), "shards [1] of 3 never reported") {
+		t.Fatalf("partial: %v %s %v", err, res.Report.Verdict, res.Report.Notes)
+	}
+	res, err = Merge(t.Context(), []string{dir}, t.TempDir(), MergeOptions{AllowPartial: true})
+	if err != nil || res.Report.Verdict != "pass" {
+		t.Fatalf("allowed partial: %v %v", err, res)
+	}
+	other := strings.Replace(mergeScenario, "name: merged", "name: other", 1)
+	if _, err := Run(t.Context(), parse(t, "sut: {url: \""+srv.URL+"\"}\n"+other),
+		Options{Out: filepath.Join(dir, "x"), Shard: Shard{Index: 1, Count: 3}, Version: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Merge(t.Context(), []string{dir}, t.TempDir(), MergeOptions{}); !errors.Is(err, scenarios.ErrInvalid) || !strings.Contains(err.Error(), "scenario other") {
+		t.Fatalf("another scenario: %v", err)
+	}
+}
