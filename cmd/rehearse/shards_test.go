@@ -1,0 +1,85 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// countingServer counts the requests it receives.
+func countingServer(t *testing.T) (*httptest.Server, *atomic.Int64) {
+	t.Helper()
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		n.Add(1)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &n
+}
+
+// readReport reads a run folder's report.json.
+func readReport(t *testing.T, path string) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// `attack --shards 4` runs four local shard processes and merges them:
+// the merged counts equal the service's and a one-process run's; a shard
+// printed with --emit-result merges back from its log.
+func TestLocalShardsMerge(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the CLI")
+	}
+	bin := buildCLI(t)
+	srv, served := countingServer(t)
+	sc := writeScenario(t, "name: sharded\nsut: {url: "+srv.URL+"}\ncallers: {count: 200, records: 5, timeout: 5s}\narrival: {profile: ramp, window: 1s}\n")
+	one, four := t.TempDir(), t.TempDir()
+	if out, err := exec.Command(bin, "attack", "--target", srv.URL, "--out", one, "--progress", "none", sc).CombinedOutput(); err != nil {
+		t.Fatalf("one process: %v\n%s", err, out)
+	}
+	alone := served.Swap(0)
+	if out, err := exec.Command(bin, "attack", "--target", srv.URL, "--shards", "4", "--out", four, "--progress", "none", sc).CombinedOutput(); err != nil {
+		t.Fatalf("4 shards: %v\n%s", err, out)
+	}
+	r1, r4 := readReport(t, filepath.Join(one, "sharded", "report.json")), readReport(t, filepath.Join(four, "sharded", "report.json"))
+	req := func(m map[string]any) float64 { return m["requests"].(map[string]any)["total"].(float64) }
+	if alone != 200 || served.Load() != 200 || req(r1) != 200 || req(r4) != 200 || len(r4["shards"].([]any)) != 4 || r4["verdict"] != "pass" {
+		t.Fatalf("service %d and %d; reports %v and %v, shards %v", alone, served.Load(), req(r1), req(r4), r4["shards"])
+	}
+
+	var log bytes.Buffer
+	cmd := exec.Command(bin, "attack", "--target", srv.URL, "--shard", "0/2", "--emit-result", "--out", t.TempDir(), "--progress", "none", sc)
+	cmd.Stdout = &log
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	logPath := filepath.Join(t.TempDir(), "shard-0.log")
+	if err := os.WriteFile(logPath, []byte("starting\n"+log.String()+"bye\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	merged := t.TempDir()
+	out, err := exec.Command(bin, "merge", "--from-logs", "--allow-partial", "--out", merged, logPath).CombinedOutput()
+	if err != nil || !strings.Contains(log.String(), "-----BEGIN REHEARSE SHARD-----") {
+		t.Fatalf("merge --from-logs: %v\n%s", err, out)
+	}
+	if r := readReport(t, filepath.Join(merged, "sharded", "report.json")); req(r) != 100 {
+		t.Fatalf("merged from the log: %v requests, want shard 0's 100", req(r))
+	}
+}
