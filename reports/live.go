@@ -80,13 +80,27 @@ func (a *Aggregator) AsyncProgress(accepted, done int64) {
 	a.mu.Unlock()
 }
 
+// CallerEnd is how a caller's story ended, as the storm knows it the
+// moment it ends (the final outcome still comes with AddCaller).
+type CallerEnd uint8
+
+// Caller ends: succeeded (a 2xx answer, or an accepted upload done), gave
+// up (its last try failed, or its upload failed), or another end (the
+// generator halted it, the run stopped it, its upload was lost).
+const (
+	EndOther CallerEnd = iota
+	EndSucceeded
+	EndGaveUp
+)
+
 // CallerFinished counts a caller that reached its end state while the storm
-// runs (AddCaller comes at the end); Snapshot reports the count.
-func (a *Aggregator) CallerFinished() {
+// runs (AddCaller comes at the end); Snapshot reports the count, and an
+// Observer sees how it ended, so live views need not wait for the end.
+func (a *Aggregator) CallerFinished(end CallerEnd) {
 	a.mu.Lock()
 	a.finished++
 	if a.obs != nil {
-		a.obs.CallerFinished()
+		a.obs.CallerFinished(end)
 	}
 	a.mu.Unlock()
 }

@@ -17,8 +17,9 @@ type Observer interface {
 	// Attempt is every attempt AddAttempt absorbs: the service's, the
 	// generator's own failures (Class.Generator) and the aborted.
 	Attempt(Attempt)
-	// CallerFinished is a caller that reached its end state during the run.
-	CallerFinished()
+	// CallerFinished is a caller that reached its end state during the
+	// run, and how it ended.
+	CallerFinished(end CallerEnd)
 	// Caller is one caller's final outcome (AddCaller, at the run's end).
 	Caller(CallerOutcome)
 	// Async is AsyncProgress: uploads accepted and done so far (totals).

@@ -86,7 +86,7 @@ func feed(agg *reports.Aggregator) {
 	} {
 		agg.AddAttempt(at)
 	}
-	agg.CallerFinished()
+	agg.CallerFinished(reports.EndSucceeded)
 	agg.AddBreakerOpen(1500*ms, 1)
 	agg.AddBreakerOpen(1600*ms, 1) // same second: counted, not marked again
 	agg.AsyncProgress(3, 1)
@@ -276,4 +276,28 @@ func get(t *testing.T, url string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// Succeeded and gave up are live: a caller that ends is counted as it
+// ends, before the final outcomes come.
+func TestCallerStatesAreLive(t *testing.T) {
+	e, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := e.Scenario(Labels{Scenario: "live", Run: "run-1", Shard: "0/1"})
+	s.Planned(3)
+	s.CallerFinished(reports.EndSucceeded)
+	s.CallerFinished(reports.EndGaveUp)
+	s.CallerFinished(reports.EndSucceeded)
+	value := func(g prometheus.Gauge) float64 {
+		var m dto.Metric
+		if err := g.Write(&m); err != nil {
+			t.Fatal(err)
+		}
+		return m.GetGauge().GetValue()
+	}
+	if got := [2]float64{value(s.callerGauges[3]), value(s.callerGauges[4])}; got != [2]float64{2, 1} {
+		t.Fatalf("live succeeded, gave up = %v, want [2 1]", got)
+	}
 }

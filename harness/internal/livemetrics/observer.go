@@ -47,9 +47,16 @@ func (s *Scenario) genError(c reports.Class) prometheus.Counter {
 	return g
 }
 
-// CallerFinished counts a caller that reached its end state.
-func (s *Scenario) CallerFinished() {
+// CallerFinished counts a caller that reached its end state, and how:
+// succeeded and gave up are live, not only at the run's end.
+func (s *Scenario) CallerFinished(end reports.CallerEnd) {
 	s.callers.finished++
+	switch end {
+	case reports.EndSucceeded:
+		s.callers.liveSucceeded++
+	case reports.EndGaveUp:
+		s.callers.liveGaveUp++
+	}
 	s.setCallers()
 }
 
@@ -79,13 +86,17 @@ func (s *Scenario) setCallers() {
 	g[0].Set(float64(max(c.planned-started, 0)))
 	g[1].Set(float64(started - finished))
 	g[2].Set(float64(finished))
+	if g[3] == nil {
+		g[3] = s.e.v.callers.WithLabelValues(s.with(StateSucceeded)...)
+		g[4] = s.e.v.callers.WithLabelValues(s.with(StateGaveUp)...)
+	}
 	if s.finalSet {
-		if g[3] == nil {
-			g[3] = s.e.v.callers.WithLabelValues(s.with(StateSucceeded)...)
-			g[4] = s.e.v.callers.WithLabelValues(s.with(StateGaveUp)...)
-		}
+		// The final outcomes are the report's: they win over the live count.
 		g[3].Set(float64(c.succeeded))
 		g[4].Set(float64(c.gaveUp))
+	} else {
+		g[3].Set(float64(c.liveSucceeded))
+		g[4].Set(float64(c.liveGaveUp))
 	}
 }
 

@@ -62,6 +62,7 @@ type classChildren struct {
 // callerCounts are the live caller states' inputs.
 type callerCounts struct {
 	planned, started, finished, reported, succeeded, gaveUp int64
+	liveSucceeded, liveGaveUp                               int64 // as callers end, before the final outcomes
 }
 
 // knownOutcomes are the error classes with a pre-resolved child, in

@@ -134,3 +134,15 @@ func (e *engine) report() {
 		}
 	}
 }
+
+// end is how the caller ended, for the live view: as outcome will count
+// it at the run's end.
+func (c *caller) end() reports.CallerEnd {
+	switch {
+	case c.state == stateSucceeded, c.state == stateAccepted && c.async == reports.StateDone:
+		return reports.EndSucceeded
+	case c.state == stateGaveUp, c.state == stateAccepted && c.async == reports.StateFailed:
+		return reports.EndGaveUp
+	}
+	return reports.EndOther
+}

@@ -308,18 +308,20 @@ func (e *engine) absorb(res *vegeta.Result) {
 	at := reports.Attempt{Caller: int32(id.caller), Try: id.try, Intended: c.intended, Sent: sent,
 		Latency: res.Latency, Status: int32(res.Code), Class: class, CallerClass: c.class}
 	wake, finished := e.advance(id, class, end, a)
+	how := c.end()
 	e.mu.Unlock()
 	if wake {
 		e.signal()
 	}
-	e.record(at, finished)
+	e.record(at, finished, how)
 }
 
-// record hands one attempt to the aggregator and the attempt log.
-func (e *engine) record(at reports.Attempt, finished bool) {
+// record hands one attempt to the aggregator and the attempt log; a
+// caller it ended, with how it ended.
+func (e *engine) record(at reports.Attempt, finished bool, how reports.CallerEnd) {
 	e.opts.Aggregator.AddAttempt(at)
 	if finished {
-		e.opts.Aggregator.CallerFinished()
+		e.opts.Aggregator.CallerFinished(how)
 	}
 	if e.opts.AttemptLog != nil {
 		// The log keeps its first error and Flush returns it to the

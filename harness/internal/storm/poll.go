@@ -69,8 +69,9 @@ func (e *engine) pollOnce(it item) {
 		if state == reports.StateDone || state == reports.StateFailed {
 			c.completed, c.completion = now, now-c.first
 		}
+		how := c.end()
 		e.mu.Unlock()
-		e.opts.Aggregator.CallerFinished()
+		e.opts.Aggregator.CallerFinished(how)
 	}
 	e.trk.back(it, state != reports.StateNone, now)
 }
