@@ -1,0 +1,64 @@
+package swarm
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/moby/moby/api/types/swarm"
+	"github.com/moby/moby/client"
+
+	"github.com/rehearse-dev/rehearse/harness/internal/sutrun"
+	"github.com/rehearse-dev/rehearse/internal/errext"
+)
+
+// InitHint is the advice given with ErrNotManager: a one-node swarm on
+// loopback is enough to run shards on this machine.
+const InitHint = "make this engine a one-node swarm with `docker swarm init --advertise-addr 127.0.0.1` (rehearse never creates or leaves a swarm itself; `docker swarm leave --force` undoes it)"
+
+// connect opens the engine at DOCKER_HOST (or the default socket) and
+// checks that it answers.
+func connect(ctx context.Context) (*client.Client, error) {
+	cli, err := client.New(client.FromEnv)
+	if err == nil {
+		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		_, err = cli.Ping(pctx, client.PingOptions{})
+		cancel()
+		if err != nil {
+			cli.Close()
+		}
+	}
+	if err != nil {
+		host := os.Getenv("DOCKER_HOST")
+		if host == "" {
+			host = "unix:///var/run/docker.sock"
+		}
+		return nil, errext.WithHint(fmt.Errorf("%w at %s (DOCKER_HOST): %v", sutrun.ErrDockerUnavailable, host, err),
+			"start it (`sudo systemctl start docker`, or `dockerd &`)")
+	}
+	return cli, nil
+}
+
+// infoer is the part of the client requireManager needs.
+type infoer interface {
+	Info(ctx context.Context, o client.InfoOptions) (client.SystemInfoResult, error)
+}
+
+// requireManager fails with ErrNotManager, and the hint to init a swarm,
+// unless the engine manages a swarm.
+func requireManager(ctx context.Context, cli infoer) error {
+	info, err := cli.Info(ctx, client.InfoOptions{})
+	if err != nil {
+		return fmt.Errorf("ask the Docker engine about its swarm: %w", err)
+	}
+	sw := info.Info.Swarm
+	if sw.LocalNodeState == swarm.LocalNodeStateActive && sw.ControlAvailable {
+		return nil
+	}
+	state := string(sw.LocalNodeState)
+	if sw.LocalNodeState == swarm.LocalNodeStateActive {
+		state = "a worker"
+	}
+	return errext.WithHint(fmt.Errorf("%w (swarm state: %s), and shards run as a swarm service", ErrNotManager, state), InitHint)
+}
