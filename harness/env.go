@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 
@@ -34,16 +35,33 @@ var (
 	ErrDockerUnavailable = sutrun.ErrDockerUnavailable
 )
 
-// ParseShard parses "i/n" with 0 <= i < n; "" is every caller.
-func ParseShard(s string) (Shard, error) {
+// ParseShard parses "i/n" with 0 <= i < n; "" is every caller. i may be
+// $NAME or ${NAME}: the index is then read from that environment variable,
+// for engines that put a task's index in its environment but run no shell
+// to expand it (a Swarm task of the FROM scratch image: --shard '$SHARD/4'
+// with SHARD set from {{.Task.Slot}}).
+func ParseShard(s string) (Shard, error) { return parseShard(s, os.LookupEnv) }
+
+// parseShard is ParseShard reading variables from lookupEnv.
+func parseShard(s string, lookupEnv func(string) (string, bool)) (Shard, error) {
 	if s == "" {
 		return Shard{}, nil
 	}
 	i, n, ok := strings.Cut(s, "/")
+	got := fmt.Sprintf("%q", s)
+	if name, isVar := strings.CutPrefix(i, "$"); isVar {
+		name = strings.TrimSuffix(strings.TrimPrefix(name, "{"), "}")
+		v, set := lookupEnv(name)
+		if !set {
+			return Shard{}, fmt.Errorf("--shard %q: the environment variable %s is not set", s, name)
+		}
+		i = v
+		got = fmt.Sprintf("%q (%s=%q)", s, name, v)
+	}
 	idx, err1 := strconv.Atoi(i)
 	cnt, err2 := strconv.Atoi(n)
 	if !ok || err1 != nil || err2 != nil || cnt < 1 || idx < 0 || idx >= cnt {
-		return Shard{}, fmt.Errorf("--shard must be i/n with 0 <= i < n, got %q", s)
+		return Shard{}, fmt.Errorf("--shard must be i/n with 0 <= i < n, got %s", got)
 	}
 	return Shard{Index: idx, Count: cnt}, nil
 }
