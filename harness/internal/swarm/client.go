@@ -62,3 +62,16 @@ func requireManager(ctx context.Context, cli infoer) error {
 	}
 	return errext.WithHint(fmt.Errorf("%w (swarm state: %s), and shards run as a swarm service", ErrNotManager, state), InitHint)
 }
+
+// RequireManager fails with ErrNotManager, with the hint to init a swarm,
+// unless the engine manages one; with sutrun.ErrDockerUnavailable when it
+// does not answer. Run checks it too; a caller checks first to refuse
+// before building anything.
+func RequireManager(ctx context.Context) error {
+	cli, err := connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer cli.Close()
+	return requireManager(ctx, cli)
+}

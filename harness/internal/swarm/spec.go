@@ -1,6 +1,9 @@
 package swarm
 
-import "github.com/moby/moby/api/types/swarm"
+import (
+	"github.com/moby/moby/api/types/mount"
+	"github.com/moby/moby/api/types/swarm"
+)
 
 // hostNetwork is Swarm's predefined network that puts a task on the
 // node's own network stack: shards reach a target on the node's loopback.
@@ -14,7 +17,7 @@ const slotTemplate = "{{if eq .Task.Slot .Node.ID}}0{{else}}{{.Task.Slot}}{{end}
 // serviceSpec is the service of job: a replicated job of job.Tasks tasks,
 // all running at once, none restarted, on the host network, with
 // SlotEnv=<slot> and the config (when configID is set) mounted
-// read-only at job.FilePath. The service, its task containers and the
+// read-only at job.FilePath, a tmpfs at job.Scratch. The service, its task containers and the
 // config carry Label=job.RunID.
 func serviceSpec(job Job, configID string) swarm.ServiceSpec {
 	n := uint64(job.Tasks)
@@ -30,6 +33,9 @@ func serviceSpec(job Job, configID string) swarm.ServiceSpec {
 			ConfigID: configID, ConfigName: job.RunID,
 			File: &swarm.ConfigReferenceFileTarget{Name: job.FilePath, UID: "0", GID: "0", Mode: 0o444},
 		}}
+	}
+	if job.Scratch != "" {
+		cs.Mounts = []mount.Mount{{Type: mount.TypeTmpfs, Target: job.Scratch, TmpfsOptions: &mount.TmpfsOptions{Mode: 0o1777}}}
 	}
 	spec := swarm.ServiceSpec{
 		Annotations: swarm.Annotations{Name: job.RunID, Labels: labels},

@@ -51,6 +51,9 @@ type Job struct {
 	// task through a Swarm config (at most 500 KB, Swarm's limit).
 	FilePath string
 	File     []byte
+	// Scratch, when set, is a writable folder (tmpfs, mode 1777) in every
+	// task: a FROM scratch image has none for a non-root user.
+	Scratch string
 	// NanoCPUs and MemoryBytes, when > 0, are each task's reservation and
 	// limit (1e9 NanoCPUs is one CPU).
 	NanoCPUs    int64

@@ -21,7 +21,7 @@ import (
 
 func TestServiceSpec(t *testing.T) {
 	job := Job{RunID: "rh-1", Image: "rehearse/rehearse:rh-1", Args: []string{"attack", "x.yaml"}, Env: []string{"A=b"},
-		Tasks: 3, FilePath: "/s.yaml", File: []byte("x"), NanoCPUs: 5e8, MemoryBytes: 1 << 28}
+		Tasks: 3, FilePath: "/s.yaml", File: []byte("x"), Scratch: "/out", NanoCPUs: 5e8, MemoryBytes: 1 << 28}
 	s := serviceSpec(job, "cfg1")
 	rj := s.Mode.ReplicatedJob
 	switch {
@@ -45,6 +45,9 @@ func TestServiceSpec(t *testing.T) {
 	}
 	if len(cs.Configs) != 1 || cs.Configs[0].ConfigID != "cfg1" || cs.Configs[0].File.Name != "/s.yaml" || cs.Configs[0].File.Mode != 0o444 {
 		t.Errorf("configs %+v", cs.Configs)
+	}
+	if len(cs.Mounts) != 1 || cs.Mounts[0].Target != "/out" || cs.Mounts[0].Type != "tmpfs" || cs.Mounts[0].TmpfsOptions.Mode != 0o1777 {
+		t.Errorf("mounts %+v", cs.Mounts)
 	}
 	r := s.TaskTemplate.Resources
 	if r == nil || r.Limits.NanoCPUs != 5e8 || r.Reservations.MemoryBytes != 1<<28 {
@@ -188,6 +191,27 @@ func TestRunJob(t *testing.T) {
 		}
 		if failed := i == 2; failed != (tk.State == "failed") || failed != (tk.ExitCode == 3) || failed != (tk.Err != "") {
 			t.Errorf("task %d: state %s, exit %d, err %q", i, tk.State, tk.ExitCode, tk.Err)
+		}
+	}
+}
+
+func TestParseResources(t *testing.T) {
+	for in, want := range map[string]int64{"": 0, "2": 2e9, "0.5": 5e8, "500m": 5e8, "250m": 2.5e8} {
+		if got, err := ParseCPU(in); err != nil || got != want {
+			t.Errorf("cpu %q: %d %v, want %d", in, got, err, want)
+		}
+	}
+	for in, want := range map[string]int64{"": 0, "512Mi": 512 << 20, "1Gi": 1 << 30, "500M": 5e8, "1024": 1024, "1.5Gi": 3 << 29} {
+		if got, err := ParseMemory(in); err != nil || got != want {
+			t.Errorf("memory %q: %d %v, want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"x", "-1", "0", "1e999", "m"} {
+		if _, err := ParseCPU(in); err == nil {
+			t.Errorf("cpu %q: no error", in)
+		}
+		if _, err := ParseMemory(in + "Mi"); err == nil {
+			t.Errorf("memory %q: no error", in+"Mi")
 		}
 	}
 }

@@ -1,0 +1,151 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rehearse-dev/rehearse/harness/internal/swarm"
+	"github.com/rehearse-dev/rehearse/internal/testenv"
+	"github.com/rehearse-dev/rehearse/reports"
+)
+
+// counting is a service that counts the uploads it receives.
+func counting(t *testing.T) (*httptest.Server, *atomic.Int64) {
+	t.Helper()
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		n.Add(1)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &n
+}
+
+// noSwarmLeftovers fails t when anything of run id is left in Docker or
+// in the swarm.
+func noSwarmLeftovers(t *testing.T, id string) {
+	t.Helper()
+	testenv.NoLeftovers(t, id)
+	if left := testenv.SwarmLeftovers(t, id); len(left) > 0 {
+		t.Errorf("run %s left %v in the swarm", id, left)
+	}
+}
+
+// TestDistributeSwarm runs one scenario against an in-process service
+// that counts what it receives, first as one process, then as 3 tasks of a
+// Swarm replicated job (image built FROM scratch from the rehearse
+// binary, host network): the merged report's counts equal the service's
+// own and the one-process run's, and nothing is left in Docker or in the
+// swarm.
+func TestDistributeSwarm(t *testing.T) {
+	testenv.RequireSwarm(t)
+	bin := testenv.Build(t, "../cmd/rehearse")
+	srv, served := counting(t)
+	sc := parse(t, "name: swarmed\nsut: {url: "+srv.URL+"}\ncallers: {count: 150, records: 5, timeout: 5s}\narrival: {profile: ramp, window: 2s}\n")
+
+	one, err := Run(t.Context(), sc, Options{Target: srv.URL, Out: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alone := served.Swap(0)
+
+	id := NewRunID(time.Now())
+	t.Cleanup(func() { noSwarmLeftovers(t, id) })
+	var mu sync.Mutex
+	var seen []SwarmProgress
+	out := t.TempDir()
+	res, err := DistributeSwarm(t.Context(), sc, DistributeOptions{Shards: 3, Binary: bin, Target: srv.URL, Out: out, RunID: id,
+		StartIn: 5 * time.Second, Logf: t.Logf, Progress: func(p SwarmProgress) { mu.Lock(); seen = append(seen, p); mu.Unlock() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, r1 := res.Report, one.Report
+	t.Logf("service: %d alone, %d as 3 shards; progress %v", alone, served.Load(), seen)
+	if alone != 150 || served.Load() != 150 || rep.Requests.Total != 150 || r1.Requests.Total != 150 {
+		t.Errorf("requests: service %d then %d, reports %d (one process) and %d (merged)", alone, served.Load(), r1.Requests.Total, rep.Requests.Total)
+	}
+	if rep.Requests.OK != r1.Requests.OK || rep.Callers != r1.Callers {
+		t.Errorf("merged %+v %+v, one process %+v %+v", rep.Requests, rep.Callers, r1.Requests, r1.Callers)
+	}
+	if len(rep.Shards) != 3 || rep.Verdict != reports.VerdictPass {
+		t.Errorf("shards %+v, verdict %s, notes %v", rep.Shards, rep.Verdict, rep.Notes)
+	}
+	for i, s := range rep.Shards {
+		if s.Shard != i || s.Of != 3 || s.Callers != 50 {
+			t.Errorf("shard %d: %+v", i, s)
+		}
+	}
+	if last := seen[len(seen)-1]; last.Complete != 3 {
+		t.Errorf("last progress %+v", last)
+	}
+	for i := range 3 {
+		if _, err := os.Stat(filepath.Join(out, "shards", fmt.Sprintf("shard-%d.log", i))); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// TestDistributeSwarmInterrupted cancels a distributed run while its
+// tasks run, as Ctrl-C does: the service, its config, its containers and
+// the image are removed and the error says interrupted.
+func TestDistributeSwarmInterrupted(t *testing.T) {
+	testenv.RequireSwarm(t)
+	bin := testenv.Build(t, "../cmd/rehearse")
+	srv, _ := counting(t)
+	sc := parse(t, "name: swarm-stopped\nsut: {url: "+srv.URL+"}\ncallers: {count: 30, records: 5, timeout: 5s}\narrival: {profile: ramp, window: 60s}\n")
+	id := NewRunID(time.Now())
+	t.Cleanup(func() { noSwarmLeftovers(t, id) })
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	start := time.Now()
+	_, err := DistributeSwarm(ctx, sc, DistributeOptions{Shards: 2, Binary: bin, Target: srv.URL, Out: t.TempDir(), RunID: id,
+		StartIn: 3 * time.Second, Progress: func(p SwarmProgress) {
+			if p.Running == 2 {
+				cancel()
+			}
+		}})
+	if !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("err %v, want interrupted", err)
+	}
+	if took := time.Since(start); took > 45*time.Second {
+		t.Errorf("took %s: the tasks were not stopped", took)
+	}
+}
+
+// A scenario that replays a trace, a bad shard count or resource, and an
+// empty target are refused before anything is created.
+func TestDistributeSwarmRefuses(t *testing.T) {
+	sc := parse(t, "name: x\nsut: {url: http://127.0.0.1:1}\ncallers: {count: 3, records: 1}\narrival: {profile: burst, window: 1s}\n")
+	for _, o := range []DistributeOptions{{Shards: 0}, {Shards: 2, CPU: "lots"}, {Shards: 2, Memory: "-1"}, {Shards: MaxShards + 1}} {
+		o.Target = "http://127.0.0.1:1"
+		if _, err := DistributeSwarm(t.Context(), sc, o); err == nil || !strings.Contains(err.Error(), "distribute") {
+			t.Errorf("%+v: %v", o, err)
+		}
+	}
+	if _, err := DistributeSwarm(t.Context(), sc, DistributeOptions{Shards: 2, Target: "http://example.com"}); !errors.Is(err, ErrRemoteTarget) {
+		t.Errorf("remote target: %v", err)
+	}
+}
+
+// Each task runs attack on its own shard, read from its environment, at
+// the common instant, and prints its result.
+func TestShardArgs(t *testing.T) {
+	sc := parse(t, "name: x\nsut: {url: http://127.0.0.1:1}\ncallers: {count: 3, records: 1}\narrival: {profile: burst, window: 1s}\n")
+	at := time.Date(2026, 11, 26, 12, 0, 0, 5e8, time.UTC)
+	got := strings.Join(shardArgs(sc, DistributeOptions{Shards: 3, Target: "http://127.0.0.1:8080", AllowRemote: true}, at), " ")
+	want := "attack --target http://127.0.0.1:8080 --shard $" + swarm.SlotEnv + "/3 --start-at 2026-11-26T12:00:00.5Z --emit-result --out /out --progress none --allow-remote /scenario/x.yaml"
+	if got != want {
+		t.Errorf("args\n got %s\nwant %s", got, want)
+	}
+}
