@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/rehearse-dev/rehearse/harness/internal/storm"
 	"github.com/rehearse-dev/rehearse/harness/internal/sutrun"
+	"github.com/rehearse-dev/rehearse/harness/internal/swarm"
 )
 
 // The CLI reaches the storm engine and the container runner only through
@@ -77,8 +79,19 @@ func CheckTarget(ctx context.Context, target string, allowRemote bool) error {
 // Images is set.
 type SweepOptions = sutrun.SweepOptions
 
-// Sweep removes the Docker objects labelled rehearse.run that o selects.
-func Sweep(ctx context.Context, o SweepOptions) (Swept, error) { return sutrun.Sweep(ctx, o) }
+// Sweep removes the Docker objects labelled rehearse.run that o selects:
+// the swarm services (of distributed runs) and configs first, so no task
+// is left to hold a container, then containers, networks, volumes and
+// images.
+func Sweep(ctx context.Context, o SweepOptions) (Swept, error) {
+	svc, cfg, serr := swarm.Sweep(ctx, o.RunID, o.OlderThan)
+	if errors.Is(serr, ErrDockerUnavailable) {
+		serr = nil // sutrun.Sweep says it
+	}
+	s, err := sutrun.Sweep(ctx, o)
+	s.Services, s.Configs = svc, cfg
+	return s, errors.Join(serr, err)
+}
 
 // BuildReferenceImage builds (or reuses) the reference services' image and
 // returns its tag.

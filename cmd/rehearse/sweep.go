@@ -10,7 +10,8 @@ import (
 )
 
 const sweepLong = `sweep removes every container, network and volume labelled rehearse.run, e.g.
-what a kill -9'd run left. --older-than spares runs that may still be going;
+what a kill -9'd run left, and the swarm services and configs of a distributed
+run when the engine is a swarm manager. --older-than spares runs that may still be going;
 --run removes one run's objects only. The cached reference image
 (rehearse/uploadsvc:<hash>) is kept, so the next run does not rebuild it;
 --images removes it too.`
@@ -29,7 +30,11 @@ func (a *app) sweepCmd() *cobra.Command {
 			if err != nil {
 				return errext.WithExitCodeIfNone(fmt.Errorf("sweep: %w", err), errext.Environment)
 			}
-			fmt.Fprintf(a.stderr, "swept %d containers, %d networks, %d volumes, %d images\n", s.Containers, s.Networks, s.Volumes, s.Images)
+			fmt.Fprintf(a.stderr, "swept %d containers, %d networks, %d volumes, %d images", s.Containers, s.Networks, s.Volumes, s.Images)
+			if s.Services+s.Configs > 0 {
+				fmt.Fprintf(a.stderr, ", %d swarm services, %d swarm configs", s.Services, s.Configs)
+			}
+			fmt.Fprintln(a.stderr)
 			return nil
 		},
 	}

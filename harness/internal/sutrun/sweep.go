@@ -10,8 +10,10 @@ import (
 	"github.com/moby/moby/client"
 )
 
-// Swept counts what a sweep removed.
-type Swept struct{ Containers, Networks, Volumes, Images int }
+// Swept counts what a sweep removed. Services and Configs are the swarm
+// objects of distributed runs, which harness.Sweep removes (sutrun never
+// creates any).
+type Swept struct{ Containers, Networks, Volumes, Images, Services, Configs int }
 
 func (s *Swept) add(o Swept) {
 	s.Containers += o.Containers

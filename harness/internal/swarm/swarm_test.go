@@ -215,3 +215,50 @@ func TestParseResources(t *testing.T) {
 		}
 	}
 }
+
+// TestSweep leaves a job's service, config and containers behind, as a
+// killed run would, and sweeps them by run id.
+func TestSweep(t *testing.T) {
+	testenv.RequireSwarm(t)
+	bin := testenv.Build(t, "./testdata/task")
+	runID := fmt.Sprintf("rh-test-sweep-%d", time.Now().UnixNano())
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	tag, err := BuildImage(ctx, bin, runID)
+	t.Cleanup(func() {
+		if err := RemoveImage(context.Background(), ImageRepo+":"+runID); err != nil {
+			t.Error(err)
+		}
+		testenv.NoLeftovers(t, runID)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cli, err := connect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	job := Job{RunID: runID, Image: tag, Tasks: 2, FilePath: "/job/file.txt", File: []byte("x")}
+	cfg, err := createConfig(ctx, cli, job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := cli.ServiceCreate(ctx, client.ServiceCreateOptions{Spec: serviceSpec(job, cfg)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wait(ctx, cli, res.ID, 2, nil); err != nil {
+		t.Fatal(err)
+	}
+	if left := testenv.SwarmLeftovers(t, runID); len(left) != 2 {
+		t.Fatalf("before the sweep: %v, want the service and the config", left)
+	}
+	svcs, cfgs, err := Sweep(ctx, runID, 0)
+	if err != nil || svcs != 1 || cfgs != 1 {
+		t.Fatalf("swept %d services, %d configs: %v", svcs, cfgs, err)
+	}
+	if left := append(testenv.SwarmLeftovers(t, runID), testenv.Labelled(t, runID)...); len(left) != 1 || !strings.HasPrefix(left[0], "images ") {
+		t.Errorf("after the sweep: %v, want only the image", left)
+	}
+}
