@@ -1,0 +1,12 @@
+package k8s
+
+// newConfigMap carries the scenario file verbatim under ScenarioKey, for
+// the Job to mount at ScenarioDir.
+func newConfigMap(sc Scenario, o Options) configMap {
+	return configMap{
+		APIVersion: "v1",
+		Kind:       "ConfigMap",
+		Metadata:   meta(configMapName(o.RunID), o.RunID, sc.Name),
+		Data:       map[string]string{ScenarioKey: string(sc.Source)},
+	}
+}
