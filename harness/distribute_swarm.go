@@ -211,8 +211,8 @@ func shardArgs(sc *scenarios.Scenario, opts DistributeOptions, at time.Time) []s
 	return append(args, scenarioPath(sc))
 }
 
-// mergeTasks keeps each task's log in Out/shards/ and merges the results
-// their stdout holds.
+// mergeTasks keeps each task's log in Out/shards/, says which tasks
+// printed no result, and merges the results the others printed.
 func mergeTasks(ctx context.Context, sc *scenarios.Scenario, tasks []swarm.Task, opts DistributeOptions) (*Result, error) {
 	dir := filepath.Join(opts.Out, "shards")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -225,7 +225,9 @@ func mergeTasks(ctx context.Context, sc *scenarios.Scenario, tasks []swarm.Task,
 		if err := os.WriteFile(name, append(append([]byte{}, t.Stderr...), t.Stdout...), 0o644); err != nil {
 			return nil, fmt.Errorf("distribute: %w", err)
 		}
-		if t.State != "complete" || t.LogErr != nil {
+		// A shard that printed its result counts, whatever its exit code (a
+		// failed gate exits 1): the merged report judges the run.
+		if !bytes.Contains(t.Stdout, []byte(frameBegin)) || t.LogErr != nil {
 			failed = append(failed, taskFailure(t, name))
 		}
 		logs = append(logs, bytes.NewReader(t.Stdout))
@@ -240,7 +242,8 @@ func mergeTasks(ctx context.Context, sc *scenarios.Scenario, tasks []swarm.Task,
 	return res, err
 }
 
-// taskFailure says how a task ended, with its last log line.
+// taskFailure says how a task that printed no result ended, with its
+// last log line.
 func taskFailure(t swarm.Task, log string) string {
 	msg := fmt.Sprintf("shard %d: task %s (exit %d)", t.Slot, t.State, t.ExitCode)
 	if t.Err != "" {

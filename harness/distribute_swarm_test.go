@@ -94,6 +94,21 @@ func TestDistributeSwarm(t *testing.T) {
 			t.Error(err)
 		}
 	}
+
+	// A failed gate makes every shard exit 1, and a replicated job replaces
+	// a task that exits non-zero: the first result of each slot is merged,
+	// and no replacement sends anything.
+	served.Store(0)
+	failing := parse(t, "name: swarm-gate\nsut: {url: "+srv.URL+"}\ncallers: {count: 90, records: 5, timeout: 5s}\narrival: {profile: ramp, window: 2s}\ngates: [\"p99_ms < 0\"]\n")
+	id2 := NewRunID(time.Now())
+	t.Cleanup(func() { noSwarmLeftovers(t, id2) })
+	res, err = DistributeSwarm(t.Context(), failing, DistributeOptions{Shards: 3, Binary: bin, Target: srv.URL, Out: t.TempDir(), RunID: id2, StartIn: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep := res.Report; served.Load() != 90 || rep.Requests.Total != 90 || len(rep.Shards) != 3 || rep.Verdict != reports.VerdictFail {
+		t.Errorf("failing gate: service %d, merged %d requests of %d shards, verdict %s", served.Load(), rep.Requests.Total, len(rep.Shards), rep.Verdict)
+	}
 }
 
 // TestDistributeSwarmInterrupted cancels a distributed run while its

@@ -90,7 +90,8 @@ func TestRequireManager(t *testing.T) {
 }
 
 // fakeTasks plays a job's tasks: each slot pending for a second, running
-// until its end, then complete (or failed for slot failSlot).
+// until its end, then complete, or failed for slot failSlot, which the
+// engine then replaces with a task that runs on.
 type fakeTasks struct {
 	start    time.Time
 	ends     []time.Duration
@@ -99,18 +100,23 @@ type fakeTasks struct {
 
 func (f *fakeTasks) TaskList(context.Context, client.TaskListOptions) (client.TaskListResult, error) {
 	var out []swarm.Task
+	el := time.Since(f.start)
 	for slot, end := range f.ends {
-		el := time.Since(f.start)
 		st := swarm.TaskStatePending
 		switch {
 		case el >= end && slot == f.failSlot:
 			st = swarm.TaskStateFailed
+			retry := swarm.Task{ID: "retry", Slot: slot, Status: swarm.TaskStatus{State: swarm.TaskStateRunning}}
+			retry.CreatedAt = f.start.Add(end)
+			out = append(out, retry)
 		case el >= end:
 			st = swarm.TaskStateComplete
 		case el >= time.Second:
 			st = swarm.TaskStateRunning
 		}
-		out = append(out, swarm.Task{ID: fmt.Sprint(slot), Slot: slot, Status: swarm.TaskStatus{State: st, Err: map[bool]string{true: "exit 3"}[st == swarm.TaskStateFailed]}})
+		task := swarm.Task{ID: fmt.Sprint(slot), Slot: slot, Status: swarm.TaskStatus{State: st, Err: map[bool]string{true: "exit 3"}[st == swarm.TaskStateFailed]}}
+		task.CreatedAt = f.start
+		out = append(out, task)
 	}
 	return client.TaskListResult{Items: out}, nil
 }
@@ -126,7 +132,7 @@ func TestWaitProgress(t *testing.T) {
 		if took := time.Since(f.start); took < 5*time.Second || took > 5*time.Second+pollEvery {
 			t.Errorf("wait took %s, want the last task's 5s", took)
 		}
-		if len(tasks) != 3 || tasks[0].Slot != 0 || tasks[2].Slot != 2 {
+		if len(tasks) != 3 || tasks[0].Slot != 0 || tasks[2].Slot != 2 || tasks[2].ID != "2" {
 			t.Fatalf("tasks %+v", tasks)
 		}
 		want := []Progress{{Tasks: 3, Pending: 3}, {Tasks: 3, Running: 3}, {Tasks: 3, Running: 2, Complete: 1},

@@ -36,7 +36,7 @@ type taskLister interface {
 var _ taskLister = (*client.Client)(nil)
 
 // wait lists the service's tasks until each of its n slots holds an ended
-// task, calling progress (when set) on every change, and returns those
+// task (bySlot), calling progress (when set) on every change, and returns those
 // tasks ordered by slot. It returns ctx's error when ctx ends first.
 func wait(ctx context.Context, cli taskLister, serviceID string, n int, progress func(Progress)) ([]swarm.Task, error) {
 	tick := time.NewTicker(pollEvery)
@@ -50,7 +50,7 @@ func wait(ctx context.Context, cli taskLister, serviceID string, n int, progress
 			}
 			return nil, fmt.Errorf("list the tasks of swarm service %s: %w", serviceID, err)
 		}
-		tasks := latestBySlot(res.Items)
+		tasks := bySlot(res.Items)
 		p := tally(tasks, n)
 		if progress != nil && p != last {
 			progress(p)
@@ -67,11 +67,21 @@ func wait(ctx context.Context, cli taskLister, serviceID string, n int, progress
 	}
 }
 
-// latestBySlot keeps the newest task of each slot, ordered by slot.
-func latestBySlot(all []swarm.Task) []swarm.Task {
+// bySlot picks one task per slot, ordered by slot: the first to end, else
+// the newest. A replicated job replaces a task that exits non-zero until
+// the job has its completions, whatever the restart policy (Docker 20.10):
+// a slot has its answer when its first task ends, and a replacement is
+// stopped with the service.
+func bySlot(all []swarm.Task) []swarm.Task {
 	by := map[int]swarm.Task{}
 	for _, t := range all {
-		if old, ok := by[t.Slot]; !ok || t.CreatedAt.After(old.CreatedAt) {
+		old, seen := by[t.Slot]
+		switch {
+		case !seen:
+			by[t.Slot] = t
+		case ended(t.Status.State) && (!ended(old.Status.State) || t.CreatedAt.Before(old.CreatedAt)):
+			by[t.Slot] = t
+		case !ended(old.Status.State) && !ended(t.Status.State) && t.CreatedAt.After(old.CreatedAt):
 			by[t.Slot] = t
 		}
 	}
