@@ -32,7 +32,7 @@ func TestEmitGolden(t *testing.T) {
 	}
 	want := []string{"k8s/configmap.yaml", "k8s/job.yaml", "k8s/README.md"}
 	if strings.Join(got.Files, " ") != strings.Join(want, " ") || got.Job != testOptions().RunID ||
-		!got.StartAt.Equal(time.Date(2026, 11, 26, 12, 1, 30, 0, time.UTC)) || got.Image != "rehearse/rehearse:v1.2.3" {
+		!got.StartAt.Equal(time.Date(2026, 11, 26, 12, 1, 31, 0, time.UTC)) || got.Image != "rehearse/rehearse:v1.2.3" {
 		t.Errorf("Emit = %+v", got)
 	}
 	for _, f := range got.Files {

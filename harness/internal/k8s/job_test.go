@@ -170,7 +170,7 @@ func TestJobManifest(t *testing.T) {
 func checkArgs(t *testing.T, c corev1.Container, o Options) {
 	t.Helper()
 	want := []string{"attack", "--target", "http://uploadsvc.staging.svc:8080", "--allow-remote",
-		"--shard", "$(JOB_COMPLETION_INDEX)/4", "--start-at", "2026-11-26T12:01:30Z",
+		"--shard", "$(JOB_COMPLETION_INDEX)/4", "--start-at", "2026-11-26T12:01:31Z",
 		"--out", "/results", "--emit-result", "/scenario/scenario.yaml"}
 	if !slices.Equal(c.Args, want) {
 		t.Errorf("args\n got %q\nwant %q", c.Args, want)

@@ -71,7 +71,7 @@ type Options struct {
 	// AllowRemote passes --allow-remote to every shard.
 	AllowRemote bool
 	// StartAt is the instant every shard starts its storm; required, and
-	// after Now. It is written to the second, in UTC.
+	// after Now. It is written in UTC to the second, rounded up.
 	StartAt time.Time
 	// Now is the clock StartAt is checked against; zero is time.Now().
 	Now time.Time
@@ -112,7 +112,11 @@ func (o Options) withDefaults() Options {
 	if o.Now.IsZero() {
 		o.Now = time.Now()
 	}
-	o.StartAt = o.StartAt.UTC().Truncate(time.Second)
+	// RFC 3339 to the second, rounded up: never earlier than asked.
+	if at := o.StartAt.UTC().Truncate(time.Second); !at.Equal(o.StartAt) {
+		o.StartAt = at.Add(time.Second)
+	}
+	o.StartAt = o.StartAt.UTC()
 	return o
 }
 
