@@ -1,0 +1,173 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// distributeCLI runs the command line like cli, with distribute in the
+// tree even where the root does not list it yet.
+func distributeCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	a := newApp(&out, &errb)
+	root := a.rootCmd()
+	if c, _, err := root.Find([]string{"distribute"}); err != nil || c == root {
+		root.AddCommand(a.distributeCmd())
+		usageErrors(root)
+	}
+	root.SetArgs(args)
+	root.SetOut(&out)
+	root.SetErr(&errb)
+	err := root.ExecuteContext(context.Background())
+	printError(&errb, err)
+	return exitCode(err), out.String(), errb.String()
+}
+
+const podTargetURL = "http://uploadsvc.staging.svc:8080"
+
+// TestDistributeK8s: the flags reach the manifests, the start is --start-in
+// from now, and stdout says what was written and what to run next.
+func TestDistributeK8s(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "k8s")
+	before := time.Now()
+	code, stdout, stderr := distributeCLI(t, "distribute", "--engine", "k8s", "--shards", "3", "--emit", dir,
+		"--target", podTargetURL, "--allow-remote", "--start-in", "45s",
+		"--image", "registry.example.com/rehearse:v9", "--cpu", "1500m", "--memory", "1Gi", "smoke")
+	if code != exitOK {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+	job, err := os.ReadFile(filepath.Join(dir, "job.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"completionMode: Indexed", "completions: 3", "parallelism: 3", "backoffLimit: 0",
+		"image: registry.example.com/rehearse:v9", "cpu: 1500m", "memory: 1Gi",
+		"- " + podTargetURL + "\n", "- --allow-remote\n", "- $(JOB_COMPLETION_INDEX)/3\n",
+	} {
+		if !strings.Contains(string(job), want) {
+			t.Errorf("job.yaml lacks %q:\n%s", want, job)
+		}
+	}
+	m := regexp.MustCompile(`- --start-at\n\s+- "?([0-9TZ:-]+)"?\n`).FindSubmatch(job)
+	if m == nil {
+		t.Fatalf("no --start-at in job.yaml:\n%s", job)
+	}
+	at, err := time.Parse(time.RFC3339, string(m[1]))
+	if err != nil || at.Before(before.Add(44*time.Second)) || at.After(time.Now().Add(46*time.Second)) { // rounded up to the second
+		t.Errorf("--start-at %s (%v), want 45s after %s", m[1], err, before.Format(time.RFC3339))
+	}
+	if cm, err := os.ReadFile(filepath.Join(dir, "configmap.yaml")); err != nil || !strings.Contains(string(cm), "name: smoke") {
+		t.Errorf("configmap.yaml does not hold the scenario: %v\n%s", err, cm)
+	}
+	for _, want := range []string{"wrote " + dir + "/configmap.yaml, " + dir + "/job.yaml, " + dir + "/README.md",
+		"smoke as 3 shards", "kubectl apply -f " + dir, "rehearse merge --from-logs --out merged shard-*.log"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+}
+
+// TestDistributeK8sDefaults: the image of this version, the default
+// resources and start, and the scenario's sut.url as the target.
+func TestDistributeK8sDefaults(t *testing.T) {
+	p := writeScenario(t, "name: shop\nsut:\n  url: http://api.shop.svc:80\ncallers:\n  count: 10\n")
+	dir := filepath.Join(t.TempDir(), "k8s")
+	code, stdout, stderr := distributeCLI(t, "distribute", "--engine", "k8s", "--shards", "2", "--emit", dir, "--allow-remote", p)
+	if code != exitOK {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+	job, _ := os.ReadFile(filepath.Join(dir, "job.yaml"))
+	for _, want := range []string{"image: rehearse/rehearse:" + buildVersion() + "\n", "cpu: 500m", "memory: 256Mi", "- http://api.shop.svc:80\n"} {
+		if !strings.Contains(string(job), want) {
+			t.Errorf("job.yaml lacks %q:\n%s", want, job)
+		}
+	}
+	if !strings.Contains(stdout, "(in 2m0s)") {
+		t.Errorf("the default start is not 2m from now:\n%s", stdout)
+	}
+}
+
+// TestDistributeRefuses: each wrong command line is exit 2 with a reason,
+// and writes nothing.
+func TestDistributeRefuses(t *testing.T) {
+	k8s := func(extra ...string) []string {
+		return append([]string{"distribute", "--engine", "k8s", "--shards", "2", "--target", podTargetURL, "--allow-remote"}, extra...)
+	}
+	for name, tc := range map[string]struct {
+		args []string
+		want string
+	}{
+		"no engine":       {[]string{"distribute", "--shards", "2", "smoke"}, "give --engine k8s"},
+		"unknown engine":  {[]string{"distribute", "--engine", "nomad", "smoke"}, `--engine must be k8s or swarm, got "nomad"`},
+		"no emit":         {[]string{"distribute", "--engine", "k8s", "--shards", "2", "smoke"}, "give --emit DIR"},
+		"no shards":       {[]string{"distribute", "--engine", "k8s", "--emit", "E", "smoke"}, "give --shards N"},
+		"swarm's --out":   {k8s("--emit", "E", "--out", "x", "smoke"), "--out and --allow-partial are for --engine swarm"},
+		"past start":      {k8s("--emit", "E", "--start-at", "2020-01-01T00:00:00Z", "smoke"), "--start-at 2020-01-01T00:00:00Z is in the past"},
+		"bad start":       {k8s("--emit", "E", "--start-at", "tomorrow", "smoke"), `--start-at "tomorrow": want RFC 3339`},
+		"two starts":      {k8s("--emit", "E", "--start-at", "2099-01-01T00:00:00Z", "--start-in", "1m", "smoke"), "give one"},
+		"negative start":  {k8s("--emit", "E", "--start-in", "-5s", "smoke"), "--start-in must be > 0"},
+		"loopback":        {k8s("--emit", "E", "--target", "http://127.0.0.1:8080", "smoke"), "in a pod, 127.0.0.1 is the pod itself"},
+		"no allow-remote": {[]string{"distribute", "--engine", "k8s", "--shards", "2", "--emit", "E", "--target", podTargetURL, "smoke"}, "pass --allow-remote"},
+		"no target":       {[]string{"distribute", "--engine", "k8s", "--shards", "2", "--emit", "E", "smoke"}, "give --target URL"},
+		"bad target":      {k8s("--emit", "E", "--target", "uploadsvc:8080", "smoke"), `malformed --target "uploadsvc:8080": has no scheme`},
+		"bare memory":     {k8s("--emit", "E", "--memory", "256", "smoke"), `--memory "256": is 256 bytes`},
+		"bad cpu":         {k8s("--emit", "E", "--cpu", "half", "smoke"), `--cpu "half": not a Kubernetes quantity`},
+		"a suite":         {k8s("--emit", "E", "seed"), "scenarios; distribute runs one"},
+		"no scenario":     {k8s("--emit", "E", "nosuch"), `"nosuch" is neither a file`},
+		"two scenarios":   {k8s("--emit", "E", "smoke", "smoke"), "accepts 1 arg(s)"},
+	} {
+		dir := filepath.Join(t.TempDir(), "k8s")
+		for i, a := range tc.args {
+			if a == "E" {
+				tc.args[i] = dir
+			}
+		}
+		code, _, stderr := distributeCLI(t, tc.args...)
+		// A scenario that does not load is named as run and attack name it.
+		if code != exitUsage || !strings.Contains(stderr, tc.want) || (name != "no scenario" && !strings.Contains(stderr, "distribute: ")) {
+			t.Errorf("%s: exit %d, want 2 saying %q; stderr:\n%s", name, code, tc.want, stderr)
+		}
+		if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s: %s was written", name, dir)
+		}
+	}
+}
+
+// TestDistributeK8sFolder: a folder holding other manifests is refused
+// (exit 2); one that cannot be written is the environment's (exit 3).
+func TestDistributeK8sFolder(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "service.yaml"), []byte("kind: Service\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"distribute", "--engine", "k8s", "--shards", "2", "--target", podTargetURL, "--allow-remote", "--emit"}
+	code, _, stderr := distributeCLI(t, append(args, dir, "smoke")...)
+	if code != exitUsage || !strings.Contains(stderr, "holds service.yaml, which `kubectl apply -f") {
+		t.Errorf("folder with service.yaml: exit %d; stderr:\n%s", code, stderr)
+	}
+	file := filepath.Join(dir, "service.yaml")
+	code, _, stderr = distributeCLI(t, append(args, filepath.Join(file, "k8s"), "smoke")...)
+	if code != exitEnv {
+		t.Errorf("--emit below a file: exit %d, want 3; stderr:\n%s", code, stderr)
+	}
+}
+
+// TestDistributeHelp teaches: the engines, the kubectl steps, examples.
+func TestDistributeHelp(t *testing.T) {
+	code, stdout, _ := distributeCLI(t, "distribute", "--help")
+	for _, want := range []string{"--engine k8s contacts no cluster", "kubectl apply -f DIR", "rehearse merge --from-logs",
+		"rehearse distribute --engine k8s --shards 8 --emit k8s/", "--engine swarm", "(default 2m0s)", "k8s default 500m"} {
+		if code != exitOK || !strings.Contains(stdout, want) {
+			t.Errorf("help lacks %q (exit %d):\n%s", want, code, stdout)
+		}
+	}
+}
