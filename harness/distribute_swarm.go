@@ -140,6 +140,9 @@ func swarmJob(ctx context.Context, sc *scenarios.Scenario, opts *DistributeOptio
 	if p := sc.ReplayPath(); p != "" {
 		errs = append(errs, fmt.Errorf("%s replays the trace %s, which its shards would not find: distribute a synthetic scenario (rehearse import --fit), or run attack --shard i/n beside a copy of the trace", sc.Name, p))
 	}
+	if sc.Upgrade != nil && sc.Upgrade.Deploys() {
+		errs = append(errs, fmt.Errorf("%s upgrades by its own command, which every shard would run, in an image without a shell: run the deploy yourself, beside the storm", sc.Name))
+	}
 	if len(sc.Source) == 0 {
 		errs = append(errs, fmt.Errorf("%s has no source to hand the shards", sc.Name))
 	}

@@ -138,8 +138,8 @@ func TestDistributeSwarmInterrupted(t *testing.T) {
 	}
 }
 
-// A scenario that replays a trace, a bad shard count or resource, and an
-// empty target are refused before anything is created.
+// A scenario that upgrades by its own command, a bad shard count or
+// resource, and a remote target are refused before anything is created.
 func TestDistributeSwarmRefuses(t *testing.T) {
 	sc := parse(t, "name: x\nsut: {url: http://127.0.0.1:1}\ncallers: {count: 3, records: 1}\narrival: {profile: burst, window: 1s}\n")
 	for _, o := range []DistributeOptions{{Shards: 0}, {Shards: 2, CPU: "lots"}, {Shards: 2, Memory: "-1"}, {Shards: MaxShards + 1}} {
@@ -147,6 +147,10 @@ func TestDistributeSwarmRefuses(t *testing.T) {
 		if _, err := DistributeSwarm(t.Context(), sc, o); err == nil || !strings.Contains(err.Error(), "distribute") {
 			t.Errorf("%+v: %v", o, err)
 		}
+	}
+	deploys := parse(t, "name: y\nsut: {url: http://127.0.0.1:1}\ncallers: {count: 3, records: 1}\narrival: {profile: burst, window: 1s}\nupgrade: {at: 1s, shell: \"./deploy.sh\"}\n")
+	if _, err := DistributeSwarm(t.Context(), deploys, DistributeOptions{Shards: 2, Target: "http://127.0.0.1:1"}); err == nil || !strings.Contains(err.Error(), "every shard would run") {
+		t.Errorf("an upgrade by command: %v", err)
 	}
 	if _, err := DistributeSwarm(t.Context(), sc, DistributeOptions{Shards: 2, Target: "http://example.com"}); !errors.Is(err, ErrRemoteTarget) {
 		t.Errorf("remote target: %v", err)

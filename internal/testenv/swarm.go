@@ -14,6 +14,30 @@ import (
 // leaves it when it ends, under the feet of one still using it.
 var swarmLock = filepath.Join(os.TempDir(), "rehearse-swarm-test.lock")
 
+// lockSwarm holds the swarm lock until t ends.
+func lockSwarm(t testing.TB) {
+	t.Helper()
+	lock, err := os.OpenFile(swarmLock, os.O_CREATE|os.O_RDWR, 0o666)
+	if err != nil {
+		t.Fatalf("open %s: %v", swarmLock, err)
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatalf("lock %s: %v", swarmLock, err)
+	}
+	t.Cleanup(func() { lock.Close() }) // closing releases the lock, after the cleanups registered later
+}
+
+// RequireNoSwarm skips t unless the engine is in no swarm, and keeps the
+// tests that make one waiting until t ends. It calls RequireDocker first.
+func RequireNoSwarm(t testing.TB) {
+	t.Helper()
+	RequireDocker(t)
+	lockSwarm(t)
+	if state := docker(t, "info", "--format", "{{.Swarm.LocalNodeState}}"); state != "inactive" {
+		t.Skipf("SKIPPING: the engine is in a swarm (%s); this test needs one that is not", state)
+	}
+}
+
 // RequireSwarm makes the engine a swarm manager for t, as a user would
 // (`docker swarm init --advertise-addr 127.0.0.1`), unless it already is
 // one. A swarm t made is left at its end (`docker swarm leave --force`),
@@ -23,14 +47,7 @@ var swarmLock = filepath.Join(os.TempDir(), "rehearse-swarm-test.lock")
 func RequireSwarm(t testing.TB) {
 	t.Helper()
 	RequireDocker(t)
-	lock, err := os.OpenFile(swarmLock, os.O_CREATE|os.O_RDWR, 0o666)
-	if err != nil {
-		t.Fatalf("open %s: %v", swarmLock, err)
-	}
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		t.Fatalf("lock %s: %v", swarmLock, err)
-	}
-	t.Cleanup(func() { lock.Close() }) // closing releases the lock, after the leave below
+	lockSwarm(t)
 	switch state := docker(t, "info", "--format", "{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}"); state {
 	case "active true":
 		return
