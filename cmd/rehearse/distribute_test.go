@@ -171,3 +171,39 @@ func TestDistributeHelp(t *testing.T) {
 		}
 	}
 }
+
+// TestReadmeKubernetesRecipe: the README's Kubernetes recipe runs as
+// written (into a temporary folder, with a built-in scenario), and its
+// collection loop counts the shards it asked for.
+func TestReadmeKubernetesRecipe(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(b), "- **On Kubernetes**")
+	_, rest, ok2 := strings.Cut(rest, "```sh\n")
+	block, _, ok3 := strings.Cut(rest, "```")
+	if !ok || !ok2 || !ok3 {
+		t.Fatal("README: no sh block under On Kubernetes")
+	}
+	cmdline, _, _ := strings.Cut(strings.ReplaceAll(block, "\\\n", " "), "\n")
+	args := strings.Fields(cmdline)
+	if len(args) < 2 || args[0] != "rehearse" || args[1] != "distribute" || !strings.Contains(block, "for i in $(seq 0 7)") {
+		t.Fatalf("README's recipe does not start with rehearse distribute, for 8 shards:\n%s", block)
+	}
+	dir := filepath.Join(t.TempDir(), "k8s")
+	for i, a := range args {
+		switch {
+		case a == "k8s/":
+			args[i] = dir
+		case strings.HasSuffix(a, ".yaml"):
+			args[i] = "smoke"
+		}
+	}
+	if code, _, stderr := distributeCLI(t, args[1:]...); code != exitOK {
+		t.Fatalf("%q: exit %d\n%s", args, code, stderr)
+	}
+	if job, _ := os.ReadFile(filepath.Join(dir, "job.yaml")); !strings.Contains(string(job), "completions: 8") {
+		t.Errorf("the recipe's job is not of 8 shards:\n%s", job)
+	}
+}
