@@ -76,7 +76,7 @@ func (a *app) rootCmd() *cobra.Command {
 	root.SetVersionTemplate(versionText())
 	root.SuggestionsMinimumDistance = 2
 	root.AddCommand(a.runCmd(), a.attackCmd(), a.compareCmd(), a.reportCmd(), a.validateCmd(),
-		a.listCmd(), a.sweepCmd(), a.imagesCmd(), a.versionCmd(), a.historyCmd(), a.importCmd(), a.mergeCmd())
+		a.listCmd(), a.sweepCmd(), a.imagesCmd(), a.versionCmd(), a.historyCmd(), a.importCmd(), a.mergeCmd(), a.distributeCmd())
 	usageErrors(root)
 	return root
 }
