@@ -54,3 +54,8 @@ func dockerClient(ctx context.Context) (*client.Client, error) {
 // ErrDockerUnavailable is returned (wrapped, with one sentence of advice)
 // when the Docker engine does not answer.
 var ErrDockerUnavailable = errors.New("docker is not reachable")
+
+// Connect opens the Docker engine as the harness does (DOCKER_HOST or the
+// default socket), checked to answer; an engine that does not is
+// ErrDockerUnavailable with one sentence of advice. Close the client.
+func Connect(ctx context.Context) (*client.Client, error) { return dockerClient(ctx) }

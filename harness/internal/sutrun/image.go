@@ -106,6 +106,10 @@ func referenceContext(program []byte) (io.Reader, error) {
 	return &buf, tw.Close()
 }
 
+// ReadBuild reads an image build's JSON message stream to its end and
+// returns the error it reported, if any.
+func ReadBuild(r io.Reader) error { return buildErr(r) }
+
 // buildErr reads the build's JSON message stream and returns its error.
 func buildErr(r io.Reader) error {
 	dec := json.NewDecoder(r)

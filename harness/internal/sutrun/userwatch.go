@@ -131,20 +131,7 @@ func (w *userWatch) follow(ctx context.Context, since time.Time) {
 
 // drain handles one subscription's events until it fails or ctx ends.
 func (w *userWatch) drain(ctx context.Context, res client.EventsResult, since *time.Time) error {
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case err := <-res.Err:
-			if err == nil {
-				err = fmt.Errorf("stream ended")
-			}
-			return err
-		case m := <-res.Messages:
-			*since = time.Unix(0, m.TimeNano+1)
-			w.handle(ctx, m)
-		}
-	}
+	return drainEvents(ctx, res, since, w.handle)
 }
 
 // handle counts one event of a followed container.

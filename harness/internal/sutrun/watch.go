@@ -55,6 +55,13 @@ type eventWatch struct {
 // drain handles one subscription's events until it fails or ctx ends, and
 // returns the stream's error.
 func (w *eventWatch) drain(ctx context.Context, res client.EventsResult, since *time.Time) error {
+	return drainEvents(ctx, res, since, w.handle)
+}
+
+// drainEvents hands each event of one subscription to handle until the
+// stream fails or ctx ends, and returns the stream's error; since follows
+// the last event, so a resubscription neither loses nor repeats one.
+func drainEvents(ctx context.Context, res client.EventsResult, since *time.Time, handle func(context.Context, events.Message)) error {
 	for {
 		select {
 		case <-ctx.Done():
@@ -66,7 +73,7 @@ func (w *eventWatch) drain(ctx context.Context, res client.EventsResult, since *
 			return err
 		case m := <-res.Messages:
 			*since = time.Unix(0, m.TimeNano+1)
-			w.handle(ctx, m)
+			handle(ctx, m)
 		}
 	}
 }

@@ -3,8 +3,6 @@ package swarm
 import (
 	"context"
 	"fmt"
-	"os"
-	"time"
 
 	"github.com/moby/moby/api/types/swarm"
 	"github.com/moby/moby/client"
@@ -17,28 +15,8 @@ import (
 // loopback is enough to run shards on this machine.
 const InitHint = "make this engine a one-node swarm with `docker swarm init --advertise-addr 127.0.0.1` (rehearse never creates or leaves a swarm itself; `docker swarm leave --force` undoes it)"
 
-// connect opens the engine at DOCKER_HOST (or the default socket) and
-// checks that it answers.
-func connect(ctx context.Context) (*client.Client, error) {
-	cli, err := client.New(client.FromEnv)
-	if err == nil {
-		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		_, err = cli.Ping(pctx, client.PingOptions{})
-		cancel()
-		if err != nil {
-			cli.Close()
-		}
-	}
-	if err != nil {
-		host := os.Getenv("DOCKER_HOST")
-		if host == "" {
-			host = "unix:///var/run/docker.sock"
-		}
-		return nil, errext.WithHint(fmt.Errorf("%w at %s (DOCKER_HOST): %v", sutrun.ErrDockerUnavailable, host, err),
-			"start it (`sudo systemctl start docker`, or `dockerd &`)")
-	}
-	return cli, nil
-}
+// connect opens the engine as the rest of the harness does.
+func connect(ctx context.Context) (*client.Client, error) { return sutrun.Connect(ctx) }
 
 // infoer is the part of the client requireManager needs.
 type infoer interface {

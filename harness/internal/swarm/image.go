@@ -5,8 +5,6 @@ import (
 	"bytes"
 	"context"
 	"debug/elf"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -15,6 +13,7 @@ import (
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/build"
 	"github.com/moby/moby/client"
+	"github.com/rehearse-dev/rehearse/harness/internal/sutrun"
 )
 
 // ImageRepo is the repository of the shard images; `make image` builds
@@ -52,7 +51,7 @@ func BuildImage(ctx context.Context, binary, runID string) (string, error) {
 		return "", fmt.Errorf("build image %s: %w", tag, err)
 	}
 	defer res.Body.Close()
-	if err := buildErr(res.Body); err != nil {
+	if err := sutrun.ReadBuild(res.Body); err != nil {
 		return "", fmt.Errorf("build image %s: %w", tag, err)
 	}
 	return tag, nil
@@ -104,22 +103,4 @@ func buildContext(prog []byte) io.Reader {
 	}
 	_ = tw.Close()
 	return &buf
-}
-
-// buildErr reads the build's JSON message stream and returns its error.
-func buildErr(r io.Reader) error {
-	dec := json.NewDecoder(r)
-	for {
-		var m struct {
-			Error string `json:"error"`
-		}
-		if err := dec.Decode(&m); err == io.EOF {
-			return nil
-		} else if err != nil {
-			return err
-		}
-		if m.Error != "" {
-			return errors.New(m.Error)
-		}
-	}
 }
