@@ -52,11 +52,7 @@ func (a *app) mergeCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := reports.WriteTable(a.stderr, res.Report); err != nil {
-				return err
-			}
-			a.logf("%s: %s — %s", res.Report.Scenario.Name, reports.VerdictText(res.Report), filepath.Join(res.Dir, harness.ReportHTML))
-			return outcome(cmd.Context(), []*reports.Report{res.Report}, nil)
+			return a.showMerged(cmd, res)
 		},
 	}
 	c.Flags().StringVar(&out, "out", "", "output folder (default ./rehearsals/<UTC timestamp>)")
@@ -80,4 +76,14 @@ func (a *app) mergeLogs(cmd *cobra.Command, paths []string, out string, opts har
 		return nil, usage(cmd, errors.New("no log given"))
 	}
 	return harness.MergeLogs(cmd.Context(), logs, out, opts)
+}
+
+// showMerged prints a merged report's table and verdict and turns it into
+// the exit code, as run does for one scenario.
+func (a *app) showMerged(cmd *cobra.Command, res *harness.Result) error {
+	if err := reports.WriteTable(a.stderr, res.Report); err != nil {
+		return err
+	}
+	a.logf("%s: %s — %s", res.Report.Scenario.Name, reports.VerdictText(res.Report), filepath.Join(res.Dir, harness.ReportHTML))
+	return outcome(cmd.Context(), []*reports.Report{res.Report}, nil)
 }

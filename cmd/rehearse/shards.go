@@ -13,7 +13,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rehearse-dev/rehearse/harness"
-	"github.com/rehearse-dev/rehearse/reports"
 )
 
 // localShards is `attack --shards N`: N copies of this program, each
@@ -46,11 +45,7 @@ func (a *app) localShards(cmd *cobra.Command, f *runFlags, args []string) error 
 	if err != nil {
 		return err
 	}
-	if err := reports.WriteTable(a.stderr, res.Report); err != nil {
-		return err
-	}
-	a.logf("%s: %s — %s", res.Report.Scenario.Name, reports.VerdictText(res.Report), filepath.Join(res.Dir, harness.ReportHTML))
-	return outcome(cmd.Context(), []*reports.Report{res.Report}, nil)
+	return a.showMerged(cmd, res)
 }
 
 // runShardProcs starts the n shard processes and waits for all of them.
