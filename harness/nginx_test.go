@@ -51,38 +51,29 @@ http {
 `
 
 // counter is a service that counts what it receives, per caller: the
-// uploads and their body sizes, and arrivals per second of the log's clock.
+// uploads and their body sizes, and when each arrived.
 type counter struct {
-	mu    sync.Mutex
-	first time.Time
-	speed float64
-	sizes map[string][]int
-	secs  map[int]int
+	mu       sync.Mutex
+	sizes    map[string][]int
+	arrivals []time.Time
 }
 
-func newCounter(speed float64) *counter {
-	return &counter{speed: speed, sizes: map[string][]int{}, secs: map[int]int{}}
-}
+func newCounter() *counter { return &counter{sizes: map[string][]int{}} }
 
 func (c *counter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	b, _ := io.ReadAll(r.Body)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	now := time.Now()
-	if c.first.IsZero() {
-		c.first = now
-	}
 	caller := strings.Split(strings.TrimPrefix(r.URL.Path, "/v1/callers/"), "/")[0]
 	c.sizes[caller] = append(c.sizes[caller], len(b))
-	logged := time.Duration(float64(now.Sub(c.first)) * c.speed)
-	c.secs[int((logged+500*time.Millisecond)/time.Second)]++
+	c.arrivals = append(c.arrivals, time.Now())
 }
 
 // TestNginxLogReplay: a rehearsal goes through a real nginx reverse proxy
 // whose access log has caller and size; the log is imported and replayed
 // against fresh services: per caller, the uploads and their sizes equal
-// the logged ones exactly, and the arrivals per second follow the log's
-// curve at speed 1 and, scaled, at speed 10.
+// the logged ones exactly, and every arrival is within a second (of the
+// log's time) of the log's curve at speed 1 and, scaled, at speed 10.
 func TestNginxLogReplay(t *testing.T) {
 	bin := testenv.RequireProgram(t, "nginx", "nginx")
 	dir := t.TempDir()
@@ -116,7 +107,7 @@ arrival: {profile: ramp, window: 3s}
 	if err != nil || res.Report.Callers.Succeeded != 40 {
 		t.Fatalf("the rehearsal through nginx: %v", err)
 	}
-	logged, curve := readNginxLog(t, filepath.Join(dir, "access.log"))
+	logged, offsets := readNginxLog(t, filepath.Join(dir, "access.log"))
 	trace := filepath.Join(dir, "access.trace.jsonl.gz")
 	f, err := os.Create(trace)
 	if err != nil {
@@ -127,7 +118,7 @@ arrival: {profile: ramp, window: 3s}
 	}
 	f.Close()
 	for _, speed := range []float64{1, 10} {
-		fresh := newCounter(speed)
+		fresh := newCounter()
 		srv := httptest.NewServer(fresh)
 		src := fmt.Sprintf("name: replay\nsut: {url: %q}\ncallers: {count: 40, record_bytes: 64}\ntraffic: {replay: %q, speed: %g}\n", srv.URL, trace, speed)
 		rsc, err := scenarios.Parse(filepath.Join(dir, "replay.yaml"), []byte(src))
@@ -144,22 +135,23 @@ arrival: {profile: ramp, window: 3s}
 				t.Fatalf("speed %g: %s sent bodies %v, the log has %v", speed, caller, got, sizes)
 			}
 		}
-		if len(fresh.sizes) != len(logged) || !closeCurves(fresh.secs, curve) {
-			t.Fatalf("speed %g: %d callers, arrivals %v; the log: %d callers, %v", speed, len(fresh.sizes), fresh.secs, len(logged), curve)
+		if drift := testenv.CurveDrift(fresh.arrivals, offsets, speed); len(fresh.sizes) != len(logged) || drift > time.Second {
+			t.Fatalf("speed %g: %d callers, an arrival %s off the log's curve; the log: %d callers", speed, len(fresh.sizes), drift, len(logged))
 		}
 	}
 }
 
 // readNginxLog reads the JSON access log: per caller its body sizes
-// (sorted), and the uploads per second from the first.
-func readNginxLog(t *testing.T, path string) (map[string][]int, map[int]int) {
+// (sorted), and every upload's arrival from the first.
+func readNginxLog(t *testing.T, path string) (map[string][]int, []time.Duration) {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	sizes, curve := map[string][]int{}, map[int]int{}
+	sizes := map[string][]int{}
+	var offsets []time.Duration
 	var first float64
 	for sc := bufio.NewScanner(f); sc.Scan(); {
 		var m map[string]string
@@ -181,33 +173,12 @@ func readNginxLog(t *testing.T, path string) (map[string][]int, map[int]int) {
 		}
 		caller := strings.Split(strings.TrimPrefix(m["request_uri"], "/v1/callers/"), "/")[0]
 		sizes[caller] = append(sizes[caller], n)
-		curve[int(at-first+0.5)]++
+		offsets = append(offsets, time.Duration((at-first)*float64(time.Second)))
 	}
 	for _, s := range sizes {
 		slices.Sort(s)
 	}
-	return sizes, curve
-}
-
-// closeCurves reports whether two per-second curves hold the same total
-// and differ by at most one second: each second's count within the sum
-// of its neighbours'.
-func closeCurves(got, want map[int]int) bool {
-	total := func(m map[int]int) (n int) {
-		for _, v := range m {
-			n += v
-		}
-		return n
-	}
-	if total(got) != total(want) {
-		return false
-	}
-	for s, n := range want {
-		if got[s-1]+got[s]+got[s+1] < n {
-			return false
-		}
-	}
-	return true
+	return sizes, offsets
 }
 
 // upstreamPort is the port of an httptest server's URL.

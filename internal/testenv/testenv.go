@@ -7,8 +7,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // RequireDocker skips t loudly without a Docker engine, or fails it under
@@ -88,4 +90,28 @@ func RequireProgram(t testing.TB, program, pkg string) string {
 	}
 	t.Skipf("SKIPPING: %s is not installed (apt-get install %s)", program, pkg)
 	return ""
+}
+
+// CurveDrift compares arrivals with the logged offsets: both in order, the
+// arrivals scaled back to the log's time by speed, a constant shift (when
+// the first request left) taken out; it is the largest difference left.
+// Within a second, the per-second curve matches the log's.
+func CurveDrift(arrivals []time.Time, logged []time.Duration, speed float64) time.Duration {
+	if len(arrivals) != len(logged) || len(arrivals) == 0 {
+		return time.Hour
+	}
+	slices.SortFunc(arrivals, func(a, b time.Time) int { return a.Compare(b) })
+	logged = slices.Clone(logged)
+	slices.Sort(logged)
+	d := make([]time.Duration, len(logged))
+	for k := range logged {
+		d[k] = time.Duration(float64(arrivals[k].Sub(arrivals[0]))*speed) - (logged[k] - logged[0])
+	}
+	mid := slices.Clone(d)
+	slices.Sort(mid)
+	shift, worst := mid[len(mid)/2], time.Duration(0)
+	for _, x := range d {
+		worst = max(worst, (x - shift).Abs())
+	}
+	return worst
 }
