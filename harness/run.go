@@ -312,6 +312,7 @@ func (r *rehearsal) assemble(dep *sutrun.Deployment, stats storm.Stats) *reports
 		rep.Crashes.Events[i].AtS -= r.stormStart.Sub(r.depStart).Seconds()
 	}
 	rep.Generator.CPUS = stats.CPUSeconds
+	generatorLimits(rep, stats)
 	rep.Generator.Saturated = rep.Generator.Saturated || stats.Saturated
 	rep.Interrupted = stats.Stopped == storm.StopInterrupted
 	rep.Notes = append(rep.Notes, r.notes...)

@@ -104,6 +104,13 @@ type Generator struct {
 	// by GenOutOfFiles, ...; they are never in Requests.Errors. A run with
 	// any is Verdict Invalid.
 	Errors map[Class]int64 `json:"errors"`
+	// How close the generator came to its own limits, so a user knows when
+	// to add shards: the CPU it used as a share of the cores it may use,
+	// its peak of attempts in flight (sockets held) against its open-file
+	// limit. Nil when not measured (a rebuilt or merged report).
+	CPUShare     *float64 `json:"cpu_share"`
+	InflightPeak *int64   `json:"inflight_peak"`
+	FileLimit    *int64   `json:"file_limit"`
 }
 
 // Requests counts attempts by outcome. Errors is keyed by error class

@@ -56,6 +56,15 @@ var summaryRows = []row{
 	{"async", "drain s", asyncv(drainText)},
 	{"gates", "passed", gatesPassed},
 	{"generator", "errors", func(r *Report) string { return classList(r.Generator.Errors, "") }},
+	{"generator", "cpu share", func(r *Report) string {
+		if r.Generator.CPUShare == nil {
+			return NotMeasured
+		}
+		return pct(*r.Generator.CPUShare)
+	}},
+	{"generator", "in flight peak / file limit", func(r *Report) string {
+		return np(r.Generator.InflightPeak) + " / " + np(r.Generator.FileLimit)
+	}},
 	{"generator", "lag p99 ms", func(r *Report) string {
 		s := f1(r.Generator.LagP99Ms)
 		if r.Generator.Saturated {

@@ -67,6 +67,11 @@ type Stats struct {
 	// Notes are remarks for the report (the harness copies them into
 	// Report.Notes), e.g. a file limit the storm may not fit in.
 	Notes []string
+	// FileLimit is the open-file limit the storm ran under (after raising
+	// the soft limit to the hard one); 0 when it could not be read.
+	FileLimit uint64
+	// Cores is the CPUs the generator may use (GOMAXPROCS).
+	Cores int
 }
 
 // StopReason says why Run returned.
@@ -132,7 +137,8 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (Stats, erro
 	}
 	defer e.tr.inner.CloseIdleConnections()
 
-	notes := append(e.notes, e.checkFiles()...)
+	fileNotes, limit := e.checkFiles()
+	notes := append(e.notes, fileNotes...)
 	cpu0, wall0 := cpuTime(), time.Now()
 	tracked := e.startTracking()
 	e.storm()
@@ -142,7 +148,7 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (Stats, erro
 	}
 	e.report()
 
-	st := Stats{Stopped: StopDone, CPUSeconds: cpuTime() - cpu0, Notes: notes}
+	st := Stats{Stopped: StopDone, CPUSeconds: cpuTime() - cpu0, Notes: notes, FileLimit: limit, Cores: runtime.GOMAXPROCS(0)}
 	switch {
 	case ctx.Err() != nil:
 		st.Stopped = StopInterrupted

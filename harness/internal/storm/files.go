@@ -44,8 +44,9 @@ func fileNote(callers, pollers int, limit uint64) string {
 }
 
 // checkFiles raises the file limit and returns the notes for the report
-// when this storm may not fit in it; each note is logged too.
-func (e *engine) checkFiles() []string {
+// when this storm may not fit in it (each note is logged too), and the
+// limit in force.
+func (e *engine) checkFiles() ([]string, uint64) {
 	pollers := 0
 	if e.trk != nil {
 		pollers = min(e.opts.Pollers, e.waiting)
@@ -63,5 +64,5 @@ func (e *engine) checkFiles() []string {
 	for _, n := range notes {
 		e.opts.Logf("warning: %s", n)
 	}
-	return notes
+	return notes, limit
 }
