@@ -163,7 +163,7 @@ func TestBreakerHoldsCallerBack(t *testing.T) {
 		if len(at) != 4 {
 			t.Fatalf("caller %d sent %d attempts, want 4", i, len(at))
 		}
-		if g := at[1].Sub(at[0]); g > 300*time.Millisecond {
+		if g := at[1].Sub(at[0]); g >= 400*time.Millisecond { // an open breaker would hold it 400 ms
 			t.Fatalf("caller %d: breaker open after one failure (gap %s)", i, g)
 		}
 		for k := 2; k < 4; k++ {
