@@ -4,14 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,18 +15,6 @@ import (
 	"github.com/rehearse-dev/rehearse/internal/testenv"
 	"github.com/rehearse-dev/rehearse/reports"
 )
-
-// counting is a service that counts the uploads it receives.
-func counting(t *testing.T) (*httptest.Server, *atomic.Int64) {
-	t.Helper()
-	var n atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		n.Add(1)
-	}))
-	t.Cleanup(srv.Close)
-	return srv, &n
-}
 
 // noSwarmLeftovers fails t when anything of run id is left in Docker or
 // in the swarm.
@@ -51,7 +35,7 @@ func noSwarmLeftovers(t *testing.T, id string) {
 func TestDistributeSwarm(t *testing.T) {
 	testenv.RequireSwarm(t)
 	bin := testenv.Build(t, "../cmd/rehearse")
-	srv, served := counting(t)
+	srv, served := testenv.CountingServer(t)
 	sc := parse(t, "name: swarmed\nsut: {url: "+srv.URL+"}\ncallers: {count: 150, records: 5, timeout: 5s}\narrival: {profile: ramp, window: 2s}\n")
 
 	one, err := Run(t.Context(), sc, Options{Target: srv.URL, Out: t.TempDir()})
@@ -117,7 +101,7 @@ func TestDistributeSwarm(t *testing.T) {
 func TestDistributeSwarmInterrupted(t *testing.T) {
 	testenv.RequireSwarm(t)
 	bin := testenv.Build(t, "../cmd/rehearse")
-	srv, _ := counting(t)
+	srv, _ := testenv.CountingServer(t)
 	sc := parse(t, "name: swarm-stopped\nsut: {url: "+srv.URL+"}\ncallers: {count: 30, records: 5, timeout: 5s}\narrival: {profile: ramp, window: 60s}\n")
 	id := NewRunID(time.Now())
 	t.Cleanup(func() { noSwarmLeftovers(t, id) })

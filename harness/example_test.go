@@ -4,9 +4,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
-	"time"
 
-	"github.com/rehearse-dev/rehearse/internal/testenv"
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
 
@@ -16,13 +14,7 @@ import (
 // the compose project label and deploying v2 with the script under load.
 // v2 migrates: nothing is lost, the replaced container is no crash.
 func TestComposeExample(t *testing.T) {
-	testenv.RequireDocker(t)
-	image, err := BuildReferenceImage(t.Context(), t.Logf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := NewRunID(time.Now())
-	defer testenv.NoLeftovers(t, id)
+	image, id := referenceRun(t)
 	t.Setenv("REHEARSE_IMAGE", image)
 	t.Setenv("REHEARSE_RUN", id)
 	dir, _ := filepath.Abs("../docs/examples/compose-shop")

@@ -3,9 +3,6 @@ package harness
 import (
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/rehearse-dev/rehearse/internal/testenv"
 )
 
 // TestImageReplicasRollingUpgrade: a team image (here the reference
@@ -13,13 +10,7 @@ import (
 // round-robin proxy, upgraded rolling to a candidate under load: the proxy
 // skips the replica being replaced, nothing fails, nothing crashes.
 func TestImageReplicasRollingUpgrade(t *testing.T) {
-	testenv.RequireDocker(t)
-	image, err := BuildReferenceImage(t.Context(), t.Logf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := NewRunID(time.Now())
-	defer testenv.NoLeftovers(t, id)
+	image, id := referenceRun(t)
 	sc := parse(t, `name: replicas
 sut:
   image: {name: "`+image+`", port: 8080, health: /healthz, replicas: 2, args: ["--mode=sync", "--query-delay=20ms", "--data=/tmp/data"]}

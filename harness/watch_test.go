@@ -34,6 +34,33 @@ func startByHand(t *testing.T, id, name, image string, port int, memory string) 
 
 func itoa(i int) string { return strconv.Itoa(i) }
 
+// referenceRun is what a Docker test that runs the reference image itself
+// needs: the image, and a run id whose objects must all be gone when t
+// ends (checked after every other cleanup of t).
+func referenceRun(t *testing.T) (image, id string) {
+	t.Helper()
+	testenv.RequireDocker(t)
+	image, err := BuildReferenceImage(t.Context(), t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id = NewRunID(time.Now())
+	t.Cleanup(func() { testenv.NoLeftovers(t, id) })
+	return image, id
+}
+
+// startedByHand starts the reference service by hand (startByHand) on a
+// free port, waits until it answers, and removes it when t ends.
+func startedByHand(t *testing.T, id, image, memory string) (name string, port int, target string) {
+	t.Helper()
+	name, port = id+"-api", freePort(t)
+	startByHand(t, id, name, image, port, memory)
+	t.Cleanup(func() { _, _ = exec.Command("docker", "rm", "-f", name).CombinedOutput() })
+	target = "http://127.0.0.1:" + itoa(port)
+	waitUp(t, target+"/healthz")
+	return name, port, target
+}
+
 // freePort is a port nothing listens on now, on 127.0.0.1.
 func freePort(t *testing.T) int {
 	t.Helper()
@@ -64,19 +91,8 @@ func waitUp(t *testing.T, url string) {
 // the report shows the crash; nothing of the user's is removed by
 // rehearse (the test removes it).
 func TestAttackWatchSeesTheOOMKill(t *testing.T) {
-	testenv.RequireDocker(t)
-	image, err := BuildReferenceImage(t.Context(), t.Logf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := NewRunID(time.Now())
-	defer testenv.NoLeftovers(t, id)
-	port := freePort(t)
-	name := id + "-api"
-	startByHand(t, id, name, image, port, "24m")
-	defer docker(t, "rm", "-f", name)
-	target := "http://127.0.0.1:" + itoa(port)
-	waitUp(t, target+"/healthz")
+	image, id := referenceRun(t)
+	name, _, target := startedByHand(t, id, image, "24m")
 	sc := parse(t, `name: oom
 sut: {url: "`+target+`"}
 callers: {count: 60, records: 200, timeout: 3s}
@@ -104,19 +120,8 @@ run: {max_duration: 30s}
 // service) is followed, and neither death nor start counts as a crash or
 // a restart; a selector that matches nothing is an error before the storm.
 func TestWatchFollowsReplacements(t *testing.T) {
-	testenv.RequireDocker(t)
-	image, err := BuildReferenceImage(t.Context(), t.Logf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := NewRunID(time.Now())
-	defer testenv.NoLeftovers(t, id)
-	port := freePort(t)
-	name := id + "-api"
-	startByHand(t, id, name, image, port, "256m")
-	defer func() { _, _ = exec.Command("docker", "rm", "-f", name).CombinedOutput() }()
-	target := "http://127.0.0.1:" + itoa(port)
-	waitUp(t, target+"/healthz")
+	image, id := referenceRun(t)
+	name, port, target := startedByHand(t, id, image, "256m")
 	sc := parse(t, `name: replace
 sut: {url: "`+target+`", watch: {label: "shop=`+id+`", health: /healthz}}
 callers: {count: 40, records: 5, timeout: 3s, retry: {attempts: 10, backoff: constant, base: 300ms}}

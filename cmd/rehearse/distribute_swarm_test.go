@@ -41,7 +41,7 @@ func TestDistributeSwarmUsage(t *testing.T) {
 // command that makes it one (exit 3); rehearse does not make it one.
 func TestDistributeSwarmNeedsManager(t *testing.T) {
 	testenv.RequireNoSwarm(t)
-	srv, _ := countingServer(t)
+	srv, _ := testenv.CountingServer(t)
 	code, _, stderr := distributeCLI(t, "distribute", "--engine", "swarm", "--shards", "2", "--target", srv.URL, "--out", t.TempDir(), "smoke")
 	if code != exitEnv || !strings.Contains(stderr, "not a swarm manager") || !strings.Contains(stderr, "docker swarm init --advertise-addr 127.0.0.1") {
 		t.Errorf("exit %d, stderr:\n%s", code, stderr)
@@ -74,7 +74,7 @@ func TestDistributeSwarmCLI(t *testing.T) {
 		t.Fatalf("docker build: %v\n%s", err, out)
 	}
 	t.Cleanup(func() { _ = exec.Command("docker", "rmi", "-f", img).Run() })
-	srv, served := countingServer(t)
+	srv, served := testenv.CountingServer(t)
 	sc := writeScenario(t, "name: cli-swarm\nsut: {url: "+srv.URL+"}\ncallers: {count: 60, records: 5, timeout: 5s}\narrival: {profile: ramp, window: 1s}\n")
 	out := t.TempDir()
 	code, _, stderr := distributeCLI(t, "distribute", "--engine", "swarm", "--shards", "3", "--image", img, "--start-in", "4s", "--out", out, sc)

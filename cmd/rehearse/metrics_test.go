@@ -4,27 +4,15 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
-)
 
-// countingService answers 200 and counts what it was sent.
-func countingService(t *testing.T) (string, *atomic.Int64) {
-	t.Helper()
-	var n atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
-		_, _ = drain(r)
-		n.Add(1)
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL, &n
-}
+	"github.com/rehearse-dev/rehearse/internal/testenv"
+)
 
 // TestMetricsFlagsRefusedBeforeTheStorm: a busy --metrics-addr exits 3, a
 // remote or malformed one (or a malformed --prometheus-rw) exits 2, and
@@ -35,7 +23,8 @@ func TestMetricsFlagsRefusedBeforeTheStorm(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer busy.Close()
-	url, sent := countingService(t)
+	srv, sent := testenv.CountingServer(t)
+	url := srv.URL
 	sc := writeScenario(t, "name: tiny\nsut: {url: "+url+"}\ncallers: {count: 5, records: 1}\narrival: {profile: burst, window: 100ms}\n")
 	for name, tc := range map[string]struct {
 		flags []string
@@ -68,7 +57,8 @@ func TestMetricsFlagsRefusedBeforeTheStorm(t *testing.T) {
 // after the run the endpoint stays up for --metrics-linger with the final
 // counts.
 func TestAttackServesMetricsAndLingers(t *testing.T) {
-	url, sent := countingService(t)
+	srv, sent := testenv.CountingServer(t)
+	url := srv.URL
 	sc := writeScenario(t, "name: tiny\nsut: {url: "+url+"}\ncallers: {count: 40, records: 5, timeout: 2s}\narrival: {profile: burst, window: 500ms}\n")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

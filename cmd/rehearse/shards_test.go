@@ -3,28 +3,14 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
-)
 
-// countingServer counts the requests it receives.
-func countingServer(t *testing.T) (*httptest.Server, *atomic.Int64) {
-	t.Helper()
-	var n atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		n.Add(1)
-	}))
-	t.Cleanup(srv.Close)
-	return srv, &n
-}
+	"github.com/rehearse-dev/rehearse/internal/testenv"
+)
 
 // readReport reads a run folder's report.json.
 func readReport(t *testing.T, path string) map[string]any {
@@ -48,7 +34,7 @@ func TestLocalShardsMerge(t *testing.T) {
 		t.Skip("builds the CLI")
 	}
 	bin := buildCLI(t)
-	srv, served := countingServer(t)
+	srv, served := testenv.CountingServer(t)
 	sc := writeScenario(t, "name: sharded\nsut: {url: "+srv.URL+"}\ncallers: {count: 200, records: 5, timeout: 5s}\narrival: {profile: ramp, window: 1s}\n")
 	one, four := t.TempDir(), t.TempDir()
 	if out, err := exec.Command(bin, "attack", "--target", srv.URL, "--out", one, "--progress", "none", sc).CombinedOutput(); err != nil {

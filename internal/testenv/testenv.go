@@ -4,11 +4,15 @@
 package testenv
 
 import (
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -114,4 +118,18 @@ func CurveDrift(arrivals []time.Time, logged []time.Duration, speed float64) tim
 		worst = max(worst, (x - shift).Abs())
 	}
 	return worst
+}
+
+// CountingServer is a service on 127.0.0.1 that knows its own truth: it
+// drains every request's body, answers 200 and counts the requests. It is
+// closed when t ends.
+func CountingServer(t testing.TB) (*httptest.Server, *atomic.Int64) {
+	t.Helper()
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		n.Add(1)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &n
 }
