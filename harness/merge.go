@@ -92,8 +92,11 @@ func loadShards(dirs []string) ([]loadedShard, error) {
 				return err
 			}
 			var sr shardResult
-			if err := json.Unmarshal(b, &sr); err != nil || sr.Schema != ShardSchema {
-				return fmt.Errorf("%w: %s is not a shard result of this version (%s): %v", scenarios.ErrInvalid, p, ShardSchema, err)
+			if err := json.Unmarshal(b, &sr); err != nil {
+				return fmt.Errorf("%w: %s is not a shard result: %v", scenarios.ErrInvalid, p, err)
+			}
+			if sr.Schema != ShardSchema {
+				return fmt.Errorf("%w: %s is a shard result of %q, this rehearse reads %s", scenarios.ErrInvalid, p, sr.Schema, ShardSchema)
 			}
 			out = append(out, loadedShard{dir: filepath.Dir(p), sr: sr})
 			return nil

@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -49,8 +50,8 @@ func (r *rehearsal) deployUnderLoad(ctx context.Context, dep *sutrun.Deployment)
 		health = dep.HealthPath()
 	}
 	at := func() float64 { return time.Since(r.stormStart).Seconds() }
-	r.agg.AddEvent(reports.Event{AtS: at(), Kind: reports.EventUpgrade, Detail: "deploy command started: " + deployCommandText(r)})
-	r.opts.Logf("%s: running the upgrade command: %s", r.sc.Name, deployCommandText(r))
+	r.agg.AddEvent(reports.Event{AtS: at(), Kind: reports.EventUpgrade, Detail: "deploy command started: " + strings.Join(deployCommand(r.sc.Upgrade), " ")})
+	r.opts.Logf("%s: running the upgrade command: %s", r.sc.Name, strings.Join(deployCommand(r.sc.Upgrade), " "))
 	out := r.runDeploy(ctx, dep.Target(), health)
 	r.agg.SetCutoverCommand(out.command, out.exitCode, out.took)
 	detail := fmt.Sprintf("deploy command exited %d after %.1f s", out.exitCode, out.took.Seconds())
@@ -62,14 +63,6 @@ func (r *rehearsal) deployUnderLoad(ctx context.Context, dep *sutrun.Deployment)
 	r.mu.Lock()
 	r.deploy = &out
 	r.mu.Unlock()
-}
-
-// deployCommandText is the deploy command as a line, for humans.
-func deployCommandText(r *rehearsal) string {
-	if r.sc.Upgrade.Shell != "" {
-		return r.sc.Upgrade.Shell
-	}
-	return fmt.Sprint(r.sc.Upgrade.Command)
 }
 
 // deployGate is the failed deploy command as a failing gate, so the

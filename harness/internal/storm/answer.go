@@ -46,7 +46,7 @@ func (e *engine) read(res *vegeta.Result, id attemptID, class reports.Class, end
 				Status: int32(res.Code), Reason: reason, Body: e.redact(string(res.Body[:min(len(res.Body), 512)]))})
 			return a, reports.ClassBadAnswer
 		}
-		a.follow = e.target + e.statusPath(id.caller, uploadID)
+		a.follow = e.target + e.req.StatusPath(id.caller, uploadID)
 	case a.code == http.StatusAccepted && e.trk != nil:
 		if loc := res.Headers.Get("Location"); loc != "" && e.followable(loc) {
 			a.follow = loc
@@ -76,11 +76,6 @@ func (e *engine) uploadID(body []byte) (id, reason string) {
 		return "", fmt.Sprintf("no %q in the answer", field)
 	}
 	return v, ""
-}
-
-// statusPath is api.status.path for caller's upload id.
-func (e *engine) statusPath(caller int, uploadID string) string {
-	return e.req.StatusPath(caller, uploadID)
 }
 
 // redact hides the scenario's secrets (${NAME} values) in text that goes

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -49,7 +48,7 @@ func VerifyData(ctx context.Context, sc *scenarios.Scenario, target string, allo
 	if err != nil {
 		return DataCheck{}, err
 	}
-	req, err := scenarios.NewRequests(sc, pop, os.LookupEnv)
+	req, err := scenarios.NewRequests(sc, pop, nil)
 	if err != nil {
 		return DataCheck{}, fmt.Errorf("storm: %w", err)
 	}

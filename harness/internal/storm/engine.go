@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
-	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -39,9 +38,6 @@ type Options struct {
 	// Pollers bounds the status polls of accepted uploads in flight; 0 or
 	// less means 64.
 	Pollers int
-	// LookupEnv reads the ${NAME} secrets of the request templates; nil
-	// means os.LookupEnv.
-	LookupEnv func(string) (string, bool)
 	// Only, when set, limits the storm to the callers it returns true for
 	// (within the shard): data.restorm's invalidated callers.
 	Only func(caller int) bool
@@ -167,9 +163,6 @@ func checkOptions(ctx context.Context, opts Options) (Options, *url.URL, error) 
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
 	}
-	if opts.LookupEnv == nil {
-		opts.LookupEnv = os.LookupEnv
-	}
 	if opts.Pollers <= 0 {
 		opts.Pollers = defaultPollers
 	}
@@ -191,11 +184,11 @@ func checkOptions(ctx context.Context, opts Options) (Options, *url.URL, error) 
 // newEngine builds the population, the schedule of first attempts (this
 // shard's callers only) and the transport, before the clock matters.
 func newEngine(runCtx context.Context, sc *scenarios.Scenario, opts Options, base *url.URL) (*engine, error) {
-	pop, offsets, notes, err := population(sc, opts.LookupEnv)
+	pop, offsets, notes, err := population(sc)
 	if err != nil {
 		return nil, err
 	}
-	req, err := scenarios.NewRequests(sc, pop, opts.LookupEnv)
+	req, err := scenarios.NewRequests(sc, pop, nil) // nil: the ${NAME} secrets from the environment
 	if err != nil {
 		return nil, fmt.Errorf("storm: %w", err)
 	}

@@ -14,7 +14,7 @@ import (
 // attempts: the scenario's synthetic callers on its arrival profile, or —
 // traffic.replay — the logged uploads at their logged offsets divided by
 // the speed, each with a body of its logged size (replay below).
-func population(sc *scenarios.Scenario, lookupEnv func(string) (string, bool)) (*scenarios.Population, []time.Duration, []string, error) {
+func population(sc *scenarios.Scenario) (*scenarios.Population, []time.Duration, []string, error) {
 	if sc.Traffic == nil {
 		pop, err := scenarios.NewPopulation(sc)
 		if err != nil {
@@ -23,7 +23,7 @@ func population(sc *scenarios.Scenario, lookupEnv func(string) (string, bool)) (
 		offsets, err := sc.Arrival.Offsets(pop.Len(), sc.Seed)
 		return pop, offsets, nil, err
 	}
-	return replay(sc, lookupEnv)
+	return replay(sc)
 }
 
 // replayed is one logged upload as the storm sends it.
@@ -38,7 +38,7 @@ type replayed struct {
 // are left out unless traffic.retries is keep: the scenario's own retry
 // policy retries. Each body gets the most records that fit the logged
 // size and whitespace for the rest (Requests.RecordsFor).
-func replay(sc *scenarios.Scenario, lookupEnv func(string) (string, bool)) (*scenarios.Population, []time.Duration, []string, error) {
+func replay(sc *scenarios.Scenario) (*scenarios.Population, []time.Duration, []string, error) {
 	tr, err := traffic.Open(sc.ReplayPath())
 	if err != nil {
 		if errors.Is(err, traffic.ErrInput) {
@@ -66,7 +66,7 @@ func replay(sc *scenarios.Scenario, lookupEnv func(string) (string, bool)) (*sce
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	req, err := scenarios.NewRequests(sc, probe, lookupEnv)
+	req, err := scenarios.NewRequests(sc, probe, nil)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("storm: %w", err)
 	}

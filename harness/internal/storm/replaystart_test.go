@@ -45,7 +45,7 @@ func BenchmarkReplayStart(b *testing.B) {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		pop, offsets, _, err := population(sc, nil)
+		pop, offsets, _, err := population(sc)
 		if err != nil || pop.Len() != callers*per || len(offsets) != callers*per {
 			b.Fatalf("%v %d", err, len(offsets))
 		}
