@@ -222,8 +222,11 @@ func mergeTasks(ctx context.Context, sc *scenarios.Scenario, tasks []swarm.Task,
 		return nil, fmt.Errorf("distribute: %w", err)
 	}
 	logs := make([]io.Reader, 0, len(tasks))
-	var failed []string
+	var failed, notes []string
 	for _, t := range tasks {
+		if t.StartFailures > 0 {
+			notes = append(notes, restartNote(t))
+		}
 		name := filepath.Join(dir, fmt.Sprintf("shard-%d.log", t.Slot))
 		if err := os.WriteFile(name, append(append([]byte{}, t.Stderr...), t.Stdout...), 0o644); err != nil {
 			return nil, fmt.Errorf("distribute: %w", err)
@@ -235,14 +238,22 @@ func mergeTasks(ctx context.Context, sc *scenarios.Scenario, tasks []swarm.Task,
 		}
 		logs = append(logs, bytes.NewReader(t.Stdout))
 	}
-	for _, f := range failed {
+	for _, f := range append(notes, failed...) {
 		opts.Logf("%s", f)
 	}
-	res, err := MergeLogs(ctx, logs, opts.Out, MergeOptions{AllowPartial: opts.AllowPartial, Logf: opts.Logf})
+	res, err := MergeLogs(ctx, logs, opts.Out, MergeOptions{AllowPartial: opts.AllowPartial, Logf: opts.Logf, Notes: notes})
 	if err != nil && len(failed) > 0 {
 		return res, fmt.Errorf("%s: %w; %s", sc.Name, err, strings.Join(failed, "; "))
 	}
 	return res, err
+}
+
+// restartNote says that the engine failed to start a shard's task before
+// the one that answered: those never ran, so the shard's figures are
+// whole, but it began late.
+func restartNote(t swarm.Task) string {
+	return fmt.Sprintf("shard %d: the engine failed to start its task %d time(s) before the one that ran (first: %s); those sent nothing, and the shard began when Swarm started it again",
+		t.Slot, t.StartFailures, t.FirstStartErr)
 }
 
 // taskFailure says how a task that printed no result ended, with its

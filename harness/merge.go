@@ -23,6 +23,9 @@ type MergeOptions struct {
 	AllowPartial bool
 	// Logf receives human progress lines; nil discards them.
 	Logf func(format string, args ...any)
+	// Notes are added to the merged report's notes: what the caller
+	// knows of how the shards ran (an engine that restarted one).
+	Notes []string
 }
 
 // loadedShard is one shard's result and its folder.
@@ -64,6 +67,7 @@ func Merge(ctx context.Context, dirs []string, out string, opts MergeOptions) (*
 		return nil, fmt.Errorf("merge: the shards' scenario: %w", err)
 	}
 	rep.Expect = reports.Verdict(sc.Expect)
+	rep.Notes = append(rep.Notes, opts.Notes...)
 	EvaluateGates(rep, sc.Gates, sc.Signature)
 	if len(missing) > 0 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("partial: shards %v of %d never reported; their callers are missing from every figure", missing, shards[0].sr.Shards))

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -116,9 +117,13 @@ func TestMergeRefusesAndNamesMissing(t *testing.T) {
 	if err != nil || res.Report.Verdict != "invalid" || !strings.Contains(strings.Join(res.Report.Notes, " "), "shards [1] of 3 never reported") {
 		t.Fatalf("partial: %v %s %v", err, res.Report.Verdict, res.Report.Notes)
 	}
-	res, err = Merge(t.Context(), []string{dir}, t.TempDir(), MergeOptions{AllowPartial: true})
+	restarted := "shard 1: the engine failed to start its task 1 time(s)"
+	res, err = Merge(t.Context(), []string{dir}, t.TempDir(), MergeOptions{AllowPartial: true, Notes: []string{restarted}})
 	if err != nil || res.Report.Verdict != "pass" {
 		t.Fatalf("allowed partial: %v %v", err, res)
+	}
+	if !slices.Contains(res.Report.Notes, restarted) {
+		t.Errorf("the caller's note is not among %q", res.Report.Notes)
 	}
 	other := strings.Replace(mergeScenario, "name: merged", "name: other", 1)
 	if _, err := Run(t.Context(), parse(t, "sut: {url: \""+srv.URL+"\"}\n"+other),

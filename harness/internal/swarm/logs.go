@@ -19,10 +19,11 @@ const logTimeout = 2 * time.Minute
 // collect reads the logs of every ended task (in slot order) into Tasks.
 // A log that could not be read in full is kept as far as it was read,
 // with LogErr set.
-func collect(ctx context.Context, cli *client.Client, tasks []swarm.Task) []Task {
-	out := make([]Task, 0, len(tasks))
-	for _, t := range tasks {
-		r := Task{Slot: t.Slot, State: string(t.Status.State)}
+func collect(ctx context.Context, cli *client.Client, slots []slotState) []Task {
+	out := make([]Task, 0, len(slots))
+	for _, s := range slots {
+		t := s.task
+		r := Task{Slot: t.Slot, State: string(t.Status.State), StartFailures: s.startFailures, FirstStartErr: s.firstStartErr}
 		if cs := t.Status.ContainerStatus; cs != nil {
 			r.ExitCode = cs.ExitCode
 		}

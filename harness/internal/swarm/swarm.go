@@ -8,8 +8,8 @@
 //
 // The files by job: swarm.go (Job, Run), client.go (connecting, the
 // manager check), spec.go (the service spec, pure), wait.go (progress),
-// logs.go (the tasks' logs), cleanup.go (removal), image.go (the shard
-// image FROM scratch).
+// startfail.go (tasks that never ran), logs.go (the tasks' logs),
+// cleanup.go (removal), image.go (the shard image FROM scratch).
 package swarm
 
 import (
@@ -74,6 +74,11 @@ type Task struct {
 	Stderr []byte
 	// LogErr is why the logs could not be read in full; nil when they were.
 	LogErr error
+	// StartFailures counts the slot's tasks the engine failed to start
+	// before this one (startfail.go); FirstStartErr is its word on the
+	// first. Such tasks never ran, so they sent nothing.
+	StartFailures int
+	FirstStartErr string
 }
 
 // ErrNotManager is returned (wrapped) when the engine is not a swarm

@@ -132,7 +132,7 @@ func TestWaitProgress(t *testing.T) {
 		if took := time.Since(f.start); took < 5*time.Second || took > 5*time.Second+pollEvery {
 			t.Errorf("wait took %s, want the last task's 5s", took)
 		}
-		if len(tasks) != 3 || tasks[0].Slot != 0 || tasks[2].Slot != 2 || tasks[2].ID != "2" {
+		if len(tasks) != 3 || tasks[0].task.Slot != 0 || tasks[2].task.Slot != 2 || tasks[2].task.ID != "2" {
 			t.Fatalf("tasks %+v", tasks)
 		}
 		want := []Progress{{Tasks: 3, Pending: 3}, {Tasks: 3, Running: 3}, {Tasks: 3, Running: 2, Complete: 1},

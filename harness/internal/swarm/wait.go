@@ -38,7 +38,7 @@ var _ taskLister = (*client.Client)(nil)
 // wait lists the service's tasks until each of its n slots holds an ended
 // task (bySlot), calling progress (when set) on every change, and returns those
 // tasks ordered by slot. It returns ctx's error when ctx ends first.
-func wait(ctx context.Context, cli taskLister, serviceID string, n int, progress func(Progress)) ([]swarm.Task, error) {
+func wait(ctx context.Context, cli taskLister, serviceID string, n int, progress func(Progress)) ([]slotState, error) {
 	tick := time.NewTicker(pollEvery)
 	defer tick.Stop()
 	var last Progress
@@ -50,7 +50,7 @@ func wait(ctx context.Context, cli taskLister, serviceID string, n int, progress
 			}
 			return nil, fmt.Errorf("list the tasks of swarm service %s: %w", serviceID, err)
 		}
-		tasks := bySlot(res.Items)
+		tasks := bySlot(res.Items, time.Now())
 		p := tally(tasks, n)
 		if progress != nil && p != last {
 			progress(p)
@@ -67,37 +67,32 @@ func wait(ctx context.Context, cli taskLister, serviceID string, n int, progress
 	}
 }
 
-// bySlot picks one task per slot, ordered by slot: the first to end, else
-// the newest. A replicated job replaces a task that exits non-zero until
-// the job has its completions, whatever the restart policy (Docker 20.10):
-// a slot has its answer when its first task ends, and a replacement is
-// stopped with the service.
-func bySlot(all []swarm.Task) []swarm.Task {
-	by := map[int]swarm.Task{}
+// bySlot picks each slot's answer (pickSlot), ordered by slot. A
+// replicated job may replace a task that exits non-zero before the
+// service is removed: a slot has its answer when its first task that ran
+// ends, and a replacement is stopped with the service.
+func bySlot(all []swarm.Task, now time.Time) []slotState {
+	by := map[int][]swarm.Task{}
 	for _, t := range all {
-		old, seen := by[t.Slot]
-		switch {
-		case !seen:
-			by[t.Slot] = t
-		case ended(t.Status.State) && (!ended(old.Status.State) || t.CreatedAt.Before(old.CreatedAt)):
-			by[t.Slot] = t
-		case !ended(old.Status.State) && !ended(t.Status.State) && t.CreatedAt.After(old.CreatedAt):
-			by[t.Slot] = t
-		}
+		by[t.Slot] = append(by[t.Slot], t)
 	}
-	out := make([]swarm.Task, 0, len(by))
-	for _, t := range by {
-		out = append(out, t)
+	out := make([]slotState, 0, len(by))
+	for _, ts := range by {
+		out = append(out, pickSlot(ts, now))
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Slot < out[j].Slot })
+	sort.Slice(out, func(i, j int) bool { return out[i].task.Slot < out[j].task.Slot })
 	return out
 }
 
 // tally counts tasks by state; slots with no task yet count as pending.
-func tally(tasks []swarm.Task, n int) Progress {
+func tally(slots []slotState, n int) Progress {
 	p := Progress{Tasks: n}
-	for _, t := range tasks {
+	for _, s := range slots {
+		t := s.task
 		switch st := t.Status.State; {
+		case s.awaiting:
+			p.Pending++
+			p.Why = why(t) + "; Swarm starts it again"
 		case st == swarm.TaskStateComplete:
 			p.Complete++
 		case st == swarm.TaskStateRunning:
@@ -112,7 +107,7 @@ func tally(tasks []swarm.Task, n int) Progress {
 			}
 		}
 	}
-	p.Pending += max(n-len(tasks), 0)
+	p.Pending += max(n-len(slots), 0)
 	return p
 }
 
