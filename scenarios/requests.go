@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -243,29 +244,52 @@ func (c *callCtx) renderPath(segs []segment, uploadID string) string {
 // The one-line form sends Content-Type application/json and
 // Idempotency-Key. A new map each call: the caller may change it.
 func (r *Requests) Header(caller int, try int32) http.Header {
+	lines, err := r.AppendHeader(nil, caller, try)
+	h := http.Header{}
+	if err != nil {
+		return h
+	}
+	for line := range strings.SplitSeq(strings.TrimSuffix(string(lines), "\r\n"), "\r\n") {
+		name, value, _ := strings.Cut(line, ": ")
+		h[name] = append(h[name], value)
+	}
+	return h
+}
+
+// AppendHeader appends the upload's header lines ("Name: value\r\n", the
+// same headers as Header) to dst, for a client that writes the request
+// itself. A value that would break the request (a line break or NUL in a
+// secret or a variable) is an error, as net/http refuses it.
+func (r *Requests) AppendHeader(dst []byte, caller int, try int32) ([]byte, error) {
 	var c callCtx
 	r.start(&c, caller, try)
-	h := make(http.Header, len(r.headers)+1)
+	hasType := false
 	for _, ht := range r.headers {
-		var v []byte
+		dst = append(append(dst, ht.name...), ": "...)
+		from := len(dst)
 		for i := range ht.value {
 			sg := &ht.value[i]
 			if sg.kind == opBodyLength {
-				v = strconv.AppendInt(v, r.BodyLen(caller, try), 10)
+				dst = strconv.AppendInt(dst, r.BodyLen(caller, try), 10)
 				continue
 			}
-			v = append(v, c.piece(sg)...)
+			dst = append(dst, c.piece(sg)...)
 		}
-		h[ht.name] = []string{string(v)}
+		if bytes.ContainsAny(dst[from:], "\r\n\x00") {
+			return dst, fmt.Errorf("header %s: its value holds a line break or NUL", ht.name)
+		}
+		if ht.name == "Content-Type" {
+			hasType = true
+			if ct := dst[from:]; r.format == FormatMultipart && bytes.HasPrefix(ct, []byte("multipart/")) && !bytes.Contains(ct, []byte("boundary=")) {
+				dst = append(append(dst, "; boundary="...), c.bnd[:]...)
+			}
+		}
+		dst = append(dst, "\r\n"...)
 	}
-	ct := h.Get("Content-Type")
-	switch {
-	case ct == "":
-		h.Set("Content-Type", r.body.contentType(&c))
-	case r.format == FormatMultipart && strings.HasPrefix(ct, "multipart/") && !strings.Contains(ct, "boundary="):
-		h.Set("Content-Type", ct+"; boundary="+string(c.bnd[:]))
+	if !hasType {
+		dst = append(append(append(dst, "Content-Type: "...), r.body.contentType(&c)...), "\r\n"...)
 	}
-	return h
+	return dst, nil
 }
 
 // Body is a new reader of caller's upload body for its try (1-based):

@@ -190,7 +190,17 @@ func checkHeader(name, text string, add func(int, string, ...any)) {
 	if i := strings.IndexAny(text, "\r\n"); i >= 0 {
 		add(i, "a header cannot hold a line break")
 	}
+	for _, own := range framingHeaders {
+		if strings.EqualFold(name, own) {
+			add(0, "%s is rehearse's to send: it frames the request from the body and the target", own)
+		}
+	}
 }
+
+// framingHeaders are the headers the storm's client writes itself (the
+// body's length, the connection, the target's host): a template's would
+// contradict them on the wire.
+var framingHeaders = []string{"Content-Length", "Transfer-Encoding", "Connection", "Host", "Expect", "Upgrade"}
 
 func isTokenRune(r rune) bool {
 	return r < 127 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("!#$%&'*+-.^_`|~", r))

@@ -165,6 +165,7 @@ func TestTemplateErrorColumns(t *testing.T) {
 		{"    path: \"/é/{callr}\"\n", "f.yaml:6:15: api.upload.path: unknown placeholder {callr}"},
 		{"    path: \"/v1/\\u0041{callr}\"\n", "f.yaml:6:11: api.upload.path: unknown placeholder {callr}"},
 		{"    path: /v1/{caller}\n    headers:\n      Authorization: Bearer ${REHEARSE_UNSET_SECRET}\n", "f.yaml:8:29: api.upload.headers.Authorization: ${REHEARSE_UNSET_SECRET} is not set in the environment"},
+		{"    path: /v1/{caller}\n    headers: {content-length: \"9\"}\n", "f.yaml:7:32: api.upload.headers.content-length: Content-Length is rehearse's to send"},
 		{"    path: /v1/{caller}\n    body:\n      envelope: |\n        {\"items\": [{records}],\n         \"n\": \"{record.idx}\"}\n", "f.yaml:8:17: api.upload.body.envelope: unknown placeholder {record.idx}"},
 	}
 	for _, c := range cases {

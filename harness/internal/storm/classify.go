@@ -62,13 +62,3 @@ func localClass(err error) reports.Class {
 	}
 	return reports.ClassNone
 }
-
-// localError is an attempt's error that localClass found to be the
-// generator's; its text names the class, its Unwrap the cause.
-type localError struct {
-	class reports.Class
-	err   error
-}
-
-func (e *localError) Error() string { return "generator " + string(e.class) + ": " + e.err.Error() }
-func (e *localError) Unwrap() error { return e.err }

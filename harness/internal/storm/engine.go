@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"net/url"
 	"runtime"
 	"strings"
@@ -92,8 +93,12 @@ type engine struct {
 	base   *url.URL
 	target string              // base as text, the prefix of every upload URL
 	req    *scenarios.Requests // the upload's method, path, headers and body, compiled once
-	tr     *transport
-	trk    *tracker // nil when nothing is followed (api.completion: none)
+	wire   *wire               // the uploads' client (wire.go)
+	http   *http.Transport     // the status polls' and verify reads' client
+	trk    *tracker            // nil when nothing is followed (api.completion: none)
+
+	timeouts []time.Duration // per caller: its class's callers.timeout
+	keep     int             // answer bytes kept to read an upload's id (completion: body)
 
 	classes     []scenarios.ClassPlan // callers.classes resolved; one "default" when none declared
 	idField     scenarios.FieldPath   // api.status.id_field (completion: body)
@@ -105,7 +110,7 @@ type engine struct {
 	waiting int // callers that may still send an attempt
 	rng     *rand.Rand
 	wake    chan struct{}
-	ready   chan item // from Pace to the targeter
+	ready   chan item // from Pace to the storm loop (hit.go)
 	// untracked counts 202s whose completion was not followed.
 	untracked int64
 	budgets   []budget // per class (retry.go)
@@ -131,7 +136,7 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (Stats, erro
 	if err != nil {
 		return Stats{}, err
 	}
-	defer e.tr.inner.CloseIdleConnections()
+	defer e.http.CloseIdleConnections()
 
 	fileNotes, limit := e.checkFiles()
 	notes := append(e.notes, fileNotes...)
@@ -227,7 +232,12 @@ func newEngine(runCtx context.Context, sc *scenarios.Scenario, opts Options, bas
 		// nothing was accepted. Under auto it comes with the first 202.
 		opts.Aggregator.SetAsync(true)
 	}
-	e.tr = newTransport(runCtx, req, e.timeouts(), n)
+	e.timeouts = e.callerTimeouts()
+	if sc.API.Completion == scenarios.CompletionBody {
+		e.keep = maxAnswerBody
+	}
+	e.wire = newWire(runCtx, base, n)
+	e.http = newHTTPTransport(n)
 	return e, nil
 }
 
@@ -257,8 +267,8 @@ func (e *engine) classNames() []string {
 	return names
 }
 
-// timeouts is each caller's timeout, its class's.
-func (e *engine) timeouts() []time.Duration {
+// callerTimeouts is each caller's timeout, its class's.
+func (e *engine) callerTimeouts() []time.Duration {
 	out := make([]time.Duration, len(e.callers))
 	for i := range e.callers {
 		out[i] = e.classes[e.callers[i].class].Timeout.D()
@@ -266,38 +276,10 @@ func (e *engine) timeouts() []time.Duration {
 	return out
 }
 
-// storm sends every attempt through vegeta until no caller can send again,
-// and absorbs each result as it ends.
-func (e *engine) storm() {
-	keep := int64(0) // the answer's body is read only to find an upload's id
-	if e.sc.API.Completion == scenarios.CompletionBody {
-		keep = maxAnswerBody
-	}
-	atk := vegeta.NewAttacker(
-		vegeta.Client(e.tr.client()),
-		vegeta.Workers(uint64(min(max(e.waiting, 1), 64))),
-		vegeta.MaxBody(keep),
-	)
-	results := atk.Attack(e.targeter, e, 0, e.sc.Name)
-	// vegeta's Attack has no context: bridge it here, once.
-	go func() { <-e.runCtx.Done(); atk.Stop() }()
-	for res := range results {
-		e.absorb(res)
-	}
-}
-
-// absorb records one attempt and moves its caller on.
-func (e *engine) absorb(res *vegeta.Result) {
-	id, ok := parseFragment(res.URL)
-	if !ok {
-		return
-	}
-	class := classify(int(res.Code), res.Error)
-	if res.Error != "" {
-		if local, ok := e.tr.takeLocal(id); ok {
-			class = local
-		}
-	}
+// absorb records one attempt and moves its caller on. It runs on the
+// attempt's goroutine: the engine's state is under mu, the aggregator
+// and the attempt log lock their own.
+func (e *engine) absorb(id attemptID, res *vegeta.Result, class reports.Class) {
 	sent := res.Timestamp.Sub(e.start)
 	end := sent + res.Latency
 	a, class := e.read(res, id, class, end)

@@ -12,7 +12,7 @@ import (
 var _ vegeta.Pacer = (*engine)(nil)
 
 // Pace implements vegeta.Pacer: it blocks until the next scheduled attempt
-// is due and hands it to the targeter; it stops when no caller can send
+// is due and hands it to the storm loop (hit.go); it stops when no caller can send
 // again, at max_duration or when the run is cancelled.
 func (e *engine) Pace(time.Duration, uint64) (time.Duration, bool) {
 	for {

@@ -116,7 +116,7 @@ func (e *engine) status(u string) (string, bool) {
 	ctx, cancel := context.WithTimeout(e.trk.ctx, 5*time.Second)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	resp, err := e.tr.inner.RoundTrip(req)
+	resp, err := e.http.RoundTrip(req)
 	if err != nil {
 		return "", false
 	}

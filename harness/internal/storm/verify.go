@@ -65,7 +65,7 @@ func (e *engine) list(u string) (n int, unfinished, ok bool) {
 	ctx, cancel := context.WithTimeout(e.runCtx, 10*time.Second)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	resp, err := e.tr.inner.RoundTrip(req)
+	resp, err := e.http.RoundTrip(req)
 	if err != nil {
 		return 0, false, false
 	}

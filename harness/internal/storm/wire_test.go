@@ -1,0 +1,223 @@
+package storm
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rehearse-dev/rehearse/scenarios"
+)
+
+// rawServer answers each request on a connection with the next of its
+// scripted answers, written byte for byte, after reading the request with
+// net/http's own parser: it knows every request it was sent, whole, and
+// every connection it accepted. After an answer it closes the connection
+// when close says so for that answer.
+type rawServer struct {
+	t       *testing.T
+	ln      net.Listener
+	answers []string
+	close   []bool
+
+	mu       sync.Mutex
+	next     int
+	conns    int
+	requests []*http.Request
+	bodies   [][]byte
+}
+
+func newRawServer(t *testing.T, answers []string, close []bool) *rawServer {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &rawServer{t: t, ln: ln, answers: answers, close: close}
+	t.Cleanup(func() { ln.Close() })
+	go s.serve()
+	return s
+}
+
+func (s *rawServer) serve() {
+	for {
+		c, err := s.ln.Accept()
+		if err != nil {
+			return
+		}
+		s.mu.Lock()
+		s.conns++
+		s.mu.Unlock()
+		go s.conn(c)
+	}
+}
+
+func (s *rawServer) conn(c net.Conn) {
+	defer c.Close()
+	br := bufio.NewReader(c)
+	for {
+		req, err := http.ReadRequest(br)
+		if err != nil {
+			return
+		}
+		body, err := io.ReadAll(req.Body)
+		if err != nil {
+			return
+		}
+		s.mu.Lock()
+		i := s.next
+		s.next++
+		s.requests = append(s.requests, req)
+		s.bodies = append(s.bodies, body)
+		s.mu.Unlock()
+		if i >= len(s.answers) {
+			return
+		}
+		if _, err := io.WriteString(c, s.answers[i]); err != nil || (i < len(s.close) && s.close[i]) {
+			return
+		}
+	}
+}
+
+// wireRequests compiles a scenario's upload for the wire tests.
+func wireRequests(t *testing.T, api string) *scenarios.Requests {
+	t.Helper()
+	t.Setenv("TOKEN", "s3cret") // read by validation; NewRequests is handed it below
+	sc, err := scenarios.Parse("w.yaml", []byte("name: w\nseed: 3\nsut: {url: \"http://127.0.0.1:1\"}\n"+
+		"callers: {count: 4, records: 3, record_bytes: 50, timeout: 5s}\narrival: {profile: burst, window: 1s}\n"+api))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pop, err := scenarios.NewPopulation(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := scenarios.NewRequests(sc, pop, func(string) (string, bool) { return "s3cret", true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
+}
+
+func newTestWire(t *testing.T, addr string, n int) *wire {
+	u, err := url.Parse("http://" + addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newWire(t.Context(), u, n)
+}
+
+// TestWireAnswers sends one attempt per answer shape and checks what the
+// wire read of it, that the service received the request whole (its
+// parser agrees on method, path, Host, Content-Length, headers and the
+// body byte for byte), and which answers let the connection be kept.
+func TestWireAnswers(t *testing.T) {
+	const long = "abcdefghij"
+	cases := []struct {
+		name, answer    string
+		keep            int
+		code            int
+		location, retry string
+		kept            string
+		reuse           bool
+	}{
+		{"length", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", 0, 200, "", "", "", true},
+		{"kept body", "HTTP/1.1 201 Created\r\nContent-Length: 10\r\n\r\n" + long, 4, 201, "", "", "abcd", true},
+		{"chunked", "HTTP/1.1 202 Accepted\r\nTransfer-Encoding: chunked\r\nLocation: /v1/uploads/7\r\n\r\n3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n", 64, 202, "/v1/uploads/7", "", "abcdefg", true},
+		{"retry-after, close", "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 2\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", 0, 503, "", "2", "", false},
+		{"100 continue first", "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n", 0, 204, "", "", "", true},
+		{"1.0 without length", "HTTP/1.0 200 OK\r\n\r\nto the end", 64, 200, "", "", "to the end", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv := newRawServer(t, []string{c.answer, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"}, []bool{c.name == "1.0 without length"})
+			w := newTestWire(t, srv.ln.Addr().String(), 4)
+			req := wireRequests(t, "api:\n  upload:\n    path: \"/in/{caller}\"\n    headers: {Authorization: \"Bearer ${TOKEN}\"}\n")
+			x := exchange{req: req, caller: 2, try: 1, keep: c.keep, deadline: time.Now().Add(5 * time.Second)}
+			if err := w.do(&x); err != nil {
+				t.Fatal(err)
+			}
+			if x.code != c.code || x.location != c.location || x.retryAfter != c.retry || string(x.answer) != c.kept {
+				t.Errorf("read %d %q %q %q; want %d %q %q %q", x.code, x.location, x.retryAfter, x.answer, c.code, c.location, c.retry, c.kept)
+			}
+			y := exchange{req: req, caller: 3, try: 2, deadline: time.Now().Add(5 * time.Second)}
+			if err := w.do(&y); err != nil || y.code != 200 {
+				t.Fatalf("second attempt: %d %v", y.code, err)
+			}
+			srv.mu.Lock()
+			defer srv.mu.Unlock()
+			if reused := srv.conns == 1; reused != c.reuse {
+				t.Errorf("%d connections for 2 attempts: reuse %v, want %v", srv.conns, reused, c.reuse)
+			}
+			checkReceived(t, req, srv.requests[0], srv.bodies[0], 2, 1)
+			checkReceived(t, req, srv.requests[1], srv.bodies[1], 3, 2)
+		})
+	}
+}
+
+// checkReceived compares what the service parsed with what the scenario
+// renders for caller's try.
+func checkReceived(t *testing.T, req *scenarios.Requests, got *http.Request, body []byte, caller int, try int32) {
+	t.Helper()
+	var want bytes.Buffer
+	if _, err := io.Copy(&want, req.Body(caller, try)); err != nil {
+		t.Fatal(err)
+	}
+	if got.Method != req.Method() || got.URL.RequestURI() != req.Path(caller, try) || got.ContentLength != req.BodyLen(caller, try) ||
+		!bytes.Equal(body, want.Bytes()) || got.Header.Get("Authorization") != "Bearer s3cret" || got.Header.Get("Content-Type") != "application/json" {
+		t.Errorf("caller %d received %s %s, length %d, %d body bytes (equal %v), headers %v",
+			caller, got.Method, got.URL, got.ContentLength, len(body), bytes.Equal(body, want.Bytes()), got.Header)
+	}
+}
+
+// TestWireStaleConnection: the service closes a kept connection between
+// two attempts (its idle timeout, a restart). The second attempt is sent
+// again on a new connection, as net/http does, and the service sees it
+// exactly once.
+func TestWireStaleConnection(t *testing.T) {
+	ok := "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+	srv := newRawServer(t, []string{ok, ok}, []bool{true})
+	w := newTestWire(t, srv.ln.Addr().String(), 4)
+	req := wireRequests(t, "")
+	for i := range 2 {
+		x := exchange{req: req, caller: i, try: 1, deadline: time.Now().Add(5 * time.Second)}
+		// The close of the first connection must reach this side first.
+		time.Sleep(50 * time.Millisecond)
+		if err := w.do(&x); err != nil || x.code != 200 {
+			t.Fatalf("attempt %d: %d %v", i, x.code, err)
+		}
+	}
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	if len(srv.requests) != 2 || srv.conns != 2 {
+		t.Errorf("the service saw %d requests on %d connections, want 2 on 2", len(srv.requests), srv.conns)
+	}
+}
+
+// TestWireDeadline: an answer cut off by the caller's timeout mid-body is
+// a timeout, and the run's stop ends an attempt at once.
+func TestWireDeadline(t *testing.T) {
+	srv := newRawServer(t, []string{"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial", ""}, nil)
+	w := newTestWire(t, srv.ln.Addr().String(), 4)
+	req := wireRequests(t, "")
+	x := exchange{req: req, caller: 0, try: 1, deadline: time.Now().Add(300 * time.Millisecond)}
+	err := w.do(&x)
+	var ne net.Error
+	if !errors.As(err, &ne) || !ne.Timeout() {
+		t.Fatalf("cut off by the deadline: %v, want a timeout", err)
+	}
+	ctx, stop := context.WithCancel(t.Context())
+	w.runCtx = ctx
+	time.AfterFunc(100*time.Millisecond, stop)
+	began := time.Now()
+	x = exchange{req: req, caller: 1, try: 1, deadline: time.Now().Add(time.Minute)}
+	if err := w.do(&x); err == nil || time.Since(began) > 30*time.Second {
+		t.Fatalf("stopped run: %v after %s", err, time.Since(began))
+	}
+}
