@@ -149,12 +149,18 @@ func (d *dataRun) report(restormed *int64) *reports.DataReport {
 	return out
 }
 
+// restorms reports whether the storm is data.restorm's: only the callers
+// whose data the upgrade lost, known once it is read back.
+func (r *rehearsal) restorms() bool {
+	return r.data != nil && r.data.spec != nil && r.data.spec.Restorm == scenarios.RestormInvalidated
+}
+
 // restormOnly, under data.restorm: invalidated, waits until the data was
 // read back after the upgrade and limits the storm to the callers whose
 // data was lost, from that moment on the run's clock: the seed's
 // re-upload storm, sized by what the upgrade really destroyed.
 func (r *rehearsal) restormOnly(ctx context.Context, opts *storm.Options) {
-	if r.data == nil || r.data.spec == nil || r.data.spec.Restorm != scenarios.RestormInvalidated {
+	if !r.restorms() {
 		return
 	}
 	r.opts.Logf("%s: the storm waits for the upgrade and the read-back of the data", r.sc.Name)

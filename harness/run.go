@@ -230,6 +230,25 @@ func (r *rehearsal) closeSUT(ctx context.Context, dep *sutrun.Deployment) {
 // upgrade and the live progress on their own goroutines, and streams every
 // attempt into the aggregator and attempts.csv.
 func (r *rehearsal) storm(ctx context.Context, dep *sutrun.Deployment) (storm.Stats, error) {
+	f, err := os.Create(filepath.Join(r.dir, reports.AttemptLogFile))
+	if err != nil {
+		return storm.Stats{}, fmt.Errorf("create attempt log: %w", err)
+	}
+	defer f.Close()
+	alog := reports.NewAttemptLog(f)
+	target := dep.Target()
+	opts := storm.Options{Target: target, AttemptLog: alog, AllowRemote: r.opts.AllowRemote, Shard: r.opts.Shard, Logf: r.opts.Logf}
+	if r.opts.Shard.Count > 1 || r.opts.ShardResult {
+		opts.OnOutcome = r.outcomes.add
+	}
+	// The storm is built before its clock starts (a restorm's only once
+	// the data is read back, on the clock): building is not lag.
+	var prepared *storm.Prepared
+	if !r.restorms() {
+		if prepared, err = storm.Prepare(ctx, r.sc, opts); err != nil {
+			return storm.Stats{}, err
+		}
+	}
 	// The storm's clock starts now, or at the shards' common barrier; SUT
 	// start-up is not part of the run.
 	start, late, err := r.waitForBarrier(ctx)
@@ -240,15 +259,7 @@ func (r *rehearsal) storm(ctx context.Context, dep *sutrun.Deployment) (storm.St
 	r.agg = reports.NewAggregator(r.stormStart)
 	defer r.liveMetrics(ctx, dep)()
 	r.sink.attach(r.agg, r.stormStart.Sub(r.depStart))
-	target := dep.Target()
 	r.opts.Logf("%s: SUT ready at %s", r.sc.Name, target)
-
-	f, err := os.Create(filepath.Join(r.dir, reports.AttemptLogFile))
-	if err != nil {
-		return storm.Stats{}, fmt.Errorf("create attempt log: %w", err)
-	}
-	defer f.Close()
-	alog := reports.NewAttemptLog(f)
 
 	stormCtx, stopStorm := context.WithCancel(ctx)
 	defer stopStorm()
@@ -256,20 +267,15 @@ func (r *rehearsal) storm(ctx context.Context, dep *sutrun.Deployment) (storm.St
 	scheduleFaults(stormCtx, &wg, r.sc, dep, r.agg, r.stormStart, r.opts.Logf)
 	r.scheduleUpgrade(stormCtx, &wg, dep, r.data)
 	r.live(stormCtx, &wg)
-	opts := storm.Options{
-		Target:      target,
-		Start:       r.stormStart,
-		Aggregator:  r.agg,
-		AttemptLog:  alog,
-		AllowRemote: r.opts.AllowRemote,
-		Shard:       r.opts.Shard,
-		Logf:        r.opts.Logf,
+	if prepared == nil {
+		r.restormOnly(stormCtx, &opts)
+		if prepared, err = storm.Prepare(ctx, r.sc, opts); err != nil {
+			stopStorm()
+			wg.Wait()
+			return storm.Stats{}, err
+		}
 	}
-	if r.opts.Shard.Count > 1 || r.opts.ShardResult {
-		opts.OnOutcome = r.outcomes.add
-	}
-	r.restormOnly(stormCtx, &opts)
-	stats, err := storm.Run(ctx, r.sc, opts)
+	stats, err := prepared.Run(ctx, r.stormStart, r.agg)
 	stopStorm()
 	wg.Wait()
 	if ferr := alog.Flush(); ferr != nil && err == nil {

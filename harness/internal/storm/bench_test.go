@@ -1,11 +1,15 @@
 package storm
 
 import (
+	"bytes"
 	"fmt"
 	"io"
-	"net/http"
-	"net/http/httptest"
-	"sync/atomic"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -13,35 +17,73 @@ import (
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
 
-// The benchmarks below drive the whole hot path (schedule, vegeta attacker,
-// streamed per-caller bodies, per-caller timeouts, aggregation) against a
-// trivial in-process httptest server on loopback. One op is one caller,
-// which sends exactly one attempt, so B/op and allocs/op are per attempt;
-// they and cpu-µs/attempt include the in-process server's share. Each run
-// is bounded by its rate: -benchtime 2s means about 2 s of storm.
-// Side-by-side process numbers against the vegeta CLI: bench/vs-vegeta.sh.
+// The benchmarks below drive the whole hot path (schedule, pacer, wire,
+// streamed per-caller bodies, per-caller timeouts, aggregation) against
+// bench/server running as its own process on loopback, so that B/op and
+// allocs/op are the generator's alone. One op is one caller, which sends
+// exactly one attempt, so B/op and allocs/op are per attempt;
+// cpu-µs/attempt is this process's. Each run is bounded by its rate:
+// -benchtime 2s means about 2 s of storm. Side-by-side process numbers
+// against the vegeta CLI: bench/vs-vegeta.sh and bench/knee.sh.
 
-// benchServer drains every body and answers 200; it counts the requests.
-func benchServer(b *testing.B) (*httptest.Server, *atomic.Int64) {
+// serverBin is bench/server, built once per test binary.
+var serverBin = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "rehearse-bench-server")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "server")
+	cmd := exec.Command("go", "build", "-o", bin, "../../../bench/server")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build bench/server: %v\n%s", err, out)
+	}
+	return bin, nil
+})
+
+// benchServer starts bench/server, which drains every body and answers
+// 200; served returns how many requests it answered, read from what it
+// prints when stopped.
+func benchServer(b *testing.B) (url string, served func() int64) {
 	b.Helper()
-	var n atomic.Int64
-	buf := make(chan []byte, 256)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var p []byte
-		select {
-		case p = <-buf:
-		default:
-			p = make([]byte, 32<<10)
+	bin, err := serverBin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	addrFile := filepath.Join(b.TempDir(), "addr")
+	var stderr bytes.Buffer
+	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-addr-file", addrFile)
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	stopped := false
+	stop := func() {
+		if !stopped {
+			stopped = true
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			_ = cmd.Wait()
 		}
-		_, _ = io.CopyBuffer(io.Discard, r.Body, p)
-		select {
-		case buf <- p:
-		default:
+	}
+	b.Cleanup(stop)
+	for range 100 {
+		if a, err := os.ReadFile(addrFile); err == nil {
+			url = "http://" + strings.TrimSpace(string(a))
+			break
 		}
-		n.Add(1)
-	}))
-	b.Cleanup(srv.Close)
-	return srv, &n
+		time.Sleep(20 * time.Millisecond)
+	}
+	if url == "" {
+		b.Fatalf("bench/server did not start: %s", stderr.String())
+	}
+	return url, func() int64 {
+		stop()
+		var n int64
+		if i := strings.Index(stderr.String(), "requests="); i >= 0 {
+			_, _ = fmt.Sscanf(stderr.String()[i:], "requests=%d", &n)
+		}
+		return n
+	}
 }
 
 func benchScenario(b *testing.B, url string, callers, records int, arrival string, api ...string) *scenarios.Scenario {
@@ -62,14 +104,18 @@ func benchScenario(b *testing.B, url string, callers, records int, arrival strin
 // runStormBench runs one storm of b.N callers and reports attempts/s,
 // process CPU per attempt and the generator's lag p99.
 func runStormBench(b *testing.B, records int, arrival func(n int) string, api ...string) {
-	srv, served := benchServer(b)
-	sc := benchScenario(b, srv.URL, b.N, records, arrival(b.N), api...)
+	url, served := benchServer(b)
+	sc := benchScenario(b, url, b.N, records, arrival(b.N), api...)
+	prepared, err := Prepare(b.Context(), sc, Options{Target: url})
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	cpu0 := cpuTime()
 	start := time.Now()
 	agg := reports.NewAggregator(start)
-	st, err := Run(b.Context(), sc, Options{Target: srv.URL, Start: start, Aggregator: agg})
+	st, err := prepared.Run(b.Context(), start, agg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -77,9 +123,9 @@ func runStormBench(b *testing.B, records int, arrival func(n int) string, api ..
 	cpu := cpuTime() - cpu0
 	b.StopTimer()
 	rep := agg.Finish(time.Now())
-	if rep.Requests.OK != int64(b.N) || served.Load() != int64(b.N) || st.Stopped != "done" {
+	if n := served(); rep.Requests.OK != int64(b.N) || n != int64(b.N) || st.Stopped != "done" {
 		b.Fatalf("%d callers: ok %d, served %d, errors %v, stopped %s",
-			b.N, rep.Requests.OK, served.Load(), rep.Requests.Errors, st.Stopped)
+			b.N, rep.Requests.OK, n, rep.Requests.Errors, st.Stopped)
 	}
 	b.ReportMetric(float64(b.N)/wall.Seconds(), "attempts/s")
 	b.ReportMetric(cpu*1e6/float64(b.N), "cpu-µs/attempt")

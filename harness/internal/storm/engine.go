@@ -89,7 +89,7 @@ type engine struct {
 	pop    *scenarios.Population
 	opts   Options
 	start  time.Time
-	runCtx context.Context // ends at max_duration or when Run's ctx ends
+	runCtx context.Context // ends at max_duration or when Run's ctx ends; set by begin
 	base   *url.URL
 	target string              // base as text, the prefix of every upload URL
 	req    *scenarios.Requests // the upload's method, path, headers and body, compiled once
@@ -117,25 +117,55 @@ type engine struct {
 	notes     []string // for Stats.Notes, from building the callers (a replay's)
 }
 
-// Run replays sc's storm against opts.Target. It returns when every caller
-// is done (async uploads tracked to done, failed, or the drain timeout), at
-// run.max_duration, or when ctx ends; in the last two cases what happened
-// so far is still in the aggregator and the error is nil. It fails before
-// sending anything when opts has no Aggregator, the target is malformed or
-// outside loopback (without AllowRemote), sc's api.completion is one it
-// cannot follow (body), or sc's population or arrival profile cannot be
-// built.
+// Run replays sc's storm against opts.Target: Prepare, then
+// Prepared.Run from opts.Start (zero: now) into opts.Aggregator.
 func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (Stats, error) {
+	p, err := Prepare(ctx, sc, opts)
+	if err != nil {
+		return Stats{}, err
+	}
+	return p.Run(ctx, opts.Start, opts.Aggregator)
+}
+
+// Prepared is a storm built and ready to send: its population, schedule,
+// request templates and client. Building takes time that grows with the
+// callers (tens of ms for 50,000): done before the storm's clock starts,
+// it is not lag in the first attempts. A Prepared runs once.
+type Prepared struct{ e *engine }
+
+// Prepare builds sc's storm against opts.Target; opts.Start and
+// opts.Aggregator are Run's. It fails before sending anything when the
+// target is malformed or outside loopback (without AllowRemote), sc's
+// api.completion is one it cannot follow (body), or sc's population or
+// arrival profile cannot be built.
+func Prepare(ctx context.Context, sc *scenarios.Scenario, opts Options) (*Prepared, error) {
 	opts, base, err := checkOptions(ctx, opts)
 	if err != nil {
-		return Stats{}, err
+		return nil, err
 	}
-	runCtx, cancel := context.WithTimeout(ctx, sc.Run.MaxDuration.D())
-	defer cancel()
-	e, err := newEngine(runCtx, sc, opts, base)
+	e, err := newEngine(sc, opts, base)
 	if err != nil {
-		return Stats{}, err
+		return nil, err
 	}
+	return &Prepared{e: e}, nil
+}
+
+// Run sends the storm with start as the origin of every offset (zero:
+// now), recording into agg (required). It returns when every caller is
+// done (async uploads tracked to done, failed, or the drain timeout), at
+// run.max_duration, or when ctx ends; in the last two cases what happened
+// so far is still in agg and the error is nil.
+func (p *Prepared) Run(ctx context.Context, start time.Time, agg *reports.Aggregator) (Stats, error) {
+	e := p.e
+	if agg == nil {
+		return Stats{}, errors.New("storm: an Aggregator is required")
+	}
+	if start.IsZero() {
+		start = time.Now()
+	}
+	runCtx, cancel := context.WithTimeout(ctx, e.sc.Run.MaxDuration.D())
+	defer cancel()
+	e.begin(runCtx, start, agg)
 	defer e.http.CloseIdleConnections()
 
 	fileNotes, limit := e.checkFiles()
@@ -160,19 +190,30 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (Stats, erro
 	return st, nil
 }
 
+// begin starts the engine's clock at start and its run at runCtx, and
+// tells agg what the storm plans.
+func (e *engine) begin(runCtx context.Context, start time.Time, agg *reports.Aggregator) {
+	e.runCtx, e.start, e.opts.Aggregator, e.opts.Start = runCtx, start, agg, start
+	e.wire.runCtx = runCtx
+	if e.sc.API.Completion.FollowsLocation() || e.sc.API.Completion == scenarios.CompletionBody {
+		e.trk = newTracker(runCtx)
+	}
+	agg.SetPlanned(int64(e.waiting))
+	agg.SetClasses(e.classNames())
+	if e.sc.API.Completion == scenarios.CompletionLocation || e.sc.API.Completion == scenarios.CompletionBody {
+		// Declared asynchronous: the async section is present even when
+		// nothing was accepted. Under auto it comes with the first 202.
+		agg.SetAsync(true)
+	}
+}
+
 // checkOptions fills opts' defaults and parses its target.
 func checkOptions(ctx context.Context, opts Options) (Options, *url.URL, error) {
-	if opts.Aggregator == nil {
-		return opts, nil, errors.New("storm: Options.Aggregator is required")
-	}
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
 	}
 	if opts.Pollers <= 0 {
 		opts.Pollers = defaultPollers
-	}
-	if opts.Start.IsZero() {
-		opts.Start = time.Now()
 	}
 	base, err := url.Parse(strings.TrimRight(opts.Target, "/"))
 	if err != nil {
@@ -188,7 +229,7 @@ func checkOptions(ctx context.Context, opts Options) (Options, *url.URL, error) 
 
 // newEngine builds the population, the schedule of first attempts (this
 // shard's callers only) and the transport, before the clock matters.
-func newEngine(runCtx context.Context, sc *scenarios.Scenario, opts Options, base *url.URL) (*engine, error) {
+func newEngine(sc *scenarios.Scenario, opts Options, base *url.URL) (*engine, error) {
 	pop, offsets, notes, err := population(sc)
 	if err != nil {
 		return nil, err
@@ -198,7 +239,7 @@ func newEngine(runCtx context.Context, sc *scenarios.Scenario, opts Options, bas
 		return nil, fmt.Errorf("storm: %w", err)
 	}
 	e := &engine{
-		sc: sc, pop: pop, opts: opts, start: opts.Start, runCtx: runCtx, base: base,
+		sc: sc, pop: pop, opts: opts, base: base,
 		req:     req,
 		target:  base.String(),
 		callers: make([]caller, pop.Len()),
@@ -222,21 +263,11 @@ func newEngine(runCtx context.Context, sc *scenarios.Scenario, opts Options, bas
 	}
 	n := e.waiting
 	e.ready = make(chan item, n)
-	if sc.API.Completion.FollowsLocation() || sc.API.Completion == scenarios.CompletionBody {
-		e.trk = newTracker(runCtx)
-	}
-	opts.Aggregator.SetPlanned(int64(n))
-	opts.Aggregator.SetClasses(e.classNames())
-	if sc.API.Completion == scenarios.CompletionLocation || sc.API.Completion == scenarios.CompletionBody {
-		// Declared asynchronous: the async section is present even when
-		// nothing was accepted. Under auto it comes with the first 202.
-		opts.Aggregator.SetAsync(true)
-	}
 	e.timeouts = e.callerTimeouts()
 	if sc.API.Completion == scenarios.CompletionBody {
 		e.keep = maxAnswerBody
 	}
-	e.wire = newWire(runCtx, base, n)
+	e.wire = newWire(base, n)
 	e.http = newHTTPTransport(n)
 	return e, nil
 }

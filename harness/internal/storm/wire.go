@@ -27,10 +27,10 @@ import (
 // and keeps the connection for the next attempt when the answer allows.
 // Status polls and verify reads keep net/http: they are few.
 type wire struct {
-	addr   string      // host:port dialled
-	host   string      // the Host header
-	tls    *tls.Config // an https target's; nil for http
-	runCtx context.Context
+	addr   string          // host:port dialled
+	host   string          // the Host header
+	tls    *tls.Config     // an https target's; nil for http
+	runCtx context.Context // the run's (set when it begins): its end stops every attempt
 	dialer net.Dialer
 
 	mu      sync.Mutex
@@ -40,12 +40,12 @@ type wire struct {
 
 // newWire returns the client of a storm of n callers against base's host
 // (http, or https with the system's roots).
-func newWire(runCtx context.Context, base *url.URL, n int) *wire {
+func newWire(base *url.URL, n int) *wire {
 	port := base.Port()
 	if port == "" {
 		port = map[bool]string{true: "443", false: "80"}[base.Scheme == "https"]
 	}
-	w := &wire{addr: net.JoinHostPort(base.Hostname(), port), host: base.Host, runCtx: runCtx, maxIdle: max(n, 2),
+	w := &wire{addr: net.JoinHostPort(base.Hostname(), port), host: base.Host, maxIdle: max(n, 2),
 		// No LocalAddr: binding 0.0.0.0 fails with thousands of TIME_WAIT sockets.
 		dialer: net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}}
 	if base.Scheme == "https" {

@@ -110,7 +110,9 @@ func newTestWire(t *testing.T, addr string, n int) *wire {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return newWire(t.Context(), u, n)
+	w := newWire(u, n)
+	w.runCtx = t.Context()
+	return w
 }
 
 // TestWireAnswers sends one attempt per answer shape and checks what the

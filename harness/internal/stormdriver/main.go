@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"strconv"
 	"strings"
 	"syscall"
@@ -51,8 +52,8 @@ func main() {
 
 // flags are the driver's command line.
 type flags struct {
-	scenario, target, dump, cpuProf, heapProf, logFile string
-	heapAt                                             time.Duration
+	scenario, target, dump, cpuProf, heapProf, logFile, trace string
+	heapAt                                                    time.Duration
 }
 
 func parseFlags() flags {
@@ -64,6 +65,7 @@ func parseFlags() flags {
 	flag.StringVar(&f.heapProf, "heapprofile", "", "write a heap profile to this file at -heapprofile-at")
 	flag.DurationVar(&f.heapAt, "heapprofile-at", 2*time.Second, "when to take the heap profile, from the storm's start")
 	flag.StringVar(&f.logFile, "attempt-log", "", "also write the raw attempt log (CSV) here")
+	flag.StringVar(&f.trace, "trace", "", "write a runtime trace of the whole storm here (go tool trace)")
 	flag.Parse()
 	return f
 }
@@ -89,15 +91,20 @@ func run() error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	start := time.Now()
-	agg := reports.NewAggregator(start)
-	opts := storm.Options{Target: f.target, Start: start, Aggregator: agg}
-	done, err := f.instrument(&opts, start)
+	opts := storm.Options{Target: f.target}
+	done, err := f.instrument(&opts)
 	defer done()
 	if err != nil {
 		return err
 	}
-	st, err := storm.Run(ctx, sc, opts)
+	prepared, err := storm.Prepare(ctx, sc, opts)
+	if err != nil {
+		return fmt.Errorf("storm: %w", err)
+	}
+	start := time.Now()
+	agg := reports.NewAggregator(start)
+	f.heapAfter(start)
+	st, err := prepared.Run(ctx, start, agg)
 	if err != nil {
 		return fmt.Errorf("storm: %w", err)
 	}
@@ -122,7 +129,7 @@ func run() error {
 
 // instrument opens the attempt log and starts the profiles the flags ask
 // for; done closes them all (also after an error).
-func (f flags) instrument(opts *storm.Options, start time.Time) (done func(), err error) {
+func (f flags) instrument(opts *storm.Options) (done func(), err error) {
 	var closers []func()
 	done = func() {
 		for i := len(closers) - 1; i >= 0; i-- {
@@ -149,11 +156,26 @@ func (f flags) instrument(opts *storm.Options, start time.Time) (done func(), er
 		}
 		closers = append(closers, func() { pprof.StopCPUProfile(); pf.Close() })
 	}
-	if f.heapProf != "" {
-		t := time.AfterFunc(f.heapAt, func() { heapProfile(f.heapProf, start) })
-		closers = append(closers, func() { t.Stop() })
+	if f.trace != "" {
+		tf, err := os.Create(f.trace)
+		if err != nil {
+			return done, fmt.Errorf("create trace: %w", err)
+		}
+		if err := trace.Start(tf); err != nil {
+			tf.Close()
+			return done, fmt.Errorf("start trace: %w", err)
+		}
+		closers = append(closers, func() { trace.Stop(); tf.Close() })
 	}
 	return done, nil
+}
+
+// heapAfter takes the heap profile -heapprofile asks for, -heapprofile-at
+// after start.
+func (f flags) heapAfter(start time.Time) {
+	if f.heapProf != "" {
+		time.AfterFunc(f.heapAt, func() { heapProfile(f.heapProf, start) })
+	}
 }
 
 // heapProfile writes the heap profile and says when and how big.
