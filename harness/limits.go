@@ -14,11 +14,12 @@ const nearLimit = 0.8
 
 // generatorLimits fills how close the generator came to its own limits —
 // its CPU share of the cores it may use, its peak in flight against its
-// file limit — and notes when it came near one.
+// file limit, the ports held to the target against the port range — and
+// notes when it came near one.
 func generatorLimits(rep *reports.Report, stats storm.Stats) {
 	g := &rep.Generator
-	var peak int64
-	for _, b := range rep.Timeline {
+	peak := stats.InflightPeak
+	for _, b := range rep.Timeline { // a storm that was not measured (Stats built by hand)
 		peak = max(peak, b.Inflight)
 	}
 	g.InflightPeak = &peak
@@ -30,10 +31,16 @@ func generatorLimits(rep *reports.Report, stats storm.Stats) {
 		limit := int64(stats.FileLimit)
 		g.FileLimit = &limit
 	}
+	if stats.PortRange > 0 {
+		ports, span := stats.PortsInUse, stats.PortRange
+		g.PortsInUse, g.PortRange = &ports, &span
+	}
 	switch {
 	case g.CPUShare != nil && *g.CPUShare > nearLimit:
 		rep.Notes = append(rep.Notes, fmt.Sprintf("the generator used %.0f%% of its %d cores: near its limit, its own delay shows in the latencies; split the callers into shards (--shards, distribute)", *g.CPUShare*100, stats.Cores))
 	case g.FileLimit != nil && float64(peak) > nearLimit*float64(*g.FileLimit):
 		rep.Notes = append(rep.Notes, fmt.Sprintf("the generator held %d attempts in flight against a limit of %d open files: split the callers into shards (--shards, distribute)", peak, *g.FileLimit))
+	case g.PortRange != nil && float64(*g.PortsInUse) > nearLimit*float64(*g.PortRange):
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%d of this machine's %d ephemeral ports were held by connections to the target when the storm ended (TIME_WAIT included): near the wall where connecting fails; split the callers into shards on more machines (distribute), or wait a minute between runs", *g.PortsInUse, *g.PortRange))
 	}
 }

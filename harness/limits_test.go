@@ -25,4 +25,12 @@ func TestGeneratorLimits(t *testing.T) {
 	if len(quiet.Notes) != 1 || !strings.Contains(quiet.Notes[0], "900 attempts in flight against a limit of 1024") {
 		t.Fatalf("notes %v", quiet.Notes)
 	}
+	if quiet.Generator.PortsInUse != nil || quiet.Generator.PortRange != nil {
+		t.Errorf("ports not measured, reported %v / %v", quiet.Generator.PortsInUse, quiet.Generator.PortRange)
+	}
+	ports := &reports.Report{DurationS: 10}
+	generatorLimits(ports, storm.Stats{CPUSeconds: 1, Cores: 2, FileLimit: 20000, PortsInUse: 25000, PortRange: 28232})
+	if g := ports.Generator; *g.PortsInUse != 25000 || *g.PortRange != 28232 || len(ports.Notes) != 1 || !strings.Contains(ports.Notes[0], "25000 of this machine's 28232 ephemeral ports") {
+		t.Fatalf("generator %+v, notes %v", g, ports.Notes)
+	}
 }

@@ -107,10 +107,15 @@ type Generator struct {
 	// How close the generator came to its own limits, so a user knows when
 	// to add shards: the CPU it used as a share of the cores it may use,
 	// its peak of attempts in flight (sockets held) against its open-file
-	// limit. Nil when not measured (a rebuilt or merged report).
+	// limit, and the machine's sockets to the target when the storm ended
+	// (TIME_WAIT included: each holds an ephemeral port) against its
+	// ephemeral port range. Nil when not measured (a rebuilt or merged
+	// report).
 	CPUShare     *float64 `json:"cpu_share"`
 	InflightPeak *int64   `json:"inflight_peak"`
 	FileLimit    *int64   `json:"file_limit"`
+	PortsInUse   *int64   `json:"ports_in_use"`
+	PortRange    *int64   `json:"port_range"`
 }
 
 // Requests counts attempts by outcome. Errors is keyed by error class

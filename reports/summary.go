@@ -65,6 +65,9 @@ var summaryRows = []row{
 	{"generator", "in flight peak / file limit", func(r *Report) string {
 		return np(r.Generator.InflightPeak) + " / " + np(r.Generator.FileLimit)
 	}},
+	{"generator", "ports in use / range", func(r *Report) string {
+		return np(r.Generator.PortsInUse) + " / " + np(r.Generator.PortRange)
+	}},
 	{"generator", "lag p99 ms", func(r *Report) string {
 		s := f1(r.Generator.LagP99Ms)
 		if r.Generator.Saturated {

@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -69,6 +70,13 @@ type Stats struct {
 	FileLimit uint64
 	// Cores is the CPUs the generator may use (GOMAXPROCS).
 	Cores int
+	// InflightPeak is the most uploads in flight at once, each holding a
+	// socket (status polls beside them are at most Options.Pollers).
+	InflightPeak int64
+	// PortsInUse is this machine's sockets to the target when the storm
+	// ended (TIME_WAIT included, every process's), PortRange its
+	// ephemeral ports (ports.go); 0 when not measured.
+	PortsInUse, PortRange int64
 }
 
 // StopReason says why Run returned.
@@ -115,6 +123,10 @@ type engine struct {
 	untracked int64
 	budgets   []budget // per class (retry.go)
 	notes     []string // for Stats.Notes, from building the callers (a replay's)
+	ports     int64    // sockets to the target at the storm's end (ports.go)
+	portsOK   bool
+
+	inflight, inflightPeak atomic.Int64 // uploads in flight, and their most (hit.go)
 }
 
 // Run replays sc's storm against opts.Target: Prepare, then
@@ -180,6 +192,10 @@ func (p *Prepared) Run(ctx context.Context, start time.Time, agg *reports.Aggreg
 	e.report()
 
 	st := Stats{Stopped: StopDone, CPUSeconds: cpuTime() - cpu0, Notes: notes, FileLimit: limit, Cores: runtime.GOMAXPROCS(0)}
+	st.InflightPeak = e.inflightPeak.Load()
+	if r, ok := portRange(); ok && e.portsOK {
+		st.PortsInUse, st.PortRange = e.ports, r
+	}
 	switch {
 	case ctx.Err() != nil:
 		st.Stopped = StopInterrupted

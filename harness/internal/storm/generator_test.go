@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -115,5 +116,40 @@ arrival: {profile: burst, window: 100ms}
 	}
 	if len(st.Notes) != 1 || !strings.Contains(st.Notes[0], "ulimit -n") {
 		t.Errorf("notes %q", st.Notes)
+	}
+}
+
+// TestInflightPeak: the storm's count of uploads in flight at once is the
+// service's own. 40 callers arrive within 50 ms; the service holds every
+// request until all 40 are in, so both sides see exactly 40 at once.
+func TestInflightPeak(t *testing.T) {
+	const n = 40
+	var mu sync.Mutex
+	in, peak := 0, 0
+	all := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		mu.Lock()
+		in++
+		peak = max(peak, in)
+		if in == n {
+			close(all)
+		}
+		mu.Unlock()
+		select {
+		case <-all:
+		case <-time.After(10 * time.Second):
+		}
+		mu.Lock()
+		in--
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	sc := scenario(t, srv.URL, fmt.Sprintf("callers: {count: %d, records: 2, timeout: 20s}\narrival: {profile: burst, window: 50ms}\n", n))
+	rep, st := run(t.Context(), t, sc, srv.URL)
+	mu.Lock()
+	defer mu.Unlock()
+	if rep.Requests.OK != n || peak != n || st.InflightPeak != n {
+		t.Fatalf("ok %d; the service saw %d at once, the storm counted %d; want %d", rep.Requests.OK, peak, st.InflightPeak, n)
 	}
 }

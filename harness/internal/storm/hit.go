@@ -34,11 +34,16 @@ func (e *engine) storm() {
 		}()
 	}
 	inflight.Wait()
+	e.ports, e.portsOK = portsInUse(e.wire.addr)
 	e.wire.closeIdle()
 }
 
 // hit sends one attempt and absorbs what came of it.
 func (e *engine) hit(it item) {
+	n := e.inflight.Add(1)
+	defer e.inflight.Add(-1)
+	for peak := e.inflightPeak.Load(); n > peak && !e.inflightPeak.CompareAndSwap(peak, n); peak = e.inflightPeak.Load() {
+	}
 	id := it.id()
 	began := time.Now()
 	x := exchange{req: e.req, caller: id.caller, try: id.try, keep: e.keep,
