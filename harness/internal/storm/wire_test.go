@@ -4,12 +4,15 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/x509"
 	"errors"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -221,5 +224,42 @@ func TestWireDeadline(t *testing.T) {
 	x = exchange{req: req, caller: 1, try: 1, deadline: time.Now().Add(time.Minute)}
 	if err := w.do(&x); err == nil || time.Since(began) > 30*time.Second {
 		t.Fatalf("stopped run: %v after %s", err, time.Since(began))
+	}
+}
+
+// TestWireTLS: an https target is spoken to through crypto/tls, with the
+// target's host as the server name, and its connection is kept.
+func TestWireTLS(t *testing.T) {
+	var conns, requests atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		requests.Add(1)
+		w.Header().Set("Location", "/v1/uploads/1")
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.StartTLS()
+	defer srv.Close()
+	u, err := url.Parse(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newWire(u, 2)
+	w.runCtx = t.Context()
+	w.tls.RootCAs = x509.NewCertPool()
+	w.tls.RootCAs.AddCert(srv.Certificate())
+	req := wireRequests(t, "")
+	for i := range 2 {
+		x := exchange{req: req, caller: i, try: 1, deadline: time.Now().Add(5 * time.Second)}
+		if err := w.do(&x); err != nil || x.code != 202 || x.location != "/v1/uploads/1" {
+			t.Fatalf("attempt %d: %d %q %v", i, x.code, x.location, err)
+		}
+	}
+	if requests.Load() != 2 || conns.Load() != 1 {
+		t.Errorf("the service saw %d requests on %d connections, want 2 on 1", requests.Load(), conns.Load())
 	}
 }
