@@ -118,7 +118,8 @@ type engine struct {
 	waiting int // callers that may still send an attempt
 	rng     *rand.Rand
 	wake    chan struct{}
-	ready   chan item // from Pace to the storm loop (hit.go)
+	ready   chan item   // from Pace to the storm loop (hit.go)
+	timer   *time.Timer // Pace's, reused: Pace runs on one goroutine
 	// untracked counts 202s whose completion was not followed.
 	untracked int64
 	budgets   []budget // per class (retry.go)

@@ -24,13 +24,17 @@ func (e *engine) Pace(time.Duration, uint64) (time.Duration, bool) {
 			e.ready <- top
 			return 0, false
 		}
-		t := time.NewTimer(wait)
+		if e.timer == nil {
+			e.timer = time.NewTimer(wait)
+		} else {
+			e.timer.Reset(wait) // since Go 1.23 a Reset timer never delivers a stale tick
+		}
 		select {
 		case <-e.wake:
-		case <-t.C:
+		case <-e.timer.C:
 		case <-e.runCtx.Done():
 		}
-		t.Stop()
+		e.timer.Stop()
 	}
 }
 

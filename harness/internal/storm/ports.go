@@ -2,6 +2,7 @@ package storm
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"net"
@@ -39,15 +40,35 @@ func portsInUse(addr string) (n int64, ok bool) {
 		return 0, false
 	}
 	defer f.Close()
+	// The table holds a line per socket, tens of thousands after a storm:
+	// read without allocating per line.
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		// sl local_address rem_address st ...
-		fields := strings.Fields(sc.Text())
-		if len(fields) > 3 && fields[2] == want && fields[3] != "0A" {
+		if rem, st := field(sc.Bytes(), 2), field(sc.Bytes(), 3); string(rem) == want && string(st) != "0A" {
 			n++
 		}
 	}
 	return n, sc.Err() == nil
+}
+
+// field is the i-th (0-based) space-separated field of line, nil when
+// there are fewer.
+func field(line []byte, i int) []byte {
+	for {
+		line = bytes.TrimLeft(line, " ")
+		end := bytes.IndexByte(line, ' ')
+		if end < 0 {
+			end = len(line)
+		}
+		if i == 0 {
+			return line[:end]
+		}
+		if end == len(line) {
+			return nil
+		}
+		line, i = line[end:], i-1
+	}
 }
 
 // portRange is how many ephemeral ports this machine hands out

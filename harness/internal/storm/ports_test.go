@@ -45,3 +45,12 @@ func TestPortsInUse(t *testing.T) {
 		t.Errorf("port range %d (%v)", r, ok)
 	}
 }
+
+func TestField(t *testing.T) {
+	line := []byte("   0: 0100007F:8AE3 0100007F:1F90 06 00000000:00000000")
+	for i, want := range []string{"0:", "0100007F:8AE3", "0100007F:1F90", "06", "00000000:00000000", ""} {
+		if got := string(field(line, i)); got != want {
+			t.Errorf("field %d: %q, want %q", i, got, want)
+		}
+	}
+}
