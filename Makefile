@@ -57,9 +57,10 @@ check-deps: ## prove the one-way dependencies (docs/ARCHITECTURE.md)
 images: build ## build the reference image rehearse/uploadsvc:<content hash>
 	$(BIN)/rehearse images
 
-bench: ## Go benchmarks, then the storm vs the vegeta CLI side by side (numbers go in the README)
+bench: ## Go benchmarks, then the storm vs the vegeta CLI side by side: CPU, memory in flight, the knee (numbers go in the README)
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./...
 	REPS=3 bash bench/vs-vegeta.sh
+	RATES="5000 9000 13000 17000 21000 25000" bash bench/knee.sh
 
 demo: build ## replay the seed story: sync vs rate-limited vs balanced vs async
 	$(BIN)/rehearse run seed
