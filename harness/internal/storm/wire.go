@@ -121,6 +121,9 @@ func (w *wire) exchange(conn net.Conn, x *exchange) (keep, sent bool, err error)
 		return false, false, err
 	}
 	if err := w.write(conn, x); err != nil {
+		if earlyAnswer(conn, x) {
+			return false, true, nil
+		}
 		return false, false, err
 	}
 	br := readBufs.Get().(*bufio.Reader)
@@ -131,6 +134,37 @@ func (w *wire) exchange(conn net.Conn, x *exchange) (keep, sent bool, err error)
 	}
 	keep, err = readAnswer(br, x)
 	return keep && br.Buffered() == 0, true, err
+}
+
+// earlyWait bounds the look for an answer the service sent before it
+// stopped reading the request.
+const earlyWait = 100 * time.Millisecond
+
+// earlyAnswer reads the answer a service may have sent before it stopped
+// reading the request and closed (a 413 for a body it will not take), as
+// net/http does: the caller got that answer, not a reset. It reports
+// whether x now holds one; the connection is not kept either way.
+func earlyAnswer(conn net.Conn, x *exchange) bool {
+	if err := conn.SetReadDeadline(minTime(x.deadline, time.Now().Add(earlyWait))); err != nil {
+		return false
+	}
+	br := readBufs.Get().(*bufio.Reader)
+	br.Reset(conn)
+	defer func() { br.Reset(nil); readBufs.Put(br) }()
+	// The status line is the answer; a body cut off by the service's
+	// close does not unmake it.
+	if _, _ = readAnswer(br, x); x.code == 0 {
+		x.location, x.retryAfter, x.answer = "", "", nil
+		return false
+	}
+	return true
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 // write sends x's request line, headers and body, the body streamed

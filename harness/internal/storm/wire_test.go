@@ -263,3 +263,44 @@ func TestWireTLS(t *testing.T) {
 		t.Errorf("the service saw %d requests on %d connections, want 2 on 1", requests.Load(), conns.Load())
 	}
 }
+
+// TestWireEarlyAnswer: a service that answers 413 after the request's
+// head and closes without reading the body gave the caller a 413, not a
+// reset, as net/http reports it.
+func TestWireEarlyAnswer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		br := bufio.NewReader(c)
+		if _, err := http.ReadRequest(br); err != nil {
+			c.Close()
+			return
+		}
+		_, _ = io.WriteString(c, "HTTP/1.1 413 Content Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
+		c.Close() // unread body bytes: the kernel resets the connection
+	}()
+	sc, err := scenarios.Parse("w.yaml", []byte("name: w\nsut: {url: \"http://127.0.0.1:1\"}\ncallers: {count: 1, records: 20000, record_bytes: 200}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pop, err := scenarios.NewPopulation(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := scenarios.NewRequests(sc, pop, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newTestWire(t, ln.Addr().String(), 1)
+	x := exchange{req: req, caller: 0, try: 1, deadline: time.Now().Add(5 * time.Second)}
+	if err := w.do(&x); err != nil || x.code != 413 {
+		t.Fatalf("got %d, %v; want the 413", x.code, err)
+	}
+}
