@@ -19,9 +19,6 @@ const nearLimit = 0.8
 func generatorLimits(rep *reports.Report, stats storm.Stats) {
 	g := &rep.Generator
 	peak := stats.InflightPeak
-	for _, b := range rep.Timeline { // a storm that was not measured (Stats built by hand)
-		peak = max(peak, b.Inflight)
-	}
 	g.InflightPeak = &peak
 	if stats.Cores > 0 && rep.DurationS > 0 {
 		share := stats.CPUSeconds / (rep.DurationS * float64(stats.Cores))

@@ -11,8 +11,8 @@ import (
 // The generator block says how close the generator came to its limits,
 // and the notes say to add shards near one.
 func TestGeneratorLimits(t *testing.T) {
-	rep := &reports.Report{DurationS: 10, Timeline: []reports.Bucket{{Inflight: 40}, {Inflight: 900}, {Inflight: 12}}}
-	generatorLimits(rep, storm.Stats{CPUSeconds: 17, Cores: 2, FileLimit: 1024})
+	rep := &reports.Report{DurationS: 10}
+	generatorLimits(rep, storm.Stats{CPUSeconds: 17, Cores: 2, FileLimit: 1024, InflightPeak: 900})
 	g := rep.Generator
 	if g.CPUShare == nil || *g.CPUShare != 0.85 || *g.InflightPeak != 900 || *g.FileLimit != 1024 {
 		t.Fatalf("generator %+v", g)
@@ -20,8 +20,8 @@ func TestGeneratorLimits(t *testing.T) {
 	if len(rep.Notes) != 1 || !strings.Contains(rep.Notes[0], "85% of its 2 cores") {
 		t.Fatalf("notes %v", rep.Notes)
 	}
-	quiet := &reports.Report{DurationS: 10, Timeline: []reports.Bucket{{Inflight: 900}}}
-	generatorLimits(quiet, storm.Stats{CPUSeconds: 2, Cores: 2, FileLimit: 1024})
+	quiet := &reports.Report{DurationS: 10}
+	generatorLimits(quiet, storm.Stats{CPUSeconds: 2, Cores: 2, FileLimit: 1024, InflightPeak: 900})
 	if len(quiet.Notes) != 1 || !strings.Contains(quiet.Notes[0], "900 attempts in flight against a limit of 1024") {
 		t.Fatalf("notes %v", quiet.Notes)
 	}

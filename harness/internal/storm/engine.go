@@ -210,7 +210,7 @@ func (p *Prepared) Run(ctx context.Context, start time.Time, agg *reports.Aggreg
 // begin starts the engine's clock at start and its run at runCtx, and
 // tells agg what the storm plans.
 func (e *engine) begin(runCtx context.Context, start time.Time, agg *reports.Aggregator) {
-	e.runCtx, e.start, e.opts.Aggregator, e.opts.Start = runCtx, start, agg, start
+	e.runCtx, e.start, e.opts.Aggregator = runCtx, start, agg
 	e.wire.runCtx = runCtx
 	if e.sc.API.Completion.FollowsLocation() || e.sc.API.Completion == scenarios.CompletionBody {
 		e.trk = newTracker(runCtx)

@@ -49,7 +49,7 @@ func (e *engine) hit(it item) {
 	x := exchange{req: e.req, caller: id.caller, try: id.try, keep: e.keep,
 		deadline: began.Add(e.timeouts[id.caller])}
 	err := e.wire.do(&x)
-	res := vegeta.Result{Attack: e.sc.Name, Seq: uint64(id.try), Timestamp: began, Latency: time.Since(began),
+	res := vegeta.Result{Attack: e.sc.Name, Timestamp: began, Latency: time.Since(began),
 		Method: x.req.Method(), BytesIn: x.bytesIn, BytesOut: x.bytesOut, Body: x.answer}
 	if err != nil {
 		res.Error = err.Error()

@@ -92,7 +92,7 @@ func (w *wire) do(x *exchange) error {
 	if err != nil {
 		return err
 	}
-	stop := context.AfterFunc(w.runCtx, func() { _ = conn.SetDeadline(aLongTimeAgo) })
+	stop := w.stopWithRun(conn)
 	keepConn, sent, err := w.exchange(conn, x)
 	if err != nil && reused && !sent && w.runCtx.Err() == nil && time.Now().Before(x.deadline) {
 		stop()
@@ -100,8 +100,8 @@ func (w *wire) do(x *exchange) error {
 		if conn, err = w.dial(x.deadline); err != nil {
 			return err
 		}
-		stop = context.AfterFunc(w.runCtx, func() { _ = conn.SetDeadline(aLongTimeAgo) })
-		x.code, x.location, x.retryAfter, x.answer, x.bytesIn = 0, "", "", x.answer[:0], 0
+		stop = w.stopWithRun(conn)
+		x.clearAnswer()
 		keepConn, _, err = w.exchange(conn, x)
 	}
 	if !stop() || !keepConn || err != nil {
@@ -110,6 +110,30 @@ func (w *wire) do(x *exchange) error {
 	}
 	w.put(conn)
 	return nil
+}
+
+// stopWithRun ends conn's reads and writes when the run stops; the
+// returned func unhooks it and reports false when the run stopped first.
+func (w *wire) stopWithRun(conn net.Conn) func() bool {
+	return context.AfterFunc(w.runCtx, func() { _ = conn.SetDeadline(aLongTimeAgo) })
+}
+
+// clearAnswer forgets what was read of an answer before it is read anew.
+func (x *exchange) clearAnswer() {
+	x.code, x.location, x.retryAfter, x.answer, x.bytesIn = 0, "", "", nil, 0
+}
+
+// reader attaches a pooled reader to conn for one answer; release
+// returns it.
+func reader(conn net.Conn) *bufio.Reader {
+	br := readBufs.Get().(*bufio.Reader)
+	br.Reset(conn)
+	return br
+}
+
+func release(br *bufio.Reader) {
+	br.Reset(nil)
+	readBufs.Put(br)
 }
 
 // exchange writes x on conn and reads the answer. sent says whether any
@@ -126,9 +150,8 @@ func (w *wire) exchange(conn net.Conn, x *exchange) (keep, sent bool, err error)
 		}
 		return false, false, err
 	}
-	br := readBufs.Get().(*bufio.Reader)
-	br.Reset(conn)
-	defer func() { br.Reset(nil); readBufs.Put(br) }()
+	br := reader(conn)
+	defer release(br)
 	if _, err := br.Peek(1); err != nil {
 		return false, false, err
 	}
@@ -148,13 +171,12 @@ func earlyAnswer(conn net.Conn, x *exchange) bool {
 	if err := conn.SetReadDeadline(minTime(x.deadline, time.Now().Add(earlyWait))); err != nil {
 		return false
 	}
-	br := readBufs.Get().(*bufio.Reader)
-	br.Reset(conn)
-	defer func() { br.Reset(nil); readBufs.Put(br) }()
+	br := reader(conn)
+	defer release(br)
 	// The status line is the answer; a body cut off by the service's
 	// close does not unmake it.
 	if _, _ = readAnswer(br, x); x.code == 0 {
-		x.location, x.retryAfter, x.answer = "", "", nil
+		x.clearAnswer()
 		return false
 	}
 	return true

@@ -154,16 +154,14 @@ func TestWaitCancelled(t *testing.T) {
 	})
 }
 
-// TestRunJob runs a real replicated job of 3 tasks on a swarm, its image
-// built FROM scratch by BuildImage, and checks what each slot printed came
-// back whole (a line longer than Docker's 16 KiB log chunks included), a
-// failed task is reported as such, and nothing is left afterwards.
-func TestRunJob(t *testing.T) {
+// taskImage needs a swarm, builds the image of testdata/task for a new
+// run id with the given prefix, and removes it after t, checking that
+// nothing of the run is left.
+func taskImage(ctx context.Context, t *testing.T, prefix string) (runID, tag string) {
+	t.Helper()
 	testenv.RequireSwarm(t)
 	bin := testenv.Build(t, "./testdata/task")
-	runID := fmt.Sprintf("rh-test-swarm-%d", time.Now().UnixNano())
-	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
-	defer cancel()
+	runID = fmt.Sprintf("%s-%d", prefix, time.Now().UnixNano())
 	tag, err := BuildImage(ctx, bin, runID)
 	t.Cleanup(func() {
 		if err := RemoveImage(context.Background(), ImageRepo+":"+runID); err != nil {
@@ -174,6 +172,17 @@ func TestRunJob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return runID, tag
+}
+
+// TestRunJob runs a real replicated job of 3 tasks on a swarm, its image
+// built FROM scratch by BuildImage, and checks what each slot printed came
+// back whole (a line longer than Docker's 16 KiB log chunks included), a
+// failed task is reported as such, and nothing is left afterwards.
+func TestRunJob(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	runID, tag := taskImage(ctx, t, "rh-test-swarm")
 	var mu sync.Mutex
 	var last Progress
 	tasks, err := Run(ctx, Job{RunID: runID, Image: tag, Tasks: 3, FilePath: "/job/file.txt", File: []byte("hello"),
@@ -225,21 +234,9 @@ func TestParseResources(t *testing.T) {
 // TestSweep leaves a job's service, config and containers behind, as a
 // killed run would, and sweeps them by run id.
 func TestSweep(t *testing.T) {
-	testenv.RequireSwarm(t)
-	bin := testenv.Build(t, "./testdata/task")
-	runID := fmt.Sprintf("rh-test-sweep-%d", time.Now().UnixNano())
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
-	tag, err := BuildImage(ctx, bin, runID)
-	t.Cleanup(func() {
-		if err := RemoveImage(context.Background(), ImageRepo+":"+runID); err != nil {
-			t.Error(err)
-		}
-		testenv.NoLeftovers(t, runID)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	runID, tag := taskImage(ctx, t, "rh-test-sweep")
 	cli, err := connect(ctx)
 	if err != nil {
 		t.Fatal(err)
