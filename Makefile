@@ -11,7 +11,7 @@ PLATFORMS := linux/amd64 linux/arm64
 export TESTCONTAINERS_RYUK_DISABLED := true
 export TESTCONTAINERS_HOST_OVERRIDE := 127.0.0.1
 
-.PHONY: help build dist image test go-test test-short lint check-deps images bench demo regress sweep clean
+.PHONY: help build dist image test go-test fuzz test-short lint check-deps images bench demo regress sweep clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -31,10 +31,16 @@ image: build ## the image rehearse/rehearse:<version>, FROM scratch, to run rehe
 	  printf 'FROM scratch\nCOPY rehearse /rehearse\nUSER 65532:65532\nENTRYPOINT ["/rehearse"]\n' > $$ctx/Dockerfile && \
 	  DOCKER_BUILDKIT=0 docker build -q --label rehearse.run=image -t rehearse/rehearse:$(VERSION) $$ctx && rm -rf $$ctx
 
-test: lint check-deps go-test regress ## everything CI runs: lint, dependency check, all Go tests (Docker ones included), the seed regression suite
+test: lint check-deps go-test fuzz regress ## everything CI runs: lint, dependency check, all Go tests (Docker ones included), the answer parser's fuzzing, the seed regression suite
 
 go-test: ## all Go tests under the race detector, Docker integration tests included
 	$(GO) test -race -count=1 -timeout 20m ./...
+
+# FUZZTIME bounds the differential fuzzing of the wire's answer parser
+# against net/http (harness/internal/storm/wire_fuzz_test.go) in CI.
+FUZZTIME ?= 30s
+fuzz: ## fuzz the wire's answer parser against net/http's for FUZZTIME (30s)
+	$(GO) test -run '^$$' -fuzz '^FuzzAnswer$$' -fuzztime $(FUZZTIME) ./harness/internal/storm/
 
 test-short: ## unit tests only (no Docker, no long runs)
 	$(GO) test -short -count=1 ./...

@@ -45,6 +45,8 @@ type Aggregator struct {
 	classNames []string   // SetClasses
 	byClass    []classAgg // by Attempt.CallerClass
 	badAnswer  *BadAnswer // the first one, AddBadAnswer
+	examples   map[Class]ErrorExample
+	resent     int64 // requests written again on a new connection (Attempt.Resent)
 
 	events  []Event
 	obs     Observer // SetObserver; nil when none
@@ -121,6 +123,9 @@ func (a *Aggregator) AddAttempt(at Attempt) {
 	a.attempts++
 	if at.Try > 1 {
 		a.retries++
+	}
+	if at.Resent {
+		a.resent++
 	}
 	_ = a.lat.RecordValue(us(at.Latency))
 	a.latSum += float64(at.Latency) / 1e6

@@ -19,11 +19,26 @@ const (
 	ClassTimeout     Class = "timeout"
 	ClassConnRefused Class = "conn_refused"
 	ClassConnReset   Class = "conn_reset"
-	ClassEOF         Class = "eof"
-	ClassHTTP4xx     Class = "http_4xx"
-	ClassHTTP429     Class = "http_429"
-	ClassHTTP5xx     Class = "http_5xx"
-	ClassOther       Class = "other"
+	// ClassEOF is an end of the connection where an answer should be; the
+	// wire says ClassConnClosed for it now, reports of earlier runs keep it.
+	ClassEOF Class = "eof"
+	// ClassConnClosed: the request was written, then the connection ended
+	// (an end of stream or a reset) without an answer, or in the middle of
+	// one. The service may have read the request.
+	ClassConnClosed Class = "conn_closed"
+	// ClassConnTimeout: no connection within callers.connect_timeout.
+	ClassConnTimeout Class = "conn_timeout"
+	// ClassProtocol: an answer that cannot be read as HTTP (a malformed
+	// head, conflicting lengths, an unknown transfer coding, an endless
+	// header). Report.Requests.ErrorExamples keeps the first.
+	ClassProtocol Class = "protocol"
+	// ClassTLS: the TLS handshake or a record failed (an untrusted
+	// certificate, an alert from the service).
+	ClassTLS     Class = "tls"
+	ClassHTTP4xx Class = "http_4xx"
+	ClassHTTP429 Class = "http_429"
+	ClassHTTP5xx Class = "http_5xx"
+	ClassOther   Class = "other"
 	// ClassBadAnswer: a 2xx answer whose body the status mapping could not
 	// read (no id at api.status.id_field); Report.BadAnswer keeps one.
 	ClassBadAnswer Class = "bad_answer"

@@ -19,7 +19,7 @@ const DefaultClass = "default"
 // and the service's retries).
 type classAgg struct {
 	callers, succeeded, gaveUp                  int64
-	attempts, first, retries, timeouts          int64
+	attempts, first, retries, timeouts, resent  int64
 	budgetDenied, breakerOpens, retryAfterWaits int64
 	lat                                         *hdr.Histogram // nil until the class's first attempt reached the service
 }
@@ -89,6 +89,9 @@ func (a *Aggregator) addClassAttempt(at Attempt) {
 	} else {
 		c.first++
 	}
+	if at.Resent {
+		c.resent++
+	}
 	if at.Class == ClassTimeout {
 		c.timeouts++
 	}
@@ -151,7 +154,7 @@ func (a *Aggregator) classReports() map[string]*ClassReport {
 		cr := &ClassReport{
 			Callers: c.callers, Succeeded: c.succeeded, GaveUp: c.gaveUp,
 			Attempts: c.attempts, FirstAttempts: c.first, Retries: c.retries, Timeouts: c.timeouts,
-			BudgetDenied: c.budgetDenied, BreakerOpens: c.breakerOpens, RetryAfterWaits: c.retryAfterWaits,
+			Resent: c.resent, BudgetDenied: c.budgetDenied, BreakerOpens: c.breakerOpens, RetryAfterWaits: c.retryAfterWaits,
 			Amplification: ratio(c.attempts, c.first),
 		}
 		if c.lat != nil && c.lat.TotalCount() > 0 {

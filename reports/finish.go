@@ -90,7 +90,14 @@ func (a *Aggregator) generator() Generator {
 }
 
 func (a *Aggregator) requests() Requests {
-	r := Requests{Total: a.total, OK: a.ok, Timeouts: a.timeouts, Aborted: a.aborted, Errors: map[Class]int64{}, Status: map[string]int64{}}
+	r := Requests{Total: a.total, OK: a.ok, Timeouts: a.timeouts, Aborted: a.aborted, Resent: a.resent,
+		Errors: map[Class]int64{}, Status: map[string]int64{}}
+	for c, e := range a.examples {
+		if r.ErrorExamples == nil {
+			r.ErrorExamples = map[Class]ErrorExample{}
+		}
+		r.ErrorExamples[c] = e
+	}
 	for c, n := range a.classes {
 		r.Errors[c] = n
 	}

@@ -126,9 +126,17 @@ type Requests struct {
 	Timeouts int64 `json:"timeouts"`
 	// Aborted attempts were cut off by the run's own stop (ClassAborted):
 	// not in Total, not an error of the service's.
-	Aborted int64            `json:"aborted"`
-	Errors  map[Class]int64  `json:"errors"`
-	Status  map[string]int64 `json:"status"`
+	Aborted int64 `json:"aborted"`
+	// Resent counts requests written a second time on a new connection:
+	// their first write on a kept connection failed before a byte left,
+	// so the service saw each once. Included in Total once.
+	Resent int64            `json:"resent"`
+	Errors map[Class]int64  `json:"errors"`
+	Status map[string]int64 `json:"status"`
+	// ErrorExamples keeps the first attempt of each class that failed
+	// without an answer (conn_closed, protocol, tls, ...), what the client
+	// saw; absent when none failed so.
+	ErrorExamples map[Class]ErrorExample `json:"error_examples,omitempty"`
 }
 
 // Latency summarises attempt latencies in milliseconds.
@@ -211,6 +219,7 @@ type ClassReport struct {
 	Succeeded       int64    `json:"succeeded"`
 	GaveUp          int64    `json:"gave_up"`
 	Attempts        int64    `json:"attempts"`
+	Resent          int64    `json:"resent"` // as Requests.Resent, this class's
 	FirstAttempts   int64    `json:"first_attempts"`
 	Retries         int64    `json:"retries"`
 	Timeouts        int64    `json:"timeouts"`

@@ -27,6 +27,9 @@ type Attempt struct {
 	// CallerClass is the index of the caller's class in the scenario's
 	// callers.classes (Aggregator.SetClasses names them); 0 when none.
 	CallerClass uint8 `json:"caller_class"`
+	// Resent: the request was written a second time on a new connection
+	// after its first write on a kept one failed before a byte left.
+	Resent bool `json:"resent,omitempty"`
 }
 
 // CallerOutcome is one caller's end state, reported once per caller.

@@ -8,20 +8,22 @@ import (
 // Defaults applied by Parse to fields a scenario leaves out. They are
 // exported so the CLI can reuse them for its flags and help text.
 const (
-	DefaultSeed         = 1
-	DefaultTimeout      = 30 * time.Second
-	DefaultRecordBytes  = 200
-	DefaultMaxDuration  = 5 * time.Minute
-	DefaultDrainTimeout = 2 * time.Minute
-	DefaultUpload       = "POST /v1/callers/{caller}/records"
-	DefaultStatusField  = "status"
-	DefaultList         = "GET /v1/callers/{caller}/uploads"
-	DefaultImagePort    = 8080
-	DefaultHealth       = "/healthz"
-	DefaultBackoffBase  = time.Second
-	DefaultBackoffMax   = 30 * time.Second
-	DefaultPartField    = "file"
-	DefaultClass        = "default"
+	DefaultSeed    = 1
+	DefaultTimeout = 30 * time.Second
+	// DefaultConnectTimeout is callers.connect_timeout's.
+	DefaultConnectTimeout = 5 * time.Second
+	DefaultRecordBytes    = 200
+	DefaultMaxDuration    = 5 * time.Minute
+	DefaultDrainTimeout   = 2 * time.Minute
+	DefaultUpload         = "POST /v1/callers/{caller}/records"
+	DefaultStatusField    = "status"
+	DefaultList           = "GET /v1/callers/{caller}/uploads"
+	DefaultImagePort      = 8080
+	DefaultHealth         = "/healthz"
+	DefaultBackoffBase    = time.Second
+	DefaultBackoffMax     = 30 * time.Second
+	DefaultPartField      = "file"
+	DefaultClass          = "default"
 	// DefaultUpgradeTimeout bounds a deploy command and the wait for
 	// health after it.
 	DefaultUpgradeTimeout = 5 * time.Minute
@@ -170,6 +172,9 @@ func (c *Callers) defaults() {
 	}
 	if c.Timeout == 0 {
 		c.Timeout = Duration(DefaultTimeout)
+	}
+	if c.ConnectTimeout == 0 {
+		c.ConnectTimeout = Duration(DefaultConnectTimeout)
 	}
 	if c.Records == (Distribution{}) {
 		c.Records.Fixed = 100

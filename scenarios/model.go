@@ -145,7 +145,11 @@ type Callers struct {
 	Records     Distribution `yaml:"records" json:"records"`
 	RecordBytes int          `yaml:"record_bytes" json:"record_bytes"` // default 200
 	Timeout     Duration     `yaml:"timeout" json:"timeout"`           // default 30s
-	Retry       Retry        `yaml:"retry" json:"retry"`
+	// ConnectTimeout bounds opening a connection (TCP and TLS), apart
+	// from Timeout: an attempt that could not connect in time is class
+	// conn_timeout, not the service's slow answer. Default 5s.
+	ConnectTimeout Duration `yaml:"connect_timeout" json:"connect_timeout"`
+	Retry          Retry    `yaml:"retry" json:"retry"`
 	// Classes split Count by weight; each class's unset fields take the
 	// values above (§4.8). None declared: one class, "default".
 	Classes []CallerClass `yaml:"classes" json:"classes,omitempty"`

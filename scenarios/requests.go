@@ -178,6 +178,17 @@ func appendCallerName(b []byte, i int) []byte {
 // Method is the upload's HTTP method.
 func (r *Requests) Method() string { return r.method }
 
+// SetsUserAgent reports whether the upload's template sets User-Agent:
+// then it replaces the client's own, never goes beside it.
+func (r *Requests) SetsUserAgent() bool {
+	for _, h := range r.headers {
+		if strings.EqualFold(h.name, "User-Agent") {
+			return true
+		}
+	}
+	return false
+}
+
 // Path is caller's upload path and query for its try (1-based), with the
 // placeholders filled. Like every method taking a caller, it panics
 // unless 0 <= caller < Population.Len(): path-escaped before the first "?", query-escaped

@@ -6,11 +6,14 @@ import (
 )
 
 // ShouldRetry reports whether an attempt that failed with class (one of
-// timeout, conn_refused, conn_reset, eof, http_4xx, http_429, http_5xx,
-// other) is retried under r.On.
+// timeout, conn_refused, conn_reset, conn_closed, conn_timeout, eof,
+// http_4xx, http_429, http_5xx, protocol, tls, other) is retried under r.On:
+// "conn" takes every failure of the connection, "other" the answers that
+// could not be read and the TLS failures.
 func (r Retry) ShouldRetry(class string) bool {
 	want := map[string]string{
 		"timeout": "timeout", "conn_refused": "conn", "conn_reset": "conn", "eof": "conn",
+		"conn_closed": "conn", "conn_timeout": "conn", "protocol": "other", "tls": "other",
 		"http_4xx": "4xx", "http_429": "429", "http_5xx": "5xx", "other": "other",
 	}[class]
 	for _, on := range r.On {

@@ -42,6 +42,7 @@ func (s *Scenario) validate(l *locator) error {
 	s.validateCompare(l)
 	s.validateTraffic(l)
 	s.validateTemplates(l, os.LookupEnv)
+	validateHeaderNames(l, "api.upload.headers", s.API.Upload.Headers)
 	return errors.Join(l.errs...)
 }
 

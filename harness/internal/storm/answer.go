@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	vegeta "github.com/tsenart/vegeta/v12/lib"
-
 	"github.com/rehearse-dev/rehearse/reports"
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
@@ -25,30 +23,32 @@ type answer struct {
 // upload's id from (api.completion: body); an id is in the first bytes.
 const maxAnswerBody = 64 << 10
 
-// read reads res, the answer to attempt id that ended at offset end:
+// read reads o, the answer to attempt id that ended at offset end:
 // its Retry-After, and what to follow to the upload's end — under
 // completion auto or location a 202's Location on the target's host, under
 // body the status path of the id found at api.status.id_field in a 2xx
 // answer. A 2xx answer without a readable id is class bad_answer: the
 // service said yes in a shape the scenario does not describe, and the
 // caller cannot know its upload's fate. The first is kept as an example.
-func (e *engine) read(res *vegeta.Result, id attemptID, class reports.Class, end time.Duration) (answer, reports.Class) {
-	a := answer{code: int(res.Code), retryAfter: -1}
+func (e *engine) read(o *outcome, id attemptID, class reports.Class, end time.Duration) (answer, reports.Class) {
+	a := answer{code: o.code(), retryAfter: -1}
 	if class != reports.ClassNone {
-		a.retryAfter = retryAfter(res.Headers, e.start.Add(end))
+		if o.err == nil {
+			a.retryAfter = retryAfter(o.x.retryAfter, e.start.Add(end))
+		}
 		return a, class
 	}
-	switch {
+	switch body := o.x.answer; {
 	case e.sc.API.Completion == scenarios.CompletionBody:
-		uploadID, reason := e.uploadID(res.Body)
+		uploadID, reason := e.uploadID(body)
 		if reason != "" {
 			e.opts.Aggregator.AddBadAnswer(reports.BadAnswer{AtS: end.Seconds(), Caller: int32(id.caller),
-				Status: int32(res.Code), Reason: reason, Body: e.redact(string(res.Body[:min(len(res.Body), 512)]))})
+				Status: int32(a.code), Reason: reason, Body: e.redact(string(body[:min(len(body), 512)]))})
 			return a, reports.ClassBadAnswer
 		}
 		a.follow = e.target + e.req.StatusPath(id.caller, uploadID)
 	case a.code == http.StatusAccepted && e.trk != nil:
-		if loc := res.Headers.Get("Location"); loc != "" && e.followable(loc) {
+		if loc := o.x.location; loc != "" && e.followable(loc) {
 			a.follow = loc
 		}
 	}

@@ -3,16 +3,16 @@ package storm
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
-	"strings"
+	"os"
 	"syscall"
 
 	"github.com/rehearse-dev/rehearse/reports"
 )
 
-// classify maps a vegeta result (status code and error text) to an error
-// class of reports.
-func classify(code int, errText string) reports.Class {
+// classify maps an answer's status code to its class.
+func classify(code int) reports.Class {
 	switch {
 	case code >= 200 && code < 400:
 		return reports.ClassNone
@@ -23,16 +23,36 @@ func classify(code int, errText string) reports.Class {
 	case code >= 400:
 		return reports.ClassHTTP4xx
 	}
-	e := strings.ToLower(errText)
-	switch {
-	case strings.Contains(e, "deadline exceeded"), strings.Contains(e, "timeout"):
+	return reports.ClassOther // 1xx as a final answer, or 0xx
+}
+
+// errorClass is the class of an attempt that got no answer, read from the
+// error's type, never its text: this machine's own failures first (the
+// generator classes), then the connection's.
+func errorClass(err error) reports.Class {
+	var pe *protocolError
+	switch c := localClass(err); {
+	case c != reports.ClassNone:
+		return c
+	case errors.As(err, &pe):
+		return reports.ClassProtocol
+	case errors.Is(err, errConnTimeout):
+		return reports.ClassConnTimeout
+	case errors.Is(err, errClosed), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return reports.ClassConnClosed
+	case errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, errTimeout),
+		errors.Is(err, context.DeadlineExceeded):
 		return reports.ClassTimeout
-	case strings.Contains(e, "connection refused"):
+	case errors.Is(err, syscall.ECONNREFUSED):
 		return reports.ClassConnRefused
-	case strings.Contains(e, "connection reset"), strings.Contains(e, "broken pipe"):
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
 		return reports.ClassConnReset
-	case strings.Contains(e, "eof"), strings.Contains(e, "server closed"):
-		return reports.ClassEOF
+	case tlsError(err):
+		return reports.ClassTLS
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return reports.ClassTimeout
 	}
 	return reports.ClassOther
 }
@@ -55,7 +75,7 @@ func localClass(err error) reports.Class {
 		return reports.GenOutOfPorts
 	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET),
 		errors.Is(err, syscall.ETIMEDOUT), errors.Is(err, context.DeadlineExceeded),
-		errors.Is(err, context.Canceled), errors.As(err, &ne) && ne.Timeout():
+		errors.Is(err, context.Canceled), errors.Is(err, errConnTimeout), errors.As(err, &ne) && ne.Timeout():
 		return reports.ClassNone
 	case errors.As(err, &op) && op.Op == "dial":
 		return reports.GenLocal

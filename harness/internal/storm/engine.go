@@ -15,8 +15,6 @@ import (
 	"syscall"
 	"time"
 
-	vegeta "github.com/tsenart/vegeta/v12/lib"
-
 	"github.com/rehearse-dev/rehearse/reports"
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
@@ -107,6 +105,7 @@ type engine struct {
 
 	timeouts []time.Duration // per caller: its class's callers.timeout
 	keep     int             // answer bytes kept to read an upload's id (completion: body)
+	head     bool            // the upload is a HEAD: its answers have no body
 
 	classes     []scenarios.ClassPlan // callers.classes resolved; one "default" when none declared
 	idField     scenarios.FieldPath   // api.status.id_field (completion: body)
@@ -284,7 +283,8 @@ func newEngine(sc *scenarios.Scenario, opts Options, base *url.URL) (*engine, er
 	if sc.API.Completion == scenarios.CompletionBody {
 		e.keep = maxAnswerBody
 	}
-	e.wire = newWire(base, n)
+	e.head = req.Method() == http.MethodHead
+	e.wire = newWire(base, n, sc.Callers.ConnectTimeout.D())
 	e.http = newHTTPTransport(n)
 	return e, nil
 }
@@ -327,15 +327,19 @@ func (e *engine) callerTimeouts() []time.Duration {
 // absorb records one attempt and moves its caller on. It runs on the
 // attempt's goroutine: the engine's state is under mu, the aggregator
 // and the attempt log lock their own.
-func (e *engine) absorb(id attemptID, res *vegeta.Result, class reports.Class) {
-	sent := res.Timestamp.Sub(e.start)
-	end := sent + res.Latency
-	a, class := e.read(res, id, class, end)
+func (e *engine) absorb(id attemptID, o *outcome, class reports.Class) {
+	sent := o.began.Sub(e.start)
+	end := sent + o.latency
+	a, class := e.read(o, id, class, end)
+	if o.err != nil && class != reports.ClassAborted {
+		e.opts.Aggregator.AddErrorExample(class, reports.ErrorExample{AtS: end.Seconds(), Caller: int32(id.caller),
+			Message: e.redact(o.err.Error())})
+	}
 	e.mu.Lock()
 	c := &e.callers[id.caller]
 	c.attempts++
 	at := reports.Attempt{Caller: int32(id.caller), Try: id.try, Intended: c.intended, Sent: sent,
-		Latency: res.Latency, Status: int32(res.Code), Class: class, CallerClass: c.class}
+		Latency: o.latency, Status: int32(o.code()), Class: class, CallerClass: c.class, Resent: o.x.resent}
 	wake, finished := e.advance(id, class, end, a)
 	how := c.end()
 	e.mu.Unlock()

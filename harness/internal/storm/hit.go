@@ -1,13 +1,8 @@
 package storm
 
 import (
-	"errors"
-	"net"
-	"os"
 	"sync"
 	"time"
-
-	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/rehearse-dev/rehearse/reports"
 )
@@ -18,8 +13,7 @@ import (
 // workers hand every request to net/http's connection goroutines and every
 // result to one consumer, which at 9,000 attempts/s on two cores put
 // milliseconds of lag between a caller's intended and actual send
-// (README, "At the machine's limit"). The pacer is still a vegeta.Pacer
-// and an attempt is still a vegeta.Result.
+// (README, "At the machine's limit"). The pacer is still a vegeta.Pacer.
 func (e *engine) storm() {
 	var inflight sync.WaitGroup
 	for {
@@ -38,6 +32,23 @@ func (e *engine) storm() {
 	e.wire.closeIdle()
 }
 
+// outcome is what came of one attempt: when it left, how long until its
+// answer (or its failure), and the exchange that holds the answer.
+type outcome struct {
+	began   time.Time
+	latency time.Duration
+	x       *exchange
+	err     error // nil when an answer came
+}
+
+// code is the answer's status, 0 when none came.
+func (o *outcome) code() int {
+	if o.err != nil {
+		return 0
+	}
+	return o.x.code
+}
+
 // hit sends one attempt and absorbs what came of it.
 func (e *engine) hit(it item) {
 	n := e.inflight.Add(1)
@@ -46,51 +57,22 @@ func (e *engine) hit(it item) {
 	}
 	id := it.id()
 	began := time.Now()
-	x := exchange{req: e.req, caller: id.caller, try: id.try, keep: e.keep,
+	x := exchange{req: e.req, caller: id.caller, try: id.try, keep: e.keep, head: e.head,
 		deadline: began.Add(e.timeouts[id.caller])}
 	err := e.wire.do(&x)
-	res := vegeta.Result{Attack: e.sc.Name, Timestamp: began, Latency: time.Since(began),
-		Method: x.req.Method(), BytesIn: x.bytesIn, BytesOut: x.bytesOut, Body: x.answer}
-	if err != nil {
-		res.Error = err.Error()
-	} else {
-		res.Code = uint16(x.code)
-		res.Headers = answerHeaders(&x)
-	}
-	e.absorb(id, &res, e.classOf(int(res.Code), err))
+	o := outcome{began: began, latency: time.Since(began), x: &x, err: err}
+	e.absorb(id, &o, e.classOf(&o))
 }
 
 // classOf is an attempt's class: the service's answer, or who failed it —
-// the run's stop (aborted), the caller's timeout, this machine (a
-// generator class), or the service (refused, reset, closed).
-func (e *engine) classOf(code int, err error) reports.Class {
-	var ne net.Error
+// the run's stop (aborted), this machine (a generator class), or the
+// service, read from the error's type (classify.go).
+func (e *engine) classOf(o *outcome) reports.Class {
 	switch {
-	case err == nil:
-		return classify(code, "")
+	case o.err == nil:
+		return classify(o.x.code)
 	case e.runCtx.Err() != nil:
 		return reports.ClassAborted
-	case errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, errTimeout), errors.As(err, &ne) && ne.Timeout():
-		return reports.ClassTimeout
 	}
-	if c := localClass(err); c != reports.ClassNone {
-		return c
-	}
-	return classify(0, err.Error())
-}
-
-// answerHeaders are the headers of x's answer the storm reads (answer.go),
-// nil when it had none of them.
-func answerHeaders(x *exchange) map[string][]string {
-	if x.location == "" && x.retryAfter == "" {
-		return nil
-	}
-	h := make(map[string][]string, 2)
-	if x.location != "" {
-		h["Location"] = []string{x.location}
-	}
-	if x.retryAfter != "" {
-		h["Retry-After"] = []string{x.retryAfter}
-	}
-	return h
+	return errorClass(o.err)
 }

@@ -11,8 +11,8 @@ import (
 // or an HTTP-date taken relative to now, the moment the answer arrived.
 // It returns -1 when the header is absent or unreadable; a date in the
 // past is 0.
-func retryAfter(h http.Header, now time.Time) time.Duration {
-	v := strings.TrimSpace(h.Get("Retry-After"))
+func retryAfter(header string, now time.Time) time.Duration {
+	v := strings.TrimSpace(header)
 	if v == "" {
 		return -1
 	}

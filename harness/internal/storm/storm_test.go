@@ -10,9 +10,11 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -339,17 +341,32 @@ func TestCheckTarget(t *testing.T) {
 func TestClassify(t *testing.T) {
 	for _, c := range []struct {
 		code int
-		err  string
+		want reports.Class
+	}{{200, ""}, {202, ""}, {302, ""}, {429, "http_429"}, {404, "http_4xx"}, {503, "http_5xx"}, {100, "other"}} {
+		if got := classify(c.code); got != c.want {
+			t.Errorf("classify(%d) = %q, want %q", c.code, got, c.want)
+		}
+	}
+	for _, c := range []struct {
+		err  error
 		want reports.Class
 	}{
-		{200, "", ""}, {202, "", ""}, {429, "429 Too Many Requests", "http_429"}, {404, "", "http_4xx"}, {503, "", "http_5xx"},
-		{0, `Post "x": caller timeout: context deadline exceeded`, "timeout"},
-		{0, "dial tcp 127.0.0.1:1: connect: connection refused", "conn_refused"},
-		{0, "read: connection reset by peer", "conn_reset"},
-		{0, "unexpected EOF", "eof"}, {0, "weird", "other"},
+		{fmt.Errorf("caller timeout: dial: %w", errTimeout), "timeout"},
+		{&net.OpError{Op: "read", Err: os.ErrDeadlineExceeded}, "timeout"},
+		{fmt.Errorf("connect: %w", errConnTimeout), "conn_timeout"},
+		{&net.OpError{Op: "dial", Err: &os.SyscallError{Syscall: "connect", Err: syscall.ECONNREFUSED}}, "conn_refused"},
+		{&net.OpError{Op: "write", Err: &os.SyscallError{Syscall: "write", Err: syscall.EPIPE}}, "conn_reset"},
+		{&net.OpError{Op: "read", Err: &os.SyscallError{Syscall: "read", Err: syscall.ECONNRESET}}, "conn_reset"},
+		{closedWithoutAnswer(io.EOF), "conn_closed"},
+		{closedWithoutAnswer(&net.OpError{Op: "read", Err: syscall.ECONNRESET}), "conn_closed"},
+		{io.ErrUnexpectedEOF, "conn_closed"},
+		{protocolErrorf("malformed"), "protocol"},
+		{&net.OpError{Op: "remote error", Err: errors.New("tls: bad certificate")}, "tls"},
+		// A text that reads like a class is not one: only types count.
+		{errors.New("connection refused: timeout EOF"), "other"},
 	} {
-		if got := classify(c.code, c.err); got != c.want {
-			t.Errorf("classify(%d, %q) = %q, want %q", c.code, c.err, got, c.want)
+		if got := errorClass(c.err); got != c.want {
+			t.Errorf("errorClass(%v) = %q, want %q", c.err, got, c.want)
 		}
 	}
 }

@@ -6,10 +6,9 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/url"
-	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -26,30 +25,53 @@ import (
 // own goroutine, with the caller's timeout as the connection's deadline,
 // and keeps the connection for the next attempt when the answer allows.
 // Status polls and verify reads keep net/http: they are few.
+//
+// What the service saw is what the report says: every request whose bytes
+// left is an attempt. A kept connection is looked at before it is reused
+// (wconn.closedByPeer) and dropped after idleTimeout; the only request
+// sent twice is one whose first write on a reused connection failed
+// before a byte left (exchange.resent, requests.resent in the report).
 type wire struct {
-	addr   string          // host:port dialled
-	host   string          // the Host header
-	tls    *tls.Config     // an https target's; nil for http
-	runCtx context.Context // the run's (set when it begins): its end stops every attempt
-	dialer net.Dialer
+	addr    string          // host:port dialled
+	host    string          // the Host header
+	prefix  string          // the target's path, before every request's ("" for none)
+	tls     *tls.Config     // an https target's; nil for http
+	runCtx  context.Context // the run's (set when it begins): its end stops every attempt
+	dialer  net.Dialer
+	connect time.Duration // callers.connect_timeout
 
 	mu      sync.Mutex
-	idle    []net.Conn // LIFO: the warmest connection first
+	idle    []*wconn // LIFO: the warmest connection first
 	maxIdle int
+	// idleTimeout is how long a kept connection waits for its next
+	// request: defaultIdleTimeout, lowered to half the idle time after
+	// which the service was seen to have closed one (learnIdle).
+	idleTimeout time.Duration
 }
 
-// newWire returns the client of a storm of n callers against base's host
-// (http, or https with the system's roots).
-func newWire(base *url.URL, n int) *wire {
+// defaultIdleTimeout is how long a kept connection may wait for its next
+// request when the service did not say (Keep-Alive: timeout=N): below
+// the 5 s of Apache httpd and Node.js, so that rehearse closes an idle
+// connection before a common service does and never writes into a close.
+const defaultIdleTimeout = 4 * time.Second
+
+// newWire returns the client of a storm of n callers against base (http,
+// or https with the system's roots); connect bounds each dial.
+func newWire(base *url.URL, n int, connect time.Duration) *wire {
 	port := base.Port()
 	if port == "" {
 		port = map[bool]string{true: "443", false: "80"}[base.Scheme == "https"]
 	}
 	w := &wire{addr: net.JoinHostPort(base.Hostname(), port), host: base.Host, maxIdle: max(n, 2),
+		idleTimeout: defaultIdleTimeout, prefix: strings.TrimRight(base.EscapedPath(), "/"), connect: connect,
 		// No LocalAddr: binding 0.0.0.0 fails with thousands of TIME_WAIT sockets.
-		dialer: net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}}
+		dialer: net.Dialer{KeepAlive: 30 * time.Second}}
+	if w.connect <= 0 {
+		w.connect = scenarios.DefaultConnectTimeout
+	}
 	if base.Scheme == "https" {
-		w.tls = &tls.Config{ServerName: base.Hostname(), NextProtos: []string{"http/1.1"}}
+		w.tls = &tls.Config{ServerName: base.Hostname(), NextProtos: []string{"http/1.1"},
+			ClientSessionCache: tls.NewLRUClientSessionCache(max(n, 64))}
 	}
 	return w
 }
@@ -62,65 +84,64 @@ type exchange struct {
 	try      int32
 	deadline time.Time // the caller's timeout
 	keep     int       // answer bytes to keep (api.completion: body)
+	head     bool      // a HEAD request: its answer has no body
 
 	code       int
-	location   string // the Location header, "" when none
-	retryAfter string // the Retry-After header, "" when none
-	answer     []byte // the first keep bytes of the answer's body
+	location   string        // the Location header, "" when none
+	retryAfter string        // the Retry-After header, "" when none
+	idleFor    time.Duration // Keep-Alive: timeout=N, 0 when none
+	answer     []byte        // the first keep bytes of the answer's body
 	bytesIn    uint64
-	bytesOut   uint64
+	bytesOut   uint64 // bytes that left, request line to body
+	resent     bool   // written again on a new connection (wire.do)
 }
 
 // aLongTimeAgo is a deadline in the past: setting it makes every blocked
 // read and write of a connection return at once (the run's stop).
 var aLongTimeAgo = time.Unix(1, 0)
 
-// writeBufs hold a request's head and the first bytes of its body, so that
-// a small upload leaves in one write; a large one streams through it.
-var writeBufs = sync.Pool{New: func() any { b := make([]byte, 0, 32<<10); return &b }}
-
 // readBufs read answers; one is attached to a connection only while an
 // answer is read, so an idle connection holds none.
 var readBufs = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4<<10) }}
 
 // do sends x and reads its answer. The run's stop ends it at once (the
-// caller tells that apart by the run's context). A request on a kept
-// connection that the service had already closed is sent once more on a
-// new one, as net/http does: the service never saw the first.
+// caller tells that apart by the run's context). A request whose first
+// write on a kept connection failed before any byte left is sent once
+// more on a new connection: the service cannot have seen it.
 func (w *wire) do(x *exchange) error {
-	conn, reused, err := w.get(x.deadline)
+	c, reused, err := w.get(x)
 	if err != nil {
 		return err
 	}
-	stop := w.stopWithRun(conn)
-	keepConn, sent, err := w.exchange(conn, x)
-	if err != nil && reused && !sent && w.runCtx.Err() == nil && time.Now().Before(x.deadline) {
-		stop()
-		conn.Close()
-		if conn, err = w.dial(x.deadline); err != nil {
+	keep, err := w.roundTrip(c, x)
+	if reused && errors.Is(err, errNotWritten) && w.runCtx.Err() == nil && time.Now().Before(x.deadline) {
+		c.Close()
+		if c, err = w.dial(x); err != nil {
 			return err
 		}
-		stop = w.stopWithRun(conn)
+		x.resent = true
 		x.clearAnswer()
-		keepConn, _, err = w.exchange(conn, x)
+		keep, err = w.roundTrip(c, x)
 	}
-	if !stop() || !keepConn || err != nil {
-		conn.Close()
+	if !keep || err != nil {
+		c.Close()
 		return err
 	}
-	w.put(conn)
+	w.put(c, x.idleFor)
 	return nil
 }
 
-// stopWithRun ends conn's reads and writes when the run stops; the
-// returned func unhooks it and reports false when the run stopped first.
-func (w *wire) stopWithRun(conn net.Conn) func() bool {
-	return context.AfterFunc(w.runCtx, func() { _ = conn.SetDeadline(aLongTimeAgo) })
+// roundTrip is one request and its answer on c, under the run's stop;
+// keep says whether c may carry another request.
+func (w *wire) roundTrip(c *wconn, x *exchange) (keep bool, err error) {
+	unhook := context.AfterFunc(w.runCtx, c.stop)
+	keep, err = w.exchange(c, x)
+	return unhook() && keep, err
 }
 
 // clearAnswer forgets what was read of an answer before it is read anew.
 func (x *exchange) clearAnswer() {
-	x.code, x.location, x.retryAfter, x.answer, x.bytesIn = 0, "", "", nil, 0
+	x.code, x.location, x.retryAfter, x.idleFor, x.answer, x.bytesIn = 0, "", "", 0, nil, 0
 }
 
 // reader attaches a pooled reader to conn for one answer; release
@@ -136,27 +157,38 @@ func release(br *bufio.Reader) {
 	readBufs.Put(br)
 }
 
-// exchange writes x on conn and reads the answer. sent says whether any
-// byte of an answer came back (before that, a failure on a kept
-// connection is the stale connection's, not the service's answer);
-// keep whether conn may carry another request.
-func (w *wire) exchange(conn net.Conn, x *exchange) (keep, sent bool, err error) {
-	if err := conn.SetDeadline(x.deadline); err != nil {
-		return false, false, err
+// exchange writes x on c and reads the answer: after the whole request,
+// or as soon as one comes while the body is still being written (the
+// rest is then not sent, and c not kept).
+func (w *wire) exchange(c *wconn, x *exchange) (keep bool, err error) {
+	if err := w.setDeadline(c, deadlineBoth, x.deadline); err != nil {
+		return false, err
 	}
-	if err := w.write(conn, x); err != nil {
-		if earlyAnswer(conn, x) {
-			return false, true, nil
+	err = w.write(c, x)
+	switch {
+	case errors.Is(err, errAnsweredEarly):
+		_, err = w.read(c, x)
+		return false, err
+	case err != nil:
+		if x.bytesOut > 0 && w.earlyAnswer(c, x) {
+			return false, nil
 		}
-		return false, false, err
+		return false, err
 	}
-	br := reader(conn)
+	return w.read(c, x)
+}
+
+// read reads the answer to the request just written. An end of the
+// connection before any byte of an answer is class conn_closed: the
+// service read the request (or could have) and said nothing.
+func (w *wire) read(c *wconn, x *exchange) (keep bool, err error) {
+	br := reader(c)
 	defer release(br)
 	if _, err := br.Peek(1); err != nil {
-		return false, false, err
+		return false, closedWithoutAnswer(err)
 	}
 	keep, err = readAnswer(br, x)
-	return keep && br.Buffered() == 0, true, err
+	return keep && br.Buffered() == 0, err
 }
 
 // earlyWait bounds the look for an answer the service sent before it
@@ -167,11 +199,11 @@ const earlyWait = 100 * time.Millisecond
 // reading the request and closed (a 413 for a body it will not take), as
 // net/http does: the caller got that answer, not a reset. It reports
 // whether x now holds one; the connection is not kept either way.
-func earlyAnswer(conn net.Conn, x *exchange) bool {
-	if err := conn.SetReadDeadline(minTime(x.deadline, time.Now().Add(earlyWait))); err != nil {
+func (w *wire) earlyAnswer(c *wconn, x *exchange) bool {
+	if err := w.setDeadline(c, deadlineRead, minTime(x.deadline, time.Now().Add(earlyWait))); err != nil {
 		return false
 	}
-	br := reader(conn)
+	br := reader(c)
 	defer release(br)
 	// The status line is the answer; a body cut off by the service's
 	// close does not unmake it.
@@ -189,71 +221,72 @@ func minTime(a, b time.Time) time.Time {
 	return b
 }
 
-// write sends x's request line, headers and body, the body streamed
-// from the population (scenarios.Requests renders all four).
-func (w *wire) write(conn net.Conn, x *exchange) error {
-	bp := writeBufs.Get().(*[]byte)
-	defer writeBufs.Put(bp)
-	bodyLen := x.req.BodyLen(x.caller, x.try)
-	b := append((*bp)[:0], x.req.Method()...)
-	b = append(append(append(b, ' '), x.req.Path(x.caller, x.try)...), " HTTP/1.1\r\nHost: "...)
-	b = append(append(b, w.host...), "\r\nUser-Agent: rehearse\r\nContent-Length: "...)
-	b = strconv.AppendInt(b, bodyLen, 10)
-	b, err := x.req.AppendHeader(append(b, "\r\n"...), x.caller, x.try)
-	if err != nil {
-		return fmt.Errorf("storm: %w", err)
+// Which of a connection's deadlines setDeadline sets.
+const (
+	deadlineBoth = iota
+	deadlineRead
+	deadlineWrite
+)
+
+// setDeadline sets c's read, write or both deadlines to t — unless the
+// run has stopped: the stop's past deadline always wins, whichever came
+// first (context.AfterFunc may run just before or just after this).
+func (w *wire) setDeadline(c *wconn, which int, t time.Time) error {
+	if w.runCtx.Err() != nil {
+		t = aLongTimeAgo
 	}
-	b = append(b, "\r\n"...)
-	x.bytesOut = uint64(len(b))
-	body := x.req.Body(x.caller, x.try)
-	var sent int64
+	var err error
+	switch which {
+	case deadlineRead:
+		err = c.SetReadDeadline(t)
+	case deadlineWrite:
+		err = c.SetWriteDeadline(t)
+	default:
+		err = c.SetDeadline(t)
+	}
+	if err == nil && w.runCtx.Err() != nil {
+		err = c.SetDeadline(aLongTimeAgo)
+	}
+	return err
+}
+
+// get returns a kept connection that is still open and not past its idle
+// time, or a new one.
+func (w *wire) get(x *exchange) (c *wconn, reused bool, err error) {
+	now := time.Now()
 	for {
-		if len(b) == cap(b) {
-			if _, err := conn.Write(b); err != nil {
-				return err
-			}
-			b = b[:0]
+		w.mu.Lock()
+		if n := len(w.idle); n > 0 {
+			c = w.idle[n-1]
+			w.idle[n-1] = nil
+			w.idle = w.idle[:n-1]
 		}
-		n, err := body.Read(b[len(b):cap(b)])
-		b, sent = b[:len(b)+n], sent+int64(n)
-		if err == io.EOF {
+		w.mu.Unlock()
+		if c == nil {
 			break
 		}
-		if err != nil {
-			return fmt.Errorf("storm: read the upload body: %w", err)
+		if !now.Before(c.idleUntil) {
+			c.Close()
+			c = nil
+			continue
 		}
+		if !c.closedByPeer() {
+			return c, true, nil
+		}
+		w.learnIdle(now.Sub(c.idleSince))
+		c.Close()
+		c = nil
 	}
-	if sent != bodyLen {
-		return fmt.Errorf("storm: the upload body is %d bytes, its Content-Length %d", sent, bodyLen)
-	}
-	x.bytesOut += uint64(sent)
-	*bp = b[:0]
-	if len(b) > 0 {
-		_, err := conn.Write(b)
-		return err
-	}
-	return nil
+	c, err = w.dial(x)
+	return c, false, err
 }
 
-// get returns an idle connection, or a new one.
-func (w *wire) get(deadline time.Time) (conn net.Conn, reused bool, err error) {
-	w.mu.Lock()
-	if n := len(w.idle); n > 0 {
-		conn = w.idle[n-1]
-		w.idle[n-1] = nil
-		w.idle = w.idle[:n-1]
-	}
-	w.mu.Unlock()
-	if conn != nil {
-		return conn, true, nil
-	}
-	conn, err = w.dial(deadline)
-	return conn, false, err
-}
-
-// dial opens a connection by deadline (the caller's timeout).
-func (w *wire) dial(deadline time.Time) (net.Conn, error) {
-	ctx, cancel := context.WithDeadline(w.runCtx, deadline)
+// dial opens a connection within callers.connect_timeout and the
+// caller's timeout, whichever ends first: the first is class
+// conn_timeout, the second the caller's timeout.
+func (w *wire) dial(x *exchange) (*wconn, error) {
+	connectBy := time.Now().Add(w.connect)
+	ctx, cancel := context.WithDeadline(w.runCtx, minTime(x.deadline, connectBy))
 	defer cancel()
 	conn, err := w.dialer.DialContext(ctx, "tcp", w.addr)
 	if err == nil && w.tls != nil {
@@ -264,25 +297,47 @@ func (w *wire) dial(deadline time.Time) (net.Conn, error) {
 		conn = tc
 	}
 	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) && w.runCtx.Err() == nil {
+		if connectBy.Before(x.deadline) {
+			return nil, fmt.Errorf("connect %s: no connection within %s: %w", w.addr, w.connect, errConnTimeout)
+		}
 		return nil, fmt.Errorf("caller timeout: dial %s: %w", w.addr, errTimeout)
 	}
 	if err != nil {
 		return nil, err
 	}
-	return conn, nil
+	return newWconn(conn), nil
 }
 
-// put keeps conn for the next attempt, or closes it when enough are kept.
-func (w *wire) put(conn net.Conn) {
-	_ = conn.SetDeadline(time.Time{})
+// learnIdle lowers the wire's idle timeout below the service's, which
+// closed a kept connection that had been idle for age (or less): a service
+// that does not announce its idle timeout (Keep-Alive) still gets its
+// connections closed by rehearse first, so that no request is written
+// into the service's close.
+func (w *wire) learnIdle(age time.Duration) {
 	w.mu.Lock()
+	w.idleTimeout = max(min(w.idleTimeout, age/2), time.Millisecond)
+	w.mu.Unlock()
+}
+
+// put keeps c for the next attempt, until the service's idle time (the
+// answer's Keep-Alive: timeout, less a margin) or the wire's idle
+// timeout, or closes it when enough are kept.
+func (w *wire) put(c *wconn, serviceIdle time.Duration) {
+	_ = c.SetDeadline(time.Time{})
+	w.mu.Lock()
+	idle := w.idleTimeout
+	if serviceIdle > 0 {
+		idle = min(idle, serviceIdle*3/4)
+	}
+	c.idleSince = time.Now()
+	c.idleUntil = c.idleSince.Add(idle)
 	if len(w.idle) < w.maxIdle && w.runCtx.Err() == nil {
-		w.idle = append(w.idle, conn)
-		conn = nil
+		w.idle = append(w.idle, c)
+		c = nil
 	}
 	w.mu.Unlock()
-	if conn != nil {
-		conn.Close()
+	if c != nil {
+		c.Close()
 	}
 }
 
@@ -296,6 +351,3 @@ func (w *wire) closeIdle() {
 		c.Close()
 	}
 }
-
-// errTimeout is the caller's timeout, however the wire met it.
-var errTimeout = errors.New("deadline exceeded")

@@ -113,7 +113,7 @@ func newTestWire(t *testing.T, addr string, n int) *wire {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := newWire(u, n)
+	w := newWire(u, n, 0)
 	w.runCtx = t.Context()
 	return w
 }
@@ -182,9 +182,9 @@ func checkReceived(t *testing.T, req *scenarios.Requests, got *http.Request, bod
 }
 
 // TestWireStaleConnection: the service closes a kept connection between
-// two attempts (its idle timeout, a restart). The second attempt is sent
-// again on a new connection, as net/http does, and the service sees it
-// exactly once.
+// two attempts (its idle timeout, a restart). The wire sees the close
+// before it reuses the connection and sends the second attempt on a new
+// one: the service sees it exactly once, and nothing is resent.
 func TestWireStaleConnection(t *testing.T) {
 	ok := "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
 	srv := newRawServer(t, []string{ok, ok}, []bool{true})
@@ -192,9 +192,10 @@ func TestWireStaleConnection(t *testing.T) {
 	req := wireRequests(t, "")
 	for i := range 2 {
 		x := exchange{req: req, caller: i, try: 1, deadline: time.Now().Add(5 * time.Second)}
-		// The close of the first connection must reach this side first.
-		time.Sleep(50 * time.Millisecond)
-		if err := w.do(&x); err != nil || x.code != 200 {
+		if i == 1 {
+			waitClosedByPeer(t, w)
+		}
+		if err := w.do(&x); err != nil || x.code != 200 || x.resent {
 			t.Fatalf("attempt %d: %d %v", i, x.code, err)
 		}
 	}
@@ -202,6 +203,20 @@ func TestWireStaleConnection(t *testing.T) {
 	defer srv.mu.Unlock()
 	if len(srv.requests) != 2 || srv.conns != 2 {
 		t.Errorf("the service saw %d requests on %d connections, want 2 on 2", len(srv.requests), srv.conns)
+	}
+}
+
+// waitClosedByPeer waits until the service's close of w's kept
+// connection has reached this side.
+func waitClosedByPeer(t *testing.T, w *wire) {
+	t.Helper()
+	w.mu.Lock()
+	c := w.idle[len(w.idle)-1]
+	w.mu.Unlock()
+	for deadline := time.Now().Add(10 * time.Second); !c.closedByPeer(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the service's close never reached the kept connection")
+		}
 	}
 }
 
@@ -248,7 +263,7 @@ func TestWireTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := newWire(u, 2)
+	w := newWire(u, 2, 0)
 	w.runCtx = t.Context()
 	w.tls.RootCAs = x509.NewCertPool()
 	w.tls.RootCAs.AddCert(srv.Certificate())

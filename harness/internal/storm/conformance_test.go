@@ -1,0 +1,248 @@
+package storm
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rehearse-dev/rehearse/internal/testenv"
+	"github.com/rehearse-dev/rehearse/reports"
+)
+
+// The wire's conformance suite: the storm against HTTP stacks nobody here
+// wrote, each counting its own truth — requests read, bytes stored — and
+// the report held equal to it.
+
+// freePort is a port on 127.0.0.1 nobody listens on now.
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// startNginx runs nginx in the foreground on conf (a format taking the
+// port and the folder), waits until it answers, and stops it at the end.
+func startNginx(t *testing.T, conf string, args ...any) (url, dir string) {
+	t.Helper()
+	bin := testenv.RequireProgram(t, "nginx", "nginx")
+	dir = t.TempDir()
+	port := freePort(t)
+	path := filepath.Join(dir, "nginx.conf")
+	if err := os.WriteFile(path, []byte(fmt.Sprintf(conf, append([]any{port, dir}, args...)...)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-c", path, "-p", dir, "-e", filepath.Join(dir, "error.log"))
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	url = fmt.Sprintf("http://127.0.0.1:%d", port)
+	waitListening(t, url, cmd)
+	return url, dir
+}
+
+// waitListening waits until url accepts connections, or cmd exits.
+func waitListening(t *testing.T, url string, cmd *exec.Cmd) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		c, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
+		if err == nil {
+			c.Close()
+			return
+		}
+		if cmd.ProcessState != nil || time.Now().After(deadline) {
+			t.Fatalf("%s never listened on %s", cmd.Path, url)
+		}
+	}
+}
+
+// nginxDAV stores each PUT as a file (nginx's WebDAV module): the files
+// are its truth.
+const nginxDAV = `daemon off; worker_processes 1; pid %[2]s/nginx.pid;
+events {}
+http {
+  access_log off;
+  client_body_temp_path %[2]s/body; proxy_temp_path %[2]s/proxy; fastcgi_temp_path %[2]s/fcgi;
+  uwsgi_temp_path %[2]s/uwsgi; scgi_temp_path %[2]s/scgi;
+  server {
+    listen 127.0.0.1:%[1]d;
+    root %[2]s/data;
+    client_max_body_size 100m;
+    location /store/ { dav_methods PUT; create_full_put_path on; }
+  }
+}
+`
+
+// TestConformanceNginxServer: uploads PUT to a real nginx that stores
+// each one as a file. Files, their bytes and the report agree exactly.
+func TestConformanceNginxServer(t *testing.T) {
+	url, dir := startNginx(t, nginxDAV)
+	sc := scenario(t, url, `callers: {count: 120, records: {median: 40, p99: 400}, record_bytes: 300}
+arrival: {profile: poisson, rate: 300}
+api:
+  upload: {method: PUT, path: "/store/{caller}.json", body: {format: json}}
+`)
+	rep, _ := run(t.Context(), t, sc, url+"/")
+	req := mustRequests(t, sc)
+	files, bytes := 0, int64(0)
+	for i := range 120 {
+		st, err := os.Stat(filepath.Join(dir, "data", req.Path(i, 1)))
+		if err != nil {
+			t.Fatalf("caller %d's upload is not stored: %v", i, err)
+		}
+		if want := req.BodyLen(i, 1); st.Size() != want {
+			t.Fatalf("caller %d stored %d bytes, sent %d", i, st.Size(), want)
+		}
+		files, bytes = files+1, bytes+st.Size()
+	}
+	if rep.Requests.Total != 120 || rep.Requests.OK != 120 || rep.Requests.Status["201"] != 120 {
+		t.Fatalf("report %+v; nginx stored %d files, %d bytes", rep.Requests, files, bytes)
+	}
+}
+
+// nginxProxy sends each request on to a counting service, closing client
+// connections after 3 requests and after 300 ms idle (unannounced).
+const nginxProxy = `daemon off; worker_processes 1; pid %[2]s/nginx.pid;
+events {}
+http {
+  log_format counted '$status $request_length';
+  access_log %[2]s/access.log counted;
+  client_body_temp_path %[2]s/body; proxy_temp_path %[2]s/proxy; fastcgi_temp_path %[2]s/fcgi;
+  uwsgi_temp_path %[2]s/uwsgi; scgi_temp_path %[2]s/scgi;
+  keepalive_requests 3;
+  keepalive_timeout 300ms;
+  server {
+    listen 127.0.0.1:%[1]d;
+    client_max_body_size 100m;
+    location / { proxy_pass http://127.0.0.1:%[3]d; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+`
+
+// TestConformanceNginxProxy: the storm through a real nginx that closes
+// connections after 3 requests and after 300 ms idle, to a service that
+// counts what it read and drops every 9th request unanswered (nginx
+// answers 502 for it). nginx's access log, the service's journal and the
+// report agree exactly.
+func TestConformanceNginxProxy(t *testing.T) {
+	var j journal
+	backend := j.serve(t, func(w http.ResponseWriter, r *http.Request) {
+		if j.read(r)%9 == 0 {
+			j.drop(w)
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+	}, nil)
+	port, _ := strconv.Atoi(backend.URL[strings.LastIndex(backend.URL, ":")+1:])
+	url, dir := startNginx(t, nginxProxy, port)
+	sc := scenario(t, url, `callers:
+  count: 150
+  records: 20
+  retry: {attempts: 2, backoff: constant, base: 400ms, jitter: none, on: [5xx]}
+arrival: {profile: constant, rate: 100}
+`)
+	rep, _ := run(t.Context(), t, sc, url)
+	logged, status := readAccessLog(t, filepath.Join(dir, "access.log"))
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if rep.Requests.Total != logged || j.requests != logged || rep.Requests.Status["502"] != status["502"] ||
+		rep.Requests.Status["201"] != j.requests-j.dropped || rep.Requests.Resent != 0 {
+		t.Fatalf("report %+v; nginx logged %d %v; the service read %d, dropped %d",
+			rep.Requests, logged, status, j.requests, j.dropped)
+	}
+	if j.dropped == 0 || rep.Callers.Retries == 0 {
+		t.Fatalf("nothing was dropped or retried: %+v", rep.Callers)
+	}
+}
+
+// readAccessLog counts the lines of a "$status $request_length" log, and
+// them by status.
+func readAccessLog(t *testing.T, path string) (int64, map[string]int64) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var n int64
+	status := map[string]int64{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		n++
+		status[strings.Fields(sc.Text())[0]]++
+	}
+	return n, status
+}
+
+// TestConformanceCPythonHTTP10: CPython's http.server speaking HTTP/1.0,
+// each answer's body ending when it closes the connection, every 5th a
+// 503. Its journal (path and bytes read per request) and the report
+// agree exactly, bytes included.
+func TestConformanceCPythonHTTP10(t *testing.T) {
+	python := testenv.RequireProgram(t, "python3", "python3")
+	journalPath := filepath.Join(t.TempDir(), "journal")
+	cmd := exec.Command(python, "testdata/conformance/http10_server.py", journalPath)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatalf("the python server did not start: %v", err)
+	}
+	url := "http://127.0.0.1:" + strings.TrimSpace(line)
+	sc := scenario(t, url, `callers:
+  count: 80
+  records: {median: 30, p99: 200}
+  retry: {attempts: 3, backoff: constant, base: 20ms, jitter: none, on: [5xx]}
+arrival: {profile: poisson, rate: 100}
+`)
+	rep, _ := run(t.Context(), t, sc, url)
+	req := mustRequests(t, sc)
+	lines, bytes := readJournal(t, journalPath)
+	var sent int64
+	for i := range 80 {
+		sent += req.BodyLen(i, 1) * int64(lines[req.Path(i, 1)])
+	}
+	var total int64
+	for _, n := range lines {
+		total += int64(n)
+	}
+	if rep.Requests.Total != total || rep.Requests.Status["503"] != total/5 ||
+		rep.Requests.Errors[reports.ClassHTTP5xx] != total/5 || bytes != sent {
+		t.Fatalf("report %+v; the service read %d requests, %d bytes (sent %d)", rep.Requests, total, bytes, sent)
+	}
+}
+
+// readJournal reads "<path> <bytes>" lines: requests per path, and bytes.
+func readJournal(t *testing.T, path string) (map[string]int, int64) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines, bytes := map[string]int{}, int64(0)
+	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		p, n, _ := strings.Cut(l, " ")
+		k, _ := strconv.ParseInt(n, 10, 64)
+		lines[p]++
+		bytes += k
+	}
+	return lines, bytes
+}

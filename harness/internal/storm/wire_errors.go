@@ -1,0 +1,77 @@
+package storm
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"syscall"
+)
+
+// Errors of the wire, each the root of an attempt's class (classify.go).
+var (
+	// errTimeout is the caller's timeout, however the wire met it.
+	errTimeout = errors.New("deadline exceeded")
+	// errConnTimeout: no connection within callers.connect_timeout.
+	errConnTimeout = errors.New("connect timeout")
+	// errClosed: the request was written and the connection ended (an end
+	// of stream or a reset) before any byte of an answer.
+	errClosed = errors.New("connection closed without an answer")
+	// errNotWritten: the first write on a connection failed before a byte
+	// left; on a kept connection the request is sent again on a new one.
+	errNotWritten = errors.New("nothing written")
+	// errAnsweredEarly: an answer came while the body was being written.
+	errAnsweredEarly = errors.New("answered before the body was sent")
+)
+
+// protocolError is an answer that cannot be read as HTTP/1.x, as net/http
+// would refuse it: a malformed head, conflicting lengths, an unknown
+// transfer coding. Class protocol, never a timeout.
+type protocolError struct {
+	msg string
+	err error // the cause, when one of the wire's own
+}
+
+func (e *protocolError) Error() string { return "protocol error: " + e.msg }
+
+func (e *protocolError) Unwrap() error { return e.err }
+
+func protocolErrorf(format string, args ...any) error {
+	return &protocolError{msg: fmt.Sprintf(format, args...)}
+}
+
+// closedWithoutAnswer names an end of the connection met where an answer
+// should begin; a timeout or another error stays what it is.
+func closedWithoutAnswer(err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+		return fmt.Errorf("%w: %w", errClosed, err)
+	}
+	return err
+}
+
+// isNetError reports whether err came from the connection itself (a
+// deadline, a reset) rather than from the bytes read.
+func isNetError(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) || errors.Is(err, os.ErrDeadlineExceeded)
+}
+
+// tlsError reports whether err is a TLS failure: an alert from the
+// service, a certificate this machine does not trust, a broken record.
+func tlsError(err error) bool {
+	var alert tls.AlertError
+	var op *net.OpError
+	var verify *tls.CertificateVerificationError
+	var record tls.RecordHeaderError
+	var unknown x509.UnknownAuthorityError
+	var host x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	// An alert the service sent arrives as a "remote error" (crypto/tls
+	// keeps its alert type private).
+	remote := errors.As(err, &op) && op.Op == "remote error"
+	return remote || errors.As(err, &alert) || errors.As(err, &verify) || errors.As(err, &record) ||
+		errors.As(err, &unknown) || errors.As(err, &host) || errors.As(err, &invalid)
+}

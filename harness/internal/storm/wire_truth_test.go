@@ -1,0 +1,274 @@
+package storm
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rehearse-dev/rehearse/reports"
+	"github.com/rehearse-dev/rehearse/scenarios"
+)
+
+// journal is a service's own count of what it read: requests, body
+// bytes, and the requests it dropped without answering.
+type journal struct {
+	mu                 sync.Mutex
+	requests, dropped  int64
+	bodyBytes          int64
+	paths, userAgents  map[string]int
+	connections, idles atomic.Int64
+}
+
+func (j *journal) read(r *http.Request) int64 {
+	n, _ := io.Copy(io.Discard, r.Body)
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.requests++
+	j.bodyBytes += n
+	if j.paths == nil {
+		j.paths, j.userAgents = map[string]int{}, map[string]int{}
+	}
+	j.paths[r.URL.Path]++
+	j.userAgents[strings.Join(r.Header.Values("User-Agent"), " | ")]++
+	return j.requests
+}
+
+// drop closes the request's connection without a byte of answer, after
+// the service read the whole request (a process dying after it took an
+// upload).
+func (j *journal) drop(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err == nil {
+		conn.Close()
+	}
+	j.mu.Lock()
+	j.dropped++
+	j.mu.Unlock()
+}
+
+// serve starts a real net/http server running h, counting connections.
+func (j *journal) serve(t *testing.T, h http.HandlerFunc, tune func(*http.Server)) *httptest.Server {
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			j.connections.Add(1)
+		}
+	}
+	if tune != nil {
+		tune(srv.Config)
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestWireReadThenDrop: a service that reads every 7th upload in full and
+// drops the connection without answering. Every request it read is an
+// attempt — none is re-sent behind the caller's back — and each drop is
+// class conn_closed, retried by the caller's policy, seen in the report.
+func TestWireReadThenDrop(t *testing.T) {
+	var j journal
+	srv := j.serve(t, func(w http.ResponseWriter, r *http.Request) {
+		if j.read(r)%7 == 0 {
+			j.drop(w)
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+	}, nil)
+	sc := scenario(t, srv.URL, `callers:
+  count: 200
+  records: 3
+  retry: {attempts: 3, backoff: constant, base: 10ms, jitter: none, on: [conn]}
+arrival: {profile: poisson, rate: 400}
+`)
+	rep, _ := run(t.Context(), t, sc, srv.URL)
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	// Each drop is a retry, or the end of a caller that had no try left.
+	if rep.Requests.Total != j.requests || rep.Requests.Errors[reports.ClassConnClosed] != j.dropped ||
+		rep.Requests.OK != j.requests-j.dropped || rep.Callers.Retries+rep.Callers.GaveUp != j.dropped ||
+		rep.Requests.Resent != 0 {
+		t.Fatalf("report: requests %+v callers %+v; service: read %d, dropped %d",
+			rep.Requests, rep.Callers, j.requests, j.dropped)
+	}
+	if j.dropped == 0 || rep.Requests.ErrorExamples[reports.ClassConnClosed].Message == "" {
+		t.Fatalf("no drop, or no example of one: %+v", rep.Requests.ErrorExamples)
+	}
+}
+
+// TestWireKeepAliveClosedByService: services that close kept connections
+// on their own — after 20 ms idle (unannounced: the wire finds them
+// closed before reuse), with Keep-Alive: timeout=1, and with Connection:
+// close after every 3rd request. Every attempt reaches the service once
+// and succeeds: the wire never writes into a connection the service has
+// closed. (Attempts 200 ms apart leave the unannounced close time to
+// arrive: a close at the very instant of a write is the race no HTTP/1.1
+// client can see, and learnIdle keeps later connections clear of it.)
+func TestWireKeepAliveClosedByService(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		rate   int
+		tune   func(*http.Server)
+		header func(n int64, w http.ResponseWriter)
+	}{
+		{name: "idle 20ms", rate: 5, tune: func(s *http.Server) { s.IdleTimeout = 20 * time.Millisecond }},
+		{name: "keep-alive timeout=1", rate: 40, tune: func(s *http.Server) { s.IdleTimeout = time.Second },
+			header: func(_ int64, w http.ResponseWriter) { w.Header().Set("Keep-Alive", "timeout=1") }},
+		{name: "close every 3rd", rate: 40, header: func(n int64, w http.ResponseWriter) {
+			if n%3 == 0 {
+				w.Header().Set("Connection", "close")
+			}
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var j journal
+			srv := j.serve(t, func(w http.ResponseWriter, r *http.Request) {
+				n := j.read(r)
+				if c.header != nil {
+					c.header(n, w)
+				}
+				w.WriteHeader(http.StatusCreated)
+			}, c.tune)
+			sc := scenario(t, srv.URL, fmt.Sprintf(`callers: {count: 20, records: 2, retry: {attempts: 1}}
+arrival: {profile: constant, rate: %d}
+`, c.rate))
+			rep, _ := run(t.Context(), t, sc, srv.URL)
+			j.mu.Lock()
+			defer j.mu.Unlock()
+			if rep.Requests.Total != 20 || rep.Requests.OK != 20 || j.requests != 20 {
+				t.Fatalf("report %+v; the service read %d", rep.Requests, j.requests)
+			}
+		})
+	}
+}
+
+// TestWireTargetPathAndHeaders: the target's path prefixes every upload,
+// and a template's User-Agent replaces rehearse's (one of each header).
+func TestWireTargetPathAndHeaders(t *testing.T) {
+	var j journal
+	srv := j.serve(t, func(w http.ResponseWriter, r *http.Request) {
+		j.read(r)
+		w.WriteHeader(http.StatusCreated)
+	}, nil)
+	sc := scenario(t, srv.URL+"/api", `callers: {count: 5, records: 2}
+api:
+  upload:
+    method: POST
+    path: /v1/callers/{caller}/records
+    headers: {user-agent: "erp-client/2.1"}
+    body: {format: json}
+`)
+	rep, _ := run(t.Context(), t, sc, srv.URL+"/api/")
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if rep.Requests.OK != 5 || j.userAgents["erp-client/2.1"] != 5 || len(j.userAgents) != 1 {
+		t.Fatalf("report %+v; user agents %v", rep.Requests, j.userAgents)
+	}
+	for p := range j.paths {
+		if !strings.HasPrefix(p, "/api/v1/callers/") {
+			t.Fatalf("path %q lost the target's /api", p)
+		}
+	}
+}
+
+// TestWireEarlyAnswerWhileWriting: a service that answers 401 after the
+// head of a 20 MB upload and stops reading without closing. The attempt
+// ends with the 401 when it comes, not at the caller's timeout, and most
+// of the body is never sent.
+func TestWireEarlyAnswerWhileWriting(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	release := make(chan struct{})
+	defer close(release)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		buf := make([]byte, 4096)
+		_, _ = c.Read(buf) // the head
+		_, _ = io.WriteString(c, "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n")
+		<-release // hold the connection open, unread
+	}()
+	sc := scenario(t, "http://"+ln.Addr().String(), "callers: {count: 1, records: 100000, record_bytes: 200}\n")
+	w := newTestWire(t, ln.Addr().String(), 1)
+	big := mustRequests(t, sc)
+	x := exchange{req: big, caller: 0, try: 1, deadline: time.Now().Add(20 * time.Second)}
+	began := time.Now()
+	err = w.do(&x)
+	if err != nil || x.code != 401 {
+		t.Fatalf("got %d %v, want the 401", x.code, err)
+	}
+	if took := time.Since(began); took > 10*time.Second {
+		t.Fatalf("the 401 was read after %s: it waited for the timeout", took)
+	}
+	if full := uint64(big.BodyLen(0, 1)); x.bytesOut >= full {
+		t.Fatalf("sent %d of %d bytes: the rest of the body should not go after the answer", x.bytesOut, full)
+	}
+}
+
+// TestWireStopWinsOverDeadlines: the run's stop ends an attempt that is
+// blocked writing to a service that does not read, whatever deadline
+// the write loop sets after the stop.
+func TestWireStopWinsOverDeadlines(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	release, started := make(chan struct{}), make(chan struct{})
+	defer close(release)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		_, _ = c.Read(make([]byte, 1))
+		close(started)
+		<-release // read nothing more: the writer fills the socket and blocks
+	}()
+	sc := scenario(t, "http://"+ln.Addr().String(), "callers: {count: 1, records: 100000, record_bytes: 200}\n")
+	w := newTestWire(t, ln.Addr().String(), 1)
+	ctx, stop := context.WithCancel(t.Context())
+	w.runCtx = ctx
+	x := exchange{req: mustRequests(t, sc), caller: 0, try: 1, deadline: time.Now().Add(time.Minute)}
+	done := make(chan error, 1)
+	go func() { done <- w.do(&x) }()
+	<-started
+	stop()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("a stopped attempt succeeded")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the run's stop did not end the attempt")
+	}
+}
+
+// mustRequests compiles sc's upload template.
+func mustRequests(t *testing.T, sc *scenarios.Scenario) *scenarios.Requests {
+	t.Helper()
+	pop, err := scenarios.NewPopulation(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := scenarios.NewRequests(sc, pop, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
+}

@@ -1,0 +1,108 @@
+package storm
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// writeBufs hold a request's head and the first bytes of its body, so that
+// a small upload leaves in one write; a large one streams through it.
+var writeBufs = sync.Pool{New: func() any { b := make([]byte, 0, 32<<10); return &b }}
+
+// earlySlice is how long one write of a large body may block before the
+// wire looks whether the service has answered already (a 413 or 401 sent
+// while it stopped reading): the answer is then read at once, at its own
+// time, and the rest of the body is not sent.
+const earlySlice = 20 * time.Millisecond
+
+// write sends x's request line, headers and body, the body streamed from
+// the population (scenarios.Requests renders all four). The target's path
+// goes before the request's. A template's own User-Agent replaces
+// rehearse's. It returns errAnsweredEarly when an answer came first,
+// errNotWritten (wrapped) when the first write failed before any byte
+// left.
+func (w *wire) write(c *wconn, x *exchange) error {
+	bp := writeBufs.Get().(*[]byte)
+	defer writeBufs.Put(bp)
+	bodyLen := x.req.BodyLen(x.caller, x.try)
+	b := append((*bp)[:0], x.req.Method()...)
+	b = append(append(append(append(b, ' '), w.prefix...), x.req.Path(x.caller, x.try)...), " HTTP/1.1\r\nHost: "...)
+	b = append(append(b, w.host...), "\r\n"...)
+	if !x.req.SetsUserAgent() {
+		b = append(b, "User-Agent: rehearse\r\n"...)
+	}
+	b = strconv.AppendInt(append(b, "Content-Length: "...), bodyLen, 10)
+	b, err := x.req.AppendHeader(append(b, "\r\n"...), x.caller, x.try)
+	if err != nil {
+		return fmt.Errorf("storm: %w", err)
+	}
+	b = append(b, "\r\n"...)
+	x.bytesOut = 0
+	body := x.req.Body(x.caller, x.try)
+	var sent int64
+	for {
+		if len(b) == cap(b) {
+			if err := w.send(c, x, b); err != nil {
+				return err
+			}
+			b = b[:0]
+		}
+		n, err := body.Read(b[len(b):cap(b)])
+		b, sent = b[:len(b)+n], sent+int64(n)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("storm: read the upload body: %w", err)
+		}
+	}
+	if sent != bodyLen {
+		return fmt.Errorf("storm: the upload body is %d bytes, its Content-Length %d", sent, bodyLen)
+	}
+	*bp = b[:0]
+	return w.send(c, x, b)
+}
+
+// send writes b on c, counting what left in x.bytesOut. Once part of the
+// request has left, it looks before each write whether the service
+// answered already, and on a plain connection it writes in slices of
+// earlySlice so that a service that stopped reading is noticed too.
+func (w *wire) send(c *wconn, x *exchange, b []byte) error {
+	for len(b) > 0 {
+		sliced := false
+		if x.bytesOut > 0 && c.plain {
+			if c.answerWaiting() {
+				return errAnsweredEarly
+			}
+			if next := time.Now().Add(earlySlice); next.Before(x.deadline) {
+				if err := w.setDeadline(c, deadlineWrite, next); err != nil {
+					return err
+				}
+				sliced = true
+			}
+		}
+		n, err := c.Write(b)
+		x.bytesOut += uint64(n)
+		b = b[n:]
+		if sliced {
+			if err := w.setDeadline(c, deadlineWrite, x.deadline); err != nil {
+				return err
+			}
+		}
+		switch {
+		case err == nil:
+		case sliced && errors.Is(err, os.ErrDeadlineExceeded) && w.runCtx.Err() == nil:
+			// The slice ran out, not the caller's time: look again.
+		case x.bytesOut == 0:
+			return fmt.Errorf("%w: %w", errNotWritten, err)
+		default:
+			return err
+		}
+	}
+	return nil
+}
