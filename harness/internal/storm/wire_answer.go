@@ -77,7 +77,7 @@ var errHeadTooLong = fmt.Errorf("answer head longer than %d bytes", maxHeadBytes
 // answerHead is what the headers say of the body and the connection.
 type answerHead struct {
 	major, minor int
-	length       int64 // Content-Length; -1 when none
+	length       int64  // Content-Length; -1 when none
 	lengthSeen   []byte // the first Content-Length as sent, to compare another with
 	lengthBuf    [24]byte
 	chunked      bool

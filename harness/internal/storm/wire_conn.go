@@ -15,8 +15,8 @@ type wconn struct {
 	net.Conn
 	raw       syscall.RawConn // the TCP socket's; nil when there is none to look at
 	plain     bool            // no TLS: bytes on the socket are the service's answer
-	idleSince time.Time // when it was last kept
-	idleUntil time.Time // when it is closed rather than reused
+	idleSince time.Time       // when it was last kept
+	idleUntil time.Time       // when it is closed rather than reused
 
 	// peek's result; peekFn is peek as a method value, made once so that
 	// looking at the socket does not allocate.
