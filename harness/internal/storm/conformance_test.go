@@ -38,6 +38,21 @@ func startNginx(t *testing.T, conf string, args ...any) (url, dir string) {
 	t.Helper()
 	bin := testenv.RequireProgram(t, "nginx", "nginx")
 	dir = t.TempDir()
+	// nginx's workers run as nobody when the tests run as root: they must
+	// reach the folder and write where the files go.
+	for _, d := range []string{filepath.Dir(dir), dir} { // t.TempDir's parent is 0700 too
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, sub := range []string{"data", "body"} {
+		if err := os.Mkdir(filepath.Join(dir, sub), 0o777); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(filepath.Join(dir, sub), 0o777); err != nil { // past the umask
+			t.Fatal(err)
+		}
+	}
 	port := freePort(t)
 	path := filepath.Join(dir, "nginx.conf")
 	if err := os.WriteFile(path, []byte(fmt.Sprintf(conf, append([]any{port, dir}, args...)...)), 0o644); err != nil {
@@ -95,6 +110,10 @@ api:
   upload: {method: PUT, path: "/store/{caller}.json", body: {format: json}}
 `)
 	rep, _ := run(t.Context(), t, sc, url+"/")
+	if rep.Requests.OK != 120 {
+		elog, _ := os.ReadFile(filepath.Join(dir, "error.log"))
+		t.Fatalf("report %+v; nginx's error log:\n%s", rep.Requests, elog)
+	}
 	req := mustRequests(t, sc)
 	files, bytes := 0, int64(0)
 	for i := range 120 {
