@@ -1,6 +1,7 @@
 package storm
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -271,4 +272,56 @@ func mustRequests(t *testing.T, sc *scenarios.Scenario) *scenarios.Requests {
 		t.Fatal(err)
 	}
 	return req
+}
+
+// TestWireBadAnswers: a service that answers garbage, an endless header,
+// a chunk size beyond any length, a Content-Length of -1, or closes in
+// the middle of a body. Each is a counted attempt of class protocol or
+// conn_closed with its first example kept, and the storm goes on to its
+// end.
+func TestWireBadAnswers(t *testing.T) {
+	endless := "HTTP/1.1 200 OK\r\nX-Endless: " + strings.Repeat("a", 1<<20)
+	bad := []string{
+		"garbage\r\n\r\n",
+		endless,
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffff\r\nx",
+		"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial",
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var served atomic.Int64
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
+					return
+				}
+				_, _ = io.WriteString(c, bad[(served.Add(1)-1)%int64(len(bad))])
+			}()
+		}
+	}()
+	url := "http://" + ln.Addr().String()
+	sc := scenario(t, url, "callers: {count: 50, records: 2, timeout: 10s, retry: {attempts: 1}}\narrival: {profile: poisson, rate: 200}\n")
+	rep, st := run(t.Context(), t, sc, url)
+	if st.Stopped != StopDone || rep.Requests.Total != 50 || served.Load() != 50 ||
+		rep.Requests.Errors[reports.ClassProtocol] != 40 || rep.Requests.Errors[reports.ClassConnClosed] != 10 {
+		t.Fatalf("stopped %s; report %+v; served %d", st.Stopped, rep.Requests, served.Load())
+	}
+	for _, c := range []reports.Class{reports.ClassProtocol, reports.ClassConnClosed} {
+		if rep.Requests.ErrorExamples[c].Message == "" {
+			t.Errorf("no example of %s: %+v", c, rep.Requests.ErrorExamples)
+		}
+	}
+	if rep.Requests.Timeouts != 0 {
+		t.Errorf("a malformed answer was counted as a timeout: %+v", rep.Requests)
+	}
 }
