@@ -27,6 +27,12 @@ type Attempt struct {
 	// CallerClass is the index of the caller's class in the scenario's
 	// callers.classes (Aggregator.SetClasses names them); 0 when none.
 	CallerClass uint8 `json:"caller_class"`
+	// BytesOut is the upload body's bytes written to the connection (the
+	// request line and headers not counted, as vegeta counts), BytesIn the
+	// answer body's bytes read. Both are -1 when not recorded: an
+	// attempts.csv written before these columns existed.
+	BytesOut int64 `json:"bytes_out"`
+	BytesIn  int64 `json:"bytes_in"`
 }
 
 // CallerOutcome is one caller's end state, reported once per caller.

@@ -335,7 +335,8 @@ func (e *engine) absorb(id attemptID, res *vegeta.Result, class reports.Class) {
 	c := &e.callers[id.caller]
 	c.attempts++
 	at := reports.Attempt{Caller: int32(id.caller), Try: id.try, Intended: c.intended, Sent: sent,
-		Latency: res.Latency, Status: int32(res.Code), Class: class, CallerClass: c.class}
+		Latency: res.Latency, Status: int32(res.Code), Class: class, CallerClass: c.class,
+		BytesOut: int64(res.BytesOut), BytesIn: int64(res.BytesIn)}
 	wake, finished := e.advance(id, class, end, a)
 	how := c.end()
 	e.mu.Unlock()

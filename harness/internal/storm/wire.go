@@ -67,8 +67,8 @@ type exchange struct {
 	location   string // the Location header, "" when none
 	retryAfter string // the Retry-After header, "" when none
 	answer     []byte // the first keep bytes of the answer's body
-	bytesIn    uint64
-	bytesOut   uint64
+	bytesIn    uint64 // the answer's body bytes read
+	bytesOut   uint64 // the upload body's bytes written (send)
 }
 
 // aLongTimeAgo is a deadline in the past: setting it makes every blocked
@@ -204,12 +204,13 @@ func (w *wire) write(conn net.Conn, x *exchange) error {
 		return fmt.Errorf("storm: %w", err)
 	}
 	b = append(b, "\r\n"...)
-	x.bytesOut = uint64(len(b))
+	head := len(b)
+	x.bytesOut = 0
 	body := x.req.Body(x.caller, x.try)
 	var sent int64
 	for {
 		if len(b) == cap(b) {
-			if _, err := conn.Write(b); err != nil {
+			if err := send(conn, b, &head, x); err != nil {
 				return err
 			}
 			b = b[:0]
@@ -226,13 +227,22 @@ func (w *wire) write(conn net.Conn, x *exchange) error {
 	if sent != bodyLen {
 		return fmt.Errorf("storm: the upload body is %d bytes, its Content-Length %d", sent, bodyLen)
 	}
-	x.bytesOut += uint64(sent)
 	*bp = b[:0]
 	if len(b) > 0 {
-		_, err := conn.Write(b)
-		return err
+		return send(conn, b, &head, x)
 	}
 	return nil
+}
+
+// send writes b, whose first *head bytes are what is left of the
+// request's head, and adds the body bytes that left to x.bytesOut: the
+// body alone, as vegeta counts a request's bytes out, and only what the
+// connection took, so a failed write counts what left before it failed.
+func send(conn net.Conn, b []byte, head *int, x *exchange) error {
+	n, err := conn.Write(b)
+	x.bytesOut += uint64(max(n-*head, 0))
+	*head = max(*head-n, 0)
+	return err
 }
 
 // get returns an idle connection, or a new one.
