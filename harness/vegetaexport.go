@@ -56,7 +56,9 @@ type VegetaExport struct {
 // attempt's class when it was not a success ("timeout", "http_5xx",
 // "aborted", ...), BytesOut and BytesIn the bodies' bytes, Method, and URL
 // the target followed by the upload's path as the scenario wrote it
-// (placeholders such as {caller} left in, so no secret reaches the file).
+// (placeholders such as {caller} left in: a result does not say which
+// caller sent it). Headers and bodies are left out, and with them every
+// secret a scenario may hold.
 //
 // What dir does not record is filled as vegeta would read it and named in
 // the returned Notes: without report.json (a killed run) the start is

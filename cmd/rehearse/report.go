@@ -128,7 +128,11 @@ func (a *app) exportVegeta(w io.Writer, run string, enc harness.VegetaEncoding) 
 	for _, n := range ex.Notes {
 		a.logf("%s", n)
 	}
-	return err
+	if err != nil {
+		// As a report that does not load: the run folder's fault, most often.
+		return errext.WithExitCodeIfNone(err, errext.Usage)
+	}
+	return nil
 }
 
 // loadReport loads the report of path, a report.json or a run folder. A
