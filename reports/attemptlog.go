@@ -21,16 +21,25 @@ const AttemptLogFile = "attempts.csv"
 // much of its log.
 const FlushEvery = time.Second
 
-// attemptHeader is the header of an attempt log. A log written before
-// caller classes existed lacks the last column (legacyAttemptFields); it
-// is read as all callers in class 0.
-var attemptHeader = []string{"caller", "try", "intended_ms", "sent_ms", "latency_ms", "status", "class", "caller_class"}
+// attemptHeader is the header of an attempt log. Logs written before a
+// column existed lack it and every column after it; each such header is
+// still read (attemptHeaderLens): without caller_class every attempt is in
+// class 0, without bytes_out and bytes_in their bytes are not recorded
+// (Attempt.BytesOut -1).
+var attemptHeader = []string{"caller", "try", "intended_ms", "sent_ms", "latency_ms", "status", "class", "caller_class", "bytes_out", "bytes_in"}
 
-const legacyAttemptFields = 7
+// Lengths of the headers an attempt log has had, oldest first.
+const (
+	legacyAttemptFields = 7 // before caller_class
+	classAttemptFields  = 8 // before bytes_out and bytes_in
+)
+
+var attemptHeaderLens = []int{legacyAttemptFields, classAttemptFields, len(attemptHeader)}
 
 // AttemptLog writes attempts as CSV: caller,try,intended_ms,sent_ms,
-// latency_ms,status,class,caller_class (caller_class is the index of the
-// caller's class, Attempt.CallerClass). It buffers, and writes what it buffered within
+// latency_ms,status,class,caller_class,bytes_out,bytes_in (caller_class is
+// the index of the caller's class, Attempt.CallerClass; a byte count not
+// recorded, a negative one, is an empty cell). It buffers, and writes what it buffered within
 // FlushEvery of the first unwritten attempt (a timer, so a quiet spell does
 // not hold attempts back); call Flush at the end, which also stops the
 // timer. It is safe for concurrent use: the storm engine writes from many
@@ -74,6 +83,8 @@ func (l *AttemptLog) Write(a Attempt) error {
 	b = append(b, a.Class...)
 	b = append(b, ',')
 	b = strconv.AppendUint(b, uint64(a.CallerClass), 10)
+	b = appendBytes(append(b, ','), a.BytesOut)
+	b = appendBytes(append(b, ','), a.BytesIn)
 	b = append(b, '\n')
 	l.buf = b
 	if _, l.err = l.w.Write(b); l.err != nil {
@@ -83,6 +94,15 @@ func (l *AttemptLog) Write(a Attempt) error {
 		l.timer = time.AfterFunc(FlushEvery, l.flushLater)
 	}
 	return nil
+}
+
+// appendBytes appends a byte count; one not recorded (negative) is left
+// empty, never written as 0.
+func appendBytes(b []byte, n int64) []byte {
+	if n < 0 {
+		return b
+	}
+	return strconv.AppendInt(b, n, 10)
 }
 
 // flushLater runs on the timer: it writes what waits in the buffer.
@@ -112,7 +132,7 @@ func (l *AttemptLog) Flush() error {
 
 // ReadAttemptLog calls fn for every attempt of a log written by AttemptLog,
 // also one written before the caller_class column (every attempt in class
-// 0).
+// 0) or before the byte columns (their bytes -1, not recorded).
 func ReadAttemptLog(r io.Reader, fn func(Attempt) error) error {
 	cr := csv.NewReader(bufio.NewReader(r))
 	cr.ReuseRecord = true
@@ -142,10 +162,60 @@ func ReadAttemptLog(r io.Reader, fn func(Attempt) error) error {
 	}
 }
 
+// AttemptLogScan is what ScanAttemptLog learnt of a log besides its
+// attempts.
+type AttemptLogScan struct {
+	// Bytes: the log has the bytes_out and bytes_in columns. A log
+	// without them has every attempt's bytes -1 (not recorded).
+	Bytes bool
+	// Cut: its last line had no newline (the process died while writing
+	// it) and was left out.
+	Cut bool
+}
+
+// ScanAttemptLog calls fn for every whole line of an attempt log, the log
+// of a run that may have been killed: a last line without its newline is
+// left out (Cut), any other malformed line is an error naming its line.
+// An error from fn stops the scan and is returned as it is.
+func ScanAttemptLog(r io.Reader, fn func(Attempt) error) (AttemptLogScan, error) {
+	var scan AttemptLogScan
+	br := bufio.NewReader(r)
+	head, err := br.ReadString('\n')
+	if err != nil && (head == "" || !errors.Is(err, io.EOF)) {
+		return scan, fmt.Errorf("read attempt log: %w", err)
+	}
+	fields := strings.Split(strings.TrimSpace(head), ",")
+	if !isAttemptHeader(fields) {
+		return scan, errors.New("not an attempt log (bad header)")
+	}
+	scan.Bytes = len(fields) > classAttemptFields
+	for line := 2; ; line++ {
+		s, err := br.ReadString('\n')
+		switch {
+		case strings.HasSuffix(s, "\n"):
+			a, perr := parseAttempt(strings.Split(strings.TrimRight(s, "\r\n"), ","), len(fields))
+			if perr != nil {
+				return scan, fmt.Errorf("attempt log line %d: %w", line, perr)
+			}
+			if ferr := fn(a); ferr != nil {
+				return scan, ferr
+			}
+		case s != "":
+			scan.Cut = true
+		}
+		if errors.Is(err, io.EOF) {
+			return scan, nil
+		}
+		if err != nil {
+			return scan, fmt.Errorf("read attempt log: %w", err)
+		}
+	}
+}
+
 // isAttemptHeader reports whether head is the header of an attempt log,
-// the current one or the one before caller classes.
+// the current one or an older one.
 func isAttemptHeader(head []string) bool {
-	return slices.Equal(head, attemptHeader) || slices.Equal(head, attemptHeader[:legacyAttemptFields])
+	return slices.ContainsFunc(attemptHeaderLens, func(n int) bool { return slices.Equal(head, attemptHeader[:n]) })
 }
 
 // parseAttempt reads one record of an attempt log whose header has fields
@@ -172,5 +242,23 @@ func parseAttempt(rec []string, fields int) (Attempt, error) {
 		perr = errors.Join(perr, err)
 		a.CallerClass = uint8(c)
 	}
+	a.BytesOut, a.BytesIn = -1, -1
+	if fields > classAttemptFields {
+		a.BytesOut = parseBytes(rec[8], &perr)
+		a.BytesIn = parseBytes(rec[9], &perr)
+	}
 	return a, perr
+}
+
+// parseBytes reads a byte count: an empty cell is one not recorded (-1).
+func parseBytes(s string, perr *error) int64 {
+	if s == "" {
+		return -1
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err == nil && n < 0 {
+		err = fmt.Errorf("byte count %d below 0", n)
+	}
+	*perr = errors.Join(*perr, err)
+	return n
 }

@@ -1,12 +1,9 @@
 package reports
 
 import (
-	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -47,19 +44,10 @@ func Rebuild(r io.Reader, start time.Time, opts ...RebuildOption) (*Report, erro
 	for _, o := range opts {
 		o(&cfg)
 	}
-	br := bufio.NewReader(r)
-	head, err := br.ReadString('\n')
-	if err != nil && (head == "" || !errors.Is(err, io.EOF)) {
-		return nil, fmt.Errorf("rebuild report: read attempt log: %w", err)
-	}
-	fields := strings.Split(strings.TrimSpace(head), ",")
-	if !isAttemptHeader(fields) {
-		return nil, errors.New("rebuild report: not an attempt log (bad header)")
-	}
 	st := rebuildState{agg: NewAggregator(start)}
-	cut, err := eachLogLine(br, len(fields), st.add)
+	scan, err := ScanAttemptLog(r, func(a Attempt) error { st.add(a); return nil })
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("rebuild report: %w", err)
 	}
 	unnamed := st.nameClasses(cfg.classes)
 	rep := st.agg.Finish(start.Add(st.end))
@@ -76,34 +64,10 @@ func Rebuild(r io.Reader, start time.Time, opts ...RebuildOption) (*Report, erro
 	if unnamed {
 		rep.Notes = append(rep.Notes, "attempts.csv names caller classes by index only: they are class0, class1, ... in the order of callers.classes")
 	}
-	if cut {
+	if scan.Cut {
 		rep.Notes = append(rep.Notes, "the last line of attempts.csv was cut off when the run died and was left out")
 	}
 	return rep, nil
-}
-
-// eachLogLine calls fn for each whole line of an attempt log after its
-// header; cut reports a last line without its newline, which is left out.
-func eachLogLine(br *bufio.Reader, fields int, fn func(Attempt)) (cut bool, err error) {
-	for line := 2; ; line++ {
-		s, err := br.ReadString('\n')
-		switch {
-		case strings.HasSuffix(s, "\n"):
-			a, perr := parseAttempt(strings.Split(strings.TrimRight(s, "\r\n"), ","), fields)
-			if perr != nil {
-				return false, fmt.Errorf("rebuild report: attempt log line %d: %w", line, perr)
-			}
-			fn(a)
-		case s != "":
-			cut = true
-		}
-		if errors.Is(err, io.EOF) {
-			return cut, nil
-		}
-		if err != nil {
-			return false, fmt.Errorf("rebuild report: read attempt log: %w", err)
-		}
-	}
 }
 
 // rebuildState is what Rebuild learns from the attempts beyond the

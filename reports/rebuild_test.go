@@ -211,6 +211,41 @@ func TestRebuildLegacyLogIsOneClass(t *testing.T) {
 	}
 }
 
+// classLog is an attempts.csv written before the bytes_out and bytes_in
+// columns, its last line cut off by a kill.
+const classLog = `caller,try,intended_ms,sent_ms,latency_ms,status,class,caller_class
+0,1,0.000,0.000,20.000,200,,0
+1,1,500.000,501.000,1000.000,0,timeout,1
+1,2,2000.000,2000.0`
+
+// TestScanAttemptLogOlderLogs: a log without the byte columns is read
+// with every byte count not recorded (-1, never 0), and says so; a cut
+// last line is left out and said.
+func TestScanAttemptLogOlderLogs(t *testing.T) {
+	var got []Attempt
+	scan, err := ScanAttemptLog(strings.NewReader(classLog), func(a Attempt) error { got = append(got, a); return nil })
+	if err != nil || scan.Bytes || !scan.Cut || len(got) != 2 {
+		t.Fatalf("scan %+v, %d attempts, err %v", scan, len(got), err)
+	}
+	for _, a := range got {
+		if a.BytesOut != -1 || a.BytesIn != -1 {
+			t.Fatalf("bytes of an old log: %+v", a)
+		}
+	}
+	if got[1].CallerClass != 1 || got[1].Class != ClassTimeout || got[1].Sent != 501*time.Millisecond {
+		t.Fatalf("second attempt %+v", got[1])
+	}
+	scan, err = ScanAttemptLog(strings.NewReader(legacyLog), func(a Attempt) error { return nil })
+	if err != nil || scan.Bytes || scan.Cut {
+		t.Fatalf("legacy log: %+v %v", scan, err)
+	}
+	for _, bad := range []string{"caller,try\n", "caller,try,intended_ms,sent_ms,latency_ms,status,class,caller_class,bytes_out,bytes_in\n0,1,0,0,0,200,,0,-5,3\n"} {
+		if _, err := ScanAttemptLog(strings.NewReader(bad), func(Attempt) error { return nil }); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
 // TestRebuildClasses: a rebuilt report counts each class's callers and
 // attempts from the log; their outcomes stay not measured.
 func TestRebuildClasses(t *testing.T) {
@@ -229,8 +264,8 @@ func TestRebuildClasses(t *testing.T) {
 	if err := l.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(buf.String(), "caller,try,intended_ms,sent_ms,latency_ms,status,class,caller_class\n0,1,") ||
-		!strings.Contains(buf.String(), ",200,,1\n") {
+	if !strings.HasPrefix(buf.String(), "caller,try,intended_ms,sent_ms,latency_ms,status,class,caller_class,bytes_out,bytes_in\n0,1,") ||
+		!strings.Contains(buf.String(), ",200,,1,0,0\n") {
 		t.Fatalf("log:\n%s", buf.String())
 	}
 	named, err := Rebuild(bytes.NewReader(buf.Bytes()), t0, RebuildClasses([]string{"erp", "batch", "cron", "idle"}))

@@ -30,6 +30,12 @@ type Attempt struct {
 	// Resent: the request was written a second time on a new connection
 	// after its first write on a kept one failed before a byte left.
 	Resent bool `json:"resent,omitempty"`
+	// BytesOut is the upload body's bytes written to the connection (the
+	// request line and headers not counted, as vegeta counts), BytesIn the
+	// answer body's bytes read. Both are -1 when not recorded: an
+	// attempts.csv written before these columns existed.
+	BytesOut int64 `json:"bytes_out"`
+	BytesIn  int64 `json:"bytes_in"`
 }
 
 // CallerOutcome is one caller's end state, reported once per caller.

@@ -204,8 +204,9 @@ func TestJSONRoundTripAndSchema(t *testing.T) {
 func TestAttemptLogRoundTrip(t *testing.T) {
 	var buf bytes.Buffer
 	l := NewAttemptLog(&buf)
-	in := []Attempt{{Caller: 3, Try: 2, Intended: 1500 * time.Millisecond, Sent: 1501 * time.Millisecond, Latency: 42 * time.Millisecond, Status: 202, CallerClass: 3},
-		{Caller: 4, Try: 1, Latency: time.Second, Class: ClassTimeout}}
+	in := []Attempt{{Caller: 3, Try: 2, Intended: 1500 * time.Millisecond, Sent: 1501 * time.Millisecond, Latency: 42 * time.Millisecond, Status: 202, CallerClass: 3, BytesOut: 2048, BytesIn: 57},
+		{Caller: 4, Try: 1, Latency: time.Second, Class: ClassTimeout},
+		{Caller: 5, Try: 1, Status: 200, BytesOut: -1, BytesIn: -1}} // not recorded: an empty cell, read back as -1
 	for _, a := range in {
 		if err := l.Write(a); err != nil {
 			t.Fatal(err)

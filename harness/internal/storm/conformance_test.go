@@ -154,7 +154,7 @@ http {
 // connections after 3 requests and after 300 ms idle, to a service that
 // counts what it read and drops every 9th request unanswered (nginx
 // answers 502 for it). nginx's access log, the service's journal and the
-// report agree exactly.
+// report agree exactly — also when a request meets nginx's idle close.
 func TestConformanceNginxProxy(t *testing.T) {
 	var j journal
 	backend := j.serve(t, func(w http.ResponseWriter, r *http.Request) {
@@ -176,8 +176,11 @@ arrival: {profile: constant, rate: 100}
 	logged, status := readAccessLog(t, filepath.Join(dir, "access.log"))
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	// A request written into nginx's idle close at the very instant it
+	// closes is sent again (requests.resent) and is one attempt: the
+	// counts stay equal either way.
 	if rep.Requests.Total != logged || j.requests != logged || rep.Requests.Status["502"] != status["502"] ||
-		rep.Requests.Status["201"] != j.requests-j.dropped || rep.Requests.Resent != 0 {
+		rep.Requests.Status["201"] != j.requests-j.dropped {
 		t.Fatalf("report %+v; nginx logged %d %v; the service read %d, dropped %d",
 			rep.Requests, logged, status, j.requests, j.dropped)
 	}

@@ -339,7 +339,8 @@ func (e *engine) absorb(id attemptID, o *outcome, class reports.Class) {
 	c := &e.callers[id.caller]
 	c.attempts++
 	at := reports.Attempt{Caller: int32(id.caller), Try: id.try, Intended: c.intended, Sent: sent,
-		Latency: o.latency, Status: int32(o.code()), Class: class, CallerClass: c.class, Resent: o.x.resent}
+		Latency: o.latency, Status: int32(o.code()), Class: class, CallerClass: c.class, Resent: o.x.resent,
+		BytesOut: int64(o.x.bodyOut()), BytesIn: int64(o.x.bytesIn)}
 	wake, finished := e.advance(id, class, end, a)
 	how := c.end()
 	e.mu.Unlock()

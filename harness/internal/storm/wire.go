@@ -93,6 +93,7 @@ type exchange struct {
 	answer     []byte        // the first keep bytes of the answer's body
 	bytesIn    uint64
 	bytesOut   uint64 // bytes that left, request line to body
+	headLen    uint64 // of which the request line and headers
 	resent     bool   // written again on a new connection (wire.do)
 }
 
@@ -114,7 +115,8 @@ func (w *wire) do(x *exchange) error {
 		return err
 	}
 	keep, err := w.roundTrip(c, x)
-	if reused && errors.Is(err, errNotWritten) && w.runCtx.Err() == nil && time.Now().Before(x.deadline) {
+	if reused && (errors.Is(err, errNotWritten) || errors.Is(err, errUnread)) &&
+		w.runCtx.Err() == nil && time.Now().Before(x.deadline) {
 		c.Close()
 		if c, err = w.dial(x); err != nil {
 			return err
@@ -138,6 +140,10 @@ func (w *wire) roundTrip(c *wconn, x *exchange) (keep bool, err error) {
 	keep, err = w.exchange(c, x)
 	return unhook() && keep, err
 }
+
+// bodyOut is the upload body's bytes that left (vegeta's BytesOut: the
+// head not counted).
+func (x *exchange) bodyOut() uint64 { return x.bytesOut - min(x.bytesOut, x.headLen) }
 
 // clearAnswer forgets what was read of an answer before it is read anew.
 func (x *exchange) clearAnswer() {
@@ -180,12 +186,17 @@ func (w *wire) exchange(c *wconn, x *exchange) (keep bool, err error) {
 
 // read reads the answer to the request just written. An end of the
 // connection before any byte of an answer is class conn_closed: the
-// service read the request (or could have) and said nothing.
+// service read the request (or could have) and said nothing — unless its
+// machine acknowledged none of it (errUnread).
 func (w *wire) read(c *wconn, x *exchange) (keep bool, err error) {
 	br := reader(c)
 	defer release(br)
 	if _, err := br.Peek(1); err != nil {
-		return false, closedWithoutAnswer(err)
+		err = closedWithoutAnswer(err)
+		if errors.Is(err, errClosed) && c.unacked(c.sent-x.bytesOut) {
+			return false, fmt.Errorf("%w: %w", errUnread, err)
+		}
+		return false, err
 	}
 	keep, err = readAnswer(br, x)
 	return keep && br.Buffered() == 0, err

@@ -6,6 +6,8 @@ import (
 	"net"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // wconn is a connection of the wire with what the wire knows of it: the
@@ -17,6 +19,7 @@ type wconn struct {
 	plain     bool            // no TLS: bytes on the socket are the service's answer
 	idleSince time.Time       // when it was last kept
 	idleUntil time.Time       // when it is closed rather than reused
+	sent      uint64          // bytes written on it so far, every request's
 
 	// peek's result; peekFn is peek as a method value, made once so that
 	// looking at the socket does not allocate.
@@ -40,6 +43,29 @@ func newWconn(conn net.Conn) *wconn {
 		}
 	}
 	return c
+}
+
+// unacked reports whether the service's machine acknowledged none of the
+// bytes written on c after the first since bytes: then the service cannot
+// have read any of them. It asks the kernel (TCP_INFO's bytes_acked), on
+// a plain connection only (TLS writes more than the request); false when
+// it cannot tell.
+func (c *wconn) unacked(since uint64) bool {
+	if !c.plain || c.raw == nil {
+		return false
+	}
+	var acked uint64
+	var err error
+	if cerr := c.raw.Control(func(fd uintptr) {
+		var info *unix.TCPInfo
+		if info, err = unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO); err == nil {
+			acked = info.Bytes_acked
+		}
+	}); cerr != nil || err != nil {
+		return false
+	}
+	// The SYN counts one in bytes_acked.
+	return acked <= since+1
 }
 
 // stop ends c's blocked reads and writes at once (the run's stop).

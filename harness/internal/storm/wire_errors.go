@@ -23,6 +23,11 @@ var (
 	// errNotWritten: the first write on a connection failed before a byte
 	// left; on a kept connection the request is sent again on a new one.
 	errNotWritten = errors.New("nothing written")
+	// errUnread: a kept connection ended without an answer, and the
+	// service's machine had acknowledged no byte of the request: the
+	// service closed it (its idle timeout) as the request was sent, and
+	// never read it. It is sent again, as errNotWritten.
+	errUnread = errors.New("closed by the service before it read the request")
 	// errAnsweredEarly: an answer came while the body was being written.
 	errAnsweredEarly = errors.New("answered before the body was sent")
 )

@@ -131,13 +131,14 @@ func TestWireAnswers(t *testing.T) {
 		location, retry string
 		kept            string
 		reuse           bool
+		in              uint64 // the answer's body bytes
 	}{
-		{"length", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", 0, 200, "", "", "", true},
-		{"kept body", "HTTP/1.1 201 Created\r\nContent-Length: 10\r\n\r\n" + long, 4, 201, "", "", "abcd", true},
-		{"chunked", "HTTP/1.1 202 Accepted\r\nTransfer-Encoding: chunked\r\nLocation: /v1/uploads/7\r\n\r\n3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n", 64, 202, "/v1/uploads/7", "", "abcdefg", true},
-		{"retry-after, close", "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 2\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", 0, 503, "", "2", "", false},
-		{"100 continue first", "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n", 0, 204, "", "", "", true},
-		{"1.0 without length", "HTTP/1.0 200 OK\r\n\r\nto the end", 64, 200, "", "", "to the end", false},
+		{"length", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", 0, 200, "", "", "", true, 5},
+		{"kept body", "HTTP/1.1 201 Created\r\nContent-Length: 10\r\n\r\n" + long, 4, 201, "", "", "abcd", true, 10},
+		{"chunked", "HTTP/1.1 202 Accepted\r\nTransfer-Encoding: chunked\r\nLocation: /v1/uploads/7\r\n\r\n3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n", 64, 202, "/v1/uploads/7", "", "abcdefg", true, 7},
+		{"retry-after, close", "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 2\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", 0, 503, "", "2", "", false, 0},
+		{"100 continue first", "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n", 0, 204, "", "", "", true, 0},
+		{"1.0 without length", "HTTP/1.0 200 OK\r\n\r\nto the end", 64, 200, "", "", "to the end", false, 10},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -161,6 +162,10 @@ func TestWireAnswers(t *testing.T) {
 				t.Errorf("%d connections for 2 attempts: reuse %v, want %v", srv.conns, reused, c.reuse)
 			}
 			checkReceived(t, req, srv.requests[0], srv.bodies[0], 2, 1)
+			// Bytes as vegeta counts them: the bodies, heads left out.
+			if x.bodyOut() != uint64(len(srv.bodies[0])) || x.bytesIn != c.in {
+				t.Errorf("bytes out %d in %d; the service read %d body bytes, answered %d", x.bodyOut(), x.bytesIn, len(srv.bodies[0]), c.in)
+			}
 			checkReceived(t, req, srv.requests[1], srv.bodies[1], 3, 2)
 		})
 	}

@@ -3,6 +3,7 @@ package storm
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -323,5 +324,32 @@ func TestWireBadAnswers(t *testing.T) {
 	}
 	if rep.Requests.Timeouts != 0 {
 		t.Errorf("a malformed answer was counted as a timeout: %+v", rep.Requests)
+	}
+}
+
+// TestWireUnreadIsNotWritten: a request written into a kept connection
+// the service had just closed (the close crossing the request on the
+// wire) met the connection's end, yet the service's machine acknowledged
+// none of it: the wire says so (errUnread), so that do sends it again
+// rather than failing the caller for a request the service never saw.
+func TestWireUnreadIsNotWritten(t *testing.T) {
+	ok := "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+	srv := newRawServer(t, []string{ok}, []bool{true})
+	w := newTestWire(t, srv.ln.Addr().String(), 1)
+	req := wireRequests(t, "")
+	x := exchange{req: req, caller: 0, try: 1, deadline: time.Now().Add(5 * time.Second)}
+	if err := w.do(&x); err != nil || x.code != 200 {
+		t.Fatalf("first attempt: %d %v", x.code, err)
+	}
+	waitClosedByPeer(t, w)
+	c := w.idle[0] // past the check get makes: written into the close
+	x = exchange{req: req, caller: 1, try: 1, deadline: time.Now().Add(5 * time.Second)}
+	if _, err := w.roundTrip(c, &x); !errors.Is(err, errUnread) {
+		t.Fatalf("got %v, want errUnread", err)
+	}
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	if len(srv.requests) != 1 {
+		t.Fatalf("the service read %d requests, want 1", len(srv.requests))
 	}
 }

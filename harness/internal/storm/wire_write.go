@@ -42,7 +42,7 @@ func (w *wire) write(c *wconn, x *exchange) error {
 		return fmt.Errorf("storm: %w", err)
 	}
 	b = append(b, "\r\n"...)
-	x.bytesOut = 0
+	x.bytesOut, x.headLen = 0, uint64(len(b))
 	body := x.req.Body(x.caller, x.try)
 	var sent int64
 	for {
@@ -88,6 +88,7 @@ func (w *wire) send(c *wconn, x *exchange, b []byte) error {
 		}
 		n, err := c.Write(b)
 		x.bytesOut += uint64(n)
+		c.sent += uint64(n)
 		b = b[n:]
 		if sliced {
 			if err := w.setDeadline(c, deadlineWrite, x.deadline); err != nil {
