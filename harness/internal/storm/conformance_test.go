@@ -2,6 +2,7 @@ package storm
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -267,4 +268,71 @@ func readJournal(t *testing.T, path string) (map[string]int, int64) {
 		bytes += k
 	}
 	return lines, bytes
+}
+
+// TestConformanceTusd: uploads to tusd v2 (the tus protocol's reference
+// server) as tus clients create them with their data in one request
+// (creation-with-upload: POST /files/ with Upload-Length and the body).
+// tusd's own record of each upload (its .info file: size and offset
+// received) equals what the report says was sent.
+func TestConformanceTusd(t *testing.T) {
+	bin := testenv.RequireProgram(t, "tusd", "tusd: go install "+tusdModule+" (make tools)")
+	dir := t.TempDir()
+	port := freePort(t)
+	cmd := exec.Command(bin, "-host", "127.0.0.1", "-port", strconv.Itoa(port), "-upload-dir", dir,
+		"-base-path", "/files/", "-disable-download", "-disable-termination", "-disable-cors")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	waitListening(t, url, cmd)
+	sc := scenario(t, url, `callers: {count: 60, records: {median: 50, p99: 500}, record_bytes: 200}
+arrival: {profile: poisson, rate: 200}
+api:
+  upload:
+    method: POST
+    path: /files/
+    headers: {Tus-Resumable: 1.0.0, Upload-Length: "{body.length}", Content-Type: application/offset+octet-stream}
+    body: {format: raw}
+`)
+	rep, _ := run(t.Context(), t, sc, url)
+	req := mustRequests(t, sc)
+	var sent int64
+	for i := range 60 {
+		sent += req.BodyLen(i, 1)
+	}
+	uploads, stored := readTusdInfos(t, dir)
+	if rep.Requests.Total != 60 || rep.Requests.Status["201"] != 60 || uploads != 60 || stored != sent {
+		t.Fatalf("report %+v; tusd holds %d uploads of %d bytes (sent %d)", rep.Requests, uploads, stored, sent)
+	}
+}
+
+// tusdModule is the tusd release the suite is tested with (make tools).
+const tusdModule = "github.com/tus/tusd/v2/cmd/tusd@v2.9.1"
+
+// readTusdInfos reads tusd's .info files: uploads, and bytes received
+// (each one's Offset, checked against its Size).
+func readTusdInfos(t *testing.T, dir string) (int, int64) {
+	t.Helper()
+	infos, err := filepath.Glob(filepath.Join(dir, "*.info"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bytes int64
+	for _, p := range infos {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var info struct{ Size, Offset int64 }
+		if err := json.Unmarshal(b, &info); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		if info.Offset != info.Size {
+			t.Fatalf("%s: tusd received %d of %d bytes", p, info.Offset, info.Size)
+		}
+		bytes += info.Offset
+	}
+	return len(infos), bytes
 }
