@@ -35,7 +35,7 @@ func (a *app) distributeSwarm(cmd *cobra.Command, f *distributeFlags, args []str
 	if err != nil {
 		return err
 	}
-	a.warn(asRun(sc, opts.Target))
+	a.warn(asRun(sc, opts.Target, nil))
 	ctx := cmd.Context()
 	a.setRunID(opts.RunID)
 	defer a.setRunID("")

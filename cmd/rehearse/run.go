@@ -109,19 +109,20 @@ func (a *app) prepare(cmd *cobra.Command, f *runFlags, args []string) ([]*scenar
 		return nil, opts, err
 	}
 	for _, sc := range scs {
-		a.warn(asRun(sc, f.target))
+		a.warn(asRun(sc, f.target, opts.Watch))
 	}
 	return scs, opts, nil
 }
 
-// asRun is sc as it will be run: with --target, the target replaces the
-// scenario's SUT (so its warnings are those of a sut.url).
-func asRun(sc *scenarios.Scenario, target string) *scenarios.Scenario {
+// asRun is sc as it will be run: with --target, the target and attack's
+// --watch (nil without one) replace the scenario's SUT, so its warnings are
+// those of a sut.url, watched or not.
+func asRun(sc *scenarios.Scenario, target string, watch *scenarios.Watch) *scenarios.Scenario {
 	if target == "" {
 		return sc
 	}
 	cp := *sc
-	cp.SUT = scenarios.SUT{URL: target}
+	cp.SUT = scenarios.SUT{URL: target, Watch: watch}
 	return &cp
 }
 
