@@ -188,7 +188,7 @@ func (a *app) runOne(ctx context.Context, sc *scenarios.Scenario, f *runFlags, o
 	res, err := harness.Run(ctx, sc, opts)
 	stop()
 	if res != nil {
-		a.logf("%s: %s — %s", sc.Name, reports.VerdictText(res.Report), filepath.Join(res.Dir, harness.ReportHTML))
+		a.logf("%s: %s, %s — %s", sc.Name, reports.VerdictText(res.Report), reports.ErrorRateText(res.Report), filepath.Join(res.Dir, harness.ReportHTML))
 		if f.sharding.emit {
 			if eerr := harness.EmitShard(a.stdout, res.Dir); eerr != nil && err == nil {
 				err = eerr
