@@ -15,7 +15,7 @@ import (
 // sixScenarios are six runs as long-valued as real ones: a long SUT image
 // name, three replicas, completion not reached, several error classes.
 func sixScenarios() []*Report {
-	names := []string{"seed-0a-upgrade", "seed-0b-migrate", "seed-1-sync", "seed-2-ratelimit", "seed-3-balanced", "seed-4-async"}
+	names := []string{"synthetic-0a-upgrade", "synthetic-0b-migrate", "synthetic-1-sync", "synthetic-2-ratelimit", "synthetic-3-balanced", "synthetic-4-async"}
 	var rs []*Report
 	for i, name := range names {
 		r := richReport(name)
