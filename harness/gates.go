@@ -8,14 +8,18 @@ import (
 // EvaluateGates evaluates the scenario's gates against the report's
 // variables into rep.Gates and sets rep.Verdict: "invalid" when the
 // generator made errors of its own (the run says nothing about the
-// service), "fail" when any gate fails or its variable was not measured,
-// "pass" otherwise (also with no gates). The signature (what the outcome
-// must show) is evaluated the same way into rep.Signature; it decides
-// whether the expectation was met, not the verdict.
+// service), "no gates" when the scenario has none (nothing was checked:
+// never a pass), "fail" when any gate fails or its variable was not
+// measured, "pass" otherwise. The signature (what the outcome must show)
+// is evaluated the same way into rep.Signature; it decides whether the
+// expectation was met, not the verdict.
 func EvaluateGates(rep *reports.Report, gates, signature []scenarios.Gate) {
 	rep.Gates = evaluate(rep, gates)
 	rep.Signature = evaluate(rep, signature)
 	rep.Verdict = reports.VerdictPass
+	if len(rep.Gates) == 0 {
+		rep.Verdict = reports.VerdictNoGates
+	}
 	for _, g := range rep.Gates {
 		if !g.Pass {
 			rep.Verdict = reports.VerdictFail

@@ -69,3 +69,24 @@ func TestSignatureDecidesTheExpectation(t *testing.T) {
 		}
 	}
 }
+
+// TestNoGatesIsNotPass: a scenario without gates checked nothing: its
+// verdict is no gates, never pass, and it meets an expectation of pass;
+// a generator failure still makes it invalid.
+func TestNoGatesIsNotPass(t *testing.T) {
+	rep := &reports.Report{Requests: reports.Requests{Total: 10}}
+	EvaluateGates(rep, nil, nil)
+	if rep.Verdict != reports.VerdictNoGates || !reports.MetExpectation(rep) || len(rep.Gates) != 0 {
+		t.Fatalf("verdict %s, met %v", rep.Verdict, reports.MetExpectation(rep))
+	}
+	rep.Generator.Errors = map[reports.Class]int64{reports.GenOutOfFiles: 1}
+	EvaluateGates(rep, nil, nil)
+	if rep.Verdict != reports.VerdictInvalid {
+		t.Fatalf("generator errors without gates: verdict %s", rep.Verdict)
+	}
+	gated := &reports.Report{Requests: reports.Requests{Total: 10, OK: 10}}
+	EvaluateGates(gated, []scenarios.Gate{{Expr: "ok == 10"}}, nil)
+	if gated.Verdict != reports.VerdictPass {
+		t.Fatalf("a gate that holds: verdict %s", gated.Verdict)
+	}
+}

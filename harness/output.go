@@ -72,8 +72,11 @@ func WriteSummary(dir string, reps []*reports.Report) error {
 			Scenarios []entry         `json:"scenarios"`
 		}{Schema: "rehearse.summary/v1", Verdict: reports.VerdictPass, Scenarios: []entry{}}
 		for _, r := range reps {
-			if !reports.MetExpectation(r) {
+			switch {
+			case !reports.MetExpectation(r):
 				out.Verdict = reports.VerdictFail
+			case r.Verdict == reports.VerdictNoGates && out.Verdict == reports.VerdictPass:
+				out.Verdict = reports.VerdictNoGates // something was not checked: never a pass
 			}
 			out.Scenarios = append(out.Scenarios, entry{Name: r.Scenario.Name, Verdict: r.Verdict, Expect: r.Expect, Dir: r.Scenario.Name, Vars: reports.Variables(r), Gates: r.Gates})
 		}

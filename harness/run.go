@@ -331,7 +331,7 @@ func (r *rehearsal) assemble(dep *sutrun.Deployment, stats storm.Stats) *reports
 	r.mu.Lock()
 	if g := deployGate(r.deploy); g != nil {
 		rep.Gates = append(rep.Gates, *g)
-		if rep.Verdict == reports.VerdictPass {
+		if rep.Verdict == reports.VerdictPass || rep.Verdict == reports.VerdictNoGates {
 			rep.Verdict = reports.VerdictFail
 		}
 	}

@@ -113,8 +113,12 @@ func (c *Comparison) Worse() bool { return c.Verdict == VerdictWorse }
 // beyond its tolerance on the bad side; better likewise on the good side;
 // same when the interval lies within the tolerance; inconclusive
 // otherwise. Integrity counts (lost, duplicates, crashes) are compared
-// exactly, as the mean per run: a candidate that loses one upload where
-// the baseline lost none is worse, whatever the latency says.
+// exactly, as the mean per run, when one side had none in every run: a
+// candidate that loses one upload where the baseline lost none is worse,
+// whatever the latency says. When both sides had some, run-to-run noise
+// moves them as it moves any metric, so they are tested like the others
+// (tolerance 0 by default): 260 lost against 268 with overlapping ranges
+// is inconclusive, not worse.
 //
 // With one run on a side, the latency percentiles are tested on the
 // attempts of the runs (Mann-Whitney at AttemptAlpha) and every other

@@ -123,7 +123,7 @@ func judgeMetric(m compareMetric, base, cand []Run, opts CompareOptions, attempt
 		return r
 	}
 	switch {
-	case m.exact:
+	case m.integrity && (allZero(b) || allZero(c)):
 		r.Test, r.est = TestExact, r.Candidate.mean-r.Baseline.mean
 	case r.Baseline.NotReached == len(b) && r.Candidate.NotReached == 0:
 		// Reached in every candidate run, in no baseline run: the order is
@@ -147,6 +147,19 @@ func judgeMetric(m compareMetric, base, cand []Run, opts CompareOptions, attempt
 		r.RelShift = finite(*r.Shift / math.Abs(r.Baseline.median))
 	}
 	return r
+}
+
+// allZero reports whether every run of a side counted nothing. An
+// integrity count is compared exactly only then: any count against none in
+// every run is a real difference, while two sides that both lose some
+// differ by noise too and are tested like any other metric.
+func allZero(v []float64) bool {
+	for _, x := range v {
+		if x != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // acrossRuns is the test across runs: none when no run differed from any
@@ -192,7 +205,7 @@ func (r *MetricResult) settle(opts CompareOptions) {
 	switch r.Test {
 	case TestExact:
 		r.Verdict = byPoint(r.bad(r.est), r.bad(r.est), tol)
-		r.Reason = fmt.Sprintf("mean per run %s → %s", fmtNum(r.Baseline.mean), fmtNum(r.Candidate.mean))
+		r.Reason = fmt.Sprintf("mean per run %s → %s; none in every run of one side, so any difference is real", fmtNum(r.Baseline.mean), fmtNum(r.Candidate.mean))
 		if math.IsInf(r.est, 0) {
 			r.Reason = "reached in every run of one side and in no run of the other"
 		}

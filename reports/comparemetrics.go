@@ -22,9 +22,12 @@ const (
 	// TestPoint: one run a side and nothing to test across: the values'
 	// ranges are compared with the tolerance.
 	TestPoint = "point"
-	// TestExact: an integrity count (lost, duplicates, crashes), compared
-	// as the mean per run without any test: any rise beyond the tolerance
-	// is worse, whatever the noise.
+	// TestExact: an integrity count (lost, duplicates, crashes) that one
+	// side never had (0 in every run of it), compared as the mean per run
+	// without any test: any rise beyond the tolerance is worse, whatever
+	// the noise. When both sides had some, the count is tested like any
+	// other metric (TestRuns, TestRunsWelch or TestPoint). Also a
+	// completion percentile reached on one side only.
 	TestExact = "exact"
 )
 
@@ -37,8 +40,10 @@ type compareMetric struct {
 	name           string
 	unit           string
 	higherIsBetter bool
-	exact          bool // an integrity count: TestExact
-	latency        bool // an attempt latency percentile: TestAttempts with one run a side
+	// integrity: a count of what must not happen (lost, duplicates,
+	// crashes): TestExact when a side never had any, else tested.
+	integrity bool
+	latency   bool // an attempt latency percentile: TestAttempts with one run a side
 	// logScale: a positive quantity whose run-to-run noise multiplies
 	// (latency, throughput, drain); Welch's t works on its logarithm.
 	logScale bool
@@ -60,10 +65,10 @@ var compareMetrics = []compareMetric{
 	{name: "gave_up", unit: "callers", def: Tolerance{0, false}},
 	{name: "retries", unit: "", def: Tolerance{0.10, true}, floor: 1},
 	{name: "completion_p99_ms", unit: "ms", logScale: true, def: Tolerance{0.10, true}, floor: 2},
-	{name: "crashes", unit: "", exact: true, def: Tolerance{0, false}},
+	{name: "crashes", unit: "", integrity: true, def: Tolerance{0, false}},
 	{name: "drain_s", unit: "s", logScale: true, def: Tolerance{0.10, true}, floor: 0.5},
-	{name: "lost", unit: "uploads", exact: true, def: Tolerance{0, false}},
-	{name: "duplicates", unit: "uploads", exact: true, def: Tolerance{0, false}},
+	{name: "lost", unit: "uploads", integrity: true, def: Tolerance{0, false}},
+	{name: "duplicates", unit: "uploads", integrity: true, def: Tolerance{0, false}},
 }
 
 // CompareMetricNames are the metrics Compare judges, in order: the keys a

@@ -165,7 +165,7 @@ func WriteComparisonJSON(w io.Writer, c *Comparison) error {
 func methodText(c *Comparison, opts CompareOptions) string {
 	if c.Mode == "single_run" {
 		return fmt.Sprintf("one run a side: latency percentiles by a Mann-Whitney U test over the runs' attempts (level %g) and the tolerance; "+
-			"other metrics by their values against the tolerance; integrity counts (lost, duplicates, crashes) exactly", opts.AttemptAlpha)
+			"other metrics by their values against the tolerance; integrity counts (lost, duplicates, crashes) exactly when a side had none", opts.AttemptAlpha)
 	}
 	tested := 0
 	for _, m := range c.Metrics {
@@ -179,7 +179,8 @@ func methodText(c *Comparison, opts CompareOptions) string {
 	}
 	return fmt.Sprintf("each run is one observation: %s, Holm across the %d metrics that varied (family level %g); "+
 		"worse or better only when significant and the whole interval clears the tolerance, "+
-		"same when it lies within; integrity counts (lost, duplicates, crashes) exactly, as the mean per run", test, tested, opts.Alpha)
+		"same when it lies within; integrity counts (lost, duplicates, crashes) exactly, as the mean per run, when a side had none in every run, "+
+		"else tested like the others", test, tested, opts.Alpha)
 }
 
 // machineNotes say when the runs were made on different machines.

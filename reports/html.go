@@ -28,8 +28,10 @@ type htmlView struct {
 	Data    template.JS
 	Reports []*Report
 	Summary tableView
-	Class   string // of the verdict badge: pass | fail | invalid
+	Class   string // of the verdict badge: pass | fail | invalid | nogates
 	Verdict string
+	Errors  string // the error rate beside the badge (HeadlineErrors)
+	Alarm   bool   // the error rate is shown as an alarm (errorsAlarm)
 	Links   bool
 }
 
@@ -47,7 +49,7 @@ func render(w io.Writer, v htmlView, charts []chartData) error {
 }
 
 // WriteHTML writes one self-contained HTML report that works offline:
-// the verdict with what was expected, the summary table, gates, the caller
+// the verdict with what was expected and the error rate, the summary table, gates, the caller
 // classes side by side (when more than one), notes, the bad answer example,
 // charts of attempts per second by outcome, offered load vs attempts vs
 // goodput with breaker openings (when anything was retried or a breaker
@@ -59,11 +61,12 @@ func WriteHTML(w io.Writer, r *Report) error {
 	h, rows := summaryTable([]*Report{r})
 	return render(w, htmlView{
 		Title: "rehearse: " + r.Scenario.Name, Reports: []*Report{r}, Summary: tableView{h[1:], trimFirst(rows)},
-		Class: headlineClass(r), Verdict: VerdictText(r),
+		Class: headlineClass(r), Verdict: VerdictText(r), Errors: HeadlineErrors(r), Alarm: errorsAlarm(r),
 	}, []chartData{chartOf(r)})
 }
 
-// WriteSummaryHTML writes several scenarios side by side: the Headline, one
+// WriteSummaryHTML writes several scenarios side by side: the Headline and
+// the highest error rate (HeadlineErrors), one
 // table with a column per scenario, p99 and ok/s charts per scenario, and
 // links to each scenario's report.html.
 func WriteSummaryHTML(w io.Writer, rs []*Report) error {
@@ -73,7 +76,7 @@ func WriteSummaryHTML(w io.Writer, rs []*Report) error {
 		charts = append(charts, chartOf(r))
 	}
 	return render(w, htmlView{Title: "rehearse summary", Reports: rs, Summary: tableView{h[1:], trimFirst(rows)},
-		Class: headlineClass(rs...), Verdict: Headline(rs...), Links: true}, charts)
+		Class: headlineClass(rs...), Verdict: Headline(rs...), Errors: HeadlineErrors(rs...), Alarm: errorsAlarm(rs...), Links: true}, charts)
 }
 
 // runPrefix is the run id that starts the names of a run's containers.

@@ -13,6 +13,7 @@ type junitSuites struct {
 	Name    string       `xml:"name,attr"`
 	Tests   int          `xml:"tests,attr"`
 	Fails   int          `xml:"failures,attr"`
+	Skipped int          `xml:"skipped,attr,omitempty"`
 	Suites  []junitSuite `xml:"testsuite"`
 }
 
@@ -20,6 +21,7 @@ type junitSuite struct {
 	Name       string          `xml:"name,attr"`
 	Tests      int             `xml:"tests,attr"`
 	Fails      int             `xml:"failures,attr"`
+	Skipped    int             `xml:"skipped,attr,omitempty"`
 	Time       string          `xml:"time,attr"`
 	Properties []junitProperty `xml:"properties>property"`
 	Cases      []junitCase     `xml:"testcase"`
@@ -35,6 +37,13 @@ type junitCase struct {
 	Name      string        `xml:"name,attr"`
 	Classname string        `xml:"classname,attr"`
 	Failure   *junitFailure `xml:"failure,omitempty"`
+	Skipped   *junitSkipped `xml:"skipped,omitempty"`
+}
+
+// junitSkipped marks a testcase that checked nothing (a scenario without
+// gates), so CI shows it as skipped, never as passed.
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
 }
 
 type junitFailure struct {
@@ -45,10 +54,12 @@ type junitFailure struct {
 // WriteJUnit writes JUnit XML: one testsuite per scenario, whose properties
 // carry the verdict and the expectation ("FAIL, as expected"), a "verdict"
 // testcase that fails when the run did not end as expected (an invalid run
-// never does: its failure names the cause and the fix), and one testcase per
+// never does: its failure names the cause and the fix) and is skipped when
+// the scenario has no gates (nothing was checked), and one testcase per
 // gate (a class's gate, "gave_up[erp] == 0", like any other), failed when
 // the gate failed. The properties also carry the load and, when there is
-// more than one caller class, a line per class; the system-out carries the
+// more than one caller class, a line per class, and the error rate; the
+// system-out carries the
 // notes and the bad answer example. A scenario that expects to fail (seed
 // demonstrations) has its gates inverted: it passes when a gate fails.
 func WriteJUnit(w io.Writer, rs ...*Report) error {
@@ -57,6 +68,7 @@ func WriteJUnit(w io.Writer, rs ...*Report) error {
 		s := junitSuiteOf(r)
 		all.Tests += s.Tests
 		all.Fails += s.Fails
+		all.Skipped += s.Skipped
 		all.Suites = append(all.Suites, s)
 	}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
@@ -75,7 +87,7 @@ func junitSuiteOf(r *Report) junitSuite {
 	class := "rehearse." + r.Scenario.Name
 	s := junitSuite{Name: class, Time: strconv.FormatFloat(r.DurationS, 'f', 3, 64),
 		Properties: []junitProperty{{"verdict", string(r.Verdict)}, {"expect", string(expected(r))}, {"result", VerdictText(r)},
-			{"load", loadText(r)}}}
+			{"error rate", errorRateCell(r)}, {"load", loadText(r)}}}
 	if showClasses(r) {
 		for _, name := range classNames(r) {
 			s.Properties = append(s.Properties, junitProperty{"class " + name, classSummary(r, name)})
@@ -100,6 +112,9 @@ func junitSuiteOf(r *Report) junitSuite {
 		}
 		verdict.Failure = &junitFailure{Message: VerdictText(r), Text: strings.Join(append(lines, notes...), "\n")}
 		s.Fails++
+	} else if r.Verdict == VerdictNoGates {
+		verdict.Skipped = &junitSkipped{Message: VerdictText(r) + ": the scenario has no gates; " + ErrorRateText(r)}
+		s.Skipped++
 	}
 	s.Cases = append(s.Cases, verdict)
 	for _, g := range r.Gates {

@@ -8,13 +8,17 @@ import (
 func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 
 // WriteMarkdown writes a PR-comment summary: a heading with the verdict and
-// what was expected (Headline), one line per report with its own, the
-// summary table, and each report's gates and notes.
+// what was expected (Headline), the error rate in bold below it
+// (HeadlineErrors), one line per report with its own verdict and error
+// rate, the summary table, and each report's gates and notes.
 func WriteMarkdown(w io.Writer, rs ...*Report) error {
 	p := &printer{w: w}
 	p.printf("## rehearse: %s\n\n", mdEscape(Headline(rs...)))
+	if e := HeadlineErrors(rs...); e != "" {
+		p.printf("**%s**\n\n", mdEscape(e))
+	}
 	for _, r := range rs {
-		p.printf("- **%s**: %s", mdEscape(r.Scenario.Name), mdEscape(VerdictText(r)))
+		p.printf("- **%s**: %s, %s", mdEscape(r.Scenario.Name), mdEscape(VerdictText(r)), mdEscape(ErrorRateText(r)))
 		if r.Scenario.File != "" {
 			p.printf(" (`%s`, seed %d)", mdEscape(r.Scenario.File), r.Scenario.Seed)
 		}

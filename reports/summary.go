@@ -13,11 +13,12 @@ type row struct {
 }
 
 // summaryRows are the rows of the terminal table, Markdown and HTML summary:
-// the verdict first, then the SUT, requests, latency, callers, completion,
+// the verdict and the error rate first, then the SUT, requests, latency, callers, completion,
 // crashes, async, gates and the generator. A value that was not measured
 // reads NotMeasured, one that does not apply NotApplicable: never 0.
 var summaryRows = []row{
 	{"", "verdict", VerdictText},
+	{"", "error rate", errorRateCell},
 	{"", "sut", sutText},
 	{"sut", "limits", limitsText},
 	{"sut", "peak memory", peakMemory},
@@ -157,6 +158,15 @@ func peakMemory(r *Report) string {
 		}
 	}
 	return s
+}
+
+// errorRateCell is the share of requests that were not ok, with the
+// counts: "12.5% (15 of 120)", or "no requests".
+func errorRateCell(r *Report) string {
+	if r.Requests.Total == 0 {
+		return "no requests"
+	}
+	return fmt.Sprintf("%s (%d of %d)", pct(errorRate(r)), r.Requests.Total-r.Requests.OK, r.Requests.Total)
 }
 
 func otherErrors(r *Report) int64 {

@@ -9,11 +9,15 @@ import (
 type Verdict string
 
 // Verdicts. Invalid means the generator itself failed (Generator.Errors):
-// the run says nothing about the service, whatever its gates say.
+// the run says nothing about the service, whatever its gates say. NoGates
+// means the scenario has no gates, so nothing was checked: the run is never
+// called a pass, though it meets an expectation of pass (its exit code is
+// 0, as a run that checks nothing fails nothing).
 const (
 	VerdictPass    Verdict = "pass"
 	VerdictFail    Verdict = "fail"
 	VerdictInvalid Verdict = "invalid"
+	VerdictNoGates Verdict = "no gates"
 )
 
 // expected is the verdict r's scenario expected: Expect, or VerdictPass when
@@ -25,13 +29,23 @@ func expected(r *Report) Verdict {
 	return r.Expect
 }
 
+// met reports whether verdict v is what want asked for: the same, or no
+// gates where a pass was expected (nothing was checked, so nothing failed).
+func met(v, want Verdict) bool {
+	return v == want || v == VerdictNoGates && want == VerdictPass
+}
+
 // VerdictText is the verdict together with what was expected, as every
 // heading shows it: "PASS", "FAIL", "FAIL, as expected" (a scenario that
-// demonstrates a failure), "PASS, but FAIL was expected", or "INVALID" (the
+// demonstrates a failure), "PASS, but FAIL was expected", "NO GATES
+// (nothing was checked)" (a scenario without gates), or "INVALID" (the
 // generator failed: the run says nothing about the service, whatever was
 // expected). An interrupted run adds " (interrupted)".
 func VerdictText(r *Report) string {
 	v := strings.ToUpper(string(r.Verdict))
+	if r.Verdict == VerdictNoGates {
+		v += " (nothing was checked)"
+	}
 	switch want := expected(r); {
 	case r.Verdict == VerdictInvalid || want == VerdictPass:
 	case r.Verdict == want:
@@ -59,16 +73,19 @@ func signatureHolds(r *Report) bool {
 }
 
 // MetExpectation reports whether r reached the verdict its scenario
-// expected, and showed its signature (the reason it was expected to reach
-// it). An invalid run never does.
+// expected (no gates meets an expectation of pass), and showed its
+// signature (the reason it was expected to reach it). An invalid run never
+// does.
 func MetExpectation(r *Report) bool {
-	return r.Verdict != VerdictInvalid && r.Verdict == expected(r) && signatureHolds(r)
+	return r.Verdict != VerdictInvalid && met(r.Verdict, expected(r)) && signatureHolds(r)
 }
 
 // Headline is the one-line verdict of several reports, for the heading of
 // a summary: VerdictText of a single report; otherwise "ALL AS EXPECTED (n
-// of n)", or the counts of runs that were "INVALID (k of n)" and "NOT AS
-// EXPECTED (k of n)". Zero reports give "NO RUNS".
+// of n)", or the counts of runs that were "INVALID (k of n)", "NOT AS
+// EXPECTED (k of n)" and "NO GATES (k of n)" (nothing was checked), the
+// last after "AS EXPECTED (m of n)" when every other run met its
+// expectation. Zero reports give "NO RUNS".
 func Headline(rs ...*Report) string {
 	switch len(rs) {
 	case 0:
@@ -76,38 +93,50 @@ func Headline(rs ...*Report) string {
 	case 1:
 		return VerdictText(rs[0])
 	}
-	var invalid, unmet int
+	var invalid, unmet, unchecked int
 	for _, r := range rs {
 		switch {
 		case r.Verdict == VerdictInvalid:
 			invalid++
 		case !MetExpectation(r):
 			unmet++
+		case r.Verdict == VerdictNoGates:
+			unchecked++
 		}
 	}
+	of := func(what string, k int) string { return fmt.Sprintf("%s (%d of %d)", what, k, len(rs)) }
 	var parts []string
 	if invalid > 0 {
-		parts = append(parts, fmt.Sprintf("INVALID (%d of %d)", invalid, len(rs)))
+		parts = append(parts, of("INVALID", invalid))
 	}
 	if unmet > 0 {
-		parts = append(parts, fmt.Sprintf("NOT AS EXPECTED (%d of %d)", unmet, len(rs)))
+		parts = append(parts, of("NOT AS EXPECTED", unmet))
 	}
-	if len(parts) == 0 {
-		return fmt.Sprintf("ALL AS EXPECTED (%d of %d)", len(rs), len(rs))
+	switch checked := len(rs) - unchecked; {
+	case len(parts) == 0 && unchecked == 0:
+		return of("ALL AS EXPECTED", len(rs))
+	case len(parts) == 0 && checked > 0:
+		parts = append(parts, of("AS EXPECTED", checked))
+	}
+	if unchecked > 0 {
+		parts = append(parts, of("NO GATES", unchecked))
 	}
 	return strings.Join(parts, ", ")
 }
 
-// headlineClass is the CSS class of a verdict badge: pass when every run met
-// its expectation, invalid when a run's generator failed, fail otherwise.
+// headlineClass is the CSS class of a verdict badge: invalid when a run's
+// generator failed, fail when a run did not meet its expectation, nogates
+// when every run met it but some checked nothing, pass otherwise.
 func headlineClass(rs ...*Report) string {
 	class := "pass"
 	for _, r := range rs {
-		if r.Verdict == VerdictInvalid {
+		switch {
+		case r.Verdict == VerdictInvalid:
 			return "invalid"
-		}
-		if !MetExpectation(r) {
+		case !MetExpectation(r):
 			class = "fail"
+		case r.Verdict == VerdictNoGates && class == "pass":
+			class = "nogates"
 		}
 	}
 	return class

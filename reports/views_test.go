@@ -58,6 +58,8 @@ func TestVerdictTextShowsExpectation(t *testing.T) {
 		{VerdictPass, VerdictFail, false, "PASS, but FAIL was expected", false},
 		{VerdictInvalid, VerdictPass, false, "INVALID", false},
 		{VerdictInvalid, VerdictFail, false, "INVALID", false},
+		{VerdictNoGates, "", false, "NO GATES (nothing was checked)", true},
+		{VerdictNoGates, VerdictFail, false, "NO GATES (nothing was checked), but FAIL was expected", false},
 		{VerdictFail, VerdictFail, true, "FAIL, as expected (interrupted)", true},
 	} {
 		r := &Report{Verdict: c.verdict, Expect: c.expect, Interrupted: c.interrupted}
@@ -75,6 +77,7 @@ func TestHeadline(t *testing.T) {
 	failAsExpected := &Report{Verdict: VerdictFail, Expect: VerdictFail}
 	passUnexpected := &Report{Verdict: VerdictPass, Expect: VerdictFail}
 	invalid := &Report{Verdict: VerdictInvalid}
+	unchecked := &Report{Verdict: VerdictNoGates}
 	for _, c := range []struct {
 		rs   []*Report
 		want string
@@ -84,6 +87,9 @@ func TestHeadline(t *testing.T) {
 		{[]*Report{pass, failAsExpected}, "ALL AS EXPECTED (2 of 2)"},
 		{[]*Report{pass, passUnexpected}, "NOT AS EXPECTED (1 of 2)"},
 		{[]*Report{invalid, passUnexpected, pass}, "INVALID (1 of 3), NOT AS EXPECTED (1 of 3)"},
+		{[]*Report{pass, unchecked, failAsExpected}, "AS EXPECTED (2 of 3), NO GATES (1 of 3)"},
+		{[]*Report{unchecked, unchecked}, "NO GATES (2 of 2)"},
+		{[]*Report{passUnexpected, unchecked}, "NOT AS EXPECTED (1 of 2), NO GATES (1 of 2)"},
 	} {
 		if got := Headline(c.rs...); got != c.want {
 			t.Errorf("Headline = %q, want %q", got, c.want)

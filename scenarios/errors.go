@@ -23,6 +23,9 @@ type FieldError struct {
 	// "" when there is none. It belongs to this position, so Error prints
 	// it on the same line.
 	Hint string
+	// meant is the path of the key an unknown key is a typo of ("" when
+	// none is near): a value error there comes from the typo.
+	meant string
 }
 
 // Error renders the problem as "file:line:column: path: message; hint",

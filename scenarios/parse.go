@@ -65,14 +65,17 @@ func scenarioFiles(path string) ([]string, error) {
 
 // Parse decodes a scenario strictly, applies the defaults and validates it.
 // Every problem is reported at once, each a *FieldError matching ErrInvalid
-// at its line and column: first every unknown key and every value of the
-// wrong kind (checkShape); when there are none, every invalid value.
+// at its line and column: every unknown key and every value of the wrong
+// kind (checkShape), and every invalid value of the rest
+// (valueErrorsBeside), in the order of the file.
 func Parse(file string, src []byte) (*Scenario, error) {
 	f, err := parser.ParseBytes(src, 0)
 	if err != nil {
 		return nil, yamlError(file, err)
 	}
 	if errs := checkShape(file, f); len(errs) > 0 {
+		errs = append(errs, valueErrorsBeside(&locator{file: file, ast: f}, src, errs)...)
+		byPosition(errs)
 		return nil, errors.Join(errs...)
 	}
 	var sc Scenario

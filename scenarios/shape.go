@@ -100,11 +100,14 @@ func (w *shapeWalker) mapping(n ast.Node, t reflect.Type, path string) {
 		name := keyName(k)
 		f, ok := fields[name]
 		if !ok {
-			hint := "known keys here: " + strings.Join(known, ", ")
-			if s := suggest(name, known); s != "" {
+			hint, s := "known keys here: "+strings.Join(known, ", "), suggest(name, known)
+			if s != "" {
 				hint = fmt.Sprintf("did you mean %q?", s)
 			}
 			w.fail(k, join(path, name), hint, "unknown key")
+			if s != "" {
+				w.errs[len(w.errs)-1].(*FieldError).meant = join(path, s)
+			}
 			continue
 		}
 		w.node(it.Value(), f.Type, join(path, name))

@@ -59,7 +59,8 @@ func TestShapeKinds(t *testing.T) {
 		{"callers: {count: 1, records: {median: x, p99: 3, mx: 4}}\n", "f.yaml:3:39: callers.records.median: want an integer, got \"x\"\nf.yaml:3:50: callers.records.mx: unknown key; did you mean \"max\"?"},
 		{"callers: {count: 1, records: many}\n", `f.yaml:3:30: callers.records: want a number of records or {median, p99, max}, got "many"`},
 		{"callers: {count: 1, retry: {on: timeout}}\n", `f.yaml:3:33: callers.retry.on: want a list, got "timeout"`},
-		{"callers: {count: 1}\nfaults:\n  - {at: 1, actoin: kill}\n", "f.yaml:5:10: faults[0].at: want a duration such as 30s, 1m30s or 500ms, got 1\nf.yaml:5:13: faults[0].actoin: unknown key; did you mean \"action\"?"},
+		// The fault's missing target is told too; its action, misspelt, is not also "missing".
+		{"callers: {count: 1}\nfaults:\n  - {at: 1, actoin: kill}\n", "f.yaml:5:5: faults[0].target: must be sut, lb or replica-N, got \"\"\nf.yaml:5:10: faults[0].at: want a duration such as 30s, 1m30s or 500ms, got 1\nf.yaml:5:13: faults[0].actoin: unknown key; did you mean \"action\"?"},
 		{"callers: {count: 1}\ngates:\n  - crashes: 0\n", `f.yaml:5:12: gates[0]: want a gate such as "p99_ms < 2000", got a mapping`},
 		{"callers: {count: 1}\nsut2: 1\n", `f.yaml:4:1: sut2: unknown key; did you mean "sut"?`},
 		{"callers: {count: 1}\narrival: {rate: fast}\n", `f.yaml:4:17: arrival.rate: want a number, got "fast"`},
@@ -112,6 +113,44 @@ func TestSuggest(t *testing.T) {
 	for word, want := range map[string]string{"retyr": "retry", "cout": "count", "timeuot": "timeout", "record": "records", "x": "", "colour": "", "RETRY": "retry"} {
 		if got := suggest(word, known); got != want {
 			t.Errorf("suggest(%q) = %q, want %q", word, got, want)
+		}
+	}
+}
+
+// TestShapeAndValueMistakesAtOnce: an unknown key, a value of the wrong
+// kind and an invalid value are all told in one pass, in the order of the
+// file; what the misplaced ones leave out is not told as missing.
+func TestShapeAndValueMistakesAtOnce(t *testing.T) {
+	src := "name: three\nsut: {url: \"http://127.0.0.1:1\"}\ncallers:\n  count: -5\n  retyr: {attempts: 2}\narrival: {profile: burst, window: soon}\ngates: [\"nonsense_var == 0\"]\n"
+	_, err := Parse("t.yaml", []byte(src))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	want := []string{
+		`t.yaml:4:10: callers.count: must be 1..1000000, got -5`,
+		`t.yaml:5:3: callers.retyr: unknown key; did you mean "retry"?`,
+		`t.yaml:6:35: arrival.window: want a duration such as 30s, 1m30s or 500ms, got "soon"`,
+		`t.yaml:7:9: gates[0]: gate "nonsense_var == 0": unknown variable "nonsense_var"`,
+	}
+	got := strings.Split(err.Error(), "\n")
+	if len(got) != len(want) {
+		t.Fatalf("got %d errors, want %d:\n%s", len(got), len(want), err)
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("error %d:\ngot  %s\nwant %s", i, got[i], want[i])
+		}
+	}
+	for _, p := range []struct {
+		path string
+		want []string
+	}{
+		{"a.b[2].c", []string{"a", "b", "[2]", "c"}},
+		{"gates[0]", []string{"gates", "[0]"}},
+		{"x", []string{"x"}},
+	} {
+		if got := splitPath(p.path); strings.Join(got, "|") != strings.Join(p.want, "|") {
+			t.Errorf("splitPath(%q) = %q", p.path, got)
 		}
 	}
 }

@@ -11,16 +11,16 @@ var watchedVariables = []string{"crashes", "oom_kills", "restarts", "downtime_s"
 
 // Warnings returns advice, one sentence each, about a scenario that is
 // valid but will not do what it seems to: a gate on crashes, oom_kills,
-// restarts or downtime_s when the SUT is sut.url, where nothing watches the
-// service's containers, so the variable is not measured and the gate
-// fails; a caller class that gets no caller (weight 0, or fewer callers
+// restarts or downtime_s when the SUT is sut.url without sut.watch, where
+// nothing watches the service's containers, so the variable is not
+// measured and the gate fails (with a watch it is measured: no warning); a caller class that gets no caller (weight 0, or fewer callers
 // than classes), whose gates fail for want of a value; an api.status that
 // is never read because completion is not body. It returns nil when there
 // is nothing to say; it prints nothing, the CLI decides where the
 // warnings go.
 func (s *Scenario) Warnings() []string {
 	var out []string
-	if s.SUT.URL != "" {
+	if s.SUT.URL != "" && s.SUT.Watch == nil {
 		for _, g := range s.Gates {
 			if g.op == "" && g.parse() != nil {
 				continue // an invalid gate is Parse's error, not a warning

@@ -27,6 +27,16 @@ func TestWarningsOnUnmeasuredGates(t *testing.T) {
 	if got := ref.Warnings(); got != nil {
 		t.Fatalf("a started SUT is watched; warnings %q", got)
 	}
+	// A watched sut.url has its crashes measured: nothing to warn about.
+	for _, watch := range []string{"{label: com.docker.compose.project=shop}", "{names: [api-1]}"} {
+		watched, err := Parse("w.yaml", []byte("name: w\nsut: {url: \"http://127.0.0.1:1\", watch: "+watch+"}\ncallers: {count: 1}\n"+gates))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := watched.Warnings(); got != nil {
+			t.Fatalf("sut.watch %s measures crashes; warnings %q", watch, got)
+		}
+	}
 	// A scenario built in code, never parsed, warns the same.
 	built := &Scenario{SUT: SUT{URL: "http://127.0.0.1:1"}, Gates: []Gate{{Expr: "crashes == 0"}, {Expr: "nonsense"}}}
 	if got := built.Warnings(); len(got) != 1 || got[0] != want[0] {

@@ -178,7 +178,16 @@ func TestValidateWarnings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(asRun(loaded[0], "").Warnings()) != 0 || len(asRun(loaded[0], "http://127.0.0.1:1").Warnings()) != 1 {
+	if len(asRun(loaded[0], "", nil).Warnings()) != 0 || len(asRun(loaded[0], "http://127.0.0.1:1", nil).Warnings()) != 1 {
 		t.Fatal("asRun does not put the target in place of the SUT")
+	}
+	// attack --watch measures the target's crashes: no warning.
+	if w := asRun(loaded[0], "http://127.0.0.1:1", &scenarios.Watch{Names: []string{"api-1"}}).Warnings(); len(w) != 0 {
+		t.Fatalf("attack --watch: warnings %q", w)
+	}
+	// Nor for a sut.url with sut.watch, in validate.
+	watched := writeScenario(t, "name: watched\nsut: {url: http://127.0.0.1:1, watch: {label: com.docker.compose.project=shop}}\ncallers: {count: 5, records: 1}\ngates: [\"crashes == 0\"]\n")
+	if code, out, stderr := cli(t, "validate", watched); code != 0 || !strings.HasPrefix(out, "ok  watched") || stderr != "" {
+		t.Fatalf("validate of a watched sut.url: exit %d, stdout %q, stderr %q", code, out, stderr)
 	}
 }

@@ -38,7 +38,7 @@ func (a *app) distributeK8s(cmd *cobra.Command, f *distributeFlags, args []strin
 	if err != nil {
 		return err
 	}
-	a.warn(asRun(sc, o.Target))
+	a.warn(asRun(sc, o.Target, nil))
 	return a.printK8sNext(f, sc, m, now)
 }
 

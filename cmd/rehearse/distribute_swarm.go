@@ -35,7 +35,7 @@ func (a *app) distributeSwarm(cmd *cobra.Command, f *distributeFlags, args []str
 	if err != nil {
 		return err
 	}
-	a.warn(asRun(sc, opts.Target))
+	a.warn(asRun(sc, opts.Target, nil))
 	ctx := cmd.Context()
 	a.setRunID(opts.RunID)
 	defer a.setRunID("")
@@ -47,7 +47,7 @@ func (a *app) distributeSwarm(cmd *cobra.Command, f *distributeFlags, args []str
 	if werr := reports.WriteTable(a.stderr, res.Report); werr != nil {
 		return errors.Join(err, werr)
 	}
-	a.logf("%s: %s — %s", sc.Name, reports.VerdictText(res.Report), filepath.Join(res.Dir, harness.ReportHTML))
+	a.logf("%s: %s, %s — %s", sc.Name, reports.VerdictText(res.Report), reports.ErrorRateText(res.Report), filepath.Join(res.Dir, harness.ReportHTML))
 	return outcome(ctx, []*reports.Report{res.Report}, err)
 }
 

@@ -84,6 +84,6 @@ func (a *app) showMerged(cmd *cobra.Command, res *harness.Result) error {
 	if err := reports.WriteTable(a.stderr, res.Report); err != nil {
 		return err
 	}
-	a.logf("%s: %s — %s", res.Report.Scenario.Name, reports.VerdictText(res.Report), filepath.Join(res.Dir, harness.ReportHTML))
+	a.logf("%s: %s, %s — %s", res.Report.Scenario.Name, reports.VerdictText(res.Report), reports.ErrorRateText(res.Report), filepath.Join(res.Dir, harness.ReportHTML))
 	return outcome(cmd.Context(), []*reports.Report{res.Report}, nil)
 }

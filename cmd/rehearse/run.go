@@ -109,19 +109,20 @@ func (a *app) prepare(cmd *cobra.Command, f *runFlags, args []string) ([]*scenar
 		return nil, opts, err
 	}
 	for _, sc := range scs {
-		a.warn(asRun(sc, f.target))
+		a.warn(asRun(sc, f.target, opts.Watch))
 	}
 	return scs, opts, nil
 }
 
-// asRun is sc as it will be run: with --target, the target replaces the
-// scenario's SUT (so its warnings are those of a sut.url).
-func asRun(sc *scenarios.Scenario, target string) *scenarios.Scenario {
+// asRun is sc as it will be run: with --target, the target and attack's
+// --watch (nil without one) replace the scenario's SUT, so its warnings are
+// those of a sut.url, watched or not.
+func asRun(sc *scenarios.Scenario, target string, watch *scenarios.Watch) *scenarios.Scenario {
 	if target == "" {
 		return sc
 	}
 	cp := *sc
-	cp.SUT = scenarios.SUT{URL: target}
+	cp.SUT = scenarios.SUT{URL: target, Watch: watch}
 	return &cp
 }
 
@@ -187,7 +188,7 @@ func (a *app) runOne(ctx context.Context, sc *scenarios.Scenario, f *runFlags, o
 	res, err := harness.Run(ctx, sc, opts)
 	stop()
 	if res != nil {
-		a.logf("%s: %s — %s", sc.Name, reports.VerdictText(res.Report), filepath.Join(res.Dir, harness.ReportHTML))
+		a.logf("%s: %s, %s — %s", sc.Name, reports.VerdictText(res.Report), reports.ErrorRateText(res.Report), filepath.Join(res.Dir, harness.ReportHTML))
 		if f.sharding.emit {
 			if eerr := harness.EmitShard(a.stdout, res.Dir); eerr != nil && err == nil {
 				err = eerr

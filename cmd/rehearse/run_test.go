@@ -21,6 +21,7 @@ func TestOutcome(t *testing.T) {
 	pass, fail := rep("a", reports.VerdictPass, ""), rep("b", reports.VerdictFail, "")
 	expectedFail := rep("c", reports.VerdictFail, reports.VerdictFail)
 	invalid := rep("d", reports.VerdictInvalid, "")
+	unchecked := rep("e", reports.VerdictNoGates, "")
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
 	for name, tc := range map[string]struct {
@@ -31,6 +32,7 @@ func TestOutcome(t *testing.T) {
 	}{
 		"all pass":          {context.Background(), []*reports.Report{pass, expectedFail}, nil, exitOK},
 		"a gate failed":     {context.Background(), []*reports.Report{pass, fail}, nil, exitFail},
+		"no gates":          {context.Background(), []*reports.Report{unchecked, pass}, nil, exitOK},
 		"generator failed":  {context.Background(), []*reports.Report{fail, invalid}, nil, exitEnv},
 		"interrupted":       {cancelled, []*reports.Report{fail}, nil, exitInterrupted},
 		"error wins":        {cancelled, []*reports.Report{invalid}, harness.ErrDockerUnavailable, exitEnv},
