@@ -7,11 +7,17 @@ BIN := bin
 # golangci-lint v2, pinned; installed from the Go module proxy into .tools/.
 GOLANGCI_VERSION := v2.15.0
 GOLANGCI := .tools/golangci-lint
+# tusd, the tus protocol's reference server: the wire's conformance suite
+# runs the storm against it (harness/internal/storm/conformance_test.go).
+TUSD_VERSION := v2.9.1
+TUSD := .tools/tusd
 PLATFORMS := linux/amd64 linux/arm64
 export TESTCONTAINERS_RYUK_DISABLED := true
 export TESTCONTAINERS_HOST_OVERRIDE := 127.0.0.1
+# The tools installed into .tools/ are found by the tests on the PATH.
+export PATH := $(CURDIR)/.tools:$(PATH)
 
-.PHONY: help build dist image test go-test fuzz test-short lint check-deps images bench demo regress sweep clean
+.PHONY: help build dist image test go-test fuzz tools test-short lint check-deps images bench demo regress sweep clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -33,7 +39,7 @@ image: build ## the image rehearse/rehearse:<version>, FROM scratch, to run rehe
 
 test: lint check-deps go-test fuzz regress ## everything CI runs: lint, dependency check, all Go tests (Docker ones included), the answer parser's fuzzing, the seed regression suite
 
-go-test: ## all Go tests under the race detector, Docker integration tests included
+go-test: $(TUSD) ## all Go tests under the race detector, Docker integration tests included
 	$(GO) test -race -count=1 -timeout 20m ./...
 
 # FUZZTIME bounds the differential fuzzing of the wire's answer parser
@@ -44,6 +50,11 @@ fuzz: ## fuzz the wire's answer parser against net/http's for FUZZTIME (30s)
 
 test-short: ## unit tests only (no Docker, no long runs)
 	$(GO) test -short -count=1 ./...
+
+$(TUSD):
+	CGO_ENABLED=0 GOBIN=$(CURDIR)/.tools $(GO) install github.com/tus/tusd/v2/cmd/tusd@$(TUSD_VERSION)
+
+tools: $(GOLANGCI) $(TUSD) ## install golangci-lint and tusd into .tools/
 
 $(GOLANGCI):
 	GOBIN=$(CURDIR)/.tools $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_VERSION)
