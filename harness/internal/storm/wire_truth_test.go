@@ -3,15 +3,19 @@ package storm
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	neturl "net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -351,5 +355,81 @@ func TestWireUnreadIsNotWritten(t *testing.T) {
 	defer srv.mu.Unlock()
 	if len(srv.requests) != 1 {
 		t.Fatalf("the service read %d requests, want 1", len(srv.requests))
+	}
+}
+
+// TestWireConnectTimeout: a service whose accept queue is full drops the
+// callers' SYNs, so no connection opens. Past callers.connect_timeout the
+// attempt is class conn_timeout — not the service's slow answer
+// (timeout), and well before the caller's own timeout.
+func TestWireConnectTimeout(t *testing.T) {
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(fd)
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Listen(fd, 0); err != nil { // an accept queue of one, never accepted
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", sa.(*syscall.SockaddrInet4).Port)
+	filler, err := net.Dial("tcp", addr) // fills the queue
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer filler.Close()
+	url := "http://" + addr
+	sc := scenario(t, url, "callers: {count: 3, records: 2, timeout: 20s, connect_timeout: 300ms, retry: {attempts: 1}}\narrival: {profile: burst, window: 10ms}\n")
+	began := time.Now()
+	rep, _ := run(t.Context(), t, sc, url)
+	if rep.Requests.Errors[reports.ClassConnTimeout] != 3 || rep.Requests.Timeouts != 0 {
+		t.Fatalf("report %+v", rep.Requests)
+	}
+	if took := time.Since(began); took > 10*time.Second {
+		t.Fatalf("the storm took %s: the connect timeout did not bound the dials", took)
+	}
+}
+
+// TestWireTLSResumes: a caller that reconnects to an https target resumes
+// its TLS session instead of a full handshake.
+func TestWireTLSResumes(t *testing.T) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Connection", "close") // every attempt on a new connection
+	}))
+	srv.StartTLS()
+	defer srv.Close()
+	u, err := neturl.Parse(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newWire(u, 2, 0)
+	w.runCtx = t.Context()
+	w.tls.RootCAs = x509.NewCertPool()
+	w.tls.RootCAs.AddCert(srv.Certificate())
+	req := wireRequests(t, "")
+	var resumed int
+	for i := range 3 {
+		x := exchange{req: req, caller: i, try: 1, deadline: time.Now().Add(5 * time.Second)}
+		c, err := w.dial(&x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Conn.(*tls.Conn).ConnectionState().DidResume {
+			resumed++
+		}
+		if _, err := w.roundTrip(c, &x); err != nil || x.code != 200 {
+			t.Fatalf("attempt %d: %d %v", i, x.code, err)
+		}
+		c.Close()
+	}
+	if resumed != 2 {
+		t.Fatalf("%d of 3 connections resumed their session, want the 2 after the first", resumed)
 	}
 }
