@@ -26,11 +26,11 @@ import (
 // journal is a service's own count of what it read: requests, body
 // bytes, and the requests it dropped without answering.
 type journal struct {
-	mu                 sync.Mutex
-	requests, dropped  int64
-	bodyBytes          int64
-	paths, userAgents  map[string]int
-	connections, idles atomic.Int64
+	mu                sync.Mutex
+	requests, dropped int64
+	bodyBytes         int64
+	paths, userAgents map[string]int
+	connections       atomic.Int64
 }
 
 func (j *journal) read(r *http.Request) int64 {
