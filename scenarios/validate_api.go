@@ -75,6 +75,7 @@ func validateCondition(l *locator, p string, c *Condition) {
 	}
 	*c = parsed
 }
+
 // isMapping reports whether n is a mapping (the long form of a value).
 func isMapping(n ast.Node) bool {
 	_, ok := n.(ast.MapNode)
