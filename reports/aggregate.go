@@ -35,7 +35,8 @@ type Aggregator struct {
 	planned, callers, succeeded, gaveUp, attempts, retries int64
 	finished                                               int64 // callers known to be done, for Snapshot
 	async                                                  bool
-	accepted, completed, failed, pending, lost, duplicates int64
+	accepted, completed, failed, pending, vanished, unfinished, duplicates int64
+	polls                                                        PollStats
 	lastAccepted, lastCompleted                            time.Duration
 
 	phase              string            // PhaseStorm | PhaseDrain, for Snapshot
@@ -205,8 +206,10 @@ func (a *Aggregator) AddCaller(o CallerOutcome) {
 			a.failed++
 		case StatePending:
 			a.pending++
-		case StateLost:
-			a.lost++
+		case StateVanished:
+			a.vanished++
+		case StateLost, StateUnfinished:
+			a.unfinished++
 		}
 		if o.AsyncState == StateDone || o.AsyncState == StateFailed {
 			a.lastCompleted = max(a.lastCompleted, o.CompletedAt)
