@@ -32,12 +32,12 @@ type Aggregator struct {
 	aborted                   int64           // attempts the run's own stop cut off
 	untracked                 int64           // 202s not followed (api.completion: none)
 
-	planned, callers, succeeded, gaveUp, attempts, retries int64
-	finished                                               int64 // callers known to be done, for Snapshot
-	async                                                  bool
+	planned, callers, succeeded, gaveUp, attempts, retries                 int64
+	finished                                                               int64 // callers known to be done, for Snapshot
+	async                                                                  bool
 	accepted, completed, failed, pending, vanished, unfinished, duplicates int64
-	polls                                                        PollStats
-	lastAccepted, lastCompleted                            time.Duration
+	polls                                                                  PollStats
+	lastAccepted, lastCompleted                                            time.Duration
 
 	phase              string            // PhaseStorm | PhaseDrain, for Snapshot
 	liveAccepted, done int64             // async progress reported while the run goes on
