@@ -32,12 +32,14 @@ type Aggregator struct {
 	aborted                   int64           // attempts the run's own stop cut off
 	untracked                 int64           // 202s not followed (api.completion: none)
 
-	planned, callers, succeeded, gaveUp, attempts, retries                 int64
-	finished                                                               int64 // callers known to be done, for Snapshot
-	async                                                                  bool
-	accepted, completed, failed, pending, vanished, unfinished, duplicates int64
-	polls                                                                  PollStats
-	lastAccepted, lastCompleted                                            time.Duration
+	planned, callers, succeeded, gaveUp, attempts, retries int64
+	finished                                               int64 // callers known to be done, for Snapshot
+	async                                                  bool
+	accepted, completed, failed, pending, duplicates      int64
+	lastAccepted, lastCompleted                            time.Duration
+
+	vanished, unfinished int64     // parts of lost; failed is its third
+	polls                PollStats // the status polls (asyncpolls.go)
 
 	phase              string            // PhaseStorm | PhaseDrain, for Snapshot
 	liveAccepted, done int64             // async progress reported while the run goes on
