@@ -35,7 +35,7 @@ type Aggregator struct {
 	planned, callers, succeeded, gaveUp, attempts, retries int64
 	finished                                               int64 // callers known to be done, for Snapshot
 	async                                                  bool
-	accepted, completed, failed, pending, duplicates      int64
+	accepted, completed, failed, pending, duplicates       int64
 	lastAccepted, lastCompleted                            time.Duration
 
 	vanished, unfinished int64     // parts of lost; failed is its third
