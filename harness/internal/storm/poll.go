@@ -121,7 +121,9 @@ func (e *engine) pollState(caller int, loc, uploadID string) (state reports.Asyn
 	}
 	if api := &e.sc.API; !api.DoneWhen.IsSet() && !api.FailedWhen.IsSet() {
 		if s, ok := e.statusField.Value(doc); !ok || s == "" {
-			e.polls.failed(code, func() string { return fmt.Sprintf("GET %s answered %d without %q", u.Path, code, e.statusField.String()) })
+			e.polls.failed(code, func() string {
+				return fmt.Sprintf("GET %s answered %d without %q", u.Path, code, e.statusField.String())
+			})
 			return reports.StateNone, code
 		}
 	}
