@@ -3,6 +3,8 @@ package harness
 import (
 	"context"
 	"fmt"
+	"maps"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -13,9 +15,10 @@ import (
 )
 
 // dataRun is the callers' existing data through one rehearsal (scenario
-// key data, DESIGN §4.9): who was preloaded before the clock, and what
-// the read-back after the upgrade found. mu guards check; verified is
-// closed once the read-back is over (or will never happen).
+// key data): who was preloaded before the clock, and what each read-back
+// (after the upgrade, at the end) found. mu guards check and readBacks;
+// verified is closed once the read-back after the upgrade is over (or
+// will never happen).
 type dataRun struct {
 	spec      *scenarios.Data
 	records   int
@@ -23,9 +26,18 @@ type dataRun struct {
 	failed    int64
 
 	mu           sync.Mutex
-	check        *storm.DataCheck
+	check        *storm.DataCheck // after the upgrade: whom the restorm sends
+	readBacks    []readBack
 	verified     chan struct{}
 	verifiedOnce sync.Once
+}
+
+// readBack is one read-back: its point, when it started on the storm's
+// clock, and what it found.
+type readBack struct {
+	point scenarios.VerifyPoint
+	at    time.Duration
+	check storm.DataCheck
 }
 
 // preload uploads every caller's existing data through the scenario's own
@@ -86,30 +98,44 @@ func preloadScenario(sc *scenarios.Scenario, p *scenarios.Preload) *scenarios.Sc
 		cp.Callers.Classes[i].Records = scenarios.Distribution{Fixed: p.Records}
 		cp.Callers.Classes[i].Retry = nil
 	}
+	if len(p.Headers) > 0 {
+		cp.API.Headers = maps.Clone(sc.API.Headers)
+		if cp.API.Headers == nil {
+			cp.API.Headers = map[string]string{}
+		}
+		maps.Copy(cp.API.Headers, p.Headers) // the preload's own win over api.headers
+	}
 	cp.Arrival = scenarios.Arrival{Profile: "constant", Rate: p.Rate}
 	span := time.Duration(float64(sc.Callers.Count)/p.Rate*float64(time.Second)) + sc.Run.DrainTimeout.D()
 	cp.Run.MaxDuration = scenarios.Duration(span + 2*time.Minute)
 	return &cp
 }
 
-// verify reads the preloaded callers' data back (data.verify) and keeps
-// what it found; it closes verified either way.
-func (r *rehearsal) verify(ctx context.Context, d *dataRun, target string) {
-	defer d.markVerified()
-	if d.spec == nil || d.spec.Verify == scenarios.VerifyNone || ctx.Err() != nil {
+// verify reads the preloaded callers' data back at point, when data.verify
+// names it, and keeps what it found; after the upgrade it closes verified
+// either way (the restorm waits for it).
+func (r *rehearsal) verify(ctx context.Context, d *dataRun, target string, point scenarios.VerifyPoint) {
+	if point == scenarios.VerifyAfterUpgrade {
+		defer d.markVerified()
+	}
+	if d.spec == nil || !d.spec.Verify.Has(point) || ctx.Err() != nil {
 		return
 	}
-	r.opts.Logf("%s: reading back the data of %d callers", r.sc.Name, len(d.preloaded))
-	check, err := storm.VerifyData(ctx, r.sc, target, r.opts.AllowRemote, d.preloaded, d.records)
+	at := time.Since(r.stormStart)
+	r.opts.Logf("%s: reading back the data of %d callers (%s)", r.sc.Name, len(d.preloaded), point)
+	check, err := storm.VerifyData(ctx, r.sc, target, d.preloaded, d.records, storm.VerifyOptions{AllowRemote: r.opts.AllowRemote})
 	if err != nil {
 		r.opts.Logf("%s: verify: %v", r.sc.Name, err)
 		return
 	}
-	r.opts.Logf("%s: %d records verified, %d missing, %d callers invalidated, %d unreadable",
-		r.sc.Name, check.Verified, check.Missing, len(check.Invalidated), check.Unreadable)
+	r.opts.Logf("%s: %s: %d records verified, %d missing, %d callers invalidated, %d unreadable",
+		r.sc.Name, point, check.Verified, check.Missing, len(check.Invalidated), check.Unreadable)
 	d.mu.Lock()
-	d.check = &check
-	d.mu.Unlock()
+	defer d.mu.Unlock()
+	d.readBacks = append(d.readBacks, readBack{point: point, at: at, check: check})
+	if point == scenarios.VerifyAfterUpgrade {
+		d.check = &check
+	}
 }
 
 func (d *dataRun) markVerified() { d.verifiedOnce.Do(func() { close(d.verified) }) }
@@ -141,13 +167,26 @@ func (d *dataRun) report(restormed *int64) *reports.DataReport {
 		PreloadFailed: d.failed, Restormed: restormed}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if c := d.check; c != nil {
-		inv := int64(len(c.Invalidated))
-		out.VerifiedRecords, out.MissingRecords, out.InvalidatedCallers, out.UnreadableCallers = &c.Verified, &c.Missing, &inv, &c.Unreadable
-		out.UnreadableExample = c.Example
+	for _, rb := range d.readBacks {
+		c := rb.check
+		out.ReadBacks = append(out.ReadBacks, reports.ReadBack{Point: string(rb.point), AtS: round3(rb.at.Seconds()),
+			VerifiedRecords: c.Verified, MissingRecords: c.Missing, InvalidatedCallers: int64(len(c.Invalidated)),
+			UnreadableCallers: c.Unreadable, UnreadableExample: c.Example})
+	}
+	if n := len(out.ReadBacks); n > 0 {
+		last := out.ReadBacks[n-1]
+		out.UnreadableCallers, out.UnreadableExample = &last.UnreadableCallers, last.UnreadableExample
+		if last.UnreadableCallers == 0 || last.UnreadableCallers < int64(len(d.preloaded)) {
+			// Measured over the callers that could be read; when none
+			// could, nothing was measured.
+			out.VerifiedRecords, out.MissingRecords, out.InvalidatedCallers = &last.VerifiedRecords, &last.MissingRecords, &last.InvalidatedCallers
+		}
 	}
 	return out
 }
+
+// round3 rounds to 3 decimals, as the report's times are.
+func round3(f float64) float64 { return math.Round(f*1000) / 1000 }
 
 // restorms reports whether the storm is data.restorm's: only the callers
 // whose data the upgrade lost, known once it is read back.

@@ -182,6 +182,11 @@ func mergeInto(ctx context.Context, shards []loadedShard, dir string) (*reports.
 	if untracked > 0 {
 		agg.AddUntracked(untracked)
 	}
+	for _, s := range shards {
+		if s.sr.Polls != nil {
+			agg.SetPolls(*s.sr.Polls)
+		}
+	}
 	if err := alog.Flush(); err != nil {
 		return nil, fmt.Errorf("merge: write attempts: %w", err)
 	}

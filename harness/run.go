@@ -125,6 +125,7 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (*Result, er
 	if err != nil {
 		return nil, fmt.Errorf("storm %s: %w", r.sc.Name, err)
 	}
+	r.verify(ctx, r.data, dep.Target(), scenarios.VerifyEnd) // data.verify: end, after the drain
 	rep := r.assemble(dep, stats)
 	if err := WriteRunFolder(r.dir, rep); err != nil {
 		return nil, err

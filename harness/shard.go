@@ -42,6 +42,7 @@ type shardResult struct {
 	Events       []reports.Event         `json:"events"`
 	Generator    reports.Generator       `json:"generator"`
 	Untracked    int64                   `json:"untracked"`
+	Polls        *reports.PollStats      `json:"polls,omitempty"`
 	Interrupted  bool                    `json:"interrupted"`
 	Notes        []string                `json:"notes"`
 }
@@ -69,6 +70,9 @@ func (r *rehearsal) writeShard(rep *reports.Report) error {
 		Planned: rep.Generator.PlannedAttempts, Classes: r.sc.Callers.ClassNames(),
 		Outcomes: r.outcomes.all, Events: rep.Events, Generator: rep.Generator,
 		Untracked: rep.AsyncUntracked, Interrupted: rep.Interrupted, Notes: rep.Notes,
+	}
+	if a := rep.Async; a != nil {
+		sr.Polls = &reports.PollStats{Total: a.Polls, Errors: a.PollErrors, Example: a.PollErrorExample}
 	}
 	return writeFile(filepath.Join(r.dir, ShardFile), func(w io.Writer) error {
 		return json.NewEncoder(w).Encode(sr)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/rehearse-dev/rehearse/harness/internal/sutrun"
 	"github.com/rehearse-dev/rehearse/reports"
+	"github.com/rehearse-dev/rehearse/scenarios"
 )
 
 // scheduleUpgrade runs the upgrade at upgrade.at on the run's clock: to a
@@ -37,7 +38,7 @@ func (r *rehearsal) scheduleUpgrade(ctx context.Context, wg *sync.WaitGroup, dep
 			r.agg.AddEvent(reports.Event{AtS: time.Since(r.stormStart).Seconds(), Kind: reports.EventUpgrade, Detail: "upgrade failed: " + err.Error()})
 		}
 		r.agg.EndCutover(time.Since(r.stormStart), downtime(dep)-down0)
-		r.verify(ctx, data, dep.Target())
+		r.verify(ctx, data, dep.Target(), scenarios.VerifyAfterUpgrade)
 	})
 }
 

@@ -35,8 +35,11 @@ type Aggregator struct {
 	planned, callers, succeeded, gaveUp, attempts, retries int64
 	finished                                               int64 // callers known to be done, for Snapshot
 	async                                                  bool
-	accepted, completed, failed, pending, lost, duplicates int64
+	accepted, completed, failed, pending, duplicates       int64
 	lastAccepted, lastCompleted                            time.Duration
+
+	vanished, unfinished int64     // parts of lost; failed is its third
+	polls                PollStats // the status polls (asyncpolls.go)
 
 	phase              string            // PhaseStorm | PhaseDrain, for Snapshot
 	liveAccepted, done int64             // async progress reported while the run goes on
@@ -210,8 +213,10 @@ func (a *Aggregator) AddCaller(o CallerOutcome) {
 			a.failed++
 		case StatePending:
 			a.pending++
-		case StateLost:
-			a.lost++
+		case StateVanished:
+			a.vanished++
+		case StateLost, StateUnfinished:
+			a.unfinished++
 		}
 		if o.AsyncState == StateDone || o.AsyncState == StateFailed {
 			a.lastCompleted = max(a.lastCompleted, o.CompletedAt)

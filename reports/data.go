@@ -1,6 +1,9 @@
 package reports
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // DataReport is what happened to the callers' existing data (scenario key
 // data, DESIGN §4.9): how much was preloaded before the clock, and — once
@@ -24,6 +27,36 @@ type DataReport struct {
 	// Restormed is how many callers the storm sent after the verify
 	// (data.restorm: invalidated); nil when every caller stormed.
 	Restormed *int64 `json:"restormed_callers"`
+	// ReadBacks are the read-backs, one per data.verify point in the order
+	// they were made; the figures above are the last one's.
+	ReadBacks []ReadBack `json:"read_backs,omitempty"`
+}
+
+// ReadBack is one reading back of the callers' data (a data.verify
+// point): when, and what it found. A caller whose listing could not be
+// read, even after retrying a refused connection until the deadline, is
+// unreadable and counted in none of the other figures.
+type ReadBack struct {
+	Point              string  `json:"point"` // after_upgrade | end
+	AtS                float64 `json:"at_s"`  // on the storm's clock
+	VerifiedRecords    int64   `json:"verified_records"`
+	MissingRecords     int64   `json:"missing_records"`
+	InvalidatedCallers int64   `json:"invalidated_callers"`
+	UnreadableCallers  int64   `json:"unreadable_callers"`
+	UnreadableExample  string  `json:"unreadable_example,omitempty"`
+}
+
+// perReadBack is the figure f of each read-back, "after_upgrade 0, end
+// 169", when there was more than one; "" otherwise.
+func perReadBack(d *DataReport, f func(ReadBack) int64) string {
+	if len(d.ReadBacks) < 2 {
+		return ""
+	}
+	parts := make([]string, len(d.ReadBacks))
+	for i, rb := range d.ReadBacks {
+		parts[i] = rb.Point + " " + strconv.FormatInt(f(rb), 10)
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
 }
 
 // dataRows are the summary's data section; a report without a data block
@@ -32,9 +65,15 @@ var dataRows = []row{
 	{"data", "preloaded", dataText(func(d *DataReport) string {
 		return n(d.PreloadedCallers) + " callers, " + n(d.PreloadedRecords) + " records"
 	})},
-	{"data", "missing records", dataText(func(d *DataReport) string { return np(d.MissingRecords) })},
-	{"data", "invalidated callers", dataText(func(d *DataReport) string { return np(d.InvalidatedCallers) })},
-	{"data", "unreadable callers", dataText(func(d *DataReport) string { return np(d.UnreadableCallers) })},
+	{"data", "missing records", dataText(func(d *DataReport) string {
+		return np(d.MissingRecords) + perReadBack(d, func(rb ReadBack) int64 { return rb.MissingRecords })
+	})},
+	{"data", "invalidated callers", dataText(func(d *DataReport) string {
+		return np(d.InvalidatedCallers) + perReadBack(d, func(rb ReadBack) int64 { return rb.InvalidatedCallers })
+	})},
+	{"data", "unreadable callers", dataText(func(d *DataReport) string {
+		return np(d.UnreadableCallers) + perReadBack(d, func(rb ReadBack) int64 { return rb.UnreadableCallers })
+	})},
 	{"data", "restormed callers", dataText(func(d *DataReport) string {
 		if d.Restormed == nil {
 			return NotApplicable

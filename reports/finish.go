@@ -71,6 +71,9 @@ func (a *Aggregator) notes() []string {
 	if s := GeneratorNote(a.genErrors); s != "" {
 		notes = append(notes, s)
 	}
+	if s := a.asyncSummary(); s != nil {
+		notes = append(notes, asyncNotes(s)...)
+	}
 	return notes
 }
 
@@ -112,10 +115,12 @@ func (a *Aggregator) asyncSummary() *Async {
 	if !a.async {
 		return nil
 	}
-	s := &Async{Accepted: a.accepted, Completed: a.completed, Failed: a.failed, Pending: a.pending, Lost: a.lost, Duplicates: a.duplicates}
+	s := &Async{Accepted: a.accepted, Completed: a.completed, Failed: a.failed, Vanished: a.vanished, Unfinished: a.unfinished,
+		Pending: a.pending, Lost: a.failed + a.vanished + a.unfinished, Duplicates: a.duplicates}
 	if a.lastCompleted > a.lastAccepted {
 		s.DrainS = round3((a.lastCompleted - a.lastAccepted).Seconds())
 	}
+	a.polls.apply(s)
 	return s
 }
 

@@ -197,18 +197,34 @@ type CrashEvent struct {
 	OOMKilled bool    `json:"oom_killed"`
 }
 
-// Async summarises eventual completion of accepted uploads. Pending are
+// Async summarises eventual completion of accepted uploads, as the
+// callers saw it through the status polls (asyncpolls.go): what the
+// service said, not what it stored (data.verify reads that back).
+// Failed are the uploads the service said failed; Vanished those it
+// stopped knowing (404 after it had accepted them); Unfinished those still
+// not done when the drain timeout ran out; Lost is their sum. Pending are
 // accepted and not yet terminal when the run was stopped before its drain
-// ended (an interrupted run); Lost are those still not done when the drain
-// timeout ran out. An upload is never both.
+// ended (an interrupted run), and are never lost.
+//
+// PollErrors counts the poll answers that were not a readable status, by
+// HTTP code ("401") or "conn" for no answer; PollErrorExample is the first
+// one, secrets redacted. When most polls were refused (401, 403),
+// NotMeasured says so and the outcome counts are null in JSON and "not
+// measured" in every view: the service never said how the uploads ended.
 type Async struct {
-	Accepted   int64   `json:"accepted"`
-	Completed  int64   `json:"completed"`
-	Failed     int64   `json:"failed"`
-	Pending    int64   `json:"pending"`
-	Lost       int64   `json:"lost"`
-	Duplicates int64   `json:"duplicates"`
-	DrainS     float64 `json:"drain_s"`
+	Accepted         int64            `json:"accepted"`
+	Completed        int64            `json:"completed"`
+	Failed           int64            `json:"failed"`
+	Vanished         int64            `json:"vanished"`
+	Unfinished       int64            `json:"unfinished"`
+	Pending          int64            `json:"pending"`
+	Lost             int64            `json:"lost"`
+	Duplicates       int64            `json:"duplicates"`
+	DrainS           float64          `json:"drain_s"`
+	Polls            int64            `json:"polls"`
+	PollErrors       map[string]int64 `json:"poll_errors,omitempty"`
+	PollErrorExample string           `json:"poll_error_example,omitempty"`
+	NotMeasured      string           `json:"not_measured,omitempty"`
 }
 
 // ClassReport is one caller class's outcome (DESIGN §4.8).

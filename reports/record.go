@@ -11,7 +11,13 @@ const (
 	StateDone    AsyncState = "done"
 	StateFailed  AsyncState = "failed"
 	StatePending AsyncState = "pending" // the run stopped before the drain ended
-	StateLost    AsyncState = "lost"    // still not done when drain_timeout ran out
+	// StateLost is StateUnfinished, under its former name.
+	StateLost AsyncState = "lost"
+	// StateVanished: the service stopped knowing an upload it had
+	// accepted (its status answered 404 after the 202).
+	StateVanished AsyncState = "vanished"
+	// StateUnfinished: still not done when drain_timeout ran out.
+	StateUnfinished AsyncState = "unfinished"
 )
 
 // Attempt is one HTTP upload attempt as the storm engine saw it. Times are

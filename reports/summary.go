@@ -50,9 +50,14 @@ var summaryRows = []row{
 	{"crashes", "restarts", func(r *Report) string { return np(r.Crashes.Restarts) }},
 	{"crashes", "downtime s", func(r *Report) string { return f1p(r.Crashes.DowntimeS) }},
 	{"async", "accepted", asyncv(func(a *Async) string { return n(a.Accepted) })},
-	{"async", "completed", asyncv(func(a *Async) string { return n(a.Completed) })},
+	{"async", "completed", asyncv(func(a *Async) string {
+		if a.NotMeasured != "" {
+			return NotMeasured
+		}
+		return n(a.Completed)
+	})},
 	{"async", "pending", asyncv(func(a *Async) string { return n(a.Pending) })},
-	{"async", "lost", asyncv(func(a *Async) string { return n(a.Lost) })},
+	{"async", "lost", asyncv((*Async).LostText)},
 	{"async", "duplicates", asyncv(func(a *Async) string { return n(a.Duplicates) })},
 	{"async", "drain s", asyncv(drainText)},
 	{"gates", "passed", gatesPassed},
@@ -252,6 +257,8 @@ func asyncv(f func(*Async) string) func(*Report) string {
 // "not finished" when the run stopped with uploads pending.
 func drainText(a *Async) string {
 	switch {
+	case a.NotMeasured != "":
+		return NotMeasured
 	case a.Pending > 0:
 		return fmt.Sprintf("not finished (%d pending)", a.Pending)
 	case a.Accepted == 0:

@@ -73,6 +73,9 @@ func Variables(r *Report) map[string]float64 {
 	case a == nil:
 		// No upload was accepted for later: nothing can be pending or lost.
 		v["accepted"], v["completed"], v["lost"], v["duplicates"] = 0, 0, 0, 0
+	case a.NotMeasured != "":
+		// The service refused most polls: only what the callers sent is known.
+		v["accepted"], v["duplicates"] = float64(a.Accepted), float64(a.Duplicates)
 	default:
 		v["accepted"], v["completed"], v["lost"], v["duplicates"], v["drain_s"] =
 			float64(a.Accepted), float64(a.Completed), float64(a.Lost), float64(a.Duplicates), a.DrainS
@@ -136,6 +139,9 @@ func MissingReason(r *Report, name string) string {
 	case "callers", "succeeded", "gave_up":
 		return NotMeasured + " (callers' outcomes not recorded)"
 	case "accepted", "completed", "lost", "duplicates", "drain_s":
+		if a := r.Async; a != nil && a.NotMeasured != "" {
+			return NotMeasured + " (" + a.NotMeasured + ")"
+		}
 		if r.AsyncUntracked > 0 {
 			return fmt.Sprintf("%s (%d accepted uploads not tracked)", NotMeasured, r.AsyncUntracked)
 		}

@@ -110,7 +110,7 @@ func (r *Requests) start(c *callCtx, caller int, try int32) {
 		c.nameB = appendCallerName(c.name[:0], caller)
 	}
 	c.keyB = append(append(c.key[:0], r.keyPrefix...), c.nameB...)
-	if c.info.name != nil {
+	if r.replayed {
 		// The same caller uploads again: each upload has a key of its own.
 		c.keyB = strconv.AppendInt(append(c.keyB, "-u"...), int64(caller), 10)
 	}
@@ -153,6 +153,11 @@ func (c *callCtx) piece(sg *segment) []byte {
 	case opClass:
 		return c.r.classes[c.info.class].name
 	case opVar:
+		if c.r.rows != nil {
+			if col := c.r.slotCols[sg.slot]; col >= 0 {
+				return c.r.rows[c.caller][col]
+			}
+		}
 		return c.r.classes[c.info.class].vars[sg.slot]
 	case opBoundary:
 		return c.bnd[:]

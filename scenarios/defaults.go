@@ -107,9 +107,13 @@ func (a *API) defaults(sut SUT) {
 	if a.Completion == "" {
 		a.Completion = CompletionAuto
 	}
-	if r := sut.Reference; a.List == "" && r != nil &&
+	if r := sut.Reference; a.List == nil && r != nil &&
 		(a.Completion == CompletionLocation || a.Completion == CompletionAuto && r.Mode == "async") {
-		a.List = DefaultList
+		m, p, _ := strings.Cut(DefaultList, " ")
+		a.List = &List{Method: m, Path: p}
+	}
+	if a.List != nil && a.List.Method == "" {
+		a.List.Method = "GET"
 	}
 	if a.StatusField == "" {
 		a.StatusField = DefaultStatusField

@@ -99,18 +99,38 @@ type Restart struct {
 
 // API tells the engine how to talk to the SUT.
 type API struct {
-	Upload      Upload         `yaml:"upload" json:"upload"`             // "POST /v1/callers/{caller}/records" or the long form (request.go)
-	Completion  CompletionMode `yaml:"completion" json:"completion"`     // default auto
-	Status      *Status        `yaml:"status" json:"status,omitempty"`   // completion: body
-	StatusField string         `yaml:"status_field" json:"status_field"` // default "status"; dotted (data.state)
-	Done        []string       `yaml:"done" json:"done"`                 // default [done]
-	Failed      []string       `yaml:"failed" json:"failed"`             // default [failed]
+	// Headers go on every request rehearse makes for a caller: uploads,
+	// status polls, listings, verify reads and the preload. A header of
+	// the same name in upload.headers, status.headers, list.headers or
+	// verify.headers wins over it (names compared case-insensitively).
+	Headers     map[string]string `yaml:"headers" json:"headers,omitempty"`
+	Upload      Upload            `yaml:"upload" json:"upload"`             // "POST /v1/callers/{caller}/records" or the long form (request.go)
+	Completion  CompletionMode    `yaml:"completion" json:"completion"`     // default auto
+	Status      *Status           `yaml:"status" json:"status,omitempty"`   // completion: body
+	StatusField string            `yaml:"status_field" json:"status_field"` // default "status"; dotted (data.state)
+	Done        []string          `yaml:"done" json:"done"`                 // default [done]
+	Failed      []string          `yaml:"failed" json:"failed"`             // default [failed]
+	// DoneWhen and FailedWhen, when set, decide from the whole status
+	// answer instead of status_field and the done and failed lists
+	// (`done == true && error == null`, condition.go); each replaces the
+	// list of its kind.
+	DoneWhen   Condition `yaml:"done_when" json:"done_when,omitempty"`
+	FailedWhen Condition `yaml:"failed_when" json:"failed_when,omitempty"`
 	// List, when set, names a caller's uploads ("GET /v1/callers/{caller}/uploads"
 	// for the reference services): after the storm it is read to find
 	// duplicates and uploads that were accepted but never done.
-	List string `yaml:"list" json:"list,omitempty"`
-	// Verify reads a caller's stored records back (DESIGN §4.9).
+	List *List `yaml:"list" json:"list,omitempty"`
+	// Verify reads a caller's stored records back (the README's "Your
+	// data").
 	Verify *Verify `yaml:"verify" json:"verify,omitempty"`
+}
+
+// List is where a caller's uploads are listed: "GET /path" in one line,
+// or {path, headers}. Method is always GET.
+type List struct {
+	Method  string            `yaml:"method" json:"method"`
+	Path    string            `yaml:"path" json:"path"`
+	Headers map[string]string `yaml:"headers" json:"headers,omitempty"`
 }
 
 // CompletionMode is how the engine learns that an accepted upload is done
@@ -155,6 +175,9 @@ type Callers struct {
 	Classes []CallerClass `yaml:"classes" json:"classes,omitempty"`
 	// Vars are template variables, {var.NAME} in a request template.
 	Vars map[string]string `yaml:"vars" json:"vars,omitempty"`
+	// From takes the callers' names and variables from a CSV file, one row
+	// a caller (callersfrom.go).
+	From *CallersFrom `yaml:"from" json:"from,omitempty"`
 }
 
 // CallerClass is one kind of calling system: its share of the callers
@@ -315,4 +338,12 @@ type Gate struct {
 	class    string // erp for gave_up[erp]; "" run-wide
 	op       string
 	value    float64
+}
+
+// String is the listing as its one-line form, "GET /path"; "" for none.
+func (li *List) String() string {
+	if li == nil {
+		return ""
+	}
+	return li.Method + " " + li.Path
 }

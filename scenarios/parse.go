@@ -84,7 +84,10 @@ func Parse(file string, src []byte) (*Scenario, error) {
 	}
 	sc.File, sc.Source = file, src
 	sc.applyDefaults()
-	if err := sc.validate(&locator{file: file, ast: f}); err != nil {
+	l := &locator{file: file, ast: f}
+	_, countGiven := l.find("callers.count")
+	sc.loadCallers(l, countGiven)
+	if err := sc.validate(l); err != nil {
 		return nil, err
 	}
 	return &sc, nil

@@ -29,6 +29,8 @@ type Population struct {
 	names   []string
 	pad     []int32
 	ordinal []int32 // the caller's place among the trace's distinct callers
+	// ids are the callers' names from callers.from, by index; nil: caller-00042.
+	ids []string
 }
 
 // Caller is one simulated calling system.
@@ -78,6 +80,15 @@ func NewPopulation(s *Scenario) (*Population, error) {
 		return nil, fmt.Errorf("population: %d caller classes, at most %d", len(plans), MaxClasses)
 	}
 	p := &Population{name: s.Name, seed: uint64(s.Seed), plans: plans, records: make([]int32, c.Count)}
+	if t := c.table(); t != nil {
+		if len(t.rows) != c.Count {
+			return nil, fmt.Errorf("population: callers.from holds %d callers, callers.count is %d", len(t.rows), c.Count)
+		}
+		p.ids = make([]string, len(t.rows))
+		for i, r := range t.rows {
+			p.ids[i] = r[t.name]
+		}
+	}
 	if err := p.dealClasses(); err != nil {
 		return nil, err
 	}
@@ -145,6 +156,9 @@ func (p *Population) Caller(i int) Caller {
 			Class:          k, RecordBytes: p.plans[k].RecordBytes}
 	}
 	name := fmt.Sprintf("caller-%05d", i)
+	if p.ids != nil {
+		name = p.ids[i]
+	}
 	return Caller{Index: i, Name: name, Records: int(p.records[i]),
 		IdempotencyKey: p.keyPrefix() + name,
 		Class:          k, RecordBytes: p.plans[k].RecordBytes}

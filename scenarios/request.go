@@ -1,13 +1,13 @@
 package scenarios
 
-// Upload is how a caller's upload is sent (DESIGN §4.7). The one-line
+// Upload is how a caller's upload is sent (docs/scenarios-api.md). The one-line
 // form "POST /v1/callers/{caller}/records" fills Method and Path and
 // leaves the body in the reference shape; the long form adds headers and
 // a body template. Placeholders ({caller}, {record.id}, ...) and secrets
 // (${NAME}) are compiled once by NewRequests, never interpreted per record.
 type Upload struct {
 	Method  string            `yaml:"method" json:"method"`
-	Path    string            `yaml:"path" json:"path"` // path and query, with {caller} somewhere
+	Path    string            `yaml:"path" json:"path"` // path and query; {caller} anywhere or nowhere
 	Headers map[string]string `yaml:"headers" json:"headers,omitempty"`
 	Body    Body              `yaml:"body" json:"body"`
 }
@@ -59,11 +59,15 @@ type Part struct {
 type Status struct {
 	Path    string `yaml:"path" json:"path"`
 	IDField string `yaml:"id_field" json:"id_field"`
+	// Headers go on every status poll, over api.headers.
+	Headers map[string]string `yaml:"headers" json:"headers,omitempty"`
 }
 
-// Verify reads a caller's stored data back (DESIGN §4.9): Path with
+// Verify reads a caller's stored data back (data.verify): Path with
 // {caller}, the record ids at IDsField (e.g. records[].id).
 type Verify struct {
 	Path     string `yaml:"path" json:"path"`
 	IDsField string `yaml:"ids_field" json:"ids_field"`
+	// Headers go on every read-back, over api.headers.
+	Headers map[string]string `yaml:"headers" json:"headers,omitempty"`
 }

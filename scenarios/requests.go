@@ -38,7 +38,18 @@ type Requests struct {
 	body     bodyPlan
 	status   []segment
 	verify   []segment
+	list     []segment
 	secrets  []string
+	redactor *strings.Replacer // the secrets, each as [redacted]; nil when none
+
+	// The reads' headers: api.headers overlaid with the read's own.
+	statusHeaders, verifyHeaders, listHeaders []headerTemplate
+
+	// callers.from: each caller's row, and per var slot the row's column
+	// that fills it (-1: the class's value).
+	rows     [][][]byte
+	slotCols []int
+	replayed bool
 
 	pop       *Population
 	callers   []callerInfo
@@ -104,15 +115,60 @@ func NewRequests(s *Scenario, pop *Population, lookupEnv func(string) (string, b
 	up := s.API.Upload
 	r.path = res.compile(up.Path)
 	r.body, r.format = res.bodyPlan(up.Body)
-	r.headers = res.headers(up)
+	r.headers = res.headers(up, s.API.Headers)
+	r.statusHeaders = res.headerList(s.API.Headers, nil)
+	r.verifyHeaders, r.listHeaders = r.statusHeaders, r.statusHeaders
 	if st := s.API.Status; st != nil {
 		r.status = res.compile(st.Path)
+		r.statusHeaders = res.headerList(s.API.Headers, st.Headers)
 	}
 	if v := s.API.Verify; v != nil {
 		r.verify = res.compile(v.Path)
+		r.verifyHeaders = res.headerList(s.API.Headers, v.Headers)
+	}
+	if li := s.API.List; li != nil {
+		r.list = res.compile(li.Path)
+		r.listHeaders = res.headerList(s.API.Headers, li.Headers)
 	}
 	r.classVars(s, pop, res.slots)
+	r.callerRows(s.Callers.table(), res.slots)
+	if len(r.secrets) > 0 {
+		pairs := make([]string, 0, 2*len(r.secrets))
+		for _, v := range r.secrets {
+			pairs = append(pairs, v, "[redacted]")
+		}
+		r.redactor = strings.NewReplacer(pairs...)
+	}
 	return r, nil
+}
+
+// callerRows keeps each caller's row of callers.from for the variables
+// the templates use, and lists the secret columns' values as secrets.
+func (r *Requests) callerRows(t *callerTable, slots map[string]int) {
+	if t == nil {
+		return
+	}
+	r.slotCols = make([]int, len(slots))
+	for name, slot := range slots {
+		r.slotCols[slot] = t.column(name)
+	}
+	r.rows = make([][][]byte, len(t.rows))
+	for i, row := range t.rows {
+		r.rows[i] = make([][]byte, len(row))
+		for j, v := range row {
+			r.rows[i][j] = []byte(v)
+		}
+	}
+	for j, secret := range t.secret {
+		if !secret {
+			continue
+		}
+		for _, row := range t.rows {
+			if v := row[j]; v != "" && !slices.Contains(r.secrets, v) {
+				r.secrets = append(r.secrets, v)
+			}
+		}
+	}
 }
 
 // indexCallers keeps what rendering needs of each caller and the
@@ -131,6 +187,14 @@ func (r *Requests) indexCallers(s *Scenario, pop *Population) error {
 		}
 	}
 	if pop.Replayed() {
+		r.keyPrefix, r.replayed = []byte(pop.keyPrefix()), true
+		return nil
+	}
+	if pop.ids != nil {
+		// callers.from: the file's names, each a caller of its own.
+		for i, name := range pop.ids {
+			r.callers[i].name = []byte(name)
+		}
 		r.keyPrefix = []byte(pop.keyPrefix())
 		return nil
 	}
@@ -219,6 +283,63 @@ func (r *Requests) VerifyPath(caller int) string {
 	var c callCtx
 	r.start(&c, caller, 0)
 	return c.renderPath(r.verify, "")
+}
+
+// ListPath is where caller's uploads are listed (api.list), "" when the
+// scenario has no api.list.
+func (r *Requests) ListPath(caller int) string {
+	if r.list == nil {
+		return ""
+	}
+	var c callCtx
+	r.start(&c, caller, 0)
+	return c.renderPath(r.list, "")
+}
+
+// StatusHeader is the headers of a status poll of caller's upload
+// uploadID: api.headers overlaid with api.status.headers. A new map each
+// call; empty when there is none.
+func (r *Requests) StatusHeader(caller int, uploadID string) http.Header {
+	return r.readHeader(r.statusHeaders, caller, uploadID)
+}
+
+// VerifyHeader is the headers of caller's read-back: api.headers overlaid
+// with api.verify.headers.
+func (r *Requests) VerifyHeader(caller int) http.Header {
+	return r.readHeader(r.verifyHeaders, caller, "")
+}
+
+// ListHeader is the headers of caller's listing: api.headers overlaid
+// with api.list.headers.
+func (r *Requests) ListHeader(caller int) http.Header {
+	return r.readHeader(r.listHeaders, caller, "")
+}
+
+// readHeader renders the headers hs of a read for caller. A value that
+// would break the request (a line break from an environment secret) is
+// left out; checkTemplates refused such values in the file.
+func (r *Requests) readHeader(hs []headerTemplate, caller int, uploadID string) http.Header {
+	h := make(http.Header, len(hs))
+	if len(hs) == 0 {
+		return h
+	}
+	var c callCtx
+	r.start(&c, caller, 0)
+	var b []byte
+	for _, ht := range hs {
+		b = b[:0]
+		for i := range ht.value {
+			if sg := &ht.value[i]; sg.kind == opUploadID {
+				b = append(b, uploadID...)
+			} else {
+				b = append(b, c.piece(sg)...)
+			}
+		}
+		if !bytes.ContainsAny(b, "\r\n\x00") {
+			h[ht.name] = []string{string(b)}
+		}
+	}
+	return h
 }
 
 // renderPath fills a path template. Values go through url.PathEscape
@@ -316,9 +437,19 @@ func (r *Requests) Body(caller int, try int32) io.Reader {
 	return s
 }
 
-// Secrets are the values of the ${NAME} secrets the templates use, each
-// once, never empty: an engine redacts them from all it writes.
+// Secrets are the values of the ${NAME} secrets the templates use and
+// of callers.from's secret columns, each once, never empty: an engine
+// redacts them from all it writes.
 func (r *Requests) Secrets() []string { return slices.Clone(r.secrets) }
+
+// Redact is s with every secret (Secrets) replaced by [redacted], for
+// text that goes into a report, a log line or an error.
+func (r *Requests) Redact(s string) string {
+	if r.redactor == nil {
+		return s
+	}
+	return r.redactor.Replace(s)
+}
 
 // String describes the upload as METHOD path (format), with the path as
 // written: no secret can be in it.

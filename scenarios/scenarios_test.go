@@ -33,7 +33,7 @@ func TestParseDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if async.API.Completion != CompletionAuto || async.API.List != DefaultList || async.SUT.Network != "host" || async.SUT.Reference.Replicas != 1 {
+	if async.API.Completion != CompletionAuto || async.API.List.String() != DefaultList || async.SUT.Network != "host" || async.SUT.Reference.Replicas != 1 {
 		t.Fatalf("async defaults: %+v %+v", async.API, async.SUT)
 	}
 }
@@ -61,7 +61,7 @@ func TestCompletion(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s %s: %v", c.sut, c.api, err)
 		}
-		if sc.API.Completion != c.want || sc.API.List != c.list {
+		if sc.API.Completion != c.want || sc.API.List.String() != c.list {
 			t.Errorf("%s %s: completion %q list %q, want %q %q", c.sut, c.api, sc.API.Completion, sc.API.List, c.want, c.list)
 		}
 	}

@@ -170,6 +170,18 @@ func (w *shapeWalker) custom(n ast.Node, t reflect.Type, path string) bool {
 		} else if !isScalar(n) {
 			w.fail(n, path, "", `want "METHOD /path" or {method, path, headers, body}, got %s`, describe(n))
 		}
+	case reflect.TypeFor[List]():
+		if _, ok := n.(ast.MapNode); ok {
+			w.mapping(n, t, path)
+		} else if !isScalar(n) {
+			w.fail(n, path, "", `want "GET /path" or {path, headers}, got %s`, describe(n))
+		}
+	case reflect.TypeFor[Condition]():
+		if !isScalar(n) {
+			w.fail(n, path, "", `want a condition such as 'state == "finished"', got %s`, describe(n))
+		}
+	case reflect.TypeFor[DataVerify]():
+		w.verifyPoints(n, path)
 	case reflect.TypeFor[Tolerance]():
 		if _, err := parseTolerance(scalar(n)); err != nil || !isScalar(n) {
 			w.fail(n, path, "", "want a number in the metric's unit or a percentage such as 10%%, got %s", describe(n))
@@ -182,6 +194,22 @@ func (w *shapeWalker) custom(n ast.Node, t reflect.Type, path string) bool {
 		return false
 	}
 	return true
+}
+
+// verifyPoints checks data.verify: one point or a list of them.
+func (w *shapeWalker) verifyPoints(n ast.Node, path string) {
+	seq, ok := n.(*ast.SequenceNode)
+	if !ok {
+		if !isScalar(n) {
+			w.fail(n, path, "", "want after_upgrade, end or a list of them, got %s", describe(n))
+		}
+		return
+	}
+	for i, v := range seq.Values {
+		if !isScalar(unwrap(v)) {
+			w.fail(v, fmt.Sprintf("%s[%d]", path, i), "", "want after_upgrade or end, got %s", describe(v))
+		}
+	}
 }
 
 // yamlFields maps the yaml keys of struct t to its fields, and lists the

@@ -34,41 +34,62 @@ var (
 	allowField    = allowAttempt | allow(opSecret)
 	allowStatus   = allow(opLit, opCaller, opClass, opVar, opUploadID)
 	allowVerify   = allow(opLit, opCaller, opClass, opVar)
+	// api.headers go on reads too, which know no attempt and no upload.
+	allowCommon       = allow(opLit, opCaller, opClass, opVar, opSecret)
+	allowStatusHeader = allowCommon | allow(opUploadID)
 )
 
 // templateSource is one template of a scenario: where it is, its text
-// and what it may hold.
+// and what it may hold; header is the header's name for a header's value.
 type templateSource struct {
-	path  string
-	text  string
-	allow allowSet
+	path   string
+	text   string
+	allow  allowSet
+	header string
 }
 
 // templateSources lists every template of s in a fixed order (maps by
 // sorted key), each once. Empty ones are left out.
 func templateSources(s *Scenario) []templateSource {
 	u, b := s.API.Upload, s.API.Upload.Body
-	src := []templateSource{{"api.upload.path", u.Path, allowPath}}
-	for _, k := range slices.Sorted(maps.Keys(u.Headers)) {
-		src = append(src, templateSource{"api.upload.headers." + k, u.Headers[k], allowHeader})
-	}
+	src := []templateSource{{path: "api.upload.path", text: u.Path, allow: allowPath}}
+	src = appendHeaderSources(src, "api.headers", s.API.Headers, allowCommon)
+	src = appendHeaderSources(src, "api.upload.headers", u.Headers, allowHeader)
 	src = append(src,
-		templateSource{"api.upload.body.record", b.Record, allowRecord},
-		templateSource{"api.upload.body.envelope", b.Envelope, allowEnvelope},
-		templateSource{"api.upload.body.csv_header", b.CSVHeader, allowAttempt})
+		templateSource{path: "api.upload.body.record", text: b.Record, allow: allowRecord},
+		templateSource{path: "api.upload.body.envelope", text: b.Envelope, allow: allowEnvelope},
+		templateSource{path: "api.upload.body.csv_header", text: b.CSVHeader, allow: allowAttempt})
 	if b.Part != nil {
-		src = append(src, templateSource{"api.upload.body.part.filename", b.Part.Filename, allowAttempt})
+		src = append(src, templateSource{path: "api.upload.body.part.filename", text: b.Part.Filename, allow: allowAttempt})
 	}
 	for _, k := range slices.Sorted(maps.Keys(b.Fields)) {
-		src = append(src, templateSource{"api.upload.body.fields." + k, b.Fields[k], allowField})
+		src = append(src, templateSource{path: "api.upload.body.fields." + k, text: b.Fields[k], allow: allowField})
 	}
 	if st := s.API.Status; st != nil {
-		src = append(src, templateSource{"api.status.path", st.Path, allowStatus})
+		src = append(src, templateSource{path: "api.status.path", text: st.Path, allow: allowStatus})
+		src = appendHeaderSources(src, "api.status.headers", st.Headers, allowStatusHeader)
+	}
+	if li := s.API.List; li != nil {
+		src = append(src, templateSource{path: "api.list", text: li.Path, allow: allowVerify})
+		src = appendHeaderSources(src, "api.list.headers", li.Headers, allowCommon)
 	}
 	if v := s.API.Verify; v != nil {
-		src = append(src, templateSource{"api.verify.path", v.Path, allowVerify})
+		src = append(src, templateSource{path: "api.verify.path", text: v.Path, allow: allowVerify})
+		src = appendHeaderSources(src, "api.verify.headers", v.Headers, allowCommon)
 	}
-	return slices.DeleteFunc(src, func(t templateSource) bool { return t.text == "" })
+	if d := s.Data; d != nil && d.Preload != nil {
+		src = appendHeaderSources(src, "data.preload.headers", d.Preload.Headers, allowCommon)
+	}
+	return slices.DeleteFunc(src, func(t templateSource) bool { return t.text == "" && t.header == "" })
+}
+
+// appendHeaderSources appends the header templates hs found at path, by
+// sorted name.
+func appendHeaderSources(src []templateSource, path string, hs map[string]string, a allowSet) []templateSource {
+	for _, k := range slices.Sorted(maps.Keys(hs)) {
+		src = append(src, templateSource{path: path + "." + k, text: hs[k], allow: a, header: k})
+	}
+	return src
 }
 
 // checkTemplates reports every problem of s's request templates at once,
@@ -105,8 +126,11 @@ func checkTemplates(s *Scenario, lookupEnv func(string) (string, bool)) []templa
 					add(sg.off, "{records} may appear once")
 				}
 			case opSecret:
-				checkSecret(sg, t.path, lookupEnv, add)
+				checkSecret(sg, t.header != "", lookupEnv, add)
 			case opVar:
+				if s.Callers.isSecretVar(sg.name) && !t.allow.has(opSecret) {
+					add(sg.off, "{var.%s} is a secret column of callers.from: it may go in headers and multipart fields only, so it never reaches a URL or a stored file", sg.name)
+				}
 				if !vars[sg.name] {
 					vars[sg.name] = true
 					checkVar(s.Callers, sg, add)
@@ -116,8 +140,8 @@ func checkTemplates(s *Scenario, lookupEnv func(string) (string, bool)) []templa
 		if t.path == "api.upload.body.envelope" && records == 0 && innerFormat(s.API.Upload.Body) == FormatJSON {
 			add(0, "an envelope needs {records}, where the records go")
 		}
-		if strings.HasPrefix(t.path, "api.upload.headers.") {
-			checkHeader(strings.TrimPrefix(t.path, "api.upload.headers."), t.text, add)
+		if t.header != "" {
+			checkHeader(t.header, t.text, add)
 		}
 	}
 	return errs
@@ -154,12 +178,12 @@ func placeholderName(k opKind) string {
 
 // checkSecret reports a secret that is not set, or one that cannot go in
 // the header at path. It names the variable and never reads out its value.
-func checkSecret(sg segment, path string, lookupEnv func(string) (string, bool), add func(int, string, ...any)) {
+func checkSecret(sg segment, header bool, lookupEnv func(string) (string, bool), add func(int, string, ...any)) {
 	v, ok := lookupEnv(sg.name)
 	switch {
 	case !ok:
 		add(sg.off, "${%s} is not set in the environment", sg.name)
-	case strings.ContainsAny(v, "\r\n") && strings.HasPrefix(path, "api.upload.headers."):
+	case strings.ContainsAny(v, "\r\n") && header:
 		add(sg.off, "${%s} holds a line break, which cannot go in a header", sg.name)
 	}
 }
@@ -167,11 +191,14 @@ func checkSecret(sg segment, path string, lookupEnv func(string) (string, bool),
 // checkVar reports {var.NAME} for every caller class that does not define
 // NAME, in callers.vars or its own vars.
 func checkVar(c Callers, sg segment, add func(int, string, ...any)) {
-	if _, ok := c.Vars[sg.name]; ok {
+	if _, ok := c.Vars[sg.name]; ok || c.hasColumn(sg.name) {
 		return
 	}
+	if c.From != nil && c.From.table == nil {
+		return // the file could not be read: that is the problem reported
+	}
 	if len(c.Classes) == 0 {
-		add(sg.off, "{var.%s} is not defined: set it in callers.vars", sg.name)
+		add(sg.off, "{var.%s} is not defined: set it in callers.vars or add a column to callers.from", sg.name)
 		return
 	}
 	for i, cl := range c.Classes {

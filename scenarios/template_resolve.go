@@ -56,14 +56,29 @@ func isReferenceUpload(up Upload) bool {
 }
 
 // headers compiles the upload's headers, by canonical name in sorted
-// order; the one-line form's is the reference Idempotency-Key.
-func (res *resolver) headers(up Upload) []headerTemplate {
+// order: api.headers (common) overlaid with the upload's own; the
+// one-line form's own is the reference Idempotency-Key.
+func (res *resolver) headers(up Upload, common map[string]string) []headerTemplate {
+	own := up.Headers
 	if isReferenceUpload(up) {
-		return []headerTemplate{{name: referenceKeyHeader, value: res.compile("{attempt.key}")}}
+		own = map[string]string{referenceKeyHeader: "{attempt.key}"}
 	}
-	var hs []headerTemplate
-	for _, k := range slices.Sorted(maps.Keys(up.Headers)) {
-		hs = append(hs, headerTemplate{name: http.CanonicalHeaderKey(k), value: res.compile(up.Headers[k])})
+	return res.headerList(common, own)
+}
+
+// headerList compiles base overlaid with over, by canonical name in
+// sorted order: where both name a header (whatever its case), over's
+// value is the one sent.
+func (res *resolver) headerList(base, over map[string]string) []headerTemplate {
+	merged := map[string]string{}
+	for _, m := range []map[string]string{base, over} {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			merged[http.CanonicalHeaderKey(k)] = m[k]
+		}
+	}
+	hs := make([]headerTemplate, 0, len(merged))
+	for _, k := range slices.Sorted(maps.Keys(merged)) {
+		hs = append(hs, headerTemplate{name: k, value: res.compile(merged[k])})
 	}
 	return hs
 }

@@ -35,9 +35,9 @@ type Watch struct {
 }
 
 // Data is the callers' existing data and what the upgrade must not lose
-// (DESIGN §4.9): preloaded before the clock, read back after the upgrade,
-// and — restorm: invalidated — the storm is then exactly the callers whose
-// data was lost.
+// (the README's "Your data"): preloaded before the clock, read back after
+// the upgrade and at the end, and — restorm: invalidated — the storm is
+// then exactly the callers whose data was lost after the upgrade.
 type Data struct {
 	Preload *Preload    `yaml:"preload" json:"preload,omitempty"`
 	Verify  DataVerify  `yaml:"verify" json:"verify,omitempty"`
@@ -50,16 +50,37 @@ type Data struct {
 type Preload struct {
 	Records int     `yaml:"records" json:"records"`
 	Rate    float64 `yaml:"rate" json:"rate"` // default 100
+	// Headers go on the preload's requests (its uploads and their status
+	// polls), over api.headers.
+	Headers map[string]string `yaml:"headers" json:"headers,omitempty"`
 }
 
-// DataVerify is when the callers' data is read back through api.verify.
-type DataVerify string
+// DataVerify is when the callers' data is read back through api.verify:
+// a list of points, written as one (verify: after_upgrade) or as a list
+// (verify: [after_upgrade, end]). Empty: never.
+type DataVerify []VerifyPoint
 
-// The verify moments a scenario may name.
+// VerifyPoint is one moment the data is read back.
+type VerifyPoint string
+
+// The verify points a scenario may name.
 const (
-	VerifyNone         DataVerify = ""
-	VerifyAfterUpgrade DataVerify = "after_upgrade"
+	// VerifyAfterUpgrade reads back once the upgrade's cutover is over.
+	VerifyAfterUpgrade VerifyPoint = "after_upgrade"
+	// VerifyEnd reads back once the storm and its drain are over, so data
+	// lost in later crashes is counted too.
+	VerifyEnd VerifyPoint = "end"
 )
+
+// Has reports whether the data is read back at p.
+func (d DataVerify) Has(p VerifyPoint) bool {
+	for _, q := range d {
+		if q == p {
+			return true
+		}
+	}
+	return false
+}
 
 // DataRestorm is which callers storm once the data was verified.
 type DataRestorm string

@@ -41,6 +41,9 @@ func (s *Scenario) validate(l *locator) error {
 	s.validateGates(l)
 	s.validateCompare(l)
 	s.validateTraffic(l)
+	if s.Callers.From != nil && s.Traffic != nil {
+		l.add("callers.from", "a replay's callers are the trace's: callers.from and traffic cannot go together")
+	}
 	s.validateTemplates(l, os.LookupEnv)
 	validateHeaderNames(l, "api.upload.headers", s.API.Upload.Headers)
 	return errors.Join(l.errs...)
@@ -73,7 +76,10 @@ func (s *Scenario) validateGates(l *locator) {
 
 // validate checks the population, its retry policy and its classes.
 func (c Callers) validate(l *locator) {
-	if c.Count < 1 || c.Count > 1_000_000 {
+	// A callers.from that could not be read is reported already; the count
+	// it would have set is not a second problem.
+	unread := c.From != nil && c.From.table == nil && c.Count == 0
+	if !unread && (c.Count < 1 || c.Count > 1_000_000) {
 		l.add("callers.count", "must be 1..1000000, got %d", c.Count)
 	}
 	validateRecords(l, "callers.records", c.Records)

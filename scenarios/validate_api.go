@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"errors"
 	"slices"
 	"strings"
 
@@ -9,10 +10,10 @@ import (
 
 // validate checks the upload, the listing, the completion mode with what
 // it needs, and the field paths answers are read with.
-func (a API) validate(l *locator) {
+func (a *API) validate(l *locator) {
 	a.Upload.validate(l)
-	if m, p, ok := strings.Cut(a.List, " "); a.List != "" && (!ok || m != "GET" || !strings.Contains(p, "{caller}")) {
-		l.add("api.list", `must be "GET /path" with {caller} in it, got %q`, a.List)
+	if li := a.List; li != nil && (li.Method != "GET" || !strings.HasPrefix(li.Path, "/")) {
+		l.add("api.list", `must be "GET /path" or {path: /path, headers: {...}}, got %q`, strings.TrimSpace(li.Method+" "+li.Path))
 	}
 	switch a.Completion {
 	case CompletionAuto, CompletionLocation, CompletionNone:
@@ -22,9 +23,11 @@ func (a API) validate(l *locator) {
 		l.add("api.completion", "must be auto, location, body or none, got %q", a.Completion)
 	}
 	validateFieldPath(l, "api.status_field", a.StatusField, false)
+	validateCondition(l, "api.done_when", &a.DoneWhen)
+	validateCondition(l, "api.failed_when", &a.FailedWhen)
 	if v := a.Verify; v != nil {
-		if !strings.HasPrefix(v.Path, "/") || !strings.Contains(v.Path, "{caller}") {
-			l.add("api.verify.path", "must start with / and hold {caller}, got %q", v.Path)
+		if !strings.HasPrefix(v.Path, "/") {
+			l.add("api.verify.path", "must start with /, got %q", v.Path)
 		}
 		if v.IDsField == "" {
 			l.add("api.verify", "a verify without ids_field: name where the answer lists the record ids, e.g. records[].id")
@@ -38,13 +41,15 @@ func (a API) validate(l *locator) {
 var uploadMethods = []string{"POST", "PUT", "PATCH"}
 
 // validate checks the upload's method and path: in the one-line form as
-// one value (as written), in the long form field by field.
+// one value (as written), in the long form field by field. The caller
+// need not be in the path: it may be in a header, a form field, the body,
+// or nowhere (the storm knows its callers).
 func (u Upload) validate(l *locator) {
 	okMethod := slices.Contains(uploadMethods, u.Method)
-	okPath := strings.HasPrefix(u.Path, "/") && strings.Contains(u.Path, "{caller}")
+	okPath := strings.HasPrefix(u.Path, "/")
 	if n, _ := l.find("api.upload"); n == nil || !isMapping(n) {
 		if !okMethod || !okPath {
-			l.add("api.upload", `must be "METHOD /path" with METHOD POST, PUT or PATCH and {caller} in the path or query, got %q`, u.Method+" "+u.Path)
+			l.add("api.upload", `must be "METHOD /path" with METHOD POST, PUT or PATCH, got %q`, u.Method+" "+u.Path)
 		}
 		return
 	}
@@ -52,8 +57,23 @@ func (u Upload) validate(l *locator) {
 		l.add("api.upload.method", "must be POST, PUT or PATCH, got %q", u.Method)
 	}
 	if !okPath {
-		l.add("api.upload.path", "must start with / and hold {caller} in the path or the query, got %q", u.Path)
+		l.add("api.upload.path", "must start with /, got %q", u.Path)
 	}
+}
+
+// validateCondition parses the condition at path p, when set, and
+// reports its problem at the column where it is.
+func validateCondition(l *locator, p string, c *Condition) {
+	if c.Text == "" {
+		return
+	}
+	parsed, err := ParseCondition(c.Text)
+	var ce *ConditionError
+	if errors.As(err, &ce) {
+		l.addAt(p, ce.Offset, ce.Msg)
+		return
+	}
+	*c = parsed
 }
 
 // isMapping reports whether n is a mapping (the long form of a value).

@@ -99,7 +99,7 @@ sut: {url: "http://127.0.0.1:1"}
 api:
   upload:
     method: GET
-    path: /v1/records
+    path: v1/records
     headers: {X-Trace: "t-{attempt.kye}"}
   completion: body
   status: {path: /jobs/1}
@@ -122,7 +122,7 @@ func TestValidateManyMistakesAtOnce(t *testing.T) {
 	}
 	want := []string{
 		`m.yaml:5:13: api.upload.method: must be POST, PUT or PATCH, got "GET"`,
-		`m.yaml:6:11: api.upload.path: must start with / and hold {caller} in the path or the query, got "/v1/records"`,
+		`m.yaml:6:11: api.upload.path: must start with /, got "v1/records"`,
 		`m.yaml:9:18: api.status.path: must start with / and hold {upload.id}, got "/jobs/1"`,
 		`m.yaml:9:11: api.status: a status without id_field: name where the upload's answer holds its id, e.g. job.id`,
 		`m.yaml:10:17: api.status_field: field path "data..state": a name is missing around a dot (want e.g. job.id)`,
@@ -205,7 +205,7 @@ func TestShapeLongForm(t *testing.T) {
 		t.Fatalf("one-line form: %v %+v", err, sc)
 	}
 	_, err = Parse("f.yaml", []byte(head+"api: {upload: \"GET /u\"}\n"))
-	if err == nil || err.Error() != `f.yaml:4:15: api.upload: must be "METHOD /path" with METHOD POST, PUT or PATCH and {caller} in the path or query, got "GET /u"` {
+	if err == nil || err.Error() != `f.yaml:4:15: api.upload: must be "METHOD /path" with METHOD POST, PUT or PATCH, got "GET /u"` {
 		t.Fatalf("one-line form keeps its message: %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -77,29 +78,46 @@ func (s *Scenario) validateData(l *locator) {
 			l.add("data.preload.rate", "must be > 0 callers per second")
 		}
 	}
-	switch d.Verify {
-	case VerifyNone:
-	case VerifyAfterUpgrade:
-		if d.Preload == nil {
-			l.add("data.verify", "needs data.preload: only preloaded data can be checked")
-		}
-		if s.Upgrade == nil {
-			l.add("data.verify", "after_upgrade needs an upgrade block")
-		}
-		if s.API.Verify == nil {
-			l.add("data.verify", `needs api.verify: {path: "/.../{caller}/records", ids_field: "records[].id"} to read a caller's data back`)
-		}
-	default:
-		l.add("data.verify", "must be after_upgrade, got %q", d.Verify)
-	}
+	s.validateVerifyPoints(l, d.Verify)
 	switch d.Restorm {
 	case RestormAll:
 	case RestormInvalidated:
-		if d.Verify == VerifyNone {
-			l.add("data.restorm", "invalidated needs data.verify: the invalidated callers are found by reading the data back")
+		if !d.Verify.Has(VerifyAfterUpgrade) {
+			l.add("data.restorm", "invalidated needs data.verify: after_upgrade: the invalidated callers are found by reading the data back after the upgrade")
 		}
 	default:
 		l.add("data.restorm", "must be invalidated (or left out: every caller storms), got %q", d.Restorm)
+	}
+}
+
+// validateVerifyPoints checks data.verify: known points, each once, and
+// what reading back needs (a preload, api.verify, an upgrade to read back
+// after).
+func (s *Scenario) validateVerifyPoints(l *locator, v DataVerify) {
+	if len(v) == 0 {
+		return
+	}
+	seen := map[VerifyPoint]bool{}
+	for i, p := range v {
+		at := "data.verify"
+		if len(v) > 1 {
+			at = fmt.Sprintf("data.verify[%d]", i)
+		}
+		switch {
+		case p != VerifyAfterUpgrade && p != VerifyEnd:
+			l.add(at, "must be after_upgrade or end, got %q", p)
+		case seen[p]:
+			l.add(at, "%s is named twice", p)
+		case p == VerifyAfterUpgrade && s.Upgrade == nil:
+			l.add(at, "after_upgrade needs an upgrade block")
+		}
+		seen[p] = true
+	}
+	if s.Data.Preload == nil {
+		l.add("data.verify", "needs data.preload: only preloaded data can be checked")
+	}
+	if s.API.Verify == nil {
+		l.add("data.verify", `needs api.verify: {path: "/.../{caller}/records", ids_field: "records[].id"} to read a caller's data back`)
 	}
 }
 

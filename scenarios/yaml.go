@@ -150,3 +150,48 @@ func (b Budget) MarshalJSON() ([]byte, error) {
 	}
 	return []byte(strconv.FormatFloat(b.Ratio, 'g', -1, 64)), nil
 }
+
+// UnmarshalYAML reads a condition's text; it is parsed by validate, so
+// its problems are reported with every other one, at their column.
+func (c *Condition) UnmarshalYAML(b []byte) error {
+	var s string
+	if err := yaml.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	*c = Condition{Text: s}
+	return nil
+}
+
+// UnmarshalYAML reads the one-line form "GET /path" into Method and Path,
+// or the long form {path, headers} (method GET).
+func (li *List) UnmarshalYAML(node ast.Node) error {
+	if _, ok := node.(*ast.MappingNode); !ok {
+		m, p, _ := strings.Cut(strings.TrimSpace(scalar(node)), " ")
+		*li = List{Method: m, Path: strings.TrimSpace(p)}
+		return nil
+	}
+	type plain List // without this method
+	var v plain
+	if err := yaml.NodeToValue(node, &v, yaml.Strict()); err != nil {
+		return err
+	}
+	*li = List(v)
+	return nil
+}
+
+// UnmarshalYAML reads one verify point (after_upgrade) or a list of them
+// ([after_upgrade, end]).
+func (d *DataVerify) UnmarshalYAML(node ast.Node) error {
+	if seq, ok := node.(*ast.SequenceNode); ok {
+		out := make(DataVerify, 0, len(seq.Values))
+		for _, v := range seq.Values {
+			out = append(out, VerifyPoint(scalar(v)))
+		}
+		*d = out
+		return nil
+	}
+	if s := scalar(node); s != "" && s != "null" {
+		*d = DataVerify{VerifyPoint(s)}
+	}
+	return nil
+}

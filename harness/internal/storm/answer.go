@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/rehearse-dev/rehearse/reports"
@@ -16,6 +15,7 @@ import (
 type answer struct {
 	code       int
 	follow     string        // the status URL to poll until done; "" when not followed
+	uploadID   string        // the id read from the answer (completion: body), {upload.id} of the polls
 	retryAfter time.Duration // the service's Retry-After; -1 when none
 }
 
@@ -46,7 +46,7 @@ func (e *engine) read(o *outcome, id attemptID, class reports.Class, end time.Du
 				Status: int32(a.code), Reason: reason, Body: e.redact(string(body[:min(len(body), 512)]))})
 			return a, reports.ClassBadAnswer
 		}
-		a.follow = e.target + e.req.StatusPath(id.caller, uploadID)
+		a.follow, a.uploadID = e.target+e.req.StatusPath(id.caller, uploadID), uploadID
 	case a.code == http.StatusAccepted && e.trk != nil:
 		if loc := o.x.location; loc != "" && e.followable(loc) {
 			a.follow = loc
@@ -78,13 +78,7 @@ func (e *engine) uploadID(body []byte) (id, reason string) {
 	return v, ""
 }
 
-// redact hides the scenario's secrets (${NAME} values) in text that goes
-// into a report: a service may echo a request's headers in its answer.
-func (e *engine) redact(s string) string {
-	for _, v := range e.req.Secrets() {
-		if v != "" {
-			s = strings.ReplaceAll(s, v, "[redacted]")
-		}
-	}
-	return s
-}
+// redact hides the scenario's secrets (${NAME} values, callers.from's
+// secret columns) in text that goes into a report: a service may echo a
+// request's headers in its answer.
+func (e *engine) redact(s string) string { return e.req.Redact(s) }

@@ -32,6 +32,8 @@ type caller struct {
 	intended   time.Duration // of the current try
 	first      time.Duration // first try's intended time
 	location   string
+	uploadID   string // completion: body; {upload.id} in the polls' headers
+	gone       uint8  // status polls in a row answered 404 (poll.go)
 	acceptedAt time.Duration
 	completed  time.Duration
 	completion time.Duration
@@ -57,7 +59,7 @@ func (e *engine) advance(id attemptID, class reports.Class, end time.Duration, a
 	code := a.code
 	switch {
 	case class == reports.ClassNone && a.follow != "":
-		c.state, c.location, c.acceptedAt = stateAccepted, a.follow, end
+		c.state, c.location, c.uploadID, c.acceptedAt = stateAccepted, a.follow, a.uploadID, end
 		e.trk.add(id.caller, end)
 	case class == reports.ClassNone:
 		if code == http.StatusAccepted {
@@ -122,6 +124,9 @@ func (e *engine) report() {
 	defer e.mu.Unlock()
 	if e.untracked > 0 {
 		e.opts.Aggregator.AddUntracked(e.untracked)
+	}
+	if e.trk != nil {
+		e.opts.Aggregator.SetPolls(e.polls.stats())
 	}
 	for i := range e.callers {
 		if e.callers[i].state == stateNone {

@@ -127,6 +127,7 @@ type engine struct {
 	portsOK   bool
 
 	inflight, inflightPeak atomic.Int64 // uploads in flight, and their most (hit.go)
+	polls                  pollCount    // the status polls (polls.go)
 }
 
 // Run replays sc's storm against opts.Target: Prepare, then

@@ -3,8 +3,11 @@ package storm
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -58,23 +61,40 @@ func (e *engine) startTracking() (wait func()) {
 // answer ends its tracking, any other sends it back to wait.
 func (e *engine) pollOnce(it item) {
 	e.mu.Lock()
-	loc := e.callers[it.caller].location
+	c := &e.callers[it.caller]
+	loc, uploadID := c.location, c.uploadID
 	e.mu.Unlock()
-	state := e.pollState(loc)
+	state, code := e.pollState(it.caller, loc, uploadID)
 	now := time.Since(e.start)
-	if state != reports.StateNone {
-		e.mu.Lock()
-		c := &e.callers[it.caller]
-		c.async = state
-		if state == reports.StateDone || state == reports.StateFailed {
-			c.completed, c.completion = now, now-c.first
+	e.mu.Lock()
+	c = &e.callers[it.caller]
+	if code == http.StatusNotFound {
+		c.gone = min(c.gone+1, vanishAfter)
+		if c.gone == vanishAfter {
+			state = reports.StateVanished
 		}
-		how := c.end()
-		e.mu.Unlock()
-		e.opts.Aggregator.CallerFinished(how)
+	} else if code != 0 {
+		c.gone = 0
 	}
-	e.trk.back(it, state != reports.StateNone, now)
+	if state == reports.StateNone {
+		e.mu.Unlock()
+		e.trk.back(it, false, now)
+		return
+	}
+	c.async = state
+	if state == reports.StateDone || state == reports.StateFailed {
+		c.completed, c.completion = now, now-c.first
+	}
+	how := c.end()
+	e.mu.Unlock()
+	e.opts.Aggregator.CallerFinished(how)
+	e.trk.back(it, true, now)
 }
+
+// vanishAfter is how many status polls in a row must answer 404 before an
+// accepted upload is taken as vanished: one 404 may be a service that
+// does not show a new upload at once; a few, backed off, are not.
+const vanishAfter = 3
 
 // followable reports whether a 202's Location can be polled: on the
 // target's own host (load goes nowhere else). One that cannot is counted
@@ -85,60 +105,89 @@ func (e *engine) followable(loc string) bool {
 	return err == nil && u.Host == e.base.Host
 }
 
-// pollState is the upload's state at loc: done or failed when its status
-// says so, StateNone while it is not terminal or could not be read, and
-// lost for a Location that cannot be followed.
-func (e *engine) pollState(loc string) reports.AsyncState {
+// pollState is caller's upload's state at loc: done or failed when its
+// status says so (api.done_when and api.failed_when, else status_field
+// and the done and failed lists), StateNone while it is not terminal or
+// could not be read, and unfinished for a Location that cannot be
+// followed. code is the poll's HTTP status, 0 when nothing answered.
+func (e *engine) pollState(caller int, loc, uploadID string) (state reports.AsyncState, code int) {
 	u, err := e.base.Parse(loc)
 	if err != nil || u.Host != e.base.Host {
-		return reports.StateLost // never follow a Location to another host
+		return reports.StateUnfinished, 0 // never follow a Location to another host
 	}
-	status, ok := e.status(u.String())
+	doc, code, ok := e.status(u.String(), caller, uploadID)
 	if !ok {
-		return reports.StateNone
+		return reports.StateNone, code
 	}
-	for _, d := range e.sc.API.Done {
-		if status == d {
-			return reports.StateDone
+	if api := &e.sc.API; !api.DoneWhen.IsSet() && !api.FailedWhen.IsSet() {
+		if s, ok := e.statusField.Value(doc); !ok || s == "" {
+			e.polls.failed(code, func() string {
+				return fmt.Sprintf("GET %s answered %d without %q", u.Path, code, e.statusField.String())
+			})
+			return reports.StateNone, code
 		}
 	}
-	for _, f := range e.sc.API.Failed {
-		if status == f {
-			return reports.StateFailed
-		}
+	return e.decide(doc), code
+}
+
+// decide reads a status answer: the conditions when the scenario has
+// them, else the status field against the done and failed lists.
+func (e *engine) decide(doc any) reports.AsyncState {
+	api := &e.sc.API
+	status, _ := e.statusField.Value(doc)
+	done := api.DoneWhen.Holds(doc) || !api.DoneWhen.IsSet() && status != "" && slices.Contains(api.Done, status)
+	failed := api.FailedWhen.Holds(doc) || !api.FailedWhen.IsSet() && status != "" && slices.Contains(api.Failed, status)
+	switch {
+	case failed:
+		return reports.StateFailed
+	case done:
+		return reports.StateDone
 	}
 	return reports.StateNone
 }
 
-// status reads the status field of the upload at u; ok is false when it
-// could not be read.
-func (e *engine) status(u string) (string, bool) {
+// status reads the status answer of caller's upload at u, with the
+// polls' headers; ok is false when it could not be read, and the poll is
+// then counted by its code (polls.go).
+func (e *engine) status(u string, caller int, uploadID string) (doc any, code int, ok bool) {
+	e.polls.sent()
 	ctx, cancel := context.WithTimeout(e.trk.ctx, 5*time.Second)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	req.Header = e.req.StatusHeader(caller, uploadID)
 	resp, err := e.http.RoundTrip(req)
 	if err != nil {
-		return "", false
+		if e.trk.ctx.Err() == nil { // not the drain's own end
+			e.polls.failed(0, func() string { return fmt.Sprintf("GET %s: %v", req.URL.Path, err) })
+		}
+		return nil, 0, false
 	}
 	defer resp.Body.Close()
+	body := io.LimitReader(resp.Body, 1<<20)
 	if resp.StatusCode != http.StatusOK {
-		_, _ = io.Copy(io.Discard, resp.Body)
-		return "", false
+		head, _ := io.ReadAll(io.LimitReader(body, 512))
+		_, _ = io.Copy(io.Discard, body)
+		e.polls.failed(resp.StatusCode, func() string {
+			return e.redact(fmt.Sprintf("GET %s answered %d: %s", req.URL.Path, resp.StatusCode, strings.TrimSpace(string(head))))
+		})
+		return nil, resp.StatusCode, false
 	}
-	dec := json.NewDecoder(io.LimitReader(resp.Body, 1<<20))
+	dec := json.NewDecoder(body)
 	dec.UseNumber()
-	var doc any
 	if err := dec.Decode(&doc); err != nil {
-		return "", false
+		e.polls.failed(resp.StatusCode, func() string {
+			return e.redact(fmt.Sprintf("GET %s answered 200, not JSON: %v", req.URL.Path, err))
+		})
+		return nil, resp.StatusCode, false
 	}
-	s, ok := e.statusField.Value(doc)
-	return s, ok && s != ""
+	return doc, resp.StatusCode, true
 }
 
 // drain follows the tracked uploads once the storm is over, until each
 // ended, drain_timeout ran out or the run stopped, then settles the rest:
-// lost when the drain timeout ran out, pending when the run stopped first
-// (an interrupted run says nothing about uploads it did not wait for).
+// unfinished when the drain timeout ran out (vanished when its last polls
+// answered 404), pending when the run stopped first (an interrupted run
+// says nothing about uploads it did not wait for).
 func (e *engine) drain(wait func()) {
 	if e.trk == nil {
 		return
@@ -150,16 +199,20 @@ func (e *engine) drain(wait func()) {
 	stop := e.trk.close(e.sc.Run.DrainTimeout.D())
 	wait()
 	stop()
-	left := reports.StatePending
-	if e.trk.ranOut.Load() {
-		left = reports.StateLost
-	}
+	ranOut := e.trk.ranOut.Load()
 	e.trk.cancel()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for i := range e.callers {
-		if c := &e.callers[i]; c.state == stateAccepted && c.async == reports.StateNone {
-			c.async = left
+		c := &e.callers[i]
+		switch {
+		case c.state != stateAccepted || c.async != reports.StateNone:
+		case !ranOut:
+			c.async = reports.StatePending
+		case c.gone > 0:
+			c.async = reports.StateVanished // its last polls answered 404
+		default:
+			c.async = reports.StateUnfinished
 		}
 	}
 }

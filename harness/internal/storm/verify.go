@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -17,14 +15,13 @@ import (
 const listConcurrency = 32
 
 // verifyListings asks the SUT for each accepted caller's uploads (when the
-// API has a listing): more than one upload of the same data is a duplicate,
-// and an upload listed but never done, or a 202 whose upload is not listed,
-// is lost.
+// API has a listing): more than one upload of the same data is a duplicate;
+// a done upload listed as not done is unfinished, and one not listed at all
+// vanished.
 func (e *engine) verifyListings() {
-	if e.sc.API.List == "" {
+	if e.sc.API.List == nil {
 		return
 	}
-	_, path, _ := strings.Cut(e.sc.API.List, " ")
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	for range listConcurrency {
@@ -32,16 +29,19 @@ func (e *engine) verifyListings() {
 		go func() {
 			defer wg.Done()
 			for c := range jobs {
-				u := e.base.String() + strings.ReplaceAll(path, "{caller}", url.PathEscape(e.pop.Caller(c).Name))
-				n, unfinished, ok := e.list(u)
+				n, unfinished, ok := e.list(c)
 				if !ok {
 					continue
 				}
 				e.mu.Lock()
 				st := &e.callers[c]
 				st.listed = int32(n)
-				if (unfinished || n == 0) && st.async == reports.StateDone {
-					st.async = reports.StateLost
+				switch {
+				case st.async != reports.StateDone:
+				case n == 0:
+					st.async = reports.StateVanished // done, then no longer listed
+				case unfinished:
+					st.async = reports.StateUnfinished
 				}
 				e.mu.Unlock()
 			}
@@ -59,12 +59,17 @@ func (e *engine) verifyListings() {
 	wg.Wait()
 }
 
-// list reads the listing at u: how many uploads it holds and whether any
-// is not terminal. ok is false when the listing could not be read.
-func (e *engine) list(u string) (n int, unfinished, ok bool) {
+// list reads caller c's listing (api.list, with its headers): how many
+// uploads it holds and whether any is not terminal. ok is false when the
+// listing could not be read.
+func (e *engine) list(c int) (n int, unfinished, ok bool) {
 	ctx, cancel := context.WithTimeout(e.runCtx, 10*time.Second)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.target+e.req.ListPath(c), nil)
+	if err != nil {
+		return 0, false, false
+	}
+	req.Header = e.req.ListHeader(c)
 	resp, err := e.http.RoundTrip(req)
 	if err != nil {
 		return 0, false, false

@@ -1,0 +1,31 @@
+package scenarios
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestAPIDocScenariosParse: every YAML block of docs/scenarios-api.md is a
+// scenario that loads as written, beside the CSV file it names.
+func TestAPIDocScenariosParse(t *testing.T) {
+	b, err := os.ReadFile("../docs/scenarios-api.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TEAM_TOKEN", "doc")
+	blocks := strings.Split(string(b), "```yaml\n")[1:]
+	if len(blocks) < 5 {
+		t.Fatalf("%d yaml blocks, want at least 5", len(blocks))
+	}
+	for i, blk := range blocks {
+		y, _, ok := strings.Cut(blk, "```")
+		if !ok {
+			t.Fatalf("block %d is not closed", i)
+		}
+		if _, err := Parse(filepath.Join("..", "docs", "examples", "tenant-api", "doc.yaml"), []byte(y)); err != nil {
+			t.Errorf("block %d:\n%v", i, err)
+		}
+	}
+}
