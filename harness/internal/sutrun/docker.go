@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/container"
@@ -31,6 +32,9 @@ type dockerBackend struct {
 	loggers  map[string]context.CancelFunc
 	stopWait context.CancelFunc
 	wg       sync.WaitGroup
+	cursor   *eventCursor // how far the events are handled (Settle)
+	since    time.Time    // when the watch began, on our clock
+	measured sync.Once    // the cursor learns the engine's clock at the first start
 }
 
 func newDockerBackend(ctx context.Context, d *Deployment) (*dockerBackend, error) {
@@ -38,7 +42,8 @@ func newDockerBackend(ctx context.Context, d *Deployment) (*dockerBackend, error
 	if err != nil {
 		return nil, err
 	}
-	b := &dockerBackend{d: d, cli: cli, events: cli, units: map[string]*dockerUnit{}, loggers: map[string]context.CancelFunc{}}
+	b := &dockerBackend{d: d, cli: cli, events: cli, units: map[string]*dockerUnit{}, loggers: map[string]context.CancelFunc{},
+		cursor: newEventCursor(), since: time.Now()}
 	if w := d.opts.wrapEvents; w != nil {
 		b.events = w(cli)
 	}
@@ -104,6 +109,7 @@ func (b *dockerBackend) start(ctx context.Context, s spec) (unit, error) {
 	b.mu.Lock()
 	b.units[u.id] = u
 	b.mu.Unlock()
+	b.measured.Do(func() { b.cursor.measure(ctx, b.cli, u.id) })
 	b.d.startedUnit(s.name)
 	b.follow(u)
 	b.wg.Add(1)
