@@ -1,5 +1,7 @@
 package scenarios
 
+import "time"
+
 // Upgrade moves the running SUT to a candidate version under load (DESIGN
 // §4.9): to a new SUT with a strategy (reference and image SUTs), or by the
 // team's own deploy command, which may act on anything (a compose project,
@@ -18,9 +20,33 @@ type Upgrade struct {
 	// Health is the path probed on the target after the command exits;
 	// default the SUT's own health path (image, reference), none for a url.
 	Health string `yaml:"health" json:"health,omitempty"`
-	// Timeout bounds the command and the wait for health; default 5m.
+	// Timeout bounds the command; default 5m.
+	Timeout Duration `yaml:"timeout" json:"timeout,omitempty"`
+	// Ready is how the end of a deploy command's cutover is known: after
+	// the command exited, the service answers (docs/upgrades.md).
+	Ready *Ready `yaml:"ready" json:"ready,omitempty"`
+}
+
+// Ready is the wait after a deploy command: until Path answers 2xx (when
+// set; else the first of upgrade.health, sut.health and the SUT's own
+// health path, or any HTTP answer at the target), for at most Timeout
+// (default DefaultReadyTimeout).
+type Ready struct {
+	Path    string   `yaml:"path" json:"path,omitempty"`
 	Timeout Duration `yaml:"timeout" json:"timeout,omitempty"`
 }
+
+// Reset is the command that restores a service you started (sut.url) to a
+// known state before every run: argv, no shell, run from the scenario's
+// folder, within Timeout (default DefaultUpgradeTimeout).
+type Reset struct {
+	Command []string `yaml:"command" json:"command"`
+	Timeout Duration `yaml:"timeout" json:"timeout,omitempty"`
+}
+
+// DefaultReadyTimeout bounds the wait for the service after a deploy
+// command exited (upgrade.ready.timeout).
+const DefaultReadyTimeout = 60 * time.Second
 
 // Deploys reports whether the upgrade runs the team's own command.
 func (u *Upgrade) Deploys() bool { return len(u.Command) > 0 || u.Shell != "" }

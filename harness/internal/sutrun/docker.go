@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -74,25 +72,16 @@ func (b *dockerBackend) labels() map[string]string {
 }
 
 func (b *dockerBackend) start(ctx context.Context, s spec) (unit, error) {
-	if s.volume != "" {
-		if _, err := b.cli.VolumeCreate(ctx, client.VolumeCreateOptions{Name: s.volume, Labels: b.labels()}); err != nil {
-			return nil, fmt.Errorf("create volume %s: %w", s.volume, err)
+	for _, m := range s.allMounts() {
+		if err := b.createVolume(ctx, m.volume); err != nil {
+			return nil, err
 		}
-		b.mu.Lock()
-		if !slices.Contains(b.volumes, s.volume) {
-			b.volumes = append(b.volumes, s.volume)
-		}
-		b.mu.Unlock()
 	}
 	opts := []testcontainers.ContainerCustomizer{
 		testcontainers.WithName(s.name),
 		testcontainers.WithLabels(b.labels()),
 		testcontainers.WithEnv(s.env),
-		testcontainers.WithConfigModifier(func(c *container.Config) {
-			if strings.HasPrefix(s.image, ReferenceRepo+":") {
-				c.User = sutUser
-			}
-		}),
+		testcontainers.WithConfigModifier(func(c *container.Config) { c.User = s.containerUser() }),
 		testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) { b.hostConfig(hc, s) }),
 	}
 	if len(s.args) > 0 {
@@ -137,13 +126,7 @@ func (b *dockerBackend) hostConfig(hc *container.HostConfig, s spec) {
 			hc.RestartPolicy = container.RestartPolicy{Name: container.RestartPolicyAlways}
 		}
 	}
-	hc.ReadonlyRootfs = true
-	hc.SecurityOpt = []string{"no-new-privileges:true"}
-	hc.CapDrop = []string{"ALL"}
-	hc.Tmpfs = map[string]string{"/tmp": "rw,size=64m"}
-	if s.volume != "" {
-		hc.Binds = []string{s.volume + ":/data"}
-	}
+	sandbox(hc, s)
 	if s.network == "host" {
 		hc.NetworkMode = "host"
 		return
