@@ -22,8 +22,8 @@ const (
 	DefaultBackoffMax   = 30 * time.Second
 	DefaultPartField    = "file"
 	DefaultClass        = "default"
-	// DefaultUpgradeTimeout bounds a deploy command and the wait for
-	// health after it.
+	// DefaultUpgradeTimeout bounds a deploy command (upgrade.timeout) and
+	// a reset command (sut.reset.timeout).
 	DefaultUpgradeTimeout = 5 * time.Minute
 	// DefaultTmpfsMB is the size of a SUT container's /tmp (sut.image.tmpfs_mb).
 	DefaultTmpfsMB = 64

@@ -2,8 +2,8 @@ package scenarios
 
 import "time"
 
-// Upgrade moves the running SUT to a candidate version under load (DESIGN
-// §4.9): to a new SUT with a strategy (reference and image SUTs), or by the
+// Upgrade moves the running SUT to a candidate version under load
+// (docs/upgrades.md): to a new SUT with a strategy (reference and image SUTs), or by the
 // team's own deploy command, which may act on anything (a compose project,
 // a staging host) — exactly one of To, Command or Shell.
 type Upgrade struct {
@@ -11,14 +11,16 @@ type Upgrade struct {
 	To       SUT      `yaml:"to" json:"to"`
 	Strategy Strategy `yaml:"strategy" json:"strategy"` // default rolling; with To only
 	// Command is the deploy tool's argv, run without a shell from the
-	// scenario's folder; the cutover lasts until it exits and Health
-	// answers 2xx again.
+	// scenario's folder; a program with a slash is the file at that path
+	// from the scenario's folder (Scenario.Program), a bare name is looked
+	// up on $PATH. The cutover lasts until it exits and the service
+	// answers again (Ready).
 	Command []string `yaml:"command" json:"command,omitempty"`
 	// Shell is a command line run by /bin/sh -c, when a pipe or a variable
 	// is needed.
 	Shell string `yaml:"shell" json:"shell,omitempty"`
-	// Health is the path probed on the target after the command exits;
-	// default the SUT's own health path (image, reference), none for a url.
+	// Health is the path probed on the target after the command exits,
+	// unless Ready.Path is set (then Ready's order applies).
 	Health string `yaml:"health" json:"health,omitempty"`
 	// Timeout bounds the command; default 5m.
 	Timeout Duration `yaml:"timeout" json:"timeout,omitempty"`
@@ -61,7 +63,7 @@ type Watch struct {
 }
 
 // Data is the callers' existing data and what the upgrade must not lose
-// (DESIGN §4.9): preloaded before the clock, read back after the upgrade,
+// (README, "Your stack, your deploy, your data"): preloaded before the clock, read back after the upgrade,
 // and — restorm: invalidated — the storm is then exactly the callers whose
 // data was lost.
 type Data struct {

@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// The upgrade, watch and data blocks of DESIGN §4.9: valid forms parse,
+// The upgrade, watch and data blocks: valid forms parse,
 // and each mistake is reported at its line.
 func TestUpgradeWatchDataBlocks(t *testing.T) {
 	ok := `name: d
