@@ -20,9 +20,10 @@ import (
 type deployOutcome struct {
 	command  string
 	exitCode int
-	took     time.Duration
-	tail     string // its last lines, for a failure
-	err      error  // it could not run, timed out, or health never came back
+	took     time.Duration // the command alone
+	ready    time.Duration // from its exit until the service answered
+	tail     string        // its last lines, for a failure
+	err      error         // it could not run, timed out, or the service never answered
 }
 
 // deployLog is the command's output file in the run's logs/.
@@ -37,42 +38,47 @@ func deployCommand(up *scenarios.Upgrade) []string {
 	return up.Command
 }
 
-// checkDeploy fails before the storm when the deploy command cannot be
-// run: not found, or not executable. A relative program with a slash is
-// resolved against the scenario's folder, as the command will run there.
+// checkDeploy fails before anything starts when the deploy or the reset
+// command cannot be run: not found, or not executable. A relative program
+// with a slash is the file beside the scenario (scenarios.Program).
 func checkDeploy(sc *scenarios.Scenario) error {
-	up := sc.Upgrade
-	if up == nil || !up.Deploys() {
-		return nil
+	var errs []error
+	if up := sc.Upgrade; up != nil && len(up.Command) > 0 {
+		if err := sc.CheckProgram(up.Command[0]); err != nil {
+			errs = append(errs, fmt.Errorf("%w: upgrade.command: %w", scenarios.ErrInvalid, err))
+		}
 	}
-	prog := deployCommand(up)[0]
-	if strings.Contains(prog, "/") && !filepath.IsAbs(prog) {
-		prog = filepath.Join(scenarioDir(sc), prog)
+	if r := sc.SUT.Reset; r != nil && len(r.Command) > 0 {
+		if err := sc.CheckProgram(r.Command[0]); err != nil {
+			errs = append(errs, fmt.Errorf("%w: sut.reset.command: %w", scenarios.ErrInvalid, err))
+		}
 	}
-	if _, err := exec.LookPath(prog); err != nil {
-		return fmt.Errorf("%w: upgrade command %q cannot be run: %v", scenarios.ErrInvalid, deployCommand(up)[0], err)
-	}
-	return nil
+	return errors.Join(errs...)
 }
 
-// runDeploy runs the deploy command from the scenario's folder, its output
-// appended to logs/upgrade-command.log, then waits until health answers
-// 2xx again (when there is a health path), all within upgrade.timeout.
-// The environment carries REHEARSE_TARGET and REHEARSE_RUN.
-func (r *rehearsal) runDeploy(ctx context.Context, target, health string) deployOutcome {
-	up := r.sc.Upgrade
-	argv := deployCommand(up)
-	out := deployOutcome{command: strings.Join(argv, " "), exitCode: -1}
-	ctx, cancel := context.WithTimeout(ctx, up.Timeout.D())
+// commandRun is one run of a team's command (deploy or reset).
+type commandRun struct {
+	exitCode int
+	took     time.Duration
+	tail     string // its last lines
+	err      error
+}
+
+// runCommand runs argv from the scenario's folder within timeout, its
+// program resolved as scenarios.Program does, its output appended to
+// logs/<log>, its environment carrying REHEARSE_TARGET and REHEARSE_RUN.
+func (r *rehearsal) runCommand(ctx context.Context, argv []string, log, target string, timeout time.Duration) commandRun {
+	out := commandRun{exitCode: -1}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	f, err := os.OpenFile(filepath.Join(r.dir, "logs", deployLog), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := os.OpenFile(filepath.Join(r.dir, "logs", log), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		out.err = err
+		out.err = fmt.Errorf("open %s: %w", log, err)
 		return out
 	}
 	defer f.Close()
 	var tail bytes.Buffer
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd := exec.CommandContext(ctx, r.sc.Program(argv[0]), argv[1:]...)
 	cmd.Dir = scenarioDir(r.sc)
 	cmd.Env = append(os.Environ(), "REHEARSE_TARGET="+target, "REHEARSE_RUN="+r.opts.RunID)
 	cmd.Stdout = io.MultiWriter(f, &tail)
@@ -82,22 +88,40 @@ func (r *rehearsal) runDeploy(ctx context.Context, target, health string) deploy
 	err = cmd.Run()
 	out.took = time.Since(start)
 	out.tail = lastLines(tail.String(), 10)
+	name := strings.Join(argv, " ")
 	var exit *exec.ExitError
 	switch {
+	case ctx.Err() == context.DeadlineExceeded:
+		out.err = fmt.Errorf("command %q did not end within %s", name, timeout)
 	case errors.As(err, &exit):
 		out.exitCode = exit.ExitCode()
-		out.err = fmt.Errorf("upgrade command %q exited with %d", out.command, out.exitCode)
+		out.err = fmt.Errorf("command %q exited with %d", name, out.exitCode)
 	case err != nil:
-		out.err = fmt.Errorf("upgrade command %q: %w", out.command, err)
+		out.err = fmt.Errorf("command %q: %w", name, err)
 	default:
 		out.exitCode = 0
 	}
-	if out.err == nil && health != "" {
-		left := time.Until(start.Add(up.Timeout.D()))
-		if err := sutrun.WaitHealthy(ctx, target+health, max(left, time.Second)); err != nil {
-			out.err = fmt.Errorf("after the upgrade command, %s%s never answered 2xx: %w", target, health, err)
-		}
+	return out
+}
+
+// runDeploy runs the deploy command (logs/upgrade-command.log) within
+// upgrade.timeout, then waits until the service answers (waitReady): a
+// command that returns before the new version listens, as `docker
+// compose up -d` does, does not end the cutover.
+func (r *rehearsal) runDeploy(ctx context.Context, dep *sutrun.Deployment) deployOutcome {
+	up := r.sc.Upgrade
+	argv := deployCommand(up)
+	cr := r.runCommand(ctx, argv, deployLog, dep.Target(), up.Timeout.D())
+	out := deployOutcome{command: strings.Join(argv, " "), exitCode: cr.exitCode, took: cr.took, tail: cr.tail, err: cr.err}
+	if out.err != nil {
+		out.err = fmt.Errorf("upgrade %w", out.err)
+		return out
 	}
+	start := time.Now()
+	if err := r.waitReady(ctx, dep); err != nil {
+		out.err = fmt.Errorf("after the upgrade command exited: %w", err)
+	}
+	out.ready = time.Since(start)
 	return out
 }
 

@@ -109,6 +109,9 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (*Result, er
 	if err != nil {
 		return nil, err
 	}
+	if err := r.resetSUT(ctx); err != nil {
+		return nil, err
+	}
 	dep, err := r.startSUT(ctx)
 	// Cleanup is registered before the error check: Start returns what it
 	// created so far together with its error.
@@ -126,6 +129,12 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (*Result, er
 		return nil, fmt.Errorf("storm %s: %w", r.sc.Name, err)
 	}
 	r.verify(ctx, r.data, dep.Target(), scenarios.VerifyEnd) // data.verify: end, after the drain
+	if ctx.Err() == nil {
+		// A crash in the storm's last moments reaches the engine's event
+		// stream after the callers saw it: take in everything up to the
+		// storm's end before the report is assembled.
+		dep.Settle(ctx, r.stormEnd)
+	}
 	rep := r.assemble(dep, stats)
 	if err := WriteRunFolder(r.dir, rep); err != nil {
 		return nil, err
@@ -154,6 +163,7 @@ type rehearsal struct {
 	sink       *sink
 	depStart   time.Time // the deployment's clock
 	stormStart time.Time // the storm's clock: every offset in the report
+	stormEnd   time.Time // when the storm's last caller ended
 	agg        *reports.Aggregator
 	data       *dataRun // the callers' existing data (data.go)
 	restormed  *int64   // callers the storm sent after the verify (data.restorm)
@@ -177,6 +187,12 @@ func prepare(ctx context.Context, sc *scenarios.Scenario, opts Options) (*rehear
 	r := &rehearsal{sc: sc, opts: opts, dir: filepath.Join(opts.Out, sc.Name), sut: sc.SUT, sink: &sink{}}
 	if opts.Target != "" {
 		r.sut = scenarios.SUT{URL: opts.Target, Watch: opts.Watch}
+	}
+	if w := r.sut.Watch; w != nil && w.Health == "" && r.sut.Health != "" {
+		// sut.health is the watch's downtime probe unless it names its own.
+		cp := *w
+		cp.Health = r.sut.Health
+		r.sut.Watch = &cp
 	}
 	if r.sut.URL != "" {
 		if err := storm.CheckTarget(ctx, r.sut.URL, opts.AllowRemote); err != nil {
@@ -277,6 +293,7 @@ func (r *rehearsal) storm(ctx context.Context, dep *sutrun.Deployment) (storm.St
 		}
 	}
 	stats, err := prepared.Run(ctx, r.stormStart, r.agg)
+	r.stormEnd = time.Now()
 	stopStorm()
 	wg.Wait()
 	if ferr := alog.Flush(); ferr != nil && err == nil {
@@ -310,7 +327,7 @@ func (r *rehearsal) live(ctx context.Context, wg *sync.WaitGroup) {
 // the aggregator's figures, the SUT, the crash ledger on the storm's clock,
 // the notes that qualify any figure, then the gates and the verdict.
 func (r *rehearsal) assemble(dep *sutrun.Deployment, stats storm.Stats) *reports.Report {
-	rep := r.agg.Finish(time.Now())
+	rep := r.agg.Finish(r.stormEnd)
 	rep.Scenario = reports.ScenarioInfo{Name: r.sc.Name, File: r.sc.File, Seed: r.sc.Seed}
 	rep.SUT = dep.Info()
 	rep.ScenarioYAML = string(r.sc.Source)

@@ -15,7 +15,8 @@ import (
 // scheduleUpgrade runs the upgrade at upgrade.at on the run's clock: to a
 // new SUT by rolling or recreate, or by the team's own deploy command. The
 // cutover window lasts until it is over (for a command: until it exited
-// and health answers again); then the data is read back (data.verify).
+// and the service answers again, waitReady); only then is the data read
+// back (data.verify).
 // Without an upgrade, there is nothing to verify after.
 func (r *rehearsal) scheduleUpgrade(ctx context.Context, wg *sync.WaitGroup, dep *sutrun.Deployment, data *dataRun) {
 	up := r.sc.Upgrade
@@ -43,19 +44,16 @@ func (r *rehearsal) scheduleUpgrade(ctx context.Context, wg *sync.WaitGroup, dep
 }
 
 // deployUnderLoad runs the deploy command and records it: events at its
-// start and end, its exit code and duration in the cutover, and — when
-// it failed — the outcome that fails the rehearsal (assemble).
+// start and at the end of the cutover (the command exited and the service
+// answered: runDeploy), its exit code and duration in the cutover, and —
+// when it failed — the outcome that fails the rehearsal (assemble).
 func (r *rehearsal) deployUnderLoad(ctx context.Context, dep *sutrun.Deployment) {
-	health := r.sc.Upgrade.Health
-	if health == "" {
-		health = dep.HealthPath()
-	}
 	at := func() float64 { return time.Since(r.stormStart).Seconds() }
 	r.agg.AddEvent(reports.Event{AtS: at(), Kind: reports.EventUpgrade, Detail: "deploy command started: " + strings.Join(deployCommand(r.sc.Upgrade), " ")})
 	r.opts.Logf("%s: running the upgrade command: %s", r.sc.Name, strings.Join(deployCommand(r.sc.Upgrade), " "))
-	out := r.runDeploy(ctx, dep.Target(), health)
+	out := r.runDeploy(ctx, dep)
 	r.agg.SetCutoverCommand(out.command, out.exitCode, out.took)
-	detail := fmt.Sprintf("deploy command exited %d after %.1f s", out.exitCode, out.took.Seconds())
+	detail := fmt.Sprintf("deploy command exited %d after %.1f s; the service answered %.1f s later", out.exitCode, out.took.Seconds(), out.ready.Seconds())
 	if out.err != nil {
 		detail = "deploy command failed: " + out.err.Error()
 		r.opts.Logf("%s: %s\n%s", r.sc.Name, detail, out.tail)

@@ -24,9 +24,11 @@ const (
 	DefaultBackoffMax     = 30 * time.Second
 	DefaultPartField      = "file"
 	DefaultClass          = "default"
-	// DefaultUpgradeTimeout bounds a deploy command and the wait for
-	// health after it.
+	// DefaultUpgradeTimeout bounds a deploy command (upgrade.timeout) and
+	// a reset command (sut.reset.timeout).
 	DefaultUpgradeTimeout = 5 * time.Minute
+	// DefaultTmpfsMB is the size of a SUT container's /tmp (sut.image.tmpfs_mb).
+	DefaultTmpfsMB = 64
 	// DefaultPreloadRate is callers per second of data.preload.
 	DefaultPreloadRate = 100
 )
@@ -87,6 +89,12 @@ func (s *SUT) defaults() {
 		if im.Replicas == 0 {
 			im.Replicas = 1
 		}
+		if im.TmpfsMB == 0 {
+			im.TmpfsMB = DefaultTmpfsMB
+		}
+	}
+	if r := s.Reset; r != nil && r.Timeout == 0 {
+		r.Timeout = Duration(DefaultUpgradeTimeout)
 	}
 	if s.Restart == nil {
 		s.Restart = &Restart{Policy: "no"}

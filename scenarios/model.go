@@ -58,6 +58,13 @@ type SUT struct {
 	Image     *Image     `yaml:"image" json:"image,omitempty"`
 	URL       string     `yaml:"url" json:"url,omitempty"`
 	Watch     *Watch     `yaml:"watch" json:"watch,omitempty"` // with url: containers you started
+	// Health, with url, is the path where the service says it is ready
+	// (2xx): the wait after a deploy command, and the watch's downtime
+	// probe unless watch.health names its own.
+	Health string `yaml:"health" json:"health,omitempty"`
+	// Reset, with url, restores the service you started to a known state
+	// before every run of the scenario (docs/upgrades.md).
+	Reset     *Reset     `yaml:"reset" json:"reset,omitempty"`
 	Resources *Resources `yaml:"resources" json:"resources,omitempty"`
 	Restart   *Restart   `yaml:"restart" json:"restart,omitempty"`
 	Network   string     `yaml:"network" json:"network,omitempty"` // host | bridge; "" = default for the kind
@@ -82,6 +89,15 @@ type Image struct {
 	// Replicas > 1 runs that many containers of the image behind a
 	// round-robin proxy (uploadsvc --mode proxy); default 1.
 	Replicas int `yaml:"replicas" json:"replicas,omitempty"`
+	// Writable paths get a Docker volume each, kept across the
+	// container's restarts within the run and removed at its end, as a
+	// deployment's disk would be; the root file system stays read-only.
+	Writable []string `yaml:"writable" json:"writable,omitempty"`
+	// TmpfsMB is the size of the /tmp tmpfs in MiB; default 64.
+	TmpfsMB int `yaml:"tmpfs_mb" json:"tmpfs_mb,omitempty"`
+	// User runs the container as this user ("uid", "uid:gid" or a name
+	// of the image); default the user the image declares.
+	User string `yaml:"user" json:"user,omitempty"`
 }
 
 // Resources are per-container limits. Zero means "no limit".

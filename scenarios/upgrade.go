@@ -1,7 +1,9 @@
 package scenarios
 
-// Upgrade moves the running SUT to a candidate version under load (DESIGN
-// §4.9): to a new SUT with a strategy (reference and image SUTs), or by the
+import "time"
+
+// Upgrade moves the running SUT to a candidate version under load
+// (docs/upgrades.md): to a new SUT with a strategy (reference and image SUTs), or by the
 // team's own deploy command, which may act on anything (a compose project,
 // a staging host) — exactly one of To, Command or Shell.
 type Upgrade struct {
@@ -9,18 +11,44 @@ type Upgrade struct {
 	To       SUT      `yaml:"to" json:"to"`
 	Strategy Strategy `yaml:"strategy" json:"strategy"` // default rolling; with To only
 	// Command is the deploy tool's argv, run without a shell from the
-	// scenario's folder; the cutover lasts until it exits and Health
-	// answers 2xx again.
+	// scenario's folder; a program with a slash is the file at that path
+	// from the scenario's folder (Scenario.Program), a bare name is looked
+	// up on $PATH. The cutover lasts until it exits and the service
+	// answers again (Ready).
 	Command []string `yaml:"command" json:"command,omitempty"`
 	// Shell is a command line run by /bin/sh -c, when a pipe or a variable
 	// is needed.
 	Shell string `yaml:"shell" json:"shell,omitempty"`
-	// Health is the path probed on the target after the command exits;
-	// default the SUT's own health path (image, reference), none for a url.
+	// Health is the path probed on the target after the command exits,
+	// unless Ready.Path is set (then Ready's order applies).
 	Health string `yaml:"health" json:"health,omitempty"`
-	// Timeout bounds the command and the wait for health; default 5m.
+	// Timeout bounds the command; default 5m.
+	Timeout Duration `yaml:"timeout" json:"timeout,omitempty"`
+	// Ready is how the end of a deploy command's cutover is known: after
+	// the command exited, the service answers (docs/upgrades.md).
+	Ready *Ready `yaml:"ready" json:"ready,omitempty"`
+}
+
+// Ready is the wait after a deploy command: until Path answers 2xx (when
+// set; else the first of upgrade.health, sut.health and the SUT's own
+// health path, or any HTTP answer at the target), for at most Timeout
+// (default DefaultReadyTimeout).
+type Ready struct {
+	Path    string   `yaml:"path" json:"path,omitempty"`
 	Timeout Duration `yaml:"timeout" json:"timeout,omitempty"`
 }
+
+// Reset is the command that restores a service you started (sut.url) to a
+// known state before every run: argv, no shell, run from the scenario's
+// folder, within Timeout (default DefaultUpgradeTimeout).
+type Reset struct {
+	Command []string `yaml:"command" json:"command"`
+	Timeout Duration `yaml:"timeout" json:"timeout,omitempty"`
+}
+
+// DefaultReadyTimeout bounds the wait for the service after a deploy
+// command exited (upgrade.ready.timeout).
+const DefaultReadyTimeout = 60 * time.Second
 
 // Deploys reports whether the upgrade runs the team's own command.
 func (u *Upgrade) Deploys() bool { return len(u.Command) > 0 || u.Shell != "" }
@@ -35,9 +63,9 @@ type Watch struct {
 }
 
 // Data is the callers' existing data and what the upgrade must not lose
-// (the README's "Your data"): preloaded before the clock, read back after
-// the upgrade and at the end, and — restorm: invalidated — the storm is
-// then exactly the callers whose data was lost after the upgrade.
+// (README, "Your stack, your deploy, your data"): preloaded before the clock, read back after the upgrade
+// and at the end, and — restorm: invalidated — the storm is then exactly the callers whose data was
+// lost after the upgrade.
 type Data struct {
 	Preload *Preload    `yaml:"preload" json:"preload,omitempty"`
 	Verify  DataVerify  `yaml:"verify" json:"verify,omitempty"`

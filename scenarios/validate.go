@@ -26,6 +26,7 @@ func (s *Scenario) validate(l *locator) error {
 		l.add("expect", "must be pass or fail, got %q", s.Expect)
 	}
 	validateSUT(l, "sut", &s.SUT)
+	s.validateOwnService(l)
 	s.validateUpgrade(l)
 	s.validateData(l)
 	s.API.validate(l)
@@ -265,6 +266,7 @@ func validateSUT(l *locator, p string, s *SUT) {
 		if !strings.HasPrefix(im.Health, "/") {
 			l.add(p+".image.health", "must be a path starting with /")
 		}
+		validateSandbox(l, p+".image", im)
 		if im.Replicas < 1 || im.Replicas > 16 {
 			l.add(p+".image.replicas", "must be 1..16, got %d", im.Replicas)
 		} else if im.Replicas > 1 && s.Network == "host" {

@@ -1,7 +1,12 @@
 package scenarios
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -18,6 +23,9 @@ func (u *Upgrade) defaults() {
 	}
 	if u.Timeout == 0 {
 		u.Timeout = Duration(DefaultUpgradeTimeout)
+	}
+	if u.Ready != nil && u.Ready.Timeout == 0 {
+		u.Ready.Timeout = Duration(DefaultReadyTimeout)
 	}
 }
 
@@ -48,8 +56,19 @@ func (s *Scenario) validateUpgrade(l *locator) {
 	} else if up.Strategy != "" {
 		l.add("upgrade.strategy", "applies to an upgrade with to; a deploy command upgrades its own way")
 	}
-	if len(up.Command) > 0 && strings.TrimSpace(up.Command[0]) == "" {
-		l.add("upgrade.command[0]", "must name the program to run")
+	if len(up.Command) > 0 {
+		s.checkProgram(l, "upgrade.command[0]", up.Command[0])
+	}
+	if r := up.Ready; r != nil {
+		if r.Path != "" && !strings.HasPrefix(r.Path, "/") {
+			l.add("upgrade.ready.path", "must be a path starting with /, got %q", r.Path)
+		}
+		if r.Timeout <= 0 || r.Timeout.D() > 24*time.Hour {
+			l.add("upgrade.ready.timeout", "must be > 0 and at most 24h")
+		}
+		if !up.Deploys() {
+			l.add("upgrade.ready", "applies to a deploy command (command or shell); an upgrade with to waits for the new SUT's health itself")
+		}
 	}
 	if up.Health != "" && !strings.HasPrefix(up.Health, "/") {
 		l.add("upgrade.health", "must be a path starting with /, got %q", up.Health)
@@ -138,6 +157,103 @@ func validateWatch(l *locator, p string, w *Watch, url bool) {
 	if w.Health != "" && !strings.HasPrefix(w.Health, "/") {
 		l.add(p+".health", "must be a path starting with /, got %q", w.Health)
 	}
+}
+
+// validateOwnService checks what belongs to a service you started
+// (sut.url): its health path and its reset command.
+func (s *Scenario) validateOwnService(l *locator) {
+	if h := s.SUT.Health; h != "" {
+		if !strings.HasPrefix(h, "/") {
+			l.add("sut.health", "must be a path starting with /, got %q", h)
+		}
+		if s.SUT.URL == "" {
+			l.add("sut.health", "applies to sut.url; an image has image.health and the reference services their own")
+		}
+	}
+	r := s.SUT.Reset
+	if r == nil {
+		return
+	}
+	if s.SUT.URL == "" {
+		l.add("sut.reset", "applies to a service you started (sut.url); rehearse starts every image and reference service fresh for each run")
+	}
+	if len(r.Command) == 0 {
+		l.add("sut.reset.command", `needs the program to run and its arguments, e.g. ["./reset.sh"]`)
+	} else {
+		s.checkProgram(l, "sut.reset.command[0]", r.Command[0])
+	}
+	if r.Timeout < 0 || r.Timeout.D() > 24*time.Hour {
+		l.add("sut.reset.timeout", "must be 0..24h")
+	}
+}
+
+// checkProgram reports at path when prog cannot be run: a path with a
+// slash (./stack.sh, scripts/deploy.sh) is resolved against the
+// scenario's folder and must be an executable file; a bare name
+// (docker) must be found on $PATH. Where the scenario was not read from a
+// file on disk its folder is unknown, and only an empty name is reported:
+// the run checks again before the storm.
+func (s *Scenario) checkProgram(l *locator, path, prog string) {
+	if strings.TrimSpace(prog) == "" {
+		l.add(path, "must name the program to run")
+		return
+	}
+	if st, err := os.Stat(s.File); err != nil || !st.Mode().IsRegular() {
+		return
+	}
+	if err := s.CheckProgram(prog); err != nil {
+		l.add(path, "%v", err)
+	}
+}
+
+// CheckProgram reports why prog, as written in the scenario, cannot be
+// run where Program resolves it: not found, a folder, or not executable.
+func (s *Scenario) CheckProgram(prog string) error {
+	abs := s.Program(prog)
+	_, err := exec.LookPath(abs)
+	if err == nil {
+		return nil
+	}
+	var ee *exec.Error
+	if errors.As(err, &ee) {
+		err = ee.Err
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err // the path is already in the message
+	}
+	where := ""
+	if abs != prog {
+		where = " (" + abs + ")"
+	}
+	if st, serr := os.Stat(abs); serr == nil && st.Mode().IsRegular() && st.Mode()&0o111 == 0 {
+		return fmt.Errorf("cannot run %s%s: not executable (chmod +x %s)", prog, where, prog)
+	}
+	return fmt.Errorf("cannot run %s%s: %w", prog, where, err)
+}
+
+// Dir is the folder the scenario's relative paths are resolved against:
+// the scenario file's ("." for a built-in or one without a file).
+func (s *Scenario) Dir() string {
+	if s.File == "" || strings.HasPrefix(s.File, "builtin:") {
+		return "."
+	}
+	return filepath.Dir(s.File)
+}
+
+// Program is prog as it will be run: a path with a slash, when relative,
+// made absolute against the scenario's folder (Dir), so ./stack.sh is the
+// script beside the scenario wherever rehearse was started; a bare name
+// is left for $PATH.
+func (s *Scenario) Program(prog string) string {
+	if !strings.Contains(prog, "/") || filepath.IsAbs(prog) {
+		return prog
+	}
+	p := filepath.Join(s.Dir(), prog)
+	if abs, err := filepath.Abs(p); err == nil {
+		return abs
+	}
+	return p
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }

@@ -7,10 +7,22 @@
 #   deploy v2     recreate the api as v2: schema 2, with its migration
 #   deploy v2-nomigrate   v2 without the migration: the seed's upgrade
 #   down          remove the containers and the data volume
+# REHEARSE_IMAGE is needed by up; deploy keeps the image the stack runs
+# when it is not set, and always the stack's rehearse.run label (rehearse
+# runs this script with REHEARSE_RUN set to its own run's id).
 set -eu
 cd "$(dirname "$0")"
-: "${REHEARSE_IMAGE:?set REHEARSE_IMAGE to the image to run}"
 RUN=${REHEARSE_RUN:-example}
+image() {
+	if [ -z "${REHEARSE_IMAGE:-}" ]; then
+		REHEARSE_IMAGE=$(docker inspect -f '{{.Config.Image}}' shop-api-1 2>/dev/null) ||
+			{ echo "stack.sh: set REHEARSE_IMAGE to the image to run (rehearse images prints it)" >&2; exit 2; }
+	fi
+	export REHEARSE_IMAGE
+	RUN=$(docker inspect -f '{{index .Config.Labels "rehearse.run"}}' shop-api-1 2>/dev/null) || RUN=${REHEARSE_RUN:-example}
+	REHEARSE_RUN=$RUN
+	export REHEARSE_RUN
+}
 version_args() {
 	case "${1:-v1}" in
 	v1) API_SCHEMA=--schema-version=1 API_MIGRATE=--schema-version=1 ;;
@@ -29,12 +41,14 @@ run_api() {
 }
 case "${1:-}" in
 up)
+	: "${REHEARSE_IMAGE:?set REHEARSE_IMAGE to the image to run (rehearse images prints it)}"
 	version_args v1
 	if compose; then docker compose up -d --wait; else
 		docker volume create --label rehearse.run="$RUN" shop_data >/dev/null
 		run_api
 	fi ;;
 deploy)
+	image
 	version_args "${2:-v2}"
 	echo "deploying ${2:-v2}"
 	if compose; then docker compose up -d --force-recreate --wait api; else
@@ -43,7 +57,7 @@ deploy)
 	fi
 	echo "deployed ${2:-v2}" ;;
 down)
-	if compose; then docker compose down -v; else
+	if compose; then REHEARSE_IMAGE=${REHEARSE_IMAGE:-none} docker compose down -v; else
 		docker rm -f shop-api-1 >/dev/null 2>&1 || true
 		docker volume rm shop_data >/dev/null 2>&1 || true
 	fi ;;

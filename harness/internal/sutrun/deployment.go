@@ -28,7 +28,13 @@ type Options struct {
 
 	// wrapEvents, in tests, wraps the Docker event source (to make it fail).
 	wrapEvents func(eventSource) eventSource
+	// healthyWithin, in tests, bounds the wait for a healthy SUT at start
+	// (default StartTimeout).
+	healthyWithin time.Duration
 }
+
+// StartTimeout bounds the wait for a started SUT to answer its health path.
+const StartTimeout = 60 * time.Second
 
 func (o *Options) defaults() {
 	if o.Runtime == "" {
@@ -45,6 +51,9 @@ func (o *Options) defaults() {
 	}
 	if o.Start.IsZero() {
 		o.Start = time.Now()
+	}
+	if o.healthyWithin == 0 {
+		o.healthyWithin = StartTimeout
 	}
 }
 
@@ -65,8 +74,11 @@ type spec struct {
 	port    int // host port (fixed for the run)
 	cport   int // container port (bridge)
 	health  string
-	network string // host | bridge
-	volume  string // data volume: records (sync and async), the queue (async); "" = none
+	network string  // host | bridge
+	volume  string  // data volume: records (sync and async), the queue (async); "" = none
+	mounts  []mount // sut.image.writable: a volume per path
+	tmpfsMB int     // size of /tmp; 0 = scenarios.DefaultTmpfsMB
+	user    string  // sut.image.user; "" = the image's (the reference image: sutUser)
 	res     *scenarios.Resources
 	restart *scenarios.Restart
 	metrics bool // scrape /metrics for queue depth
@@ -199,8 +211,8 @@ func Start(ctx context.Context, want scenarios.SUT, opts Options) (*Deployment, 
 			return d, fmt.Errorf("start %s: %w", lbSpec.name, err)
 		}
 	}
-	if err := waitHealthy(ctx, d.target+d.health, 60*time.Second); err != nil {
-		return d, fmt.Errorf("sut never became healthy at %s%s: %w (see %s)", d.target, d.health, err, opts.LogDir)
+	if err := waitHealthy(ctx, d.target+d.health, opts.healthyWithin); err != nil {
+		return d, d.unhealthy(ctx, err)
 	}
 	d.wg.Add(2)
 	go func() { defer d.wg.Done(); d.probe(wctx) }()
@@ -429,7 +441,8 @@ func (d *Deployment) imagePlan(ctx context.Context, want scenarios.SUT, id strin
 			name = fmt.Sprintf("%s-replica-%d", id, i)
 		}
 		s := spec{name: name, image: image, args: im.Args, env: im.Env, port: port, cport: im.Port, health: im.Health,
-			network: want.Network, res: want.Resources, restart: want.Restart}
+			network: want.Network, res: want.Resources, restart: want.Restart,
+			mounts: writableMounts(nil, im.Writable, name), tmpfsMB: im.TmpfsMB, user: im.User}
 		if want.Network == "host" {
 			s.port = im.Port // the image listens where it listens
 		}

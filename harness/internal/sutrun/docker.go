@@ -5,12 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/container"
@@ -31,6 +30,9 @@ type dockerBackend struct {
 	loggers  map[string]context.CancelFunc
 	stopWait context.CancelFunc
 	wg       sync.WaitGroup
+	cursor   *eventCursor // how far the events are handled (Settle)
+	since    time.Time    // when the watch began, on our clock
+	measured sync.Once    // the cursor learns the engine's clock at the first start
 }
 
 func newDockerBackend(ctx context.Context, d *Deployment) (*dockerBackend, error) {
@@ -38,7 +40,8 @@ func newDockerBackend(ctx context.Context, d *Deployment) (*dockerBackend, error
 	if err != nil {
 		return nil, err
 	}
-	b := &dockerBackend{d: d, cli: cli, events: cli, units: map[string]*dockerUnit{}, loggers: map[string]context.CancelFunc{}}
+	b := &dockerBackend{d: d, cli: cli, events: cli, units: map[string]*dockerUnit{}, loggers: map[string]context.CancelFunc{},
+		cursor: newEventCursor(), since: time.Now()}
 	if w := d.opts.wrapEvents; w != nil {
 		b.events = w(cli)
 	}
@@ -69,25 +72,16 @@ func (b *dockerBackend) labels() map[string]string {
 }
 
 func (b *dockerBackend) start(ctx context.Context, s spec) (unit, error) {
-	if s.volume != "" {
-		if _, err := b.cli.VolumeCreate(ctx, client.VolumeCreateOptions{Name: s.volume, Labels: b.labels()}); err != nil {
-			return nil, fmt.Errorf("create volume %s: %w", s.volume, err)
+	for _, m := range s.allMounts() {
+		if err := b.createVolume(ctx, m.volume); err != nil {
+			return nil, err
 		}
-		b.mu.Lock()
-		if !slices.Contains(b.volumes, s.volume) {
-			b.volumes = append(b.volumes, s.volume)
-		}
-		b.mu.Unlock()
 	}
 	opts := []testcontainers.ContainerCustomizer{
 		testcontainers.WithName(s.name),
 		testcontainers.WithLabels(b.labels()),
 		testcontainers.WithEnv(s.env),
-		testcontainers.WithConfigModifier(func(c *container.Config) {
-			if strings.HasPrefix(s.image, ReferenceRepo+":") {
-				c.User = sutUser
-			}
-		}),
+		testcontainers.WithConfigModifier(func(c *container.Config) { c.User = s.containerUser() }),
 		testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) { b.hostConfig(hc, s) }),
 	}
 	if len(s.args) > 0 {
@@ -104,6 +98,7 @@ func (b *dockerBackend) start(ctx context.Context, s spec) (unit, error) {
 	b.mu.Lock()
 	b.units[u.id] = u
 	b.mu.Unlock()
+	b.measured.Do(func() { b.cursor.measure(ctx, b.cli, u.id) })
 	b.d.startedUnit(s.name)
 	b.follow(u)
 	b.wg.Add(1)
@@ -131,13 +126,7 @@ func (b *dockerBackend) hostConfig(hc *container.HostConfig, s spec) {
 			hc.RestartPolicy = container.RestartPolicy{Name: container.RestartPolicyAlways}
 		}
 	}
-	hc.ReadonlyRootfs = true
-	hc.SecurityOpt = []string{"no-new-privileges:true"}
-	hc.CapDrop = []string{"ALL"}
-	hc.Tmpfs = map[string]string{"/tmp": "rw,size=64m"}
-	if s.volume != "" {
-		hc.Binds = []string{s.volume + ":/data"}
-	}
+	sandbox(hc, s)
 	if s.network == "host" {
 		hc.NetworkMode = "host"
 		return

@@ -91,3 +91,26 @@ func (d *Deployment) HealthPath() string {
 	defer d.mu.Unlock()
 	return d.health
 }
+
+// WaitAnswering waits until url gives any HTTP answer (whatever its
+// status: the service listens and speaks HTTP), for at most timeout. It
+// is the readiness of a service whose health path nobody named.
+func WaitAnswering(ctx context.Context, url string, timeout time.Duration) error {
+	client := &http.Client{Timeout: time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	deadline := time.Now().Add(timeout)
+	var last error
+	for time.Now().Before(deadline) {
+		resp, err := client.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			return nil
+		}
+		last = err
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("no answer in %s: %v", timeout, last)
+}

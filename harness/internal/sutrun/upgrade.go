@@ -95,6 +95,8 @@ func (d *Deployment) candidateSpec(to scenarios.SUT, old spec, image string, i i
 	s := old
 	s.image, s.args, s.env, s.res, s.restart = image, im.Args, im.Env, want.Resources, want.Restart
 	s.cport, s.health, s.metrics = im.Port, im.Health, false
+	// The candidate keeps the disks of the replica it replaces.
+	s.mounts, s.tmpfsMB, s.user = writableMounts(old.mounts, im.Writable, old.name), im.TmpfsMB, im.User
 	if old.network == "host" && im.Port != old.port {
 		// On the host network the process's own port is the target's port.
 		return spec{}, fmt.Errorf("upgrade to %s: on the host network the candidate must listen on port %d like the running service, not %d",

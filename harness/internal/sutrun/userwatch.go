@@ -38,6 +38,8 @@ type userWatch struct {
 	oom     map[string]bool   // container id -> an oom event came before its die
 	wg      sync.WaitGroup
 	stop    context.CancelFunc
+	cursor  *eventCursor // how far the events are handled (Settle)
+	since   time.Time    // when the watch began, on our clock
 }
 
 // newUserWatch finds the containers sel matches and starts following
@@ -49,24 +51,30 @@ func newUserWatch(ctx context.Context, d *Deployment, sel scenarios.Watch) (*use
 		return nil, err
 	}
 	w := &userWatch{d: d, cli: cli, sel: sel, names: map[string]string{}, started: map[string]bool{},
-		killed: map[string]int{}, oom: map[string]bool{}}
+		killed: map[string]int{}, oom: map[string]bool{}, cursor: newEventCursor()}
 	list, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: w.filters()})
 	if err != nil {
 		cli.Close()
 		return nil, fmt.Errorf("sut.watch: list containers: %w", err)
 	}
+	running := ""
 	for _, c := range list.Items {
 		name := strings.TrimPrefix(firstName(c.Names), "/")
 		w.names[c.ID], w.started[c.ID] = name, c.State == "running"
+		if c.State == "running" {
+			running = c.ID
+		}
 	}
 	if len(w.names) == 0 {
 		cli.Close()
 		return nil, fmt.Errorf("%w: sut.watch: no container matches %s (check with `docker ps -a --filter %s`)", scenarios.ErrInvalid, w.describe(), w.describeFilter())
 	}
+	w.since = time.Now()
+	w.cursor.measure(ctx, cli, running)
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	w.stop = cancel
 	w.wg.Add(1)
-	go func() { defer w.wg.Done(); w.follow(wctx, time.Now()) }()
+	go func() { defer w.wg.Done(); w.follow(wctx, w.since) }()
 	return w, nil
 }
 
@@ -107,14 +115,7 @@ func (w *userWatch) describeFilter() string {
 // resubscribing after a failure (counted: crashes could hide there).
 func (w *userWatch) follow(ctx context.Context, since time.Time) {
 	for ctx.Err() == nil {
-		f := w.filters().Add("type", "container")
-		if w.sel.Label == "" {
-			// Names are matched by the engine as "container=name".
-			f = make(client.Filters).Add("type", "container")
-			for _, n := range w.sel.Names {
-				f = f.Add("container", n)
-			}
-		}
+		f := w.eventFilters()
 		res := w.cli.Events(ctx, client.EventsListOptions{Since: fmt.Sprintf("%d.%09d", since.Unix(), since.Nanosecond()), Filters: f})
 		err := w.drain(ctx, res, &since)
 		if ctx.Err() != nil {
@@ -129,9 +130,33 @@ func (w *userWatch) follow(ctx context.Context, since time.Time) {
 	}
 }
 
+// eventFilters select the followed containers' events.
+func (w *userWatch) eventFilters() client.Filters {
+	if w.sel.Label != "" {
+		return w.filters().Add("type", "container")
+	}
+	// Names are matched by the engine as "container=name".
+	f := make(client.Filters).Add("type", "container")
+	for _, n := range w.sel.Names {
+		f = f.Add("container", n)
+	}
+	return f
+}
+
+// settle implements settler for the containers followed.
+func (w *userWatch) settle(ctx context.Context, end time.Time) error {
+	w.mu.Lock()
+	ids := make([]string, 0, len(w.names))
+	for id := range w.names {
+		ids = append(ids, id)
+	}
+	w.mu.Unlock()
+	return settleEvents(ctx, w.cli, w.cursor, w.eventFilters(), w.since.Add(w.cursor.offsetNow()), end, ids)
+}
+
 // drain handles one subscription's events until it fails or ctx ends.
 func (w *userWatch) drain(ctx context.Context, res client.EventsResult, since *time.Time) error {
-	return drainEvents(ctx, res, since, w.handle)
+	return drainEvents(ctx, res, since, w.cursor, w.handle)
 }
 
 // handle counts one event of a followed container.

@@ -26,9 +26,9 @@ var _ eventSource = (*client.Client)(nil)
 // down and the report must say so (Deployment.Notes).
 func (b *dockerBackend) watch(ctx context.Context) {
 	w := &eventWatch{b: b, oom: map[string]bool{}, starts: map[string]int{}}
-	since := time.Now()
+	since := b.since
 	for ctx.Err() == nil {
-		f := make(client.Filters).Add("type", "container").Add("label", Label+"="+b.d.opts.RunID)
+		f := b.eventFilters()
 		// Since takes seconds.nanoseconds: resubscribing from the last event
 		// (plus 1 ns) neither loses nor repeats one.
 		res := b.events.Events(ctx, client.EventsListOptions{Since: fmt.Sprintf("%d.%09d", since.Unix(), since.Nanosecond()), Filters: f})
@@ -45,6 +45,22 @@ func (b *dockerBackend) watch(ctx context.Context) {
 	}
 }
 
+// eventFilters select the run's container events.
+func (b *dockerBackend) eventFilters() client.Filters {
+	return make(client.Filters).Add("type", "container").Add("label", Label+"="+b.d.opts.RunID)
+}
+
+// settle implements settler for the containers the run started.
+func (b *dockerBackend) settle(ctx context.Context, end time.Time) error {
+	b.mu.Lock()
+	ids := make([]string, 0, len(b.units))
+	for id := range b.units {
+		ids = append(ids, id)
+	}
+	b.mu.Unlock()
+	return settleEvents(ctx, b.cli, b.cursor, b.eventFilters(), b.since.Add(b.cursor.offsetNow()), end, ids)
+}
+
 // eventWatch is the state of the event stream across resubscriptions.
 type eventWatch struct {
 	b      *dockerBackend
@@ -55,13 +71,14 @@ type eventWatch struct {
 // drain handles one subscription's events until it fails or ctx ends, and
 // returns the stream's error.
 func (w *eventWatch) drain(ctx context.Context, res client.EventsResult, since *time.Time) error {
-	return drainEvents(ctx, res, since, w.handle)
+	return drainEvents(ctx, res, since, w.b.cursor, w.handle)
 }
 
 // drainEvents hands each event of one subscription to handle until the
 // stream fails or ctx ends, and returns the stream's error; since follows
-// the last event, so a resubscription neither loses nor repeats one.
-func drainEvents(ctx context.Context, res client.EventsResult, since *time.Time, handle func(context.Context, events.Message)) error {
+// the last event, so a resubscription neither loses nor repeats one, and
+// cur records each event once handled (Settle waits on it).
+func drainEvents(ctx context.Context, res client.EventsResult, since *time.Time, cur *eventCursor, handle func(context.Context, events.Message)) error {
 	for {
 		select {
 		case <-ctx.Done():
@@ -74,6 +91,7 @@ func drainEvents(ctx context.Context, res client.EventsResult, since *time.Time,
 		case m := <-res.Messages:
 			*since = time.Unix(0, m.TimeNano+1)
 			handle(ctx, m)
+			cur.handled(m)
 		}
 	}
 }
