@@ -190,8 +190,12 @@ func (a *Aggregator) AddCaller(o CallerOutcome) {
 	if a.obs != nil {
 		a.obs.Caller(o)
 	}
-	a.callers++
 	a.addClassCaller(o)
+	a.addAsyncUpload(o)
+	if o.UploadOnly {
+		return
+	}
+	a.callers++
 	if o.Succeeded {
 		a.succeeded++
 		// Completion percentiles are over all callers: those who did not
@@ -201,6 +205,10 @@ func (a *Aggregator) AddCaller(o CallerOutcome) {
 	if o.GaveUp {
 		a.gaveUp++
 	}
+}
+
+// addAsyncUpload counts the async state of o's upload.
+func (a *Aggregator) addAsyncUpload(o CallerOutcome) {
 	if o.Accepted > 0 {
 		a.async = true
 		a.accepted++

@@ -26,15 +26,16 @@ const FlushEvery = time.Second
 // still read (attemptHeaderLens): without caller_class every attempt is in
 // class 0, without bytes_out and bytes_in their bytes are not recorded
 // (Attempt.BytesOut -1).
-var attemptHeader = []string{"caller", "try", "intended_ms", "sent_ms", "latency_ms", "status", "class", "caller_class", "bytes_out", "bytes_in"}
+var attemptHeader = []string{"caller", "try", "intended_ms", "sent_ms", "latency_ms", "status", "class", "caller_class", "bytes_out", "bytes_in", "caller_name"}
 
 // Lengths of the headers an attempt log has had, oldest first.
 const (
 	legacyAttemptFields = 7 // before caller_class
-	classAttemptFields  = 8 // before bytes_out and bytes_in
+	classAttemptFields  = 8  // before bytes_out and bytes_in
+	bytesAttemptFields  = 10 // before caller_name
 )
 
-var attemptHeaderLens = []int{legacyAttemptFields, classAttemptFields, len(attemptHeader)}
+var attemptHeaderLens = []int{legacyAttemptFields, classAttemptFields, bytesAttemptFields, len(attemptHeader)}
 
 // AttemptLog writes attempts as CSV: caller,try,intended_ms,sent_ms,
 // latency_ms,status,class,caller_class,bytes_out,bytes_in (caller_class is
@@ -46,6 +47,7 @@ var attemptHeaderLens = []int{legacyAttemptFields, classAttemptFields, len(attem
 // goroutines. The first write error is kept and returned by every later
 // Write and Flush.
 type AttemptLog struct {
+	names func(dst []byte, caller int32) []byte // SetCallerNames; nil: names left empty
 	mu    sync.Mutex
 	w     *bufio.Writer
 	buf   []byte
@@ -61,6 +63,17 @@ func NewAttemptLog(w io.Writer) *AttemptLog {
 }
 
 func msf(d time.Duration) float64 { return float64(d) / 1e6 }
+
+// SetCallerNames makes the log write each attempt's caller name — its
+// {caller} as sent, a replay's logged caller — in the caller_name column,
+// as names appends it. Call it before the first Write; without it the
+// column is empty. A comma, a quote or a line break in a name is written
+// %-escaped (%2C, %22, %0A, %0D), so that a line stays a line of fields.
+func (l *AttemptLog) SetCallerNames(names func(dst []byte, caller int32) []byte) {
+	l.mu.Lock()
+	l.names = names
+	l.mu.Unlock()
+}
 
 // Write appends one attempt.
 func (l *AttemptLog) Write(a Attempt) error {
@@ -85,6 +98,10 @@ func (l *AttemptLog) Write(a Attempt) error {
 	b = strconv.AppendUint(b, uint64(a.CallerClass), 10)
 	b = appendBytes(append(b, ','), a.BytesOut)
 	b = appendBytes(append(b, ','), a.BytesIn)
+	b = append(b, ',')
+	if l.names != nil {
+		b = escapeName(b, l.names(b, a.Caller))
+	}
 	b = append(b, '\n')
 	l.buf = b
 	if _, l.err = l.w.Write(b); l.err != nil {
@@ -94,6 +111,26 @@ func (l *AttemptLog) Write(a Attempt) error {
 		l.timer = time.AfterFunc(FlushEvery, l.flushLater)
 	}
 	return nil
+}
+
+// escapeName %-escapes, in place at the end of b (the name just appended
+// after from = len of what preceded it), the bytes that would break a CSV
+// line: the name is b[len(prefix):].
+func escapeName(prefix, b []byte) []byte {
+	name := b[len(prefix):]
+	if !strings.ContainsAny(string(name), ",\"\r\n") {
+		return b
+	}
+	out := append([]byte(nil), prefix...)
+	for _, c := range name {
+		switch c {
+		case ',', '"', '\r', '\n':
+			out = append(out, '%', "0123456789ABCDEF"[c>>4], "0123456789ABCDEF"[c&15])
+		default:
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // appendBytes appends a byte count; one not recorded (negative) is left

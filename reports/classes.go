@@ -104,12 +104,14 @@ func (a *Aggregator) addClassAttempt(at Attempt) {
 // addClassCaller counts a caller's outcome in its class.
 func (a *Aggregator) addClassCaller(o CallerOutcome) {
 	c := a.class(o.CallerClass)
-	c.callers++
-	if o.Succeeded {
-		c.succeeded++
-	}
-	if o.GaveUp {
-		c.gaveUp++
+	if !o.UploadOnly {
+		c.callers++
+		if o.Succeeded {
+			c.succeeded++
+		}
+		if o.GaveUp {
+			c.gaveUp++
+		}
 	}
 	if o.BudgetDenied {
 		c.budgetDenied++

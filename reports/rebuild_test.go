@@ -264,8 +264,8 @@ func TestRebuildClasses(t *testing.T) {
 	if err := l.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(buf.String(), "caller,try,intended_ms,sent_ms,latency_ms,status,class,caller_class,bytes_out,bytes_in\n0,1,") ||
-		!strings.Contains(buf.String(), ",200,,1,0,0\n") {
+	if !strings.HasPrefix(buf.String(), "caller,try,intended_ms,sent_ms,latency_ms,status,class,caller_class,bytes_out,bytes_in,caller_name\n0,1,") ||
+		!strings.Contains(buf.String(), ",200,,1,0,0,\n") {
 		t.Fatalf("log:\n%s", buf.String())
 	}
 	named, err := Rebuild(bytes.NewReader(buf.Bytes()), t0, RebuildClasses([]string{"erp", "batch", "cron", "idle"}))
@@ -290,5 +290,31 @@ func TestRebuildClasses(t *testing.T) {
 	if c := unnamed.Classes["class1"]; c == nil || c.Attempts != 2 || unnamed.Classes["class2"] == nil ||
 		!strings.Contains(strings.Join(unnamed.Notes, "\n"), "by index only") {
 		t.Errorf("unnamed classes %v notes %q", unnamed.Classes, unnamed.Notes)
+	}
+}
+
+// TestAttemptLogCallerNames: the caller_name column holds each caller's
+// name as sent, a comma, quote or line break in it %-escaped, and the log
+// reads back with its attempts unchanged.
+func TestAttemptLogCallerNames(t *testing.T) {
+	var buf bytes.Buffer
+	l := NewAttemptLog(&buf)
+	names := []string{"acme", "tenant,\"7\"\n"}
+	l.SetCallerNames(func(dst []byte, c int32) []byte { return append(dst, names[c]...) })
+	for c := range int32(2) {
+		if err := l.Write(Attempt{Caller: c, Try: 1, Status: 201}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 3 || !strings.HasSuffix(lines[1], ",acme") || !strings.HasSuffix(lines[2], ",tenant%2C%227%22%0A") {
+		t.Fatalf("log:\n%s", buf.String())
+	}
+	var got []Attempt
+	if _, err := ScanAttemptLog(bytes.NewReader(buf.Bytes()), func(a Attempt) error { got = append(got, a); return nil }); err != nil || len(got) != 2 || got[1].Caller != 1 {
+		t.Fatalf("read back %+v, %v", got, err)
 	}
 }

@@ -64,6 +64,11 @@ type CallerOutcome struct {
 	BudgetDenied    bool  `json:"budget_denied"`     // it gave up because its class's retry budget was spent
 	BreakerOpens    int32 `json:"breaker_opens"`     // times its circuit breaker opened
 	RetryAfterWaits int32 `json:"retry_after_waits"` // retries whose wait a Retry-After set
+	// UploadOnly marks one more upload of a caller whose outcome another
+	// CallerOutcome carries (a replay sends each logged upload as a storm
+	// caller; callers.* count logged callers): only its async state and
+	// client-behaviour counts are added, not a caller.
+	UploadOnly bool `json:"upload_only,omitempty"`
 }
 
 // Sample is one observation of a SUT container's resources.

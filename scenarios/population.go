@@ -155,13 +155,27 @@ func (p *Population) Caller(i int) Caller {
 			IdempotencyKey: p.keyPrefix() + p.names[i] + "-u" + strconv.Itoa(i),
 			Class:          k, RecordBytes: p.plans[k].RecordBytes}
 	}
-	name := fmt.Sprintf("caller-%05d", i)
-	if p.ids != nil {
-		name = p.ids[i]
-	}
+	name := string(p.AppendName(make([]byte, 0, 16), i))
 	return Caller{Index: i, Name: name, Records: int(p.records[i]),
 		IdempotencyKey: p.keyPrefix() + name,
 		Class:          k, RecordBytes: p.plans[k].RecordBytes}
+}
+
+// AppendName appends caller i's name — {caller} as sent — to dst: a
+// replayed upload's logged caller, a callers.from row's name, else
+// caller-00042. It does not allocate beyond dst.
+func (p *Population) AppendName(dst []byte, i int) []byte {
+	switch {
+	case p.names != nil:
+		return append(dst, p.names[i]...)
+	case p.ids != nil:
+		return append(dst, p.ids[i]...)
+	}
+	dst = append(dst, "caller-"...)
+	for d := 10000; d > 1 && i < d; d /= 10 {
+		dst = append(dst, '0')
+	}
+	return strconv.AppendInt(dst, int64(i), 10)
 }
 
 // keyPrefix starts every idempotency key: the scenario and its seed.

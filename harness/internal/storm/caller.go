@@ -128,15 +128,48 @@ func (e *engine) report() {
 	if e.trk != nil {
 		e.opts.Aggregator.SetPolls(e.polls.stats())
 	}
+	outcomes := make([]reports.CallerOutcome, 0, e.waiting)
 	for i := range e.callers {
 		if e.callers[i].state == stateNone {
 			continue // another shard's caller
 		}
 		o := e.callers[i].outcome(i)
-		e.opts.Aggregator.AddCaller(o)
 		if e.opts.OnOutcome != nil {
 			e.opts.OnOutcome(o)
 		}
+		outcomes = append(outcomes, o)
+	}
+	if e.pop.Replayed() {
+		byLoggedCaller(outcomes, e.pop.Ordinal)
+	}
+	for _, o := range outcomes {
+		e.opts.Aggregator.AddCaller(o)
+	}
+}
+
+// byLoggedCaller makes a replay's outcomes count logged callers, not
+// uploads: the first upload of each logged caller (ordinal) carries the
+// caller's outcome — succeeded when all its uploads did, gave up when one
+// did, its completion the slowest upload's — and the others are marked
+// UploadOnly (their async states still count, one per upload).
+func byLoggedCaller(outcomes []reports.CallerOutcome, ordinal func(int) int) {
+	first := map[int]int{} // logged caller -> index in outcomes of its carrier
+	for i := range outcomes {
+		o := &outcomes[i]
+		k, ok := first[ordinal(int(o.Caller))]
+		if !ok {
+			first[ordinal(int(o.Caller))] = i
+			continue
+		}
+		c := &outcomes[k]
+		c.Attempts += o.Attempts
+		c.Succeeded = c.Succeeded && o.Succeeded
+		c.GaveUp = c.GaveUp || o.GaveUp
+		c.Completion = max(c.Completion, o.Completion)
+		if !c.Succeeded {
+			c.Completion = 0
+		}
+		o.UploadOnly = true
 	}
 }
 

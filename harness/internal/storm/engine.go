@@ -211,6 +211,9 @@ func (p *Prepared) Run(ctx context.Context, start time.Time, agg *reports.Aggreg
 // tells agg what the storm plans.
 func (e *engine) begin(runCtx context.Context, start time.Time, agg *reports.Aggregator) {
 	e.runCtx, e.start, e.opts.Aggregator = runCtx, start, agg
+	if e.opts.AttemptLog != nil {
+		e.opts.AttemptLog.SetCallerNames(func(dst []byte, c int32) []byte { return e.pop.AppendName(dst, int(c)) })
+	}
 	e.wire.runCtx = runCtx
 	if e.sc.API.Completion.FollowsLocation() || e.sc.API.Completion == scenarios.CompletionBody {
 		e.trk = newTracker(runCtx)

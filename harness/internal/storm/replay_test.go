@@ -104,7 +104,9 @@ func TestReplayMatchesTheLog(t *testing.T) {
 		}
 		start := time.Now()
 		agg := reports.NewAggregator(start)
-		st, err := Run(t.Context(), sc, Options{Target: srv.URL, Start: start, Aggregator: agg})
+		var attempts bytes.Buffer
+		alog := reports.NewAttemptLog(&attempts)
+		st, err := Run(t.Context(), sc, Options{Target: srv.URL, Start: start, Aggregator: agg, AttemptLog: alog})
 		srv.Close()
 		if err != nil {
 			t.Fatal(err)
@@ -112,6 +114,19 @@ func TestReplayMatchesTheLog(t *testing.T) {
 		rep := agg.Finish(time.Now())
 		if rep.Requests.OK != 30 || len(st.Notes) == 0 || !strings.Contains(st.Notes[0], "30 uploads of 7 callers") {
 			t.Fatalf("speed %g: requests %+v notes %v", speed, rep.Requests, st.Notes)
+		}
+		if err := alog.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		// attempts.csv names each attempt's logged caller.
+		for i := range 7 {
+			if n := strings.Count(attempts.String(), fmt.Sprintf(",acme-%d\n", i)); n != len(known)/7+map[bool]int{true: 1}[i < len(known)%7] {
+				t.Fatalf("speed %g: %d attempts of acme-%d in attempts.csv:\n%s", speed, n, i, attempts.String())
+			}
+		}
+		// Callers are the log's callers, not its uploads.
+		if rep.Callers.Total != 7 || rep.Callers.Succeeded != 7 || rep.Classes["default"].Callers != 7 {
+			t.Fatalf("speed %g: callers %+v, class %+v; want the log's 7", speed, rep.Callers, rep.Classes["default"])
 		}
 		want := map[string][]int{}
 		for _, u := range known {
