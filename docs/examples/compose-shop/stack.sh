@@ -39,6 +39,21 @@ run_api() {
 		--label rehearse.run="$RUN" -v shop_data:/data "$REHEARSE_IMAGE" \
 		--mode=sync --addr=127.0.0.1:18080 --query-delay=50ms --record-mem=-1 "$API_SCHEMA" "$API_MIGRATE" >/dev/null
 }
+# wait_api waits until the api listens, as `docker compose up --wait`
+# does (the service logs "listening" once its port is open), for 60 s at
+# most: a rehearsal started right after `up` must find it.
+wait_api() {
+	i=0
+	until docker logs shop-api-1 2>&1 | grep -q listening; do
+		i=$((i + 1))
+		if [ "$i" -gt 300 ] || [ "$(docker inspect -f '{{.State.Running}}' shop-api-1 2>/dev/null)" = false ]; then
+			echo "stack.sh: the api did not start listening:" >&2
+			docker logs --tail 20 shop-api-1 >&2 2>&1 || true
+			exit 1
+		fi
+		sleep 0.2
+	done
+}
 case "${1:-}" in
 up)
 	: "${REHEARSE_IMAGE:?set REHEARSE_IMAGE to the image to run (rehearse images prints it)}"
@@ -46,6 +61,7 @@ up)
 	if compose; then docker compose up -d --wait; else
 		docker volume create --label rehearse.run="$RUN" shop_data >/dev/null
 		run_api
+		wait_api
 	fi ;;
 deploy)
 	image
@@ -54,6 +70,7 @@ deploy)
 	if compose; then docker compose up -d --force-recreate --wait api; else
 		docker stop -t 5 shop-api-1 >/dev/null && docker rm shop-api-1 >/dev/null
 		run_api
+		wait_api
 	fi
 	echo "deployed ${2:-v2}" ;;
 down)
