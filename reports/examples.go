@@ -10,6 +10,9 @@ type ErrorExample struct {
 	AtS     float64 `json:"at_s"`   // when it ended, from the run's start
 	Caller  int32   `json:"caller"` // caller index
 	Message string  `json:"message"`
+	// Hint is what to change when the engine knows it from the error's
+	// type (an untrusted certificate: sut.tls.ca); "" when it does not.
+	Hint string `json:"hint,omitempty"`
 }
 
 // maxExampleMessage bounds an example's message: an answer's malformed

@@ -68,6 +68,10 @@ type SUT struct {
 	Resources *Resources `yaml:"resources" json:"resources,omitempty"`
 	Restart   *Restart   `yaml:"restart" json:"restart,omitempty"`
 	Network   string     `yaml:"network" json:"network,omitempty"` // host | bridge; "" = default for the kind
+	// TLS is how every request to an https target is made: the CA that
+	// signed the service's certificate, a client certificate, the name to
+	// verify, or no verification at all (tls.go). Nil: the system's roots.
+	TLS *TLS `yaml:"tls" json:"tls,omitempty"`
 }
 
 // Reference runs the reference upload service of sut/ (cmd/uploadsvc).

@@ -26,6 +26,7 @@ func (s *Scenario) validate(l *locator) error {
 		l.add("expect", "must be pass or fail, got %q", s.Expect)
 	}
 	validateSUT(l, "sut", &s.SUT)
+	s.validateTLS(l)
 	s.validateOwnService(l)
 	s.validateUpgrade(l)
 	s.validateData(l)
@@ -281,6 +282,9 @@ func validateSUT(l *locator, p string, s *SUT) {
 	}
 	if w := s.Watch; w != nil {
 		validateWatch(l, p+".watch", w, s.URL != "")
+	}
+	if s.TLS != nil && p != "sut" {
+		l.add(p+".tls", "is the target's: set it on sut.tls (every request goes to the target)")
 	}
 	if n != 1 {
 		l.add(p, "needs exactly one of reference, image or url (got %d)", n)

@@ -15,7 +15,8 @@ var watchedVariables = []string{"crashes", "oom_kills", "restarts", "downtime_s"
 // nothing watches the service's containers, so the variable is not
 // measured and the gate fails (with a watch it is measured: no warning); a caller class that gets no caller (weight 0, or fewer callers
 // than classes), whose gates fail for want of a value; an api.status that
-// is never read because completion is not body. It returns nil when there
+// is never read because completion is not body; sut.tls that verifies
+// nothing (insecure) or meets no https target. It returns nil when there
 // is nothing to say; it prints nothing, the CLI decides where the
 // warnings go.
 func (s *Scenario) Warnings() []string {
@@ -37,6 +38,7 @@ func (s *Scenario) Warnings() []string {
 			}
 		}
 	}
+	out = append(out, s.tlsWarnings()...)
 	if s.API.Status != nil && s.API.Completion != CompletionBody {
 		out = append(out, fmt.Sprintf("api.status is read only with completion: body (completion is %s); it is ignored", s.API.Completion))
 	}

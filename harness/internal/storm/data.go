@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"syscall"
@@ -76,9 +77,29 @@ func VerifyData(ctx context.Context, sc *scenarios.Scenario, target string, call
 	if opts.Deadline <= 0 {
 		opts.Deadline = DefaultReadBackDeadline
 	}
+	client, err := readBackClient(sc, target)
+	if err != nil {
+		return DataCheck{}, err
+	}
 	v := &verifier{base: strings.TrimRight(target, "/"), req: req, ids: ids, records: records,
-		client: &http.Client{Timeout: 30 * time.Second}, deadline: time.Now().Add(opts.Deadline)}
+		client: client, deadline: time.Now().Add(opts.Deadline)}
 	return v.run(ctx, callers), nil
+}
+
+// readBackClient is the client of a read-back at target: over the
+// scenario's TLS (sut.tls) for an https one, as the uploads were sent.
+func readBackClient(sc *scenarios.Scenario, target string) (*http.Client, error) {
+	c := &http.Client{Timeout: 30 * time.Second}
+	u, err := url.Parse(target)
+	if err != nil || u.Scheme != "https" {
+		return c, nil // CheckTarget refused a target that is not a URL
+	}
+	tc, err := TLSConfig(sc, u.Hostname(), verifyConcurrency)
+	if err != nil {
+		return nil, err
+	}
+	c.Transport = newHTTPTransport(verifyConcurrency, tc)
+	return c, nil
 }
 
 // verifier reads listings concurrently; mu guards check.

@@ -3,6 +3,7 @@ package storm
 import (
 	"container/heap"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -288,9 +289,29 @@ func newEngine(sc *scenarios.Scenario, opts Options, base *url.URL) (*engine, er
 		e.keep = maxAnswerBody
 	}
 	e.head = req.Method() == http.MethodHead
-	e.wire = newWire(base, n, sc.Callers.ConnectTimeout.D())
-	e.http = newHTTPTransport(n)
+	if err := e.transports(n); err != nil {
+		return nil, err
+	}
 	return e, nil
+}
+
+// transports builds the wire and the net/http transport of n callers over
+// one TLS configuration (sut.tls); a run that verifies nothing gets the
+// note every report then carries.
+func (e *engine) transports(n int) error {
+	var tc *tls.Config
+	if e.base.Scheme == "https" {
+		var err error
+		if tc, err = TLSConfig(e.sc, e.base.Hostname(), n); err != nil {
+			return err
+		}
+	}
+	if t := e.sc.SUT.TLS; t != nil && t.Insecure {
+		e.notes = append(e.notes, scenarios.TLSInsecureNote)
+	}
+	e.wire = newWire(e.base, n, e.sc.Callers.ConnectTimeout.D(), tc)
+	e.http = newHTTPTransport(n, tc)
+	return nil
 }
 
 // readMappings parses the dotted paths answers are read with; validate
@@ -336,8 +357,12 @@ func (e *engine) absorb(id attemptID, o *outcome, class reports.Class) {
 	end := sent + o.latency
 	a, class := e.read(o, id, class, end)
 	if o.err != nil && class != reports.ClassAborted {
+		var hint string
+		if class == reports.ClassTLS {
+			hint = tlsHint(o.err)
+		}
 		e.opts.Aggregator.AddErrorExample(class, reports.ErrorExample{AtS: end.Seconds(), Caller: int32(id.caller),
-			Message: e.redact(o.err.Error())})
+			Message: e.redact(o.err.Error()), Hint: hint})
 	}
 	e.mu.Lock()
 	c := &e.callers[id.caller]

@@ -56,8 +56,9 @@ type wire struct {
 const defaultIdleTimeout = 4 * time.Second
 
 // newWire returns the client of a storm of n callers against base (http,
-// or https with the system's roots); connect bounds each dial.
-func newWire(base *url.URL, n int, connect time.Duration) *wire {
+// or https with tc: TLSConfig's, or the system's roots for base's host
+// when nil); connect bounds each dial.
+func newWire(base *url.URL, n int, connect time.Duration, tc *tls.Config) *wire {
 	port := base.Port()
 	if port == "" {
 		port = map[bool]string{true: "443", false: "80"}[base.Scheme == "https"]
@@ -70,8 +71,11 @@ func newWire(base *url.URL, n int, connect time.Duration) *wire {
 		w.connect = scenarios.DefaultConnectTimeout
 	}
 	if base.Scheme == "https" {
-		w.tls = &tls.Config{ServerName: base.Hostname(), NextProtos: []string{"http/1.1"},
-			ClientSessionCache: tls.NewLRUClientSessionCache(max(n, 64))}
+		w.tls = tc
+		if tc == nil {
+			w.tls = &tls.Config{ServerName: base.Hostname(), NextProtos: []string{"http/1.1"},
+				ClientSessionCache: tls.NewLRUClientSessionCache(max(n, 64))}
+		}
 	}
 	return w
 }

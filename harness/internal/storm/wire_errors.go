@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"reflect"
 	"syscall"
 )
 
@@ -79,4 +80,52 @@ func tlsError(err error) bool {
 	remote := errors.As(err, &op) && op.Op == "remote error"
 	return remote || errors.As(err, &alert) || errors.As(err, &verify) || errors.As(err, &record) ||
 		errors.As(err, &unknown) || errors.As(err, &host) || errors.As(err, &invalid)
+}
+
+// TLS alerts a service sends when it wants a client certificate it did
+// not get, or refuses the one it got (RFC 8446 §6.2).
+const (
+	alertBadCertificate      = 42
+	alertUnknownCA           = 48
+	alertCertificateRequired = 116
+)
+
+// tlsHint is what to change in sut.tls for a TLS failure, read from the
+// error's type ("" when nothing there would help): the CA for an
+// untrusted certificate, server_name for a name mismatch, a client
+// certificate for a service that asks for one or refuses ours, https for
+// a service that does not speak TLS.
+func tlsHint(err error) string {
+	var unknown x509.UnknownAuthorityError
+	var host x509.HostnameError
+	var record tls.RecordHeaderError
+	switch code, alerted := tlsAlert(err); {
+	case errors.As(err, &unknown):
+		return "set sut.tls.ca to the CA that signed the service's certificate"
+	case errors.As(err, &host):
+		return "set sut.tls.server_name to a name the service's certificate holds"
+	case alerted && (code == alertCertificateRequired || code == alertBadCertificate || code == alertUnknownCA):
+		return "the service wants a client certificate it trusts: set sut.tls.client_cert and sut.tls.client_key"
+	case errors.As(err, &record):
+		return "the service does not speak TLS there: is the target http://, not https://?"
+	}
+	return ""
+}
+
+// tlsAlert is the code of the alert the service sent, when err is one.
+// crypto/tls keeps the type of a received alert private (a uint8 inside
+// a "remote error"), so it is read by its kind, never from its text.
+func tlsAlert(err error) (uint8, bool) {
+	var alert tls.AlertError
+	if errors.As(err, &alert) {
+		return uint8(alert), true
+	}
+	var op *net.OpError
+	if !errors.As(err, &op) || op.Op != "remote error" || op.Err == nil {
+		return 0, false
+	}
+	if v := reflect.ValueOf(op.Err); v.Kind() == reflect.Uint8 {
+		return uint8(v.Uint()), true
+	}
+	return 0, false
 }

@@ -113,7 +113,7 @@ func newTestWire(t *testing.T, addr string, n int) *wire {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := newWire(u, n, 0)
+	w := newWire(u, n, 0, nil)
 	w.runCtx = t.Context()
 	return w
 }
@@ -268,7 +268,7 @@ func TestWireTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := newWire(u, 2, 0)
+	w := newWire(u, 2, 0, nil)
 	w.runCtx = t.Context()
 	w.tls.RootCAs = x509.NewCertPool()
 	w.tls.RootCAs.AddCert(srv.Certificate())

@@ -409,7 +409,7 @@ func TestWireTLSResumes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := newWire(u, 2, 0)
+	w := newWire(u, 2, 0, nil)
 	w.runCtx = t.Context()
 	w.tls.RootCAs = x509.NewCertPool()
 	w.tls.RootCAs.AddCert(srv.Certificate())
