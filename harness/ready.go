@@ -40,12 +40,12 @@ func readyTimeout(sc *scenarios.Scenario) scenarios.Duration {
 func (r *rehearsal) waitReady(ctx context.Context, dep *sutrun.Deployment) error {
 	target, path, timeout := dep.Target(), readyPath(r.sc, dep), readyTimeout(r.sc).D()
 	if path != "" {
-		if err := sutrun.WaitHealthy(ctx, target+path, timeout); err != nil {
+		if err := sutrun.WaitHealthy(ctx, target+path, timeout, r.tls); err != nil {
 			return fmt.Errorf("wait for %s%s to answer 2xx: %w", target, path, err)
 		}
 		return nil
 	}
-	if err := sutrun.WaitAnswering(ctx, target+"/", timeout); err != nil {
+	if err := sutrun.WaitAnswering(ctx, target+"/", timeout, r.tls); err != nil {
 		return fmt.Errorf("wait for %s to answer: %w", target, err)
 	}
 	return nil

@@ -35,9 +35,9 @@ func (r *rehearsal) resetSUT(ctx context.Context) error {
 	}
 	var err error
 	if h := r.sc.SUT.Health; h != "" {
-		err = sutrun.WaitHealthy(ctx, target+h, scenarios.DefaultReadyTimeout)
+		err = sutrun.WaitHealthy(ctx, target+h, scenarios.DefaultReadyTimeout, r.tls)
 	} else {
-		err = sutrun.WaitAnswering(ctx, target+"/", scenarios.DefaultReadyTimeout)
+		err = sutrun.WaitAnswering(ctx, target+"/", scenarios.DefaultReadyTimeout, r.tls)
 	}
 	if err != nil {
 		return errext.WithExitCodeIfNone(fmt.Errorf("reset sut for %s: the service did not answer after the reset command: %w", r.sc.Name, err), errext.Environment)

@@ -2,8 +2,10 @@ package harness
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -158,7 +160,8 @@ type rehearsal struct {
 	opts  Options
 	dir   string
 	sut   scenarios.SUT
-	notes []string // for the report, gathered before the storm
+	tls   *tls.Config // how the health checks reach an https target (sut.tls); nil for http
+	notes []string    // for the report, gathered before the storm
 
 	sink       *sink
 	depStart   time.Time // the deployment's clock
@@ -198,6 +201,10 @@ func prepare(ctx context.Context, sc *scenarios.Scenario, opts Options) (*rehear
 		if err := storm.CheckTarget(ctx, r.sut.URL, opts.AllowRemote); err != nil {
 			return nil, err
 		}
+		var err error
+		if r.tls, err = targetTLS(sc, r.sut.URL); err != nil {
+			return nil, err
+		}
 	}
 	if err := checkDeploy(sc); err != nil {
 		return nil, err
@@ -230,7 +237,21 @@ func (r *rehearsal) startSUT(ctx context.Context) (*sutrun.Deployment, error) {
 		Logf:     r.opts.Logf,
 		OnEvent:  r.sink.event,
 		OnSample: r.sink.sample,
+		TLS:      r.tls,
 	})
+}
+
+// targetTLS is how the harness's own requests (health, readiness) reach
+// target: over the storm's TLS for an https one (sut.tls), nil for http.
+func targetTLS(sc *scenarios.Scenario, target string) (*tls.Config, error) {
+	u, err := url.Parse(target)
+	if err != nil {
+		return nil, fmt.Errorf("parse target: %w", err)
+	}
+	if u.Scheme != "https" {
+		return nil, nil
+	}
+	return storm.TLSConfig(sc, u.Hostname(), 4)
 }
 
 // closeSUT removes everything the deployment started, even when ctx was

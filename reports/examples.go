@@ -1,6 +1,10 @@
 package reports
 
-import "strings"
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
 
 // ErrorExample is the first attempt of an error class that got no answer
 // (a protocol error, a closed connection, a TLS failure): what the
@@ -35,4 +39,42 @@ func (a *Aggregator) AddErrorExample(class Class, e ErrorExample) {
 		a.examples = map[Class]ErrorExample{}
 	}
 	a.examples[class] = e
+}
+
+// errorExampleLines are r's error examples (Requests.ErrorExamples), one
+// line each in the order of the classes' names: "tls at 0.21 s, caller 3:
+// tls: failed to verify certificate: x509: … (1 of 40) — set sut.tls.ca
+// …". The message is on one line and cut to maxBadAnswerLine bytes; it
+// was redacted when it was kept (the engine's). Nil when there is none.
+func errorExampleLines(r *Report) []string {
+	ex := r.Requests.ErrorExamples
+	if len(ex) == 0 {
+		return nil
+	}
+	classes := make([]string, 0, len(ex))
+	for c := range ex {
+		classes = append(classes, string(c))
+	}
+	slices.Sort(classes)
+	out := make([]string, 0, len(classes))
+	for _, c := range classes {
+		out = append(out, errorExampleText(r, Class(c), ex[Class(c)]))
+	}
+	return out
+}
+
+// errorExampleText is one class's example in a line.
+func errorExampleText(r *Report, c Class, e ErrorExample) string {
+	msg := strings.Join(strings.Fields(e.Message), " ")
+	if len(msg) > maxBadAnswerLine {
+		msg = strings.ToValidUTF8(msg[:maxBadAnswerLine], "") + "…"
+	}
+	s := fmt.Sprintf("%s at %.2f s, caller %d: %s", c, e.AtS, e.Caller, msg)
+	if k := r.Requests.Errors[c]; k > 1 {
+		s += fmt.Sprintf(" (1 of %d)", k)
+	}
+	if e.Hint != "" {
+		s += " — " + e.Hint
+	}
+	return s
 }

@@ -50,7 +50,8 @@ func render(w io.Writer, v htmlView, charts []chartData) error {
 
 // WriteHTML writes one self-contained HTML report that works offline:
 // the verdict with what was expected and the error rate, the summary table, gates, the caller
-// classes side by side (when more than one), notes, the bad answer example,
+// classes side by side (when more than one), notes, the first error of
+// each class, the bad answer example,
 // charts of attempts per second by outcome, offered load vs attempts vs
 // goodput with breaker openings (when anything was retried or a breaker
 // opened), latency p50/p99, callers in
@@ -120,5 +121,6 @@ var pageTmpl = template.Must(template.New("page").Funcs(template.FuncMap{
 		h, rows := classTable(r)
 		return tableView{h, rows}
 	},
-	"badAnswer": badAnswerText,
+	"badAnswer":     badAnswerText,
+	"errorExamples": errorExampleLines,
 }).Parse(pageHTML))

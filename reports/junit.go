@@ -60,7 +60,8 @@ type junitFailure struct {
 // the gate failed. The properties also carry the load and, when there is
 // more than one caller class, a line per class, and the error rate; the
 // system-out carries the
-// notes and the bad answer example. A scenario that expects to fail (seed
+// notes and the bad answer example; a failure's text names the first
+// error of each class. A scenario that expects to fail (seed
 // demonstrations) has its gates inverted: it passes when a gate fails.
 func WriteJUnit(w io.Writer, rs ...*Report) error {
 	all := junitSuites{Name: "rehearse: " + Headline(rs...)}
@@ -110,6 +111,7 @@ func junitSuiteOf(r *Report) junitSuite {
 				lines = append(lines, fmt.Sprintf("signature %s did not hold (%s)", g.Expr, gateText(g)))
 			}
 		}
+		lines = append(lines, errorExampleLines(r)...)
 		verdict.Failure = &junitFailure{Message: VerdictText(r), Text: strings.Join(append(lines, notes...), "\n")}
 		s.Fails++
 	} else if r.Verdict == VerdictNoGates {
@@ -125,8 +127,11 @@ func junitSuiteOf(r *Report) junitSuite {
 			failed = !MetExpectation(r) && g.Pass
 		}
 		if failed {
-			c.Failure = &junitFailure{Message: fmt.Sprintf("%s: %s", g.Expr, gateText(g)),
-				Text: fmt.Sprintf("gate %q failed (%s) in scenario %s", g.Expr, gateText(g), r.Scenario.Name)}
+			text := fmt.Sprintf("gate %q failed (%s) in scenario %s", g.Expr, gateText(g), r.Scenario.Name)
+			for _, e := range errorExampleLines(r) {
+				text += "\nfirst error: " + e
+			}
+			c.Failure = &junitFailure{Message: fmt.Sprintf("%s: %s", g.Expr, gateText(g)), Text: text}
 			s.Fails++
 		}
 		s.Cases = append(s.Cases, c)

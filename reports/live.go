@@ -23,6 +23,10 @@ type Live struct {
 	// QueueDepth is the service's queue depth: the sum of each container's
 	// last sampled depth; nil when no container reports one.
 	QueueDepth *int64
+	// FirstTLS is the run's first TLS failure (class tls) so far, its
+	// example; nil while there is none. A CLI says it at once: a storm
+	// whose every handshake fails should not run its course in silence.
+	FirstTLS *ErrorExample
 }
 
 // queueStale is how old a container's last queue depth may be, behind the
@@ -42,6 +46,9 @@ func (a *Aggregator) Snapshot() Live {
 	}
 	for _, n := range a.genErrors {
 		l.GeneratorErrors += n
+	}
+	if e, ok := a.examples[ClassTLS]; ok {
+		l.FirstTLS = &e
 	}
 	var newest time.Duration
 	for _, s := range a.queues {

@@ -40,10 +40,12 @@ func WriteMarkdown(w io.Writer, rs ...*Report) error {
 }
 
 // writeMarkdownDetails writes a report's caller classes (when more than
-// one), gates, notes and bad answer example, if it has any.
+// one), gates, notes, the first error of each class and the bad answer
+// example, if it has any.
 func writeMarkdownDetails(p *printer, r *Report) {
 	notes := notesOf(r)
-	if len(r.Gates) == 0 && len(r.Signature) == 0 && len(notes) == 0 && !showClasses(r) && r.BadAnswer == nil {
+	examples := errorExampleLines(r)
+	if len(r.Gates) == 0 && len(r.Signature) == 0 && len(notes) == 0 && !showClasses(r) && r.BadAnswer == nil && len(examples) == 0 {
 		return
 	}
 	p.printf("\n### %s: %s\n\n", mdEscape(r.Scenario.Name), mdEscape(VerdictText(r)))
@@ -69,6 +71,9 @@ func writeMarkdownDetails(p *printer, r *Report) {
 	}
 	for _, note := range notes {
 		p.printf("- note: %s\n", mdEscape(note))
+	}
+	for _, e := range examples {
+		p.printf("- first error: %s\n", mdEscape(e))
 	}
 	if b := r.BadAnswer; b != nil {
 		f := fence(b.Body)

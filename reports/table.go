@@ -28,8 +28,9 @@ func writeRows(w io.Writer, r tw.Renderer, header []string, rows [][]string) err
 
 // WriteTable writes the summary of one or more reports as a terminal table
 // (ASCII, safe for CI logs), a column per scenario, then each scenario's
-// caller classes side by side (when it has more than one), gates, notes
-// and the example of a bad answer (when there was one).
+// caller classes side by side (when it has more than one), gates, notes,
+// the first error of each class and the example of a bad answer (when
+// there was one).
 func WriteTable(w io.Writer, rs ...*Report) error {
 	header, body := summaryTable(rs)
 	if err := writeRows(w, asciiTable(), header, body); err != nil {
@@ -53,6 +54,7 @@ func WriteTable(w io.Writer, rs ...*Report) error {
 		for _, s := range notes {
 			p.printf("  - %s\n", s)
 		}
+		writeErrorExamples(p, r)
 		if b := r.BadAnswer; b != nil {
 			p.printf("bad answer of %s: %s\n  first bytes: %s\n", r.Scenario.Name, badAnswerText(r), badAnswerHead(b))
 		}
@@ -72,5 +74,17 @@ func writeChecks(p *printer, title string, gs []GateResult, miss string) {
 			mark = miss
 		}
 		p.printf("  %s %-28s (%s)\n", mark, g.Expr, gateText(g))
+	}
+}
+
+// writeErrorExamples lists the first error of each class of r, a line
+// each (errorExampleLines), under the notes.
+func writeErrorExamples(p *printer, r *Report) {
+	lines := errorExampleLines(r)
+	if len(lines) > 0 {
+		p.printf("first error of each class of %s:\n", r.Scenario.Name)
+	}
+	for _, l := range lines {
+		p.printf("  - %s\n", l)
 	}
 }

@@ -184,10 +184,15 @@ func (a *app) runOne(ctx context.Context, sc *scenarios.Scenario, f *runFlags, o
 	}
 	a.logf("%s: starting (%s)", sc.Name, describe(sc, f.target, seed))
 	live, stop := a.progress(f.progress, sc)
-	opts.Live = live
+	tlsLine := &firstTLS{logf: a.logf}
+	opts.Live = func(name string, l reports.Live) {
+		live(name, l)
+		tlsLine.live(l)
+	}
 	res, err := harness.Run(ctx, sc, opts)
 	stop()
 	if res != nil {
+		tlsLine.report(res.Report)
 		a.logf("%s: %s, %s — %s", sc.Name, reports.VerdictText(res.Report), reports.ErrorRateText(res.Report), filepath.Join(res.Dir, harness.ReportHTML))
 		if f.sharding.emit {
 			if eerr := harness.EmitShard(a.stdout, res.Dir); eerr != nil && err == nil {

@@ -1,6 +1,7 @@
 // Package testenv holds what the Docker and subprocess tests of several
-// packages share: the Docker requirement, the leftover check and building
-// this repository's binaries. It is imported by tests only.
+// packages share: the Docker requirement, the leftover check, building
+// this repository's binaries and a CA of a test's own (pki.go). It is
+// imported by tests only.
 package testenv
 
 import (

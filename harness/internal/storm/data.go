@@ -91,8 +91,11 @@ func VerifyData(ctx context.Context, sc *scenarios.Scenario, target string, call
 func readBackClient(sc *scenarios.Scenario, target string) (*http.Client, error) {
 	c := &http.Client{Timeout: 30 * time.Second}
 	u, err := url.Parse(target)
-	if err != nil || u.Scheme != "https" {
-		return c, nil // CheckTarget refused a target that is not a URL
+	if err != nil {
+		return nil, fmt.Errorf("storm: target: %w", err)
+	}
+	if u.Scheme != "https" {
+		return c, nil
 	}
 	tc, err := TLSConfig(sc, u.Hostname(), verifyConcurrency)
 	if err != nil {

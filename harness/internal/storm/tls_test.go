@@ -1,136 +1,20 @@
 package storm
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"io"
-	"log"
-	"math/big"
-	"net"
 	"net/http"
-	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/rehearse-dev/rehearse/internal/testenv"
 	"github.com/rehearse-dev/rehearse/reports"
 	"github.com/rehearse-dev/rehearse/scenarios"
 	"github.com/rehearse-dev/rehearse/sut/tenantapi"
 )
-
-// testPKI is a CA of the test's own making and what it signed, written as
-// PEM files into dir: ca.pem; server.pem and server.key for the names
-// given; client.pem and client.key for mutual TLS.
-type testPKI struct {
-	dir    string
-	ca     *x509.Certificate
-	caKey  *ecdsa.PrivateKey
-	server tls.Certificate
-	pool   *x509.CertPool // holds the CA: the server's trust for client certificates
-}
-
-// newTestPKI makes a CA in dir and a server certificate for names (DNS
-// names or IP addresses) and a client certificate, all signed by it.
-func newTestPKI(t *testing.T, dir string, names ...string) *testPKI {
-	t.Helper()
-	p := &testPKI{dir: dir}
-	var err error
-	if p.caKey, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader); err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "rehearse test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true,
-		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature, BasicConstraintsValid: true}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &p.caKey.PublicKey, p.caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p.ca, err = x509.ParseCertificate(der); err != nil {
-		t.Fatal(err)
-	}
-	p.pool = x509.NewCertPool()
-	p.pool.AddCert(p.ca)
-	writePEM(t, filepath.Join(dir, "ca.pem"), "CERTIFICATE", der)
-	p.server = p.issue(t, "server", x509.ExtKeyUsageServerAuth, names)
-	p.issue(t, "client", x509.ExtKeyUsageClientAuth, nil)
-	return p
-}
-
-// issue signs a certificate for names with usage, writes it and its key
-// as <name>.pem and <name>.key, and returns it.
-func (p *testPKI) issue(t *testing.T, name string, usage x509.ExtKeyUsage, names []string) tls.Certificate {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: name},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{usage}}
-	for _, n := range names {
-		if ip := net.ParseIP(n); ip != nil {
-			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
-		} else {
-			tmpl.DNSNames = append(tmpl.DNSNames, n)
-		}
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, p.ca, &key.PublicKey, p.caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	writePEM(t, filepath.Join(p.dir, name+".pem"), "CERTIFICATE", der)
-	writePEM(t, filepath.Join(p.dir, name+".key"), "EC PRIVATE KEY", kb)
-	c, err := tls.LoadX509KeyPair(filepath.Join(p.dir, name+".pem"), filepath.Join(p.dir, name+".key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-func writePEM(t *testing.T, path, typ string, der []byte) {
-	t.Helper()
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// tlsServer serves h over TLS with the PKI's server certificate on
-// 127.0.0.1, asking for a client certificate when clientAuth says so. It
-// counts handshakes and resumed ones; its handshake failures are the
-// test's to see in the report, not in the log.
-type tlsServer struct {
-	*httptest.Server
-	handshakes, resumed atomic.Int64
-}
-
-func (p *testPKI) serve(t *testing.T, h http.Handler, clientAuth tls.ClientAuthType) *tlsServer {
-	t.Helper()
-	s := &tlsServer{Server: httptest.NewUnstartedServer(h)}
-	s.TLS = &tls.Config{Certificates: []tls.Certificate{p.server}, ClientAuth: clientAuth, ClientCAs: p.pool,
-		VerifyConnection: func(cs tls.ConnectionState) error {
-			s.handshakes.Add(1)
-			if cs.DidResume {
-				s.resumed.Add(1)
-			}
-			return nil
-		}}
-	s.Config.ErrorLog = log.New(io.Discard, "", 0)
-	s.StartTLS()
-	t.Cleanup(s.Close)
-	return s
-}
 
 // tlsScenario parses a scenario beside the PKI's files (sut.tls's paths
 // are relative to it) with the given sut.tls and rest.
@@ -179,8 +63,8 @@ func allTLS(t *testing.T, rep *reports.Report, want, hint string) {
 // (a) sut.tls.ca trusts the team's CA: every upload succeeds.
 func TestTLSWithTheTeamsCA(t *testing.T) {
 	dir := t.TempDir()
-	p := newTestPKI(t, dir, "127.0.0.1")
-	srv := p.serve(t, okHandler, tls.NoClientCert)
+	p := testenv.NewPKI(t, dir, "127.0.0.1")
+	srv := p.Serve(t, okHandler, tls.NoClientCert)
 	rep, st := run(t.Context(), t, tlsScenario(t, dir, srv.URL, "{ca: ca.pem}", tlsCallers), srv.URL)
 	allOK(t, rep, 40)
 	for _, n := range st.Notes {
@@ -195,9 +79,9 @@ func TestTLSWithTheTeamsCA(t *testing.T) {
 // one after the other, and the last two handshakes are resumed.
 func TestTLSSessionsResume(t *testing.T) {
 	dir := t.TempDir()
-	p := newTestPKI(t, dir, "127.0.0.1")
+	p := testenv.NewPKI(t, dir, "127.0.0.1")
 	var n atomic.Int64
-	srv := p.serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := p.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		w.Header().Set("Connection", "close")
 		if n.Add(1) < 3 {
@@ -209,8 +93,8 @@ func TestTLSSessionsResume(t *testing.T) {
 	sc := tlsScenario(t, dir, srv.URL, "{ca: ca.pem}",
 		"callers: {count: 1, records: 1, timeout: 5s, retry: {attempts: 3, backoff: none, on: [5xx]}}\n")
 	rep, _ := run(t.Context(), t, sc, srv.URL)
-	if rep.Requests.Total != 3 || rep.Requests.OK != 1 || srv.handshakes.Load() != 3 || srv.resumed.Load() != 2 {
-		t.Fatalf("requests %+v; %d handshakes, %d resumed", rep.Requests, srv.handshakes.Load(), srv.resumed.Load())
+	if rep.Requests.Total != 3 || rep.Requests.OK != 1 || srv.Handshakes.Load() != 3 || srv.Resumed.Load() != 2 {
+		t.Fatalf("requests %+v; %d handshakes, %d resumed", rep.Requests, srv.Handshakes.Load(), srv.Resumed.Load())
 	}
 }
 
@@ -218,9 +102,9 @@ func TestTLSSessionsResume(t *testing.T) {
 // words as its example and what to set as its hint.
 func TestTLSWithoutTheCAIsClassTLS(t *testing.T) {
 	dir := t.TempDir()
-	p := newTestPKI(t, dir, "127.0.0.1")
+	p := testenv.NewPKI(t, dir, "127.0.0.1")
 	var served atomic.Int64
-	srv := p.serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := p.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		served.Add(1)
 		okHandler(w, r)
 	}), tls.NoClientCert)
@@ -235,8 +119,8 @@ func TestTLSWithoutTheCAIsClassTLS(t *testing.T) {
 // with sut.tls.client_cert and client_key, and refuses every one without.
 func TestTLSClientCertificate(t *testing.T) {
 	dir := t.TempDir()
-	p := newTestPKI(t, dir, "127.0.0.1")
-	srv := p.serve(t, okHandler, tls.RequireAndVerifyClientCert)
+	p := testenv.NewPKI(t, dir, "127.0.0.1")
+	srv := p.Serve(t, okHandler, tls.RequireAndVerifyClientCert)
 	with := tlsScenario(t, dir, srv.URL, "{ca: ca.pem, client_cert: client.pem, client_key: client.key}", tlsCallers)
 	rep, _ := run(t.Context(), t, with, srv.URL)
 	allOK(t, rep, 40)
@@ -249,8 +133,8 @@ func TestTLSClientCertificate(t *testing.T) {
 // not match without server_name, and verifies with it.
 func TestTLSServerName(t *testing.T) {
 	dir := t.TempDir()
-	p := newTestPKI(t, dir, "api.internal")
-	srv := p.serve(t, okHandler, tls.NoClientCert)
+	p := testenv.NewPKI(t, dir, "api.internal")
+	srv := p.Serve(t, okHandler, tls.NoClientCert)
 	rep, _ := run(t.Context(), t, tlsScenario(t, dir, srv.URL, "{ca: ca.pem}", tlsCallers), srv.URL)
 	allTLS(t, rep, "x509: cannot validate certificate for 127.0.0.1", "sut.tls.server_name")
 
@@ -262,8 +146,8 @@ func TestTLSServerName(t *testing.T) {
 // verification was off.
 func TestTLSInsecureSaysSo(t *testing.T) {
 	dir := t.TempDir()
-	p := newTestPKI(t, dir, "api.internal")
-	srv := p.serve(t, okHandler, tls.NoClientCert)
+	p := testenv.NewPKI(t, dir, "api.internal")
+	srv := p.Serve(t, okHandler, tls.NoClientCert)
 	rep, st := run(t.Context(), t, tlsScenario(t, dir, srv.URL, "{insecure: true}", tlsCallers), srv.URL)
 	allOK(t, rep, 40)
 	found := false
@@ -280,10 +164,10 @@ func TestTLSInsecureSaysSo(t *testing.T) {
 // report — every upload done, every poll and read answered.
 func TestTLSStatusPollsAndReadBack(t *testing.T) {
 	dir := t.TempDir()
-	p := newTestPKI(t, dir, "127.0.0.1")
+	p := testenv.NewPKI(t, dir, "127.0.0.1")
 	keys := tenants(t, dir, 30)
 	svc := tenantapi.New(tenantapi.Config{Keys: keys, OpDelay: 20 * time.Millisecond})
-	srv := p.serve(t, svc.Handler(), tls.RequireAndVerifyClientCert)
+	srv := p.Serve(t, svc.Handler(), tls.RequireAndVerifyClientCert)
 	sc := tlsScenario(t, dir, srv.URL, "{ca: ca.pem, client_cert: client.pem, client_key: client.key}", tenantScenario)
 	rep, _ := run(t.Context(), t, sc, srv.URL)
 	j := svc.Journal()

@@ -2,6 +2,7 @@ package sutrun
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"strings"
@@ -25,6 +26,9 @@ type Options struct {
 	OnSample func(reports.Sample)
 	Start    time.Time // origin of event offsets
 	Logf     func(string, ...any)
+	// TLS is how an https target (sut.url) is reached by the health
+	// checks, as by the storm (storm.TLSConfig); nil: net/http's default.
+	TLS *tls.Config
 
 	// wrapEvents, in tests, wraps the Docker event source (to make it fail).
 	wrapEvents func(eventSource) eventSource

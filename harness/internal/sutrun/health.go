@@ -2,6 +2,7 @@ package sutrun
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net/http"
 	"time"
@@ -11,7 +12,8 @@ import (
 // path with 2xx (the entry point, and behind an lb at least one replica),
 // probed every 100 ms.
 func (d *Deployment) probe(ctx context.Context) {
-	client := &http.Client{Timeout: 1 * time.Second}
+	client := probeClient(d.opts.TLS, time.Second)
+	defer closeIdle(client)
 	healthy := func(url string) bool {
 		resp, err := client.Get(url)
 		if err != nil {
@@ -53,8 +55,33 @@ func (d *Deployment) probe(ctx context.Context) {
 	}
 }
 
+// probeClient is the client of health checks: over tc (the scenario's
+// TLS, sut.tls) for an https target, so a service behind an internal CA
+// or asking for a client certificate is checked the way it is stormed;
+// nil is net/http's default TLS.
+func probeClient(tc *tls.Config, timeout time.Duration) *http.Client {
+	if tc == nil {
+		return &http.Client{Timeout: timeout}
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = tc
+	return &http.Client{Timeout: timeout, Transport: tr}
+}
+
+// closeIdle closes the idle connections of a client probeClient made
+// its own transport for; net/http's shared one is left alone.
+func closeIdle(c *http.Client) {
+	if c.Transport != nil {
+		c.CloseIdleConnections()
+	}
+}
+
 func waitHealthy(ctx context.Context, url string, timeout time.Duration) error {
-	client := &http.Client{Timeout: time.Second}
+	return waitHealthyOver(ctx, probeClient(nil, time.Second), url, timeout)
+}
+
+func waitHealthyOver(ctx context.Context, client *http.Client, url string, timeout time.Duration) error {
+	defer closeIdle(client)
 	deadline := time.Now().Add(timeout)
 	var last error
 	for time.Now().Before(deadline) {
@@ -76,9 +103,10 @@ func waitHealthy(ctx context.Context, url string, timeout time.Duration) error {
 	return fmt.Errorf("no healthy answer in %s: %v", timeout, last)
 }
 
-// WaitHealthy waits until url answers 2xx, for at most timeout.
-func WaitHealthy(ctx context.Context, url string, timeout time.Duration) error {
-	return waitHealthy(ctx, url, timeout)
+// WaitHealthy waits until url answers 2xx, for at most timeout; an
+// https url is reached over tc (nil: net/http's default TLS).
+func WaitHealthy(ctx context.Context, url string, timeout time.Duration, tc *tls.Config) error {
+	return waitHealthyOver(ctx, probeClient(tc, time.Second), url, timeout)
 }
 
 // HealthPath is the path probed for the SUT's health and downtime ("" for
@@ -94,9 +122,12 @@ func (d *Deployment) HealthPath() string {
 
 // WaitAnswering waits until url gives any HTTP answer (whatever its
 // status: the service listens and speaks HTTP), for at most timeout. It
-// is the readiness of a service whose health path nobody named.
-func WaitAnswering(ctx context.Context, url string, timeout time.Duration) error {
-	client := &http.Client{Timeout: time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+// is the readiness of a service whose health path nobody named. An
+// https url is reached over tc (nil: net/http's default TLS).
+func WaitAnswering(ctx context.Context, url string, timeout time.Duration, tc *tls.Config) error {
+	client := probeClient(tc, time.Second)
+	defer closeIdle(client)
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	deadline := time.Now().Add(timeout)
 	var last error
 	for time.Now().Before(deadline) {
