@@ -116,13 +116,13 @@ func (a *app) prepare(cmd *cobra.Command, f *runFlags, args []string) ([]*scenar
 
 // asRun is sc as it will be run: with --target, the target and attack's
 // --watch (nil without one) replace the scenario's SUT, so its warnings are
-// those of a sut.url, watched or not.
+// those of a sut.url, watched or not (sut.tls still applies to the target).
 func asRun(sc *scenarios.Scenario, target string, watch *scenarios.Watch) *scenarios.Scenario {
 	if target == "" {
 		return sc
 	}
 	cp := *sc
-	cp.SUT = scenarios.SUT{URL: target, Watch: watch}
+	cp.SUT = scenarios.SUT{URL: target, Watch: watch, TLS: sc.SUT.TLS}
 	return &cp
 }
 
