@@ -101,15 +101,17 @@ func writePEM(t *testing.T, path, typ string, der []byte) {
 	}
 }
 
-// TLSServer serves h over TLS with the PKI's server certificate on
-// 127.0.0.1, asking for a client certificate when clientAuth says so. It
-// counts handshakes and resumed ones; its handshake failures are the
-// test's to see in the report, not in the log.
+// TLSServer is an httptest server over TLS that counts the handshakes it
+// completed and how many of them resumed a session.
 type TLSServer struct {
 	*httptest.Server
 	Handshakes, Resumed atomic.Int64
 }
 
+// Serve serves h over TLS with the PKI's server certificate on
+// 127.0.0.1, asking for a client certificate when clientAuth says so
+// (trusting the PKI's CA for it), until t ends. Its handshake failures
+// are the test's to see in a report, not in the log.
 func (p *PKI) Serve(t *testing.T, h http.Handler, clientAuth tls.ClientAuthType) *TLSServer {
 	t.Helper()
 	s := &TLSServer{Server: httptest.NewUnstartedServer(h)}
