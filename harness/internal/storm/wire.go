@@ -307,7 +307,11 @@ func (w *wire) dial(x *exchange) (*wconn, error) {
 		}
 		conn = tc
 	}
-	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) && w.runCtx.Err() == nil {
+	// The dialer's own deadline (ctx's) may fire before ctx says it is
+	// done: an i/o timeout of the dial is the same deadline.
+	var ne net.Error
+	timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
+	if err != nil && timedOut && w.runCtx.Err() == nil {
 		if connectBy.Before(x.deadline) {
 			return nil, fmt.Errorf("connect %s: no connection within %s: %w", w.addr, w.connect, errConnTimeout)
 		}
