@@ -50,6 +50,7 @@ type Aggregator struct {
 	badAnswer  *BadAnswer // the first one, AddBadAnswer
 	examples   map[Class]ErrorExample
 	resent     int64 // requests written again on a new connection (Attempt.Resent)
+	redirects  int64 // 3xx answers followed (Attempt.Redirects)
 
 	events  []Event
 	obs     Observer // SetObserver; nil when none
@@ -130,6 +131,7 @@ func (a *Aggregator) AddAttempt(at Attempt) {
 	if at.Resent {
 		a.resent++
 	}
+	a.redirects += int64(at.Redirects)
 	_ = a.lat.RecordValue(us(at.Latency))
 	a.latSum += float64(at.Latency) / 1e6
 	if lag := at.Sent - at.Intended; lag > 0 {

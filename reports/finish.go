@@ -93,7 +93,7 @@ func (a *Aggregator) generator() Generator {
 }
 
 func (a *Aggregator) requests() Requests {
-	r := Requests{Total: a.total, OK: a.ok, Timeouts: a.timeouts, Aborted: a.aborted, Resent: a.resent,
+	r := Requests{Total: a.total, OK: a.ok, Timeouts: a.timeouts, Aborted: a.aborted, Resent: a.resent, Redirects: a.redirects,
 		Errors: map[Class]int64{}, Status: map[string]int64{}}
 	for c, e := range a.examples {
 		if r.ErrorExamples == nil {

@@ -130,9 +130,12 @@ type Requests struct {
 	// Resent counts requests written a second time on a new connection:
 	// their first write on a kept connection failed before a byte left,
 	// so the service saw each once. Included in Total once.
-	Resent int64            `json:"resent"`
-	Errors map[Class]int64  `json:"errors"`
-	Status map[string]int64 `json:"status"`
+	Resent int64 `json:"resent"`
+	// Redirects counts the 3xx answers followed to another request
+	// (api.redirects: follow); the attempt's answer is the last one.
+	Redirects int64            `json:"redirects"`
+	Errors    map[Class]int64  `json:"errors"`
+	Status    map[string]int64 `json:"status"`
 	// ErrorExamples keeps the first attempt of each class that failed
 	// without an answer (conn_closed, protocol, tls, ...), what the client
 	// saw; absent when none failed so.

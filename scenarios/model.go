@@ -139,7 +139,26 @@ type API struct {
 	// Verify reads a caller's stored records back (the README's "Your
 	// data").
 	Verify *Verify `yaml:"verify" json:"verify,omitempty"`
+	// Redirects is what an upload answered 301, 302, 303, 307 or 308
+	// does: follow (default) the Location on the target's host, up to
+	// MaxRedirects hops, the final answer counting; fail counts the
+	// redirect as an error (class redirect). A 3xx is never a success.
+	Redirects RedirectMode `yaml:"redirects" json:"redirects,omitempty"`
 }
+
+// RedirectMode is api.redirects.
+type RedirectMode string
+
+// Redirect modes.
+const (
+	RedirectsFollow RedirectMode = "follow"
+	RedirectsFail   RedirectMode = "fail"
+)
+
+// MaxRedirects bounds the hops of one upload under api.redirects: follow,
+// as browsers and net/http bound theirs (net/http: 10; curl's default
+// for -L: 50; five is what an upload API needs).
+const MaxRedirects = 5
 
 // List is where a caller's uploads are listed: "GET /path" in one line,
 // or {path, headers}. Method is always GET.

@@ -12,6 +12,9 @@ import (
 // it needs, and the field paths answers are read with.
 func (a *API) validate(l *locator) {
 	a.Upload.validate(l)
+	if a.Redirects != "" && a.Redirects != RedirectsFollow && a.Redirects != RedirectsFail {
+		l.add("api.redirects", "must be follow or fail, got %q", a.Redirects)
+	}
 	if li := a.List; li != nil && (li.Method != "GET" || !strings.HasPrefix(li.Path, "/")) {
 		l.add("api.list", `must be "GET /path" or {path: /path, headers: {...}}, got %q`, strings.TrimSpace(li.Method+" "+li.Path))
 	}

@@ -30,6 +30,7 @@ func (e *engine) storm() {
 	inflight.Wait()
 	e.ports, e.portsOK = portsInUse(e.wire.addr)
 	e.wire.closeIdle()
+	e.redirects.closeIdle()
 }
 
 // outcome is what came of one attempt: when it left, how long until its
@@ -39,6 +40,7 @@ type outcome struct {
 	latency time.Duration
 	x       *exchange
 	err     error // nil when an answer came
+	hops    int   // redirects followed (redirect.go)
 }
 
 // code is the answer's status, 0 when none came.
@@ -60,7 +62,11 @@ func (e *engine) hit(it item) {
 	x := exchange{req: e.req, caller: id.caller, try: id.try, keep: e.keep, head: e.head,
 		deadline: began.Add(e.timeouts[id.caller])}
 	err := e.wire.do(&x)
-	o := outcome{began: began, latency: time.Since(began), x: &x, err: err}
+	var hops int
+	if err == nil {
+		hops, err = e.redirects.follows(&x)
+	}
+	o := outcome{began: began, latency: time.Since(began), x: &x, err: err, hops: hops}
 	e.absorb(id, &o, e.classOf(&o))
 }
 

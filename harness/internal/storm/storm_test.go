@@ -355,7 +355,7 @@ func TestClassify(t *testing.T) {
 	for _, c := range []struct {
 		code int
 		want reports.Class
-	}{{200, ""}, {202, ""}, {302, ""}, {429, "http_429"}, {404, "http_4xx"}, {503, "http_5xx"}, {100, "other"}} {
+	}{{200, ""}, {202, ""}, {302, "redirect"}, {429, "http_429"}, {404, "http_4xx"}, {503, "http_5xx"}, {100, "other"}} {
 		if got := classify(c.code); got != c.want {
 			t.Errorf("classify(%d) = %q, want %q", c.code, got, c.want)
 		}

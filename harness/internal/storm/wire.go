@@ -76,6 +76,18 @@ func newWire(base *url.URL, n int, connect time.Duration) *wire {
 	return w
 }
 
+// tlsFor is the wire's TLS configuration for another host of the same
+// storm (a redirect's): the same roots and session cache, that host's
+// name; nil for http.
+func (w *wire) tlsFor(host string) *tls.Config {
+	if w.tls == nil {
+		return nil
+	}
+	c := w.tls.Clone()
+	c.ServerName = host
+	return c
+}
+
 // exchange is one attempt on the wire: the request to write, then what
 // came back. It is the attempt goroutine's own, never shared.
 type exchange struct {
@@ -85,6 +97,10 @@ type exchange struct {
 	deadline time.Time // the caller's timeout
 	keep     int       // answer bytes to keep (api.completion: body)
 	head     bool      // a HEAD request: its answer has no body
+	// A redirect's next request (redirect.go): its method and absolute
+	// path instead of the template's; noBody sends it without a body.
+	method, path string
+	noBody       bool
 
 	code       int
 	location   string        // the Location header, "" when none

@@ -30,8 +30,19 @@ func (w *wire) write(c *wconn, x *exchange) error {
 	bp := writeBufs.Get().(*[]byte)
 	defer writeBufs.Put(bp)
 	bodyLen := x.req.BodyLen(x.caller, x.try)
+	if x.noBody {
+		bodyLen = 0
+	}
 	b := append((*bp)[:0], x.req.Method()...)
-	b = append(append(append(append(b, ' '), w.prefix...), x.req.Path(x.caller, x.try)...), " HTTP/1.1\r\nHost: "...)
+	if x.method != "" {
+		b = append(b[:0], x.method...)
+	}
+	if b = append(b, ' '); x.path != "" {
+		b = append(b, x.path...)
+	} else {
+		b = append(append(b, w.prefix...), x.req.Path(x.caller, x.try)...)
+	}
+	b = append(b, " HTTP/1.1\r\nHost: "...)
 	b = append(append(b, w.host...), "\r\n"...)
 	if !x.req.SetsUserAgent() {
 		b = append(b, "User-Agent: rehearse\r\n"...)
@@ -44,6 +55,9 @@ func (w *wire) write(c *wconn, x *exchange) error {
 	b = append(b, "\r\n"...)
 	x.bytesOut, x.headLen = 0, uint64(len(b))
 	body := x.req.Body(x.caller, x.try)
+	if x.noBody {
+		body = eofReader{}
+	}
 	var sent int64
 	for {
 		if len(b) == cap(b) {
@@ -107,3 +121,8 @@ func (w *wire) send(c *wconn, x *exchange, b []byte) error {
 	}
 	return nil
 }
+
+// eofReader is an empty body.
+type eofReader struct{}
+
+func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
