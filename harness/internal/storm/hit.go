@@ -59,7 +59,7 @@ func (e *engine) hit(it item) {
 	}
 	id := it.id()
 	began := time.Now()
-	x := exchange{req: e.req, caller: id.caller, try: id.try, keep: e.keep, head: e.head,
+	x := exchange{req: e.req, caller: id.caller, try: id.try, keep: e.keep, head: e.head, how: e.how,
 		deadline: began.Add(e.timeouts[id.caller])}
 	err := e.wire.do(&x)
 	var hops int

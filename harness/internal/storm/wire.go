@@ -101,6 +101,7 @@ type exchange struct {
 	// path instead of the template's; noBody sends it without a body.
 	method, path string
 	noBody       bool
+	how          *sending // compressed, chunked, Expect: nil for the plain body (wire_body.go)
 
 	code       int
 	location   string        // the Location header, "" when none
@@ -188,6 +189,8 @@ func (w *wire) exchange(c *wconn, x *exchange) (keep bool, err error) {
 	}
 	err = w.write(c, x)
 	switch {
+	case errors.Is(err, errAnswered):
+		return false, nil
 	case errors.Is(err, errAnsweredEarly):
 		_, err = w.read(c, x)
 		return false, err

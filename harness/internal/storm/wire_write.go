@@ -47,6 +47,12 @@ func (w *wire) write(c *wconn, x *exchange) error {
 	if !x.req.SetsUserAgent() {
 		b = append(b, "User-Agent: rehearse\r\n"...)
 	}
+	if x.how != nil {
+		x.bytesOut = 0
+		err := w.writeFramed(c, x, b, bodyLen)
+		*bp = (*bp)[:0]
+		return err
+	}
 	b = strconv.AppendInt(append(b, "Content-Length: "...), bodyLen, 10)
 	b, err := x.req.AppendHeader(append(b, "\r\n"...), x.caller, x.try)
 	if err != nil {
