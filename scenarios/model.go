@@ -144,6 +144,10 @@ type API struct {
 	// MaxRedirects hops, the final answer counting; fail counts the
 	// redirect as an error (class redirect). A 3xx is never a success.
 	Redirects RedirectMode `yaml:"redirects" json:"redirects,omitempty"`
+	// Cookies keeps a cookie jar per caller (RFC 6265): what the service
+	// sets on an answer goes with that caller's later uploads and status
+	// polls, as a browser or a client with a session does.
+	Cookies bool `yaml:"cookies" json:"cookies,omitempty"`
 }
 
 // RedirectMode is api.redirects.

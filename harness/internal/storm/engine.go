@@ -109,6 +109,7 @@ type engine struct {
 	keep     int             // answer bytes kept to read an upload's id (completion: body)
 	head     bool            // the upload is a HEAD: its answers have no body
 	how      *sending        // compressed, chunked, Expect: nil for the plain body (wire_body.go)
+	jars     *jars           // the callers' cookies (api.cookies); nil when off
 
 	classes     []scenarios.ClassPlan // callers.classes resolved; one "default" when none declared
 	idField     scenarios.FieldPath   // api.status.id_field (completion: body)
@@ -292,6 +293,7 @@ func newEngine(sc *scenarios.Scenario, opts Options, base *url.URL) (*engine, er
 	}
 	e.head = req.Method() == http.MethodHead
 	e.how = newSending(sc)
+	e.jars = newJars(sc.API.Cookies)
 	e.wire = newWire(base, n, sc.Callers.ConnectTimeout.D())
 	e.redirects = newRedirects(sc, base, e.wire, n, opts.AllowRemote)
 	e.http = newHTTPTransport(n)

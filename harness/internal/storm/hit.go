@@ -1,6 +1,7 @@
 package storm
 
 import (
+	"net/url"
 	"sync"
 	"time"
 
@@ -61,13 +62,31 @@ func (e *engine) hit(it item) {
 	began := time.Now()
 	x := exchange{req: e.req, caller: id.caller, try: id.try, keep: e.keep, head: e.head, how: e.how,
 		deadline: began.Add(e.timeouts[id.caller])}
+	var jarURL *url.URL // the upload's URL, which the cookies' paths match
+	if e.jars != nil {
+		jarURL = e.uploadURL(id)
+		x.wantCookies, x.cookie = true, e.jars.header(id.caller, jarURL)
+	}
 	err := e.wire.do(&x)
+	if e.jars != nil {
+		e.jars.keep(id.caller, jarURL, x.setCookies)
+	}
 	var hops int
 	if err == nil {
 		hops, err = e.redirects.follows(&x)
 	}
 	o := outcome{began: began, latency: time.Since(began), x: &x, err: err, hops: hops}
 	e.absorb(id, &o, e.classOf(&o))
+}
+
+// uploadURL is attempt id's upload URL (the target's base, then the
+// template's path and query).
+func (e *engine) uploadURL(id attemptID) *url.URL {
+	u, err := url.Parse(e.target + e.req.Path(id.caller, id.try))
+	if err != nil {
+		return e.base
+	}
+	return u
 }
 
 // classOf is an attempt's class: the service's answer, or who failed it —

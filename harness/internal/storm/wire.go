@@ -102,6 +102,8 @@ type exchange struct {
 	method, path string
 	noBody       bool
 	how          *sending // compressed, chunked, Expect: nil for the plain body (wire_body.go)
+	cookie       string   // the caller's Cookie header (api.cookies), "" for none
+	wantCookies  bool     // keep the answer's Set-Cookie lines in setCookies
 
 	code       int
 	location   string        // the Location header, "" when none
@@ -109,9 +111,10 @@ type exchange struct {
 	idleFor    time.Duration // Keep-Alive: timeout=N, 0 when none
 	answer     []byte        // the first keep bytes of the answer's body
 	bytesIn    uint64
-	bytesOut   uint64 // bytes that left, request line to body
-	headLen    uint64 // of which the request line and headers
-	resent     bool   // written again on a new connection (wire.do)
+	bytesOut   uint64   // bytes that left, request line to body
+	headLen    uint64   // of which the request line and headers
+	resent     bool     // written again on a new connection (wire.do)
+	setCookies []string // the answer's Set-Cookie lines, when wantCookies
 }
 
 // aLongTimeAgo is a deadline in the past: setting it makes every blocked
@@ -164,7 +167,7 @@ func (x *exchange) bodyOut() uint64 { return x.bytesOut - min(x.bytesOut, x.head
 
 // clearAnswer forgets what was read of an answer before it is read anew.
 func (x *exchange) clearAnswer() {
-	x.code, x.location, x.retryAfter, x.idleFor, x.answer, x.bytesIn = 0, "", "", 0, nil, 0
+	x.code, x.location, x.retryAfter, x.idleFor, x.answer, x.bytesIn, x.setCookies = 0, "", "", 0, nil, 0, nil
 }
 
 // reader attaches a pooled reader to conn for one answer; release

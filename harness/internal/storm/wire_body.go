@@ -72,7 +72,7 @@ func (w *wire) writeFramed(c *wconn, x *exchange, b []byte, bodyLen int64) error
 	if err != nil {
 		return fmt.Errorf("storm: %w", err)
 	}
-	b = append(b, "\r\n"...)
+	b = append(appendCookie(b, x.cookie), "\r\n"...)
 	x.headLen = uint64(len(b))
 	if err := w.send(c, x, b); err != nil {
 		return err

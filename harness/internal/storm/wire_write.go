@@ -58,7 +58,7 @@ func (w *wire) write(c *wconn, x *exchange) error {
 	if err != nil {
 		return fmt.Errorf("storm: %w", err)
 	}
-	b = append(b, "\r\n"...)
+	b = append(appendCookie(b, x.cookie), "\r\n"...)
 	x.bytesOut, x.headLen = 0, uint64(len(b))
 	body := x.req.Body(x.caller, x.try)
 	if x.noBody {
@@ -132,3 +132,11 @@ func (w *wire) send(c *wconn, x *exchange, b []byte) error {
 type eofReader struct{}
 
 func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
+
+// appendCookie appends the caller's Cookie header, when it has cookies.
+func appendCookie(b []byte, cookie string) []byte {
+	if cookie == "" {
+		return b
+	}
+	return append(append(append(b, "Cookie: "...), cookie...), "\r\n"...)
+}
