@@ -43,13 +43,13 @@ func TestProgressOneClockLabelledCounts(t *testing.T) {
 	var out bytes.Buffer
 	p := NewProgress(&out, false, 1000)
 	q := int64(180)
-	p.Update(Live{Elapsed: 33600 * time.Millisecond, Sent: 1200, OK: 1100, Timeouts: 3, Errors: 2, CallersDone: 241, CallersTotal: 1000, P50Ms: 20, P99Ms: 80})
+	p.Update(Live{Elapsed: 33600 * time.Millisecond, Sent: 1200, OK: 1100, Timeouts: 3, Errors: 2, CallersDone: 241, CallersTotal: 1000, P50Ms: ptr(20.0), P99Ms: ptr(80.0)})
 	p.Update(Live{Elapsed: 34 * time.Second, CallersDone: 242}) // within PlainEvery: not printed
 	p.Update(Live{Elapsed: 95 * time.Second, Phase: PhaseDrain, Accepted: 950, Done: 700, Pending: 250, QueueDepth: &q})
 	p.Close()
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	want := []string{
-		"[storm+  33.6s] callers done 241/1000  sent 1200  ok 1100  timeouts 3  errors 2  p50 20 ms  p99 80 ms",
+		"[storm+  33.6s] callers done 241/1000  sent 1200  ok 1100  timeouts 3  errors 2  latency (successful) p50 20 ms  p99 80 ms",
 		"[storm+  95.0s] drain: accepted 950 done 700 pending 250 queue 180",
 	}
 	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
