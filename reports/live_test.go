@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"io"
 	"regexp"
 	"strings"
 	"testing"
@@ -60,5 +61,24 @@ func TestProgressOneClockLabelledCounts(t *testing.T) {
 		if n := len(clocks.FindAllString(l, -1)); n != 1 {
 			t.Errorf("%d clocks on %q", n, l)
 		}
+	}
+}
+
+// TestProgressLatencyIsOfSuccesses: the progress line's latency is the
+// successful attempts', and before the first one it says so, not 0 ms.
+func TestProgressLatencyIsOfSuccesses(t *testing.T) {
+	p := NewProgress(io.Discard, false, 10)
+	p.live = Live{Phase: PhaseStorm, Sent: 10, Errors: 10}
+	if got := p.counts(); !strings.HasSuffix(got, "latency (successful) none yet") {
+		t.Errorf("no success yet: %q", got)
+	}
+	a := NewAggregator(t0)
+	a.AddAttempt(Attempt{Try: 1, Latency: time.Millisecond, Status: 503, Class: ClassHTTP5xx})
+	if l := a.Snapshot(); l.P50Ms != nil || l.P99Ms != nil {
+		t.Errorf("snapshot latency of a 503: %v %v", *l.P50Ms, *l.P99Ms)
+	}
+	a.AddAttempt(Attempt{Try: 1, Latency: 40 * time.Millisecond, Status: 200})
+	if l := a.Snapshot(); !near(l.P50Ms, 40) {
+		t.Errorf("snapshot p50 %v, want the 200's 40 ms", l.P50Ms)
 	}
 }
