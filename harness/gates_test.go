@@ -3,6 +3,7 @@ package harness
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/rehearse-dev/rehearse/reports"
 	"github.com/rehearse-dev/rehearse/scenarios"
@@ -88,5 +89,40 @@ func TestNoGatesIsNotPass(t *testing.T) {
 	EvaluateGates(gated, []scenarios.Gate{{Expr: "ok == 10"}}, nil)
 	if gated.Verdict != reports.VerdictPass {
 		t.Fatalf("a gate that holds: verdict %s", gated.Verdict)
+	}
+}
+
+// TestLatencyGatesNameWhich: p99_ms gates the successful attempts and
+// p99_all_ms every attempt that reached the service; when nothing
+// succeeded a gate on the successful latency fails as not measured, never
+// passes on 0 ms, while the one on all attempts is still evaluated.
+func TestLatencyGatesNameWhich(t *testing.T) {
+	start := time.Now()
+	mixed := reports.NewAggregator(start)
+	failing := reports.NewAggregator(start)
+	for i := range 100 {
+		fast := reports.Attempt{Caller: int32(i), Try: 1, Latency: time.Millisecond, Status: 503, Class: reports.ClassHTTP5xx}
+		failing.AddAttempt(fast)
+		if i%2 == 0 {
+			fast = reports.Attempt{Caller: int32(i), Try: 1, Latency: 300 * time.Millisecond, Status: 200}
+		}
+		mixed.AddAttempt(fast)
+	}
+	gates := []scenarios.Gate{{Expr: "p99_ms < 100"}, {Expr: "p99_all_ms < 100"}, {Expr: "p50_all_ms < 100"}}
+	rep := mixed.Finish(start.Add(time.Second))
+	EvaluateGates(rep, gates, nil)
+	g := rep.Gates
+	// Half of the attempts took 300 ms and succeeded; the other half were
+	// 503s in 1 ms: the median of all is 1 ms, every percentile of the
+	// successful ones 300 ms.
+	if g[0].Pass || g[0].Value == nil || *g[0].Value < 300 || g[1].Pass || !g[2].Pass || *g[2].Value > 2 {
+		t.Fatalf("mixed: %+v %+v %+v", g[0], g[1], g[2])
+	}
+	rep = failing.Finish(start.Add(time.Second))
+	EvaluateGates(rep, gates, nil)
+	g = rep.Gates
+	if rep.Verdict != reports.VerdictFail || g[0].Pass || g[0].Value != nil || g[0].Reason != reports.NoSuccess ||
+		!g[1].Pass || g[1].Value == nil || *g[1].Value > 2 {
+		t.Fatalf("nothing succeeded: verdict %s gates %+v %+v", rep.Verdict, g[0], g[1])
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rehearse-dev/rehearse/reports"
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
 
@@ -92,8 +93,15 @@ func TestMergeEqualsOneProcess(t *testing.T) {
 		m.Callers != o.Callers || m.Generator.PlannedAttempts != 120 || len(m.Shards) != 3 || m.Verdict != "pass" {
 		t.Fatalf("merged %+v %+v verdict %s\none process %+v %+v; service %d and %d", m.Requests, m.Callers, m.Verdict, o.Requests, o.Callers, served, whole.requests)
 	}
-	if p, q := m.LatencyMs.P50, o.LatencyMs.P50; p < q*0.5 || p > q*2 {
-		t.Fatalf("p50 merged %.2f ms, one process %.2f ms", p, q)
+	// Both latencies are replayed from the shards' attempts: of the
+	// successful ones (the 503s left out) and of all of them.
+	if m.LatencyMs.Attempts != m.Requests.OK || m.LatencyAllMs.Attempts != m.Requests.Total {
+		t.Fatalf("merged latency of %d and %d attempts, want %d ok and %d in all", m.LatencyMs.Attempts, m.LatencyAllMs.Attempts, m.Requests.OK, m.Requests.Total)
+	}
+	for _, l := range [][2]reports.Latency{{m.LatencyMs, o.LatencyMs}, {m.LatencyAllMs, o.LatencyAllMs}} {
+		if p, q := *l[0].P50, *l[1].P50; p < q*0.5 || p > q*2 {
+			t.Fatalf("p50 merged %.2f ms, one process %.2f ms", p, q)
+		}
 	}
 	if _, err := os.Stat(filepath.Join(res.Dir, "report.html")); err != nil {
 		t.Fatal(err)

@@ -21,9 +21,13 @@ type Aggregator struct {
 	mu    sync.Mutex
 	start time.Time
 
-	lat, lag, completion *hdr.Histogram
-	latSum               float64 // ms
-	buckets              []bucket
+	// lat holds the latencies of successful attempts (class none), latAll
+	// of every attempt that reached the service: a failure is often fast
+	// (a 503 at once) or slow (a timeout), and either would pass for the
+	// service's speed if the two were one.
+	lat, latAll, lag, completion *hdr.Histogram
+	latSum, latAllSum            float64 // ms
+	buckets                      []bucket
 
 	total, ok, timeouts, sent int64
 	status                    map[int32]int64
@@ -50,6 +54,7 @@ type Aggregator struct {
 	badAnswer  *BadAnswer // the first one, AddBadAnswer
 	examples   map[Class]ErrorExample
 	resent     int64 // requests written again on a new connection (Attempt.Resent)
+	redirects  int64 // 3xx answers followed (Attempt.Redirects)
 
 	events  []Event
 	obs     Observer // SetObserver; nil when none
@@ -65,8 +70,12 @@ type bucket struct {
 	offered, goodput           int64 // first attempts sent; attempts answered OK (by answer time)
 	breakerOpens               int64
 	busy                       float64 // attempt-seconds spent in flight during this second
-	lat                        *hdr.Histogram
-	samples                    map[string]Sample
+	// lat holds the latencies of this second's successful attempts, fail
+	// of the others that reached the service; each is nil until its first.
+	// Split rather than ok and all so that a healthy run keeps one
+	// histogram a second, not two; the timeline merges them.
+	lat, fail *hdr.Histogram
+	samples   map[string]Sample
 }
 
 // NewAggregator starts an aggregation whose offsets count from start.
@@ -74,6 +83,7 @@ func NewAggregator(start time.Time) *Aggregator {
 	return &Aggregator{
 		start:      start,
 		lat:        hdr.New(histMin, histMax, 3),
+		latAll:     hdr.New(histMin, histMax, 3),
 		lag:        hdr.New(histMin, histMax, 3),
 		completion: hdr.New(histMin, histMax, 3),
 		status:     map[int32]int64{},
@@ -130,8 +140,13 @@ func (a *Aggregator) AddAttempt(at Attempt) {
 	if at.Resent {
 		a.resent++
 	}
-	_ = a.lat.RecordValue(us(at.Latency))
-	a.latSum += float64(at.Latency) / 1e6
+	a.redirects += int64(at.Redirects)
+	_ = a.latAll.RecordValue(us(at.Latency))
+	a.latAllSum += float64(at.Latency) / 1e6
+	if at.Class == ClassNone {
+		_ = a.lat.RecordValue(us(at.Latency))
+		a.latSum += float64(at.Latency) / 1e6
+	}
 	if lag := at.Sent - at.Intended; lag > 0 {
 		_ = a.lag.RecordValue(us(lag))
 	} else {
@@ -162,10 +177,7 @@ func (a *Aggregator) AddAttempt(at Attempt) {
 		a.classes[at.Class]++
 		b.errors++
 	}
-	if b.lat == nil {
-		b.lat = hdr.New(histMin, histMax, 2)
-	}
-	_ = b.lat.RecordValue(us(at.Latency))
+	b.recordLatency(at)
 	// Spread the attempt's time in flight over the seconds it spans.
 	from, to := at.Sent, at.Sent+at.Latency
 	for s := from; s < to; {
@@ -179,6 +191,19 @@ func (a *Aggregator) AddAttempt(at Attempt) {
 	case a.cutover != nil && !a.cutOpen && at.Sent >= a.cutFrom && at.Sent <= a.cutTo:
 		a.countCutover(at)
 	}
+}
+
+// recordLatency puts at's latency in the second's histogram of its kind,
+// successful or not.
+func (b *bucket) recordLatency(at Attempt) {
+	h := &b.fail
+	if at.Class == ClassNone {
+		h = &b.lat
+	}
+	if *h == nil {
+		*h = hdr.New(histMin, histMax, 2)
+	}
+	_ = (*h).RecordValue(us(at.Latency))
 }
 
 // AddCaller absorbs one caller's final outcome, also in its class

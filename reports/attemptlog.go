@@ -30,7 +30,7 @@ var attemptHeader = []string{"caller", "try", "intended_ms", "sent_ms", "latency
 
 // Lengths of the headers an attempt log has had, oldest first.
 const (
-	legacyAttemptFields = 7 // before caller_class
+	legacyAttemptFields = 7  // before caller_class
 	classAttemptFields  = 8  // before bytes_out and bytes_in
 	bytesAttemptFields  = 10 // before caller_name
 )

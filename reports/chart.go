@@ -17,8 +17,9 @@ type chartData struct {
 	OK         []int64    `json:"ok"`
 	Timeouts   []int64    `json:"timeouts"`
 	Errors     []int64    `json:"errors"`
-	P50        []*float64 `json:"p50"`
-	P99        []*float64 `json:"p99"`
+	P50        []*float64 `json:"p50"`     // successful attempts
+	P99        []*float64 `json:"p99"`     // successful attempts
+	P99All     []*float64 `json:"p99_all"` // all attempts that reached the service
 	Inflight   []int64    `json:"inflight"`
 	MemMB      []*float64 `json:"mem_mb"`
 	CPU        []*float64 `json:"cpu"`
@@ -82,19 +83,17 @@ func breakerMarkers(r *Report) []marker {
 }
 
 // add appends one second of the timeline. Values that were not sampled, and
-// latencies of a second in which nothing was sent, are null (a gap in the
+// latencies of a second that had none of their attempts, are null (a gap in the
 // chart); a negative CPU sample (a counter that went back
 // across a container restart) is not a measurement and is null too.
 func (d *chartData) add(b Bucket) {
 	d.T = append(d.T, b.TS)
 	d.Sent, d.OK, d.Timeouts, d.Errors = append(d.Sent, b.Sent), append(d.OK, b.OK), append(d.Timeouts, b.Timeouts), append(d.Errors, b.Errors)
 	d.Offered, d.Goodput = append(d.Offered, b.Offered), append(d.Goodput, b.Goodput)
-	// A second in which nothing was sent has no latency: a gap, not 0 ms.
-	var p50, p99 *float64
-	if b.Sent > 0 {
-		p50, p99 = &b.P50Ms, &b.P99Ms
-	}
-	d.P50, d.P99, d.Inflight = append(d.P50, p50), append(d.P99, p99), append(d.Inflight, b.Inflight)
+	// A second in which nothing succeeded (nothing reached the service)
+	// has no latency (no latency of all attempts): a gap, not 0 ms.
+	d.P50, d.P99, d.P99All = append(d.P50, b.P50Ms), append(d.P99, b.P99Ms), append(d.P99All, b.P99AllMs)
+	d.Inflight = append(d.Inflight, b.Inflight)
 	var mem *float64
 	if b.SUTMemBytes != nil {
 		v := float64(*b.SUTMemBytes) / (1 << 20)

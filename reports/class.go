@@ -32,6 +32,10 @@ const (
 	// head, conflicting lengths, an unknown transfer coding, an endless
 	// header). Report.Requests.ErrorExamples keeps the first.
 	ClassProtocol Class = "protocol"
+	// ClassRedirect: a 3xx answer the storm did not follow (api.redirects:
+	// fail, more than scenarios.MaxRedirects hops, a Location off the
+	// target's host, or no Location): never a success.
+	ClassRedirect Class = "redirect"
 	// ClassTLS: the TLS handshake or a record failed (an untrusted
 	// certificate, an alert from the service).
 	ClassTLS     Class = "tls"

@@ -21,7 +21,9 @@ type classAgg struct {
 	callers, succeeded, gaveUp                  int64
 	attempts, first, retries, timeouts, resent  int64
 	budgetDenied, breakerOpens, retryAfterWaits int64
-	lat                                         *hdr.Histogram // nil until the class's first attempt reached the service
+	// lat holds the latencies of the class's successful attempts, latAll
+	// of all that reached the service; each is nil until its first.
+	lat, latAll *hdr.Histogram
 }
 
 // maxBadAnswerBody is how much of a bad answer's body Report.BadAnswer keeps.
@@ -95,10 +97,16 @@ func (a *Aggregator) addClassAttempt(at Attempt) {
 	if at.Class == ClassTimeout {
 		c.timeouts++
 	}
-	if c.lat == nil {
-		c.lat = hdr.New(histMin, histMax, 3)
+	record := func(h **hdr.Histogram) {
+		if *h == nil {
+			*h = hdr.New(histMin, histMax, 3)
+		}
+		_ = (*h).RecordValue(us(at.Latency))
 	}
-	_ = c.lat.RecordValue(us(at.Latency))
+	record(&c.latAll)
+	if at.Class == ClassNone {
+		record(&c.lat)
+	}
 }
 
 // addClassCaller counts a caller's outcome in its class.
@@ -159,10 +167,8 @@ func (a *Aggregator) classReports() map[string]*ClassReport {
 			Resent: c.resent, BudgetDenied: c.budgetDenied, BreakerOpens: c.breakerOpens, RetryAfterWaits: c.retryAfterWaits,
 			Amplification: ratio(c.attempts, c.first),
 		}
-		if c.lat != nil && c.lat.TotalCount() > 0 {
-			p50, p99 := ms(c.lat.ValueAtQuantile(50)), ms(c.lat.ValueAtQuantile(99))
-			cr.P50Ms, cr.P99Ms = &p50, &p99
-		}
+		cr.P50Ms, cr.P99Ms = quantile(c.lat, 50), quantile(c.lat, 99)
+		cr.P50AllMs, cr.P99AllMs = quantile(c.latAll, 50), quantile(c.latAll, 99)
 		out[name] = cr
 	}
 	return out

@@ -90,18 +90,23 @@ func TestClassCounts(t *testing.T) {
 		{"idle", *idle, ClassReport{}},
 	} {
 		got := c.got
-		got.P50Ms, got.P99Ms, got.Amplification = nil, nil, nil
+		got.P50Ms, got.P99Ms, got.P50AllMs, got.P99AllMs, got.Amplification = nil, nil, nil, nil, nil
 		if got != c.want {
 			t.Errorf("%s: %+v\nwant %+v", c.name, got, c.want)
 		}
 	}
-	if !near(erp.P50Ms, 100) || !near(erp.P99Ms, 1000) || !near(batch.P50Ms, 10) || !near(batch.P99Ms, 300) {
-		t.Errorf("percentiles erp %v %v batch %v %v", *erp.P50Ms, *erp.P99Ms, *batch.P50Ms, *batch.P99Ms)
+	// Successful: erp's 100 and 200 ms, batch's 300 ms. All answered: erp's
+	// 50, 50, 100, 200 and 1000 ms, batch's 10, 10, 20 and 300 ms.
+	if !near(erp.P50Ms, 100) || !near(erp.P99Ms, 200) || !near(batch.P50Ms, 300) || !near(batch.P99Ms, 300) {
+		t.Errorf("percentiles (successful) erp %v %v batch %v %v", *erp.P50Ms, *erp.P99Ms, *batch.P50Ms, *batch.P99Ms)
+	}
+	if !near(erp.P50AllMs, 100) || !near(erp.P99AllMs, 1000) || !near(batch.P50AllMs, 10) || !near(batch.P99AllMs, 300) {
+		t.Errorf("percentiles (all) erp %v %v batch %v %v", *erp.P50AllMs, *erp.P99AllMs, *batch.P50AllMs, *batch.P99AllMs)
 	}
 	if *erp.Amplification != 1.667 || *batch.Amplification != 2 {
 		t.Errorf("amplification erp %v batch %v", *erp.Amplification, *batch.Amplification)
 	}
-	if idle.P50Ms != nil || idle.P99Ms != nil || idle.Amplification != nil {
+	if idle.P50Ms != nil || idle.P99Ms != nil || idle.P50AllMs != nil || idle.P99AllMs != nil || idle.Amplification != nil {
 		t.Errorf("a class that sent nothing has percentiles or amplification: %+v", idle)
 	}
 	// The classes add up to the run-wide counts of the service's requests

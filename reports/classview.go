@@ -32,7 +32,8 @@ type classRow struct {
 // classRows are the lines of the classes table. Counts of callers' end
 // states are NotMeasured when outcomes were not recorded (a rebuilt
 // report); latency and amplification are NotApplicable for a class that
-// sent nothing.
+// sent nothing. Latencies are labelled: of the successful attempts, or of
+// all that reached the service.
 var classRows = []classRow{
 	{"callers", classOutcome(func(c *ClassReport) int64 { return c.Callers })},
 	{"succeeded", classOutcome(func(c *ClassReport) int64 { return c.Succeeded })},
@@ -40,8 +41,10 @@ var classRows = []classRow{
 	{"attempts", func(_ *Report, c *ClassReport) string { return n(c.Attempts) }},
 	{"retries", func(_ *Report, c *ClassReport) string { return n(c.Retries) }},
 	{"amplification", func(_ *Report, c *ClassReport) string { return times(c.Amplification) }},
-	{"p50 ms", func(_ *Report, c *ClassReport) string { return f1na(c.P50Ms) }},
-	{"p99 ms", func(_ *Report, c *ClassReport) string { return f1na(c.P99Ms) }},
+	{"p50 ms (successful)", func(_ *Report, c *ClassReport) string { return classLatency(c, c.P50Ms, true) }},
+	{"p99 ms (successful)", func(_ *Report, c *ClassReport) string { return classLatency(c, c.P99Ms, true) }},
+	{"p50 ms (all answered)", func(_ *Report, c *ClassReport) string { return classLatency(c, c.P50AllMs, false) }},
+	{"p99 ms (all answered)", func(_ *Report, c *ClassReport) string { return classLatency(c, c.P99AllMs, false) }},
 	{"budget denied", classOutcome(func(c *ClassReport) int64 { return c.BudgetDenied })},
 	{"breaker opens", classOutcome(func(c *ClassReport) int64 { return c.BreakerOpens })},
 }
@@ -65,12 +68,20 @@ func times(v *float64) string {
 	return "×" + strconv.FormatFloat(*v, 'f', 2, 64)
 }
 
-// f1na is a latency of a class, NotApplicable when it sent nothing.
-func f1na(v *float64) string {
-	if v == nil {
+// classLatency is a latency of class c, of its successful attempts (ok)
+// or of all that reached the service: NotApplicable when it sent nothing,
+// NoSuccess when it sent some and none succeeded, NotMeasured when the
+// report did not record it (one written before p50_all_ms was).
+func classLatency(c *ClassReport, v *float64, ok bool) string {
+	switch {
+	case v != nil:
+		return f1(*v)
+	case c.Attempts == 0:
 		return NotApplicable
+	case ok:
+		return NoSuccess
 	}
-	return f1(*v)
+	return NotMeasured
 }
 
 // classTable is the classes side by side: a column per class.

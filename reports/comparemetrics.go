@@ -54,7 +54,10 @@ type compareMetric struct {
 }
 
 // compareMetrics are the compared metrics, in the order every view shows
-// them; their names are gate variables (Variables).
+// them; their names are gate variables (Variables). The latencies are of
+// the successful attempts (latency_ms), as are Run.Latencies for the
+// attempts test and the CDFs: a build that fails faster must not read as
+// faster; its failures are in error_rate.
 var compareMetrics = []compareMetric{
 	{name: "p50_ms", unit: "ms", logScale: true, latency: true, def: Tolerance{0.10, true}, floor: 2},
 	{name: "p90_ms", unit: "ms", logScale: true, latency: true, def: Tolerance{0.10, true}, floor: 2},

@@ -164,7 +164,7 @@ func WriteComparisonJSON(w io.Writer, c *Comparison) error {
 // methodText says how the verdict was reached, with this comparison's levels.
 func methodText(c *Comparison, opts CompareOptions) string {
 	if c.Mode == "single_run" {
-		return fmt.Sprintf("one run a side: latency percentiles by a Mann-Whitney U test over the runs' attempts (level %g) and the tolerance; "+
+		return fmt.Sprintf("one run a side: latency percentiles (of successful attempts) by a Mann-Whitney U test over the runs' successful attempts (level %g) and the tolerance; "+
 			"other metrics by their values against the tolerance; integrity counts (lost, duplicates, crashes) exactly when a side had none", opts.AttemptAlpha)
 	}
 	tested := 0
@@ -177,7 +177,7 @@ func methodText(c *Comparison, opts CompareOptions) string {
 	if c.Baseline.Runs < minRankRuns || c.Candidate.Runs < minRankRuns {
 		test = fmt.Sprintf("fewer than %d runs a side: Welch's t across runs with its 95%% interval (on a log scale for latency, throughput and drain)", minRankRuns)
 	}
-	return fmt.Sprintf("each run is one observation: %s, Holm across the %d metrics that varied (family level %g); "+
+	return fmt.Sprintf("each run is one observation (latencies of its successful attempts): %s, Holm across the %d metrics that varied (family level %g); "+
 		"worse or better only when significant and the whole interval clears the tolerance, "+
 		"same when it lies within; integrity counts (lost, duplicates, crashes) exactly, as the mean per run, when a side had none in every run, "+
 		"else tested like the others", test, tested, opts.Alpha)

@@ -23,6 +23,8 @@ func (a *Aggregator) Finish(end time.Time) *Report {
 		Verdict:        VerdictPass,
 		Generator:      a.generator(),
 		Requests:       a.requests(),
+		LatencyMs:      latencyOf(a.lat, a.latSum),
+		LatencyAllMs:   latencyOf(a.latAll, a.latAllSum),
 		AsyncUntracked: a.untracked,
 		Callers:        Callers{Total: a.callers, Succeeded: a.succeeded, GaveUp: a.gaveUp, Attempts: a.attempts, Retries: a.retries},
 		Completion:     a.completionOverAll(),
@@ -39,13 +41,6 @@ func (a *Aggregator) Finish(end time.Time) *Report {
 	}
 	if len(r.Generator.Errors) > 0 {
 		r.Verdict = VerdictInvalid
-	}
-	if a.total > 0 {
-		r.LatencyMs = Latency{
-			Mean: round3(a.latSum / float64(a.total)),
-			P50:  ms(a.lat.ValueAtQuantile(50)), P90: ms(a.lat.ValueAtQuantile(90)),
-			P99: ms(a.lat.ValueAtQuantile(99)), Max: ms(a.lat.Max()),
-		}
 	}
 	if dur > 0 {
 		r.Throughput = round3(float64(a.ok) / dur)
@@ -93,7 +88,7 @@ func (a *Aggregator) generator() Generator {
 }
 
 func (a *Aggregator) requests() Requests {
-	r := Requests{Total: a.total, OK: a.ok, Timeouts: a.timeouts, Aborted: a.aborted, Resent: a.resent,
+	r := Requests{Total: a.total, OK: a.ok, Timeouts: a.timeouts, Aborted: a.aborted, Resent: a.resent, Redirects: a.redirects,
 		Errors: map[Class]int64{}, Status: map[string]int64{}}
 	for c, e := range a.examples {
 		if r.ErrorExamples == nil {
@@ -130,9 +125,9 @@ func (a *Aggregator) timeline() []Bucket {
 	for i, b := range a.buckets {
 		tb := Bucket{TS: float64(i), Sent: b.sent, OK: b.ok, Timeouts: b.timeouts, Errors: b.errors, Inflight: int64(b.busy + 0.5),
 			Offered: b.offered, Goodput: b.goodput, BreakerOpens: b.breakerOpens}
-		if b.lat != nil {
-			tb.P50Ms, tb.P99Ms = ms(b.lat.ValueAtQuantile(50)), ms(b.lat.ValueAtQuantile(99))
-		}
+		tb.P50Ms, tb.P99Ms = quantile(b.lat, 50), quantile(b.lat, 99)
+		all := merged(b.lat, b.fail)
+		tb.P50AllMs, tb.P99AllMs = quantile(all, 50), quantile(all, 99)
 		if len(b.samples) > 0 {
 			tb.SUTMemBytes, tb.SUTCPU, tb.QueueDepth = sumSamples(b.samples)
 		}

@@ -54,7 +54,8 @@ func render(w io.Writer, v htmlView, charts []chartData) error {
 // each class, the bad answer example,
 // charts of attempts per second by outcome, offered load vs attempts vs
 // goodput with breaker openings (when anything was retried or a breaker
-// opened), latency p50/p99, callers in
+// opened), latency p50/p99 of the successful attempts and p99 of all
+// answered ones (labelled; a second with none is a gap), callers in
 // flight, SUT memory (with the limit) and CPU, async queue depth (when the
 // service has a queue), with crash, restart, fault and upgrade markers on
 // every chart, and the scenario as run.
@@ -68,7 +69,8 @@ func WriteHTML(w io.Writer, r *Report) error {
 
 // WriteSummaryHTML writes several scenarios side by side: the Headline and
 // the highest error rate (HeadlineErrors), one
-// table with a column per scenario, p99 and ok/s charts per scenario, and
+// table with a column per scenario, p99 (of successful attempts) and ok/s
+// charts per scenario, and
 // links to each scenario's report.html.
 func WriteSummaryHTML(w io.Writer, rs []*Report) error {
 	h, rows := summaryTable(rs)

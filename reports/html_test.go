@@ -22,7 +22,7 @@ func richReport(name string) *Report {
 	for i := 0; i < 120; i++ {
 		mem, cpu, q := int64(60+i)<<20, 0.2+float64(i%10)/10, int64(200-i)
 		r.Timeline = append(r.Timeline, Bucket{TS: float64(i), Sent: int64(50 + i%7), OK: int64(45 + i%5), Timeouts: int64(i % 3), Errors: int64(i % 2),
-			P50Ms: 20 + float64(i%9), P99Ms: 200 + float64(i*3), Inflight: int64(30 + i%11), SUTMemBytes: &mem, SUTCPU: &cpu, QueueDepth: &q})
+			P50Ms: ptr(20 + float64(i%9)), P99Ms: ptr(200 + float64(i*3)), P99AllMs: ptr(150 + float64(i*3)), Inflight: int64(30 + i%11), SUTMemBytes: &mem, SUTCPU: &cpu, QueueDepth: &q})
 	}
 	r.Crashes.Events = []CrashEvent{{AtS: 45, Container: "sut-1", Kind: "oom", ExitCode: 137, OOMKilled: true}}
 	r.Events = []Event{{AtS: 30, Kind: "fault", Container: "sut-1", Detail: "kill sut"}, {AtS: 46, Kind: "start", Container: "sut-1"}}
@@ -42,6 +42,12 @@ func TestHTMLIsSelfContainedAndEscaped(t *testing.T) {
 	html := buf.String()
 	if !strings.Contains(html, "uPlot") || !strings.Contains(html, "Attempts per second by outcome") {
 		t.Fatal("uPlot or charts missing")
+	}
+	// Both latencies, each labelled, in the summary table and the chart.
+	for _, want := range []string{latencyOK, latencyAll, "p99 (all answered)", `"p99_all":[`} {
+		if !strings.Contains(html, want) {
+			t.Errorf("no %q in the report", want)
+		}
 	}
 	if externalRef.MatchString(html) {
 		t.Fatalf("external reference: %s", externalRef.FindString(html))

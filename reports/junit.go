@@ -57,7 +57,8 @@ type junitFailure struct {
 // never does: its failure names the cause and the fix) and is skipped when
 // the scenario has no gates (nothing was checked), and one testcase per
 // gate (a class's gate, "gave_up[erp] == 0", like any other), failed when
-// the gate failed. The properties also carry the load and, when there is
+// the gate failed. The properties also carry the load, the latency of
+// the successful attempts and of all answered ones, each labelled, and, when there is
 // more than one caller class, a line per class, and the error rate; the
 // system-out carries the
 // notes and the bad answer example; a failure's text names the first
@@ -88,7 +89,8 @@ func junitSuiteOf(r *Report) junitSuite {
 	class := "rehearse." + r.Scenario.Name
 	s := junitSuite{Name: class, Time: strconv.FormatFloat(r.DurationS, 'f', 3, 64),
 		Properties: []junitProperty{{"verdict", string(r.Verdict)}, {"expect", string(expected(r))}, {"result", VerdictText(r)},
-			{"error rate", errorRateCell(r)}, {"load", loadText(r)}}}
+			{"error rate", errorRateCell(r)}, {"load", loadText(r)},
+			{latencyOK, latencyLine(r, true)}, {latencyAll, latencyLine(r, false)}}}
 	if showClasses(r) {
 		for _, name := range classNames(r) {
 			s.Properties = append(s.Properties, junitProperty{"class " + name, classSummary(r, name)})

@@ -16,7 +16,9 @@ type Live struct {
 	Sent, OK, Timeouts, Errors int64
 	GeneratorErrors            int64 // attempts that failed on this machine (Generator.Errors)
 	CallersDone, CallersTotal  int64
-	P50Ms, P99Ms               float64
+	// P50Ms and P99Ms are the latency of successful attempts so far, nil
+	// before the first.
+	P50Ms, P99Ms *float64
 	// Async progress, as AsyncProgress last reported it: uploads accepted
 	// so far, done (terminal) so far, and Pending = Accepted - Done.
 	Accepted, Done, Pending int64
@@ -41,7 +43,7 @@ func (a *Aggregator) Snapshot() Live {
 	l := Live{
 		Elapsed: time.Since(a.start), Phase: a.phase, Sent: a.sent, OK: a.ok, Timeouts: a.timeouts,
 		Errors: a.total - a.ok - a.timeouts, CallersDone: max(a.finished, a.callers), CallersTotal: a.planned,
-		P50Ms: ms(a.lat.ValueAtQuantile(50)), P99Ms: ms(a.lat.ValueAtQuantile(99)),
+		P50Ms: quantile(a.lat, 50), P99Ms: quantile(a.lat, 99),
 		Accepted: a.liveAccepted, Done: a.done, Pending: max(a.liveAccepted-a.done, 0),
 	}
 	for _, n := range a.genErrors {

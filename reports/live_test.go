@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"io"
 	"regexp"
 	"strings"
 	"testing"
@@ -43,13 +44,13 @@ func TestProgressOneClockLabelledCounts(t *testing.T) {
 	var out bytes.Buffer
 	p := NewProgress(&out, false, 1000)
 	q := int64(180)
-	p.Update(Live{Elapsed: 33600 * time.Millisecond, Sent: 1200, OK: 1100, Timeouts: 3, Errors: 2, CallersDone: 241, CallersTotal: 1000, P50Ms: 20, P99Ms: 80})
+	p.Update(Live{Elapsed: 33600 * time.Millisecond, Sent: 1200, OK: 1100, Timeouts: 3, Errors: 2, CallersDone: 241, CallersTotal: 1000, P50Ms: ptr(20.0), P99Ms: ptr(80.0)})
 	p.Update(Live{Elapsed: 34 * time.Second, CallersDone: 242}) // within PlainEvery: not printed
 	p.Update(Live{Elapsed: 95 * time.Second, Phase: PhaseDrain, Accepted: 950, Done: 700, Pending: 250, QueueDepth: &q})
 	p.Close()
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	want := []string{
-		"[storm+  33.6s] callers done 241/1000  sent 1200  ok 1100  timeouts 3  errors 2  p50 20 ms  p99 80 ms",
+		"[storm+  33.6s] callers done 241/1000  sent 1200  ok 1100  timeouts 3  errors 2  latency (successful) p50 20 ms  p99 80 ms",
 		"[storm+  95.0s] drain: accepted 950 done 700 pending 250 queue 180",
 	}
 	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
@@ -60,5 +61,24 @@ func TestProgressOneClockLabelledCounts(t *testing.T) {
 		if n := len(clocks.FindAllString(l, -1)); n != 1 {
 			t.Errorf("%d clocks on %q", n, l)
 		}
+	}
+}
+
+// TestProgressLatencyIsOfSuccesses: the progress line's latency is the
+// successful attempts', and before the first one it says so, not 0 ms.
+func TestProgressLatencyIsOfSuccesses(t *testing.T) {
+	p := NewProgress(io.Discard, false, 10)
+	p.live = Live{Phase: PhaseStorm, Sent: 10, Errors: 10}
+	if got := p.counts(); !strings.HasSuffix(got, "latency (successful) none yet") {
+		t.Errorf("no success yet: %q", got)
+	}
+	a := NewAggregator(t0)
+	a.AddAttempt(Attempt{Try: 1, Latency: time.Millisecond, Status: 503, Class: ClassHTTP5xx})
+	if l := a.Snapshot(); l.P50Ms != nil || l.P99Ms != nil {
+		t.Errorf("snapshot latency of a 503: %v %v", *l.P50Ms, *l.P99Ms)
+	}
+	a.AddAttempt(Attempt{Try: 1, Latency: 40 * time.Millisecond, Status: 200})
+	if l := a.Snapshot(); !near(l.P50Ms, 40) {
+		t.Errorf("snapshot p50 %v, want the 200's 40 ms", l.P50Ms)
 	}
 }

@@ -22,15 +22,20 @@ type Report struct {
 	Verdict   Verdict      `json:"verdict"`
 	// Expect is the verdict the scenario expected ("pass" unless it
 	// demonstrates a failure, like the seed's synchronous service).
-	Expect     Verdict     `json:"expect"`
-	Generator  Generator   `json:"generator"`
-	Requests   Requests    `json:"requests"`
-	LatencyMs  Latency     `json:"latency_ms"`
-	Throughput float64     `json:"throughput_rps"`
-	Callers    Callers     `json:"callers"`
-	Completion *Completion `json:"completion_ms"` // nil when no caller was recorded
-	Crashes    Crashes     `json:"crashes"`
-	Async      *Async      `json:"async"` // nil for a synchronous SUT
+	Expect    Verdict   `json:"expect"`
+	Generator Generator `json:"generator"`
+	Requests  Requests  `json:"requests"`
+	// LatencyMs is the latency of successful attempts (class none: the
+	// answers that count as ok); LatencyAllMs of every attempt that
+	// reached the service, answered or failed there (Requests.Total). A
+	// run where nothing succeeded has LatencyMs figures of nil.
+	LatencyMs    Latency     `json:"latency_ms"`
+	LatencyAllMs Latency     `json:"latency_all_ms"`
+	Throughput   float64     `json:"throughput_rps"`
+	Callers      Callers     `json:"callers"`
+	Completion   *Completion `json:"completion_ms"` // nil when no caller was recorded
+	Crashes      Crashes     `json:"crashes"`
+	Async        *Async      `json:"async"` // nil for a synchronous SUT
 	// AsyncUntracked counts 202 answers whose completion was not followed
 	// (api.completion: none): their fate is unknown, so async gate
 	// variables are not measured when it is above 0.
@@ -130,23 +135,35 @@ type Requests struct {
 	// Resent counts requests written a second time on a new connection:
 	// their first write on a kept connection failed before a byte left,
 	// so the service saw each once. Included in Total once.
-	Resent int64            `json:"resent"`
-	Errors map[Class]int64  `json:"errors"`
-	Status map[string]int64 `json:"status"`
+	Resent int64 `json:"resent"`
+	// Redirects counts the 3xx answers followed to another request
+	// (api.redirects: follow); the attempt's answer is the last one.
+	Redirects int64            `json:"redirects"`
+	Errors    map[Class]int64  `json:"errors"`
+	Status    map[string]int64 `json:"status"`
 	// ErrorExamples keeps the first attempt of each class that failed
 	// without an answer (conn_closed, protocol, tls, ...), what the client
 	// saw; absent when none failed so.
 	ErrorExamples map[Class]ErrorExample `json:"error_examples,omitempty"`
 }
 
-// Latency summarises attempt latencies in milliseconds.
+// Latency summarises the latencies of a set of attempts in milliseconds
+// (Report.LatencyMs: the successful ones; Report.LatencyAllMs: all that
+// reached the service). Attempts is how many the figures are of; when it
+// is 0 every figure is nil, not measured, never 0. A report written
+// before Attempts was recorded reads 0 there with its figures set.
 type Latency struct {
-	Mean float64 `json:"mean"`
-	P50  float64 `json:"p50"`
-	P90  float64 `json:"p90"`
-	P99  float64 `json:"p99"`
-	Max  float64 `json:"max"`
+	Attempts int64    `json:"attempts"`
+	Mean     *float64 `json:"mean"`
+	P50      *float64 `json:"p50"`
+	P90      *float64 `json:"p90"`
+	P99      *float64 `json:"p99"`
+	Max      *float64 `json:"max"`
 }
+
+// Measured reports whether the figures of l were measured: some attempt
+// was of its kind.
+func (l Latency) Measured() bool { return l.P50 != nil }
 
 // Completion summarises per-caller completion times in milliseconds over
 // all callers. A caller who gave up (or whose upload never finished) never
@@ -227,9 +244,11 @@ type Async struct {
 	NotMeasured      string           `json:"not_measured,omitempty"`
 }
 
-// ClassReport is one caller class's outcome (DESIGN §4.8).
-// Amplification is attempts / first attempts; P50Ms, P99Ms and
-// Amplification are nil when the class sent nothing.
+// ClassReport is one caller class's outcome.
+// Amplification is attempts / first attempts, nil when the class sent
+// nothing. P50Ms and P99Ms are the latency of the class's successful
+// attempts (nil when none succeeded); P50AllMs and P99AllMs of all its
+// attempts that reached the service (nil when it sent nothing).
 type ClassReport struct {
 	Callers         int64    `json:"callers"`
 	Succeeded       int64    `json:"succeeded"`
@@ -241,6 +260,8 @@ type ClassReport struct {
 	Timeouts        int64    `json:"timeouts"`
 	P50Ms           *float64 `json:"p50_ms"`
 	P99Ms           *float64 `json:"p99_ms"`
+	P50AllMs        *float64 `json:"p50_all_ms"`
+	P99AllMs        *float64 `json:"p99_all_ms"`
 	Amplification   *float64 `json:"amplification"`
 	BudgetDenied    int64    `json:"budget_denied"`
 	BreakerOpens    int64    `json:"breaker_opens"`
@@ -279,13 +300,18 @@ type GateResult struct {
 
 // Bucket is one second of the timeline.
 type Bucket struct {
-	TS          float64  `json:"t_s"`
-	Sent        int64    `json:"sent"`
-	OK          int64    `json:"ok"`
-	Timeouts    int64    `json:"timeouts"`
-	Errors      int64    `json:"errors"`
-	P50Ms       float64  `json:"p50_ms"`
-	P99Ms       float64  `json:"p99_ms"`
+	TS       float64 `json:"t_s"`
+	Sent     int64   `json:"sent"`
+	OK       int64   `json:"ok"`
+	Timeouts int64   `json:"timeouts"`
+	Errors   int64   `json:"errors"`
+	// P50Ms and P99Ms are the latency of the attempts sent this second
+	// that succeeded, nil when none did; P50AllMs and P99AllMs of all
+	// attempts sent this second that reached the service, nil when none.
+	P50Ms       *float64 `json:"p50_ms"`
+	P99Ms       *float64 `json:"p99_ms"`
+	P50AllMs    *float64 `json:"p50_all_ms"`
+	P99AllMs    *float64 `json:"p99_all_ms"`
 	Inflight    int64    `json:"inflight"`
 	SUTMemBytes *int64   `json:"sut_mem_bytes"` // nil when not sampled
 	SUTCPU      *float64 `json:"sut_cpu"`       // cores in use; nil when not sampled

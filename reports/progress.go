@@ -68,8 +68,15 @@ func (p *Progress) counts() string {
 	if total <= 0 {
 		total = p.total
 	}
-	s := fmt.Sprintf("callers done %d/%d  sent %d  ok %d  timeouts %d  errors %d  p50 %.0f ms  p99 %.0f ms",
-		l.CallersDone, total, l.Sent, l.OK, l.Timeouts, l.Errors, l.P50Ms, l.P99Ms)
+	s := fmt.Sprintf("callers done %d/%d  sent %d  ok %d  timeouts %d  errors %d  ",
+		l.CallersDone, total, l.Sent, l.OK, l.Timeouts, l.Errors)
+	// Of the successful attempts only, as the report's latency_ms: fast
+	// failures would read as a fast service.
+	if l.P50Ms != nil && l.P99Ms != nil {
+		s += fmt.Sprintf("latency (successful) p50 %.0f ms  p99 %.0f ms", *l.P50Ms, *l.P99Ms)
+	} else {
+		s += "latency (successful) none yet"
+	}
 	if l.GeneratorErrors > 0 {
 		s += fmt.Sprintf("  generator errors %d", l.GeneratorErrors)
 	}

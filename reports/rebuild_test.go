@@ -63,6 +63,14 @@ func TestRebuildFromAttemptLog(t *testing.T) {
 	if len(r.Timeline) != 4 || r.Timeline[2].Sent != 2 || r.Timeline[0].Sent != 2 || r.Timeline[0].SUTMemBytes != nil {
 		t.Fatalf("timeline %+v", r.Timeline)
 	}
+	// Both latencies, as the run's aggregator had them: the successful
+	// 20, 40 and 10 ms; with the 1 s timeout and the 30 ms 503 for all.
+	if l := r.LatencyMs; l.Attempts != 3 || !near(l.P50, 20) || !near(l.Max, 40) {
+		t.Fatalf("latency (successful) %s", latencyString(l))
+	}
+	if l := r.LatencyAllMs; l.Attempts != 5 || !near(l.P50, 30) || !near(l.Max, 1000) {
+		t.Fatalf("latency (all) %s", latencyString(l))
+	}
 	if r.DurationS != 3.01 || !r.StartedAt.Equal(t0) {
 		t.Fatalf("duration %v started %v", r.DurationS, r.StartedAt)
 	}

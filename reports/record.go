@@ -36,6 +36,9 @@ type Attempt struct {
 	// Resent: the request was written a second time on a new connection
 	// after its first write on a kept one failed before a byte left.
 	Resent bool `json:"resent,omitempty"`
+	// Redirects is how many 3xx answers were followed before the answer
+	// Status holds (api.redirects: follow).
+	Redirects uint8 `json:"redirects,omitempty"`
 	// BytesOut is the upload body's bytes written to the connection (the
 	// request line and headers not counted, as vegeta counts), BytesIn the
 	// answer body's bytes read. Both are -1 when not recorded: an

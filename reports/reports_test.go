@@ -54,7 +54,7 @@ func sample(name string, latency time.Duration) *Report {
 	r.SUT = SUTInfo{Kind: "reference", Mode: "async", Image: "rehearse/uploadsvc:abc", Replicas: 1, Runtime: "docker", Network: "host",
 		Target: "http://127.0.0.1:9000", Resources: &Resources{CPUs: 1, MemoryBytes: 256 << 20, Pids: 512}}
 	r.Crashes = Crashes{Count: ptr[int64](1), OOMKills: ptr[int64](0), Restarts: ptr[int64](1), DowntimeS: ptr(1.5), Events: []CrashEvent{{AtS: 2, Container: "sut-1", Kind: "killed", ExitCode: 137}}}
-	r.Gates = []GateResult{{Expr: "timeouts == 0", Value: ptr(10.0), Pass: false}, {Expr: "p99_ms < 2000", Value: ptr(r.LatencyMs.P99), Pass: true}}
+	r.Gates = []GateResult{{Expr: "timeouts == 0", Value: ptr(10.0), Pass: false}, {Expr: "p99_ms < 2000", Value: r.LatencyMs.P99, Pass: true}}
 	r.Verdict, r.Expect = "fail", "pass"
 	return r
 }
@@ -73,8 +73,13 @@ func TestAggregatorCountsExactly(t *testing.T) {
 	if a := r.Async; a == nil || a.Accepted != 95 || a.Completed != 94 || a.Lost != 1 || a.Duplicates != 0 || math.Abs(a.DrainS-3) > 0.1 {
 		t.Fatalf("async %+v", r.Async)
 	}
-	if math.Abs(r.LatencyMs.P50-20) > 0.1 || math.Abs(r.LatencyMs.Max-1000) > 1 {
-		t.Fatalf("latency %+v", r.LatencyMs)
+	// The 95 answers of 20 ms succeeded; the 10 timeouts of 1 s and the 15
+	// fast 503s are in the latency of all answered attempts only.
+	if l := r.LatencyMs; l.Attempts != 95 || !near(l.P50, 20) || !near(l.Max, 20) {
+		t.Fatalf("latency (successful) %s", latencyString(l))
+	}
+	if l := r.LatencyAllMs; l.Attempts != 120 || !near(l.P50, 20) || math.Abs(*l.Max-1000) > 1 {
+		t.Fatalf("latency (all) %s", latencyString(l))
 	}
 	if r.Generator.PlannedAttempts != 100 || r.Generator.Sent != 120 || math.Abs(r.Generator.MaxLagMs-1) > 0.01 || r.Generator.Saturated {
 		t.Fatalf("generator %+v", r.Generator)
@@ -253,7 +258,7 @@ func TestCompareSameBuildPassesSlowerFails(t *testing.T) {
 	run := func(r *Report, lat []float64) []Run { return []Run{{Report: r, Latencies: lat}} }
 	base := sample("a", 25*time.Millisecond)
 	same := sample("a", 25*time.Millisecond)
-	same.LatencyMs.P50 *= 1.01
+	*same.LatencyMs.P50 *= 1.01
 	if c := Compare(run(base, latencies(1, 5000, 1)), run(same, latencies(2, 5000, 1)), CompareOptions{}); c.Worse() {
 		t.Fatalf("same build flagged: %+v", c.Metrics)
 	}

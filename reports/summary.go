@@ -29,9 +29,12 @@ var summaryRows = []row{
 	{"requests", "errors", func(r *Report) string { return n(otherErrors(r)) }},
 	{"requests", "error classes", func(r *Report) string { return classList(r.Requests.Errors, ClassTimeout) }},
 	{"requests", "ok/s", func(r *Report) string { return f1(r.Throughput) }},
-	{"latency", "p50 ms", latency(func(l Latency) float64 { return l.P50 })},
-	{"latency", "p99 ms", latency(func(l Latency) float64 { return l.P99 })},
-	{"latency", "max ms", latency(func(l Latency) float64 { return l.Max })},
+	{latencyOK, "p50 ms", latency(true, func(l Latency) *float64 { return l.P50 })},
+	{latencyOK, "p99 ms", latency(true, func(l Latency) *float64 { return l.P99 })},
+	{latencyOK, "max ms", latency(true, func(l Latency) *float64 { return l.Max })},
+	{latencyAll, "p50 ms", latency(false, func(l Latency) *float64 { return l.P50 })},
+	{latencyAll, "p99 ms", latency(false, func(l Latency) *float64 { return l.P99 })},
+	{latencyAll, "max ms", latency(false, func(l Latency) *float64 { return l.Max })},
 	{"callers", "total", func(r *Report) string {
 		if r.Callers.OutcomesUnknown {
 			return n(r.Callers.Total) + " seen"
@@ -199,15 +202,58 @@ func classList(m map[Class]int64, skip Class) string {
 	return strings.Join(cs, ", ")
 }
 
-// latency shows an attempt latency, NotApplicable when no attempt reached
-// the service.
-func latency(f func(Latency) float64) func(*Report) string {
+// How every view labels the two latencies of a report: LatencyMs, of the
+// successful attempts, and LatencyAllMs, of all that reached the service.
+const (
+	latencyOK  = "latency (successful)"
+	latencyAll = "latency (all answered)"
+)
+
+// NoSuccess is why a latency of successful attempts has no value when
+// attempts reached the service and none of them succeeded.
+const NoSuccess = NotMeasured + " (no successful attempt)"
+
+// latency shows a figure of the latency of the successful attempts (ok) or
+// of all that reached the service: NotApplicable when no attempt reached
+// it, NoSuccess for the successful attempts' when none succeeded,
+// NotMeasured when the report did not record it (one written before
+// latency_all_ms was).
+func latency(ok bool, f func(Latency) *float64) func(*Report) string {
 	return func(r *Report) string {
-		if r.Requests.Total == 0 {
-			return NotApplicable
+		l := r.LatencyAllMs
+		if ok {
+			l = r.LatencyMs
 		}
-		return f1(f(r.LatencyMs))
+		if v := f(l); v != nil {
+			return f1(*v)
+		}
+		return latencyMissing(r, ok)
 	}
+}
+
+// latencyLine is one latency of r in a line, "p50 20.0 ms, p99 40.0 ms,
+// max 40.0 ms" (ok: of the successful attempts), or why it has none.
+func latencyLine(r *Report, ok bool) string {
+	l := r.LatencyAllMs
+	if ok {
+		l = r.LatencyMs
+	}
+	if !l.Measured() || l.P99 == nil || l.Max == nil {
+		return latencyMissing(r, ok)
+	}
+	return fmt.Sprintf("p50 %s ms, p99 %s ms, max %s ms", f1(*l.P50), f1(*l.P99), f1(*l.Max))
+}
+
+// latencyMissing says why a latency figure of r has no value; ok names the
+// latency of the successful attempts.
+func latencyMissing(r *Report, ok bool) string {
+	switch {
+	case r.Requests.Total == 0:
+		return NotApplicable
+	case ok && r.Requests.OK == 0:
+		return NoSuccess
+	}
+	return NotMeasured
 }
 
 // outcome shows a count of callers' end states, NotMeasured when they were

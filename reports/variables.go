@@ -10,7 +10,7 @@ import (
 // can name exactly what a report measures.
 var VariableNames = []string{
 	"requests", "ok", "timeouts", "timeout_rate", "error_rate", "p50_ms", "p90_ms", "p99_ms", "max_ms",
-	"throughput_rps", "callers", "succeeded", "gave_up", "retries", "completion_p99_ms", "crashes",
+	"p50_all_ms", "p90_all_ms", "p99_all_ms", "max_all_ms", "throughput_rps", "callers", "succeeded", "gave_up", "retries", "completion_p99_ms", "crashes",
 	"oom_kills", "restarts", "downtime_s", "accepted", "completed", "lost", "duplicates", "drain_s", "http_429",
 	"amplification", "missing_records", "invalidated_callers",
 }
@@ -19,8 +19,8 @@ var VariableNames = []string{
 // class, under ClassVariable(name, class) ("gave_up[erp]"), in the order of
 // scenarios.ClassGateVariables (a harness test ties the two).
 var ClassVariableNames = []string{
-	"callers", "succeeded", "gave_up", "attempts", "retries", "timeouts", "p50_ms", "p99_ms", "amplification",
-	"budget_denied", "breaker_opens",
+	"callers", "succeeded", "gave_up", "attempts", "retries", "timeouts", "p50_ms", "p99_ms", "p50_all_ms",
+	"p99_all_ms", "amplification", "budget_denied", "breaker_opens",
 }
 
 // ClassVariable is the key of a class's gate variable: "gave_up[erp]".
@@ -37,7 +37,10 @@ func splitClassVariable(v string) (name, class string, ok bool) {
 }
 
 // Variables returns the gate variables of r (VariableNames) that were
-// measured. A variable that was not measured (crash counts of rehearse
+// measured. p50_ms, p90_ms, p99_ms and max_ms are the latency of the
+// successful attempts, p50_all_ms ... max_all_ms of all attempts that
+// reached the service. A variable that was not measured (a latency of
+// successful attempts when none succeeded, crash counts of rehearse
 // attack, a completion percentile not reached, async counts when 202s were
 // not followed, callers' outcomes of a rebuilt report) or does not apply
 // (drain_s of a synchronous SUT) is absent: a gate on it fails with
@@ -46,11 +49,12 @@ func splitClassVariable(v string) (name, class string, ok bool) {
 func Variables(r *Report) map[string]float64 {
 	v := map[string]float64{
 		"requests": float64(r.Requests.Total), "ok": float64(r.Requests.OK), "timeouts": float64(r.Requests.Timeouts),
-		"p50_ms": r.LatencyMs.P50, "p90_ms": r.LatencyMs.P90, "p99_ms": r.LatencyMs.P99, "max_ms": r.LatencyMs.Max,
 		"throughput_rps": r.Throughput, "retries": float64(r.Callers.Retries),
 		"http_429":     float64(r.Requests.Status["429"]),
 		"timeout_rate": 0, "error_rate": 0,
 	}
+	latencyVariables(v, "", r.LatencyMs)
+	latencyVariables(v, "_all", r.LatencyAllMs)
 	if !r.Callers.OutcomesUnknown {
 		v["callers"], v["succeeded"], v["gave_up"] = float64(r.Callers.Total), float64(r.Callers.Succeeded), float64(r.Callers.GaveUp)
 	}
@@ -92,6 +96,17 @@ func Variables(r *Report) map[string]float64 {
 	return v
 }
 
+// latencyVariables adds the measured figures of l to v as p50<infix>_ms,
+// p90, p99 and max: infix "" for the successful attempts (p99_ms), "_all"
+// for all that reached the service (p99_all_ms).
+func latencyVariables(v map[string]float64, infix string, l Latency) {
+	for k, p := range map[string]*float64{"p50": l.P50, "p90": l.P90, "p99": l.P99, "max": l.Max} {
+		if p != nil {
+			v[k+infix+"_ms"] = *p
+		}
+	}
+}
+
 // classVariables adds class name's gate variables to v: its callers' end
 // states only when they were recorded, its latency and amplification only
 // when it sent something.
@@ -110,7 +125,8 @@ func classVariables(v map[string]float64, r *Report, name string, c *ClassReport
 		set("budget_denied", float64(c.BudgetDenied))
 		set("breaker_opens", float64(c.BreakerOpens))
 	}
-	for k, p := range map[string]*float64{"p50_ms": c.P50Ms, "p99_ms": c.P99Ms, "amplification": c.Amplification} {
+	for k, p := range map[string]*float64{"p50_ms": c.P50Ms, "p99_ms": c.P99Ms, "p50_all_ms": c.P50AllMs, "p99_all_ms": c.P99AllMs,
+		"amplification": c.Amplification} {
 		if p != nil {
 			set(k, *p)
 		}
@@ -129,6 +145,8 @@ func MissingReason(r *Report, name string) string {
 		return classMissingReason(r, base, class)
 	}
 	switch name {
+	case "p50_ms", "p90_ms", "p99_ms", "max_ms", "p50_all_ms", "p90_all_ms", "p99_all_ms", "max_all_ms":
+		return latencyMissingReason(r, !strings.Contains(name, "_all_"))
 	case "crashes", "oom_kills", "restarts", "downtime_s":
 		return NotMeasured + " (no crash watch)"
 	case "completion_p99_ms":
@@ -170,11 +188,30 @@ func classMissingReason(r *Report, name, class string) string {
 	switch name {
 	case "callers", "succeeded", "gave_up", "budget_denied", "breaker_opens":
 		return NotMeasured + " (callers' outcomes not recorded)"
-	case "p50_ms", "p99_ms", "amplification":
-		if c.Attempts == 0 {
+	case "p50_ms", "p99_ms", "p50_all_ms", "p99_all_ms", "amplification":
+		switch {
+		case c.Attempts == 0:
 			return fmt.Sprintf("%s (class %s sent nothing)", NotMeasured, class)
+		case name == "amplification":
+			return fmt.Sprintf("%s (class %s sent no first attempt)", NotMeasured, class)
+		case (name == "p50_ms" || name == "p99_ms") && c.P50AllMs != nil:
+			return fmt.Sprintf("%s (class %s had no successful attempt)", NotMeasured, class)
 		}
-		return fmt.Sprintf("%s (class %s sent no first attempt)", NotMeasured, class)
+	}
+	return NotMeasured
+}
+
+// latencyMissingReason says why a latency variable of r has no value; ok
+// names the latency of the successful attempts (p99_ms), not of all
+// attempts (p99_all_ms).
+func latencyMissingReason(r *Report, ok bool) string {
+	switch {
+	case r.Requests.Total == 0:
+		return NotMeasured + " (no attempt reached the service)"
+	case ok && r.Requests.OK == 0:
+		return NoSuccess
+	case !ok:
+		return NotMeasured + " (not recorded in this report)"
 	}
 	return NotMeasured
 }

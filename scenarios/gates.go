@@ -8,10 +8,12 @@ import (
 )
 
 // GateVariables are the names a gate may use; reports.Variables provides
-// their values.
+// their values. p50_ms, p90_ms, p99_ms and max_ms are the latency of the
+// successful attempts; p50_all_ms ... max_all_ms of every attempt that
+// reached the service, failures included.
 var GateVariables = []string{
 	"requests", "ok", "timeouts", "timeout_rate", "error_rate", "p50_ms", "p90_ms", "p99_ms", "max_ms",
-	"throughput_rps", "callers", "succeeded", "gave_up", "retries", "completion_p99_ms", "crashes",
+	"p50_all_ms", "p90_all_ms", "p99_all_ms", "max_all_ms", "throughput_rps", "callers", "succeeded", "gave_up", "retries", "completion_p99_ms", "crashes",
 	"oom_kills", "restarts", "downtime_s", "accepted", "completed", "lost", "duplicates", "drain_s", "http_429",
 	"amplification", "missing_records", "invalidated_callers",
 }
@@ -20,8 +22,8 @@ var GateVariables = []string{
 // written with the class in brackets: "gave_up[erp] == 0". Reports give
 // their values under that full name.
 var ClassGateVariables = []string{
-	"callers", "succeeded", "gave_up", "attempts", "retries", "timeouts", "p50_ms", "p99_ms", "amplification",
-	"budget_denied", "breaker_opens",
+	"callers", "succeeded", "gave_up", "attempts", "retries", "timeouts", "p50_ms", "p99_ms", "p50_all_ms",
+	"p99_all_ms", "amplification", "budget_denied", "breaker_opens",
 }
 
 var gateOps = []string{"<=", ">=", "==", "!=", "<", ">"}

@@ -143,7 +143,30 @@ type API struct {
 	// Verify reads a caller's stored records back (the README's "Your
 	// data").
 	Verify *Verify `yaml:"verify" json:"verify,omitempty"`
+	// Redirects is what an upload answered 301, 302, 303, 307 or 308
+	// does: follow (default) the Location on the target's host, up to
+	// MaxRedirects hops, the final answer counting; fail counts the
+	// redirect as an error (class redirect). A 3xx is never a success.
+	Redirects RedirectMode `yaml:"redirects" json:"redirects,omitempty"`
+	// Cookies keeps a cookie jar per caller (RFC 6265): what the service
+	// sets on an answer goes with that caller's later uploads and status
+	// polls, as a browser or a client with a session does.
+	Cookies bool `yaml:"cookies" json:"cookies,omitempty"`
 }
+
+// RedirectMode is api.redirects.
+type RedirectMode string
+
+// Redirect modes.
+const (
+	RedirectsFollow RedirectMode = "follow"
+	RedirectsFail   RedirectMode = "fail"
+)
+
+// MaxRedirects bounds the hops of one upload under api.redirects: follow,
+// as browsers and net/http bound theirs (net/http: 10; curl's default
+// for -L: 50; five is what an upload API needs).
+const MaxRedirects = 5
 
 // List is where a caller's uploads are listed: "GET /path" in one line,
 // or {path, headers}. Method is always GET.

@@ -10,6 +10,30 @@ type Upload struct {
 	Path    string            `yaml:"path" json:"path"` // path and query; {caller} anywhere or nowhere
 	Headers map[string]string `yaml:"headers" json:"headers,omitempty"`
 	Body    Body              `yaml:"body" json:"body"`
+	// ExpectContinue sends "Expect: 100-continue" and waits for the
+	// service's 100 (or its early answer) up to a second before the body:
+	// auto for bodies over 1 MiB (as curl does), always, or never
+	// (default).
+	ExpectContinue ExpectMode `yaml:"expect_continue" json:"expect_continue,omitempty"`
+}
+
+// ExpectMode is api.upload.expect_continue.
+type ExpectMode string
+
+// Expect modes.
+const (
+	ExpectNever  ExpectMode = "never"
+	ExpectAuto   ExpectMode = "auto"
+	ExpectAlways ExpectMode = "always"
+)
+
+// ExpectAutoAbove is the body size above which expect_continue: auto
+// asks first (curl's threshold).
+const ExpectAutoAbove = 1 << 20
+
+// Expects reports whether an upload of bodyLen bytes asks before its body.
+func (u Upload) Expects(bodyLen int64) bool {
+	return u.ExpectContinue == ExpectAlways || u.ExpectContinue == ExpectAuto && bodyLen > ExpectAutoAbove
 }
 
 // Body is the template of an upload's body.
@@ -23,6 +47,12 @@ type Body struct {
 	CSVHeader string            `yaml:"csv_header" json:"csv_header,omitempty"`
 	Part      *Part             `yaml:"part" json:"part,omitempty"`     // multipart: the file part
 	Fields    map[string]string `yaml:"fields" json:"fields,omitempty"` // multipart: plain form fields
+	// Compress: gzip compresses the body as it is sent and sets
+	// Content-Encoding: gzip; "" sends it as it is.
+	Compress string `yaml:"compress" json:"compress,omitempty"`
+	// Chunked sends the body with Transfer-Encoding: chunked, without a
+	// Content-Length, as a client streaming an upload does.
+	Chunked bool `yaml:"chunked" json:"chunked,omitempty"`
 }
 
 // BodyFormat is the encoding of an upload's body.

@@ -13,7 +13,7 @@ import (
 func (r Retry) ShouldRetry(class string) bool {
 	want := map[string]string{
 		"timeout": "timeout", "conn_refused": "conn", "conn_reset": "conn", "eof": "conn",
-		"conn_closed": "conn", "conn_timeout": "conn", "protocol": "other", "tls": "other",
+		"conn_closed": "conn", "conn_timeout": "conn", "protocol": "other", "tls": "other", "redirect": "other",
 		"http_4xx": "4xx", "http_429": "429", "http_5xx": "5xx", "other": "other",
 	}[class]
 	for _, on := range r.On {

@@ -188,6 +188,18 @@ func TestGates(t *testing.T) {
 			t.Errorf("%s = %v, want %v", expr, pass, want)
 		}
 	}
+	// A gate names which latency it reads: successful attempts (p99_ms) or
+	// all that reached the service (p99_all_ms).
+	vars["p99_all_ms"] = 5
+	for expr, want := range map[string]bool{"p99_ms < 10": false, "p99_all_ms < 10": true} {
+		g, err := parseGate(expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, pass, _ := g.Eval(vars); pass != want {
+			t.Errorf("%s = %v, want %v", expr, pass, want)
+		}
+	}
 	if _, err := parseGate("p99_ms <"); err == nil {
 		t.Error("incomplete gate accepted")
 	}

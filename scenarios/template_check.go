@@ -219,7 +219,7 @@ func checkHeader(name, text string, add func(int, string, ...any)) {
 	}
 	for _, own := range framingHeaders {
 		if strings.EqualFold(name, own) {
-			add(0, "%s is rehearse's to send: it frames the request from the body and the target", own)
+			add(0, "%s is rehearse's to send: it frames the request from the body and the target%s", own, framingKey[own])
 		}
 	}
 }
@@ -228,6 +228,12 @@ func checkHeader(name, text string, add func(int, string, ...any)) {
 // body's length, the connection, the target's host): a template's would
 // contradict them on the wire.
 var framingHeaders = []string{"Content-Length", "Transfer-Encoding", "Connection", "Host", "Expect", "Upgrade"}
+
+// framingKey says which key asks rehearse for a framing header.
+var framingKey = map[string]string{
+	"Transfer-Encoding": " (body.chunked: true sends it)",
+	"Expect":            " (api.upload.expect_continue sends it)",
+}
 
 func isTokenRune(r rune) bool {
 	return r < 127 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("!#$%&'*+-.^_`|~", r))

@@ -12,6 +12,9 @@ import (
 // it needs, and the field paths answers are read with.
 func (a *API) validate(l *locator) {
 	a.Upload.validate(l)
+	if a.Redirects != "" && a.Redirects != RedirectsFollow && a.Redirects != RedirectsFail {
+		l.add("api.redirects", "must be follow or fail, got %q", a.Redirects)
+	}
 	if li := a.List; li != nil && (li.Method != "GET" || !strings.HasPrefix(li.Path, "/")) {
 		l.add("api.list", `must be "GET /path" or {path: /path, headers: {...}}, got %q`, strings.TrimSpace(li.Method+" "+li.Path))
 	}
@@ -58,6 +61,27 @@ func (u Upload) validate(l *locator) {
 	}
 	if !okPath {
 		l.add("api.upload.path", "must start with /, got %q", u.Path)
+	}
+	u.validateSending(l)
+}
+
+// validateSending checks how the body is sent: its compression, and the
+// Expect mode; a Content-Encoding header would label a body rehearse does
+// not encode (a decoding API would refuse every one), so it comes only
+// from body.compress.
+func (u Upload) validateSending(l *locator) {
+	if u.Body.Compress != "" && u.Body.Compress != "gzip" {
+		l.add("api.upload.body.compress", "must be gzip (or left out), got %q", u.Body.Compress)
+	}
+	switch u.ExpectContinue {
+	case "", ExpectNever, ExpectAuto, ExpectAlways:
+	default:
+		l.add("api.upload.expect_continue", "must be auto, always or never, got %q", u.ExpectContinue)
+	}
+	for k := range u.Headers {
+		if strings.EqualFold(k, "Content-Encoding") {
+			l.add("api.upload.headers."+k, "rehearse sends the body as it is: set body.compress: gzip to compress it (and label it), not a Content-Encoding header")
+		}
 	}
 }
 

@@ -140,7 +140,7 @@ func TestValidateManyMistakesAtOnce(t *testing.T) {
 		`m.yaml:18:30: callers.classes[2].records: needs median >= 1, p99 >= median and max >= p99 (got median 5, p99 2, max 4)`,
 		`m.yaml:18:60: callers.classes[2].timeout: must be > 0`,
 		`m.yaml:19:9: gates[0]: gate "gave_up[epr] == 0": no caller class "epr" (did you mean "erp"?)`,
-		`m.yaml:19:56: gates[2]: gate "requests[erp] > 0": "requests" has no value per class (per class: callers, succeeded, gave_up, attempts, retries, timeouts, p50_ms, p99_ms, amplification, budget_denied, breaker_opens)`,
+		`m.yaml:19:56: gates[2]: gate "requests[erp] > 0": "requests" has no value per class (per class: callers, succeeded, gave_up, attempts, retries, timeouts, p50_ms, p99_ms, p50_all_ms, p99_all_ms, amplification, budget_denied, breaker_opens)`,
 		`m.yaml:7:27: api.upload.headers.X-Trace: unknown placeholder {attempt.kye}; did you mean {attempt.key}?`,
 	}
 	got := strings.Split(err.Error(), "\n")

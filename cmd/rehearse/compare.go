@@ -24,7 +24,9 @@ worse only when significant AND the whole interval lies beyond its tolerance
 (defaults, or the scenario's compare block); same when the interval lies
 within it; inconclusive otherwise. Integrity counts (lost, duplicates,
 crashes) are compared exactly. With one run a side the verdict rests on the
-attempts of that run (a weaker test; the output says so).
+attempts of that run (a weaker test; the output says so). Latencies (p50_ms,
+p90_ms, p99_ms, the CDFs) are of the successful attempts: failing faster is
+not better latency, it shows in error_rate.
 
 Ask for 5 runs a side at least (10 for a change close to the noise).
 Exit 0: better, same or inconclusive; 1: worse.`

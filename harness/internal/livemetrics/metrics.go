@@ -127,7 +127,7 @@ func newVecs(reg prometheus.Registerer) *vecs {
 		restarts:     counter(NameRestarts, "Restarts of SUT units; absent when not measured.", base),
 		downtime:     counter(NameDowntime, "Seconds the SUT's health check failed; absent when not measured.", base),
 		events:       counter(NameEvents, "Events for dashboards: crash, restart, fault, upgrade_start, upgrade_end, upgrade_failed, breaker_open.", with("kind")),
-		duration:     hist(NameAttemptDuration, "Latency of attempts that reached the service (native histogram, classic buckets too).", latencyBuckets, with(LabelClass)),
+		duration:     hist(NameAttemptDuration, "Latency of attempts that reached the service, failures included: report.json's latency_all_ms, not latency_ms (native histogram, classic buckets too).", latencyBuckets, with(LabelClass)),
 		completion:   hist(NameCompletion, "First attempt's intended send to the data being safe, of callers that succeeded; observed when outcomes are final.", latencyBuckets, with(LabelClass)),
 		lag:          hist(NameGeneratorLag, "How late the generator sent each attempt behind its schedule.", lagBuckets, base),
 		callers:      gauge(NameCallers, "Callers by state: waiting, in_flight, finished while the storm runs; succeeded, gave_up once outcomes are final.", with("state")),

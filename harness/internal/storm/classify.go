@@ -11,11 +11,16 @@ import (
 	"github.com/rehearse-dev/rehearse/reports"
 )
 
-// classify maps an answer's status code to its class.
+// classify maps an answer's status code to its class: 2xx is success,
+// 3xx an unfollowed redirect.
 func classify(code int) reports.Class {
 	switch {
-	case code >= 200 && code < 400:
+	case code >= 200 && code < 300:
 		return reports.ClassNone
+	case code >= 300 && code < 400:
+		// A redirect the storm did not follow (redirect.go): the upload
+		// went nowhere yet, so it is not a success.
+		return reports.ClassRedirect
 	case code == 429:
 		return reports.ClassHTTP429
 	case code >= 500:

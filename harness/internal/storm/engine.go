@@ -101,12 +101,16 @@ type engine struct {
 	target string              // base as text, the prefix of every upload URL
 	req    *scenarios.Requests // the upload's method, path, headers and body, compiled once
 	wire   *wire               // the uploads' client (wire.go)
-	http   *http.Transport     // the status polls' and verify reads' client
-	trk    *tracker            // nil when nothing is followed (api.completion: none)
+	// redirects follows 3xx answers to their Location (redirect.go).
+	redirects *redirects
+	http      *http.Transport // the status polls' and verify reads' client
+	trk       *tracker        // nil when nothing is followed (api.completion: none)
 
 	timeouts []time.Duration // per caller: its class's callers.timeout
 	keep     int             // answer bytes kept to read an upload's id (completion: body)
 	head     bool            // the upload is a HEAD: its answers have no body
+	how      *sending        // compressed, chunked, Expect: nil for the plain body (wire_body.go)
+	jars     *jars           // the callers' cookies (api.cookies); nil when off
 
 	classes     []scenarios.ClassPlan // callers.classes resolved; one "default" when none declared
 	idField     scenarios.FieldPath   // api.status.id_field (completion: body)
@@ -289,9 +293,12 @@ func newEngine(sc *scenarios.Scenario, opts Options, base *url.URL) (*engine, er
 		e.keep = maxAnswerBody
 	}
 	e.head = req.Method() == http.MethodHead
+	e.how = newSending(sc)
+	e.jars = newJars(sc.API.Cookies)
 	if err := e.transports(n); err != nil {
 		return nil, err
 	}
+	e.redirects = newRedirects(sc, base, e.wire, n, opts.AllowRemote)
 	return e, nil
 }
 
@@ -368,7 +375,7 @@ func (e *engine) absorb(id attemptID, o *outcome, class reports.Class) {
 	c := &e.callers[id.caller]
 	c.attempts++
 	at := reports.Attempt{Caller: int32(id.caller), Try: id.try, Intended: c.intended, Sent: sent,
-		Latency: o.latency, Status: int32(o.code()), Class: class, CallerClass: c.class, Resent: o.x.resent,
+		Latency: o.latency, Status: int32(o.code()), Class: class, CallerClass: c.class, Resent: o.x.resent, Redirects: uint8(o.hops),
 		BytesOut: int64(o.x.bodyOut()), BytesIn: int64(o.x.bytesIn)}
 	wake, finished := e.advance(id, class, end, a)
 	how := c.end()

@@ -1,6 +1,7 @@
 package storm
 
 import (
+	"net/url"
 	"sync"
 	"time"
 
@@ -30,6 +31,7 @@ func (e *engine) storm() {
 	inflight.Wait()
 	e.ports, e.portsOK = portsInUse(e.wire.addr)
 	e.wire.closeIdle()
+	e.redirects.closeIdle()
 }
 
 // outcome is what came of one attempt: when it left, how long until its
@@ -39,6 +41,7 @@ type outcome struct {
 	latency time.Duration
 	x       *exchange
 	err     error // nil when an answer came
+	hops    int   // redirects followed (redirect.go)
 }
 
 // code is the answer's status, 0 when none came.
@@ -57,11 +60,33 @@ func (e *engine) hit(it item) {
 	}
 	id := it.id()
 	began := time.Now()
-	x := exchange{req: e.req, caller: id.caller, try: id.try, keep: e.keep, head: e.head,
+	x := exchange{req: e.req, caller: id.caller, try: id.try, keep: e.keep, head: e.head, how: e.how,
 		deadline: began.Add(e.timeouts[id.caller])}
+	var jarURL *url.URL // the upload's URL, which the cookies' paths match
+	if e.jars != nil {
+		jarURL = e.uploadURL(id)
+		x.wantCookies, x.cookie = true, e.jars.header(id.caller, jarURL)
+	}
 	err := e.wire.do(&x)
-	o := outcome{began: began, latency: time.Since(began), x: &x, err: err}
+	if e.jars != nil {
+		e.jars.keep(id.caller, jarURL, x.setCookies)
+	}
+	var hops int
+	if err == nil {
+		hops, err = e.redirects.follows(&x)
+	}
+	o := outcome{began: began, latency: time.Since(began), x: &x, err: err, hops: hops}
 	e.absorb(id, &o, e.classOf(&o))
+}
+
+// uploadURL is attempt id's upload URL (the target's base, then the
+// template's path and query).
+func (e *engine) uploadURL(id attemptID) *url.URL {
+	u, err := url.Parse(e.target + e.req.Path(id.caller, id.try))
+	if err != nil {
+		return e.base
+	}
+	return u
 }
 
 // classOf is an attempt's class: the service's answer, or who failed it —

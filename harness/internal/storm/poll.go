@@ -155,7 +155,13 @@ func (e *engine) status(u string, caller int, uploadID string) (doc any, code in
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	req.Header = e.req.StatusHeader(caller, uploadID)
+	if c := e.jars.header(caller, req.URL); c != "" {
+		req.Header.Set("Cookie", c)
+	}
 	resp, err := e.http.RoundTrip(req)
+	if err == nil {
+		e.jars.keep(caller, req.URL, resp.Header.Values("Set-Cookie"))
+	}
 	if err != nil {
 		if e.trk.ctx.Err() == nil { // not the drain's own end
 			e.polls.failed(0, func() string { return fmt.Sprintf("GET %s: %v", req.URL.Path, err) })

@@ -78,7 +78,7 @@ func TestFixedDelayLatency(t *testing.T) {
 	}
 	// The service's 50 ms, and what a machine shared with other tests
 	// adds to it: far below the 2 s timeout either way.
-	if p := rep.LatencyMs.P50; p < 50 || p > 150 {
+	if p := *rep.LatencyMs.P50; p < 50 || p > 150 {
 		t.Fatalf("p50 %.2f ms, want within [50, 150]", p)
 	}
 	if rep.Generator.PlannedAttempts != 100 || rep.Generator.Sent != 100 {
@@ -355,7 +355,7 @@ func TestClassify(t *testing.T) {
 	for _, c := range []struct {
 		code int
 		want reports.Class
-	}{{200, ""}, {202, ""}, {302, ""}, {429, "http_429"}, {404, "http_4xx"}, {503, "http_5xx"}, {100, "other"}} {
+	}{{200, ""}, {202, ""}, {302, "redirect"}, {429, "http_429"}, {404, "http_4xx"}, {503, "http_5xx"}, {100, "other"}} {
 		if got := classify(c.code); got != c.want {
 			t.Errorf("classify(%d) = %q, want %q", c.code, got, c.want)
 		}
@@ -420,4 +420,41 @@ func TestStopAbortsInFlightAttemptsWithoutBlame(t *testing.T) {
 	if rep.Callers.GaveUp != 0 {
 		t.Fatalf("callers %+v: an aborted caller did not give up", rep.Callers)
 	}
+}
+
+// TestLatencySuccessfulApartFromFailures: against a service that refuses
+// three callers in four at once (503 in 1 ms) and answers the fourth
+// slowly (200 after 50 ms), the latency of successful attempts is the slow one
+// and the latency of all answered attempts is pulled down by the fast
+// failures: the two are never one figure that passes for the service's
+// speed.
+func TestLatencySuccessfulApartFromFailures(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/callers/{caller}/records", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		if callerIndex(r)%4 != 0 {
+			time.Sleep(time.Millisecond)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	sc := scenario(t, srv.URL, "callers: {count: 100, records: 5, timeout: 2s, retry: {attempts: 1}}\narrival: {profile: burst, window: 1s}\n")
+	rep, _ := run(t.Context(), t, sc, srv.URL)
+	if rep.Requests.Total != 100 || rep.Requests.OK != 25 || rep.Requests.Errors[reports.ClassHTTP5xx] != 75 {
+		t.Fatalf("requests %+v", rep.Requests)
+	}
+	ok, all := rep.LatencyMs, rep.LatencyAllMs
+	if ok.Attempts != 25 || all.Attempts != 100 || !ok.Measured() || !all.Measured() {
+		t.Fatalf("latency of %d successful and %d answered attempts", ok.Attempts, all.Attempts)
+	}
+	// The median of all answered attempts is the median 503's (they took
+	// about 1 ms, and what a shared machine adds), far below the service's
+	// 50 ms for an upload it took.
+	if *ok.P50 < 50 || *all.P50 >= 50 || *ok.Mean <= *all.Mean {
+		t.Fatalf("latency_ms p50 %.2f mean %.2f, latency_all_ms p50 %.2f mean %.2f", *ok.P50, *ok.Mean, *all.P50, *all.Mean)
+	}
+	t.Logf("latency_ms p50 %.2f p99 %.2f; latency_all_ms p50 %.2f p99 %.2f", *ok.P50, *ok.P99, *all.P50, *all.P99)
 }

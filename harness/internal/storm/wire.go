@@ -80,6 +80,18 @@ func newWire(base *url.URL, n int, connect time.Duration, tc *tls.Config) *wire 
 	return w
 }
 
+// tlsFor is the wire's TLS configuration for another host of the same
+// storm (a redirect's): the same roots and session cache, that host's
+// name; nil for http.
+func (w *wire) tlsFor(host string) *tls.Config {
+	if w.tls == nil {
+		return nil
+	}
+	c := w.tls.Clone()
+	c.ServerName = host
+	return c
+}
+
 // exchange is one attempt on the wire: the request to write, then what
 // came back. It is the attempt goroutine's own, never shared.
 type exchange struct {
@@ -89,6 +101,13 @@ type exchange struct {
 	deadline time.Time // the caller's timeout
 	keep     int       // answer bytes to keep (api.completion: body)
 	head     bool      // a HEAD request: its answer has no body
+	// A redirect's next request (redirect.go): its method and absolute
+	// path instead of the template's; noBody sends it without a body.
+	method, path string
+	noBody       bool
+	how          *sending // compressed, chunked, Expect: nil for the plain body (wire_body.go)
+	cookie       string   // the caller's Cookie header (api.cookies), "" for none
+	wantCookies  bool     // keep the answer's Set-Cookie lines in setCookies
 
 	code       int
 	location   string        // the Location header, "" when none
@@ -96,9 +115,10 @@ type exchange struct {
 	idleFor    time.Duration // Keep-Alive: timeout=N, 0 when none
 	answer     []byte        // the first keep bytes of the answer's body
 	bytesIn    uint64
-	bytesOut   uint64 // bytes that left, request line to body
-	headLen    uint64 // of which the request line and headers
-	resent     bool   // written again on a new connection (wire.do)
+	bytesOut   uint64   // bytes that left, request line to body
+	headLen    uint64   // of which the request line and headers
+	resent     bool     // written again on a new connection (wire.do)
+	setCookies []string // the answer's Set-Cookie lines, when wantCookies
 }
 
 // aLongTimeAgo is a deadline in the past: setting it makes every blocked
@@ -151,7 +171,7 @@ func (x *exchange) bodyOut() uint64 { return x.bytesOut - min(x.bytesOut, x.head
 
 // clearAnswer forgets what was read of an answer before it is read anew.
 func (x *exchange) clearAnswer() {
-	x.code, x.location, x.retryAfter, x.idleFor, x.answer, x.bytesIn = 0, "", "", 0, nil, 0
+	x.code, x.location, x.retryAfter, x.idleFor, x.answer, x.bytesIn, x.setCookies = 0, "", "", 0, nil, 0, nil
 }
 
 // reader attaches a pooled reader to conn for one answer; release
@@ -176,6 +196,8 @@ func (w *wire) exchange(c *wconn, x *exchange) (keep bool, err error) {
 	}
 	err = w.write(c, x)
 	switch {
+	case errors.Is(err, errAnswered):
+		return false, nil
 	case errors.Is(err, errAnsweredEarly):
 		_, err = w.read(c, x)
 		return false, err
@@ -311,7 +333,11 @@ func (w *wire) dial(x *exchange) (*wconn, error) {
 		}
 		conn = tc
 	}
-	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) && w.runCtx.Err() == nil {
+	// The dialer's own deadline (ctx's) may fire before ctx says it is
+	// done: an i/o timeout of the dial is the same deadline.
+	var ne net.Error
+	timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
+	if err != nil && timedOut && w.runCtx.Err() == nil {
 		if connectBy.Before(x.deadline) {
 			return nil, fmt.Errorf("connect %s: no connection within %s: %w", w.addr, w.connect, errConnTimeout)
 		}

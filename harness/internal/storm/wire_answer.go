@@ -164,6 +164,8 @@ func (h *answerHead) header(x *exchange, name, value []byte) error {
 	case bytes.EqualFold(name, []byte("Connection")):
 		h.connClose = h.connClose || hasToken(value, "close")
 		h.connKeep = h.connKeep || hasToken(value, "keep-alive")
+	case x.wantCookies && bytes.EqualFold(name, []byte("Set-Cookie")):
+		x.setCookies = append(x.setCookies, string(value))
 	case bytes.EqualFold(name, []byte("Keep-Alive")):
 		x.idleFor = keepAliveTimeout(value)
 	case bytes.EqualFold(name, []byte("Location")):

@@ -29,6 +29,9 @@ var (
 	// service closed it (its idle timeout) as the request was sent, and
 	// never read it. It is sent again, as errNotWritten.
 	errUnread = errors.New("closed by the service before it read the request")
+	// errAnswered: the service answered a request that asked first
+	// (Expect: 100-continue) before its body was sent; x holds the answer.
+	errAnswered = errors.New("answered before the body was asked for")
 	// errAnsweredEarly: an answer came while the body was being written.
 	errAnsweredEarly = errors.New("answered before the body was sent")
 )
@@ -80,6 +83,12 @@ func tlsError(err error) bool {
 	remote := errors.As(err, &op) && op.Op == "remote error"
 	return remote || errors.As(err, &alert) || errors.As(err, &verify) || errors.As(err, &record) ||
 		errors.As(err, &unknown) || errors.As(err, &host) || errors.As(err, &invalid)
+}
+
+// isTimeoutErr reports whether err is a deadline's.
+func isTimeoutErr(err error) bool {
+	var ne net.Error
+	return errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
 }
 
 // TLS alerts a service sends when it wants a client certificate it did

@@ -30,20 +30,40 @@ func (w *wire) write(c *wconn, x *exchange) error {
 	bp := writeBufs.Get().(*[]byte)
 	defer writeBufs.Put(bp)
 	bodyLen := x.req.BodyLen(x.caller, x.try)
+	if x.noBody {
+		bodyLen = 0
+	}
 	b := append((*bp)[:0], x.req.Method()...)
-	b = append(append(append(append(b, ' '), w.prefix...), x.req.Path(x.caller, x.try)...), " HTTP/1.1\r\nHost: "...)
+	if x.method != "" {
+		b = append(b[:0], x.method...)
+	}
+	if b = append(b, ' '); x.path != "" {
+		b = append(b, x.path...)
+	} else {
+		b = append(append(b, w.prefix...), x.req.Path(x.caller, x.try)...)
+	}
+	b = append(b, " HTTP/1.1\r\nHost: "...)
 	b = append(append(b, w.host...), "\r\n"...)
 	if !x.req.SetsUserAgent() {
 		b = append(b, "User-Agent: rehearse\r\n"...)
+	}
+	if x.how != nil {
+		x.bytesOut = 0
+		err := w.writeFramed(c, x, b, bodyLen)
+		*bp = (*bp)[:0]
+		return err
 	}
 	b = strconv.AppendInt(append(b, "Content-Length: "...), bodyLen, 10)
 	b, err := x.req.AppendHeader(append(b, "\r\n"...), x.caller, x.try)
 	if err != nil {
 		return fmt.Errorf("storm: %w", err)
 	}
-	b = append(b, "\r\n"...)
+	b = append(appendCookie(b, x.cookie), "\r\n"...)
 	x.bytesOut, x.headLen = 0, uint64(len(b))
 	body := x.req.Body(x.caller, x.try)
+	if x.noBody {
+		body = eofReader{}
+	}
 	var sent int64
 	for {
 		if len(b) == cap(b) {
@@ -106,4 +126,17 @@ func (w *wire) send(c *wconn, x *exchange, b []byte) error {
 		}
 	}
 	return nil
+}
+
+// eofReader is an empty body.
+type eofReader struct{}
+
+func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
+
+// appendCookie appends the caller's Cookie header, when it has cookies.
+func appendCookie(b []byte, cookie string) []byte {
+	if cookie == "" {
+		return b
+	}
+	return append(append(append(b, "Cookie: "...), cookie...), "\r\n"...)
 }

@@ -37,7 +37,7 @@ type summary struct {
 	EngineCPU    float64        `json:"engine_cpu_s"`
 	AttemptsPerS float64        `json:"attempts_per_s"`
 	LagP99Ms     float64        `json:"lag_p99_ms"`
-	LatencyP50Ms float64        `json:"latency_p50_ms"`
+	LatencyP50Ms *float64       `json:"latency_p50_ms"` // of the successful attempts; null when none succeeded
 	Stopped      string         `json:"stopped"`
 	Saturated    bool           `json:"saturated"`
 	PeakRSSMB    float64        `json:"peak_rss_mb"`

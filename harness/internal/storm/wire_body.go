@@ -1,0 +1,186 @@
+package storm
+
+import (
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/rehearse-dev/rehearse/scenarios"
+)
+
+// sending is how a storm's uploads go on the wire beyond the plain
+// Content-Length body: api.upload.body.compress, .chunked and
+// api.upload.expect_continue. nil (the common case) is the plain path of
+// write.
+type sending struct {
+	gzip, chunked bool
+	upload        scenarios.Upload // for Expects
+}
+
+// newSending is sc's way of sending, nil when it is the plain one.
+func newSending(sc *scenarios.Scenario) *sending {
+	up := sc.API.Upload
+	s := &sending{gzip: up.Body.Compress == "gzip", chunked: up.Body.Chunked, upload: up}
+	if !s.gzip && !s.chunked && (up.ExpectContinue == "" || up.ExpectContinue == scenarios.ExpectNever) {
+		return nil
+	}
+	return s
+}
+
+// continueWait is how long an upload that asked (Expect: 100-continue)
+// waits for the service's 100 before it sends its body anyway, as curl.
+const continueWait = time.Second
+
+var gzipWriters = sync.Pool{New: func() any { return gzip.NewWriter(io.Discard) }}
+
+// writeFramed sends x's request the way x.how says: head is the request
+// line and the Host and User-Agent headers already in the buffer. A
+// gzipped body with a length is compressed first (its length is the
+// compressed one); a chunked body streams, compressed on the way when
+// asked. It returns errAnswered when the service answered before the body
+// was asked for (x holds the answer).
+func (w *wire) writeFramed(c *wconn, x *exchange, b []byte, bodyLen int64) error {
+	var src io.Reader = x.req.Body(x.caller, x.try)
+	if x.noBody {
+		src, bodyLen = eofReader{}, 0
+	}
+	if x.how.gzip && !x.how.chunked && !x.noBody {
+		var zb bytes.Buffer
+		if err := gzipTo(&zb, src); err != nil {
+			return err
+		}
+		src, bodyLen = &zb, int64(zb.Len())
+	}
+	if x.how.chunked {
+		b = append(b, "Transfer-Encoding: chunked\r\n"...)
+	} else {
+		b = strconv.AppendInt(append(b, "Content-Length: "...), bodyLen, 10)
+		b = append(b, "\r\n"...)
+	}
+	if x.how.gzip && !x.noBody {
+		b = append(b, "Content-Encoding: gzip\r\n"...)
+	}
+	expect := !x.noBody && x.how.upload.Expects(bodyLen)
+	if expect {
+		b = append(b, "Expect: 100-continue\r\n"...)
+	}
+	b, err := x.req.AppendHeader(b, x.caller, x.try)
+	if err != nil {
+		return fmt.Errorf("storm: %w", err)
+	}
+	b = append(appendCookie(b, x.cookie), "\r\n"...)
+	x.headLen = uint64(len(b))
+	if err := w.send(c, x, b); err != nil {
+		return err
+	}
+	if expect {
+		answered, err := w.awaitContinue(c, x)
+		switch {
+		case err != nil:
+			return err
+		case answered:
+			return errAnswered
+		}
+	}
+	return w.sendBody(c, x, src)
+}
+
+// gzipTo compresses src into dst.
+func gzipTo(dst io.Writer, src io.Reader) error {
+	gz := gzipWriters.Get().(*gzip.Writer)
+	defer gzipWriters.Put(gz)
+	gz.Reset(dst)
+	if _, err := io.Copy(gz, src); err != nil {
+		return fmt.Errorf("storm: compress the upload body: %w", err)
+	}
+	return gz.Close()
+}
+
+// sendBody streams src to c: as it is, or in chunks (compressed on the
+// way when asked), ending with the last chunk.
+func (w *wire) sendBody(c *wconn, x *exchange, src io.Reader) error {
+	if !x.how.chunked {
+		bp := writeBufs.Get().(*[]byte)
+		defer writeBufs.Put(bp)
+		buf := (*bp)[:cap(*bp)]
+		for {
+			n, err := src.Read(buf)
+			if n > 0 {
+				if err := w.send(c, x, buf[:n]); err != nil {
+					return err
+				}
+			}
+			if err == io.EOF {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("storm: read the upload body: %w", err)
+			}
+		}
+	}
+	cw := &chunkWriter{w: w, c: c, x: x}
+	if x.how.gzip && !x.noBody {
+		if err := gzipTo(cw, src); err != nil {
+			return err
+		}
+	} else if _, err := io.Copy(cw, src); err != nil {
+		return err
+	}
+	return w.send(c, x, []byte("0\r\n\r\n"))
+}
+
+// chunkWriter frames what is written to it as one chunk per Write.
+type chunkWriter struct {
+	w     *wire
+	c     *wconn
+	x     *exchange
+	frame []byte
+}
+
+func (cw *chunkWriter) Write(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	cw.frame = strconv.AppendInt(cw.frame[:0], int64(len(p)), 16)
+	cw.frame = append(append(append(cw.frame, "\r\n"...), p...), "\r\n"...)
+	if err := cw.w.send(cw.c, cw.x, cw.frame); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// awaitContinue waits up to continueWait for the service's 100 Continue.
+// A final answer instead is the attempt's answer, read whole (answered);
+// no answer in time sends the body anyway, as curl does.
+func (w *wire) awaitContinue(c *wconn, x *exchange) (answered bool, err error) {
+	if err := w.setDeadline(c, deadlineRead, minTime(x.deadline, time.Now().Add(continueWait))); err != nil {
+		return false, err
+	}
+	br := reader(c)
+	defer release(br)
+	if _, err := br.Peek(1); err != nil {
+		if isTimeoutErr(err) && time.Now().Before(x.deadline) && w.runCtx.Err() == nil {
+			return false, w.setDeadline(c, deadlineRead, x.deadline)
+		}
+		return false, closedWithoutAnswer(err)
+	}
+	budget := maxHeadBytes
+	for {
+		h, err := readHead(br, x, &budget)
+		if err != nil {
+			return false, err
+		}
+		switch {
+		case x.code == 100:
+			return false, w.setDeadline(c, deadlineRead, x.deadline)
+		case x.code > 100 && x.code < 200 && x.code != 101:
+			continue // 103 Early Hints and the like
+		}
+		_, err = readAnswerBody(br, x, h)
+		return true, err
+	}
+}

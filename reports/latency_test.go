@@ -1,0 +1,161 @@
+package reports
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// latencyString shows l's figures, "nil" for one not measured.
+func latencyString(l Latency) string {
+	f := func(p *float64) string {
+		if p == nil {
+			return "nil"
+		}
+		return fmt.Sprint(*p)
+	}
+	return fmt.Sprintf("{attempts %d mean %s p50 %s p90 %s p99 %s max %s}", l.Attempts, f(l.Mean), f(l.P50), f(l.P90), f(l.P99), f(l.Max))
+}
+
+// fastFailures is a run of 100 attempts: 40 that succeeded in 50 ms and 60
+// refused (503) in 1 ms, plus one generator failure and one aborted
+// attempt, which reached no service and are in neither latency.
+func fastFailures() *Report {
+	a := NewAggregator(t0)
+	for i := range 100 {
+		at := Attempt{Caller: int32(i), Try: 1, Sent: time.Duration(i) * 10 * time.Millisecond, Latency: 50 * time.Millisecond, Status: 200}
+		if i%5 >= 2 {
+			at.Latency, at.Status, at.Class = time.Millisecond, 503, ClassHTTP5xx
+		}
+		a.AddAttempt(at)
+	}
+	a.AddAttempt(Attempt{Caller: 100, Try: 1, Latency: time.Hour, Class: GenOutOfFiles})
+	a.AddAttempt(Attempt{Caller: 101, Try: 1, Latency: time.Hour, Class: ClassAborted})
+	return a.Finish(t0.Add(2 * time.Second))
+}
+
+// TestLatencySuccessfulApartFromAll: latency_ms is of the successful
+// attempts, latency_all_ms of every attempt that reached the service; the
+// 503s in 1 ms pull the second down, never the first.
+func TestLatencySuccessfulApartFromAll(t *testing.T) {
+	r := fastFailures()
+	ok, all := r.LatencyMs, r.LatencyAllMs
+	if ok.Attempts != 40 || !near(ok.Mean, 50) || !near(ok.P50, 50) || !near(ok.P90, 50) || !near(ok.P99, 50) || !near(ok.Max, 50) {
+		t.Errorf("latency_ms %s, want 40 attempts all of 50 ms", latencyString(ok))
+	}
+	// 60 of 100 at 1 ms: p50 is 1 ms, p90 and p99 50 ms, the mean 20.6 ms.
+	if all.Attempts != 100 || !near(all.Mean, 20.6) || !near(all.P50, 1) || !near(all.P90, 50) || !near(all.P99, 50) || !near(all.Max, 50) {
+		t.Errorf("latency_all_ms %s", latencyString(all))
+	}
+	v := Variables(r)
+	for name, want := range map[string]float64{"p50_ms": 50, "p90_ms": 50, "p99_ms": 50, "max_ms": 50,
+		"p50_all_ms": 1, "p90_all_ms": 50, "p99_all_ms": 50, "max_all_ms": 50,
+		"p50_ms[default]": 50, "p99_ms[default]": 50, "p50_all_ms[default]": 1, "p99_all_ms[default]": 50} {
+		if got, okv := v[name]; !okv || !near(&got, want) {
+			t.Errorf("%s = %v (%v), want %v", name, got, okv, want)
+		}
+	}
+	// Per second: 0.0-0.99 s holds attempts 0..99, all in second 0.
+	// (A second's histograms keep 2 significant digits: within 1%.)
+	within := func(p *float64, v float64) bool { return p != nil && *p >= v && *p <= v*1.01 }
+	b := r.Timeline[0]
+	if !within(b.P50Ms, 50) || !within(b.P99Ms, 50) || !within(b.P50AllMs, 1) || !within(b.P99AllMs, 50) {
+		t.Errorf("second 0: p50 %v p99 %v all %v %v", *b.P50Ms, *b.P99Ms, *b.P50AllMs, *b.P99AllMs)
+	}
+}
+
+// TestLatencyNoSuccessIsNull: when nothing succeeded the successful
+// latency is null in report.json, absent from the gate variables with its
+// reason, and "no successful attempt" in the views, never 0; the latency
+// of all answered attempts is still measured.
+func TestLatencyNoSuccessIsNull(t *testing.T) {
+	a := NewAggregator(t0)
+	for i := range 10 {
+		a.AddAttempt(Attempt{Caller: int32(i), Try: 1, Sent: time.Duration(i) * time.Millisecond, Latency: 3 * time.Millisecond, Status: 503, Class: ClassHTTP5xx})
+	}
+	r := a.Finish(t0.Add(time.Second))
+	if r.LatencyMs.Measured() || r.LatencyMs.Attempts != 0 || r.LatencyMs.Mean != nil || r.LatencyMs.Max != nil {
+		t.Fatalf("latency_ms %s, want nothing measured", latencyString(r.LatencyMs))
+	}
+	if !near(r.LatencyAllMs.P50, 3) || r.LatencyAllMs.Attempts != 10 {
+		t.Fatalf("latency_all_ms %s", latencyString(r.LatencyAllMs))
+	}
+	raw, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	validateSchema(t, raw)
+	var doc struct {
+		Lat      map[string]any   `json:"latency_ms"`
+		Timeline []map[string]any `json:"timeline"`
+		Classes  map[string]map[string]any
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"mean", "p50", "p90", "p99", "max"} {
+		if v, ok := doc.Lat[k]; !ok || v != nil {
+			t.Errorf("latency_ms.%s = %v (present %v), want null", k, v, ok)
+		}
+	}
+	if doc.Timeline[0]["p99_ms"] != nil || doc.Timeline[0]["p99_all_ms"] == nil || doc.Classes[DefaultClass]["p50_ms"] != nil {
+		t.Errorf("timeline %v classes %v", doc.Timeline[0], doc.Classes)
+	}
+	v := Variables(r)
+	for _, name := range []string{"p50_ms", "p90_ms", "p99_ms", "max_ms", "p50_ms[default]", "p99_ms[default]"} {
+		if _, ok := v[name]; ok {
+			t.Errorf("%s measured with no successful attempt", name)
+		}
+	}
+	if why := MissingReason(r, "p99_ms"); why != NoSuccess {
+		t.Errorf("p99_ms: %q", why)
+	}
+	if why := MissingReason(r, "p99_ms[default]"); why != "not measured (class default had no successful attempt)" {
+		t.Errorf("p99_ms[default]: %q", why)
+	}
+	if _, ok := v["p99_all_ms"]; !ok {
+		t.Error("p99_all_ms not measured")
+	}
+	var buf bytes.Buffer
+	if err := WriteTable(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if !strings.Contains(out, latencyOK) || !strings.Contains(out, latencyAll) || !strings.Contains(out, NoSuccess) {
+		t.Errorf("table lacks the labelled latencies or the reason:\n%s", out)
+	}
+}
+
+// TestLatencyNothingReached: with no attempt at the service neither
+// latency is measured, and the gates say why.
+func TestLatencyNothingReached(t *testing.T) {
+	r := NewAggregator(t0).Finish(t0)
+	if r.LatencyMs.Measured() || r.LatencyAllMs.Measured() {
+		t.Fatalf("latencies %s %s", latencyString(r.LatencyMs), latencyString(r.LatencyAllMs))
+	}
+	for _, name := range []string{"p50_ms", "p99_all_ms"} {
+		if why := MissingReason(r, name); why != "not measured (no attempt reached the service)" {
+			t.Errorf("%s: %q", name, why)
+		}
+	}
+}
+
+// TestLatencyOldReport: a report written before latency_all_ms existed
+// reads back with its latency_ms, and the latency of all attempts as not
+// recorded, not 0.
+func TestLatencyOldReport(t *testing.T) {
+	var r Report
+	err := json.Unmarshal([]byte(`{"requests": {"total": 5, "ok": 5}, "latency_ms": {"mean": 2, "p50": 2, "p90": 3, "p99": 4, "max": 5}}`), &r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !near(r.LatencyMs.P99, 4) || r.LatencyAllMs.Measured() {
+		t.Fatalf("latency %s all %s", latencyString(r.LatencyMs), latencyString(r.LatencyAllMs))
+	}
+	if why := MissingReason(&r, "p99_all_ms"); why != "not measured (not recorded in this report)" {
+		t.Errorf("p99_all_ms: %q", why)
+	}
+}
