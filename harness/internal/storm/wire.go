@@ -202,8 +202,15 @@ func (w *wire) exchange(c *wconn, x *exchange) (keep bool, err error) {
 		_, err = w.read(c, x)
 		return false, err
 	case err != nil:
-		if x.bytesOut > 0 && w.earlyAnswer(c, x) {
+		if x.bytesOut == 0 {
+			return false, err
+		}
+		answered, alert := w.earlyAnswer(c, x)
+		switch {
+		case answered:
 			return false, nil
+		case alert != nil:
+			return false, alert
 		}
 		return false, err
 	}
@@ -235,20 +242,26 @@ const earlyWait = 100 * time.Millisecond
 // earlyAnswer reads the answer a service may have sent before it stopped
 // reading the request and closed (a 413 for a body it will not take), as
 // net/http does: the caller got that answer, not a reset. It reports
-// whether x now holds one; the connection is not kept either way.
-func (w *wire) earlyAnswer(c *wconn, x *exchange) bool {
+// whether x now holds one; the connection is not kept either way. A TLS
+// alert read instead (a service that refused the client's certificate
+// under TLS 1.3 says so after the handshake, while the body is being
+// written) is returned: it, not the reset that followed, is what failed.
+func (w *wire) earlyAnswer(c *wconn, x *exchange) (answered bool, alert error) {
 	if err := w.setDeadline(c, deadlineRead, minTime(x.deadline, time.Now().Add(earlyWait))); err != nil {
-		return false
+		return false, nil
 	}
 	br := reader(c)
 	defer release(br)
 	// The status line is the answer; a body cut off by the service's
 	// close does not unmake it.
-	if _, _ = readAnswer(br, x); x.code == 0 {
+	if _, err := readAnswer(br, x); x.code == 0 {
 		x.clearAnswer()
-		return false
+		if err != nil && tlsError(err) {
+			return false, err
+		}
+		return false, nil
 	}
-	return true
+	return true, nil
 }
 
 func minTime(a, b time.Time) time.Time {

@@ -44,7 +44,7 @@ var gzipWriters = sync.Pool{New: func() any { return gzip.NewWriter(io.Discard) 
 // asked. It returns errAnswered when the service answered before the body
 // was asked for (x holds the answer).
 func (w *wire) writeFramed(c *wconn, x *exchange, b []byte, bodyLen int64) error {
-	var src io.Reader = x.req.Body(x.caller, x.try)
+	src := x.req.Body(x.caller, x.try)
 	if x.noBody {
 		src, bodyLen = eofReader{}, 0
 	}
