@@ -190,31 +190,13 @@ api:
 // ends with the 401 when it comes, not at the caller's timeout, and most
 // of the body is never sent.
 func TestWireEarlyAnswerWhileWriting(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	release := make(chan struct{})
-	defer close(release)
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		buf := make([]byte, 4096)
-		_, _ = c.Read(buf) // the head
-		_, _ = io.WriteString(c, "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n")
-		<-release // hold the connection open, unread
-	}()
-	sc := scenario(t, "http://"+ln.Addr().String(), "callers: {count: 1, records: 100000, record_bytes: 200}\n")
-	w := newTestWire(t, ln.Addr().String(), 1)
+	addr, _ := stalledService(t, "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n")
+	sc := scenario(t, "http://"+addr, "callers: {count: 1, records: 100000, record_bytes: 200}\n")
+	w := newTestWire(t, addr, 1)
 	big := mustRequests(t, sc)
 	x := exchange{req: big, caller: 0, try: 1, deadline: time.Now().Add(20 * time.Second)}
 	began := time.Now()
-	err = w.do(&x)
-	if err != nil || x.code != 401 {
+	if err := w.do(&x); err != nil || x.code != 401 {
 		t.Fatalf("got %d %v, want the 401", x.code, err)
 	}
 	if took := time.Since(began); took > 10*time.Second {
@@ -229,25 +211,9 @@ func TestWireEarlyAnswerWhileWriting(t *testing.T) {
 // blocked writing to a service that does not read, whatever deadline
 // the write loop sets after the stop.
 func TestWireStopWinsOverDeadlines(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	release, started := make(chan struct{}), make(chan struct{})
-	defer close(release)
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		_, _ = c.Read(make([]byte, 1))
-		close(started)
-		<-release // read nothing more: the writer fills the socket and blocks
-	}()
-	sc := scenario(t, "http://"+ln.Addr().String(), "callers: {count: 1, records: 100000, record_bytes: 200}\n")
-	w := newTestWire(t, ln.Addr().String(), 1)
+	addr, started := stalledService(t, "")
+	sc := scenario(t, "http://"+addr, "callers: {count: 1, records: 100000, record_bytes: 200}\n")
+	w := newTestWire(t, addr, 1)
 	ctx, stop := context.WithCancel(t.Context())
 	w.runCtx = ctx
 	x := exchange{req: mustRequests(t, sc), caller: 0, try: 1, deadline: time.Now().Add(time.Minute)}
@@ -432,4 +398,30 @@ func TestWireTLSResumes(t *testing.T) {
 	if resumed != 2 {
 		t.Fatalf("%d of 3 connections resumed their session, want the 2 after the first", resumed)
 	}
+}
+
+// stalledService accepts one connection, reads the first bytes of its
+// request, writes answer (if any) and then reads nothing more until the
+// test ends: a writer to it fills the socket and blocks. started closes
+// once the first bytes were read.
+func stalledService(t *testing.T, answer string) (addr string, started <-chan struct{}) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	release, begun := make(chan struct{}), make(chan struct{})
+	t.Cleanup(func() { close(release); ln.Close() })
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		_, _ = c.Read(make([]byte, 4096))
+		_, _ = io.WriteString(c, answer)
+		close(begun)
+		<-release
+	}()
+	return ln.Addr().String(), begun
 }
