@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rehearse-dev/rehearse/harness/internal/storm"
 	"github.com/rehearse-dev/rehearse/reports"
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
@@ -168,6 +169,11 @@ func mergeInto(ctx context.Context, shards []loadedShard, dir string) (*reports.
 	}
 	defer f.Close()
 	alog := reports.NewAttemptLog(f)
+	if sc, err := scenarios.Parse(shards[0].sr.Scenario.File, []byte(shards[0].sr.ScenarioYAML)); err == nil {
+		if names := storm.CallerNames(sc); names != nil {
+			alog.SetCallerNames(names) // else caller_name stays empty
+		}
+	}
 	infos := make([]reports.ShardInfo, 0, len(shards))
 	for _, s := range shards {
 		if ctx.Err() != nil {

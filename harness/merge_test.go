@@ -106,6 +106,11 @@ func TestMergeEqualsOneProcess(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(res.Dir, "report.html")); err != nil {
 		t.Fatal(err)
 	}
+	// The merged attempts.csv names each attempt's caller, as a shard's does.
+	log, err := os.ReadFile(filepath.Join(res.Dir, reports.AttemptLogFile))
+	if err != nil || !strings.Contains(string(log), ",caller-00007\n") {
+		t.Fatalf("merged attempts.csv without caller names (%v):\n%.300s", err, log)
+	}
 }
 
 // A missing shard is named and makes the merged report invalid unless

@@ -84,3 +84,15 @@ func replay(sc *scenarios.Scenario) (*scenarios.Population, []time.Duration, []s
 	}
 	return pop, offsets, notes, err
 }
+
+// CallerNames is sc's callers' names as its storm sends them ({caller}),
+// by caller index, for an attempt log written outside a storm (a merge of
+// shards); nil when the population cannot be built here (a trace or a
+// callers.from file not at hand).
+func CallerNames(sc *scenarios.Scenario) func(dst []byte, caller int32) []byte {
+	pop, _, _, err := population(sc)
+	if err != nil {
+		return nil
+	}
+	return func(dst []byte, c int32) []byte { return pop.AppendName(dst, int(c)) }
+}
