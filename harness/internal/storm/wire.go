@@ -367,11 +367,20 @@ func (w *wire) dial(x *exchange) (*wconn, error) {
 // that does not announce its idle timeout (Keep-Alive) still gets its
 // connections closed by rehearse first, so that no request is written
 // into the service's close.
+//
+// It learns no lower than minLearnedIdle: a service that crashes closes
+// every connection it holds, some idle for a millisecond, and an idle
+// timeout learnt from those would end keep-alive for the rest of the storm
+// (a new connection, and a port in TIME_WAIT, for every attempt). Below
+// that, the look before reuse and errUnread keep the counts exact.
 func (w *wire) learnIdle(age time.Duration) {
 	w.mu.Lock()
-	w.idleTimeout = max(min(w.idleTimeout, age/2), time.Millisecond)
+	w.idleTimeout = max(min(w.idleTimeout, age/2), minLearnedIdle)
 	w.mu.Unlock()
 }
+
+// minLearnedIdle is the lowest idle timeout learnIdle sets.
+const minLearnedIdle = 100 * time.Millisecond
 
 // put keeps c for the next attempt, until the service's idle time (the
 // answer's Keep-Alive: timeout, less a margin) or the wire's idle

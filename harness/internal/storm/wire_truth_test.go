@@ -425,3 +425,21 @@ func stalledService(t *testing.T, answer string) (addr string, started <-chan st
 	}()
 	return ln.Addr().String(), begun
 }
+
+// TestLearnIdle: a close seen after an idle time lowers the wire's idle
+// timeout to half of it, never below minLearnedIdle (a crash closes
+// connections idle for a millisecond: that is no idle timeout to learn).
+func TestLearnIdle(t *testing.T) {
+	w := newTestWire(t, "127.0.0.1:1", 1)
+	for _, c := range []struct{ age, want time.Duration }{
+		{10 * time.Second, defaultIdleTimeout},
+		{time.Second, 500 * time.Millisecond},
+		{2 * time.Millisecond, minLearnedIdle},
+		{time.Second, minLearnedIdle}, // it only ever goes down
+	} {
+		w.learnIdle(c.age)
+		if w.idleTimeout != c.want {
+			t.Fatalf("after a close at %s idle: %s, want %s", c.age, w.idleTimeout, c.want)
+		}
+	}
+}
