@@ -117,7 +117,8 @@ arrival: {profile: poisson, rate: 400}
 // and succeeds: the wire never writes into a connection the service has
 // closed. (Attempts 200 ms apart leave the unannounced close time to
 // arrive: a close at the very instant of a write is the race no HTTP/1.1
-// client can see, and learnIdle keeps later connections clear of it.)
+// client can see before it writes; errUnread sees it after, on plain
+// HTTP: TestWireUnreadIsNotWritten.)
 func TestWireKeepAliveClosedByService(t *testing.T) {
 	for _, c := range []struct {
 		name   string
