@@ -218,6 +218,16 @@ func Start(ctx context.Context, want scenarios.SUT, opts Options) (*Deployment, 
 	if err := waitHealthy(ctx, d.target+d.health, opts.healthyWithin); err != nil {
 		return d, d.unhealthy(ctx, err)
 	}
+	if lbSpec != nil {
+		// The balancer is healthy once one replica answers through it:
+		// the storm must not start (nor a fault fall) while another is
+		// still starting, or a killed replica leaves none to answer.
+		for _, s := range specs {
+			if err := waitHealthy(ctx, fmt.Sprintf("http://127.0.0.1:%d%s", s.port, d.health), opts.healthyWithin); err != nil {
+				return d, d.unhealthy(ctx, fmt.Errorf("%s: %w", s.name, err))
+			}
+		}
+	}
 	d.wg.Add(2)
 	go func() { defer d.wg.Done(); d.probe(wctx) }()
 	go func() { defer d.wg.Done(); d.scrape(wctx) }()
