@@ -94,7 +94,8 @@ func TestNginxLogReplay(t *testing.T) {
 	if err := ng.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = ng.Process.Kill(); _, _ = ng.Process.Wait() }()
+	defer testenv.RequireClosed(t, fmt.Sprintf("127.0.0.1:%d", port))
+	defer testenv.StopGracefully(ng) // its workers too
 	proxy := fmt.Sprintf("http://127.0.0.1:%d", port)
 	waitUp(t, proxy+"/healthz")
 

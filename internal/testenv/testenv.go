@@ -6,6 +6,7 @@ package testenv
 
 import (
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -133,4 +135,32 @@ func CountingServer(t testing.TB) (*httptest.Server, *atomic.Int64) {
 	}))
 	t.Cleanup(srv.Close)
 	return srv, &n
+}
+
+// StopGracefully ends a server process the way its own stop does: SIGTERM
+// (an nginx master then stops its workers, which a SIGKILL of the master
+// leaves running, holding the port), SIGKILL after 5 s, and waits for it.
+func StopGracefully(cmd *exec.Cmd) {
+	if cmd.Process == nil {
+		return
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
+	}
+}
+
+// RequireClosed fails t unless nothing listens at addr any more: a server
+// the test stopped left no process behind that holds its port.
+func RequireClosed(t testing.TB, addr string) {
+	t.Helper()
+	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		c.Close()
+		t.Errorf("%s still accepts connections after its server was stopped: a process was left behind", addr)
+	}
 }

@@ -63,7 +63,10 @@ func startNginx(t *testing.T, conf string, args ...any) (url, dir string) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	t.Cleanup(func() {
+		testenv.StopGracefully(cmd) // its workers too
+		testenv.RequireClosed(t, fmt.Sprintf("127.0.0.1:%d", port))
+	})
 	url = fmt.Sprintf("http://127.0.0.1:%d", port)
 	waitListening(t, url, cmd)
 	return url, dir
@@ -224,7 +227,7 @@ func TestConformanceCPythonHTTP10(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	t.Cleanup(func() { testenv.StopGracefully(cmd) })
 	line, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil {
 		t.Fatalf("the python server did not start: %v", err)
@@ -284,7 +287,7 @@ func TestConformanceTusd(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	t.Cleanup(func() { testenv.StopGracefully(cmd) })
 	url := fmt.Sprintf("http://127.0.0.1:%d", port)
 	waitListening(t, url, cmd)
 	sc := scenario(t, url, `callers: {count: 60, records: {median: 50, p99: 500}, record_bytes: 200}
