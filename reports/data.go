@@ -6,7 +6,7 @@ import (
 )
 
 // DataReport is what happened to the callers' existing data (scenario key
-// data, DESIGN §4.9): how much was preloaded before the clock, and — once
+// data, docs/upgrades.md): how much was preloaded before the clock, and — once
 // the upgrade was over — how much of it could still be read back. A record
 // is missing when it was preloaded and the service no longer lists it; a
 // caller with any missing record is invalidated, and is the caller that

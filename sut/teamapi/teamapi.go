@@ -1,5 +1,5 @@
 // Package teamapi is a team-shaped upload API, the kind rehearse's request
-// templates exist for (DESIGN §4.7): a bearer token, a multipart form with
+// templates exist for (docs/scenarios-api.md): a bearer token, a multipart form with
 // a CSV file, 201 {"job":{"id":…}}, job progress at /api/v3/jobs/{id} as
 // {"data":{"state":…}}, 429 with Retry-After when over its rate. It is the
 // SUT of the built-in scenario team-api and of the storm's tests, and it
