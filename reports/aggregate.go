@@ -55,6 +55,7 @@ type Aggregator struct {
 	examples   map[Class]ErrorExample
 	resent     int64 // requests written again on a new connection (Attempt.Resent)
 	redirects  int64 // 3xx answers followed (Attempt.Redirects)
+	flow       flowAgg
 
 	events  []Event
 	obs     Observer // SetObserver; nil when none
@@ -229,6 +230,9 @@ func (a *Aggregator) AddCaller(o CallerOutcome) {
 	}
 	if o.GaveUp {
 		a.gaveUp++
+	}
+	if o.LoginFailed {
+		a.flow.loginFailedCallers++
 	}
 }
 

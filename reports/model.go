@@ -29,13 +29,18 @@ type Report struct {
 	// answers that count as ok); LatencyAllMs of every attempt that
 	// reached the service, answered or failed there (Requests.Total). A
 	// run where nothing succeeded has LatencyMs figures of nil.
-	LatencyMs    Latency     `json:"latency_ms"`
-	LatencyAllMs Latency     `json:"latency_all_ms"`
-	Throughput   float64     `json:"throughput_rps"`
-	Callers      Callers     `json:"callers"`
-	Completion   *Completion `json:"completion_ms"` // nil when no caller was recorded
-	Crashes      Crashes     `json:"crashes"`
-	Async        *Async      `json:"async"` // nil for a synchronous SUT
+	LatencyMs    Latency `json:"latency_ms"`
+	LatencyAllMs Latency `json:"latency_all_ms"`
+	Throughput   float64 `json:"throughput_rps"`
+	Callers      Callers `json:"callers"`
+	// Login is the callers' logins (api.login), nil when they do not log
+	// in; Steps the upload's steps (api.upload.steps), empty for a
+	// one-request upload (flow.go).
+	Login      *Login       `json:"login"`
+	Steps      []StepReport `json:"steps"`
+	Completion *Completion  `json:"completion_ms"` // nil when no caller was recorded
+	Crashes    Crashes      `json:"crashes"`
+	Async      *Async       `json:"async"` // nil for a synchronous SUT
 	// AsyncUntracked counts 202 answers whose completion was not followed
 	// (api.completion: none): their fate is unknown, so async gate
 	// variables are not measured when it is above 0.
@@ -185,6 +190,9 @@ type Callers struct {
 	GaveUp    int64 `json:"gave_up"`
 	Attempts  int64 `json:"attempts"`
 	Retries   int64 `json:"retries"`
+	// LoginFailed are callers whose login never succeeded: they sent no
+	// upload, and are counted neither as succeeded nor as gave up.
+	LoginFailed int64 `json:"login_failed"`
 	// OutcomesUnknown is true when callers' end states were not recorded (a
 	// report rebuilt from attempts.csv of a run that did not finish):
 	// Succeeded and GaveUp are then not measured, whatever their value.

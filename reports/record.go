@@ -72,6 +72,9 @@ type CallerOutcome struct {
 	// caller; callers.* count logged callers): only its async state and
 	// client-behaviour counts are added, not a caller.
 	UploadOnly bool `json:"upload_only,omitempty"`
+	// LoginFailed: the caller's login never succeeded (api.login), so it
+	// sent no upload; neither succeeded nor gave up.
+	LoginFailed bool `json:"login_failed,omitempty"`
 }
 
 // Sample is one observation of a SUT container's resources.

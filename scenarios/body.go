@@ -100,12 +100,17 @@ type callCtx struct {
 	id     [idLen]byte // c0000042-r0000017: the record part is rewritten per record
 	num    [20]byte
 	bnd    [boundaryLen]byte
+	sess   *Session  // what the caller's flow saved: {login.NAME}, {step.NAME}
+	part   PartRange // the part a parts step sends
 }
 
 // start fills c for caller (0 <= caller < Len) and its try.
 func (r *Requests) start(c *callCtx, caller int, try int32) {
 	c.r, c.caller, c.info = r, caller, r.callers[caller]
 	c.nameB = c.info.name
+	if r.sessions != nil {
+		c.sess = r.sessions(caller)
+	}
 	if c.nameB == nil {
 		c.nameB = appendCallerName(c.name[:0], caller)
 	}
@@ -161,8 +166,24 @@ func (c *callCtx) piece(sg *segment) []byte {
 		return c.r.classes[c.info.class].vars[sg.slot]
 	case opBoundary:
 		return c.bnd[:]
+	case opLogin, opStep:
+		return c.saved(sg)
+	case opPartN:
+		return strconv.AppendInt(c.num[:0], c.part.N, 10)
+	case opPartOffset:
+		return strconv.AppendInt(c.num[:0], c.part.Offset, 10)
+	case opPartLength:
+		return strconv.AppendInt(c.num[:0], c.part.Length, 10)
+	case opUploadLength:
+		return strconv.AppendInt(c.num[:0], c.r.DataLen(c.caller, int32(c.tryNum())), 10)
 	}
 	return nil
+}
+
+// tryNum is the try c was started for.
+func (c *callCtx) tryNum() int {
+	n, _ := strconv.Atoi(string(c.try[:c.tryLen]))
+	return n
 }
 
 // BodyLen is the exact length of Body(caller, try), computed from the
@@ -175,8 +196,11 @@ func (r *Requests) BodyLen(caller int, try int32) int64 {
 }
 
 // lenFor is the length of c's body with n records, without padding.
-func (r *Requests) lenFor(c *callCtx, n int64) int64 {
-	p := &r.body
+func (r *Requests) lenFor(c *callCtx, n int64) int64 { return r.planLen(&r.body, c, n) }
+
+// planLen is the length of plan's body in c with n records, without
+// padding.
+func (r *Requests) planLen(p *bodyPlan, c *callCtx, n int64) int64 {
 	total := c.fixedLen(p.head) + c.fixedLen(p.tail)
 	for i := range p.rec {
 		sg := &p.rec[i]

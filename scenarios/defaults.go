@@ -107,11 +107,12 @@ func (s *SUT) defaults() {
 // read back only from a reference SUT whose 202s are followed: one declared
 // location, or an async one under auto.
 func (a *API) defaults(sut SUT) {
-	if a.Upload.Method == "" && a.Upload.Path == "" {
+	if a.Upload.Method == "" && a.Upload.Path == "" && !a.Upload.HasSteps() {
 		m, p, _ := strings.Cut(DefaultUpload, " ")
 		a.Upload.Method, a.Upload.Path = m, p
 	}
 	a.Upload.defaults()
+	a.flowDefaults()
 	if a.Completion == "" {
 		a.Completion = CompletionAuto
 	}

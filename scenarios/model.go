@@ -152,6 +152,9 @@ type API struct {
 	// sets on an answer goes with that caller's later uploads and status
 	// polls, as a browser or a client with a session does.
 	Cookies bool `yaml:"cookies" json:"cookies,omitempty"`
+	// Login is a request each caller makes before its first one, whose
+	// answer's fields are {login.NAME} in its later requests (flow.go).
+	Login *Login `yaml:"login" json:"login,omitempty"`
 }
 
 // RedirectMode is api.redirects.

@@ -15,6 +15,10 @@ type Upload struct {
 	// auto for bodies over 1 MiB (as curl does), always, or never
 	// (default).
 	ExpectContinue ExpectMode `yaml:"expect_continue" json:"expect_continue,omitempty"`
+	// Steps, when set, make the upload a flow of requests (flow.go):
+	// Method and Path are then left out, Headers go on every step, and
+	// Body is the caller's data that a parts step sends.
+	Steps []Step `yaml:"steps" json:"steps,omitempty"`
 }
 
 // ExpectMode is api.upload.expect_continue.
@@ -87,6 +91,8 @@ type Part struct {
 // api.completion is body: the id is read from the upload's answer at
 // IDField (dotted, e.g. job.id) and put in Path as {upload.id}.
 type Status struct {
+	// Method is the poll's: GET (default), HEAD or POST.
+	Method  string `yaml:"method" json:"method,omitempty"`
 	Path    string `yaml:"path" json:"path"`
 	IDField string `yaml:"id_field" json:"id_field"`
 	// Headers go on every status poll, over api.headers.

@@ -42,6 +42,14 @@ type Requests struct {
 	secrets  []string
 	redactor *strings.Replacer // the secrets, each as [redacted]; nil when none
 
+	// The caller's flow (flow_requests.go): its login, its upload's steps,
+	// the data a parts step sends, and where each caller's session is.
+	login        *callPlan
+	steps        []callPlan
+	data         *bodyPlan
+	sessions     func(caller int) *Session
+	statusMethod string
+
 	// The reads' headers: api.headers overlaid with the read's own.
 	statusHeaders, verifyHeaders, listHeaders []headerTemplate
 
@@ -118,8 +126,10 @@ func NewRequests(s *Scenario, pop *Population, lookupEnv func(string) (string, b
 	r.headers = res.headers(up, s.API.Headers)
 	r.statusHeaders = res.headerList(s.API.Headers, nil)
 	r.verifyHeaders, r.listHeaders = r.statusHeaders, r.statusHeaders
+	r.statusMethod = "GET"
 	if st := s.API.Status; st != nil {
 		r.status = res.compile(st.Path)
+		r.statusMethod = or(st.Method, "GET")
 		r.statusHeaders = res.headerList(s.API.Headers, st.Headers)
 	}
 	if v := s.API.Verify; v != nil {
@@ -130,6 +140,7 @@ func NewRequests(s *Scenario, pop *Population, lookupEnv func(string) (string, b
 		r.list = res.compile(li.Path)
 		r.listHeaders = res.headerList(s.API.Headers, li.Headers)
 	}
+	res.compileFlow(s)
 	r.classVars(s, pop, res.slots)
 	r.callerRows(s.Callers.table(), res.slots)
 	if len(r.secrets) > 0 {
@@ -357,6 +368,15 @@ func (c *callCtx) renderPath(segs []segment, uploadID string) string {
 			continue
 		case opUploadID:
 			v = uploadID
+		case opLogin, opStep:
+			v = string(c.saved(sg))
+			if len(segs) == 1 && isPathOrURL(v) {
+				return v // a saved Location: the path itself
+			}
+			if !query {
+				b = append(b, escapeKeepSlash(v)...)
+				continue
+			}
 		default:
 			v = string(c.piece(sg))
 		}
@@ -368,6 +388,25 @@ func (c *callCtx) renderPath(segs []segment, uploadID string) string {
 	}
 	return string(b)
 }
+
+// isPathOrURL reports whether v is a path or an absolute http(s) URL, as
+// a saved Location is.
+func isPathOrURL(v string) bool {
+	return strings.HasPrefix(v, "/") || strings.HasPrefix(v, "http://") || strings.HasPrefix(v, "https://")
+}
+
+// escapeKeepSlash path-escapes v but for its slashes: a saved value in a
+// path is often a path's tail (a storage key, an upload's location).
+func escapeKeepSlash(v string) string {
+	parts := strings.Split(v, "/")
+	for i, p := range parts {
+		parts[i] = url.PathEscape(p)
+	}
+	return strings.Join(parts, "/")
+}
+
+// StatusMethod is the status polls' method (api.status.method, GET).
+func (r *Requests) StatusMethod() string { return r.statusMethod }
 
 // Header is caller's upload headers for its try: the scenario's headers
 // with secrets resolved and {body.length} filled, plus the format's

@@ -24,6 +24,12 @@ const (
 	opUploadID                    // {upload.id}
 	opBodyLength                  // {body.length}
 	opVar                         // {var.NAME}
+	opLogin                       // {login.NAME}: saved from the caller's login (flow.go)
+	opStep                        // {step.NAME}: saved from an earlier step's answer
+	opPartN                       // {part.n}: 1-based
+	opPartOffset                  // {part.offset}: the part's first byte in the data
+	opPartLength                  // {part.length}
+	opUploadLength                // {upload.length}: the caller's data, all parts
 	opSecret                      // ${NAME}
 	opComma                       // "," before every record but the first
 	opBoundary                    // a multipart body's boundary
@@ -36,7 +42,12 @@ var placeholders = map[string]opKind{
 	"record.id": opRecordID, "record.index": opRecordIndex, "record.payload": opRecordPayload,
 	"records": opRecords, "attempt.try": opTry, "attempt.key": opKey,
 	"upload.id": opUploadID, "body.length": opBodyLength,
+	"part.n": opPartN, "part.offset": opPartOffset, "part.length": opPartLength, "upload.length": opUploadLength,
 }
+
+// savedPrefixes are the placeholders named by what a flow saved:
+// {login.NAME} and {step.NAME}.
+var savedPrefixes = map[string]opKind{"login.": opLogin, "step.": opStep}
 
 // placeholderNames is placeholders' keys, sorted, for did-you-mean.
 var placeholderNames = func() []string {
@@ -138,6 +149,11 @@ func placeholder(name string, off int) (segment, string) {
 	if v, ok := strings.CutPrefix(name, "var."); ok && v != "" {
 		return segment{kind: opVar, name: v, off: off}, ""
 	}
+	for prefix, k := range savedPrefixes {
+		if v, ok := strings.CutPrefix(name, prefix); ok && v != "" {
+			return segment{kind: k, name: v, off: off}, ""
+		}
+	}
 	if name == "var" || name == "var." {
 		return segment{}, "{" + name + "} needs a variable name: {var.NAME}"
 	}
@@ -145,7 +161,7 @@ func placeholder(name string, off int) (segment, string) {
 	if s := suggest(name, placeholderNames); s != "" {
 		return segment{}, msg + "; did you mean {" + s + "}?"
 	}
-	return segment{}, msg + " (known: {" + strings.Join(placeholderNames, "}, {") + "}, {var.NAME}, ${ENV})"
+	return segment{}, msg + " (known: {" + strings.Join(placeholderNames, "}, {") + "}, {var.NAME}, {login.NAME}, {step.NAME}, ${ENV})"
 }
 
 // scanPlaceholder reads a placeholder's name at the start of s (just after

@@ -27,16 +27,23 @@ func (a allowSet) has(k opKind) bool { return a&(1<<k) != 0 }
 // status and verify reads are not attempts, so they know no attempt.
 var (
 	allowAttempt  = allow(opLit, opCaller, opClass, opVar, opTry, opKey)
-	allowPath     = allowAttempt
-	allowHeader   = allowAttempt | allow(opBodyLength, opSecret)
+	allowPath     = allowAttempt | allow(opLogin)
+	allowHeader   = allowAttempt | allow(opBodyLength, opSecret, opLogin)
 	allowRecord   = allowAttempt | allow(opRecordID, opRecordIndex, opRecordPayload)
 	allowEnvelope = allowAttempt | allow(opRecords)
 	allowField    = allowAttempt | allow(opSecret)
-	allowStatus   = allow(opLit, opCaller, opClass, opVar, opUploadID)
-	allowVerify   = allow(opLit, opCaller, opClass, opVar)
+	allowStatus   = allow(opLit, opCaller, opClass, opVar, opUploadID, opLogin, opStep)
+	allowVerify   = allow(opLit, opCaller, opClass, opVar, opLogin)
 	// api.headers go on reads too, which know no attempt and no upload.
-	allowCommon       = allow(opLit, opCaller, opClass, opVar, opSecret)
-	allowStatusHeader = allowCommon | allow(opUploadID)
+	allowCommon       = allow(opLit, opCaller, opClass, opVar, opSecret, opLogin)
+	allowStatusHeader = allowCommon | allow(opUploadID, opStep)
+	// A login knows the caller only; a step knows what earlier steps
+	// saved, and a parts step its part.
+	allowLoginPath  = allow(opLit, opCaller, opClass, opVar)
+	allowLoginField = allowLoginPath | allow(opSecret)
+	allowStepPath   = allowPath | allow(opStep, opUploadLength)
+	allowStepHeader = allowHeader | allow(opStep, opUploadLength)
+	allowPart       = allow(opPartN, opPartOffset, opPartLength)
 )
 
 // templateSource is one template of a scenario: where it is, its text
@@ -46,7 +53,14 @@ type templateSource struct {
 	text   string
 	allow  allowSet
 	header string
+	// step is 1 + the index of the upload step the template is in, 0
+	// outside the steps; a status template sees every step (stepAll).
+	step int
 }
+
+// stepAll marks a template that sees what every step saved (the status
+// poll's, after the upload).
+const stepAll = 1 << 20
 
 // templateSources lists every template of s in a fixed order (maps by
 // sorted key), each once. Empty ones are left out.
@@ -65,9 +79,13 @@ func templateSources(s *Scenario) []templateSource {
 	for _, k := range slices.Sorted(maps.Keys(b.Fields)) {
 		src = append(src, templateSource{path: "api.upload.body.fields." + k, text: b.Fields[k], allow: allowField})
 	}
+	src = append(src, flowSources(s)...)
 	if st := s.API.Status; st != nil {
-		src = append(src, templateSource{path: "api.status.path", text: st.Path, allow: allowStatus})
-		src = appendHeaderSources(src, "api.status.headers", st.Headers, allowStatusHeader)
+		src = append(src, templateSource{path: "api.status.path", text: st.Path, allow: allowStatus, step: stepAll})
+		for _, h := range appendHeaderSources(nil, "api.status.headers", st.Headers, allowStatusHeader) {
+			h.step = stepAll
+			src = append(src, h)
+		}
 	}
 	if li := s.API.List; li != nil {
 		src = append(src, templateSource{path: "api.list", text: li.Path, allow: allowVerify})
@@ -127,6 +145,8 @@ func checkTemplates(s *Scenario, lookupEnv func(string) (string, bool)) []templa
 				}
 			case opSecret:
 				checkSecret(sg, t.header != "", lookupEnv, add)
+			case opLogin, opStep:
+				checkSaved(s, t, sg, add)
 			case opVar:
 				if s.Callers.isSecretVar(sg.name) && !t.allow.has(opSecret) {
 					add(sg.off, "{var.%s} is a secret column of callers.from: it may go in headers and multipart fields only, so it never reaches a URL or a stored file", sg.name)
@@ -162,6 +182,14 @@ func notAllowed(sg segment) string {
 		return fmt.Sprintf("{%s} is not known here: status and verify reads are not upload attempts", placeholderName(sg.kind))
 	case opSecret:
 		return "${" + sg.name + "} secrets may go in headers and multipart fields only, so they never reach a URL or a stored file name"
+	case opLogin:
+		return "{login." + sg.name + "} is not known here: a login's own request comes before its answer"
+	case opStep:
+		return "{step." + sg.name + "} may go in the upload's steps and api.status only"
+	case opPartN, opPartOffset, opPartLength:
+		return fmt.Sprintf("{%s} may go in the path and headers of a step with parts only", placeholderName(sg.kind))
+	case opUploadLength:
+		return "{upload.length} may go in the path and headers of the upload's steps only"
 	}
 	return "not allowed here"
 }

@@ -30,7 +30,7 @@ func (s *Scenario) validate(l *locator) error {
 	s.validateOwnService(l)
 	s.validateUpgrade(l)
 	s.validateData(l)
-	s.API.validate(l)
+	s.API.validate(l, s.Callers)
 	s.Callers.validate(l)
 	s.Arrival.validate(l)
 	if s.Run.MaxDuration <= 0 {

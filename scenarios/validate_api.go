@@ -10,8 +10,9 @@ import (
 
 // validate checks the upload, the listing, the completion mode with what
 // it needs, and the field paths answers are read with.
-func (a *API) validate(l *locator) {
+func (a *API) validate(l *locator, c Callers) {
 	a.Upload.validate(l)
+	a.validateFlow(l, c)
 	if a.Redirects != "" && a.Redirects != RedirectsFollow && a.Redirects != RedirectsFail {
 		l.add("api.redirects", "must be follow or fail, got %q", a.Redirects)
 	}
@@ -48,6 +49,13 @@ var uploadMethods = []string{"POST", "PUT", "PATCH"}
 // need not be in the path: it may be in a header, a form field, the body,
 // or nowhere (the storm knows its callers).
 func (u Upload) validate(l *locator) {
+	if u.HasSteps() {
+		if u.Path != "" {
+			l.add("api.upload.path", "an upload in steps has its paths in its steps: leave path out")
+		}
+		u.validateSending(l)
+		return
+	}
 	okMethod := slices.Contains(uploadMethods, u.Method)
 	okPath := strings.HasPrefix(u.Path, "/")
 	if n, _ := l.find("api.upload"); n == nil || !isMapping(n) {
@@ -113,6 +121,9 @@ func (a API) validateStatus(l *locator) {
 	if st == nil {
 		l.add("api.completion", `body needs api.status: {path: "/jobs/{upload.id}", id_field: job.id}`)
 		return
+	}
+	if a.Upload.HasSteps() && strings.Contains(st.Path, "{step.") && !strings.Contains(st.Path, "{upload.id}") {
+		return // the upload's steps saved what the polls need
 	}
 	if !strings.HasPrefix(st.Path, "/") || !strings.Contains(st.Path, "{upload.id}") {
 		l.add("api.status.path", "must start with / and hold {upload.id}, got %q", st.Path)

@@ -39,6 +39,9 @@ func (e *engine) read(o *outcome, id attemptID, class reports.Class, end time.Du
 		return a, class
 	}
 	switch body := o.x.answer; {
+	case e.sc.API.Completion == scenarios.CompletionBody && e.idField.String() == "":
+		// An upload in steps whose polls' path holds what a step saved.
+		a.follow = e.target + e.req.StatusPath(id.caller, "")
 	case e.sc.API.Completion == scenarios.CompletionBody:
 		uploadID, reason := e.uploadID(body)
 		if reason != "" {

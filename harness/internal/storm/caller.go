@@ -22,6 +22,9 @@ const (
 	// stateHalted: the generator failed its attempt on this machine (out of
 	// files, ports, a local dial error): neither succeeded nor gave up.
 	stateHalted callerState = "halted"
+	// stateLoginFailed: its login never succeeded (login.go), so it sent
+	// no upload.
+	stateLoginFailed callerState = "login_failed"
 )
 
 // caller is the engine's record of one caller, guarded by engine.mu.
@@ -111,6 +114,8 @@ func (c *caller) outcome(i int) reports.CallerOutcome {
 		}
 	case stateHalted:
 		// Neither: the generator stopped it (Generator.Errors).
+	case stateLoginFailed:
+		o.LoginFailed = true
 	default: // waiting (the run ended first) or gave up
 		o.GaveUp = true
 	}

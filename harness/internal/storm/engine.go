@@ -111,6 +111,7 @@ type engine struct {
 	head     bool            // the upload is a HEAD: its answers have no body
 	how      *sending        // compressed, chunked, Expect: nil for the plain body (wire_body.go)
 	jars     *jars           // the callers' cookies (api.cookies); nil when off
+	sessions *sessions       // the callers' logins and saved values (login.go); nil when none
 
 	classes     []scenarios.ClassPlan // callers.classes resolved; one "default" when none declared
 	idField     scenarios.FieldPath   // api.status.id_field (completion: body)
@@ -224,6 +225,16 @@ func (e *engine) begin(runCtx context.Context, start time.Time, agg *reports.Agg
 		e.trk = newTracker(runCtx)
 	}
 	agg.SetPlanned(int64(e.waiting))
+	if e.req.HasLogin() {
+		agg.SetLogin()
+	}
+	if n := e.req.Steps(); n > 0 {
+		names := make([]string, n)
+		for i := range names {
+			names[i] = e.req.StepName(i)
+		}
+		agg.SetSteps(names)
+	}
 	agg.SetClasses(e.classNames())
 	if e.sc.API.Completion == scenarios.CompletionLocation || e.sc.API.Completion == scenarios.CompletionBody {
 		// Declared asynchronous: the async section is present even when
@@ -295,6 +306,9 @@ func newEngine(sc *scenarios.Scenario, opts Options, base *url.URL) (*engine, er
 	e.head = req.Method() == http.MethodHead
 	e.how = newSending(sc)
 	e.jars = newJars(sc.API.Cookies)
+	if e.sessions = newSessions(sc, pop.Len()); e.sessions != nil {
+		req.SetSessions(e.sessions.of)
+	}
 	if err := e.transports(n); err != nil {
 		return nil, err
 	}
@@ -328,7 +342,9 @@ func (e *engine) readMappings() error {
 	if e.statusField, err = scenarios.ParseFieldPath(e.sc.API.StatusField); err != nil {
 		return fmt.Errorf("storm: api.status_field: %w", err)
 	}
-	if st := e.sc.API.Status; st != nil && e.sc.API.Completion == scenarios.CompletionBody {
+	if st := e.sc.API.Status; st != nil && e.sc.API.Completion == scenarios.CompletionBody && st.IDField == "" && e.sc.API.Upload.HasSteps() {
+		// The polls' path holds a {step.NAME}: no id is read from the answer.
+	} else if st != nil && e.sc.API.Completion == scenarios.CompletionBody {
 		if e.idField, err = scenarios.ParseFieldPath(st.IDField); err != nil {
 			return fmt.Errorf("storm: api.status.id_field: %w", err)
 		}
@@ -363,6 +379,10 @@ func (e *engine) absorb(id attemptID, o *outcome, class reports.Class) {
 	sent := o.began.Sub(e.start)
 	end := sent + o.latency
 	a, class := e.read(o, id, class, end)
+	if o.badAnswer != "" {
+		e.opts.Aggregator.AddBadAnswer(reports.BadAnswer{AtS: end.Seconds(), Caller: int32(id.caller),
+			Status: int32(o.x.code), Reason: e.redact(o.badAnswer), Body: e.redact(string(o.x.answer[:min(len(o.x.answer), 512)]))})
+	}
 	if o.err != nil && class != reports.ClassAborted {
 		var hint string
 		if class == reports.ClassTLS {
@@ -374,7 +394,7 @@ func (e *engine) absorb(id attemptID, o *outcome, class reports.Class) {
 	e.mu.Lock()
 	c := &e.callers[id.caller]
 	c.attempts++
-	at := reports.Attempt{Caller: int32(id.caller), Try: id.try, Intended: c.intended, Sent: sent,
+	at := reports.Attempt{Caller: int32(id.caller), Try: id.try, Intended: c.intended + o.loggingIn, Sent: sent,
 		Latency: o.latency, Status: int32(o.code()), Class: class, CallerClass: c.class, Resent: o.x.resent, Redirects: uint8(o.hops),
 		BytesOut: int64(o.x.bodyOut()), BytesIn: int64(o.x.bytesIn)}
 	wake, finished := e.advance(id, class, end, a)

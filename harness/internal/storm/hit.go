@@ -1,6 +1,7 @@
 package storm
 
 import (
+	"errors"
 	"net/url"
 	"sync"
 	"time"
@@ -42,6 +43,13 @@ type outcome struct {
 	x       *exchange
 	err     error // nil when an answer came
 	hops    int   // redirects followed (redirect.go)
+	// badAnswer says why a step's 2xx answer could not be read for what
+	// it saves (class bad_answer); "" when it could.
+	badAnswer string
+	// loggingIn is how long the caller logged in before the attempt: its
+	// intended send moves by that much, so that the login is not read as
+	// the generator's lag.
+	loggingIn time.Duration
 }
 
 // code is the answer's status, 0 when none came.
@@ -52,13 +60,47 @@ func (o *outcome) code() int {
 	return o.x.code
 }
 
-// hit sends one attempt and absorbs what came of it.
+// hit sends one attempt and absorbs what came of it: its caller logs in
+// first when it must (login.go), then uploads in one request or in steps
+// (flow.go).
 func (e *engine) hit(it item) {
 	n := e.inflight.Add(1)
 	defer e.inflight.Add(-1)
 	for peak := e.inflightPeak.Load(); n > peak && !e.inflightPeak.CompareAndSwap(peak, n); peak = e.inflightPeak.Load() {
 	}
 	id := it.id()
+	ready := time.Now()
+	if err := e.ensureLogin(id.caller, nil); err != nil {
+		e.absorbLogin(id, err)
+		return
+	}
+	var o outcome
+	if e.req.Steps() > 0 {
+		o = e.steps(id)
+	} else {
+		o = e.upload(id)
+	}
+	o.loggingIn = o.began.Sub(ready)
+	e.absorb(id, &o, e.classOf(&o))
+}
+
+// upload sends attempt id's one-request upload, and once more when its
+// answer asks its caller to log in again.
+func (e *engine) upload(id attemptID) outcome {
+	used := e.sessions.of(id.caller)
+	o := e.uploadOnce(id)
+	if o.err == nil && e.sessions.refuses(o.x.code) && e.ensureLogin(id.caller, used) == nil {
+		e.opts.Aggregator.AddLoginRetried()
+		first := o
+		o = e.uploadOnce(id)
+		o.began, o.latency = first.began, time.Since(first.began)
+		o.x.bytesOut += first.x.bodyOut()
+	}
+	return o
+}
+
+// uploadOnce sends attempt id's upload request and follows its redirects.
+func (e *engine) uploadOnce(id attemptID) outcome {
 	began := time.Now()
 	x := exchange{req: e.req, caller: id.caller, try: id.try, keep: e.keep, head: e.head, how: e.how,
 		deadline: began.Add(e.timeouts[id.caller])}
@@ -75,8 +117,7 @@ func (e *engine) hit(it item) {
 	if err == nil {
 		hops, err = e.redirects.follows(&x)
 	}
-	o := outcome{began: began, latency: time.Since(began), x: &x, err: err, hops: hops}
-	e.absorb(id, &o, e.classOf(&o))
+	return outcome{began: began, latency: time.Since(began), x: &x, err: err, hops: hops}
 }
 
 // uploadURL is attempt id's upload URL (the target's base, then the
@@ -94,10 +135,16 @@ func (e *engine) uploadURL(id attemptID) *url.URL {
 // service, read from the error's type (classify.go).
 func (e *engine) classOf(o *outcome) reports.Class {
 	switch {
+	case o.err == nil && o.badAnswer != "":
+		return reports.ClassBadAnswer
 	case o.err == nil:
 		return classify(o.x.code)
 	case e.runCtx.Err() != nil:
 		return reports.ClassAborted
+	}
+	var le *loginError
+	if errors.As(o.err, &le) { // a login again in the middle of an upload in steps
+		return le.class
 	}
 	return errorClass(o.err)
 }

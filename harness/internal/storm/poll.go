@@ -153,14 +153,25 @@ func (e *engine) status(u string, caller int, uploadID string) (doc any, code in
 	e.polls.sent()
 	ctx, cancel := context.WithTimeout(e.trk.ctx, 5*time.Second)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err := e.ensureLogin(caller, nil); err != nil { // its token may have run out since the upload
+		e.polls.failed(0, func() string { return e.redact(err.Error()) })
+		return nil, 0, false
+	}
+	used := e.sessions.of(caller)
+	req, _ := http.NewRequestWithContext(ctx, e.req.StatusMethod(), u, nil)
 	req.Header = e.req.StatusHeader(caller, uploadID)
+	if req.Header.Get("User-Agent") == "" {
+		req.Header.Set("User-Agent", "rehearse")
+	}
 	if c := e.jars.header(caller, req.URL); c != "" {
 		req.Header.Set("Cookie", c)
 	}
 	resp, err := e.http.RoundTrip(req)
 	if err == nil {
 		e.jars.keep(caller, req.URL, resp.Header.Values("Set-Cookie"))
+		if e.sessions.refuses(resp.StatusCode) {
+			_ = e.ensureLogin(caller, used) // the next poll goes with the new token
+		}
 	}
 	if err != nil {
 		if e.trk.ctx.Err() == nil { // not the drain's own end

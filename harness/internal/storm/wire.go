@@ -108,6 +108,14 @@ type exchange struct {
 	how          *sending // compressed, chunked, Expect: nil for the plain body (wire_body.go)
 	cookie       string   // the caller's Cookie header (api.cookies), "" for none
 	wantCookies  bool     // keep the answer's Set-Cookie lines in setCookies
+	// call, when set, is a login's or a step's request (flow.go): its
+	// header lines and body instead of the upload template's; method and
+	// path are then always set.
+	call *scenarios.Call
+	// wantHeaders are answer headers to keep in gotHeaders (by index):
+	// what a login or a step saves from a header.
+	wantHeaders []string
+	gotHeaders  []string
 
 	code       int
 	location   string        // the Location header, "" when none
@@ -172,6 +180,21 @@ func (x *exchange) bodyOut() uint64 { return x.bytesOut - min(x.bytesOut, x.head
 // clearAnswer forgets what was read of an answer before it is read anew.
 func (x *exchange) clearAnswer() {
 	x.code, x.location, x.retryAfter, x.idleFor, x.answer, x.bytesIn, x.setCookies = 0, "", "", 0, nil, 0, nil
+	clear(x.gotHeaders)
+}
+
+// header is the answer's first value of the header name, "" when none:
+// Location, or one of wantHeaders.
+func (x *exchange) header(name string) string {
+	if strings.EqualFold(name, "Location") {
+		return x.location
+	}
+	for i, h := range x.wantHeaders {
+		if strings.EqualFold(h, name) {
+			return x.gotHeaders[i]
+		}
+	}
+	return ""
 }
 
 // reader attaches a pooled reader to conn for one answer; release

@@ -176,6 +176,12 @@ func (h *answerHead) header(x *exchange, name, value []byte) error {
 		if x.retryAfter == "" {
 			x.retryAfter = string(value)
 		}
+	default:
+		for i, h := range x.wantHeaders {
+			if x.gotHeaders[i] == "" && bytes.EqualFold(name, []byte(h)) {
+				x.gotHeaders[i] = string(value)
+			}
+		}
 	}
 	return nil
 }

@@ -29,6 +29,9 @@ const earlySlice = 20 * time.Millisecond
 func (w *wire) write(c *wconn, x *exchange) error {
 	bp := writeBufs.Get().(*[]byte)
 	defer writeBufs.Put(bp)
+	if x.call != nil {
+		return w.writeCall(c, x, bp)
+	}
 	bodyLen := x.req.BodyLen(x.caller, x.try)
 	if x.noBody {
 		bodyLen = 0
@@ -64,6 +67,37 @@ func (w *wire) write(c *wconn, x *exchange) error {
 	if x.noBody {
 		body = eofReader{}
 	}
+	return w.stream(c, x, bp, b, body, bodyLen)
+}
+
+// writeCall sends a login's or a step's request (x.call): its method and
+// path in x, its own header lines and body.
+func (w *wire) writeCall(c *wconn, x *exchange, bp *[]byte) error {
+	call := x.call
+	b := append(append(append((*bp)[:0], x.method...), ' '), x.path...)
+	b = append(append(append(b, " HTTP/1.1\r\nHost: "...), w.host...), "\r\n"...)
+	if !call.SetsUserAgent {
+		b = append(b, "User-Agent: rehearse\r\n"...)
+	}
+	var body io.Reader = eofReader{}
+	bodyLen := call.BodyLen
+	if call.Body != nil && !x.noBody {
+		body = call.Body()
+	} else {
+		bodyLen = 0
+	}
+	if bodyLen > 0 || x.method == "POST" || x.method == "PUT" || x.method == "PATCH" {
+		b = strconv.AppendInt(append(b, "Content-Length: "...), bodyLen, 10)
+		b = append(b, "\r\n"...)
+	}
+	b = append(appendCookie(append(b, call.Header...), x.cookie), "\r\n"...)
+	x.bytesOut, x.headLen = 0, uint64(len(b))
+	return w.stream(c, x, bp, b, body, bodyLen)
+}
+
+// stream sends the head in b, then body's bodyLen bytes, through the
+// pooled buffer bp.
+func (w *wire) stream(c *wconn, x *exchange, bp *[]byte, b []byte, body io.Reader, bodyLen int64) error {
 	var sent int64
 	for {
 		if len(b) == cap(b) {
