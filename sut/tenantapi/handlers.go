@@ -14,8 +14,11 @@ import (
 // counted under what.
 func (s *Service) tenant(w http.ResponseWriter, r *http.Request, what string) string {
 	t := r.Header.Get(TenantHeader)
-	key, ok := s.cfg.Keys[t]
-	if ok && subtle.ConstantTimeCompare([]byte(r.Header.Get(KeyHeader)), []byte(key)) == 1 {
+	if s.cfg.TokenUses > 0 {
+		if b := s.bearer(r); b != "" && b == t {
+			return t
+		}
+	} else if key, ok := s.cfg.Keys[t]; ok && subtle.ConstantTimeCompare([]byte(r.Header.Get(KeyHeader)), []byte(key)) == 1 {
 		return t
 	}
 	s.mu.Lock()

@@ -14,8 +14,10 @@ type Journal struct {
 	Forgotten int64 // operations forgotten when they ended (records stored, status 404)
 	Polls     int64 // GETs of an operation, whatever the answer
 	Polls404  int64 // of which answered 404
+	Logins    int64 // tokens issued (Config.TokenUses)
+	Refreshes int64 // of which to a tenant that had one already
 	// Unauthorized counts 401 answers by what was asked: "upload",
-	// "poll", "read".
+	// "poll", "read", "login".
 	Unauthorized map[string]int64
 	// LostTenants and LostRecords are what Lose dropped, over all calls.
 	LostTenants []string

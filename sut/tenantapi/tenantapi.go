@@ -38,17 +38,23 @@ type Config struct {
 	// ForgetEvery makes every N-th operation forgotten when it ends: its
 	// records are stored, but its status answers 404 from then on; 0: none.
 	ForgetEvery int
+	// TokenUses, when set, takes bearer tokens from POST /oauth/token
+	// (login.go) instead of X-Api-Key, each good for this many requests
+	// (then 401, as a token that expired).
+	TokenUses int
 }
 
 // Service is the API; New makes one.
 type Service struct {
 	cfg Config
 
-	mu      sync.Mutex
-	j       Journal
-	ops     map[string]*operation
-	records map[string]map[string]bool // tenant -> stored record ids
-	reads   []Read
+	mu       sync.Mutex
+	j        Journal
+	ops      map[string]*operation
+	records  map[string]map[string]bool // tenant -> stored record ids
+	reads    []Read
+	grants   map[string]*grant
+	loggedIn map[string]bool
 }
 
 type operation struct {
@@ -61,7 +67,7 @@ type operation struct {
 // New returns a Service with cfg.
 func New(cfg Config) *Service {
 	return &Service{cfg: cfg, ops: map[string]*operation{}, records: map[string]map[string]bool{},
-		j: Journal{Unauthorized: map[string]int64{}}}
+		j: Journal{Unauthorized: map[string]int64{}}, grants: map[string]*grant{}, loggedIn: map[string]bool{}}
 }
 
 // Handler serves the API.
@@ -70,6 +76,7 @@ func (s *Service) Handler() http.Handler {
 	mux.HandleFunc("PUT "+DatasetsPath+"{name}", s.upload)
 	mux.HandleFunc("GET "+OperationsPath+"{id}", s.operation)
 	mux.HandleFunc("GET "+RecordsPath, s.read)
+	mux.HandleFunc("POST "+TokenPath, s.token)
 	mux.HandleFunc("GET "+HealthPath, func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(`{"ok":true}`)) })
 	return mux
 }

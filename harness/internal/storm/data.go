@@ -83,6 +83,7 @@ func VerifyData(ctx context.Context, sc *scenarios.Scenario, target string, call
 	}
 	v := &verifier{base: strings.TrimRight(target, "/"), req: req, ids: ids, records: records,
 		client: client, deadline: time.Now().Add(opts.Deadline)}
+	v.logins = newReadLogins(req, v.base, client)
 	return v.run(ctx, callers), nil
 }
 
@@ -107,6 +108,7 @@ func readBackClient(sc *scenarios.Scenario, target string) (*http.Client, error)
 
 // verifier reads listings concurrently; mu guards check.
 type verifier struct {
+	logins   *readLogins // api.login's, for {login.NAME} in the reads; nil without
 	base     string
 	req      *scenarios.Requests
 	ids      scenarios.FieldPath
@@ -203,6 +205,9 @@ func (v *verifier) listRetrying(ctx context.Context, c int) (map[string]bool, st
 // not, and retry whether the service was not there to answer (a refused
 // or reset connection, 502, 503, 504): worth another try.
 func (v *verifier) list(ctx context.Context, c int) (_ map[string]bool, why string, retry bool) {
+	if why := v.logins.ensure(ctx, c); why != "" {
+		return nil, why, ctx.Err() == nil
+	}
 	path := v.req.VerifyPath(c)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, v.base+path, nil)
 	if err != nil {

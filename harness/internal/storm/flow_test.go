@@ -259,4 +259,3 @@ func TestFlowLoginFails(t *testing.T) {
 		t.Fatalf("login %+v requests %+v", rep.Login, rep.Requests)
 	}
 }
-

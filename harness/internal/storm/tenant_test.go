@@ -173,3 +173,44 @@ func TestReadBackRetriesARefusedConnection(t *testing.T) {
 		t.Fatalf("check %+v err %v, the service answered %d reads", check, err, len(svc.Reads()))
 	}
 }
+
+// TestTenantLoginTokensRunOut: the tenant API trading each tenant's key
+// for a bearer token good for 2 requests (api.login). Every tenant logs
+// in, uploads, and its polls meet a spent token: a 401, a refresh, and
+// the next poll goes with the new one; the read-back logs each tenant in
+// again. Every upload is done and read back; the service's logins are
+// the report's plus the read-back's, its refreshes the report's plus 30.
+func TestTenantLoginTokensRunOut(t *testing.T) {
+	dir := t.TempDir()
+	keys := tenants(t, dir, 30)
+	svc := tenantapi.New(tenantapi.Config{Keys: keys, OpDelay: 30 * time.Millisecond, TokenUses: 2})
+	srv := httptest.NewServer(svc.Handler())
+	t.Cleanup(srv.Close)
+	loginFlow := strings.Replace(tenantScenario, `  headers: {X-Api-Key: "{var.api_key}", X-Tenant-ID: "{caller}"}`,
+		`  login:
+    path: /oauth/token
+    body: {fields: {grant_type: client_credentials, client_id: "{caller}", client_secret: "{var.api_key}"}}
+    save: {token: access_token}
+  headers: {Authorization: "Bearer {login.token}", X-Tenant-ID: "{caller}"}`, 1)
+	sc, err := scenarios.Parse(filepath.Join(dir, "t.yaml"), []byte("name: t\nsut: {url: \""+srv.URL+"\"}\n"+loginFlow))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, _ := run(t.Context(), t, sc, srv.URL)
+	j := svc.Journal()
+	if a := rep.Async; a == nil || a.Completed != 30 || j.Done != 30 || rep.Requests.OK != 30 || j.Unauthorized["upload"] != 0 {
+		t.Fatalf("report requests %+v async %+v\nservice %+v", rep.Requests, rep.Async, j)
+	}
+	lg := rep.Login
+	if lg == nil || lg.Attempts != j.Logins || lg.Errors != 0 || lg.Refreshes != j.Refreshes || lg.Refreshes == 0 || j.Unauthorized["poll"] == 0 {
+		t.Fatalf("login %+v; service %+v", lg, j)
+	}
+	callers := make([]int, 30)
+	for i := range callers {
+		callers[i] = i
+	}
+	check, err := VerifyData(t.Context(), sc, srv.URL, callers, 5, VerifyOptions{Deadline: 5 * time.Second})
+	if j2 := svc.Journal(); err != nil || check.Verified != 150 || check.Unreadable != 0 || j2.Logins != j.Logins+30 || j2.Unauthorized["read"] != 0 {
+		t.Fatalf("read-back %+v err %v; service %+v", check, err, j2)
+	}
+}
