@@ -125,4 +125,5 @@ var pageTmpl = template.Must(template.New("page").Funcs(template.FuncMap{
 	},
 	"badAnswer":     badAnswerText,
 	"errorExamples": errorExampleLines,
+	"flowLines":     flowLines,
 }).Parse(pageHTML))

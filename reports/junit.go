@@ -114,6 +114,7 @@ func junitSuiteOf(r *Report) junitSuite {
 			}
 		}
 		lines = append(lines, errorExampleLines(r)...)
+		lines = append(lines, flowLines(r)...)
 		verdict.Failure = &junitFailure{Message: VerdictText(r), Text: strings.Join(append(lines, notes...), "\n")}
 		s.Fails++
 	} else if r.Verdict == VerdictNoGates {

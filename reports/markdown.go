@@ -45,7 +45,8 @@ func WriteMarkdown(w io.Writer, rs ...*Report) error {
 func writeMarkdownDetails(p *printer, r *Report) {
 	notes := notesOf(r)
 	examples := errorExampleLines(r)
-	if len(r.Gates) == 0 && len(r.Signature) == 0 && len(notes) == 0 && !showClasses(r) && r.BadAnswer == nil && len(examples) == 0 {
+	flow := flowLines(r)
+	if len(r.Gates) == 0 && len(r.Signature) == 0 && len(notes) == 0 && !showClasses(r) && r.BadAnswer == nil && len(examples) == 0 && len(flow) == 0 {
 		return
 	}
 	p.printf("\n### %s: %s\n\n", mdEscape(r.Scenario.Name), mdEscape(VerdictText(r)))
@@ -54,6 +55,9 @@ func writeMarkdownDetails(p *printer, r *Report) {
 		escapeRows(h, rows)
 		p.err = writeRows(p.w, markdownTable(), h, rows)
 		p.printf("\n")
+	}
+	for _, l := range flow {
+		p.printf("- %s\n", mdEscape(l))
 	}
 	for _, g := range r.Gates {
 		mark := "✅"

@@ -45,6 +45,12 @@ func WriteTable(w io.Writer, rs ...*Report) error {
 				p.err = writeRows(w, asciiTable(), h, rows)
 			}
 		}
+		if lines := flowLines(r); len(lines) > 0 {
+			p.printf("flow of %s:\n", r.Scenario.Name)
+			for _, l := range lines {
+				p.printf("  - %s\n", l)
+			}
+		}
 		writeChecks(p, "gates of "+r.Scenario.Name, r.Gates, "FAIL")
 		writeChecks(p, "signature of "+r.Scenario.Name, r.Signature, "MISS")
 		notes := notesOf(r)

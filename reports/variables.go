@@ -12,7 +12,7 @@ var VariableNames = []string{
 	"requests", "ok", "timeouts", "timeout_rate", "error_rate", "p50_ms", "p90_ms", "p99_ms", "max_ms",
 	"p50_all_ms", "p90_all_ms", "p99_all_ms", "max_all_ms", "throughput_rps", "callers", "succeeded", "gave_up", "retries", "completion_p99_ms", "crashes",
 	"oom_kills", "restarts", "downtime_s", "accepted", "completed", "lost", "duplicates", "drain_s", "http_429",
-	"amplification", "missing_records", "invalidated_callers",
+	"amplification", "missing_records", "invalidated_callers", "login_failed", "login_errors",
 }
 
 // ClassVariableNames are the gate variables Variables fills for each caller
@@ -64,6 +64,12 @@ func Variables(r *Report) map[string]float64 {
 	}
 	if c := r.Completion; c != nil && c.P99 != nil {
 		v["completion_p99_ms"] = *c.P99
+	}
+	if l := r.Login; l != nil {
+		v["login_errors"] = float64(l.Errors)
+		if !r.Callers.OutcomesUnknown {
+			v["login_failed"] = float64(r.Callers.LoginFailed)
+		}
 	}
 	if c := r.Crashes; c.Measured() {
 		v["crashes"], v["oom_kills"], v["restarts"] = float64(*c.Count), float64(*c.OOMKills), float64(*c.Restarts)
@@ -166,6 +172,11 @@ func MissingReason(r *Report, name string) string {
 		return NotApplicable + " (synchronous service)"
 	case "amplification":
 		return NotMeasured + " (nothing was offered)"
+	case "login_failed", "login_errors":
+		if r.Login == nil {
+			return NotApplicable + " (the callers do not log in: api.login)"
+		}
+		return NotMeasured + " (callers' outcomes not recorded)"
 	case "missing_records", "invalidated_callers":
 		if r.Data == nil {
 			return NotApplicable + " (no data block)"

@@ -22,6 +22,7 @@ func TestVariablesAreNamed(t *testing.T) {
 	full.Completion.P99 = ptr(3000.0)
 	zero := int64(0)
 	full.Data = &DataReport{PreloadedCallers: 3, PreloadedRecords: 30, MissingRecords: &zero, InvalidatedCallers: &zero}
+	full.Login = &Login{Attempts: 20}
 	for _, r := range []*Report{full, attackReport(), invalidReport(), rebuiltReport(t), syncAct(), NewAggregator(t0).Finish(t0), classedReport()} {
 		names := slices.Clone(VariableNames)
 		for class := range r.Classes {
