@@ -249,8 +249,8 @@ func validateSUT(l *locator, p string, s *SUT) {
 	n := 0
 	if s.Reference != nil {
 		n++
-		if m := s.Reference.Mode; m != "sync" && m != "async" && m != "team" {
-			l.add(p+".reference.mode", "must be sync, async or team (the team-shaped example API), got %q", m)
+		if m := s.Reference.Mode; m != "sync" && m != "async" && m != "team" && m != "flow" {
+			l.add(p+".reference.mode", "must be sync, async, team (the team-shaped example API) or flow (multipart uploads behind a login), got %q", m)
 		}
 		if r := s.Reference.Replicas; r < 1 || r > 16 {
 			l.add(p+".reference.replicas", "must be 1..16, got %d", r)

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rehearse-dev/rehearse/sut/flowapi"
 	"github.com/rehearse-dev/rehearse/sut/teamapi"
 )
 
@@ -28,7 +29,12 @@ func Main(ctx context.Context, version string, args []string, stderr io.Writer) 
 	var cfg Config
 	var addr, backends string
 	var team teamapi.Config
-	fs.StringVar(&cfg.Mode, "mode", ModeSync, "sync | async | lb | proxy (round-robin over a team image's replicas) | team (the team-shaped API of package sut/teamapi)")
+	var flow flowapi.Config
+	fs.StringVar(&cfg.Mode, "mode", ModeSync, "sync | async | lb | proxy (round-robin over a team image's replicas) | team (the team-shaped API of package sut/teamapi) | flow (multipart uploads behind an OAuth2 login, package sut/flowapi)")
+	fs.StringVar(&flow.Secret, "client-secret", "", "flow: every client's secret is this, a dash and its id (empty = any)")
+	fs.IntVar(&flow.TokenUses, "token-uses", 0, "flow: requests a token is good for before 401 (0 = any number)")
+	fs.DurationVar(&flow.TokenTTL, "token-ttl", 0, "flow: how long a token is good for, its expires_in (0 = an hour, never enforced)")
+	fs.DurationVar(&flow.PartDelay, "part-delay", 0, "flow: how long storing a part takes")
 	fs.StringVar(&team.Token, "token", os.Getenv("TEAM_TOKEN"), "team: the bearer token uploads must carry (default $TEAM_TOKEN; empty = any)")
 	fs.DurationVar(&team.JobDelay, "job-delay", 200*time.Millisecond, "team: how long a job stays queued before it is finished")
 	fs.StringVar(&addr, "addr", DefaultAddr, "listen address")
@@ -59,7 +65,7 @@ func Main(ctx context.Context, version string, args []string, stderr io.Writer) 
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	cfg.Log = log
 	team.RateLimit, team.MaxBody = cfg.RateLimit, cfg.MaxBody
-	svc, err := newMainServer(cfg, team)
+	svc, err := newMainServer(cfg, team, flow)
 	if err != nil {
 		return err
 	}
@@ -93,12 +99,20 @@ type server interface {
 }
 
 // newMainServer builds the service of cfg.Mode.
-func newMainServer(cfg Config, team teamapi.Config) (server, error) {
-	if cfg.Mode == ModeTeam {
+func newMainServer(cfg Config, team teamapi.Config, flow flowapi.Config) (server, error) {
+	switch cfg.Mode {
+	case ModeTeam:
 		return teamServer{teamapi.New(team)}, nil
+	case ModeFlow:
+		return flowServer{flowapi.New(flow)}, nil
 	}
 	return New(cfg)
 }
+
+// flowServer is the flow API as a server: it holds nothing to close.
+type flowServer struct{ *flowapi.Service }
+
+func (flowServer) Close(context.Context) error { return nil }
 
 // teamServer is the team API as a server: it holds nothing to close.
 type teamServer struct{ *teamapi.Service }

@@ -46,6 +46,9 @@ const (
 	// token, multipart CSV, job polling, Retry-After): the SUT of the
 	// built-in scenario team-api.
 	ModeTeam = "team"
+	// ModeFlow serves the multipart upload API behind an OAuth2 login of
+	// package sut/flowapi: the SUT of the built-in scenario flow-upload.
+	ModeFlow = "flow"
 )
 
 // Defaults of Config; cmd/uploadsvc uses them for its flags.

@@ -2,156 +2,15 @@ package storm
 
 import (
 	"fmt"
-	"io"
 	"net/http"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/rehearse-dev/rehearse/sut/flowapi"
 )
 
-// multipartService is an upload API shaped like S3's multipart uploads
-// behind an OAuth2 client-credentials login, which counts its own truth:
-// tokens are issued per client and honoured for uses requests each (then
-// 401, as a token that expired), an upload is created, its parts PUT,
-// then completed — stored only when its parts cover it without a gap.
-type multipartService struct {
-	uses     int           // requests a token is good for
-	ttl      time.Duration // how long a token is good for; 0: no limit
-	expires  string        // the expires_in it answers
-	slowPart time.Duration // how long the first part of an upload takes
-
-	mu                  sync.Mutex
-	logins, refused     int
-	tokens              map[string]*token
-	issued              map[string]int // per client
-	uploads             map[string]*mpUpload
-	parts, partBytes    int64
-	completed, creators int
-	stored              int64
-	refusedBytes        int64
-}
-
-type token struct {
-	client string
-	left   int
-	until  time.Time
-}
-
-type mpUpload struct {
-	client string
-	parts  map[int]int64
-}
-
-func (s *multipartService) handler() http.Handler {
-	s.tokens, s.issued, s.uploads = map[string]*token{}, map[string]int{}, map[string]*mpUpload{}
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /oauth/token", s.token)
-	mux.HandleFunc("POST /uploads", s.auth(s.create))
-	mux.HandleFunc("PUT /uploads/{id}/parts/{n}", s.auth(s.part))
-	mux.HandleFunc("POST /uploads/{id}/complete", s.auth(s.complete))
-	return mux
-}
-
-func (s *multipartService) token(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil || r.PostForm.Get("grant_type") != "client_credentials" ||
-		r.PostForm.Get("client_secret") != "s3cr3t-"+r.PostForm.Get("client_id") {
-		http.Error(w, `{"error":"invalid_client"}`, http.StatusUnauthorized)
-		return
-	}
-	client := r.PostForm.Get("client_id")
-	s.mu.Lock()
-	s.logins++
-	s.issued[client]++
-	tok := fmt.Sprintf("t-%s-%d", client, s.issued[client])
-	t := &token{client: client, left: s.uses}
-	if s.ttl > 0 {
-		t.until = time.Now().Add(s.ttl)
-	}
-	s.tokens[tok] = t
-	s.mu.Unlock()
-	w.Header().Set("Content-Type", "application/json")
-	fmt.Fprintf(w, `{"access_token":%q,"token_type":"Bearer","expires_in":%s}`, tok, s.expires)
-}
-
-// auth lets a request with a live token through, naming its client.
-func (s *multipartService) auth(h func(http.ResponseWriter, *http.Request, string)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-		s.mu.Lock()
-		t := s.tokens[tok]
-		ok := t != nil && t.left > 0 && (t.until.IsZero() || time.Now().Before(t.until))
-		if ok {
-			t.left--
-		} else {
-			s.refused++
-		}
-		s.mu.Unlock()
-		if !ok {
-			n, _ := io.Copy(io.Discard, r.Body)
-			s.mu.Lock()
-			s.refusedBytes += n
-			s.mu.Unlock()
-			http.Error(w, `{"error":"invalid_token"}`, http.StatusUnauthorized)
-			return
-		}
-		h(w, r, t.client)
-	}
-}
-
-func (s *multipartService) create(w http.ResponseWriter, _ *http.Request, client string) {
-	s.mu.Lock()
-	s.creators++
-	id := fmt.Sprintf("u%d", s.creators)
-	s.uploads[id] = &mpUpload{client: client, parts: map[int]int64{}}
-	s.mu.Unlock()
-	w.Header().Set("Content-Type", "application/json")
-	fmt.Fprintf(w, `{"uploadId":%q}`, id)
-}
-
-func (s *multipartService) part(w http.ResponseWriter, r *http.Request, _ string) {
-	n, _ := strconv.Atoi(r.PathValue("n"))
-	if n == 1 && s.slowPart > 0 {
-		time.Sleep(s.slowPart)
-	}
-	got, err := io.Copy(io.Discard, r.Body)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	u := s.uploads[r.PathValue("id")]
-	if err != nil || u == nil || n < 1 || got != r.ContentLength {
-		http.Error(w, "bad part", http.StatusBadRequest)
-		return
-	}
-	u.parts[n] = got
-	s.parts++
-	s.partBytes += got
-	w.Header().Set("ETag", fmt.Sprintf(`"%d-%d"`, n, got))
-}
-
-func (s *multipartService) complete(w http.ResponseWriter, r *http.Request, _ string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	u := s.uploads[r.PathValue("id")]
-	if u == nil || len(u.parts) == 0 {
-		http.Error(w, "no such upload", http.StatusNotFound)
-		return
-	}
-	var total int64
-	for i := 1; i <= len(u.parts); i++ {
-		n, ok := u.parts[i]
-		if !ok {
-			http.Error(w, "a part is missing", http.StatusBadRequest)
-			return
-		}
-		total += n
-	}
-	s.completed++
-	s.stored += total
-	w.WriteHeader(http.StatusCreated)
-}
-
-// multipartFlow is the scenario of a caller of multipartService: 30
+// multipartFlow is the scenario of a caller of flowapi: 30
 // callers, each 50 records of 1,000 raw bytes (50,000 bytes: parts of
 // 16 KiB make 4, the last 848 bytes).
 const multipartFlow = `callers:
@@ -183,28 +42,29 @@ api:
 func TestFlowLoginAndParts(t *testing.T) {
 	for _, conc := range []int{1, 3} {
 		t.Run(fmt.Sprintf("concurrency %d", conc), func(t *testing.T) {
-			svc := &multipartService{uses: 3, expires: "3600"}
+			svc := flowapi.New(flowapi.Config{Secret: "s3cr3t", TokenUses: 3})
 			var j journal
-			srv := j.serve(t, svc.handler().ServeHTTP, nil)
+			srv := j.serve(t, svc.Handler().ServeHTTP, nil)
 			sc := scenario(t, srv.URL, fmt.Sprintf(multipartFlow, conc))
 			rep, _ := run(t.Context(), t, sc, srv.URL)
+			got := svc.Journal()
 			lg := rep.Login
 			if lg == nil || len(rep.Steps) != 3 {
 				t.Fatalf("login %+v steps %+v", lg, rep.Steps)
 			}
-			if svc.completed != 30 || rep.Callers.Succeeded != 30 || rep.Requests.OK != 30 || svc.stored != 30*50_000 {
-				t.Fatalf("service completed %d (%d bytes); report callers %+v requests %+v", svc.completed, svc.stored, rep.Callers, rep.Requests)
+			if got.Completed != 30 || rep.Callers.Succeeded != 30 || rep.Requests.OK != 30 || got.StoredBytes != 30*50_000 {
+				t.Fatalf("service %+v; report callers %+v requests %+v", got, rep.Callers, rep.Requests)
 			}
-			if lg.Attempts != int64(svc.logins) || lg.Errors != 0 || lg.Refreshes != int64(svc.logins-30) || lg.Retried != int64(svc.refused) || svc.refused == 0 {
-				t.Fatalf("login %+v; service: %d logins, %d refused", lg, svc.logins, svc.refused)
+			if lg.Attempts != got.Logins || lg.Errors != 0 || lg.Refreshes != got.Refreshes || lg.Retried != got.Refused || got.Refused == 0 {
+				t.Fatalf("login %+v; service %+v", lg, got)
 			}
 			var sent, failed, bytes int64
 			for _, st := range rep.Steps {
 				sent, failed, bytes = sent+st.Attempts, failed+st.Errors, bytes+st.BytesOut
 			}
-			if seen := int64(svc.creators+svc.completed+svc.refused) + svc.parts; sent != seen || failed != int64(svc.refused) ||
-				bytes != svc.partBytes+svc.refusedBytes || rep.Steps[1].Name != "PUT /uploads/{step.id}/parts/{part.n}" {
-				t.Fatalf("steps %+v; service saw %d requests (%d refused), %d part bytes (+%d refused)", rep.Steps, seen, svc.refused, svc.partBytes, svc.refusedBytes)
+			if sent != got.Requests() || failed != got.Refused || bytes != got.PartBytes+got.RefusedBytes ||
+				rep.Steps[1].Name != "PUT /uploads/{step.id}/parts/{part.n}" {
+				t.Fatalf("steps %+v; service %+v", rep.Steps, got)
 			}
 		})
 	}
@@ -215,13 +75,16 @@ func TestFlowLoginAndParts(t *testing.T) {
 // next request (at 90% of the ttl) instead of sending a dead token — no
 // request is refused.
 func TestFlowLoginRefreshesBeforeTTL(t *testing.T) {
-	svc := &multipartService{uses: 1000, ttl: time.Second, expires: "1", slowPart: 1100 * time.Millisecond}
+	svc := flowapi.New(flowapi.Config{Secret: "s3cr3t", TokenTTL: time.Second, PartDelay: 1100 * time.Millisecond})
 	var j journal
-	srv := j.serve(t, svc.handler().ServeHTTP, nil)
-	sc := scenario(t, srv.URL, strings.Replace(fmt.Sprintf(multipartFlow, 1), "count: 30", "count: 5", 1))
+	srv := j.serve(t, svc.Handler().ServeHTTP, nil)
+	sc := scenario(t, srv.URL, strings.NewReplacer("count: 30", "count: 5", "size: 16KiB", "size: 32KiB").Replace(fmt.Sprintf(multipartFlow, 1)))
 	rep, _ := run(t.Context(), t, sc, srv.URL)
-	if svc.refused != 0 || svc.completed != 5 || rep.Login.Refreshes != 5 || rep.Login.Attempts != 10 {
-		t.Fatalf("service: %d refused, %d completed, %d logins; report login %+v", svc.refused, svc.completed, svc.logins, rep.Login)
+	got := svc.Journal()
+	// Each caller: a login, a part of 1.1 s, a login before the second
+	// part (90% of 1 s gone), a part of 1.1 s, a login before completing.
+	if got.Refused != 0 || got.Completed != 5 || rep.Login.Refreshes != 10 || rep.Login.Attempts != 15 || got.Logins != 15 {
+		t.Fatalf("service %+v; report login %+v", got, rep.Login)
 	}
 }
 
@@ -230,11 +93,10 @@ func TestFlowLoginRefreshesBeforeTTL(t *testing.T) {
 // the others; a login that never answers is counted as a login error
 // (its timeout) the same way.
 func TestFlowLoginFails(t *testing.T) {
-	svc := &multipartService{uses: 1000, expires: "3600"}
-	inner := svc.handler()
+	inner := flowapi.New(flowapi.Config{Secret: "s3cr3t"})
 	var j journal
 	srv := j.serve(t, func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/oauth/token" {
+		if r.URL.Path == flowapi.TokenPath {
 			_ = r.ParseForm()
 			switch id := r.PostForm.Get("client_id"); {
 			case strings.HasSuffix(id, "3"):
@@ -245,17 +107,20 @@ func TestFlowLoginFails(t *testing.T) {
 				return
 			}
 		}
-		inner.ServeHTTP(w, r)
+		inner.Handler().ServeHTTP(w, r)
 	}, nil)
-	sc := scenario(t, srv.URL, strings.NewReplacer("count: 30", "count: 20", "on: [4xx, 5xx]", "on: [5xx]",
-		"retry:", "timeout: 500ms\n  retry:").Replace(fmt.Sprintf(multipartFlow, 1)))
+	// Callers 3 and 13 are refused (4xx, not retried); 7 and 17 meet a
+	// login that never answers (their timeout, not retried either: only
+	// 5xx is).
+	src := strings.NewReplacer("count: 30", "count: 20", "on: [4xx, 5xx]", "on: [5xx]",
+		"retry:", "timeout: 500ms\n  retry:").Replace(fmt.Sprintf(multipartFlow, 1))
+	sc := scenario(t, srv.URL, src)
 	rep, _ := run(t.Context(), t, sc, srv.URL)
-	// callers 3, 7, 13, 17: two refused, two timed out (tried twice? no:
-	// a timeout is not in retry.on here) — four callers, four logins.
-	if rep.Callers.LoginFailed != 4 || rep.Callers.Succeeded != 16 || rep.Callers.GaveUp != 0 || svc.completed != 16 {
-		t.Fatalf("callers %+v; service completed %d", rep.Callers, svc.completed)
+	got := inner.Journal()
+	if rep.Callers.LoginFailed != 4 || rep.Callers.Succeeded != 16 || rep.Callers.GaveUp != 0 || got.Completed != 16 {
+		t.Fatalf("callers %+v; service %+v", rep.Callers, got)
 	}
-	if rep.Login.Errors != 4 || rep.Login.Attempts != 20 || rep.Login.Example == nil || rep.Requests.Total != 16 {
-		t.Fatalf("login %+v requests %+v", rep.Login, rep.Requests)
+	if rep.Login.Errors != 4 || rep.Login.Attempts != 20 || rep.Login.Example == nil || rep.Requests.Total != 16 || got.Logins != 16 {
+		t.Fatalf("login %+v requests %+v; service %+v", rep.Login, rep.Requests, got)
 	}
 }
