@@ -48,9 +48,10 @@ func (s *shedder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // TestCapacityFindsShedderCapacity runs the real search, through the real
-// storm, against a service in this process that sheds above 30 uploads in
-// flight of 100 ms each: callers arriving evenly over 1 s, its capacity is
-// 300. The answer lies within the precision (10%) of it, the failure mode
+// storm, against a service in this process that sheds above 120 uploads
+// in flight of 400 ms each: callers arriving evenly over 1 s, its capacity
+// is 300 (a hold long against the generator's lag, so a few late callers
+// bunched together move it by a few percent, not by the precision). The answer lies within the precision (10%) of it, the failure mode
 // is shedding, every probe reset the service first, and the 429s counted
 // in the probes are the ones the service sent.
 func TestCapacityFindsShedderCapacity(t *testing.T) {
@@ -58,7 +59,7 @@ func TestCapacityFindsShedderCapacity(t *testing.T) {
 		t.Skip("a dozen small storms")
 	}
 	const truth = 300
-	svc := &shedder{limit: 30, hold: 100 * time.Millisecond}
+	svc := &shedder{limit: 120, hold: 400 * time.Millisecond}
 	srv := httptest.NewServer(svc)
 	defer srv.Close()
 	dir := t.TempDir()
@@ -73,9 +74,14 @@ gates: ["http_429 == 0"]
 	if err := os.WriteFile(sc, []byte(fmt.Sprintf(body, srv.URL)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out := filepath.Join(dir, "out")
+	var shedBefore int64
+	var resetsBefore int
+	resets := func() int {
+		b, _ := os.ReadFile(filepath.Join(dir, "resets.txt"))
+		return strings.Count(string(b), "reset")
+	}
 	start := time.Now()
-	code, _, stderr := cli(t, "capacity", "--precision", "10%", "--repeat", "2", "--cool-down", "0", "--out", out, sc)
+	out, code, stderr := measured(t, dir, func() { shedBefore, resetsBefore = svc.shed.Load(), resets() }, "capacity", "--precision", "10%", "--repeat", "2", "--cool-down", "0", sc)
 	took := time.Since(start)
 	if code != exitOK {
 		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
@@ -92,11 +98,15 @@ gates: ["http_429 == 0"]
 			t.Errorf("probe %d: %v", p.N, err)
 		}
 	}
-	if shed != svc.shed.Load() || svc.peak > svc.limit {
-		t.Errorf("probes counted %d 429s, the service sent %d; peak %d", shed, svc.shed.Load(), svc.peak)
+	if svc.peak > svc.limit {
+		t.Errorf("the service held %d uploads at once, above its limit %d", svc.peak, svc.limit)
 	}
-	resets, _ := os.ReadFile(filepath.Join(dir, "resets.txt"))
-	if n := strings.Count(string(resets), "reset"); n != len(c.Probes) {
+	// The last search's probes are the service's last 429s and resets:
+	// earlier searches (see measured) sent theirs before.
+	if sent := svc.shed.Load() - shedBefore; shed != sent {
+		t.Errorf("the probes counted %d 429s, the service sent %d", shed, sent)
+	}
+	if n := resets() - resetsBefore; n != len(c.Probes) {
 		t.Errorf("%d resets for %d probes", n, len(c.Probes))
 	}
 	for _, want := range []string{"probe 1: 40 callers — bracket [none, none], time left known once a level fails", "left", "capacity of shed: "} {
@@ -109,6 +119,48 @@ gates: ["http_429 == 0"]
 			t.Errorf("%s: %v", f, err)
 		}
 	}
+}
+
+// measured runs a capacity command into a fresh DIR/out-N until its answer
+// is not limited by the generator, at most three times: on a machine
+// loaded by other work the storm's own lag can exceed what a valid probe
+// allows, and the search then rightly answers "≥ N; the generator could
+// not offer more", which says nothing about the search itself. Three
+// such answers skip the test (fail it under CI=true, where the machine is
+// the test's own). before, when set, is called before each attempt.
+func measured(t *testing.T, dir string, before func(), args ...string) (string, int, string) {
+	t.Helper()
+	var out, stderr string
+	var code int
+	for i := range 3 {
+		out = filepath.Join(dir, fmt.Sprintf("out-%d", i+1))
+		if before != nil {
+			before()
+		}
+		code, _, stderr = cli(t, append(append([]string{}, args...), "--out", out)...)
+		if !generatorLimited(out) {
+			return out, code, stderr
+		}
+		t.Logf("attempt %d: the generator was the limit (the machine is loaded); searching again", i+1)
+	}
+	msg := "three searches were limited by the generator itself (its lag above what a valid probe allows): this machine is too loaded to measure a capacity"
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip("SKIPPING: " + msg)
+	return out, code, stderr
+}
+
+// generatorLimited reports whether a search in out (or either side of a
+// comparison) ended because the generator was the limit.
+func generatorLimited(out string) bool {
+	for _, side := range []string{"", "baseline", "candidate"} {
+		b, err := os.ReadFile(filepath.Join(out, side, harness.CapacityJSON))
+		if err == nil && strings.Contains(string(b), `"generator_limited": true`) {
+			return true
+		}
+	}
+	return false
 }
 
 func readCapacity(t *testing.T, dir string) *reports.Capacity {
@@ -156,5 +208,45 @@ callers: {count: 100, records: 1}
 		if entries, _ := os.ReadDir(out); len(entries) > 0 {
 			t.Errorf("%s: wrote %d files before refusing", name, len(entries))
 		}
+	}
+}
+
+// TestCapacityCandidateLower: a candidate that sheds above 80 uploads in
+// flight where the baseline sheds above 120 has a lower capacity (about
+// 200 against 300), beyond the precision: exit 1, both answers written.
+func TestCapacityCandidateLower(t *testing.T) {
+	if testing.Short() {
+		t.Skip("two searches")
+	}
+	dir := t.TempDir()
+	write := func(name string, limit int64) string {
+		srv := httptest.NewServer(&shedder{limit: limit, hold: 400 * time.Millisecond})
+		t.Cleanup(srv.Close)
+		p := filepath.Join(dir, name+".yaml")
+		body := fmt.Sprintf(`name: %s
+sut: {url: "%s", reset: {command: ["true"]}}
+api: {completion: none}
+callers: {count: 160, records: 1, timeout: 3s, retry: {attempts: 1}}
+arrival: {profile: burst, window: 1s}
+gates: ["http_429 == 0"]
+`, name, srv.URL)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	base, cand := write("base", 120), write("cand", 80)
+	out, code, stderr := measured(t, dir, nil, "capacity", "--baseline", base, "--candidate", cand, "--precision", "10%", "--repeat", "1", "--cool-down", "0")
+	if code != exitFail || !strings.Contains(stderr, "candidate capacity lower") {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+	b, c := readCapacity(t, filepath.Join(out, "baseline")), readCapacity(t, filepath.Join(out, "candidate"))
+	t.Logf("baseline %s; candidate %s", b.Answer, c.Answer)
+	if abs(*b.Capacity-300) > 30 || abs(*c.Capacity-200) > 20 {
+		t.Fatalf("baseline %d, candidate %d", *b.Capacity, *c.Capacity)
+	}
+	md, err := os.ReadFile(filepath.Join(out, "capacity-compare.md"))
+	if err != nil || !strings.Contains(string(md), "candidate lower") {
+		t.Fatalf("capacity-compare.md: %v\n%s", err, md)
 	}
 }
