@@ -114,7 +114,8 @@ func CheckCapacity(sc *scenarios.Scenario, o CapacityOptions) error {
 	return nil
 }
 
-// scenarioLevel is sc's own level: its callers, or its arrival rate.
+// ScenarioLevel is sc's own level by by: its callers, or its arrival
+// rate (callers per second).
 func ScenarioLevel(sc *scenarios.Scenario, by string) int {
 	if by == reports.ByRate {
 		return int(math.Round(arrivalRate(sc)))

@@ -31,17 +31,17 @@ type shedder struct {
 
 func (s *shedder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = drain(r)
-	if n := s.inflight.Add(1); n > s.limit {
+	n := s.inflight.Add(1)
+	if n > s.limit {
 		s.inflight.Add(-1)
 		s.shed.Add(1)
 		w.Header().Set("Retry-After", "1")
 		w.WriteHeader(http.StatusTooManyRequests)
 		return
-	} else {
-		s.mu.Lock()
-		s.peak = max(s.peak, n)
-		s.mu.Unlock()
 	}
+	s.mu.Lock()
+	s.peak = max(s.peak, n)
+	s.mu.Unlock()
 	time.Sleep(s.hold) // the service's work: what makes its capacity
 	s.inflight.Add(-1)
 	w.WriteHeader(http.StatusOK)
