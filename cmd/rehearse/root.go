@@ -53,6 +53,7 @@ Quick start:
   rehearse validate my.yaml          check a scenario without Docker
   rehearse attack --target http://127.0.0.1:8080 my.yaml
   rehearse compare old/ new/         baseline vs candidate, with a statistical verdict
+  rehearse capacity my.yaml          the largest load at which every gate holds
 
 Exit codes: 0 pass, 1 a gate failed or a regression, 2 usage or scenario error,
 3 environment error (Docker, image build, unreachable target), 130 interrupted.`
@@ -76,7 +77,7 @@ func (a *app) rootCmd() *cobra.Command {
 	root.SetVersionTemplate(versionText())
 	root.SuggestionsMinimumDistance = 2
 	root.AddCommand(a.runCmd(), a.attackCmd(), a.compareCmd(), a.reportCmd(), a.validateCmd(),
-		a.listCmd(), a.sweepCmd(), a.imagesCmd(), a.versionCmd(), a.historyCmd(), a.importCmd(), a.mergeCmd(), a.distributeCmd())
+		a.listCmd(), a.sweepCmd(), a.imagesCmd(), a.versionCmd(), a.historyCmd(), a.importCmd(), a.mergeCmd(), a.distributeCmd(), a.capacityCmd())
 	usageErrors(root)
 	return root
 }

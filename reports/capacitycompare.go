@@ -1,0 +1,76 @@
+package reports
+
+import (
+	"fmt"
+	"io"
+)
+
+// CapacityCompareSchema is the value of CapacityComparison.Schema.
+const CapacityCompareSchema = "rehearse.capacity-compare/v1"
+
+// Verdicts of a capacity comparison: the candidate's capacity against the
+// baseline's.
+const (
+	CapacityLower        = "lower"        // below the baseline's by more than the precision: exit 1
+	CapacitySame         = "same"         // within the precision
+	CapacityHigher       = "higher"       // above it by more than the precision
+	CapacityInconclusive = "inconclusive" // the lower side's answer is only a bound (the generator was the limit) or neither side passed
+)
+
+// CapacityComparison is `rehearse capacity --baseline A --candidate B`:
+// both searches on the same seeded callers, and the verdict.
+type CapacityComparison struct {
+	Schema    string    `json:"schema"`
+	Verdict   string    `json:"verdict"`
+	Precision float64   `json:"precision"`
+	Baseline  *Capacity `json:"baseline"`
+	Candidate *Capacity `json:"candidate"`
+}
+
+// CompareCapacity says whether cand's capacity is lower, the same or
+// higher than base's, beyond precision (a fraction of the baseline's). A
+// side without a capacity (nothing passed) is below any side with one.
+func CompareCapacity(base, cand *Capacity, precision float64) *CapacityComparison {
+	c := &CapacityComparison{Schema: CapacityCompareSchema, Precision: precision, Baseline: base, Candidate: cand}
+	switch b, k := base.Capacity, cand.Capacity; {
+	case b == nil && k == nil:
+		c.Verdict = CapacityInconclusive
+	case k == nil:
+		c.Verdict = CapacityLower
+	case b == nil:
+		c.Verdict = CapacityHigher
+	case float64(*k) < (1-precision)*float64(*b):
+		c.Verdict = CapacityLower
+		if cand.GeneratorLimited {
+			c.Verdict = CapacityInconclusive
+		}
+	case float64(*k) > (1+precision)*float64(*b):
+		c.Verdict = CapacityHigher
+		if base.GeneratorLimited {
+			c.Verdict = CapacityInconclusive
+		}
+	default:
+		c.Verdict = CapacitySame
+	}
+	return c
+}
+
+// WriteCapacityComparisonMarkdown writes the PR comment of a comparison:
+// the verdict, then each side's answer and bracket.
+func WriteCapacityComparisonMarkdown(w io.Writer, c *CapacityComparison) error {
+	p := &printer{w: w}
+	p.printf("## rehearse capacity: candidate %s (precision %s)\n\n", c.Verdict, PercentText(c.Precision))
+	for _, side := range []struct {
+		name string
+		c    *Capacity
+	}{{"baseline", c.Baseline}, {"candidate", c.Candidate}} {
+		p.printf("- **%s** %s: %s; bracket %s\n", side.name, mdEscape(side.c.Scenario), mdEscape(side.c.Answer), BracketText(side.c.Bracket))
+	}
+	return p.err
+}
+
+// CapacityComparisonText is the verdict line for a terminal.
+func CapacityComparisonText(c *CapacityComparison) string {
+	return fmt.Sprintf("candidate capacity %s: baseline %s %s, candidate %s %s",
+		c.Verdict, c.Baseline.Answer, BracketText(c.Baseline.Bracket), c.Candidate.Answer, BracketText(c.Candidate.Bracket))
+}
