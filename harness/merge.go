@@ -192,6 +192,7 @@ func mergeInto(ctx context.Context, shards []loadedShard, dir string) (*reports.
 		if s.sr.Polls != nil {
 			agg.SetPolls(*s.sr.Polls)
 		}
+		agg.AddFlowState(s.sr.Flow)
 	}
 	if err := alog.Flush(); err != nil {
 		return nil, fmt.Errorf("merge: write attempts: %w", err)

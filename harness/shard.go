@@ -45,6 +45,9 @@ type shardResult struct {
 	Polls        *reports.PollStats      `json:"polls,omitempty"`
 	Interrupted  bool                    `json:"interrupted"`
 	Notes        []string                `json:"notes"`
+	// Flow is the shard's logins and upload steps (api.login,
+	// api.upload.steps), histograms included, for an exact merge.
+	Flow *reports.FlowState `json:"flow,omitempty"`
 }
 
 // outcomes collects a run's caller outcomes for its shard result.
@@ -69,7 +72,7 @@ func (r *rehearsal) writeShard(rep *reports.Report) error {
 		Started: r.stormStart, Ended: rep.EndedAt, LateMs: r.lateMs, Host: host, SUT: rep.SUT,
 		Planned: rep.Generator.PlannedAttempts, Classes: r.sc.Callers.ClassNames(),
 		Outcomes: r.outcomes.all, Events: rep.Events, Generator: rep.Generator,
-		Untracked: rep.AsyncUntracked, Interrupted: rep.Interrupted, Notes: rep.Notes,
+		Untracked: rep.AsyncUntracked, Interrupted: rep.Interrupted, Notes: rep.Notes, Flow: r.agg.FlowState(),
 	}
 	if a := rep.Async; a != nil {
 		sr.Polls = &reports.PollStats{Total: a.Polls, Errors: a.PollErrors, Example: a.PollErrorExample}

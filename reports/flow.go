@@ -163,3 +163,74 @@ func (a *Aggregator) stepReports() []StepReport {
 	}
 	return out
 }
+
+// FlowState is an aggregator's logins and steps whole — counts and
+// latency histograms — for a shard's result: AddFlowState merges it into
+// another aggregator exactly, as a shard's attempts are.
+type FlowState struct {
+	Login        *Login          `json:"login,omitempty"`
+	LoginLatency *hdr.Snapshot   `json:"login_latency,omitempty"`
+	LoginSumMs   float64         `json:"login_sum_ms,omitempty"`
+	Steps        []StepReport    `json:"steps,omitempty"`
+	StepLatency  []*hdr.Snapshot `json:"step_latency,omitempty"`
+	StepSumMs    []float64       `json:"step_sum_ms,omitempty"`
+}
+
+// FlowState is a's logins and steps, nil when it has neither.
+func (a *Aggregator) FlowState() *FlowState {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	f := a.flow
+	if f.login == nil && len(f.steps) == 0 {
+		return nil
+	}
+	st := &FlowState{LoginSumMs: f.loginSum, Steps: append([]StepReport(nil), f.steps...), StepSumMs: append([]float64(nil), f.stepSum...)}
+	if f.login != nil {
+		l := *f.login
+		st.Login, st.LoginLatency = &l, f.loginLat.Export()
+	}
+	for _, h := range f.stepLat {
+		st.StepLatency = append(st.StepLatency, h.Export())
+	}
+	return st
+}
+
+// AddFlowState adds a shard's logins and steps to a's; nil adds nothing.
+func (a *Aggregator) AddFlowState(s *FlowState) {
+	if s == nil {
+		return
+	}
+	if s.Login != nil {
+		a.SetLogin()
+	}
+	if len(s.Steps) > 0 && len(a.flow.steps) == 0 {
+		names := make([]string, len(s.Steps))
+		for i, st := range s.Steps {
+			names[i] = st.Name
+		}
+		a.SetSteps(names)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if l := s.Login; l != nil {
+		lg := a.flow.login
+		lg.Attempts, lg.Errors, lg.Refreshes, lg.Retried = lg.Attempts+l.Attempts, lg.Errors+l.Errors, lg.Refreshes+l.Refreshes, lg.Retried+l.Retried
+		if lg.Example == nil || l.Example != nil && l.Example.AtS < lg.Example.AtS {
+			lg.Example = l.Example
+		}
+		if s.LoginLatency != nil {
+			a.flow.loginLat.Merge(hdr.Import(s.LoginLatency))
+		}
+		a.flow.loginSum += s.LoginSumMs
+	}
+	for i := 0; i < len(s.Steps) && i < len(a.flow.steps); i++ {
+		st, in := &a.flow.steps[i], s.Steps[i]
+		st.Attempts, st.Errors, st.BytesOut = st.Attempts+in.Attempts, st.Errors+in.Errors, st.BytesOut+in.BytesOut
+		if i < len(s.StepLatency) && s.StepLatency[i] != nil {
+			a.flow.stepLat[i].Merge(hdr.Import(s.StepLatency[i]))
+		}
+		if i < len(s.StepSumMs) {
+			a.flow.stepSum[i] += s.StepSumMs[i]
+		}
+	}
+}

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -42,4 +43,52 @@ func TestFlowInEveryView(t *testing.T) {
 	if len(flowLines(NewAggregator(time.Now()).Finish(time.Now()))) != 0 {
 		t.Fatal("a run without a flow shows one")
 	}
+}
+
+// Two shards' logins and steps, through their results' JSON, merge into
+// the figures of one aggregator that saw every login and step: counts
+// and latency percentiles alike.
+func TestFlowStateMergesExactly(t *testing.T) {
+	whole, shards := NewAggregator(time.Now()), []*Aggregator{NewAggregator(time.Now()), NewAggregator(time.Now())}
+	for _, a := range append(shards, whole) {
+		a.SetLogin()
+		a.SetSteps([]string{"POST /uploads", "PUT /p"})
+	}
+	for i := range 200 {
+		l := LoginAttempt{Latency: time.Duration(i+1) * time.Millisecond, OK: i%7 != 0, Refresh: i%3 == 0, Caller: int32(i)}
+		s := StepAttempt{Step: i % 2, Latency: time.Duration(i*3+1) * time.Millisecond, OK: i%5 != 0, BytesOut: int64(i)}
+		for _, a := range []*Aggregator{whole, shards[i%2]} {
+			a.AddLogin(l)
+			a.AddStep(s)
+		}
+	}
+	merged := NewAggregator(time.Now())
+	for _, a := range shards {
+		b, err := json.Marshal(a.FlowState())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st FlowState
+		if err := json.Unmarshal(b, &st); err != nil {
+			t.Fatal(err)
+		}
+		merged.AddFlowState(&st)
+	}
+	got, want := merged.Finish(time.Now()), whole.Finish(time.Now())
+	got.Login.Example, want.Login.Example = nil, nil
+	if g, w := mustJSON(t, got.Login), mustJSON(t, want.Login); g != w {
+		t.Fatalf("login\n got %s\nwant %s", g, w)
+	}
+	if g, w := mustJSON(t, got.Steps), mustJSON(t, want.Steps); g != w {
+		t.Fatalf("steps\n got %s\nwant %s", g, w)
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
