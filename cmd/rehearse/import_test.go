@@ -121,7 +121,9 @@ func TestImportErrors(t *testing.T) {
 
 // realLog is a log a real nginx wrote (traffic/testdata/nginx/make.sh):
 // 12 uploads of 3 callers, two of them retries.
-func realLog(name string) string { return filepath.Join("..", "..", "traffic", "testdata", "nginx", name) }
+func realLog(name string) string {
+	return filepath.Join("..", "..", "traffic", "testdata", "nginx", name)
+}
 
 // The summary names the field sizes came from; a log without sizes is
 // refused with one sentence and a hint, and imported with --assume-size,
