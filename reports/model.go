@@ -64,9 +64,9 @@ type Report struct {
 	// MissingShards are the shards of a merged run that never reported
 	// (partial.go); the verdict is then partial.
 	MissingShards []MissingShard `json:"missing_shards,omitempty"`
-	Interrupted  bool        `json:"interrupted"`             // true when the run was stopped early (Ctrl-C)
-	Notes        []string    `json:"notes"`                   // human remarks: "no resource limits applied", "generator saturated"
-	ScenarioYAML string      `json:"scenario_yaml,omitempty"` // the scenario as run
+	Interrupted   bool           `json:"interrupted"`             // true when the run was stopped early (Ctrl-C)
+	Notes         []string       `json:"notes"`                   // human remarks: "no resource limits applied", "generator saturated"
+	ScenarioYAML  string         `json:"scenario_yaml,omitempty"` // the scenario as run
 	// Host is the machine the run was made on; absent in reports written
 	// before it was recorded (history says "machine not recorded").
 	Host *Host `json:"host,omitempty"`
