@@ -145,8 +145,6 @@ func wantRetries(k loggen.Traffic) int64 {
 	return n
 }
 
-func strip(p string) string { p, _, _ = strings.Cut(p, "?"); return p }
-
 // decompress is a gzip'd trace's text.
 func decompress(t *testing.T, b []byte) string {
 	t.Helper()

@@ -82,19 +82,9 @@ type sizeCount struct {
 	n   int64
 }
 
-// sizeCounts counts the uploads by the field their size came from; a log
+// sizeCounts are the uploads by the field their size came from; a log
 // has one or two.
 type sizeCounts []sizeCount
-
-func (sc *sizeCounts) add(key string) {
-	for i := range *sc {
-		if (*sc)[i].key == key {
-			(*sc)[i].n++
-			return
-		}
-	}
-	*sc = append(*sc, sizeCount{key: key, n: 1})
-}
 
 // sources are the counts as SizeSources, most uploads first (ties by key).
 func (sc sizeCounts) sources() []SizeSource {
