@@ -60,8 +60,6 @@ type DistributeOptions struct {
 	Out string
 	// RunID labels every Docker object; "" makes a new one.
 	RunID string
-	// AllowPartial keeps the verdict of a merge missing shards.
-	AllowPartial bool
 	// Logf receives human progress lines; nil discards them.
 	Logf func(format string, args ...any)
 	// Progress, when set, is called whenever the tasks' states change.
@@ -83,7 +81,7 @@ const (
 // and removes the service, its config and the image it built, also when
 // ctx is cancelled (then the error wraps ErrInterrupted and no report is
 // written). A shard that failed is missing from the merge, which says so
-// (verdict invalid unless AllowPartial); each task's log is kept in
+// (verdict partial); each task's log is kept in
 // Out/shards/.
 func DistributeSwarm(ctx context.Context, sc *scenarios.Scenario, opts DistributeOptions) (*Result, error) {
 	job, err := swarmJob(ctx, sc, &opts)
@@ -241,7 +239,7 @@ func mergeTasks(ctx context.Context, sc *scenarios.Scenario, tasks []swarm.Task,
 	for _, f := range append(notes, failed...) {
 		opts.Logf("%s", f)
 	}
-	res, err := MergeLogs(ctx, logs, opts.Out, MergeOptions{AllowPartial: opts.AllowPartial, Logf: opts.Logf, Notes: notes})
+	res, err := MergeLogs(ctx, logs, opts.Out, MergeOptions{Logf: opts.Logf, Notes: notes})
 	if err != nil && len(failed) > 0 {
 		return res, fmt.Errorf("%s: %w; %s", sc.Name, err, strings.Join(failed, "; "))
 	}

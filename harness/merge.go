@@ -17,11 +17,26 @@ import (
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
 
+// ErrMergeInput is matched (errors.Is) by the errors about what a merge
+// was given — shard results of different runs, a folder or log without
+// any — so the CLI calls them usage errors (exit 2); the message is the
+// error's own.
+var ErrMergeInput = errors.New("cannot merge these shards")
+
+// mergeError is an ErrMergeInput error with its own message.
+type mergeError struct{ err error }
+
+func (e *mergeError) Error() string        { return e.err.Error() }
+func (e *mergeError) Unwrap() error        { return e.err }
+func (e *mergeError) Is(target error) bool { return target == ErrMergeInput }
+
+// mergeInputf is an ErrMergeInput error; format may wrap with %w.
+func mergeInputf(format string, args ...any) error {
+	return &mergeError{err: fmt.Errorf(format, args...)}
+}
+
 // MergeOptions tune Merge.
 type MergeOptions struct {
-	// AllowPartial merges even when shards are missing; the report says
-	// which. Without it such a report's verdict is invalid.
-	AllowPartial bool
 	// Logf receives human progress lines; nil discards them.
 	Logf func(format string, args ...any)
 	// Notes are added to the merged report's notes: what the caller
@@ -41,8 +56,9 @@ type loadedShard struct {
 // counts are what one machine running every caller would report and
 // percentiles come from the merged histograms; each shard's own lag,
 // errors and lateness stay in the report's shards. It refuses shards of
-// different scenarios, seeds, shard counts or binaries, and names the
-// shards that are missing.
+// different scenarios, seeds, shard counts or binaries. Shards that never
+// reported are named with their share of the callers, and the verdict is
+// then partial (reports/partial.go): never a pass.
 func Merge(ctx context.Context, dirs []string, out string, opts MergeOptions) (*Result, error) {
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
@@ -70,17 +86,42 @@ func Merge(ctx context.Context, dirs []string, out string, opts MergeOptions) (*
 	rep.Expect = reports.Verdict(sc.Expect)
 	rep.Notes = append(rep.Notes, opts.Notes...)
 	EvaluateGates(rep, sc.Gates, sc.Signature)
-	if len(missing) > 0 {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("partial: shards %v of %d never reported; their callers are missing from every figure", missing, shards[0].sr.Shards))
-		if !opts.AllowPartial {
-			rep.Verdict = reports.VerdictInvalid
-		}
-	}
+	markPartial(rep, shards, missing)
 	if err := WriteRunFolder(dir, rep); err != nil {
 		return nil, err
 	}
 	opts.Logf("merged %d shards of %s into %s", len(shards), rep.Scenario.Name, dir)
 	return &Result{Report: rep, Dir: dir}, nil
+}
+
+// markPartial names the shards that never reported, with the callers
+// they held, and makes the verdict partial unless the generator itself
+// failed in a shard that did (invalid says more: its numbers say nothing).
+func markPartial(rep *reports.Report, shards []loadedShard, missing []int) {
+	if len(missing) == 0 {
+		return
+	}
+	n, total := shards[0].sr.Shards, 0
+	for _, s := range shards {
+		total = max(total, s.sr.CallersTotal)
+	}
+	for _, i := range missing {
+		m := reports.MissingShard{Shard: i, Of: n}
+		if total > 0 {
+			held := int64(max(0, (total-i+n-1)/n)) // callers k < total with k mod n == i
+			share := float64(held) / float64(total)
+			m.Callers, m.Share = &held, &share
+		}
+		rep.MissingShards = append(rep.MissingShards, m)
+		what := "its callers are"
+		if m.Callers != nil {
+			what = fmt.Sprintf("its %d callers (%.1f%% of the run's) are", *m.Callers, 100**m.Share)
+		}
+		rep.Notes = append(rep.Notes, fmt.Sprintf("partial: shard %d of %d (--shard %d/%d) never reported: %s missing from every figure", i, n, i, n, what))
+	}
+	if rep.Verdict != reports.VerdictInvalid {
+		rep.Verdict = reports.VerdictPartial
+	}
 }
 
 // loadShards finds and reads every shard.json in dirs (a shard folder, or
@@ -98,10 +139,10 @@ func loadShards(dirs []string) ([]loadedShard, error) {
 			}
 			var sr shardResult
 			if err := json.Unmarshal(b, &sr); err != nil {
-				return fmt.Errorf("%w: %s is not a shard result: %v", scenarios.ErrInvalid, p, err)
+				return mergeInputf("%s is not a shard result: %v", p, err)
 			}
 			if sr.Schema != ShardSchema {
-				return fmt.Errorf("%w: %s is a shard result of %q, this rehearse reads %s", scenarios.ErrInvalid, p, sr.Schema, ShardSchema)
+				return mergeInputf("%s is a shard result of %q, this rehearse reads %s", p, sr.Schema, ShardSchema)
 			}
 			out = append(out, loadedShard{dir: filepath.Dir(p), sr: sr})
 			return nil
@@ -111,7 +152,7 @@ func loadShards(dirs []string) ([]loadedShard, error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("%w: merge: no %s below %s (a shard writes it when run with --shard i/n)", scenarios.ErrInvalid, ShardFile, strings.Join(dirs, ", "))
+		return nil, mergeInputf("merge: no %s below %s (a shard writes it when run with --shard i/n)", ShardFile, strings.Join(dirs, ", "))
 	}
 	slices.SortFunc(out, func(a, b loadedShard) int { return a.sr.Shard - b.sr.Shard })
 	return out, nil
@@ -138,7 +179,7 @@ func checkShards(shards []loadedShard) (missing []int, err error) {
 		seen[sr.Shard] = s.dir
 	}
 	if len(errs) > 0 {
-		return nil, fmt.Errorf("%w: merge: %w", scenarios.ErrInvalid, errors.Join(errs...))
+		return nil, mergeInputf("merge: %w", errors.Join(errs...))
 	}
 	for i := range first.Shards {
 		if seen[i] == "" {

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/rehearse-dev/rehearse/reports"
-	"github.com/rehearse-dev/rehearse/scenarios"
 )
 
 // tally is a service that counts what it receives: requests and body
@@ -113,8 +112,9 @@ func TestMergeEqualsOneProcess(t *testing.T) {
 	}
 }
 
-// A missing shard is named and makes the merged report invalid unless
-// partial merges are allowed; shards of another scenario are refused.
+// A missing shard is named with its share of the callers and makes the
+// merged report partial — never a pass, though every gate held on what
+// arrived; shards of another scenario are refused.
 func TestMergeRefusesAndNamesMissing(t *testing.T) {
 	svc := &tally{seen: map[string]int{}}
 	srv := httptest.NewServer(svc)
@@ -126,24 +126,60 @@ func TestMergeRefusesAndNamesMissing(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	res, err := Merge(t.Context(), []string{dir}, t.TempDir(), MergeOptions{})
-	if err != nil || res.Report.Verdict != "invalid" || !strings.Contains(strings.Join(res.Report.Notes, " "), "shards [1] of 3 never reported") {
-		t.Fatalf("partial: %v %s %v", err, res.Report.Verdict, res.Report.Notes)
-	}
 	restarted := "shard 1: the engine failed to start its task 1 time(s)"
-	res, err = Merge(t.Context(), []string{dir}, t.TempDir(), MergeOptions{AllowPartial: true, Notes: []string{restarted}})
-	if err != nil || res.Report.Verdict != "pass" {
-		t.Fatalf("allowed partial: %v %v", err, res)
+	res, err := Merge(t.Context(), []string{dir}, t.TempDir(), MergeOptions{Notes: []string{restarted}})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if !slices.Contains(res.Report.Notes, restarted) {
-		t.Errorf("the caller's note is not among %q", res.Report.Notes)
+	rep := res.Report
+	m := rep.MissingShards
+	if rep.Verdict != reports.VerdictPartial || len(m) != 1 || m[0].Shard != 1 || m[0].Of != 3 || m[0].Callers == nil || *m[0].Callers != 40 ||
+		*m[0].Share != 40.0/120 || !rep.Gates[0].Pass || reports.PartialGateFailed(rep) {
+		t.Fatalf("partial: verdict %s, missing %+v, gates %+v", rep.Verdict, m, rep.Gates)
+	}
+	if got, want := reports.VerdictText(rep), "PARTIAL: shard 1 of 3 never reported (33% of the callers)"; got != want {
+		t.Fatalf("verdict text %q, want %q", got, want)
+	}
+	if !slices.Contains(rep.Notes, "partial: shard 1 of 3 (--shard 1/3) never reported: its 40 callers (33.3% of the run's) are missing from every figure") ||
+		!slices.Contains(rep.Notes, restarted) {
+		t.Fatalf("notes %q", rep.Notes)
+	}
+	// Every view says it: report.json, the Markdown, the HTML badge, JUnit.
+	for file, want := range map[string]string{"report.json": `"verdict": "partial"`, "report.md": "PARTIAL: shard 1 of 3 never reported (33% of the callers)",
+		"report.html": `<div class="verdict partial">PARTIAL: shard 1 of 3 never reported (33% of the callers)</div>`,
+		"junit.xml":   `<failure message="PARTIAL: shard 1 of 3 never reported (33% of the callers)"`} {
+		b, err := os.ReadFile(filepath.Join(res.Dir, file))
+		if err != nil || !strings.Contains(string(b), want) {
+			t.Errorf("%s lacks %q (%v)", file, want, err)
+		}
 	}
 	other := strings.Replace(mergeScenario, "name: merged", "name: other", 1)
 	if _, err := Run(t.Context(), parse(t, "sut: {url: \""+srv.URL+"\"}\n"+other),
 		Options{Out: filepath.Join(dir, "x"), Shard: Shard{Index: 1, Count: 3}, Version: "test"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Merge(t.Context(), []string{dir}, t.TempDir(), MergeOptions{}); !errors.Is(err, scenarios.ErrInvalid) || !strings.Contains(err.Error(), "scenario other") {
+	if _, err := Merge(t.Context(), []string{dir}, t.TempDir(), MergeOptions{}); !errors.Is(err, ErrMergeInput) || !strings.Contains(err.Error(), "scenario other") {
 		t.Fatalf("another scenario: %v", err)
+	}
+}
+
+// A partial merge whose gates already failed on what arrived says so: its
+// exit code is a failure's, not an incomplete run's.
+func TestMergePartialWithAFailedGate(t *testing.T) {
+	srv := httptest.NewServer(&tally{seen: map[string]int{}})
+	defer srv.Close()
+	dir := t.TempDir()
+	failing := strings.Replace(mergeScenario, `gates: ["gave_up == 0"]`, `gates: ["requests == 0"]`, 1)
+	if _, err := Run(t.Context(), parse(t, "sut: {url: \""+srv.URL+"\"}\n"+failing),
+		Options{Out: filepath.Join(dir, "s0"), Shard: Shard{Index: 0, Count: 2}, Version: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Merge(t.Context(), []string{dir}, t.TempDir(), MergeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep := res.Report; rep.Verdict != reports.VerdictPartial || !reports.PartialGateFailed(rep) ||
+		reports.VerdictText(rep) != "PARTIAL: shard 1 of 2 never reported (50% of the callers), and a gate failed on what arrived" {
+		t.Fatalf("verdict %s %q, gates %+v", rep.Verdict, reports.VerdictText(rep), rep.Gates)
 	}
 }

@@ -174,8 +174,9 @@ type rehearsal struct {
 	mu     sync.Mutex
 	deploy *deployOutcome // the upgrade command's outcome (deploy.go)
 
-	lateMs   float64  // how late after Options.StartAt the storm began
-	outcomes outcomes // every caller's end, for a shard result (shard.go)
+	lateMs       float64  // how late after Options.StartAt the storm began
+	callersTotal int      // the run's callers over all shards (storm.Stats.Callers), for shard.json
+	outcomes     outcomes // every caller's end, for a shard result (shard.go)
 }
 
 // prepare applies the options to the scenario, creates the run folder,
@@ -357,6 +358,7 @@ func (r *rehearsal) assemble(dep *sutrun.Deployment, stats storm.Stats) *reports
 		rep.Crashes.Events[i].AtS -= r.stormStart.Sub(r.depStart).Seconds()
 	}
 	rep.Generator.CPUS = stats.CPUSeconds
+	r.callersTotal = stats.Callers
 	generatorLimits(rep, stats)
 	rep.Generator.Saturated = rep.Generator.Saturated || stats.Saturated
 	rep.Interrupted = stats.Stopped == storm.StopInterrupted

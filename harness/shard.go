@@ -37,6 +37,7 @@ type shardResult struct {
 	Host         string                  `json:"host"`
 	SUT          reports.SUTInfo         `json:"sut"`
 	Planned      int64                   `json:"planned"`
+	CallersTotal int                     `json:"callers_total,omitempty"` // every shard's callers together; 0 in older results
 	Classes      []string                `json:"classes"`
 	Outcomes     []reports.CallerOutcome `json:"outcomes"`
 	Events       []reports.Event         `json:"events"`
@@ -70,7 +71,7 @@ func (r *rehearsal) writeShard(rep *reports.Report) error {
 		Schema: ShardSchema, Binary: r.opts.Version, Scenario: rep.Scenario, ScenarioYAML: rep.ScenarioYAML,
 		Shard: r.opts.Shard.Index, Shards: max(r.opts.Shard.Count, 1), StartAt: r.opts.StartAt,
 		Started: r.stormStart, Ended: rep.EndedAt, LateMs: r.lateMs, Host: host, SUT: rep.SUT,
-		Planned: rep.Generator.PlannedAttempts, Classes: r.sc.Callers.ClassNames(),
+		Planned: rep.Generator.PlannedAttempts, CallersTotal: r.callersTotal, Classes: r.sc.Callers.ClassNames(),
 		Outcomes: r.outcomes.all, Events: rep.Events, Generator: rep.Generator,
 		Untracked: rep.AsyncUntracked, Interrupted: rep.Interrupted, Notes: rep.Notes, Flow: r.agg.FlowState(),
 	}

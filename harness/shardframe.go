@@ -15,7 +15,6 @@ import (
 	"strings"
 
 	"github.com/rehearse-dev/rehearse/reports"
-	"github.com/rehearse-dev/rehearse/scenarios"
 )
 
 // A shard's result as text, for engines whose only way back is a log
@@ -78,7 +77,7 @@ func MergeLogs(ctx context.Context, logs []io.Reader, out string, opts MergeOpti
 		}
 	}
 	if len(dirs) == 0 {
-		return nil, fmt.Errorf("%w: merge: no shard result in the logs (a shard prints one with --emit-result)", scenarios.ErrInvalid)
+		return nil, mergeInputf("merge --from-logs: none of the %d log(s) holds a shard result (a shard run with --emit-result prints one after a %s line)", len(logs), frameBegin)
 	}
 	return Merge(ctx, dirs, out, opts)
 }

@@ -115,6 +115,7 @@ var pageTmpl = template.Must(template.New("page").Funcs(template.FuncMap{
 	"bytes":       FormatBytes,
 	"gateValue":   gateValue,
 	"notes":       notesOf,
+	"partial":     PartialText,
 	"sut":         sutText,
 	"limits":      limitsText,
 	"verdict":     VerdictText,

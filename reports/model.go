@@ -65,10 +65,13 @@ type Report struct {
 	Data      *DataReport  `json:"data"`    // nil without a data block
 	// Shards are the shards a merged report was made of (rehearse merge);
 	// nil for a run on one machine.
-	Shards       []ShardInfo `json:"shards,omitempty"`
-	Interrupted  bool        `json:"interrupted"`             // true when the run was stopped early (Ctrl-C)
-	Notes        []string    `json:"notes"`                   // human remarks: "no resource limits applied", "generator saturated"
-	ScenarioYAML string      `json:"scenario_yaml,omitempty"` // the scenario as run
+	Shards []ShardInfo `json:"shards,omitempty"`
+	// MissingShards are the shards of a merged run that never reported
+	// (partial.go); the verdict is then partial.
+	MissingShards []MissingShard `json:"missing_shards,omitempty"`
+	Interrupted   bool           `json:"interrupted"`             // true when the run was stopped early (Ctrl-C)
+	Notes         []string       `json:"notes"`                   // human remarks: "no resource limits applied", "generator saturated"
+	ScenarioYAML  string         `json:"scenario_yaml,omitempty"` // the scenario as run
 	// Host is the machine the run was made on; absent in reports written
 	// before it was recorded (history says "machine not recorded").
 	Host *Host `json:"host,omitempty"`

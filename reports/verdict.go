@@ -9,7 +9,9 @@ import (
 type Verdict string
 
 // Verdicts. Invalid means the generator itself failed (Generator.Errors):
-// the run says nothing about the service, whatever its gates say. NoGates
+// the run says nothing about the service, whatever its gates say. Partial
+// means shards of a merged run never reported (partial.go): never a pass,
+// whatever its gates say of what arrived. NoGates
 // means the scenario has no gates, so nothing was checked: the run is never
 // called a pass, though it meets an expectation of pass (its exit code is
 // 0, as a run that checks nothing fails nothing).
@@ -18,6 +20,7 @@ const (
 	VerdictFail    Verdict = "fail"
 	VerdictInvalid Verdict = "invalid"
 	VerdictNoGates Verdict = "no gates"
+	VerdictPartial Verdict = "partial"
 )
 
 // expected is the verdict r's scenario expected: Expect, or VerdictPass when
@@ -38,22 +41,32 @@ func met(v, want Verdict) bool {
 // VerdictText is the verdict together with what was expected, as every
 // heading shows it: "PASS", "FAIL", "FAIL, as expected" (a scenario that
 // demonstrates a failure), "PASS, but FAIL was expected", "NO GATES
-// (nothing was checked)" (a scenario without gates), or "INVALID" (the
+// (nothing was checked)" (a scenario without gates), "INVALID" (the
 // generator failed: the run says nothing about the service, whatever was
-// expected). An interrupted run adds " (interrupted)".
+// expected), or "PARTIAL: shard 2 of 3 never reported (33% of the
+// callers)" (a merge without every shard; ", and a gate failed on what
+// arrived" when one did). An interrupted run adds " (interrupted)".
 func VerdictText(r *Report) string {
 	v := strings.ToUpper(string(r.Verdict))
-	if r.Verdict == VerdictNoGates {
+	switch r.Verdict {
+	case VerdictNoGates:
 		v += " (nothing was checked)"
+	case VerdictPartial:
+		if p := PartialText(r); p != "" {
+			v += ": " + p
+		}
+		if gateFailed(r) {
+			v += ", and a gate failed on what arrived"
+		}
 	}
 	switch want := expected(r); {
-	case r.Verdict == VerdictInvalid || want == VerdictPass:
+	case r.Verdict == VerdictInvalid || r.Verdict == VerdictPartial || want == VerdictPass:
 	case r.Verdict == want:
 		v += ", as expected"
 	default:
 		v += ", but " + strings.ToUpper(string(want)) + " was expected"
 	}
-	if r.Verdict != VerdictInvalid && !signatureHolds(r) {
+	if r.Verdict != VerdictInvalid && r.Verdict != VerdictPartial && !signatureHolds(r) {
 		v += ", without its signature"
 	}
 	if r.Interrupted {
@@ -74,10 +87,10 @@ func signatureHolds(r *Report) bool {
 
 // MetExpectation reports whether r reached the verdict its scenario
 // expected (no gates meets an expectation of pass), and showed its
-// signature (the reason it was expected to reach it). An invalid run never
-// does.
+// signature (the reason it was expected to reach it). An invalid or a
+// partial run never does.
 func MetExpectation(r *Report) bool {
-	return r.Verdict != VerdictInvalid && met(r.Verdict, expected(r)) && signatureHolds(r)
+	return r.Verdict != VerdictInvalid && r.Verdict != VerdictPartial && met(r.Verdict, expected(r)) && signatureHolds(r)
 }
 
 // Headline is the one-line verdict of several reports, for the heading of
@@ -93,11 +106,13 @@ func Headline(rs ...*Report) string {
 	case 1:
 		return VerdictText(rs[0])
 	}
-	var invalid, unmet, unchecked int
+	var invalid, partial, unmet, unchecked int
 	for _, r := range rs {
 		switch {
 		case r.Verdict == VerdictInvalid:
 			invalid++
+		case r.Verdict == VerdictPartial:
+			partial++
 		case !MetExpectation(r):
 			unmet++
 		case r.Verdict == VerdictNoGates:
@@ -108,6 +123,9 @@ func Headline(rs ...*Report) string {
 	var parts []string
 	if invalid > 0 {
 		parts = append(parts, of("INVALID", invalid))
+	}
+	if partial > 0 {
+		parts = append(parts, of("PARTIAL", partial))
 	}
 	if unmet > 0 {
 		parts = append(parts, of("NOT AS EXPECTED", unmet))
@@ -125,14 +143,18 @@ func Headline(rs ...*Report) string {
 }
 
 // headlineClass is the CSS class of a verdict badge: invalid when a run's
-// generator failed, fail when a run did not meet its expectation, nogates
-// when every run met it but some checked nothing, pass otherwise.
+// generator failed, partial when a merge lacks shards, fail when a run did
+// not meet its expectation, nogates when every run met it but some checked
+// nothing, pass otherwise.
 func headlineClass(rs ...*Report) string {
 	class := "pass"
 	for _, r := range rs {
 		switch {
 		case r.Verdict == VerdictInvalid:
 			return "invalid"
+		case r.Verdict == VerdictPartial:
+			class = "partial"
+		case class == "partial":
 		case !MetExpectation(r):
 			class = "fail"
 		case r.Verdict == VerdictNoGates && class == "pass":

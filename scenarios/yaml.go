@@ -65,6 +65,14 @@ func parseByteSize(s string) (ByteSize, error) {
 	return ByteSize(v * float64(mul)), nil
 }
 
+// ParseByteSize reads a size as the scenario keys write it: "20KB",
+// "256MiB", "1GB" or a plain byte count (decimal and binary units), for
+// flags that take one.
+func ParseByteSize(s string) (int64, error) {
+	v, err := parseByteSize(s)
+	return int64(v), err
+}
+
 // UnmarshalYAML reads a size such as "256MiB".
 func (b *ByteSize) UnmarshalYAML(n ast.Node) error {
 	v, err := parseByteSize(scalar(n))

@@ -26,7 +26,8 @@ type callerEntry struct {
 	first   int64  // first and last arrival, Unix ns
 	last    int64
 	uploads int64
-	dropped bool // left out by the limit
+	bySrc   [maxSizeKeys + 1]int64 // uploads by where their size came from (spillRec.src)
+	dropped bool                   // left out by the limit
 }
 
 // hashState is a reusable HMAC.
@@ -107,9 +108,22 @@ func (t *callerTable) down(i int) {
 	}
 }
 
-// seen records an upload of caller id at t.
-func (t *callerTable) seen(id uint32, at int64) {
+// uploads counts the uploads of the callers kept so far.
+func (t *callerTable) uploads() int64 {
+	var n int64
+	for _, c := range t.c {
+		if !c.dropped {
+			n += c.uploads
+		}
+	}
+	return n
+}
+
+// seen records an upload of caller id at t, its size from src
+// (spillRec.src).
+func (t *callerTable) seen(id uint32, at int64, src uint8) {
 	e := &t.c[id]
+	e.bySrc[src]++
 	if e.uploads == 0 || at < e.first {
 		e.first = at
 	}

@@ -17,7 +17,7 @@ const (
 	SlotPath     Slot = "path"     // /v1/callers/acme/records?x=1 (or an absolute URL)
 	SlotRequest  Slot = "request"  // "POST /path HTTP/1.1", when method and path are not logged apart
 	SlotStatus   Slot = "status"   // 201, or "201"; absent or "-": no response
-	SlotBytes    Slot = "bytes"    // the request's size
+	SlotBytes    Slot = "bytes"    // the request's size: its body's, or with its headers (sizefield.go)
 	SlotDuration Slot = "duration" // seconds the request took (arrival = time - duration)
 	SlotAddr     Slot = "addr"     // the client's address
 )
@@ -43,7 +43,7 @@ func DefaultFieldMap(f Format) FieldMap {
 			SlotPath:     {"request_uri", "uri", "path"},
 			SlotRequest:  {"request"},
 			SlotStatus:   {"status"},
-			SlotBytes:    {"request_length", "content_length", "bytes"},
+			SlotBytes:    {"content_length", "http_content_length", "request_length", "bytes"}, // body first (sizefield.go)
 			SlotDuration: {"request_time"},
 			SlotAddr:     {"remote_addr", "client_ip", "ip"},
 		}
@@ -54,7 +54,7 @@ func DefaultFieldMap(f Format) FieldMap {
 			SlotPath:    {"path", "url", "uri", "request_uri", "http.path", "http.url"},
 			SlotRequest: {"request"},
 			SlotStatus:  {"status", "status_code", "code", "http.status_code"},
-			SlotBytes:   {"bytes", "request_bytes", "request_length", "content_length", "size"},
+			SlotBytes:   {"content_length", "http_content_length", "bytes", "request_bytes", "size", "request_length"}, // body first (sizefield.go)
 			SlotAddr:    {"ip", "client_ip", "remote_addr", "addr"},
 		}
 	}

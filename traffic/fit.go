@@ -47,8 +47,8 @@ func (s *Summary) Fit(recordBytes int) (Fit, error) {
 		return Fit{}, usagef("record bytes must be > 0, got %d", recordBytes)
 	case s.Uploads == 0:
 		return Fit{}, inputf("no upload to fit a model to")
-	case s.BytesKey == "":
-		return Fit{}, inputf("the log has no request sizes to fit record counts to (log $request_length, or map a bytes key with --map bytes=KEY)")
+	case s.BytesKey == "" && s.AssumedBytes == 0:
+		return Fit{}, inputf("the log has no request sizes to fit record counts to (log $content_length or $request_length, or choose them with --size-from FIELD or --assume-size)")
 	}
 	rec := func(b int64) int { return max(1, int(math.Round(float64(b)/float64(recordBytes)))) }
 	f := Fit{Uploads: s.Uploads, RecordBytes: recordBytes,

@@ -1,6 +1,8 @@
 package traffic
 
 import (
+	"cmp"
+	"maps"
 	"strings"
 )
 
@@ -48,7 +50,10 @@ type parserFactory func() lineParser
 
 // newParserFactory checks that format f can provide what the caller rule
 // reads and returns the factory of its parsers.
-func newParserFactory(f Format, m FieldMap, rule CallerRule) (parserFactory, error) {
+func newParserFactory(f Format, m FieldMap, rule CallerRule, sizeFrom string) (parserFactory, error) {
+	if err := checkSizeFrom(f, sizeFrom); err != nil {
+		return nil, err
+	}
 	switch f {
 	case FormatNginx:
 		h := ""
@@ -61,7 +66,8 @@ func newParserFactory(f Format, m FieldMap, rule CallerRule) (parserFactory, err
 		case CallerField:
 			return nil, usagef("caller field:%s: fields are for the JSON formats (nginx-json, jsonl)", rule.Name)
 		}
-		return func() lineParser { return &nginxParser{header: h} }, nil
+		size := cmp.Or(sizeFrom, nginxSizeFields[0])
+		return func() lineParser { return &nginxParser{header: h, size: size} }, nil
 	case FormatALB:
 		switch {
 		case rule.Kind == CallerHeader && strings.EqualFold(rule.Name, "user-agent"):
@@ -82,6 +88,10 @@ func newParserFactory(f Format, m FieldMap, rule CallerRule) (parserFactory, err
 		}
 		if m == nil {
 			m = DefaultFieldMap(f)
+		}
+		if sizeFrom != "" {
+			m = maps.Clone(m)
+			m[SlotBytes] = []string{sizeFrom}
 		}
 		return func() lineParser { return newJSONParser(m, ident) }, nil
 	}

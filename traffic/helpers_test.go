@@ -133,28 +133,17 @@ func appendInt(b []byte, n int64) []byte {
 	return append(b, byte('0'+n%10))
 }
 
-// wantRetries counts the known traffic's uploads that follow a failed
-// upload of the same caller, method and path within window.
-func wantRetries(k loggen.Traffic, window time.Duration) int64 {
+// wantRetries counts the known traffic's retries: the uploads the
+// generator sent again after a failure.
+func wantRetries(k loggen.Traffic) int64 {
 	var n int64
-	for _, ups := range k.Callers() {
-		var last *loggen.Upload
-		for i := range ups {
-			u := &ups[i]
-			if last != nil && u.At.Sub(last.At) <= window && u.Method == last.Method && strip(u.Path) == strip(last.Path) {
-				n++
-			}
-			if u.Status == 0 || u.Status >= 400 {
-				last = u
-			} else {
-				last = nil
-			}
+	for _, u := range k.Uploads {
+		if u.Retry {
+			n++
 		}
 	}
 	return n
 }
-
-func strip(p string) string { p, _, _ = strings.Cut(p, "?"); return p }
 
 // decompress is a gzip'd trace's text.
 func decompress(t *testing.T, b []byte) string {

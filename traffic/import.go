@@ -29,11 +29,11 @@ func Import(ctx context.Context, trace io.Writer, logs []string, opts ...Option)
 	if err := o.check(len(logs)); err != nil {
 		return nil, err
 	}
-	newParser, err := newParserFactory(o.format, o.fields, o.caller)
+	newParser, err := newParserFactory(o.format, o.fields, o.caller, o.sizeFrom)
 	if err != nil {
 		return nil, err
 	}
-	imp := &importer{o: o, callers: newCallerTable(o.callers, o.hashKey), sources: logs}
+	imp := &importer{o: o, callers: newCallerTable(o.callers, o.hashKey), sources: logs, retries: retries{window: int64(o.retryWindow)}}
 	srcs := make([]*source, 0, len(logs))
 	defer func() {
 		for _, s := range srcs {
@@ -70,6 +70,8 @@ func (o *options) check(logs int) error {
 		return usagef("callers must be >= 0, got %d", o.callers)
 	case o.retryWindow < 0:
 		return usagef("retry window must be >= 0")
+	case o.assumeSize < 0 || o.assumeSize > MaxAssumeSize:
+		return usagef("assumed size must be 1 byte to %d GB, got %d bytes", MaxAssumeSize/1e9, o.assumeSize)
 	case o.caller.Kind == "":
 		return usagef("no caller rule")
 	}
@@ -88,11 +90,13 @@ type importer struct {
 	sampled  int64
 	hint     callerHint
 	tmpl     []byte
-	bytesKey string // what the first sized line's size counts
+	sizeKeys []string // the fields sizes came from, in the order met: spillRec.src-1
+	unsized  bool     // a line without a size was taken
 	// used while the trace is written
 	methods    methodCounts
 	requests   requestCounts
 	retryFlags []bool
+	retries    retries
 }
 
 // run reads every line, then writes the trace and the summary.
@@ -169,12 +173,13 @@ func (imp *importer) take(r *record) error {
 		imp.sampled++
 		return nil
 	}
-	imp.callers.seen(cid, r.t)
-	if imp.bytesKey == "" {
-		imp.bytesKey = r.bytesKey
+	src, err := imp.sizeSource(r.bytesKey)
+	if err != nil {
+		return err
 	}
+	imp.callers.seen(cid, r.t, src)
 	imp.tmpl = template(imp.tmpl[:0], r.target, id, lo, hi, imp.o.query)
-	return imp.spill.add(cid, r.t, r.status, r.bytes, r.method, imp.tmpl)
+	return imp.spill.add(cid, r.t, r.status, r.bytes, src, r.method, imp.tmpl)
 }
 
 func (imp *importer) methodOK(m []byte) bool {
@@ -196,7 +201,29 @@ func (imp *importer) checkInput(lines int64) error {
 		return &NoCallerError{Rule: imp.o.caller.String(), Lines: imp.noCaller,
 			Suggestions: imp.hint.suggest(imp.o.caller, imp.o.format)}
 	}
+	if imp.unsized && len(imp.sizeKeys) == 0 && imp.o.assumeSize == 0 {
+		return &NoSizesError{Format: imp.o.format, Field: imp.o.sizeFrom, Uploads: imp.callers.uploads()}
+	}
 	return nil
+}
+
+// sizeSource is the spill's note of where a size came from: 0 for a line
+// that logged none, else 1 + the field's index in sizeKeys.
+func (imp *importer) sizeSource(key string) (uint8, error) {
+	if key == "" {
+		imp.unsized = true
+		return 0, nil
+	}
+	for i, k := range imp.sizeKeys {
+		if k == key {
+			return uint8(i + 1), nil
+		}
+	}
+	if len(imp.sizeKeys) == maxSizeKeys {
+		return 0, usagef("sizes come from more than %d fields (%v and %s): name one with --size-from", maxSizeKeys, imp.sizeKeys, key)
+	}
+	imp.sizeKeys = append(imp.sizeKeys, key)
+	return uint8(len(imp.sizeKeys)), nil
 }
 
 // template appends target's path template to dst: the caller's identity

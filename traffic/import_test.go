@@ -3,6 +3,7 @@ package traffic
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -44,7 +45,7 @@ func TestImportFormats(t *testing.T) {
 				t.Fatalf("bytes key %q / %q, want %q", sum.BytesKey, tr.Header().Bytes, tc.bytesKey)
 			}
 			if tc.tol < time.Second {
-				if want := wantRetries(k, DefaultRetryWindow); sum.Retries != want {
+				if want := wantRetries(k); sum.Retries != want {
 					t.Fatalf("retries %d, want %d", sum.Retries, want)
 				}
 			}
@@ -363,16 +364,45 @@ func TestImportSummary(t *testing.T) {
 	}
 }
 
-// Combined without $request_length: the same callers and uploads, no
-// sizes, and the header says so.
+// Combined without $request_length: refused without a size chosen; with
+// one, the same callers and uploads, each of the size assumed, and the
+// header says the sizes were not logged.
 func TestImportNginxWithoutSizes(t *testing.T) {
 	k := known()
 	log := writeLog(t, t.TempDir(), "plain.log", k, "nginx-plain")
-	sum, tr := importTrace(t, []string{log})
-	if sum.Callers != 40 || sum.Uploads != 2000 || sum.BytesKey != "" || tr.Header().Bytes != "" || sum.BytesMax != 0 {
+	if _, err := Import(t.Context(), nil, []string{log}, WithTempDir(t.TempDir())); !errors.Is(err, ErrInput) {
+		t.Fatalf("import without sizes: %v, want ErrInput", err)
+	}
+	sum, tr := importTrace(t, []string{log}, WithAssumeSize(4096))
+	if sum.Callers != 40 || sum.Uploads != 2000 || sum.BytesKey != "" || tr.Header().Bytes != "" || sum.BytesMax != 4096 ||
+		sum.Unsized != 2000 || tr.Header().Unsized != 2000 || sum.Retries != 0 || !strings.Contains(tr.Header().SizeNote(), "4.1 KB") {
 		t.Fatalf("summary %+v", sum)
 	}
-	if _, err := sum.Fit(200); !errors.Is(err, ErrInput) {
-		t.Fatalf("fit without sizes: %v", err)
+}
+
+// A JSON line whose body field is absent ("" or "-": no Content-Length)
+// takes its size from the next field it logs; the summary counts each.
+func TestImportSizeFallback(t *testing.T) {
+	lines := []string{
+		`{"time_iso8601":"2024-05-01T14:00:00+00:00","request":"POST /v1/callers/a/x HTTP/1.1","status":"201","content_length":"100","request_length":"260"}`,
+		`{"time_iso8601":"2024-05-01T14:00:01+00:00","request":"POST /v1/callers/a/x HTTP/1.1","status":"201","content_length":"","request_length":"9178"}`,
+		`{"time_iso8601":"2024-05-01T14:00:02+00:00","request":"POST /v1/callers/b/x HTTP/1.1","status":"201","content_length":"300","request_length":"460"}`,
+		`{"time_iso8601":"2024-05-01T14:00:03+00:00","request":"POST /v1/callers/b/x HTTP/1.1","status":"201","content_length":"-","request_length":"-"}`,
+	}
+	p := filepath.Join(t.TempDir(), "f.json.log")
+	if err := os.WriteFile(p, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum, tr := importTrace(t, []string{p}, WithFormat(FormatNginxJSON))
+	want := []SizeSource{{"content_length", 2}, {"request_length", 1}}
+	if fmt.Sprint(sum.SizeFrom) != fmt.Sprint(want) || sum.BytesKey != "content_length" || sum.Unsized != 1 ||
+		fmt.Sprint(tr.Header().BytesFrom) != fmt.Sprint(want) || tr.Header().Unsized != 1 {
+		t.Fatalf("sizes from %+v (key %q, unsized %d), header %+v; want %+v and 1 unsized", sum.SizeFrom, sum.BytesKey, sum.Unsized, tr.Header(), want)
+	}
+	if got := sizes(tr.Callers()[0].Uploads) + " " + sizes(tr.Callers()[1].Uploads); got != "POST:100,POST:9178 POST:0,POST:300" {
+		t.Fatalf("sizes %s", got)
+	}
+	if n := tr.Header().SizeNote(); !strings.Contains(n, "not logged for 1 of 4 uploads") || !strings.Contains(n, "smallest body") {
+		t.Fatalf("size note %q", n)
 	}
 }

@@ -20,6 +20,9 @@ type jsonParser struct {
 // Slots.
 const identSlot = 8
 
+// bytesSlot is SlotBytes' index in Slots.
+const bytesSlot = 5
+
 // capture is a slot's value on the current line.
 type capture struct {
 	v     []byte
@@ -114,6 +117,9 @@ func (p *jsonParser) walk(n *keyNode) error {
 			return err
 		}
 		for _, t := range c.targets {
+			if t.slot == bytesSlot && absent(v) {
+				continue // no size here: a later-listed key may hold one
+			}
 			if g := &p.got[t.slot]; !g.set || t.prio < g.prio {
 				*g = capture{v: v, isStr: isStr, prio: t.prio, key: t.key, set: true}
 			}
@@ -144,11 +150,11 @@ func (p *jsonParser) fill(r *record) error {
 	if r.status, ok = parseStatus(g[4].v); !ok {
 		return fmt.Errorf("%w, got %q", errStatus, g[4].v)
 	}
-	if g[5].set && !absent(g[5].v) {
-		if r.bytes, ok = parseInt(g[5].v); !ok {
+	if g[bytesSlot].set {
+		if r.bytes, ok = parseInt(g[bytesSlot].v); !ok {
 			return errJSONNumber
 		}
-		r.bytesKey = g[5].key
+		r.bytesKey = g[bytesSlot].key
 	}
 	if g[6].set && !absent(g[6].v) {
 		d, ok := parseSeconds(g[6].v)

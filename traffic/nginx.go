@@ -16,12 +16,14 @@ import (
 //	                 '$request_length $request_time';
 //
 // $body_bytes_sent is the response's size, so an upload's size is known
-// only when $request_length is logged. $time_local is when the response
+// only when $request_length is logged, or $content_length in its place
+// (--size-from content_length: the body alone, sizefield.go). $time_local is when the response
 // ended: with $request_time logged, the arrival is that minus the time
 // taken. nginx escapes '"' inside a field as \x22, so a quote always ends
 // the field.
 type nginxParser struct {
 	header string // the one header the caller rule reads: referer, user-agent or ""
+	size   string // what the column after the user agent holds: request_length (default) or content_length
 }
 
 var (
@@ -30,7 +32,7 @@ var (
 	errNginxRequest = errors.New(`want the request as "METHOD /path HTTP/1.1"`)
 	errStatus       = errors.New("want a status such as 200")
 	errNginxTail    = errors.New(`want $body_bytes_sent "$http_referer" "$http_user_agent" after the status`)
-	errNginxExtra   = errors.New("want $request_length $request_time after the user agent")
+	errNginxExtra   = errors.New("want a size ($request_length or --size-from content_length) and $request_time after the user agent")
 )
 
 func (p *nginxParser) parse(line []byte, r *record) error {
@@ -89,7 +91,7 @@ func (p *nginxParser) tail(rest []byte, r *record) error {
 		return errNginxExtra
 	}
 	if ok {
-		r.bytes, r.bytesKey = n, "request_length"
+		r.bytes, r.bytesKey = n, p.size
 	}
 	dur, _ := field(rest)
 	if len(dur) > 0 && string(dur) != "-" {

@@ -13,8 +13,10 @@ const (
 	// before an import fails (1%).
 	DefaultMaxBad = 0.01
 	// DefaultRetryWindow is how soon after a failed upload the caller's
-	// next one of the same method and path counts as its retry.
+	// upload of the same method, path and size counts as its retry.
 	DefaultRetryWindow = time.Minute
+	// MaxAssumeSize bounds WithAssumeSize (1 GB).
+	MaxAssumeSize int64 = 1_000_000_000
 )
 
 // Option changes how Import reads and filters.
@@ -34,6 +36,8 @@ type options struct {
 	maxBad      float64
 	retryWindow time.Duration
 	tempDir     string
+	sizeFrom    string
+	assumeSize  int64
 }
 
 func defaultOptions() options {
@@ -85,12 +89,26 @@ func WithCallers(n int) Option { return func(o *options) { o.callers = n } }
 // DefaultMaxBad (1%).
 func WithMaxBad(f float64) Option { return func(o *options) { o.maxBad = f } }
 
-// WithRetryWindow sets how soon after a failed upload the caller's next
-// upload of the same method and path counts as a retry. Default
-// DefaultRetryWindow.
+// WithRetryWindow sets how soon after a failed upload the caller's
+// upload of the same method, path and size counts as its retry (retry.go).
+// Default DefaultRetryWindow.
 func WithRetryWindow(d time.Duration) Option { return func(o *options) { o.retryWindow = d } }
 
 // WithTempDir sets where uploads are spilled while they are grouped by
 // caller (about 40 bytes a line, removed before Import returns). Default:
 // os.TempDir.
 func WithTempDir(dir string) Option { return func(o *options) { o.tempDir = dir } }
+
+// WithSizeFrom reads every upload's size from field alone: a JSON key
+// (dotted for nested objects), for nginx what the column after the user
+// agent holds (request_length or content_length), for ALB
+// received_bytes. A response's size (body_bytes_sent, sent_bytes) is
+// refused. Default "": the format's fields, request-body fields first
+// (sizefield.go).
+func WithSizeFrom(field string) Option { return func(o *options) { o.sizeFrom = field } }
+
+// WithAssumeSize gives every upload whose line logs no size this size,
+// in bytes, and the trace says so (Header.BytesAssumed), so every report
+// of its replay does. Default 0: none; then a log without any size is
+// refused (*NoSizesError).
+func WithAssumeSize(n int64) Option { return func(o *options) { o.assumeSize = n } }

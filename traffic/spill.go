@@ -37,6 +37,7 @@ type spillRec struct {
 	pOff, pLen uint32
 	t          int64
 	bytes      int64
+	src        uint8 // where bytes came from: 0 not logged, else 1 + the importer's index of the field
 }
 
 // bucket is one bucket read back: its records and the bytes their
@@ -58,7 +59,7 @@ func newSpill(tempDir string) (*spill, error) {
 }
 
 // add appends an upload to its caller's bucket.
-func (s *spill) add(caller uint32, t int64, status int, bytes int64, method, path []byte) error {
+func (s *spill) add(caller uint32, t int64, status int, bytes int64, src uint8, method, path []byte) error {
 	b := caller % spillBuckets
 	if s.w[b] == nil {
 		f, err := os.Create(filepath.Join(s.dir, fmt.Sprintf("bucket-%02d", b)))
@@ -71,6 +72,7 @@ func (s *spill) add(caller uint32, t int64, status int, bytes int64, method, pat
 	buf = binary.AppendVarint(buf, t)
 	buf = binary.AppendUvarint(buf, uint64(status))
 	buf = binary.AppendVarint(buf, bytes)
+	buf = append(buf, src)
 	buf = binary.AppendUvarint(buf, uint64(len(method)))
 	buf = append(buf, method...)
 	buf = binary.AppendUvarint(buf, uint64(len(path)))
@@ -133,9 +135,10 @@ func decodeSpill(all []byte, recs []spillRec) ([]spillRec, error) {
 		if st, data, ok = uvarint(data); !ok {
 			return nil, errSpill
 		}
-		if r.bytes, data, ok = varint(data); !ok {
+		if r.bytes, data, ok = varint(data); !ok || len(data) == 0 {
 			return nil, errSpill
 		}
+		r.src, data = data[0], data[1:]
 		if n, data, ok = uvarint(data); !ok || n > uint64(len(data)) {
 			return nil, errSpill
 		}

@@ -33,16 +33,24 @@ type Summary struct {
 	// of the trace (seconds counted from Start), at PeakAt.
 	PeakPerSecond int
 	PeakAt        time.Duration
-	// BytesKey says what a size counts (request_length, received_bytes,
-	// a JSON key); "" when the log has no request sizes.
+	// BytesKey is the field most uploads took their size from
+	// (content_length, request_length, received_bytes, a JSON key); ""
+	// when no line logged a size. SizeFrom counts the uploads of each
+	// field, most first (sizefield.go: request-body fields come first).
 	BytesKey string
-	// Sizes of the uploads: nearest-rank median and p99, and the largest.
-	// Exact unless SizesApprox (more than 200,000 distinct sizes: then
-	// within 0.1%).
+	SizeFrom []SizeSource
+	// Unsized counts uploads whose line logged no size; they carry
+	// AssumedBytes (WithAssumeSize), or 0 when none was assumed.
+	Unsized      int64
+	AssumedBytes int64
+	// Sizes of the uploads whose size was logged: nearest-rank median and
+	// p99, and the largest; the assumed size when none was. Exact unless
+	// SizesApprox (more than 200,000 distinct sizes: then within 0.1%).
 	BytesMedian, BytesP99, BytesMax int64
 	SizesApprox                     bool
 	// Retries counts uploads that look like a retry of the caller's
-	// failed one (Upload.Retry), within RetryWindow.
+	// failed one (Upload.Retry, retry.go), within RetryWindow. Unsized
+	// uploads are never matched: a retry is told by its size.
 	Retries     int64
 	RetryWindow time.Duration
 	Took        time.Duration
@@ -59,11 +67,15 @@ func (imp *importer) summary(lines int64) *Summary {
 	s := &Summary{Sources: imp.sources, Format: imp.o.format, Caller: imp.o.caller.String(), Hashed: imp.o.hashKey != nil,
 		Lines: lines, Bad: imp.bad.n, FirstBad: imp.bad.first, NoCaller: imp.noCaller,
 		Filtered: imp.filtered, Sampled: imp.sampled, CallersSeen: len(imp.callers.c),
-		Methods: map[string]int64{}, RetryWindow: imp.o.retryWindow, BytesKey: imp.bytesKey}
+		Methods: map[string]int64{}, RetryWindow: imp.o.retryWindow, AssumedBytes: imp.o.assumeSize}
 	first, last := int64(0), int64(0)
+	var bySrc [maxSizeKeys + 1]int64
 	for _, c := range imp.callers.c {
 		if c.dropped || c.uploads == 0 {
 			continue
+		}
+		for i, n := range c.bySrc {
+			bySrc[i] += n
 		}
 		if s.Callers == 0 || c.first < first {
 			first = c.first
@@ -77,6 +89,16 @@ func (imp *importer) summary(lines int64) *Summary {
 	if s.Callers > 0 {
 		s.Start = time.Unix(0, first).UTC()
 		s.Span = time.Duration(last - first)
+	}
+	s.Unsized = bySrc[0]
+	var counts sizeCounts
+	for i, key := range imp.sizeKeys {
+		if n := bySrc[i+1]; n > 0 {
+			counts = append(counts, sizeCount{key: key, n: n})
+		}
+	}
+	if s.SizeFrom = counts.sources(); len(s.SizeFrom) > 0 {
+		s.BytesKey = s.SizeFrom[0].Field
 	}
 	return s
 }
@@ -92,7 +114,8 @@ func (imp *importer) finish(ctx context.Context, trace io.Writer, s *Summary) er
 	if trace != nil {
 		var err error
 		w, err = NewWriter(trace, Header{Version: Version, Sources: s.Sources, Format: s.Format,
-			Caller: s.Caller, Hashed: s.Hashed, Query: imp.o.query, Bytes: s.BytesKey, Start: s.Start,
+			Caller: s.Caller, Hashed: s.Hashed, Query: imp.o.query, Bytes: s.BytesKey, BytesFrom: s.SizeFrom,
+			Unsized: s.Unsized, BytesAssumed: s.AssumedBytes, Start: s.Start,
 			SpanMS: s.Span.Milliseconds(), Callers: s.Callers, Uploads: s.Uploads})
 		if err != nil {
 			return err
@@ -124,6 +147,9 @@ func (imp *importer) finish(ctx context.Context, trace io.Writer, s *Summary) er
 	}
 	s.BytesMedian, s.BytesP99, s.BytesMax = sizes.quantile(0.5), sizes.quantile(0.99), sizes.max
 	s.SizesApprox = sizes.approx()
+	if sizes.n == 0 && s.AssumedBytes > 0 {
+		s.BytesMedian, s.BytesP99, s.BytesMax = s.AssumedBytes, s.AssumedBytes, s.AssumedBytes
+	}
 	for _, m := range imp.methods {
 		s.Methods[m.name] = m.n
 	}
@@ -140,25 +166,25 @@ func (imp *importer) finish(ctx context.Context, trace io.Writer, s *Summary) er
 }
 
 // caller adds one caller's uploads, in arrival order, to the summary and
-// the trace.
+// the trace: which are retries (retry.go), the per-second curve, the
+// logged sizes, and the assumed size of those that logged none.
 func (imp *importer) caller(w *Writer, s *Summary, sizes *sizeDist, start int64, name string, bk *bucket, ups []spillRec) error {
-	var lastFail *spillRec
 	retry := imp.retryFlags[:0]
+	imp.retries.reset()
 	for i := range ups {
 		u := &ups[i]
-		isRetry := lastFail != nil && u.t-lastFail.t <= int64(imp.o.retryWindow) &&
-			string(bk.method(u)) == string(bk.method(lastFail)) && string(bk.path(u)) == string(bk.path(lastFail))
+		sized := u.src != 0
+		isRetry := imp.retries.observe(u.t, int(u.status), sized, u.bytes, bk.method(u), bk.path(u))
 		retry = append(retry, isRetry)
 		if isRetry {
 			s.Retries++
 		}
-		if failed(int(u.status)) {
-			lastFail = u
+		if sized {
+			sizes.add(u.bytes)
 		} else {
-			lastFail = nil
+			u.bytes = s.AssumedBytes
 		}
 		s.perSecond[(u.t-start)/int64(time.Second)]++
-		sizes.add(u.bytes)
 		imp.methods.add(bk.method(u))
 		imp.requests.add(bk.method(u), bk.path(u))
 	}

@@ -35,10 +35,20 @@ type Header struct {
 	Hashed bool `json:"hashed"`
 	// Query is true when paths keep their query strings.
 	Query bool `json:"query"`
-	// Bytes names what an upload's size counts, as the log defines it
-	// (request_length: request line, headers and body); "" when the log
-	// has no request size and every upload's Bytes is 0.
+	// Bytes names the field most uploads' sizes came from, as the log
+	// defines it (content_length: the body; request_length: request line,
+	// headers and body); "" when the log has no request size.
 	Bytes string `json:"bytes"`
+	// BytesFrom counts the uploads by the field their size came from,
+	// most first (request-body fields are read before fields that count
+	// headers too: docs/import.md, "Sizes"). Absent in older traces.
+	BytesFrom []SizeSource `json:"bytes_from,omitempty"`
+	// Unsized counts the uploads whose line logged no size. Each carries
+	// BytesAssumed, the size the import was told to assume
+	// (--assume-size), or 0 when none was: a replay sends those with the
+	// smallest body. SizeNote says so for every report of the replay.
+	Unsized      int64 `json:"unsized,omitempty"`
+	BytesAssumed int64 `json:"bytes_assumed,omitempty"`
 	// Start is the arrival time of the first upload: every offset is
 	// from it.
 	Start time.Time `json:"start"`

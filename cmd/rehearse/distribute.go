@@ -104,7 +104,8 @@ func (f *distributeFlags) register(c *cobra.Command) {
 	fl.StringVar(&f.cpu, "cpu", "", "each shard's CPU request and limit, as Kubernetes writes it (k8s default "+harness.DefaultShardCPU+")")
 	fl.StringVar(&f.memory, "memory", "", "each shard's memory request and limit, as Kubernetes writes it (k8s default "+harness.DefaultShardMemory+")")
 	fl.StringVar(&f.out, "out", "", "swarm: the folder of the merged report (default ./rehearsals/<UTC timestamp>)")
-	fl.BoolVar(&f.allowPartial, "allow-partial", false, "swarm: keep the merged report's verdict when a shard is missing")
+	fl.BoolVar(&f.allowPartial, "allow-partial", false, "no effect: a merge missing shards always writes its report, with verdict partial")
+	_ = fl.MarkDeprecated("allow-partial", allowPartialGone) // the flag exists: no error
 }
 
 // startInstant is the shards' common start: --start-at, else --start-in

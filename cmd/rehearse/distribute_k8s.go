@@ -50,8 +50,8 @@ func (a *app) k8sScenario(cmd *cobra.Command, f *distributeFlags, args []string)
 		return nil, usage(cmd, errors.New("--engine k8s writes manifests: give --emit DIR (it contacts no cluster)"))
 	case f.shards < 1:
 		return nil, usage(cmd, fmt.Errorf("give --shards N, N >= 1 (got %d)", f.shards))
-	case f.out != "" || f.allowPartial:
-		return nil, usage(cmd, errors.New("--out and --allow-partial are for --engine swarm; with k8s, rehearse merge takes them (see --emit DIR/README.md)"))
+	case f.out != "":
+		return nil, usage(cmd, errors.New("--out is for --engine swarm; with k8s, rehearse merge takes it (see --emit DIR/README.md)"))
 	}
 	scs, err := loadScenarios(args, 1)
 	if err != nil {

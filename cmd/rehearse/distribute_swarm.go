@@ -58,7 +58,7 @@ func (a *app) distributeSwarm(cmd *cobra.Command, f *distributeFlags, args []str
 func (f *distributeFlags) swarmOptions(a *app, cmd *cobra.Command, sc *scenarios.Scenario) (harness.DistributeOptions, error) {
 	opts := harness.DistributeOptions{
 		Shards: f.shards, Image: f.image, Target: f.target, AllowRemote: f.allowRemote,
-		StartIn: f.startIn, CPU: f.cpu, Memory: f.memory, Out: f.out, AllowPartial: f.allowPartial,
+		StartIn: f.startIn, CPU: f.cpu, Memory: f.memory, Out: f.out,
 		RunID: harness.NewRunID(time.Now()), Logf: a.logf, Progress: a.swarmProgress(),
 	}
 	if opts.Target == "" {

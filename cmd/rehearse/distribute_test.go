@@ -110,7 +110,7 @@ func TestDistributeRefuses(t *testing.T) {
 		"unknown engine":  {[]string{"distribute", "--engine", "nomad", "smoke"}, `--engine must be k8s or swarm, got "nomad"`},
 		"no emit":         {[]string{"distribute", "--engine", "k8s", "--shards", "2", "smoke"}, "give --emit DIR"},
 		"no shards":       {[]string{"distribute", "--engine", "k8s", "--emit", "E", "smoke"}, "give --shards N"},
-		"swarm's --out":   {k8s("--emit", "E", "--out", "x", "smoke"), "--out and --allow-partial are for --engine swarm"},
+		"swarm's --out":   {k8s("--emit", "E", "--out", "x", "smoke"), "--out is for --engine swarm"},
 		"past start":      {k8s("--emit", "E", "--start-at", "2020-01-01T00:00:00Z", "smoke"), "--start-at 2020-01-01T00:00:00Z is in the past"},
 		"bad start":       {k8s("--emit", "E", "--start-at", "tomorrow", "smoke"), `--start-at "tomorrow": want RFC 3339`},
 		"two starts":      {k8s("--emit", "E", "--start-at", "2099-01-01T00:00:00Z", "--start-in", "1m", "smoke"), "give one"},

@@ -42,7 +42,7 @@ func exitCode(err error) int {
 	switch {
 	case errors.Is(err, harness.ErrInterrupted), errors.Is(err, context.Canceled):
 		return exitInterrupted
-	case errors.Is(err, scenarios.ErrInvalid), errors.Is(err, harness.ErrRemoteTarget):
+	case errors.Is(err, scenarios.ErrInvalid), errors.Is(err, harness.ErrRemoteTarget), errors.Is(err, harness.ErrMergeInput):
 		return exitUsage
 	case errors.Is(err, harness.ErrDockerUnavailable), errors.Is(err, harness.ErrUnreachable):
 		return exitEnv

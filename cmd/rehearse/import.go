@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -46,14 +47,31 @@ $` + hashKeyEnv + `, else random), so no customer name enters the trace.
 
 Formats:
   nginx        combined, optionally + $request_length $request_time (the size
-               of an upload is known only with $request_length)
+               of an upload is known only with $request_length, or with
+               $content_length in its place and --size-from content_length)
   nginx-json   log_format ... escape=json; keys named like the variables
                (time_iso8601|msec, request or request_method+request_uri,
-               status, request_length, request_time, remote_addr)
+               status, content_length, request_length, request_time,
+               remote_addr)
   alb          AWS Application Load Balancer access logs (received_bytes)
   jsonl        one JSON object per line; keys mapped with --map
 --map SLOT=KEY points a slot (time, method, path, request, status, bytes,
 duration, addr) at a key of a JSON format.
+
+Sizes: each upload is replayed with a body of its logged size. Request-body
+fields come first ($content_length), then those that count the headers too
+($request_length, ALB received_bytes); a response's size ($body_bytes_sent)
+is never read. The summary says which field each size came from. A log that
+records no size (nginx's combined) is refused unless you choose: --size-from
+FIELD, or --assume-size 20KB for every upload that logs none; every report of
+such a replay then says that sizes were not logged.
+
+Retries: an upload with the same caller, method, path and size within
+--retry-window after one that failed (4xx, 5xx, no answer) is marked as its
+retry and left out of the replay (the scenario retries instead); an upload
+without a logged size is never taken for one.
+
+Existing files are not overwritten: --force does, --name picks another name.
 
 A line that does not parse is counted and skipped; the first few are shown
 with their line numbers, and the import fails only when more than --max-bad
@@ -80,7 +98,8 @@ const importExample = `  # the reference services' path names the caller
 type importFlags struct {
 	format, caller, since, until, path, maxBad, out, name string
 	maps, methods                                         []string
-	hash, keepQuery, fit                                  bool
+	sizeFrom, assumeSize                                  string
+	hash, keepQuery, fit, force                           bool
 	callers, recordBytes                                  int
 	speed                                                 float64
 	retryWindow                                           time.Duration
@@ -111,7 +130,10 @@ func (a *app) importCmd() *cobra.Command {
 	fl.StringSliceVar(&f.methods, "method", nil, "keep uploads of these methods (repeat or comma-separate: POST,PUT)")
 	fl.IntVar(&f.callers, "callers", 0, "keep N callers, the same N on every import (sampled by a hash of their identity); 0 keeps all")
 	fl.StringVar(&f.maxBad, "max-bad", fmt.Sprintf("%g%%", 100*traffic.DefaultMaxBad), "fail when more than this share of lines does not parse (1% or 0.01)")
-	fl.DurationVar(&f.retryWindow, "retry-window", traffic.DefaultRetryWindow, "an upload this soon after the caller's failed one (same method and path) counts as its retry")
+	fl.DurationVar(&f.retryWindow, "retry-window", traffic.DefaultRetryWindow, "an upload this soon after the caller's failed one (same method, path and size) counts as its retry")
+	fl.StringVar(&f.sizeFrom, "size-from", "", "read every upload's size from this field (JSON key; nginx: request_length | content_length; default: body fields first, then request_length)")
+	fl.StringVar(&f.assumeSize, "assume-size", "", "the size of every upload whose line logs none, e.g. 20KB (default: none; a log without any size is refused)")
+	fl.BoolVar(&f.force, "force", false, "overwrite the trace and scenario if they exist (default: refuse)")
 	fl.BoolVar(&f.fit, "fit", false, "write a synthetic scenario fitted to the log instead of a trace")
 	fl.IntVar(&f.recordBytes, "record-bytes", scenarios.DefaultRecordBytes, "with --fit: bytes per record, to turn sizes into record counts")
 	fl.Float64Var(&f.speed, "speed", scenarios.DefaultSpeed, "the replay speed written in the scenario (10: ten times faster than logged)")
@@ -135,6 +157,13 @@ func (a *app) runImport(cmd *cobra.Command, f *importFlags, logs []string) error
 	}
 	if err := os.MkdirAll(f.out, 0o755); err != nil {
 		return errext.WithExitCodeIfNone(fmt.Errorf("create output folder: %w", err), errext.Usage)
+	}
+	outputs := []string{filepath.Join(f.out, name+traffic.Ext), filepath.Join(f.out, name+".yaml")}
+	if f.fit {
+		outputs = []string{filepath.Join(f.out, name+"-fit.yaml")}
+	}
+	if err := refuseExisting(f.force, outputs...); err != nil {
+		return err
 	}
 	for _, n := range notes {
 		fmt.Fprintln(a.stderr, "note: "+n)
@@ -166,12 +195,15 @@ func (a *app) importTrace(ctx context.Context, f *importFlags, name string, logs
 		return errext.WithExitCodeIfNone(errext.WithHint(errors.New("nothing to replay: no upload passed the filters"),
 			"loosen --since/--until, --path, --method"), errext.Usage)
 	}
-	if err := os.Rename(tmp.Name(), tracePath); err != nil {
+	if err := placeFile(tmp.Name(), tracePath, f.force); err != nil {
+		if _, ok := errext.Code(err); ok {
+			return err
+		}
 		return fmt.Errorf("write trace: %w", err)
 	}
 	a.printSummary(sum)
 	yamlPath := filepath.Join(f.out, name+".yaml")
-	if err := writeImportedScenario(yamlPath, replayScenario(name, filepath.Base(tracePath), f.speed, sum, commandLine())); err != nil {
+	if err := writeImportedScenario(yamlPath, replayScenario(name, filepath.Base(tracePath), f.speed, sum, commandLine()), f.force); err != nil {
 		return err
 	}
 	st, _ := os.Stat(tracePath)
@@ -192,7 +224,7 @@ func (a *app) importFit(ctx context.Context, f *importFlags, name string, logs [
 		return errext.WithExitCodeIfNone(err, errext.Usage)
 	}
 	path := filepath.Join(f.out, name+"-fit.yaml")
-	if err := writeImportedScenario(path, fitScenario(name+"-fit", fit, sum, commandLine())); err != nil {
+	if err := writeImportedScenario(path, fitScenario(name+"-fit", fit, sum, commandLine()), f.force); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "\nfitted    %d callers (one per upload), records median %d p99 %d max %d of %d bytes, arrival %s over %s",
@@ -212,7 +244,10 @@ func (a *app) importFit(ctx context.Context, f *importFlags, name string, logs [
 func (a *app) importError(err error) error {
 	var bad *traffic.BadLinesError
 	var nc *traffic.NoCallerError
+	var ns *traffic.NoSizesError
 	switch {
+	case errors.As(err, &ns):
+		err = errext.WithHint(err, ns.Hint())
 	case errors.As(err, &bad):
 		fmt.Fprintln(a.stderr, "the first lines that did not parse:")
 		for _, b := range bad.First {
@@ -258,9 +293,14 @@ func (f *importFlags) options() ([]traffic.Option, []string, error) {
 	if !(f.speed > 0 && f.speed <= scenarios.MaxSpeed) {
 		return nil, nil, fmt.Errorf("--speed must be > 0 and at most %g, got %g", scenarios.MaxSpeed, f.speed)
 	}
+	sizeOpts, err := f.sizeOptions()
+	if err != nil {
+		return nil, nil, err
+	}
 	opts := []traffic.Option{traffic.WithFormat(format), traffic.WithCaller(rule), traffic.WithFieldMap(m),
 		traffic.WithQuery(f.keepQuery), traffic.WithSince(since), traffic.WithUntil(until), traffic.WithMethods(f.methods...),
 		traffic.WithCallers(f.callers), traffic.WithMaxBad(maxBad), traffic.WithRetryWindow(f.retryWindow)}
+	opts = append(opts, sizeOpts...)
 	if f.path != "" {
 		re, err := regexp.Compile(f.path)
 		if err != nil {
@@ -279,6 +319,30 @@ func (f *importFlags) options() ([]traffic.Option, []string, error) {
 		opts = append(opts, traffic.WithHashKey(key))
 	}
 	return opts, notes, nil
+}
+
+// sizeOptions reads --size-from and --assume-size. --map bytes=KEY says
+// the same as --size-from KEY: one of them is enough.
+func (f *importFlags) sizeOptions() ([]traffic.Option, error) {
+	var opts []traffic.Option
+	if f.sizeFrom != "" {
+		for _, m := range f.maps {
+			for kv := range strings.SplitSeq(m, ",") {
+				if strings.HasPrefix(strings.TrimSpace(kv), string(traffic.SlotBytes)+"=") {
+					return nil, fmt.Errorf("--size-from %s and --map %s both say where sizes are: give one", f.sizeFrom, kv)
+				}
+			}
+		}
+		opts = append(opts, traffic.WithSizeFrom(f.sizeFrom))
+	}
+	if f.assumeSize != "" {
+		n, err := scenarios.ParseByteSize(f.assumeSize)
+		if err != nil || n < 1 || n > traffic.MaxAssumeSize {
+			return nil, fmt.Errorf("--assume-size must be a size from 1 B to 1GB such as 20KB, got %q", f.assumeSize)
+		}
+		opts = append(opts, traffic.WithAssumeSize(n))
+	}
+	return opts, nil
 }
 
 // parseShare reads 1% or 0.01 as 0.01.
@@ -346,17 +410,37 @@ func (a *app) printSummary(s *traffic.Summary) {
 	}
 	fmt.Fprintf(w, "span      %s from %s\n", s.Span.Round(time.Millisecond), s.Start.Format(time.RFC3339))
 	fmt.Fprintf(w, "peak      %s uploads in one second, at +%s\n", commas(int64(s.PeakPerSecond)), s.PeakAt)
-	if s.BytesKey == "" {
-		fmt.Fprintln(w, "sizes     not logged (nginx: append $request_length to the log format)")
-	} else {
-		approx := ""
-		if s.SizesApprox {
-			approx = ", within 0.1%"
-		}
-		fmt.Fprintf(w, "sizes     median %s, p99 %s, max %s (%s%s)\n", humanBytes(s.BytesMedian), humanBytes(s.BytesP99), humanBytes(s.BytesMax), s.BytesKey, approx)
-	}
-	fmt.Fprintf(w, "retries   %s uploads look like retries of a failed one (same caller, method and path within %s of a 4xx, 5xx or no answer)\n",
+	printSizes(w, s)
+	fmt.Fprintf(w, "retries   %s uploads look like retries of a failed one (same caller, method, path and size within %s of a 4xx, 5xx or no answer)\n",
 		commas(s.Retries), s.RetryWindow)
+	if s.Unsized > 0 {
+		fmt.Fprintf(w, "          %s uploads without a logged size were not looked at: a retry is told by its size\n", commas(s.Unsized))
+	}
+}
+
+// printSizes prints where the sizes came from: each field and its
+// uploads, and what the uploads that logged none will replay with.
+func printSizes(w io.Writer, s *traffic.Summary) {
+	if len(s.SizeFrom) == 0 {
+		fmt.Fprintf(w, "sizes     not logged: every upload replays at %s (--assume-size); every report of the replay says so\n", humanBytes(s.AssumedBytes))
+		return
+	}
+	approx := ""
+	if s.SizesApprox {
+		approx = ", within 0.1%"
+	}
+	fmt.Fprintf(w, "sizes     median %s, p99 %s, max %s%s\n", humanBytes(s.BytesMedian), humanBytes(s.BytesP99), humanBytes(s.BytesMax), approx)
+	var from []string
+	for _, src := range s.SizeFrom {
+		from = append(from, fmt.Sprintf("%s (%s) for %s uploads", src.Field, traffic.SizeMeaning(src.Field), commas(src.Uploads)))
+	}
+	fmt.Fprintf(w, "          from %s\n", strings.Join(from, ", "))
+	switch {
+	case s.Unsized > 0 && s.AssumedBytes > 0:
+		fmt.Fprintf(w, "          %s uploads logged no size: they replay at %s (--assume-size); every report of the replay says so\n", commas(s.Unsized), humanBytes(s.AssumedBytes))
+	case s.Unsized > 0:
+		fmt.Fprintf(w, "          %s uploads logged no size: they replay with the smallest body (choose theirs with --assume-size); every report of the replay says so\n", commas(s.Unsized))
+	}
 }
 
 // commas writes n with thousands separators: 1,204,332.
@@ -372,14 +456,4 @@ func commas(n int64) string {
 }
 
 // humanBytes writes a size as 512 B, 12.3 KB, 4.5 MB (powers of 1000).
-func humanBytes(n int64) string {
-	switch {
-	case n < 1000:
-		return fmt.Sprintf("%d B", n)
-	case n < 1000*1000:
-		return fmt.Sprintf("%.1f KB", float64(n)/1e3)
-	case n < 1000*1000*1000:
-		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
-	}
-	return fmt.Sprintf("%.1f GB", float64(n)/1e9)
-}
+func humanBytes(n int64) string { return traffic.SizeText(n) }

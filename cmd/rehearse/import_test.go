@@ -118,3 +118,82 @@ func TestImportErrors(t *testing.T) {
 		}
 	}
 }
+
+// realLog is a log a real nginx wrote (traffic/testdata/nginx/make.sh):
+// 12 uploads of 3 callers, two of them retries.
+func realLog(name string) string {
+	return filepath.Join("..", "..", "traffic", "testdata", "nginx", name)
+}
+
+// The summary names the field sizes came from; a log without sizes is
+// refused with one sentence and a hint, and imported with --assume-size,
+// saying that every report of its replay will note it.
+func TestImportSizes(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, stderr := cli(t, "import", "--format", "nginx-json", "--out", out, realLog("json.log"))
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	for _, want := range []string{"from content_length (the request body) for 12 uploads\n",
+		"retries   2 uploads look like retries of a failed one (same caller, method, path and size"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+	code, stdout, stderr = cli(t, "import", "--out", out, realLog("combined.log"))
+	if code != exitUsage || !strings.Contains(stderr, "rehearse: the log records no request size for any of its 12 uploads (nginx's combined format has none") ||
+		!strings.Contains(stderr, "hint: choose the replay's sizes with --assume-size 20KB") {
+		t.Fatalf("combined without a size: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if files, _ := filepath.Glob(filepath.Join(out, "combined*")); len(files) != 0 {
+		t.Fatalf("a refused import left %v", files)
+	}
+	code, stdout, stderr = cli(t, "import", "--assume-size", "20KB", "--out", out, realLog("combined.log"))
+	if code != exitOK || !strings.Contains(stdout, "sizes     not logged: every upload replays at 20.0 KB (--assume-size); every report of the replay says so") ||
+		!strings.Contains(stdout, "12 uploads without a logged size were not looked at") {
+		t.Fatalf("--assume-size: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	for _, args := range [][]string{{"--assume-size", "lots"}, {"--assume-size", "0"}, {"--size-from", "body_bytes_sent"},
+		{"--format", "jsonl", "--size-from", "a", "--map", "bytes=b"}} {
+		code, _, stderr = cli(t, append(append([]string{"import", "--out", t.TempDir()}, args...), realLog("sized.log"))...)
+		first, _, _ := strings.Cut(stderr, "\n")
+		if code != exitUsage || !strings.HasPrefix(first, "rehearse: ") || !strings.Contains(first, args[len(args)-2]) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and a sentence naming %s", args, code, stderr, args[len(args)-2])
+		}
+	}
+}
+
+// An import never overwrites an earlier one's files without --force: one
+// sentence names the file and the flag, and the first trace is intact.
+func TestImportRefusesToOverwrite(t *testing.T) {
+	out := t.TempDir()
+	if code, o, e := cli(t, "import", "--out", out, realLog("sized.log")); code != exitOK {
+		t.Fatalf("first import: %d\n%s\n%s", code, o, e)
+	}
+	trace := filepath.Join(out, "sized"+traffic.Ext)
+	before, _ := os.ReadFile(trace)
+	code, stdout, stderr := cli(t, "import", "--out", out, "--format", "nginx-json", "--name", "sized", realLog("json.log"))
+	want := "rehearse: " + trace + " exists: pass --force to overwrite it, or --name to write another\n"
+	if code != exitUsage || stderr != want || stdout != "" {
+		t.Fatalf("second import: exit %d\nstdout %q\nstderr %q\nwant 2 and %q", code, stdout, stderr, want)
+	}
+	if after, _ := os.ReadFile(trace); string(after) != string(before) {
+		t.Fatal("the refused import changed the trace")
+	}
+	if code, _, stderr := cli(t, "import", "--out", out, "--fit", realLog("sized.log")); code != exitOK {
+		t.Fatalf("--fit beside a trace of that name: %d %s", code, stderr) // sized-fit.yaml is another file
+	}
+	if code, _, stderr := cli(t, "import", "--out", out, "--fit", realLog("sized.log")); code != exitUsage || !strings.Contains(stderr, "sized-fit.yaml exists: pass --force") {
+		t.Fatalf("second --fit: %d %s", code, stderr)
+	}
+	code, stdout, stderr = cli(t, "import", "--out", out, "--force", "--format", "nginx-json", "--name", "sized", realLog("json.log"))
+	if code != exitOK {
+		t.Fatalf("--force: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if tr, err := traffic.Open(trace); err != nil || tr.Header().Format != traffic.FormatNginxJSON {
+		t.Fatalf("after --force the trace is not the new one: %v", err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(out, ".*.tmp")); len(left) != 0 {
+		t.Fatalf("temporary files left: %v", left)
+	}
+}

@@ -2,11 +2,11 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/rehearse-dev/rehearse/internal/errext"
 	"github.com/rehearse-dev/rehearse/scenarios"
 	"github.com/rehearse-dev/rehearse/traffic"
 )
@@ -101,11 +101,14 @@ func durationYAML(d time.Duration) string {
 
 // writeImportedScenario parses text as the scenario at path, then writes it: a
 // scenario import writes and cannot read is a bug, reported as such.
-func writeImportedScenario(path, text string) error {
+func writeImportedScenario(path, text string, force bool) error {
 	if _, err := scenarios.Parse(path, []byte(text)); err != nil {
 		return fmt.Errorf("the scenario written for the import is not valid (a bug; please report it): %w", err)
 	}
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+	if err := createFile(path, []byte(text), force); err != nil {
+		if _, ok := errext.Code(err); ok {
+			return err
+		}
 		return fmt.Errorf("write scenario: %w", err)
 	}
 	return nil

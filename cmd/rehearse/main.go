@@ -42,7 +42,7 @@ func main() {
 	// (immediate) exit.
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
-	app := newApp(os.Stdout, os.Stderr)
+	app := newApp(newQuietPipe(os.Stdout), newQuietPipe(os.Stderr)) // a reader that left ends nothing (pipe.go)
 	go interrupts(sigs, app, cancel)
 	code := app.execute(ctx, os.Args[1:])
 	cancel()

@@ -22,16 +22,18 @@ merged histograms (percentiles cannot be averaged; histograms can be added).
 Each shard's own lag, errors and lateness stay in the report's shards.
 
 Shards of different scenarios, seeds, shard counts or binaries are refused.
-A shard that never reported is named, and the report is invalid unless
---allow-partial. With --from-logs the arguments are logs holding shard
-results printed by --emit-result (docker service logs, kubectl logs).`
+A shard that never reported is named with its share of the callers, and the
+verdict is partial: never a pass (exit 3, or 1 when a gate already failed on
+what arrived). With --from-logs the arguments are logs holding shard results
+printed by --emit-result (docker service logs, kubectl logs); a log without
+any is a usage error.`
 
 // mergeCmd is `rehearse merge`.
 func (a *app) mergeCmd() *cobra.Command {
 	var out string
 	var partial, fromLogs bool
 	c := &cobra.Command{
-		Use:   "merge [--out DIR] [--allow-partial] [--from-logs] DIR|LOG...",
+		Use:   "merge [--out DIR] [--from-logs] DIR|LOG...",
 		Short: "Merge the shards of a distributed storm into one report",
 		Long:  mergeLong,
 		Example: `  rehearse merge --out merged/ shard-0/ shard-1/ shard-2/
@@ -41,7 +43,7 @@ func (a *app) mergeCmd() *cobra.Command {
 			if out == "" {
 				out = harness.DefaultOut(time.Now())
 			}
-			opts := harness.MergeOptions{AllowPartial: partial, Logf: a.logf}
+			opts := harness.MergeOptions{Logf: a.logf}
 			var res *harness.Result
 			var err error
 			if fromLogs {
@@ -56,10 +58,15 @@ func (a *app) mergeCmd() *cobra.Command {
 		},
 	}
 	c.Flags().StringVar(&out, "out", "", "output folder (default ./rehearsals/<UTC timestamp>)")
-	c.Flags().BoolVar(&partial, "allow-partial", false, "merge even when shards are missing (the report names them; without this its verdict is invalid)")
+	c.Flags().BoolVar(&partial, "allow-partial", false, "no effect: a merge missing shards always writes its report, with verdict partial")
+	_ = c.Flags().MarkDeprecated("allow-partial", allowPartialGone) // the flag exists: no error
 	c.Flags().BoolVar(&fromLogs, "from-logs", false, "the arguments are logs holding shard results printed by --emit-result")
 	return c
 }
+
+// allowPartialGone is what --allow-partial says now that a partial merge
+// is never a pass.
+const allowPartialGone = "a merge missing shards always writes its report, and its verdict is partial (exit 3, never a pass)"
 
 // mergeLogs opens the logs and merges the shard results they hold.
 func (a *app) mergeLogs(cmd *cobra.Command, paths []string, out string, opts harness.MergeOptions) (*harness.Result, error) {

@@ -82,6 +82,6 @@ func (a *app) useBar(mode string) bool {
 	if mode == "tty" {
 		return true
 	}
-	file, ok := a.stderr.(*os.File)
+	file, ok := a.stderr.(interface{ Fd() uintptr }) // an *os.File, or the quietPipe around one
 	return ok && term.IsTerminal(int(file.Fd()))
 }

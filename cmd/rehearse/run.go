@@ -224,12 +224,37 @@ func outcome(ctx context.Context, reps []*reports.Report, runErr error) error {
 		err := fmt.Errorf("%s: verdict invalid: the load generator itself failed, so the numbers do not describe the service", strings.Join(invalid, ", "))
 		return errext.WithExitCodeIfNone(errext.WithHint(err, "the report's notes name the cause and the fix"), errext.Environment)
 	}
+	if err := partialOutcome(reps); err != nil {
+		return err
+	}
 	for _, r := range reps {
 		if !reports.MetExpectation(r) {
 			return errext.WithExitCodeIfNone(errSilent, errext.Failed)
 		}
 	}
 	return nil
+}
+
+// partialOutcome is the exit of merged reports that lack shards
+// (reports/partial.go): 1 when a gate already failed on what arrived, else
+// 3 — never 0, since the missing callers may hold what fails.
+func partialOutcome(reps []*reports.Report) error {
+	var partial []string
+	failed := false
+	for _, r := range reps {
+		if r.Verdict == reports.VerdictPartial {
+			partial = append(partial, r.Scenario.Name+": "+reports.PartialText(r))
+			failed = failed || reports.PartialGateFailed(r)
+		}
+	}
+	switch {
+	case len(partial) == 0:
+		return nil
+	case failed:
+		return errext.WithExitCodeIfNone(errSilent, errext.Failed) // the table shows the failed gate
+	}
+	err := fmt.Errorf("verdict partial: %s, so the figures hold only the callers of the shards that reported", strings.Join(partial, "; "))
+	return errext.WithExitCodeIfNone(errext.WithHint(err, "find why the shard never reported (its log), then run it again and merge every shard"), errext.Environment)
 }
 
 // describe is the "starting (…)" line: what is stormed (target, when set,

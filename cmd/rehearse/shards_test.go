@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -60,12 +61,31 @@ func TestLocalShardsMerge(t *testing.T) {
 	if err := os.WriteFile(logPath, []byte("starting\n"+log.String()+"bye\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// Shard 1 of 2 never reported: the merge writes its report, partial,
+	// and exits 3 (its scenario has no gate to fail on what arrived).
 	merged := t.TempDir()
-	out, err := exec.Command(bin, "merge", "--from-logs", "--allow-partial", "--out", merged, logPath).CombinedOutput()
-	if err != nil || !strings.Contains(log.String(), "-----BEGIN REHEARSE SHARD-----") {
-		t.Fatalf("merge --from-logs: %v\n%s", err, out)
+	out, err := exec.Command(bin, "merge", "--from-logs", "--out", merged, logPath).CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != exitEnv || !strings.Contains(log.String(), "-----BEGIN REHEARSE SHARD-----") ||
+		!strings.Contains(string(out), "rehearse: verdict partial: sharded: shard 1 of 2 never reported (50% of the callers), so the figures hold only the callers of the shards that reported\n") {
+		t.Fatalf("merge --from-logs of one shard of two: %v\n%s", err, out)
 	}
-	if r := readReport(t, filepath.Join(merged, "sharded", "report.json")); req(r) != 100 {
-		t.Fatalf("merged from the log: %v requests, want shard 0's 100", req(r))
+	r := readReport(t, filepath.Join(merged, "sharded", "report.json"))
+	if req(r) != 100 || r["verdict"] != "partial" || len(r["missing_shards"].([]any)) != 1 {
+		t.Fatalf("merged from the log: %v requests, verdict %v, missing %v; want shard 0's 100, partial, shard 1", req(r), r["verdict"], r["missing_shards"])
+	}
+}
+
+// --from-logs on logs that hold no shard result is a usage error that
+// says so in a sentence, not an invalid scenario.
+func TestMergeFromLogsWithoutResults(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "app.log")
+	if err := os.WriteFile(log, []byte("started\nlistening on :8080\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := cli(t, "merge", "--from-logs", "--out", t.TempDir(), log)
+	want := "rehearse: merge --from-logs: none of the 1 log(s) holds a shard result (a shard run with --emit-result prints one after a -----BEGIN REHEARSE SHARD----- line)\n"
+	if code != exitUsage || stderr != want || strings.Contains(stderr, "invalid scenario") {
+		t.Fatalf("exit %d\nstdout %q\nstderr %q\nwant 2 and %q", code, stdout, stderr, want)
 	}
 }

@@ -76,6 +76,10 @@ type Stats struct {
 	// ended (TIME_WAIT included, every process's), PortRange its
 	// ephemeral ports (ports.go); 0 when not measured.
 	PortsInUse, PortRange int64
+	// Callers is the run's callers before sharding, every shard's (a
+	// replay's: its logged callers), so a merge can say what share of
+	// them a missing shard held.
+	Callers int
 }
 
 // StopReason says why Run returned.
@@ -200,6 +204,7 @@ func (p *Prepared) Run(ctx context.Context, start time.Time, agg *reports.Aggreg
 
 	st := Stats{Stopped: StopDone, CPUSeconds: cpuTime() - cpu0, Notes: notes, FileLimit: limit, Cores: runtime.GOMAXPROCS(0)}
 	st.InflightPeak = e.inflightPeak.Load()
+	st.Callers = e.runCallers()
 	if r, ok := portRange(); ok && e.portsOK {
 		st.PortsInUse, st.PortRange = e.ports, r
 	}
@@ -211,6 +216,16 @@ func (p *Prepared) Run(ctx context.Context, start time.Time, agg *reports.Aggreg
 	}
 	st.Saturated = st.CPUSeconds > 0.9*float64(runtime.GOMAXPROCS(0))*time.Since(wall0).Seconds()
 	return st, nil
+}
+
+// runCallers is how many callers the run has over all shards: one past
+// the highest ordinal (a replay's uploads share their caller's).
+func (e *engine) runCallers() int {
+	n := 0
+	for i := range e.pop.Len() {
+		n = max(n, e.pop.Ordinal(i)+1)
+	}
+	return n
 }
 
 // begin starts the engine's clock at start and its run at runCtx, and

@@ -79,6 +79,9 @@ func replay(sc *scenarios.Scenario) (*scenarios.Population, []time.Duration, []s
 	}
 	pop, err := scenarios.NewReplayPopulation(sc, entries)
 	notes := []string{fmt.Sprintf("traffic.replay: %d uploads of %d callers from %s at speed %g", len(ups), tr.Header().Callers, sc.Traffic.Replay, sc.Traffic.Speed)}
+	if n := tr.Header().SizeNote(); n != "" {
+		notes = append(notes, "traffic.replay: "+n)
+	}
 	if dropped > 0 {
 		notes = append(notes, fmt.Sprintf("traffic.replay: %d logged uploads looked like retries of a failed one and were not replayed: the scenario's callers.retry retries instead (traffic.retries: keep replays them)", dropped))
 	}

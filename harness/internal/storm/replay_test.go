@@ -151,3 +151,44 @@ func TestReplayMatchesTheLog(t *testing.T) {
 		}
 	}
 }
+
+// A log without sizes (a real nginx's combined log), imported with
+// --assume-size: every replayed body is the size assumed, and the storm's
+// notes — every report's — say that sizes were not logged.
+func TestReplayWithoutLoggedSizes(t *testing.T) {
+	dir := t.TempDir()
+	f, err := os.Create(filepath.Join(dir, "t.trace.jsonl.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := filepath.Join("..", "..", "..", "traffic", "testdata", "nginx", "combined.log")
+	if _, err := traffic.Import(context.Background(), f, []string{log}, traffic.WithAssumeSize(3000)); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	rc := &receiver{count: map[string]int{}, sizes: map[string][]int{}}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	src := fmt.Sprintf("name: replay\nsut: {url: %q}\ncallers: {count: 3}\ntraffic: {replay: t.trace.jsonl.gz, speed: 20}\n", srv.URL)
+	sc, err := scenarios.Parse(filepath.Join(dir, "replay.yaml"), []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := Run(t.Context(), sc, Options{Target: srv.URL, Aggregator: reports.NewAggregator(time.Now())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sent int
+	for c, sizes := range rc.sizes {
+		for _, n := range sizes {
+			if n != 3000 {
+				t.Fatalf("%s sent a body of %d bytes, want the 3000 assumed", c, n)
+			}
+			sent++
+		}
+	}
+	want := "traffic.replay: sizes were not logged: the log records no request size, so every upload was replayed at 3.0 KB each, the size assumed at import (--assume-size), not their real size"
+	if sent != 12 || !slices.Contains(st.Notes, want) {
+		t.Fatalf("%d uploads sent, notes %q; want 12 and %q", sent, st.Notes, want)
+	}
+}

@@ -26,6 +26,7 @@ type Upload struct {
 	Tenant   string // the X-Tenant header: the caller
 	Agent    string // the User-Agent: names the caller too
 	Health   bool   // a health check: no caller in its path
+	Retry    bool   // the retry of the caller's failed upload just before it
 	Sequence int    // position in the arrival order
 }
 
@@ -47,6 +48,9 @@ type Config struct {
 	// FailEvery makes one upload in FailEvery fail (503, 504 or no
 	// response), each followed by a retry 1-5 s later; 0: none fail.
 	FailEvery int
+	// NoRetries leaves the failed uploads unretried: the log has failures
+	// and the callers' other uploads after them, but no retry.
+	NoRetries bool
 	// Health adds one health check (no caller) per this many uploads; 0: none.
 	Health int
 	// Query adds ?batch=N to every other upload's path.
@@ -67,7 +71,12 @@ func Generate(c Config) Traffic {
 		u := upload(rng, caller, at, i, c.Query)
 		if c.FailEvery > 0 && rng.IntN(c.FailEvery) == 0 && i+1 < c.Uploads {
 			u.Status = []int{503, 504, 0}[rng.IntN(3)]
+			if c.NoRetries {
+				out = append(out, u)
+				continue
+			}
 			retry := u
+			retry.Retry = true
 			retry.At = at.Add(time.Duration(1000+rng.IntN(4000)) * time.Millisecond)
 			retry.Status, retry.Took = 201, time.Duration(5+rng.IntN(50))*time.Millisecond
 			out = append(out, u, retry)
