@@ -17,7 +17,7 @@ export TESTCONTAINERS_HOST_OVERRIDE := 127.0.0.1
 # The tools installed into .tools/ are found by the tests on the PATH.
 export PATH := $(CURDIR)/.tools:$(PATH)
 
-.PHONY: help build dist image test go-test fuzz tools test-short lint check-deps images bench demo regress sweep clean
+.PHONY: help build dist image test go-test timing fuzz tools test-short lint check-deps images bench demo regress sweep clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -37,10 +37,16 @@ image: build ## the image rehearse/rehearse:<version>, FROM scratch, to run rehe
 	  printf 'FROM scratch\nCOPY rehearse /rehearse\nUSER 65532:65532\nENTRYPOINT ["/rehearse"]\n' > $$ctx/Dockerfile && \
 	  DOCKER_BUILDKIT=0 docker build -q --label rehearse.run=image -t rehearse/rehearse:$(VERSION) $$ctx && rm -rf $$ctx
 
-test: lint check-deps go-test fuzz regress ## everything CI runs: lint, dependency check, all Go tests (Docker ones included), the answer parser's fuzzing, the seed regression suite
+test: lint check-deps go-test timing fuzz regress ## everything CI runs: lint, dependency check, all Go tests (Docker ones included), the answer parser's fuzzing, the seed regression suite
 
 go-test: $(TUSD) ## all Go tests under the race detector, Docker integration tests included
 	$(GO) test -race -count=1 -timeout 20m ./...
+
+# The tests that measure timing (a capacity search through the real storm)
+# run without the race detector, which slows the generator several times
+# over, and after the others, on a machine left to them.
+timing: ## the timing-measuring tests, without the race detector
+	$(GO) test -count=1 -run '^TestCapacity' ./cmd/rehearse/
 
 # FUZZTIME bounds the differential fuzzing of the wire's answer parser
 # against net/http (harness/internal/storm/wire_fuzz_test.go) in CI.

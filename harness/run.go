@@ -392,6 +392,9 @@ func (r *rehearsal) measurementNotes(rep *reports.Report, stats storm.Stats) []s
 	if rep.Generator.Saturated {
 		notes = append(notes, fmt.Sprintf("generator saturated (lag p99 %.1f ms, max %.1f ms): latencies include the generator's own delay", rep.Generator.LagP99Ms, rep.Generator.MaxLagMs))
 	}
+	for _, st := range rep.Generator.Stalls {
+		notes = append(notes, fmt.Sprintf("the generator stalled at %.0f s: %d of the %d attempts of that second left up to %.1f ms late (not sustained, so not saturated; their latencies include it)", st.AtS, st.Late, st.Attempts, st.MaxLagMs))
+	}
 	if stats.Stopped == storm.StopMaxDuration {
 		notes = append(notes, fmt.Sprintf("stopped at run.max_duration (%s); unfinished callers count as gave up, accepted uploads not yet done as pending", r.sc.Run.MaxDuration.D()))
 	}

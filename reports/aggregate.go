@@ -69,6 +69,8 @@ type Aggregator struct {
 type bucket struct {
 	sent, ok, timeouts, errors int64
 	offered, goodput           int64 // first attempts sent; attempts answered OK (by answer time)
+	late                       int64         // attempts sent more than LateLag after their intended time
+	maxLag                     time.Duration // the most one of them was late
 	breakerOpens               int64
 	busy                       float64 // attempt-seconds spent in flight during this second
 	// lat holds the latencies of this second's successful attempts, fail
@@ -163,6 +165,10 @@ func (a *Aggregator) AddAttempt(at Attempt) {
 	}
 	b := a.bucketAt(at.Sent)
 	b.sent++
+	if lag := at.Sent - at.Intended; lag > LateLag {
+		b.late++
+		b.maxLag = max(b.maxLag, lag)
+	}
 	if at.Try <= 1 {
 		b.offered++
 	}

@@ -82,7 +82,7 @@ func (a *Aggregator) generator() Generator {
 		Errors: map[Class]int64{},
 	}
 	if a.sent > 0 {
-		g.Saturated = g.LagP99Ms > 10
+		g.Saturated, g.Stalls = a.lateness()
 	}
 	for c, n := range a.genErrors {
 		g.Errors[c] = n

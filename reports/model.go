@@ -111,7 +111,13 @@ type Generator struct {
 	MaxLagMs        float64 `json:"max_lag_ms"`
 	LagP99Ms        float64 `json:"lag_p99_ms"`
 	CPUS            float64 `json:"cpu_s"`
-	Saturated       bool    `json:"saturated"`
+	// Saturated: the generator was the limit — its lag was sustained
+	// (generatorlag.go), or the storm used more than 90% of its CPUs.
+	Saturated bool `json:"saturated"`
+	// Stalls are seconds in which the generator fell behind its schedule
+	// without that being sustained (a pause, a disk flush): the run is
+	// not marked saturated for them, and they are listed with their time.
+	Stalls []Stall `json:"stalls,omitempty"`
 	// Errors counts attempts that failed on this machine before reaching
 	// the service (out of files, out of ports, a local dial failure), keyed
 	// by GenOutOfFiles, ...; they are never in Requests.Errors. A run with
