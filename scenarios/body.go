@@ -106,7 +106,7 @@ type callCtx struct {
 
 // start fills c for caller (0 <= caller < Len) and its try.
 func (r *Requests) start(c *callCtx, caller int, try int32) {
-	c.r, c.caller, c.info = r, caller, r.callers[caller]
+	c.r, c.caller, c.info = r, caller, r.info(caller)
 	c.nameB = c.info.name
 	if r.sessions != nil {
 		c.sess = r.sessions(caller)

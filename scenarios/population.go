@@ -145,6 +145,9 @@ func (p *Population) dealClasses() error {
 // Len is the number of callers.
 func (p *Population) Len() int { return len(p.records) }
 
+// Class is caller i's class, an index into Classes (0 <= i < Len).
+func (p *Population) Class(i int) int { return int(p.class[i]) }
+
 // Caller returns caller i (0 <= i < Len).
 func (p *Population) Caller(i int) Caller {
 	k := int(p.class[i])

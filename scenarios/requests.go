@@ -60,7 +60,7 @@ type Requests struct {
 	replayed bool
 
 	pop       *Population
-	callers   []callerInfo
+	names     [][]byte // by caller, where they are not caller-00042; nil otherwise
 	classes   []classInfo
 	keyPrefix []byte // IdempotencyKey = keyPrefix + caller name
 	seed      uint64
@@ -72,14 +72,25 @@ type headerTemplate struct {
 	value []segment
 }
 
-// callerInfo is what rendering needs of one caller, kept small: 5,000
-// callers take 60 KB.
+// callerInfo is what rendering needs of one caller, read from the
+// population per request (Requests.info).
 type callerInfo struct {
 	records     int32
 	recordBytes int32
 	pad         int32 // a replayed upload's whitespace to its logged size
 	class       uint16
 	name        []byte // a replayed upload's caller; nil: caller-00042 by index
+}
+
+// info is caller's callerInfo.
+func (r *Requests) info(caller int) callerInfo {
+	p := r.pop
+	k := int(p.class[caller])
+	ci := callerInfo{records: p.records[caller], recordBytes: int32(p.plans[k].RecordBytes), class: uint16(k), pad: int32(p.Pad(caller))}
+	if r.names != nil {
+		ci.name = r.names[caller]
+	}
+	return ci
 }
 
 // classInfo is a caller class's name and variable values, by var slot.
@@ -182,29 +193,29 @@ func (r *Requests) callerRows(t *callerTable, slots map[string]int) {
 	}
 }
 
-// indexCallers keeps what rendering needs of each caller and the
-// idempotency key's prefix, so no request has to build a Caller.
+// indexCallers keeps the callers' own names where they are not
+// caller-00042 (a replay's logged callers, callers.from's rows) and the
+// idempotency key's prefix, so no request has to build a Caller. The rest
+// of what rendering needs of a caller is read from the population when a
+// request is rendered (info): nothing more is held per caller.
 func (r *Requests) indexCallers(s *Scenario, pop *Population) error {
-	r.callers = make([]callerInfo, pop.Len())
-	names := map[string][]byte{}
-	for i := range r.callers {
-		c := pop.Caller(i)
-		r.callers[i] = callerInfo{records: int32(c.Records), recordBytes: int32(c.RecordBytes), class: uint16(c.Class), pad: int32(pop.Pad(i))}
-		if pop.Replayed() {
-			if names[c.Name] == nil {
-				names[c.Name] = []byte(c.Name) // shared by the caller's uploads
-			}
-			r.callers[i].name = names[c.Name]
-		}
-	}
 	if pop.Replayed() {
+		r.names = make([][]byte, pop.Len())
+		names := map[string][]byte{}
+		for i, name := range pop.names {
+			if names[name] == nil {
+				names[name] = []byte(name) // shared by the caller's uploads
+			}
+			r.names[i] = names[name]
+		}
 		r.keyPrefix, r.replayed = []byte(pop.keyPrefix()), true
 		return nil
 	}
 	if pop.ids != nil {
 		// callers.from: the file's names, each a caller of its own.
+		r.names = make([][]byte, pop.Len())
 		for i, name := range pop.ids {
-			r.callers[i].name = []byte(name)
+			r.names[i] = []byte(name)
 		}
 		r.keyPrefix = []byte(pop.keyPrefix())
 		return nil

@@ -127,7 +127,7 @@ func TestShapeAndValueMistakesAtOnce(t *testing.T) {
 		t.Fatal("no error")
 	}
 	want := []string{
-		`t.yaml:4:10: callers.count: must be 1..1000000, got -5`,
+		`t.yaml:4:10: callers.count: must be 1..10000000, got -5`,
 		`t.yaml:5:3: callers.retyr: unknown key; did you mean "retry"?`,
 		`t.yaml:6:35: arrival.window: want a duration such as 30s, 1m30s or 500ms, got "soon"`,
 		`t.yaml:7:9: gates[0]: gate "nonsense_var == 0": unknown variable "nonsense_var"`,

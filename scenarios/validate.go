@@ -51,6 +51,10 @@ func (s *Scenario) validate(l *locator) error {
 	return errors.Join(l.errs...)
 }
 
+// MaxCallers bounds callers.count: a storm holds about 70 bytes a caller
+// (README "Measured performance"), so ten million fit in a process.
+const MaxCallers = 10_000_000
+
 // validateGates parses every gate and signature condition, and checks that
 // a per-class one (gave_up[erp]) names a class of this scenario.
 func (s *Scenario) validateGates(l *locator) {
@@ -81,8 +85,8 @@ func (c Callers) validate(l *locator) {
 	// A callers.from that could not be read is reported already; the count
 	// it would have set is not a second problem.
 	unread := c.From != nil && c.From.table == nil && c.Count == 0
-	if !unread && (c.Count < 1 || c.Count > 1_000_000) {
-		l.add("callers.count", "must be 1..1000000, got %d", c.Count)
+	if !unread && (c.Count < 1 || c.Count > MaxCallers) {
+		l.add("callers.count", "must be 1..%d, got %d", MaxCallers, c.Count)
 	}
 	validateRecords(l, "callers.records", c.Records)
 	validateRecordBytes(l, "callers.record_bytes", c.RecordBytes)

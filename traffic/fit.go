@@ -6,8 +6,8 @@ import (
 )
 
 // MaxFitCount is the most callers a fitted scenario may have (a
-// scenario's callers.count is at most 1,000,000).
-const MaxFitCount = 1_000_000
+// scenario's callers.count is at most 10,000,000: scenarios.MaxCallers).
+const MaxFitCount = 10_000_000
 
 // The arrival profiles Fit chooses from, as a scenario names them.
 const (

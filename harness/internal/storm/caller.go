@@ -10,45 +10,54 @@ import (
 
 // callerState is where a caller is in its life. An accepted caller's
 // upload then has an end of its own, a reports.AsyncState.
-type callerState string
+type callerState uint8
 
 // Caller states. stateNone is the zero value: a caller of another shard.
 const (
-	stateNone      callerState = ""
-	stateWaiting   callerState = "waiting"   // an attempt is scheduled or in flight
-	stateSucceeded callerState = "succeeded" // answered 2xx (and not tracked further)
-	stateGaveUp    callerState = "gave_up"   // its last try failed, or the run ended first
-	stateAccepted  callerState = "accepted"  // answered 202 with a Location that is followed (poll.go)
+	stateNone      callerState = iota
+	stateWaiting               // an attempt is scheduled or in flight
+	stateSucceeded             // answered 2xx (and not tracked further)
+	stateGaveUp                // its last try failed, or the run ended first
+	stateAccepted              // answered 202 with a Location that is followed (poll.go)
 	// stateHalted: the generator failed its attempt on this machine (out of
 	// files, ports, a local dial error): neither succeeded nor gave up.
-	stateHalted callerState = "halted"
+	stateHalted
 	// stateLoginFailed: its login never succeeded (login.go), so it sent
 	// no upload.
-	stateLoginFailed callerState = "login_failed"
+	stateLoginFailed
 )
 
-// caller is the engine's record of one caller, guarded by engine.mu.
+// caller is the engine's record of one caller, guarded by engine.mu. It
+// is kept small — 56 bytes — because a storm holds one per caller for its
+// whole run: what only an accepted upload has is in acc, made when one
+// is.
 type caller struct {
-	state      callerState
-	async      reports.AsyncState // the accepted upload's end; StateNone while tracked
-	try        int32
+	acc        *accepted     // its accepted upload, followed to its end; nil until then
 	intended   time.Duration // of the current try
 	first      time.Duration // first try's intended time
-	location   string
-	uploadID   string // completion: body; {upload.id} in the polls' headers
-	gone       uint8  // status polls in a row answered 404 (poll.go)
-	acceptedAt time.Duration
-	completed  time.Duration
 	completion time.Duration
+	try        int32
 	attempts   int32
-	listed     int32 // uploads the SUT's listing holds for this caller
 
 	// Client behaviour (retry.go).
-	class           uint8 // index into engine.classes
 	fails           int32 // failed attempts in a row, for the breaker
-	budgetDenied    bool  // its class's retry budget refused its retry
 	breakerOpens    int32
 	retryAfterWaits int32
+	state           callerState
+	class           uint8 // index into engine.classes
+	budgetDenied    bool  // its class's retry budget refused its retry
+}
+
+// accepted is a caller's upload the service accepted for later (202) and
+// the storm follows to its end (poll.go, verify.go).
+type accepted struct {
+	location   string
+	uploadID   string             // completion: body; {upload.id} in the polls' headers
+	async      reports.AsyncState // its end; StateNone while tracked
+	acceptedAt time.Duration
+	completed  time.Duration
+	gone       uint8 // status polls in a row answered 404
+	listed     int32 // uploads the SUT's listing holds for this caller
 }
 
 // advance moves the caller of attempt id on after that attempt ended at
@@ -62,13 +71,13 @@ func (e *engine) advance(id attemptID, class reports.Class, end time.Duration, a
 	code := a.code
 	switch {
 	case class == reports.ClassNone && a.follow != "":
-		c.state, c.location, c.uploadID, c.acceptedAt = stateAccepted, a.follow, a.uploadID, end
+		c.state, c.acc = stateAccepted, &accepted{location: a.follow, uploadID: a.uploadID, acceptedAt: end}
 		e.trk.add(id.caller, end)
 	case class == reports.ClassNone:
 		if code == http.StatusAccepted {
 			e.untracked++ // accepted for later, and nobody looks: its fate is unknown
 		}
-		c.state, c.completion, c.completed = stateSucceeded, end-c.first, end
+		c.state, c.completion = stateSucceeded, end-c.first
 		finished = true
 	case class == reports.ClassAborted:
 		// The run stopped under this attempt: the caller's story ends with
@@ -102,14 +111,15 @@ func (c *caller) outcome(i int) reports.CallerOutcome {
 	case stateSucceeded:
 		o.Succeeded, o.Completion = true, c.completion
 	case stateAccepted:
-		o.Accepted = max(1, c.listed)
-		o.AcceptedAt = c.acceptedAt
-		o.AsyncState = c.async
-		switch c.async {
+		a := c.acc
+		o.Accepted = max(1, a.listed)
+		o.AcceptedAt = a.acceptedAt
+		o.AsyncState = a.async
+		switch a.async {
 		case reports.StateDone:
-			o.Succeeded, o.Completion, o.CompletedAt = true, c.completion, c.completed
+			o.Succeeded, o.Completion, o.CompletedAt = true, c.completion, a.completed
 		case reports.StateFailed:
-			o.CompletedAt = c.completed
+			o.CompletedAt = a.completed
 			o.GaveUp = true
 		}
 	case stateHalted:
@@ -133,7 +143,9 @@ func (e *engine) report() {
 	if e.trk != nil {
 		e.opts.Aggregator.SetPolls(e.polls.stats())
 	}
-	outcomes := make([]reports.CallerOutcome, 0, e.waiting)
+	// Outcomes go to the aggregator one by one, never held all at once —
+	// but a replay's, whose uploads are grouped by logged caller first.
+	var outcomes []reports.CallerOutcome
 	for i := range e.callers {
 		if e.callers[i].state == stateNone {
 			continue // another shard's caller
@@ -142,7 +154,11 @@ func (e *engine) report() {
 		if e.opts.OnOutcome != nil {
 			e.opts.OnOutcome(o)
 		}
-		outcomes = append(outcomes, o)
+		if e.pop.Replayed() {
+			outcomes = append(outcomes, o)
+			continue
+		}
+		e.opts.Aggregator.AddCaller(o)
 	}
 	if e.pop.Replayed() {
 		byLoggedCaller(outcomes, e.pop.Ordinal)
@@ -182,9 +198,9 @@ func byLoggedCaller(outcomes []reports.CallerOutcome, ordinal func(int) int) {
 // it at the run's end.
 func (c *caller) end() reports.CallerEnd {
 	switch {
-	case c.state == stateSucceeded, c.state == stateAccepted && c.async == reports.StateDone:
+	case c.state == stateSucceeded, c.state == stateAccepted && c.acc.async == reports.StateDone:
 		return reports.EndSucceeded
-	case c.state == stateGaveUp, c.state == stateAccepted && c.async == reports.StateFailed:
+	case c.state == stateGaveUp, c.state == stateAccepted && c.acc.async == reports.StateFailed:
 		return reports.EndGaveUp
 	}
 	return reports.EndOther

@@ -34,7 +34,7 @@ var errStoppedParts = errors.New("the run stopped before the upload's last part"
 // saved from it (or the upload's id is read from it: last).
 func (e *engine) callExchange(caller int, try int32, call *scenarios.Call, saves []scenarios.Save, keep bool) *exchange {
 	x := &exchange{req: e.req, caller: caller, try: try, call: call, method: call.Method,
-		deadline: time.Now().Add(e.timeouts[caller]), head: call.Method == "HEAD"}
+		deadline: time.Now().Add(e.timeout(caller)), head: call.Method == "HEAD"}
 	x.path = call.Path
 	if !strings.HasPrefix(x.path, "http://") && !strings.HasPrefix(x.path, "https://") {
 		x.path = e.wire.prefix + call.Path

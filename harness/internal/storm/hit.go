@@ -103,7 +103,7 @@ func (e *engine) upload(id attemptID) outcome {
 func (e *engine) uploadOnce(id attemptID) outcome {
 	began := time.Now()
 	x := exchange{req: e.req, caller: id.caller, try: id.try, keep: e.keep, head: e.head, how: e.how,
-		deadline: began.Add(e.timeouts[id.caller])}
+		deadline: began.Add(e.timeout(id.caller))}
 	var jarURL *url.URL // the upload's URL, which the cookies' paths match
 	if e.jars != nil {
 		jarURL = e.uploadURL(id)

@@ -46,15 +46,25 @@ func (e *engine) due() (top item, wait time.Duration, stop bool) {
 	if e.runCtx.Err() != nil {
 		return item{}, 0, true
 	}
-	if len(e.sched) == 0 {
+	fromFirsts := e.nextFirst < len(e.firsts)
+	if fromFirsts {
+		i := int(e.firsts[e.nextFirst])
+		top = item{at: e.callers[i].first, caller: i, try: 1}
+	}
+	if len(e.sched) > 0 && (!fromFirsts || e.sched[0].at < top.at) {
+		top, fromFirsts = e.sched[0], false
+	} else if !fromFirsts {
 		// A caller whose attempt is in flight may still schedule a retry.
 		return item{}, time.Hour, e.waiting == 0
 	}
-	top = e.sched[0]
 	if el := time.Since(e.start); top.at > el {
 		return item{}, top.at - el, false
 	}
-	heap.Pop(&e.sched)
+	if fromFirsts {
+		e.nextFirst++
+	} else {
+		heap.Pop(&e.sched)
+	}
 	c := &e.callers[top.caller]
 	c.intended, c.try = top.at, top.try
 	if top.try == 1 {

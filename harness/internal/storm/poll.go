@@ -62,28 +62,28 @@ func (e *engine) startTracking() (wait func()) {
 func (e *engine) pollOnce(it item) {
 	e.mu.Lock()
 	c := &e.callers[it.caller]
-	loc, uploadID := c.location, c.uploadID
+	loc, uploadID := c.acc.location, c.acc.uploadID
 	e.mu.Unlock()
 	state, code := e.pollState(it.caller, loc, uploadID)
 	now := time.Since(e.start)
 	e.mu.Lock()
 	c = &e.callers[it.caller]
 	if code == http.StatusNotFound {
-		c.gone = min(c.gone+1, vanishAfter)
-		if c.gone == vanishAfter {
+		c.acc.gone = min(c.acc.gone+1, vanishAfter)
+		if c.acc.gone == vanishAfter {
 			state = reports.StateVanished
 		}
 	} else if code != 0 {
-		c.gone = 0
+		c.acc.gone = 0
 	}
 	if state == reports.StateNone {
 		e.mu.Unlock()
 		e.trk.back(it, false, now)
 		return
 	}
-	c.async = state
+	c.acc.async = state
 	if state == reports.StateDone || state == reports.StateFailed {
-		c.completed, c.completion = now, now-c.first
+		c.acc.completed, c.completion = now, now-c.first
 	}
 	how := c.end()
 	e.mu.Unlock()
@@ -223,13 +223,13 @@ func (e *engine) drain(wait func()) {
 	for i := range e.callers {
 		c := &e.callers[i]
 		switch {
-		case c.state != stateAccepted || c.async != reports.StateNone:
+		case c.state != stateAccepted || c.acc.async != reports.StateNone:
 		case !ranOut:
-			c.async = reports.StatePending
-		case c.gone > 0:
-			c.async = reports.StateVanished // its last polls answered 404
+			c.acc.async = reports.StatePending
+		case c.acc.gone > 0:
+			c.acc.async = reports.StateVanished // its last polls answered 404
 		default:
-			c.async = reports.StateUnfinished
+			c.acc.async = reports.StateUnfinished
 		}
 	}
 }

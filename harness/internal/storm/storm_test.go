@@ -22,7 +22,7 @@ import (
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
 
-func scenario(t *testing.T, url, extra string) *scenarios.Scenario {
+func scenario(t testing.TB, url, extra string) *scenarios.Scenario {
 	t.Helper()
 	sc, err := scenarios.Parse("t.yaml", []byte("name: t\nsut: {url: \""+url+"\"}\n"+extra))
 	if err != nil {
