@@ -68,7 +68,7 @@ type Aggregator struct {
 
 type bucket struct {
 	sent, ok, timeouts, errors int64
-	offered, goodput           int64 // first attempts sent; attempts answered OK (by answer time)
+	offered, goodput           int64         // first attempts sent; attempts answered OK (by answer time)
 	late                       int64         // attempts sent more than LateLag after their intended time
 	maxLag                     time.Duration // the most one of them was late
 	breakerOpens               int64

@@ -43,14 +43,14 @@ func TestFitArrival(t *testing.T) {
 }
 
 func TestSummaryFit(t *testing.T) {
-	s := &Summary{Uploads: 2_000_000, BytesKey: "request_length", BytesMedian: 20_000, BytesP99: 300_000,
-		BytesMax: 1_000_000, perSecond: []int32{500_000, 500_000, 500_000, 500_000}}
+	s := &Summary{Uploads: 20_000_000, BytesKey: "request_length", BytesMedian: 20_000, BytesP99: 300_000,
+		BytesMax: 1_000_000, perSecond: []int32{5_000_000, 5_000_000, 5_000_000, 5_000_000}}
 	f, err := s.Fit(200)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Fit{Count: MaxFitCount, Uploads: 2_000_000, Capped: true, RecordBytes: 200, RecordsMedian: 100,
-		RecordsP99: 1500, RecordsMax: 5000, Profile: ProfilePoisson, Window: 2 * time.Second, Rate: 500_000}
+	want := Fit{Count: MaxFitCount, Uploads: 20_000_000, Capped: true, RecordBytes: 200, RecordsMedian: 100,
+		RecordsP99: 1500, RecordsMax: 5000, Profile: ProfilePoisson, Window: 2 * time.Second, Rate: 5_000_000}
 	if f != want {
 		t.Fatalf("fit\n got %+v\nwant %+v", f, want)
 	}
