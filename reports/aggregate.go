@@ -56,6 +56,7 @@ type Aggregator struct {
 	resent     int64 // requests written again on a new connection (Attempt.Resent)
 	redirects  int64 // 3xx answers followed (Attempt.Redirects)
 	flow       flowAgg
+	uploads    *Uploads // callers.every's uploads (uploads.go); nil when callers upload once
 
 	events  []Event
 	obs     Observer // SetObserver; nil when none

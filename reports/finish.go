@@ -30,6 +30,7 @@ func (a *Aggregator) Finish(end time.Time) *Report {
 			LoginFailed: a.flow.loginFailedCallers},
 		Login:      a.loginReport(),
 		Steps:      a.stepReports(),
+		Uploads:    a.uploadsCopy(),
 		Completion: a.completionOverAll(),
 		Async:      a.asyncSummary(),
 		Classes:    a.classReports(),

@@ -36,11 +36,14 @@ type Report struct {
 	// Login is the callers' logins (api.login), nil when they do not log
 	// in; Steps the upload's steps (api.upload.steps), empty for a
 	// one-request upload (flow.go).
-	Login      *Login       `json:"login"`
-	Steps      []StepReport `json:"steps"`
-	Completion *Completion  `json:"completion_ms"` // nil when no caller was recorded
-	Crashes    Crashes      `json:"crashes"`
-	Async      *Async       `json:"async"` // nil for a synchronous SUT
+	Login *Login       `json:"login"`
+	Steps []StepReport `json:"steps"`
+	// Uploads counts each upload of callers that upload more than once
+	// (callers.every); nil when they upload once (uploads.go).
+	Uploads    *Uploads    `json:"uploads"`
+	Completion *Completion `json:"completion_ms"` // nil when no caller was recorded
+	Crashes    Crashes     `json:"crashes"`
+	Async      *Async      `json:"async"` // nil for a synchronous SUT
 	// AsyncUntracked counts 202 answers whose completion was not followed
 	// (api.completion: none): their fate is unknown, so async gate
 	// variables are not measured when it is above 0.

@@ -118,6 +118,10 @@ func (r *Requests) start(c *callCtx, caller int, try int32) {
 	if r.replayed {
 		// The same caller uploads again: each upload has a key of its own.
 		c.keyB = strconv.AppendInt(append(c.keyB, "-u"...), int64(caller), 10)
+	} else if r.uploadNo != nil {
+		if n := r.uploadNo(caller); n > 0 {
+			c.keyB = strconv.AppendInt(append(c.keyB, "-u"...), int64(n), 10)
+		}
 	}
 	c.tryLen = uint8(len(strconv.AppendInt(c.try[:0], int64(try), 10)))
 	c.id[0] = 'c'

@@ -57,11 +57,16 @@ func (s *Scenario) applyDefaults() {
 	if s.Arrival.Window == 0 && s.Arrival.Profile != "constant" {
 		s.Arrival.Window = Duration(10 * time.Second)
 	}
-	if s.Run.MaxDuration == 0 {
-		s.Run.MaxDuration = Duration(DefaultMaxDuration)
-	}
 	if s.Run.DrainTimeout == 0 {
 		s.Run.DrainTimeout = Duration(DefaultDrainTimeout)
+	}
+	if s.Run.MaxDuration == 0 {
+		s.Run.MaxDuration = Duration(DefaultMaxDuration)
+		if d := s.Run.Duration; d > 0 {
+			// Periodic callers upload for run.duration: the run's bound
+			// is that, the drain, and a minute for the last uploads.
+			s.Run.MaxDuration = d + s.Run.DrainTimeout + Duration(time.Minute)
+		}
 	}
 }
 

@@ -45,6 +45,9 @@ type Scenario struct {
 	Compare map[string]Tolerance `yaml:"compare" json:"compare,omitempty"`
 	// Traffic replays a trace of real callers' traffic (traffic.go).
 	Traffic *Traffic `yaml:"traffic" json:"traffic,omitempty"`
+	// Storm makes every periodic caller re-upload at once at Storm.At, on
+	// top of its schedule, spread as arrival says (periodic.go).
+	Storm *StormAt `yaml:"storm" json:"storm,omitempty"`
 
 	// File is where the scenario was loaded from ("builtin:<name>" for an
 	// embedded one); Source is the file's bytes as read. Neither is YAML.
@@ -221,6 +224,10 @@ type Callers struct {
 	Classes []CallerClass `yaml:"classes" json:"classes,omitempty"`
 	// Vars are template variables, {var.NAME} in a request template.
 	Vars map[string]string `yaml:"vars" json:"vars,omitempty"`
+	// Every makes each caller upload periodically for run.duration, at a
+	// seeded phase, each upload moved by up to ±Jitter (periodic.go).
+	Every  Duration `yaml:"every" json:"every,omitempty"`
+	Jitter Duration `yaml:"jitter" json:"jitter,omitempty"`
 	// From takes the callers' names and variables from a CSV file, one row
 	// a caller (callersfrom.go).
 	From *CallersFrom `yaml:"from" json:"from,omitempty"`
@@ -327,8 +334,11 @@ type Arrival struct {
 
 // Run bounds the rehearsal in time.
 type Run struct {
-	MaxDuration  Duration `yaml:"max_duration" json:"max_duration"`   // default 5m
+	MaxDuration  Duration `yaml:"max_duration" json:"max_duration"`   // default 5m (with run.duration: it, plus drain_timeout and a minute)
 	DrainTimeout Duration `yaml:"drain_timeout" json:"drain_timeout"` // default 2m
+	// Duration is how long periodic callers (callers.every) keep
+	// uploading: no upload is due at or after it.
+	Duration Duration `yaml:"duration" json:"duration,omitempty"`
 }
 
 // Fault is an action on a SUT container at a time into the run.

@@ -48,6 +48,7 @@ type Requests struct {
 	steps        []callPlan
 	data         *bodyPlan
 	sessions     func(caller int) *Session
+	uploadNo     func(caller int) int
 	statusMethod string
 
 	// The reads' headers: api.headers overlaid with the read's own.

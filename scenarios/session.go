@@ -43,6 +43,12 @@ func (s *Session) With(login bool, saved map[string]string) *Session {
 // they render empty. f is called once per request, from any goroutine.
 func (r *Requests) SetSessions(f func(caller int) *Session) { r.sessions = f }
 
+// SetUploads tells r each caller's upload number (from 0) when callers
+// upload more than once (callers.every): every upload after the first
+// has an idempotency key of its own ({attempt.key} + "-u" + n), as a
+// client sending new data does. f is called once per request.
+func (r *Requests) SetUploads(f func(caller int) int) { r.uploadNo = f }
+
 // saved is the value of a {login.NAME} or {step.NAME} segment in c.
 func (c *callCtx) saved(sg *segment) []byte {
 	if c.sess == nil {

@@ -33,7 +33,7 @@ func TestShapeReportsEveryMistakeAtOnce(t *testing.T) {
 		`five.yaml:5:3: sut.netwrok: unknown key; did you mean "network"?`,
 		`five.yaml:6:6: api: want a mapping (key: value), got a list`,
 		`five.yaml:9:12: callers.timeout: want a duration such as 30s, 1m30s or 500ms, got "fast"`,
-		`five.yaml:10:1: colour: unknown key; known keys here: name, description, seed, sut, api, callers, arrival, run, faults, gates, upgrade, data, expect, signature, compare, traffic`,
+		`five.yaml:10:1: colour: unknown key; known keys here: name, description, seed, sut, api, callers, arrival, run, faults, gates, upgrade, data, expect, signature, compare, traffic, storm`,
 	}
 	if got := strings.Split(err.Error(), "\n"); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("got\n%s\nwant\n%s", err, strings.Join(want, "\n"))

@@ -43,6 +43,7 @@ func (s *Scenario) validate(l *locator) error {
 	s.validateGates(l)
 	s.validateCompare(l)
 	s.validateTraffic(l)
+	s.validatePeriodic(l)
 	if s.Callers.From != nil && s.Traffic != nil {
 		l.add("callers.from", "a replay's callers are the trace's: callers.from and traffic cannot go together")
 	}

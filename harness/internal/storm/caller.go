@@ -51,6 +51,8 @@ type caller struct {
 // accepted is a caller's upload the service accepted for later (202) and
 // the storm follows to its end (poll.go, verify.go).
 type accepted struct {
+	caller     int32
+	first      time.Duration // its upload's first intended send
 	location   string
 	uploadID   string             // completion: body; {upload.id} in the polls' headers
 	async      reports.AsyncState // its end; StateNone while tracked
@@ -58,6 +60,16 @@ type accepted struct {
 	completed  time.Duration
 	gone       uint8 // status polls in a row answered 404
 	listed     int32 // uploads the SUT's listing holds for this caller
+}
+
+// outcome is an accepted upload's end as one upload of a caller whose
+// outcome is counted apart (callers.every).
+func (a *accepted) outcome(class uint8) reports.CallerOutcome {
+	o := reports.CallerOutcome{Caller: a.caller, UploadOnly: true, Accepted: 1, AsyncState: a.async, AcceptedAt: a.acceptedAt, CallerClass: class}
+	if a.async == reports.StateDone || a.async == reports.StateFailed {
+		o.CompletedAt = a.completed
+	}
+	return o
 }
 
 // advance moves the caller of attempt id on after that attempt ended at
@@ -71,8 +83,10 @@ func (e *engine) advance(id attemptID, class reports.Class, end time.Duration, a
 	code := a.code
 	switch {
 	case class == reports.ClassNone && a.follow != "":
-		c.state, c.acc = stateAccepted, &accepted{location: a.follow, uploadID: a.uploadID, acceptedAt: end}
-		e.trk.add(id.caller, end)
+		acc := &accepted{location: a.follow, uploadID: a.uploadID, acceptedAt: end, first: c.first, caller: int32(id.caller)}
+		c.state, c.acc = stateAccepted, acc
+		e.accs = append(e.accs, acc)
+		e.trk.add(len(e.accs)-1, end)
 	case class == reports.ClassNone:
 		if code == http.StatusAccepted {
 			e.untracked++ // accepted for later, and nobody looks: its fate is unknown
@@ -98,6 +112,9 @@ func (e *engine) advance(id attemptID, class reports.Class, end time.Duration, a
 		}
 		c.state = stateGaveUp
 		finished = true
+	}
+	if e.periodic != nil && e.again(id.caller, end) {
+		return true, false // its next upload is in the schedule
 	}
 	e.waiting--
 	return e.waiting == 0, finished
@@ -146,11 +163,21 @@ func (e *engine) report() {
 	// Outcomes go to the aggregator one by one, never held all at once —
 	// but a replay's, whose uploads are grouped by logged caller first.
 	var outcomes []reports.CallerOutcome
+	if e.periodic != nil {
+		for _, a := range e.accs { // accepted uploads not ended while followed: their end is the drain's
+			if a != nil {
+				e.opts.Aggregator.AddCaller(a.outcome(e.callers[a.caller].class))
+			}
+		}
+	}
 	for i := range e.callers {
 		if e.callers[i].state == stateNone {
 			continue // another shard's caller
 		}
 		o := e.callers[i].outcome(i)
+		if e.periodic != nil {
+			o = e.periodicOutcome(i, o)
+		}
 		if e.opts.OnOutcome != nil {
 			e.opts.OnOutcome(o)
 		}

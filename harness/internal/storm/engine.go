@@ -125,6 +125,15 @@ type engine struct {
 	mu      sync.Mutex
 	callers []caller
 	sched   schedule // retries, by their time
+	// accs are the accepted uploads followed to their end (poll.go), by
+	// the index the tracker knows them by; one of periodic callers is
+	// dropped when it ends.
+	accs []*accepted
+	// periodic is callers.every's schedule, per its state per caller
+	// (periodic.go); nil when callers upload once.
+	periodic *scenarios.Periodic
+	per      []periodicState
+	stormAt  []time.Duration // storm.at's upload of each caller; nil without
 	// firsts are the callers' first attempts by their time; nextFirst the
 	// next one due. Pace takes the earlier of it and sched's top.
 	firsts    []int32
@@ -315,6 +324,18 @@ func newEngine(sc *scenarios.Scenario, opts Options, base *url.URL) (*engine, er
 			e.firsts = append(e.firsts, int32(i))
 			e.waiting++
 		}
+	}
+	if sc.Storm != nil {
+		stormAt := offsets
+		for i := range stormAt {
+			stormAt[i] += sc.Storm.At.D()
+		}
+		e.initPeriodic(sc, stormAt)
+	} else {
+		e.initPeriodic(sc, nil)
+	}
+	if e.periodic != nil {
+		req.SetUploads(func(caller int) int { return int(e.per[caller].n) - 1 })
 	}
 	// First attempts in order of their time (ties by caller): 4 bytes a
 	// caller, where a heap item of each was 24 and more.

@@ -167,6 +167,14 @@ func (e *engine) absorbLogin(id attemptID, err error) {
 			return
 		}
 		c.state, finished = stateLoginFailed, true
+		if e.periodic != nil && e.again(id.caller, end) {
+			wake := e.sched[0].caller == id.caller
+			e.mu.Unlock()
+			if wake {
+				e.signal()
+			}
+			return
+		}
 	}
 	e.waiting--
 	wake := e.waiting == 0

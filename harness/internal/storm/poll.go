@@ -57,35 +57,45 @@ func (e *engine) startTracking() (wait func()) {
 	}
 }
 
-// pollOnce asks once for the status of the upload it names; a terminal
-// answer ends its tracking, any other sends it back to wait.
+// pollOnce asks once for the status of the upload it names (item.caller
+// is its index in engine.accs); a terminal answer ends its tracking, any
+// other sends it back to wait.
 func (e *engine) pollOnce(it item) {
 	e.mu.Lock()
-	c := &e.callers[it.caller]
-	loc, uploadID := c.acc.location, c.acc.uploadID
+	a := e.accs[it.caller]
+	caller, loc, uploadID := int(a.caller), a.location, a.uploadID
 	e.mu.Unlock()
-	state, code := e.pollState(it.caller, loc, uploadID)
+	state, code := e.pollState(caller, loc, uploadID)
 	now := time.Since(e.start)
 	e.mu.Lock()
-	c = &e.callers[it.caller]
 	if code == http.StatusNotFound {
-		c.acc.gone = min(c.acc.gone+1, vanishAfter)
-		if c.acc.gone == vanishAfter {
+		a.gone = min(a.gone+1, vanishAfter)
+		if a.gone == vanishAfter {
 			state = reports.StateVanished
 		}
 	} else if code != 0 {
-		c.acc.gone = 0
+		a.gone = 0
 	}
 	if state == reports.StateNone {
 		e.mu.Unlock()
 		e.trk.back(it, false, now)
 		return
 	}
-	c.acc.async = state
+	a.async = state
+	c := &e.callers[caller]
 	if state == reports.StateDone || state == reports.StateFailed {
-		c.acc.completed, c.completion = now, now-c.first
+		a.completed, c.completion = now, now-a.first
 	}
 	how := c.end()
+	if e.periodic != nil {
+		// One upload of a caller that goes on uploading: its end is its
+		// own, the caller's comes at the run's end.
+		e.accs[it.caller] = nil
+		e.mu.Unlock()
+		e.opts.Aggregator.AddCaller(a.outcome(e.callers[caller].class))
+		e.trk.back(it, true, now)
+		return
+	}
 	e.mu.Unlock()
 	e.opts.Aggregator.CallerFinished(how)
 	e.trk.back(it, true, now)
@@ -220,16 +230,15 @@ func (e *engine) drain(wait func()) {
 	e.trk.cancel()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for i := range e.callers {
-		c := &e.callers[i]
+	for _, a := range e.accs {
 		switch {
-		case c.state != stateAccepted || c.acc.async != reports.StateNone:
+		case a == nil || a.async != reports.StateNone:
 		case !ranOut:
-			c.acc.async = reports.StatePending
-		case c.acc.gone > 0:
-			c.acc.async = reports.StateVanished // its last polls answered 404
+			a.async = reports.StatePending
+		case a.gone > 0:
+			a.async = reports.StateVanished // its last polls answered 404
 		default:
-			c.acc.async = reports.StateUnfinished
+			a.async = reports.StateUnfinished
 		}
 	}
 }
