@@ -57,6 +57,12 @@ type Aggregator struct {
 	redirects  int64 // 3xx answers followed (Attempt.Redirects)
 	flow       flowAgg
 
+	// steps and stepSpans are the arrival's steps (SetArrivalSteps),
+	// windows the windows the gates name (SetWindows): window.go.
+	steps     []ArrivalStepReport
+	stepSpans []WindowSpec
+	windows   []WindowSpec
+
 	events  []Event
 	obs     Observer // SetObserver; nil when none
 	cutover *Cutover

@@ -15,7 +15,7 @@ var GateVariables = []string{
 	"requests", "ok", "timeouts", "timeout_rate", "error_rate", "p50_ms", "p90_ms", "p99_ms", "max_ms",
 	"p50_all_ms", "p90_all_ms", "p99_all_ms", "max_all_ms", "throughput_rps", "callers", "succeeded", "gave_up", "retries", "completion_p99_ms", "crashes",
 	"oom_kills", "restarts", "downtime_s", "accepted", "completed", "lost", "duplicates", "drain_s", "http_429",
-	"amplification", "missing_records", "invalidated_callers", "login_failed", "login_errors",
+	"amplification", "missing_records", "invalidated_callers", "login_failed", "login_errors", "goodput_ratio",
 }
 
 // ClassGateVariables are the names a gate may use for one caller class,
