@@ -55,7 +55,7 @@ func TestWindowFigures(t *testing.T) {
 		}
 	}
 	for name, want := range map[string]string{
-		"p99_ms[after 30s]":         "not measured (the run never reached its after 30s)",
+		"p99_ms[after 30s]":        "not measured (the run never reached its after 30s)",
 		"timeouts[during upgrade]": "not measured (the upgrade did not begin)",
 	} {
 		if got := MissingReason(r, name); got != want {
