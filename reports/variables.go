@@ -257,17 +257,47 @@ func latencyMissingReason(r *Report, ok bool) string {
 // under "error_rate[last 30s]" keys: the counts always, each ratio and
 // latency when it was measured.
 func windowVariables(v map[string]float64, w string, f WindowFigures) {
-	set := func(k string, x float64) { v[k+"["+w+"]"] = x }
-	set("requests", float64(f.Requests))
-	set("ok", float64(f.OK))
-	set("timeouts", float64(f.Timeouts))
-	for k, p := range map[string]*float64{"timeout_rate": f.TimeoutRate, "error_rate": f.ErrorRate, "p50_ms": f.P50Ms, "p99_ms": f.P99Ms,
-		"p50_all_ms": f.P50AllMs, "p99_all_ms": f.P99AllMs, "throughput_rps": f.ThroughputRPS, "goodput_ratio": f.GoodputRatio,
-		"amplification": f.Amplification} {
-		if p != nil {
-			set(k, *p)
+	for _, k := range WindowVariableNames {
+		if x, ok := f.Value(k); ok {
+			v[k+"["+w+"]"] = x
 		}
 	}
+}
+
+// Value is the window's figure for gate variable name (one of
+// WindowVariableNames); false when it was not measured.
+func (f WindowFigures) Value(name string) (float64, bool) {
+	var p *float64
+	switch name {
+	case "requests":
+		return float64(f.Requests), true
+	case "ok":
+		return float64(f.OK), true
+	case "timeouts":
+		return float64(f.Timeouts), true
+	case "timeout_rate":
+		p = f.TimeoutRate
+	case "error_rate":
+		p = f.ErrorRate
+	case "p50_ms":
+		p = f.P50Ms
+	case "p99_ms":
+		p = f.P99Ms
+	case "p50_all_ms":
+		p = f.P50AllMs
+	case "p99_all_ms":
+		p = f.P99AllMs
+	case "throughput_rps":
+		p = f.ThroughputRPS
+	case "goodput_ratio":
+		p = f.GoodputRatio
+	case "amplification":
+		p = f.Amplification
+	}
+	if p == nil {
+		return 0, false
+	}
+	return *p, true
 }
 
 // windowMissingReason says why name has no value over window: a window

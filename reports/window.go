@@ -85,18 +85,39 @@ func (a *Aggregator) SetWindows(ws []WindowSpec) {
 	a.mu.Unlock()
 }
 
+// WindowState is how much of a window a running storm's figures hold.
+type WindowState int
+
+// Window states: not begun (no second of it yet), open (some of its
+// seconds), whole (every second of it: a step or the cutover that
+// ended, a last D that is D long; a window to the end never is).
+const (
+	WindowNotBegun WindowState = iota
+	WindowOpen
+	WindowWhole
+)
+
 // Window returns w's figures over the seconds that ended by asOf (from
-// the aggregator's start), and false when w has not begun by then: a
-// check of a running storm passes the time by which every attempt sent
-// in those seconds has ended.
-func (a *Aggregator) Window(w WindowSpec, asOf time.Duration) (WindowFigures, bool) {
+// the aggregator's start), and how much of w they are: a check of a
+// running storm passes the time by which every attempt sent in those
+// seconds has ended.
+func (a *Aggregator) Window(w WindowSpec, asOf time.Duration) (WindowFigures, WindowState) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	lo, hi, ok := a.resolve(w, int(asOf/time.Second))
+	end := int(asOf / time.Second)
+	lo, hi, ok := a.resolve(w, end)
 	if !ok {
-		return WindowFigures{}, false
+		return WindowFigures{}, WindowNotBegun
 	}
-	return a.figures(lo, hi), true
+	state := WindowOpen
+	_, whole, _ := a.resolve(w, math.MaxInt32)
+	switch {
+	case w.Kind == WindowLast && end >= int(math.Round(w.D.Seconds())),
+		w.Kind == WindowSpan && hi == whole,
+		w.Kind == WindowUpgrade && !a.cutOpen && hi == whole:
+		state = WindowWhole
+	}
+	return a.figures(lo, hi), state
 }
 
 // resolve turns w into the seconds [lo, hi) of the timeline, end being

@@ -63,12 +63,18 @@ func TestWindowFigures(t *testing.T) {
 		}
 	}
 	// A running storm's window: the seconds that ended by asOf.
-	f, ok := a.Window(WindowSpec{Kind: WindowLast, D: 3 * time.Second}, 12500*time.Millisecond)
-	if !ok || f.FromS != 9 || f.ToS != 12 || f.Requests != 10+15+15 {
+	f, state := a.Window(WindowSpec{Kind: WindowLast, D: 3 * time.Second}, 12500*time.Millisecond)
+	if state != WindowWhole || f.FromS != 9 || f.ToS != 12 || f.Requests != 10+15+15 {
 		t.Errorf("live last 3s at 12.5 s: %+v", f)
 	}
-	if _, ok := a.Window(WindowSpec{Kind: WindowAfter, D: 12 * time.Second}, 12*time.Second); ok {
+	if _, state := a.Window(WindowSpec{Kind: WindowAfter, D: 12 * time.Second}, 12*time.Second); state != WindowNotBegun {
 		t.Error("after 12s has begun at 12 s with no second of it ended")
+	}
+	if _, state := a.Window(WindowSpec{Kind: WindowSpan, From: 10 * time.Second, To: 15 * time.Second}, 14*time.Second); state != WindowOpen {
+		t.Errorf("step 2 at 14 s: %v, want open", state)
+	}
+	if _, state := a.Window(WindowSpec{Kind: WindowSpan, From: 10 * time.Second, To: 15 * time.Second}, 15*time.Second); state != WindowWhole {
+		t.Errorf("step 2 at 15 s: %v, want whole", state)
 	}
 }
 

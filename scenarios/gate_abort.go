@@ -53,3 +53,12 @@ func abortProblem(g Gate) string {
 	}
 	return ""
 }
+
+// Value is the number the gate compares with: 0.05 of
+// "error_rate[last 10s] < 0.05".
+func (g Gate) Value() float64 {
+	if g.op == "" {
+		_ = g.parse()
+	}
+	return g.value
+}
