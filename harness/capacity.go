@@ -43,6 +43,11 @@ type CapacityOptions struct {
 	QuietWait  time.Duration
 	// OnProbe is told before each probe starts (the CLI's progress line).
 	OnProbe func(capacity.Progress)
+	// RecoverAt is the share of the capacity the offered load drops to
+	// in the recovery probe (0.5), RecoverFor how long it stays there;
+	// 0 runs no recovery probe (capacityrecovery.go).
+	RecoverAt  float64
+	RecoverFor time.Duration
 }
 
 // Progress is the search as it stands before a probe.
@@ -64,6 +69,9 @@ func (o *CapacityOptions) defaults(sc *scenarios.Scenario) {
 	}
 	if o.QuietWait == 0 {
 		o.QuietWait = 90 * time.Second
+	}
+	if o.RecoverAt == 0 {
+		o.RecoverAt = 0.5
 	}
 }
 
@@ -110,6 +118,12 @@ func CheckCapacity(sc *scenarios.Scenario, o CapacityOptions) error {
 		return refuse("--repeat must be at least 1, got %d", o.Repeat)
 	case o.Budget < 0:
 		return refuse("--budget must not be negative, got %s", o.Budget)
+	case o.RecoverAt < 0 || o.RecoverAt >= 1:
+		return refuse("--recover-at must be above 0%% and below 100%% of the capacity, got %g%%", 100*o.RecoverAt)
+	case o.RecoverFor < 0 || o.RecoverFor > 0 && o.RecoverFor < recoveredHold*time.Second:
+		return refuse("--recover-for must be at least %ds (recovery is goodput held %d s), or 0 for no recovery probe, got %s", recoveredHold, recoveredHold, o.RecoverFor)
+	case p == scenarios.ProfileSteps:
+		return refuse("%s arrives in steps: its load is its steps, not one level; search a burst, ramp, poisson or constant arrival", sc.Name)
 	}
 	return nil
 }
@@ -167,6 +181,12 @@ func Capacity(ctx context.Context, sc *scenarios.Scenario, o CapacityOptions) (*
 		Scenario: sc.Name, By: o.By, From: o.From, Max: o.Max, Precision: o.Precision,
 		Repeat: o.Repeat, Budget: o.Budget, OnProbe: o.OnProbe,
 	}, pr.probe)
+	if err == nil && ctx.Err() == nil && o.RecoverFor > 0 {
+		err = pr.recover(ctx, c)
+		if ctx.Err() != nil {
+			err = nil // interrupted: the answer so far is written
+		}
+	}
 	if pr.note != "" {
 		c.Notes = append(c.Notes, pr.note)
 	}

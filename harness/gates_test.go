@@ -16,6 +16,9 @@ func TestGateVariablesAreReportVariables(t *testing.T) {
 	if !slices.Equal(scenarios.GateVariables, reports.VariableNames) {
 		t.Fatalf("scenarios.GateVariables %v\n!= reports.VariableNames %v", scenarios.GateVariables, reports.VariableNames)
 	}
+	if !slices.Equal(scenarios.WindowGateVariables, reports.WindowVariableNames) {
+		t.Fatalf("scenarios.WindowGateVariables %v\n!= reports.WindowVariableNames %v", scenarios.WindowGateVariables, reports.WindowVariableNames)
+	}
 	if !slices.Equal(scenarios.ClassGateVariables, reports.ClassVariableNames) {
 		t.Fatalf("scenarios.ClassGateVariables %v\n!= reports.ClassVariableNames %v", scenarios.ClassGateVariables, reports.ClassVariableNames)
 	}

@@ -238,8 +238,11 @@ func mergeInto(ctx context.Context, shards []loadedShard, dir string) (*reports.
 	if err := alog.Flush(); err != nil {
 		return nil, fmt.Errorf("merge: write attempts: %w", err)
 	}
-	rep := agg.Finish(end)
 	first := shards[0].sr
+	if sc, err := scenarios.Parse(first.Scenario.File, []byte(first.ScenarioYAML)); err == nil {
+		setWindows(agg, sc, 0) // Merge reports a scenario that does not parse
+	}
+	rep := agg.Finish(end)
 	rep.Scenario, rep.ScenarioYAML, rep.SUT, rep.Shards = first.Scenario, first.ScenarioYAML, first.SUT, infos
 	rep.Notes = mergedNotes(shards)
 	for _, s := range shards {

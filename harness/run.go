@@ -174,9 +174,10 @@ type rehearsal struct {
 	mu     sync.Mutex
 	deploy *deployOutcome // the upgrade command's outcome (deploy.go)
 
-	lateMs       float64  // how late after Options.StartAt the storm began
-	callersTotal int      // the run's callers over all shards (storm.Stats.Callers), for shard.json
-	outcomes     outcomes // every caller's end, for a shard result (shard.go)
+	aborted      *abortHit // the abort gate that stopped the storm (abort.go)
+	lateMs       float64   // how late after Options.StartAt the storm began
+	callersTotal int       // the run's callers over all shards (storm.Stats.Callers), for shard.json
+	outcomes     outcomes  // every caller's end, for a shard result (shard.go)
 }
 
 // prepare applies the options to the scenario, creates the run folder,
@@ -302,6 +303,10 @@ func (r *rehearsal) storm(ctx context.Context, dep *sutrun.Deployment) (storm.St
 
 	stormCtx, stopStorm := context.WithCancel(ctx)
 	defer stopStorm()
+	// An abort gate stops the callers, not the rehearsal: the report is
+	// still written, with the gate that stopped it (abort.go).
+	callersCtx, abortStorm := context.WithCancelCause(ctx)
+	defer abortStorm(nil)
 	var wg sync.WaitGroup
 	scheduleFaults(stormCtx, &wg, r.sc, dep, r.agg, r.stormStart, r.opts.Logf)
 	r.scheduleUpgrade(stormCtx, &wg, dep, r.data)
@@ -314,8 +319,16 @@ func (r *rehearsal) storm(ctx context.Context, dep *sutrun.Deployment) (storm.St
 			return storm.Stats{}, err
 		}
 	}
-	stats, err := prepared.Run(ctx, r.stormStart, r.agg)
+	setWindows(r.agg, r.sc, opts.After)
+	ab := newAborter(r.sc, r.agg, r.stormStart, opts.After)
+	if ab != nil {
+		ab.watch(stormCtx, &wg, abortStorm, r.opts.Logf)
+	}
+	stats, err := prepared.Run(callersCtx, r.stormStart, r.agg)
 	r.stormEnd = time.Now()
+	if r.aborted = ab.result(); r.aborted != nil && ctx.Err() == nil {
+		stats.Stopped = storm.StopAborted
+	}
 	stopStorm()
 	wg.Wait()
 	if ferr := alog.Flush(); ferr != nil && err == nil {
@@ -369,6 +382,7 @@ func (r *rehearsal) assemble(dep *sutrun.Deployment, stats storm.Stats) *reports
 	rep.Expect = reports.Verdict(r.sc.Expect)
 	rep.Data = r.data.report(r.restormed)
 	EvaluateGates(rep, r.sc.Gates, r.sc.Signature)
+	applyAbort(rep, r.aborted)
 	r.mu.Lock()
 	if g := deployGate(r.deploy); g != nil {
 		rep.Gates = append(rep.Gates, *g)

@@ -58,6 +58,12 @@ type Aggregator struct {
 	flow       flowAgg
 	uploads    *Uploads // callers.every's uploads (uploads.go); nil when callers upload once
 
+	// steps and stepSpans are the arrival's steps (SetArrivalSteps),
+	// windows the windows the gates name (SetWindows): window.go.
+	steps     []ArrivalStepReport
+	stepSpans []WindowSpec
+	windows   []WindowSpec
+
 	events  []Event
 	obs     Observer // SetObserver; nil when none
 	cutover *Cutover

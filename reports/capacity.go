@@ -112,9 +112,12 @@ type CapacityProbe struct {
 	DurationS   float64  `json:"duration_s"`
 }
 
-// Recovery is the probe after the search: the first failing level, then
-// the offered load dropped to Level. RecoveredS is null when goodput never
-// held (then Text says "did not recover").
+// Recovery is the probe after the search: the first failing level
+// (From), then the offered load dropped to Level for ForS seconds.
+// RecoveredS is the seconds from the drop until goodput held 95% of the
+// offered load for 5 s with no crash, null when it never did (then Text
+// says "did not recover"); Amplification is attempts / first attempts
+// during the drop, null when nothing was offered.
 type Recovery struct {
 	Level         int      `json:"level"`
 	From          int      `json:"from"`

@@ -47,7 +47,7 @@ type chartData struct {
 const breakerColor = "#e377c2"
 
 func chartOf(r *Report) chartData {
-	d := chartData{Name: r.Scenario.Name, Markers: markersOf(r), Breakers: breakerMarkers(r)}
+	d := chartData{Name: r.Scenario.Name, Markers: append(stepMarkers(r), markersOf(r)...), Breakers: breakerMarkers(r)}
 	step := 1
 	if len(r.Timeline) > maxPoints {
 		step = (len(r.Timeline) + maxPoints - 1) / maxPoints

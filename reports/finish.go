@@ -53,6 +53,7 @@ func (a *Aggregator) Finish(end time.Time) *Report {
 		c := *a.cutover
 		r.Cutover = &c
 	}
+	r.ArrivalSteps, r.Windows = a.windowReports(end.Sub(a.start))
 	return r
 }
 

@@ -127,4 +127,6 @@ var pageTmpl = template.Must(template.New("page").Funcs(template.FuncMap{
 	"badAnswer":     badAnswerText,
 	"errorExamples": errorExampleLines,
 	"flowLines":     flowLines,
+	"ratioText":     ratioText,
+	"msText":        msText,
 }).Parse(pageHTML))

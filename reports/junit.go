@@ -115,6 +115,7 @@ func junitSuiteOf(r *Report) junitSuite {
 		}
 		lines = append(lines, errorExampleLines(r)...)
 		lines = append(lines, flowLines(r)...)
+		lines = append(lines, arrivalLines(r)...)
 		verdict.Failure = &junitFailure{Message: VerdictText(r), Text: strings.Join(append(lines, notes...), "\n")}
 		s.Fails++
 	} else if r.Verdict == VerdictNoGates {

@@ -45,7 +45,7 @@ func WriteMarkdown(w io.Writer, rs ...*Report) error {
 func writeMarkdownDetails(p *printer, r *Report) {
 	notes := notesOf(r)
 	examples := errorExampleLines(r)
-	flow := flowLines(r)
+	flow := append(arrivalLines(r), flowLines(r)...)
 	if len(r.Gates) == 0 && len(r.Signature) == 0 && len(notes) == 0 && !showClasses(r) && r.BadAnswer == nil && len(examples) == 0 && len(flow) == 0 {
 		return
 	}

@@ -63,9 +63,17 @@ type Report struct {
 	// reason and did not meet its expectation. Empty when none was declared.
 	Signature []GateResult `json:"signature"`
 	Timeline  []Bucket     `json:"timeline"`
-	Events    []Event      `json:"events"`
-	Cutover   *Cutover     `json:"cutover"` // nil unless the scenario had an upgrade block
-	Data      *DataReport  `json:"data"`    // nil without a data block
+	// ArrivalSteps are the figures of each step of an arrival in steps
+	// (profile steps), nil for any other arrival; Windows those of the
+	// windows the gates name (error_rate[last 30s]), nil when none does
+	// (window.go). AbortedBy is the gate that stopped the storm, nil
+	// when none did.
+	ArrivalSteps []ArrivalStepReport `json:"arrival_steps"`
+	Windows      []WindowReport      `json:"windows"`
+	AbortedBy    *Abort              `json:"aborted_by"`
+	Events       []Event             `json:"events"`
+	Cutover      *Cutover            `json:"cutover"` // nil unless the scenario had an upgrade block
+	Data         *DataReport         `json:"data"`    // nil without a data block
 	// Shards are the shards a merged report was made of (rehearse merge);
 	// nil for a run on one machine.
 	Shards []ShardInfo `json:"shards,omitempty"`
@@ -383,4 +391,12 @@ type Cutover struct {
 	Command  string   `json:"command,omitempty"`
 	ExitCode *int     `json:"exit_code"`
 	CommandS *float64 `json:"command_s"`
+}
+
+// Abort is the gate that stopped the storm ({gate, abort: true}): it
+// failed on its window at AtS with Value.
+type Abort struct {
+	Gate  string  `json:"gate"`
+	AtS   float64 `json:"at_s"`
+	Value float64 `json:"value"`
 }

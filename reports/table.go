@@ -45,6 +45,12 @@ func WriteTable(w io.Writer, rs ...*Report) error {
 				p.err = writeRows(w, asciiTable(), h, rows)
 			}
 		}
+		if lines := arrivalLines(r); len(lines) > 0 {
+			p.printf("arrival steps of %s:\n", r.Scenario.Name)
+			for _, l := range lines {
+				p.printf("  - %s\n", l)
+			}
+		}
 		if lines := flowLines(r); len(lines) > 0 {
 			p.printf("flow of %s:\n", r.Scenario.Name)
 			for _, l := range lines {

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -12,7 +13,7 @@ var VariableNames = []string{
 	"requests", "ok", "timeouts", "timeout_rate", "error_rate", "p50_ms", "p90_ms", "p99_ms", "max_ms",
 	"p50_all_ms", "p90_all_ms", "p99_all_ms", "max_all_ms", "throughput_rps", "callers", "succeeded", "gave_up", "retries", "completion_p99_ms", "crashes",
 	"oom_kills", "restarts", "downtime_s", "accepted", "completed", "lost", "duplicates", "drain_s", "http_429",
-	"amplification", "missing_records", "invalidated_callers", "login_failed", "login_errors",
+	"amplification", "missing_records", "invalidated_callers", "login_failed", "login_errors", "goodput_ratio",
 }
 
 // ClassVariableNames are the gate variables Variables fills for each caller
@@ -21,6 +22,14 @@ var VariableNames = []string{
 var ClassVariableNames = []string{
 	"callers", "succeeded", "gave_up", "attempts", "retries", "timeouts", "p50_ms", "p99_ms", "p50_all_ms",
 	"p99_all_ms", "amplification", "budget_denied", "breaker_opens",
+}
+
+// WindowVariableNames are the gate variables Variables fills for each
+// arrival step and each window a gate names ("error_rate[last 30s]"), in
+// the order of scenarios.WindowGateVariables (a harness test ties the two).
+var WindowVariableNames = []string{
+	"requests", "ok", "timeouts", "timeout_rate", "error_rate", "p50_ms", "p99_ms", "p50_all_ms", "p99_all_ms",
+	"throughput_rps", "goodput_ratio", "amplification",
 }
 
 // ClassVariable is the key of a class's gate variable: "gave_up[erp]".
@@ -93,6 +102,15 @@ func Variables(r *Report) map[string]float64 {
 	if r.Load.Amplification != nil {
 		v["amplification"] = *r.Load.Amplification
 	}
+	if r.Load.Offered > 0 && !r.Callers.OutcomesUnknown {
+		v["goodput_ratio"] = float64(r.Load.Goodput) / float64(r.Load.Offered)
+	}
+	for _, st := range r.ArrivalSteps {
+		windowVariables(v, "step "+strconv.Itoa(st.Step), st.WindowFigures)
+	}
+	for _, w := range r.Windows {
+		windowVariables(v, w.Window, w.WindowFigures)
+	}
 	if d := r.Data; d != nil && d.MissingRecords != nil && d.InvalidatedCallers != nil {
 		v["missing_records"], v["invalidated_callers"] = float64(*d.MissingRecords), float64(*d.InvalidatedCallers)
 	}
@@ -147,6 +165,9 @@ func MissingReason(r *Report, name string) string {
 	if _, ok := Variables(r)[name]; ok {
 		return ""
 	}
+	if base, window, ok := splitClassVariable(name); ok && strings.Contains(window, " ") {
+		return windowMissingReason(r, base, window)
+	}
 	if base, class, ok := splitClassVariable(name); ok {
 		return classMissingReason(r, base, class)
 	}
@@ -171,6 +192,11 @@ func MissingReason(r *Report, name string) string {
 		}
 		return NotApplicable + " (synchronous service)"
 	case "amplification":
+		return NotMeasured + " (nothing was offered)"
+	case "goodput_ratio":
+		if r.Callers.OutcomesUnknown {
+			return NotMeasured + " (callers' outcomes not recorded)"
+		}
 		return NotMeasured + " (nothing was offered)"
 	case "login_failed", "login_errors":
 		if r.Login == nil {
@@ -223,6 +249,82 @@ func latencyMissingReason(r *Report, ok bool) string {
 		return NoSuccess
 	case !ok:
 		return NotMeasured + " (not recorded in this report)"
+	}
+	return NotMeasured
+}
+
+// windowVariables adds the figures of window w ("last 30s", "step 2") to v
+// under "error_rate[last 30s]" keys: the counts always, each ratio and
+// latency when it was measured.
+func windowVariables(v map[string]float64, w string, f WindowFigures) {
+	for _, k := range WindowVariableNames {
+		if x, ok := f.Value(k); ok {
+			v[k+"["+w+"]"] = x
+		}
+	}
+}
+
+// Value is the window's figure for gate variable name (one of
+// WindowVariableNames); false when it was not measured.
+func (f WindowFigures) Value(name string) (float64, bool) {
+	var p *float64
+	switch name {
+	case "requests":
+		return float64(f.Requests), true
+	case "ok":
+		return float64(f.OK), true
+	case "timeouts":
+		return float64(f.Timeouts), true
+	case "timeout_rate":
+		p = f.TimeoutRate
+	case "error_rate":
+		p = f.ErrorRate
+	case "p50_ms":
+		p = f.P50Ms
+	case "p99_ms":
+		p = f.P99Ms
+	case "p50_all_ms":
+		p = f.P50AllMs
+	case "p99_all_ms":
+		p = f.P99AllMs
+	case "throughput_rps":
+		p = f.ThroughputRPS
+	case "goodput_ratio":
+		p = f.GoodputRatio
+	case "amplification":
+		p = f.Amplification
+	}
+	if p == nil {
+		return 0, false
+	}
+	return *p, true
+}
+
+// windowMissingReason says why name has no value over window: a window
+// that never began, or nothing of its kind in it.
+func windowMissingReason(r *Report, name, window string) string {
+	var f *WindowFigures
+	for i := range r.ArrivalSteps {
+		if "step "+strconv.Itoa(r.ArrivalSteps[i].Step) == window {
+			f = &r.ArrivalSteps[i].WindowFigures
+		}
+	}
+	for i := range r.Windows {
+		if r.Windows[i].Window == window {
+			f = &r.Windows[i].WindowFigures
+		}
+	}
+	switch {
+	case f == nil && window == "during upgrade":
+		return NotMeasured + " (the upgrade did not begin)"
+	case f == nil:
+		return fmt.Sprintf("%s (the run never reached its %s)", NotMeasured, window)
+	case f.Requests == 0:
+		return fmt.Sprintf("%s (no attempt was sent in its %s)", NotMeasured, window)
+	case name == "goodput_ratio" || name == "amplification":
+		return fmt.Sprintf("%s (no first attempt was sent in its %s)", NotMeasured, window)
+	case f.OK == 0:
+		return fmt.Sprintf("%s (no attempt succeeded in its %s)", NotMeasured, window)
 	}
 	return NotMeasured
 }

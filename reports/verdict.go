@@ -69,6 +69,9 @@ func VerdictText(r *Report) string {
 	if r.Verdict != VerdictInvalid && r.Verdict != VerdictPartial && !signatureHolds(r) {
 		v += ", without its signature"
 	}
+	if a := r.AbortedBy; a != nil {
+		v += fmt.Sprintf(" (aborted by gate %s at %s s)", a.Gate, trimFloat(a.AtS))
+	}
 	if r.Interrupted {
 		v += " (interrupted)"
 	}

@@ -14,8 +14,12 @@ import (
 //     arrives at window*sqrt(i/n);
 //   - poisson: seeded exponential gaps with mean 1/rate (rate defaults to
 //     n/window);
-//   - constant: caller i at i/rate.
+//   - constant: caller i at i/rate;
+//   - steps: step after step (arrival_steps.go); n must be their sum.
 func (a Arrival) Offsets(n int, seed int64) ([]time.Duration, error) {
+	if a.Profile == ProfileSteps {
+		return a.stepOffsets(n)
+	}
 	out := make([]time.Duration, n)
 	w := float64(a.Window)
 	switch a.Profile {
@@ -56,11 +60,16 @@ func (a Arrival) Offsets(n int, seed int64) ([]time.Duration, error) {
 
 // Scaled returns a copy of s with callers.count (at least 1) and the arrival
 // window multiplied by f, for reduced-scale runs in CI: a burst keeps its
-// arrival rate and gets shorter; a constant rate is kept. Run durations are
+// arrival rate and gets shorter; a constant rate is kept; steps keep their
+// rates and bursts' density, each step f as long. Run durations are
 // unchanged.
 func (s *Scenario) Scaled(f float64) *Scenario {
 	cp := *s
 	cp.Callers.Count = max(1, int(math.Round(float64(s.Callers.Count)*f)))
 	cp.Arrival.Window = Duration(float64(s.Arrival.Window) * f)
+	if s.Arrival.Profile == ProfileSteps {
+		cp.Arrival.Steps = scaledSteps(s.Arrival.Steps, f)
+		cp.Callers.Count = max(1, cp.Arrival.StepCallers())
+	}
 	return &cp
 }

@@ -54,7 +54,7 @@ func (s *Scenario) applyDefaults() {
 	if s.Arrival.Profile == "" {
 		s.Arrival.Profile = "burst"
 	}
-	if s.Arrival.Window == 0 && s.Arrival.Profile != "constant" {
+	if s.Arrival.Window == 0 && s.Arrival.Profile != "constant" && s.Arrival.Profile != ProfileSteps {
 		s.Arrival.Window = Duration(10 * time.Second)
 	}
 	if s.Run.DrainTimeout == 0 {

@@ -29,3 +29,24 @@ func TestAPIDocScenariosParse(t *testing.T) {
 		}
 	}
 }
+
+// TestArrivalsDocScenarioParses: the scenario of docs/arrivals.md loads as
+// written, its count the steps' sum.
+func TestArrivalsDocScenarioParses(t *testing.T) {
+	b, err := os.ReadFile("../docs/arrivals.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, _ := strings.Cut(string(b), "```yaml\n")
+	y, _, ok := strings.Cut(rest, "```")
+	if !ok {
+		t.Fatal("docs/arrivals.md: no yaml block")
+	}
+	sc, err := Parse("arrivals.md", []byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.Callers.Count != 6000+500+1000 || len(sc.AbortGates()) != 1 {
+		t.Errorf("callers %d, abort gates %d", sc.Callers.Count, len(sc.AbortGates()))
+	}
+}

@@ -15,7 +15,7 @@ var GateVariables = []string{
 	"requests", "ok", "timeouts", "timeout_rate", "error_rate", "p50_ms", "p90_ms", "p99_ms", "max_ms",
 	"p50_all_ms", "p90_all_ms", "p99_all_ms", "max_all_ms", "throughput_rps", "callers", "succeeded", "gave_up", "retries", "completion_p99_ms", "crashes",
 	"oom_kills", "restarts", "downtime_s", "accepted", "completed", "lost", "duplicates", "drain_s", "http_429",
-	"amplification", "missing_records", "invalidated_callers", "login_failed", "login_errors",
+	"amplification", "missing_records", "invalidated_callers", "login_failed", "login_errors", "goodput_ratio",
 }
 
 // ClassGateVariables are the names a gate may use for one caller class,
@@ -35,9 +35,11 @@ func parseGate(expr string) (Gate, error) {
 }
 
 // parse reads the expression into its variable, operator and number. The
-// variable is one of GateVariables, or v[class] with v one of
-// ClassGateVariables and a class name of [a-z0-9_-]+; whether the class
-// exists is the scenario's to check (validateGates).
+// variable is one of GateVariables, v[class] with v one of
+// ClassGateVariables and a class name of [a-z0-9_-]+, or v[window] with v
+// one of WindowGateVariables (a bracket with a space is a window: a class
+// name has none); whether the class, the step or the upgrade exists is
+// the scenario's to check (validateGates).
 func (g *Gate) parse() error {
 	e := strings.TrimSpace(g.Expr)
 	for _, op := range gateOps {
@@ -46,7 +48,14 @@ func (g *Gate) parse() error {
 			continue
 		}
 		v, num := strings.TrimSpace(e[:i]), strings.TrimSpace(e[i+len(op):])
-		class, err := gateClass(g.Expr, v)
+		var class string
+		var window *Window
+		var err error
+		if name, inner, ok := strings.Cut(v, "["); ok && isWindow(strings.TrimSuffix(strings.TrimSpace(inner), "]")) {
+			v, window, err = windowed(g.Expr, strings.TrimSpace(name), strings.TrimSpace(inner))
+		} else {
+			class, err = gateClass(g.Expr, v)
+		}
 		if err != nil {
 			return err
 		}
@@ -60,7 +69,7 @@ func (g *Gate) parse() error {
 		if err != nil {
 			return fmt.Errorf("gate %q: %q is not a number", g.Expr, num)
 		}
-		g.variable, g.class, g.op, g.value = v, class, op, f
+		g.variable, g.class, g.window, g.op, g.value = v, class, window, op, f
 		return nil
 	}
 	return fmt.Errorf("gate %q: want <variable> <op> <number> with op one of < <= > >= == !=", g.Expr)
@@ -135,4 +144,14 @@ func (g Gate) Class() string {
 		return ""
 	}
 	return g.class
+}
+
+// Window is the part of the run a windowed gate is evaluated over
+// ("error_rate[last 30s]"), nil for a run-wide or class gate or one that
+// does not parse.
+func (g Gate) Window() *Window {
+	if g.op == "" && g.parse() != nil {
+		return nil
+	}
+	return g.window
 }

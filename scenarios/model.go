@@ -327,9 +327,22 @@ const (
 
 // Arrival is when each caller's first attempt is due.
 type Arrival struct {
-	Profile string   `yaml:"profile" json:"profile"` // burst | ramp | poisson | constant
+	Profile string   `yaml:"profile" json:"profile"` // burst | ramp | poisson | constant | steps
 	Window  Duration `yaml:"window" json:"window"`
 	Rate    float64  `yaml:"rate" json:"rate,omitempty"` // callers per second (constant; poisson mean)
+	// Steps are the load of profile steps, one stage after another
+	// (arrival_steps.go, docs/arrivals.md).
+	Steps []ArrivalStep `yaml:"steps" json:"steps,omitempty"`
+}
+
+// ArrivalStep is one stage of an arrival in steps: a constant Rate of
+// callers a second For a duration (rate 0 is a pause), or a burst of
+// Callers spread evenly over Window.
+type ArrivalStep struct {
+	Rate    float64  `yaml:"rate" json:"rate,omitempty"`
+	For     Duration `yaml:"for" json:"for,omitempty"`
+	Callers int      `yaml:"callers" json:"callers,omitempty"`
+	Window  Duration `yaml:"window" json:"window,omitempty"`
 }
 
 // Run bounds the rehearsal in time.
@@ -387,13 +400,20 @@ type ByteSize int64
 
 // Gate is a pass/fail expression over the report's variables, such as
 // "p99_ms < 2000", parsed once when the scenario is loaded.
+//
+// In gates a gate may also be written as a mapping {gate: "...", abort:
+// true}: Abort stops the storm as soon as the gate fails on its window
+// (gate_abort.go).
 type Gate struct {
-	Expr string
+	Expr  string
+	Abort bool
 
-	variable string // as reports key it: p99_ms, gave_up[erp]
-	class    string // erp for gave_up[erp]; "" run-wide
+	variable string  // as reports key it: p99_ms, gave_up[erp], error_rate[last 30s]
+	class    string  // erp for gave_up[erp]; "" run-wide
+	window   *Window // last 30s for error_rate[last 30s]; nil run-wide
 	op       string
 	value    float64
+	mapping  bool // written as {gate, abort}: its text is at path.gate
 }
 
 // String is the listing as its one-line form, "GET /path"; "" for none.

@@ -87,6 +87,7 @@ func Parse(file string, src []byte) (*Scenario, error) {
 	l := &locator{file: file, ast: f}
 	_, countGiven := l.find("callers.count")
 	sc.loadCallers(l, countGiven)
+	sc.stepCount(l, countGiven)
 	if err := sc.validate(l); err != nil {
 		return nil, err
 	}

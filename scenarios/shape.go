@@ -161,8 +161,10 @@ func (w *shapeWalker) custom(n ast.Node, t reflect.Type, path string) bool {
 			w.fail(n, path, "", "want a number of records or {median, p99, max}, got %s", describe(n))
 		}
 	case reflect.TypeFor[Gate]():
-		if !isScalar(n) {
-			w.fail(n, path, "", `want a gate such as "p99_ms < 2000", got %s`, describe(n))
+		if m, ok := n.(ast.MapNode); ok && gateMapping(m) {
+			w.mapping(n, reflect.TypeFor[gateShape](), path)
+		} else if !isScalar(n) {
+			w.fail(n, path, "", `want a gate such as "p99_ms < 2000" or {gate: "error_rate[last 10s] < 0.05", abort: true}, got %s`, describe(n))
 		}
 	case reflect.TypeFor[Upload]():
 		if _, ok := n.(ast.MapNode); ok {
@@ -310,4 +312,16 @@ func describe(n ast.Node) string {
 		return strconv.Quote(scalar(n))
 	}
 	return scalar(n)
+}
+
+// gateMapping reports whether m is meant as the mapping form of a gate:
+// it has a gate key. Any other mapping ({crashes: 0}) is not a gate at
+// all, and is told so in one sentence.
+func gateMapping(m ast.MapNode) bool {
+	for it := m.MapRange(); it.Next(); {
+		if keyName(it.Key()) == "gate" {
+			return true
+		}
+	}
+	return false
 }

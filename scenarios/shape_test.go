@@ -61,7 +61,7 @@ func TestShapeKinds(t *testing.T) {
 		{"callers: {count: 1, retry: {on: timeout}}\n", `f.yaml:3:33: callers.retry.on: want a list, got "timeout"`},
 		// The fault's missing target is told too; its action, misspelt, is not also "missing".
 		{"callers: {count: 1}\nfaults:\n  - {at: 1, actoin: kill}\n", "f.yaml:5:5: faults[0].target: must be sut, lb or replica-N, got \"\"\nf.yaml:5:10: faults[0].at: want a duration such as 30s, 1m30s or 500ms, got 1\nf.yaml:5:13: faults[0].actoin: unknown key; did you mean \"action\"?"},
-		{"callers: {count: 1}\ngates:\n  - crashes: 0\n", `f.yaml:5:12: gates[0]: want a gate such as "p99_ms < 2000", got a mapping`},
+		{"callers: {count: 1}\ngates:\n  - crashes: 0\n", `f.yaml:5:12: gates[0]: want a gate such as "p99_ms < 2000" or {gate: "error_rate[last 10s] < 0.05", abort: true}, got a mapping`},
 		{"callers: {count: 1}\nsut2: 1\n", `f.yaml:4:1: sut2: unknown key; did you mean "sut"?`},
 		{"callers: {count: 1}\narrival: {rate: fast}\n", `f.yaml:4:17: arrival.rate: want a number, got "fast"`},
 		{"callers: {count: 1}\ndescription: {a: b}\n", `f.yaml:4:14: description: want a string, got a mapping`},

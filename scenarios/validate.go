@@ -61,8 +61,23 @@ const MaxCallers = 10_000_000
 func (s *Scenario) validateGates(l *locator) {
 	names := s.Callers.ClassNames()
 	check := func(p string, g *Gate) {
+		if g.mapping {
+			p += ".gate"
+		}
+		// A problem of a window points at its text, else at the gate.
+		at := func(format string, args ...any) {
+			if i := strings.IndexByte(g.Expr, '['); i >= 0 && isWindow(bracketText(g.Expr[i+1:])) {
+				l.addAt(p, i+1, fmt.Sprintf(format, args...))
+				return
+			}
+			l.add(p, format, args...)
+		}
 		if err := g.parse(); err != nil {
-			l.add(p, "%v", err)
+			at("%v", err)
+			return
+		}
+		if msg := s.checkWindow(g.window); msg != "" {
+			at("gate %q: %s", g.Expr, msg)
 			return
 		}
 		if c := g.Class(); c != "" && !slices.Contains(names, c) {
@@ -78,6 +93,14 @@ func (s *Scenario) validateGates(l *locator) {
 	}
 	for i := range s.Signature {
 		check(fmt.Sprintf("signature[%d]", i), &s.Signature[i])
+		if s.Signature[i].Abort {
+			l.add(fmt.Sprintf("signature[%d].abort", i), "abort is for gates: a signature condition never stops the storm")
+		}
+	}
+	for i, g := range s.Gates {
+		if msg := abortProblem(g); msg != "" {
+			l.add(fmt.Sprintf("gates[%d].abort", i), "%s", msg)
+		}
 	}
 }
 
@@ -207,7 +230,12 @@ func (c Callers) validateClasses(l *locator) {
 
 // validate checks that the profile has what it needs: a window or a rate.
 func (a Arrival) validate(l *locator) {
+	if len(a.Steps) > 0 && a.Profile != ProfileSteps {
+		l.add("arrival.steps", "only with profile steps, got profile %s", a.Profile)
+	}
 	switch a.Profile {
+	case ProfileSteps:
+		a.validateSteps(l)
 	case "burst", "ramp":
 		if a.Window <= 0 {
 			l.add("arrival.window", "must be > 0 for profile %s", a.Profile)
@@ -221,7 +249,7 @@ func (a Arrival) validate(l *locator) {
 			l.add("arrival.rate", "poisson needs a rate (callers per second) or a window")
 		}
 	default:
-		l.add("arrival.profile", "must be burst, ramp, poisson or constant, got %q", a.Profile)
+		l.add("arrival.profile", "must be burst, ramp, poisson, constant or steps, got %q", a.Profile)
 	}
 }
 

@@ -109,13 +109,28 @@ func (d *Distribution) UnmarshalYAML(node ast.Node) error {
 	return nil
 }
 
-// UnmarshalYAML reads a gate expression; it is parsed by validate.
-func (g *Gate) UnmarshalYAML(b []byte) error {
+// gateShape is the mapping form of a gate: {gate: "...", abort: true}.
+type gateShape struct {
+	Gate  string `yaml:"gate"`
+	Abort bool   `yaml:"abort"`
+}
+
+// UnmarshalYAML reads a gate expression, or the mapping {gate, abort}; the
+// expression is parsed by validate.
+func (g *Gate) UnmarshalYAML(node ast.Node) error {
+	if _, ok := node.(*ast.MappingNode); ok {
+		var m gateShape
+		if err := yaml.NodeToValue(node, &m, yaml.Strict()); err != nil {
+			return err
+		}
+		*g = Gate{Expr: m.Gate, Abort: m.Abort, mapping: true}
+		return nil
+	}
 	var s string
-	if err := yaml.Unmarshal(b, &s); err != nil {
+	if err := yaml.NodeToValue(node, &s); err != nil {
 		return err
 	}
-	g.Expr = s
+	*g = Gate{Expr: s}
 	return nil
 }
 

@@ -20,8 +20,11 @@ window (--by callers, denser storms), or the arrival rate of a constant or
 poisson arrival (--by rate). It doubles the level from --from until a probe
 fails (or --max), then bisects until [highest pass, lowest fail] is within
 --precision, and runs the last two levels --repeat times: a level passes only
-when every run of it passed. Each probe is a full rehearsal on a fresh SUT
-(containers started anew; a sut.url is reset with its sut.reset), after a
+when every run of it passed. Then a recovery probe storms at the first failing
+level and drops the load to --recover-at of the capacity for --recover-for:
+how soon goodput holds 95% of the offered load again (or "did not recover").
+Each probe is a full rehearsal on a fresh SUT (containers started anew; a
+sut.url is reset with its sut.reset), after a
 cool-down and once the last probe's ports have left TIME_WAIT. A probe whose
 generator saturated or failed is invalid, never a fail: it is run again once,
 and if the generator is the limit the answer says so.
@@ -34,11 +37,12 @@ See docs/capacity.md.`
 
 // capacityFlags are the flags of rehearse capacity.
 type capacityFlags struct {
-	by, precision, out, runtime string
-	from, max, min, repeat      int
-	budget, coolDown            time.Duration
-	seed                        int64
-	baseline, candidate         string
+	by, precision, out, runtime  string
+	from, max, min, repeat       int
+	budget, coolDown, recoverFor time.Duration
+	recoverAt                    string
+	seed                         int64
+	baseline, candidate          string
 }
 
 // capacityCmd is `rehearse capacity`: how much load the service takes
@@ -68,6 +72,8 @@ func (a *app) capacityCmd() *cobra.Command {
 	fl.StringVar(&f.out, "out", "", "output folder (default ./rehearsals/<UTC timestamp>)")
 	fl.Int64Var(&f.seed, "seed", 0, "override the scenario's seed (every probe and both sides use the same callers)")
 	fl.StringVar(&f.runtime, "runtime", "docker", "where the SUT runs: docker | process (local uploadsvc processes, no limits)")
+	fl.StringVar(&f.recoverAt, "recover-at", "50%", "after the search, the recovery probe drops the first failing level's load to this share of the capacity")
+	fl.DurationVar(&f.recoverFor, "recover-for", 60*time.Second, "how long the recovery probe holds the dropped load (0 = no recovery probe)")
 	fl.StringVar(&f.baseline, "baseline", "", "baseline scenario; with --candidate, both are searched on the same seeded callers")
 	fl.StringVar(&f.candidate, "candidate", "", "candidate scenario, used with --baseline")
 	return c
@@ -139,6 +145,10 @@ func (f *capacityFlags) options(a *app, cmd *cobra.Command) (harness.CapacityOpt
 	if err != nil {
 		return harness.CapacityOptions{}, usage(cmd, err)
 	}
+	at, err := parsePrecision(f.recoverAt)
+	if err != nil || at <= 0 {
+		return harness.CapacityOptions{}, usage(cmd, fmt.Errorf("--recover-at must be a share of the capacity such as 50%% or 0.5, got %q", f.recoverAt))
+	}
 	if f.runtime != "docker" && f.runtime != "process" {
 		return harness.CapacityOptions{}, usage(cmd, fmt.Errorf("--runtime must be docker or process, got %q", f.runtime))
 	}
@@ -155,7 +165,7 @@ func (f *capacityFlags) options(a *app, cmd *cobra.Command) (harness.CapacityOpt
 	}
 	return harness.CapacityOptions{
 		Run: run, By: f.by, From: f.from, Max: f.max, Precision: p, Repeat: f.repeat, Budget: f.budget, CoolDown: f.coolDown,
-		OnProbe: a.probeLine,
+		OnProbe: a.probeLine, RecoverAt: at, RecoverFor: f.recoverFor,
 	}, nil
 }
 

@@ -81,7 +81,7 @@ gates: ["http_429 == 0"]
 		return strings.Count(string(b), "reset")
 	}
 	start := time.Now()
-	out, code, stderr := measured(t, dir, func() { shedBefore, resetsBefore = svc.shed.Load(), resets() }, "capacity", "--precision", "10%", "--repeat", "2", "--cool-down", "0", sc)
+	out, code, stderr := measured(t, dir, func() { shedBefore, resetsBefore = svc.shed.Load(), resets() }, "capacity", "--precision", "10%", "--repeat", "2", "--cool-down", "0", "--recover-for", "5s", sc)
 	took := time.Since(start)
 	if code != exitOK {
 		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
@@ -101,13 +101,31 @@ gates: ["http_429 == 0"]
 	if svc.peak > svc.limit {
 		t.Errorf("the service held %d uploads at once, above its limit %d", svc.peak, svc.limit)
 	}
+	// After the search, the recovery probe: 300 callers' capacity, 320
+	// or so failed; the load dropped to 150 a second, which a service
+	// that only sheds takes at once.
+	r := c.Recovery
+	if r == nil || r.RecoveredS == nil || r.Level != *c.Capacity/2 || r.From != *c.Bracket.Fail {
+		t.Fatalf("recovery %+v", r)
+	}
+	rf, err := os.Open(filepath.Join(out, r.RunDir, harness.ReportJSON))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rf.Close()
+	rrep, err := reports.ReadJSON(rf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shed += rrep.Requests.Status["429"]
+	t.Logf("recovery: %s", r.Text)
 	// The last search's probes are the service's last 429s and resets:
 	// earlier searches (see measured) sent theirs before.
 	if sent := svc.shed.Load() - shedBefore; shed != sent {
 		t.Errorf("the probes counted %d 429s, the service sent %d", shed, sent)
 	}
-	if n := resets() - resetsBefore; n != len(c.Probes) {
-		t.Errorf("%d resets for %d probes", n, len(c.Probes))
+	if n := resets() - resetsBefore; n != len(c.Probes)+1 {
+		t.Errorf("%d resets for %d probes and the recovery probe", n, len(c.Probes))
 	}
 	for _, want := range []string{"probe 1: 40 callers — bracket [none, none], time left known once a level fails", "left", "capacity of shed: "} {
 		if !strings.Contains(stderr, want) {
@@ -190,6 +208,7 @@ callers: {count: 100, records: 1}
 `
 	burst := writeScenario(t, "name: b\n"+base+"arrival: {profile: burst, window: 1s}\ngates: [\"ok > 0\"]\n")
 	noGates := writeScenario(t, "name: g\n"+base+"arrival: {profile: burst, window: 1s}\n")
+	steps := writeScenario(t, "name: st\n"+strings.Replace(base, "count: 100, ", "", 1)+"arrival: {profile: steps, steps: [{rate: 10, for: 2s}]}\ngates: [\"ok > 0\"]\n")
 	noReset := writeScenario(t, "name: r\nsut: {url: \"http://127.0.0.1:1\"}\ncallers: {count: 100, records: 1}\ngates: [\"ok > 0\"]\n")
 	for name, tc := range map[string]struct {
 		args []string
@@ -202,6 +221,9 @@ callers: {count: 100, records: 1}
 		"default from":    {[]string{"--max", "10", burst}, "--max 10 is below --from 25"},
 		"url no reset":    {[]string{noReset}, "r is a service you started (sut.url) without sut.reset"},
 		"by what":         {[]string{"--by", "memory", burst}, `--by must be callers or rate, got "memory"`},
+		"recover at 100%": {[]string{"--recover-at", "100%", burst}, "--recover-at must be above 0% and below 100% of the capacity, got 100%"},
+		"recover for 2s":  {[]string{"--recover-for", "2s", burst}, "--recover-for must be at least 5s (recovery is goodput held 5 s), or 0 for no recovery probe, got 2s"},
+		"steps":           {[]string{steps}, "st arrives in steps: its load is its steps, not one level"},
 	} {
 		out := t.TempDir()
 		code, _, stderr := cli(t, append([]string{"capacity", "--out", out}, tc.args...)...)
@@ -239,7 +261,7 @@ gates: ["http_429 == 0"]
 		return p
 	}
 	base, cand := write("base", 120), write("cand", 80)
-	out, code, stderr := measured(t, dir, nil, "capacity", "--baseline", base, "--candidate", cand, "--precision", "10%", "--repeat", "1", "--cool-down", "0")
+	out, code, stderr := measured(t, dir, nil, "capacity", "--baseline", base, "--candidate", cand, "--precision", "10%", "--repeat", "1", "--cool-down", "0", "--recover-for", "0")
 	if code != exitFail || !strings.Contains(stderr, "candidate capacity lower") {
 		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
 	}

@@ -91,6 +91,9 @@ const (
 	StopDone        StopReason = "done"         // every caller reached its end
 	StopInterrupted StopReason = "interrupted"  // Run's ctx ended
 	StopMaxDuration StopReason = "max_duration" // run.max_duration ran out
+	// StopAborted: a gate with abort stopped the storm (the harness's
+	// hook cancels Run's ctx and names it so).
+	StopAborted StopReason = "aborted"
 )
 
 // engine is one storm: the callers' states (caller.go), the schedule of

@@ -1,0 +1,49 @@
+package reports
+
+import "fmt"
+
+// stepColor marks where each arrival step begins on the charts.
+const stepColor = "#17becf"
+
+// arrivalLines are r's arrival steps (profile steps), a line each, for
+// the terminal, Markdown and JUnit views: nothing for another arrival.
+func arrivalLines(r *Report) []string {
+	var out []string
+	for _, st := range r.ArrivalSteps {
+		out = append(out, fmt.Sprintf("arrival step %d (%s, %s–%s s): %d callers; %s",
+			st.Step, st.Label, trimFloat(st.FromS), trimFloat(st.ToS), st.Callers, figuresText(st.WindowFigures)))
+	}
+	return out
+}
+
+// figuresText says a window's figures: "612 attempts, 600 ok, error rate
+// 2%, p99 412 ms, goodput 98% of offered".
+func figuresText(f WindowFigures) string {
+	return fmt.Sprintf("%d attempts, %d ok, error rate %s, p99 %s, goodput %s of offered",
+		f.Requests, f.OK, ratioText(f.ErrorRate), msText(f.P99Ms), ratioText(f.GoodputRatio))
+}
+
+// ratioText is a ratio as a percentage, or "not measured".
+func ratioText(p *float64) string {
+	if p == nil {
+		return NotMeasured
+	}
+	return trimFloat(100*(*p)) + "%"
+}
+
+// msText is a latency in ms, or "not measured".
+func msText(p *float64) string {
+	if p == nil {
+		return NotMeasured
+	}
+	return trimFloat(*p) + " ms"
+}
+
+// stepMarkers mark where each arrival step begins.
+func stepMarkers(r *Report) []marker {
+	var ms []marker
+	for _, st := range r.ArrivalSteps {
+		ms = append(ms, marker{st.FromS, fmt.Sprintf("step %d: %s", st.Step, st.Label), stepColor})
+	}
+	return ms
+}
