@@ -36,6 +36,11 @@ type Fit struct {
 	Profile string
 	Window  time.Duration
 	Rate    float64
+	// Steps, when set, are the arrival that keeps the log's per-second
+	// curve (profile steps, fitsteps.go), cut at StepTolerance; Profile,
+	// Window and Rate are then the one-profile model, kept for the summary.
+	Steps         []FitStep
+	StepTolerance float64
 }
 
 // Fit fits the model to the uploads summarised, with records of
@@ -55,6 +60,9 @@ func (s *Summary) Fit(recordBytes int) (Fit, error) {
 		RecordsMedian: rec(s.BytesMedian), RecordsP99: rec(s.BytesP99), RecordsMax: rec(s.BytesMax)}
 	f.Profile, f.Window, f.Rate = fitArrival(s.perSecond)
 	f.Count = int(min(s.Uploads, MaxFitCount))
+	if s.Uploads <= MaxFitCount && len(s.perSecond) > 1 {
+		f.Steps, f.StepTolerance = fitSteps(s.perSecond)
+	}
 	if s.Uploads > MaxFitCount {
 		f.Capped = true
 		keep := float64(MaxFitCount) / float64(s.Uploads)

@@ -1,6 +1,7 @@
 package traffic
 
 import (
+	"reflect"
 	"testing"
 	"time"
 )
@@ -51,10 +52,36 @@ func TestSummaryFit(t *testing.T) {
 	}
 	want := Fit{Count: MaxFitCount, Uploads: 20_000_000, Capped: true, RecordBytes: 200, RecordsMedian: 100,
 		RecordsP99: 1500, RecordsMax: 5000, Profile: ProfilePoisson, Window: 2 * time.Second, Rate: 5_000_000}
-	if f != want {
+	if !reflect.DeepEqual(f, want) {
 		t.Fatalf("fit\n got %+v\nwant %+v", f, want)
 	}
 	if _, err := (&Summary{Uploads: 3}).Fit(200); err == nil {
 		t.Fatal("a fit without sizes")
+	}
+}
+
+// The fit's steps keep the log's bursts: a quiet minute at 2 uploads/s
+// with two bursts of 83 and 85 in single seconds keeps each burst in a
+// second of its own (peak 85, not a mean), and the uploads in all.
+func TestFitStepsKeepBursts(t *testing.T) {
+	curve := make([]int32, 60)
+	for i := range curve {
+		curve[i] = 2
+	}
+	curve[12], curve[40] = 83, 85
+	steps, tol := fitSteps(curve)
+	total := 0
+	for _, s := range steps {
+		total += s.Callers
+	}
+	if total != 2*58+83+85 || Peak(steps) != 85 || tol != 0.1 || len(steps) != 5 {
+		t.Fatalf("steps %+v (tolerance %g): %d uploads, peak %d", steps, tol, total, Peak(steps))
+	}
+	long := make([]int32, 86_400) // a day, every second unlike the one before
+	for i := range long {
+		long[i] = int32(1 + i%2*50)
+	}
+	if steps, _ := fitSteps(long); len(steps) > MaxFitSteps {
+		t.Fatalf("%d steps for a day", len(steps))
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"compress/gzip"
 	"fmt"
+	"github.com/rehearse-dev/rehearse/scenarios"
 	"os"
 	"path/filepath"
 	"strings"
@@ -88,10 +89,16 @@ func TestImportFit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"count: 30\n", "records: {median: 75, p99: 150, max: 150}", "profile: poisson"} {
+	for _, want := range []string{"count: 30\n", "records: {median: 75, p99: 150, max: 150}", "profile: steps", "- {callers: 30, window: 30s}"} {
 		if !strings.Contains(string(text), want) {
 			t.Errorf("fitted scenario lacks %q:\n%s", want, text)
 		}
+	}
+	if _, err := scenarios.Parse("shop-fit.yaml", text); err != nil {
+		t.Errorf("the fitted scenario does not load: %v", err)
+	}
+	if !strings.Contains(stdout, "close to  peak 1/s (log 1/s, +0.0%)") {
+		t.Errorf("the import does not say how close the fit came:\n%s", stdout)
 	}
 }
 

@@ -66,6 +66,15 @@ func fitScenario(name string, f traffic.Fit, s *traffic.Summary, cmdline string)
 	fmt.Fprintf(&b, "api:\n  upload: %s\n", strconv.Quote(uploadLine(s.TopRequest)))
 	fmt.Fprintf(&b, "callers:\n  count: %d\n  records: {median: %d, p99: %d, max: %d}\n  record_bytes: %d\n",
 		f.Count, f.RecordsMedian, f.RecordsP99, f.RecordsMax, f.RecordBytes)
+	if f.Steps != nil {
+		// The log's per-second curve, its bursts kept (count is the sum).
+		b.WriteString("arrival:\n  profile: steps\n  steps:\n")
+		for _, st := range f.Steps {
+			fmt.Fprintf(&b, "    - {callers: %d, window: %s}\n", st.Callers, durationYAML(st.Window))
+		}
+		fmt.Fprintf(&b, "run:\n  max_duration: %s\n", maxDuration(s.Span+time.Second, 1))
+		return b.String()
+	}
 	fmt.Fprintf(&b, "arrival:\n  profile: %s\n  window: %s\n", f.Profile, durationYAML(f.Window))
 	if f.Profile == traffic.ProfilePoisson {
 		fmt.Fprintf(&b, "  rate: %s\n", strconv.FormatFloat(f.Rate, 'g', 6, 64))
