@@ -19,14 +19,20 @@ type Stall struct {
 // a generator that cannot keep up.
 const sustainedSeconds = 3
 
-// maxStalls bounds the stalls a report lists.
-const maxStalls = 5
+// maxStalls bounds the stalls a report lists; minStall is the fewest
+// late attempts a stall has.
+const (
+	maxStalls = 5
+	minStall  = 3
+)
 
-// lateness reads the generator's lag second by second: a second is late
-// when more than 1% of the attempts it sent (at least one) left LateLag
-// late. Saturated when late seconds are sustained — sustainedSeconds in a
-// row, or half of a storm shorter than that — else each late second is a
-// stall (the first maxStalls listed).
+// lateness reads the generator's lag second by second. A second is
+// behind when more than half of the attempts it sent left LateLag late:
+// the generator itself could not keep its schedule. Saturated when that
+// is sustained — sustainedSeconds in a row, or half of a storm shorter
+// than that. A second with some late attempts (over a tenth, at least
+// minStall) that is not part of such a run is a stall, listed (the first
+// maxStalls); a late attempt here and there on a busy machine is neither.
 func (a *Aggregator) lateness() (saturated bool, stalls []Stall) {
 	run, lateSeconds, seconds := 0, 0, 0
 	for i := range a.buckets {
@@ -36,15 +42,15 @@ func (a *Aggregator) lateness() (saturated bool, stalls []Stall) {
 			continue
 		}
 		seconds++
-		if b.late == 0 || b.late*100 <= b.sent {
+		if b.late*2 > b.sent {
+			lateSeconds++
+			if run++; run >= sustainedSeconds {
+				saturated = true
+			}
+		} else {
 			run = 0
-			continue
 		}
-		lateSeconds++
-		if run++; run >= sustainedSeconds {
-			saturated = true
-		}
-		if len(stalls) < maxStalls {
+		if b.late >= minStall && b.late*10 > b.sent && len(stalls) < maxStalls {
 			stalls = append(stalls, Stall{AtS: float64(i), Late: b.late, MaxLagMs: ms(int64(b.maxLag / time.Microsecond)), Attempts: b.sent})
 		}
 	}

@@ -49,3 +49,23 @@ func TestSustainedLagIsSaturation(t *testing.T) {
 		t.Fatalf("on time: %+v", g)
 	}
 }
+
+// A late attempt here and there — a busy machine's scheduling, 1 of a
+// second's 12 — is neither saturation nor a stall, however many seconds
+// have one.
+func TestScatteredLateAttemptsAreNoise(t *testing.T) {
+	a := NewAggregator(time.Now())
+	for s := range 20 {
+		for i := range 12 {
+			at := time.Duration(s)*time.Second + time.Duration(i)*80*time.Millisecond
+			sent := at
+			if i == 5 {
+				sent += 16 * time.Millisecond
+			}
+			a.AddAttempt(Attempt{Caller: int32(s*12 + i), Try: 1, Intended: at, Sent: sent, Latency: time.Millisecond, Status: 200})
+		}
+	}
+	if g := a.Finish(time.Now()).Generator; g.Saturated || len(g.Stalls) != 0 {
+		t.Fatalf("generator %+v", g)
+	}
+}

@@ -361,8 +361,6 @@ const (
 	EventStart   EventKind = "start"   // a container or process started for the first time
 	EventRestart EventKind = "restart" // it started again (restart policy, fault, upgrade)
 	EventDie     EventKind = "die"
-	EventPause   EventKind = "pause"
-	EventUnpause EventKind = "unpause"
 	EventHealth  EventKind = "health"  // an image's HEALTHCHECK changed status (detail: healthy | unhealthy)
 	EventFault   EventKind = "fault"   // a scheduled fault was applied (or failed)
 	EventUpgrade EventKind = "upgrade" // the upgrade began, ended or failed

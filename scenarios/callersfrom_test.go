@@ -51,7 +51,7 @@ func TestCallersFromFile(t *testing.T) {
 	if c := pop.Caller(1); c.Name != "globex" || !strings.HasSuffix(c.IdempotencyKey, "-globex") {
 		t.Fatalf("caller 1: %+v", c)
 	}
-	up := r.Header(1, 1)
+	up := header(t, r, 1, 1)
 	if up.Get("X-Tenant-Id") != "globex" || up.Get("X-Api-Key") != "k-globex-2" || up.Get("X-Region") != "us" ||
 		up.Get("Content-Type") != "application/x-ndjson" || len(up["X-Tenant-Id"]) != 1 {
 		t.Fatalf("upload headers %v", up)

@@ -100,12 +100,9 @@ type classInfo struct {
 	vars [][]byte
 }
 
-// The reference request: the one-line form's headers, as the storm sent
-// them before templates.
-const (
-	referenceContentType = "application/json"
-	referenceKeyHeader   = "Idempotency-Key"
-)
+// referenceKeyHeader is the one-line form's own header, as the storm sent
+// it before templates (its Content-Type is the json body's).
+const referenceKeyHeader = "Idempotency-Key"
 
 // NewRequests compiles s's request templates for the callers of pop and
 // reads the ${NAME} secrets from lookupEnv (os.LookupEnv when nil). It
@@ -426,17 +423,17 @@ func (r *Requests) StatusMethod() string { return r.statusMethod }
 // boundary is added to a user's multipart Content-Type that lacks one.
 // The one-line form sends Content-Type application/json and
 // Idempotency-Key. A new map each call: the caller may change it.
-func (r *Requests) Header(caller int, try int32) http.Header {
+func (r *Requests) Header(caller int, try int32) (http.Header, error) {
 	lines, err := r.AppendHeader(nil, caller, try)
 	h := http.Header{}
 	if err != nil {
-		return h
+		return h, err
 	}
 	for line := range strings.SplitSeq(strings.TrimSuffix(string(lines), "\r\n"), "\r\n") {
 		name, value, _ := strings.Cut(line, ": ")
 		h[name] = append(h[name], value)
 	}
-	return h
+	return h, nil
 }
 
 // AppendHeader appends the upload's header lines ("Name: value\r\n", the

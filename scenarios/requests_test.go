@@ -73,7 +73,7 @@ func TestReferenceRequest(t *testing.T) {
 			t.Fatalf("caller %d: BodyLen %d, reference %d", i, r.BodyLen(i, 3), pop.BodyLen(i))
 		}
 		wantH := http.Header{"Content-Type": {"application/json"}, "Idempotency-Key": {pop.Caller(i).IdempotencyKey}}
-		if h := r.Header(i, 2); fmt.Sprint(h) != fmt.Sprint(wantH) {
+		if h := header(t, r, i, 2); fmt.Sprint(h) != fmt.Sprint(wantH) {
 			t.Fatalf("caller %d: header %v, want %v", i, h, wantH)
 		}
 		if p := r.Path(i, 1); p != "/v1/callers/"+pop.Caller(i).Name+"/records" {
@@ -97,7 +97,7 @@ func TestCallerNames(t *testing.T) {
 		if got := string(appendCallerName(nil, i)); got != c.Name {
 			t.Fatalf("caller %d: %q, population %q", i, got, c.Name)
 		}
-		if got := r.Header(i, 1).Get("Idempotency-Key"); got != c.IdempotencyKey {
+		if got := header(t, r, i, 1).Get("Idempotency-Key"); got != c.IdempotencyKey {
 			t.Fatalf("caller %d: key %q, population %q", i, got, c.IdempotencyKey)
 		}
 	}
@@ -215,7 +215,7 @@ func TestFormats(t *testing.T) {
 					if int64(len(got)) != r.BodyLen(i, try) {
 						t.Fatalf("%d records, try %d: read %d bytes, BodyLen %d", records, try, len(got), r.BodyLen(i, try))
 					}
-					h := r.Header(i, try)
+					h := header(t, r, i, try)
 					if !strings.HasPrefix(h.Get("Content-Type"), f.ctype) || h.Get("Authorization") != "Bearer s3cr3t-t0ken" {
 						t.Fatalf("header %v", h)
 					}
@@ -303,7 +303,7 @@ func TestSeeds(t *testing.T) {
 		if !bytes.Equal(x, y) || bytes.Equal(x, z) {
 			t.Fatalf("%s: same seed equal %v, other seed equal %v", f.name, bytes.Equal(x, y), bytes.Equal(x, z))
 		}
-		if fmt.Sprint(a.Header(3, 1)) != fmt.Sprint(b.Header(3, 1)) {
+		if fmt.Sprint(header(t, a, 3, 1)) != fmt.Sprint(header(t, b, 3, 1)) {
 			t.Fatalf("%s: same seed, different headers", f.name)
 		}
 	}
@@ -336,16 +336,16 @@ func TestHeaders(t *testing.T) {
 	s := withBody(Body{Format: FormatCSV}, Distribution{Fixed: 3})
 	s.API.Upload.Headers = map[string]string{"upload-length": "{body.length}", "x-try": "{attempt.try}", "content-type": "text/plain"}
 	r, _ := requests(t, s)
-	h := r.Header(1, 7)
+	h := header(t, r, 1, 7)
 	if h.Get("Upload-Length") != fmt.Sprint(r.BodyLen(1, 7)) || h.Get("X-Try") != "7" || h.Get("Content-Type") != "text/plain" || len(h) != 3 {
 		t.Fatalf("headers %v", h)
 	}
 	s = withBody(Body{Format: FormatMultipart, Part: &Part{}}, Distribution{Fixed: 3})
 	s.API.Upload.Headers = map[string]string{"Content-Type": "multipart/form-data"}
 	r, _ = requests(t, s)
-	_, params, err := mime.ParseMediaType(r.Header(1, 1).Get("Content-Type"))
+	_, params, err := mime.ParseMediaType(header(t, r, 1, 1).Get("Content-Type"))
 	if err != nil || len(params["boundary"]) != boundaryLen {
-		t.Fatalf("multipart content type %q: %v", r.Header(1, 1).Get("Content-Type"), err)
+		t.Fatalf("multipart content type %q: %v", header(t, r, 1, 1).Get("Content-Type"), err)
 	}
 }
 
@@ -418,4 +418,14 @@ func BenchmarkBodyFormats(b *testing.B) {
 			}
 		})
 	}
+}
+
+// header is r.Header for the test, failing it on an error.
+func header(t testing.TB, r *Requests, caller int, try int32) http.Header {
+	t.Helper()
+	h, err := r.Header(caller, try)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }

@@ -207,8 +207,11 @@ func (a *app) importTrace(ctx context.Context, f *importFlags, name string, logs
 	if err := writeImportedScenario(yamlPath, replayScenario(name, filepath.Base(tracePath), f.speed, sum, commandLine()), f.force); err != nil {
 		return err
 	}
-	st, _ := os.Stat(tracePath)
-	fmt.Fprintf(a.stdout, "\nwrote     %s (%s)\n          %s, which replays it at speed %g\n", tracePath, humanBytes(st.Size()), yamlPath, f.speed)
+	size := "size unknown"
+	if st, err := os.Stat(tracePath); err == nil {
+		size = humanBytes(st.Size())
+	}
+	fmt.Fprintf(a.stdout, "\nwrote     %s (%s)\n          %s, which replays it at speed %g\n", tracePath, size, yamlPath, f.speed)
 	fmt.Fprintf(a.stdout, "next      edit its sut: to point at your candidate, then: rehearse run %s\n", yamlPath)
 	return nil
 }

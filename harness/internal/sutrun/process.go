@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/rehearse-dev/rehearse/reports"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -108,7 +109,12 @@ func (u *procUnit) launch() error {
 		u.mu.Unlock()
 		if restart {
 			time.Sleep(100 * time.Millisecond)
-			_ = u.launch()
+			if err := u.launch(); err != nil {
+				// The restart policy could not start it again: the run's
+				// events say so, rather than the unit staying down unseen.
+				u.b.d.opts.OnEvent(reports.Event{AtS: u.b.d.offset(), Kind: reports.EventRestart, Container: u.s.name,
+					Detail: "restart failed: " + err.Error()})
+			}
 		}
 	}()
 	return nil
