@@ -138,16 +138,17 @@ func (e *engine) report() {
 		if e.callers[i].state == stateNone {
 			continue // another shard's caller
 		}
-		o := e.callers[i].outcome(i)
-		if e.opts.OnOutcome != nil {
-			e.opts.OnOutcome(o)
-		}
-		outcomes = append(outcomes, o)
+		outcomes = append(outcomes, e.callers[i].outcome(i))
 	}
 	if e.pop.Replayed() {
 		byLoggedCaller(outcomes, e.pop.Ordinal)
 	}
 	for _, o := range outcomes {
+		// After byLoggedCaller: a shard's result (OnOutcome) counts logged
+		// callers as its report does, so a merge of shards does too.
+		if e.opts.OnOutcome != nil {
+			e.opts.OnOutcome(o)
+		}
 		e.opts.Aggregator.AddCaller(o)
 	}
 }
