@@ -100,9 +100,9 @@ func TestEmitRefusesBadScenarios(t *testing.T) {
 		want string
 	}{
 		"past start": {testScenario, past, "in the past"},
-		"empty":     {Scenario{Name: "s"}, testOptions(), "no name or no source"},
-		"too large": {Scenario{Name: "s", Source: bytes.Repeat([]byte("#\n"), 1<<19)}, testOptions(), "a ConfigMap holds at most 1 MiB"},
-		"binary":    {Scenario{Name: "s", Source: []byte("name: s\n\xff\xfe")}, testOptions(), "not UTF-8"},
+		"empty":      {Scenario{Name: "s"}, testOptions(), "no name or no source"},
+		"too large":  {Scenario{Name: "s", Source: bytes.Repeat([]byte("#\n"), 1<<19)}, testOptions(), "a ConfigMap holds at most 1 MiB"},
+		"binary":     {Scenario{Name: "s", Source: []byte("name: s\n\xff\xfe")}, testOptions(), "not UTF-8"},
 	} {
 		_, err := Emit(filepath.Join(t.TempDir(), "k8s"), tc.sc, tc.o)
 		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tc.want) {

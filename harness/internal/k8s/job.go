@@ -113,7 +113,7 @@ func shardContainer(sc Scenario, o Options) container {
 			Name:      StartEnv,
 			ValueFrom: envVarSource{ConfigMapKeyRef: &configMapKeyRef{Name: StartConfigMapName(o.RunID), Key: StartKey}},
 		}},
-		Ports: ports,
+		Ports:     ports,
 		Resources: resources{Requests: res, Limits: res},
 		VolumeMounts: []volumeMount{
 			{Name: scenarioVolume, MountPath: ScenarioDir, ReadOnly: true},
