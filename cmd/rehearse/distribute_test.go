@@ -173,7 +173,7 @@ func TestDistributeK8sFolder(t *testing.T) {
 func TestDistributeHelp(t *testing.T) {
 	code, stdout, _ := distributeCLI(t, "distribute", "--help")
 	for _, want := range []string{"--engine k8s contacts no cluster", "kubectl apply -f DIR", "rehearse merge --from-logs",
-		"rehearse distribute --engine k8s --shards 8 --emit k8s/", "--engine swarm", "(default 2m0s)", "k8s default 500m"} {
+		"rehearse distribute --engine k8s --shards 8 --emit k8s/", "--engine swarm", "kubectl create configmap <run id>-start", "--prometheus-rw", "--namespace", "k8s default 500m"} {
 		if code != exitOK || !strings.Contains(stdout, want) {
 			t.Errorf("help lacks %q (exit %d):\n%s", want, code, stdout)
 		}
