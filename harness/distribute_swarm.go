@@ -64,6 +64,9 @@ type DistributeOptions struct {
 	Logf func(format string, args ...any)
 	// Progress, when set, is called whenever the tasks' states change.
 	Progress func(SwarmProgress)
+	// PrometheusRW, when set, is the remote-write URL every task pushes its
+	// live metrics to (--prometheus-rw), as the task reaches it.
+	PrometheusRW string
 }
 
 // Where a shard finds its scenario and writes its run folder in its task.
@@ -88,8 +91,13 @@ func DistributeSwarm(ctx context.Context, sc *scenarios.Scenario, opts Distribut
 	if err != nil {
 		return nil, err
 	}
-	if opts.Image == "" {
-		tag, err := buildShardImage(ctx, opts)
+	sf, err := newShardFiles(sc, opts.Shards)
+	if err != nil {
+		return nil, err
+	}
+	bake := shipSwarm(&job, sf, opts)
+	if opts.Image == "" || bake != nil {
+		tag, err := buildShardImage(ctx, opts, bake)
 		// Registered before the error check: a failed build may leave a tag.
 		defer func() {
 			if err := swarm.RemoveImage(ctx, swarm.ImageRepo+":"+opts.RunID); err != nil {
@@ -106,7 +114,7 @@ func DistributeSwarm(ctx context.Context, sc *scenarios.Scenario, opts Distribut
 	if err != nil {
 		return nil, err
 	}
-	job.Args = shardArgs(sc, opts, at)
+	job.Args = shardArgs(sf, opts, at)
 	opts.Logf("%s: %d shards as swarm service %s (image %s), starting together at %s",
 		sc.Name, opts.Shards, opts.RunID, opts.Image, at.Format(time.RFC3339Nano))
 	tasks, err := swarm.Run(ctx, job)
@@ -135,9 +143,6 @@ func swarmJob(ctx context.Context, sc *scenarios.Scenario, opts *DistributeOptio
 	if opts.Shards < 1 || opts.Shards > MaxShards {
 		errs = append(errs, fmt.Errorf("%d shards: want 1..%d", opts.Shards, MaxShards))
 	}
-	if p := sc.ReplayPath(); p != "" {
-		errs = append(errs, fmt.Errorf("%s replays the trace %s, which its shards would not find: distribute a synthetic scenario (rehearse import --fit), or run attack --shard i/n beside a copy of the trace", sc.Name, p))
-	}
 	if sc.Upgrade != nil && sc.Upgrade.Deploys() {
 		errs = append(errs, fmt.Errorf("%s upgrades by its own command, which every shard would run, in an image without a shell: run the deploy yourself, beside the storm", sc.Name))
 	}
@@ -157,13 +162,18 @@ func swarmJob(ctx context.Context, sc *scenarios.Scenario, opts *DistributeOptio
 	if err := swarm.RequireManager(ctx); err != nil {
 		return swarm.Job{}, err
 	}
-	return swarm.Job{RunID: opts.RunID, Tasks: opts.Shards, FilePath: scenarioPath(sc), File: sc.Source,
+	return swarm.Job{RunID: opts.RunID, Tasks: opts.Shards,
 		Scratch: shardOut, NanoCPUs: cpu, MemoryBytes: mem, Progress: opts.Progress}, nil
 }
 
 // buildShardImage builds the shard image around opts.Binary, or around
-// this executable.
-func buildShardImage(ctx context.Context, opts DistributeOptions) (string, error) {
+// this executable, with files baked in (none: nil); with files and
+// opts.Image, FROM opts.Image.
+func buildShardImage(ctx context.Context, opts DistributeOptions, files []swarm.File) (string, error) {
+	if opts.Image != "" {
+		opts.Logf("building the shard image %s:%s FROM %s with the shards' files", swarm.ImageRepo, opts.RunID, opts.Image)
+		return swarm.BuildImageWith(ctx, "", opts.Image, opts.RunID, files)
+	}
 	bin := opts.Binary
 	if bin == "" {
 		exe, err := os.Executable()
@@ -173,7 +183,7 @@ func buildShardImage(ctx context.Context, opts DistributeOptions) (string, error
 		bin = exe
 	}
 	opts.Logf("building the shard image %s:%s FROM scratch around %s", swarm.ImageRepo, opts.RunID, bin)
-	return swarm.BuildImage(ctx, bin, opts.RunID)
+	return swarm.BuildImageWith(ctx, bin, "", opts.RunID, files)
 }
 
 // startAt is the shards' common start: opts.StartAt, or StartIn from now.
@@ -192,16 +202,10 @@ func startAt(opts DistributeOptions) (time.Time, error) {
 	return time.Now().Add(in), nil
 }
 
-// scenarioPath is where a task finds sc (the name ends in .yaml: attack
-// reads it as a file).
-func scenarioPath(sc *scenarios.Scenario) string {
-	return shardScenarioDir + "/" + sc.Name + ".yaml"
-}
-
 // shardArgs are a task's arguments after the image's entrypoint: the
 // shard index comes from the task's environment (swarm.SlotEnv), which
 // rehearse reads itself (ParseShard): a FROM scratch task has no shell.
-func shardArgs(sc *scenarios.Scenario, opts DistributeOptions, at time.Time) []string {
+func shardArgs(sf *shardFiles, opts DistributeOptions, at time.Time) []string {
 	args := []string{"attack", "--target", opts.Target,
 		"--shard", fmt.Sprintf("$%s/%d", swarm.SlotEnv, opts.Shards),
 		"--start-at", at.UTC().Format(time.RFC3339Nano), "--emit-result",
@@ -209,7 +213,12 @@ func shardArgs(sc *scenarios.Scenario, opts DistributeOptions, at time.Time) []s
 	if opts.AllowRemote {
 		args = append(args, "--allow-remote")
 	}
-	return append(args, scenarioPath(sc))
+	if opts.PrometheusRW != "" {
+		args = append(args, "--prometheus-rw", opts.PrometheusRW)
+	}
+	// The scenario argument names the same variable: rehearse expands it
+	// (a task has no shell), so each task reads its own shard's files.
+	return append(args, swarmShardDir("$"+swarm.SlotEnv)+"/"+sf.scenario)
 }
 
 // mergeTasks keeps each task's log in Out/shards/, says which tasks
@@ -239,7 +248,7 @@ func mergeTasks(ctx context.Context, sc *scenarios.Scenario, tasks []swarm.Task,
 	for _, f := range append(notes, failed...) {
 		opts.Logf("%s", f)
 	}
-	res, err := MergeLogs(ctx, logs, opts.Out, MergeOptions{Logf: opts.Logf, Notes: notes})
+	res, err := MergeLogs(ctx, logs, opts.Out, MergeOptions{Logf: opts.Logf, Notes: notes, Scenario: sc})
 	if err != nil && len(failed) > 0 {
 		return res, fmt.Errorf("%s: %w; %s", sc.Name, err, strings.Join(failed, "; "))
 	}

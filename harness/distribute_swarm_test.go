@@ -146,8 +146,12 @@ func TestDistributeSwarmRefuses(t *testing.T) {
 func TestShardArgs(t *testing.T) {
 	sc := parse(t, "name: x\nsut: {url: http://127.0.0.1:1}\ncallers: {count: 3, records: 1}\narrival: {profile: burst, window: 1s}\n")
 	at := time.Date(2026, 11, 26, 12, 0, 0, 5e8, time.UTC)
-	got := strings.Join(shardArgs(sc, DistributeOptions{Shards: 3, Target: "http://127.0.0.1:8080", AllowRemote: true}, at), " ")
-	want := "attack --target http://127.0.0.1:8080 --shard $" + swarm.SlotEnv + "/3 --start-at 2026-11-26T12:00:00.5Z --emit-result --out /out --progress none --allow-remote /scenario/x.yaml"
+	sf, err := newShardFiles(sc, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(shardArgs(sf, DistributeOptions{Shards: 3, Target: "http://127.0.0.1:8080", AllowRemote: true}, at), " ")
+	want := "attack --target http://127.0.0.1:8080 --shard $" + swarm.SlotEnv + "/3 --start-at 2026-11-26T12:00:00.5Z --emit-result --out /out --progress none --allow-remote /scenario/$" + swarm.SlotEnv + "/x.yaml"
 	if got != want {
 		t.Errorf("args\n got %s\nwant %s", got, want)
 	}

@@ -36,16 +36,18 @@ func DefaultShardImage(version string) string { return k8s.DefaultImage(version)
 // output folder holding other manifests.
 var ErrKubernetesOptions = k8s.ErrInvalid
 
-// EmitKubernetes writes into dir (see k8s.Emit) a ConfigMap holding sc and
-// an Indexed Job running it as o.Shards shards of `rehearse attack`, all
-// starting at o.StartAt, and a README.md with the kubectl commands that
+// EmitKubernetes writes into dir (see k8s.Emit) ConfigMaps holding sc and
+// the files it names (a replay: each shard's own callers' part of the
+// trace, in a ConfigMap of its own) and an Indexed Job running it as
+// o.Shards shards of `rehearse attack`, all starting at the instant of the
+// start ConfigMap (o.StartAt's, or made as they are applied), and a README.md with the kubectl commands that
 // start them, wait, collect each shard's log and merge them (Merge). It
 // contacts no cluster. An empty o.Target is sc's sut.url.
 //
 // It writes nothing and returns an error matching ErrKubernetesOptions
 // for every unusable option at once, for a scenario the pods cannot run
-// (a replay, whose trace is not in the pod; an upgrade by the team's own
-// command, which every shard would run, in an image without a shell), for
+// (an upgrade by the team's own command, which every shard would run, in
+// an image without a shell; a file it names by an absolute path), for
 // a loopback target (in a pod that is the pod itself), and for a folder
 // holding other manifests; a remote target without o.AllowRemote is
 // ErrRemoteTarget.
@@ -56,7 +58,21 @@ func EmitKubernetes(dir string, sc *scenarios.Scenario, o KubernetesOptions) (*K
 	if err := errors.Join(shardable(sc), podTarget(o.Target, o.AllowRemote)); err != nil {
 		return nil, err
 	}
-	m, err := k8s.Emit(dir, k8s.Scenario{Name: sc.Name, Source: sc.Source}, o)
+	ksc := k8s.Scenario{Name: sc.Name, Source: sc.Source}
+	if len(namedFiles(sc)) > 0 {
+		sf, err := newShardFiles(sc, o.Shards)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrKubernetesOptions, err)
+		}
+		ksc.Path = sf.scenario
+		ksc.Files = k8sFiles(sf.each[0][:sf.shared])
+		if sf.replay != "" {
+			for _, fs := range sf.each {
+				ksc.Parts = append(ksc.Parts, k8sFiles(fs[sf.shared:]))
+			}
+		}
+	}
+	m, err := k8s.Emit(dir, ksc, o)
 	if errors.Is(err, k8s.ErrForeignManifests) {
 		err = fmt.Errorf("%w: %w", ErrKubernetesOptions, err)
 	}
@@ -67,15 +83,20 @@ func EmitKubernetes(dir string, sc *scenarios.Scenario, o KubernetesOptions) (*K
 // anywhere but on this machine.
 func shardable(sc *scenarios.Scenario) error {
 	var errs []error
-	if sc.ReplayPath() != "" {
-		errs = append(errs, fmt.Errorf("%w: %s replays the trace %s, which is not in the shards' pods (distribute a scenario without traffic.replay)",
-			ErrKubernetesOptions, sc.Name, sc.ReplayPath()))
-	}
 	if sc.Upgrade != nil && sc.Upgrade.Deploys() {
 		errs = append(errs, fmt.Errorf("%w: %s upgrades by its own command, which every shard would run, in an image without a shell (run the deploy yourself, beside the storm)",
 			ErrKubernetesOptions, sc.Name))
 	}
 	return errors.Join(errs...)
+}
+
+// k8sFiles are files as the manifests carry them.
+func k8sFiles(fs []shardFile) []k8s.File {
+	out := make([]k8s.File, len(fs))
+	for i, f := range fs {
+		out[i] = k8s.File{Path: f.rel, Data: f.data}
+	}
+	return out
 }
 
 // podTarget refuses a target the pods cannot mean: one on loopback, and a

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rehearse-dev/rehearse/harness/internal/storm"
 	"github.com/rehearse-dev/rehearse/reports"
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
@@ -42,6 +41,10 @@ type MergeOptions struct {
 	// Notes are added to the merged report's notes: what the caller
 	// knows of how the shards ran (an engine that restarted one).
 	Notes []string
+	// Scenario, when set, is the shards' scenario as this machine has it
+	// (with its trace): the attempt log's caller names come from it when
+	// the shards' own paths are not this machine's (shardnames.go).
+	Scenario *scenarios.Scenario
 }
 
 // loadedShard is one shard's result and its folder.
@@ -75,13 +78,15 @@ func Merge(ctx context.Context, dirs []string, out string, opts MergeOptions) (*
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("merge: %w", err)
 	}
-	rep, err := mergeInto(ctx, shards, dir)
+	rep, err := mergeInto(ctx, shards, dir, opts.Scenario)
 	if err != nil {
 		return nil, err
 	}
-	sc, err := scenarios.Parse(rep.Scenario.File, []byte(rep.ScenarioYAML))
-	if err != nil {
-		return nil, fmt.Errorf("merge: the shards' scenario: %w", err)
+	sc := opts.Scenario
+	if sc == nil {
+		if sc, err = scenarios.Parse(rep.Scenario.File, []byte(rep.ScenarioYAML)); err != nil {
+			return nil, fmt.Errorf("merge: the shards' scenario: %w", err)
+		}
 	}
 	rep.Expect = reports.Verdict(sc.Expect)
 	rep.Notes = append(rep.Notes, opts.Notes...)
@@ -193,7 +198,7 @@ func checkShards(shards []loadedShard) (missing []int, err error) {
 // aggregator whose clock starts at the earliest shard's (each shard's
 // offsets shifted by how much later it started), writes the merged
 // attempts.csv into dir, and returns the report before its gates.
-func mergeInto(ctx context.Context, shards []loadedShard, dir string) (*reports.Report, error) {
+func mergeInto(ctx context.Context, shards []loadedShard, dir string, local *scenarios.Scenario) (*reports.Report, error) {
 	base, end := shards[0].sr.Started, shards[0].sr.Ended
 	var planned, untracked int64
 	for _, s := range shards {
@@ -210,10 +215,8 @@ func mergeInto(ctx context.Context, shards []loadedShard, dir string) (*reports.
 	}
 	defer f.Close()
 	alog := reports.NewAttemptLog(f)
-	if sc, err := scenarios.Parse(shards[0].sr.Scenario.File, []byte(shards[0].sr.ScenarioYAML)); err == nil {
-		if names := storm.CallerNames(sc); names != nil {
-			alog.SetCallerNames(names) // else caller_name stays empty
-		}
+	if names := shardCallerNames(shards[0].sr, local); names != nil {
+		alog.SetCallerNames(names) // else caller_name stays empty
 	}
 	infos := make([]reports.ShardInfo, 0, len(shards))
 	for _, s := range shards {

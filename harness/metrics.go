@@ -44,6 +44,10 @@ var (
 // address is refused first. Nothing is pushed until a scenario runs.
 func ServeMetrics(opts MetricsOptions) (*Metrics, error) { return livemetrics.New(opts) }
 
+// CheckRemoteWrite accepts an http(s) URL with a host, for a remote
+// write a shard elsewhere makes; its error wraps ErrRemoteWriteURL.
+func CheckRemoteWrite(raw string) error { return livemetrics.CheckRemoteWrite(raw) }
+
 // crashPoll is how often the crash ledger is read into the live metrics.
 const crashPoll = time.Second
 

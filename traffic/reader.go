@@ -144,6 +144,14 @@ func (r *Reader) parseCaller(line []byte) (CallerTrace, error) {
 			}
 			c.Name, named = string(v), true
 			return nil
+		case "k":
+			v, isStr, err := s.value()
+			k, ok := parseInt(v)
+			if err != nil || isStr || !ok {
+				return errors.Join(err, errors.New("k: want the caller's place in the replay"))
+			}
+			c.Ordinal = int(k)
+			return nil
 		case "uploads":
 			return s.array(func() error {
 				u, err := r.parseUpload()
@@ -189,6 +197,8 @@ func (r *Reader) parseUpload() (Upload, error) {
 			u.Status = int(st)
 		case "r":
 			u.Retry, ok = string(v) == "true", !isStr
+		case "g":
+			u.Index, ok = parseInt(v)
 		default:
 			ok = true
 		}

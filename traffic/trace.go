@@ -57,6 +57,9 @@ type Header struct {
 	// Callers and Uploads count the caller lines and their uploads.
 	Callers int   `json:"callers"`
 	Uploads int64 `json:"uploads"`
+	// Part, when set, says the trace is one shard's share of a replay
+	// (part.go); its callers and uploads carry their places in it.
+	Part *Part `json:"part,omitempty"`
 }
 
 // Span is the offset of the last upload.
@@ -68,6 +71,9 @@ type CallerTrace struct {
 	// hash (c-<16 hex digits>) when the header says Hashed.
 	Name    string   `json:"caller"`
 	Uploads []Upload `json:"uploads"`
+	// Ordinal is the caller's place among the whole replay's callers, in
+	// a part ("k"); 0 otherwise.
+	Ordinal int `json:"-"`
 }
 
 // Upload is one logged request of a caller.
@@ -94,6 +100,9 @@ type Upload struct {
 	// may leave these out, since retries are the scenario's client
 	// behaviour, not the old log's.
 	Retry bool `json:"r,omitempty"`
+	// Index is the upload's place in the whole replay's order, in a part
+	// ("g"); 0 otherwise.
+	Index int64 `json:"-"`
 }
 
 // At is when a replay at speed sends u: its offset divided by speed.

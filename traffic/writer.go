@@ -48,8 +48,14 @@ func NewWriter(w io.Writer, h Header) (*Writer, error) {
 // milliseconds.
 func (w *Writer) Write(c CallerTrace) error {
 	b := w.open(c.Name)
+	if w.h.Part != nil {
+		b = w.openPart(b, c.Ordinal)
+	}
 	for i, u := range c.Uploads {
 		b = appendUpload(b, i, u.Offset.Milliseconds(), u.Method, u.Path, u.Bytes, u.Status, u.Retry)
+		if w.h.Part != nil {
+			b = appendIndex(b, u.Index)
+		}
 	}
 	return w.close(b, len(c.Uploads))
 }
@@ -69,6 +75,23 @@ func (w *Writer) open(name string) []byte {
 	b := append(w.buf[:0], `{"caller":`...)
 	b = appendString(b, name)
 	return append(b, `,"uploads":[`...)
+}
+
+// openPart rewrites the opening of a part's caller line to carry the
+// caller's ordinal: {"caller":NAME,"k":K,"uploads":[.
+func (w *Writer) openPart(b []byte, ordinal int) []byte {
+	b = b[:len(b)-len(`,"uploads":[`)]
+	b = append(b, `,"k":`...)
+	b = strconv.AppendInt(b, int64(ordinal), 10)
+	return append(b, `,"uploads":[`...)
+}
+
+// appendIndex adds "g", the upload's place in the whole replay, before
+// the closing brace appendUpload wrote.
+func appendIndex(b []byte, g int64) []byte {
+	b = append(b[:len(b)-1], `,"g":`...)
+	b = strconv.AppendInt(b, g, 10)
+	return append(b, '}')
 }
 
 func (w *Writer) close(b []byte, n int) error {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/rehearse-dev/rehearse/harness"
 	"github.com/rehearse-dev/rehearse/scenarios"
 
 	"github.com/spf13/cobra"
@@ -40,6 +41,9 @@ func (a *app) attackCmd() *cobra.Command {
 			}
 			if f.sharding.shards > 1 {
 				return a.localShards(cmd, &f, args)
+			}
+			for i := range args {
+				args[i] = harness.ExpandShardArg(f.shard, args[i]) // a distributed shard's own folder
 			}
 			return a.runScenarios(cmd, &f, args)
 		},

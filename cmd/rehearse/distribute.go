@@ -22,23 +22,27 @@ Docker engine (a swarm manager), waits for them, merges their results into
 --out and removes what it started, also on Ctrl-C.
 
 --engine k8s contacts no cluster: it writes to --emit DIR the manifests of a
-Kubernetes Indexed Job (a ConfigMap holding the scenario, and a Job whose pod i
-runs rehearse attack --shard i/N) and DIR/README.md, the kubectl commands that
-start the shards, wait, collect each shard's result from its log and merge:
+Kubernetes Indexed Job (ConfigMaps holding the scenario and the files it names,
+a replay's trace cut so each shard gets only its own callers' part, and a Job
+whose pod i runs rehearse attack --shard i/N) and DIR/README.md, the kubectl
+commands that start the shards, wait, collect each shard's result from its log
+and merge:
 
+  kubectl create configmap <run id>-start --from-literal=start-at=<instant>
   kubectl apply -f DIR
-  kubectl wait --for=condition=complete --timeout=1h job/<run id>
+  (wait until the Job is Complete or Failed: the loop is in DIR/README.md)
   kubectl logs <pod of shard i> > shard-i.log      (for each i: DIR/README.md)
   rehearse merge --from-logs --out merged shard-*.log
 
 With k8s, --target is the service as the pods reach it (a Service's
 http://NAME.NAMESPACE.svc:PORT; default the scenario's sut.url), which needs
---allow-remote. The shards start at --start-at, or --start-in from now
-(default ` + harness.DefaultKubernetesStartIn.String() + `): apply the manifests before then, as a shard not running by
-that instant fails. The pods run the FROM scratch image that make image
-builds (default rehearse/rehearse:<this version>; push it where the nodes
-pull from, and name it with --image) as user 65532 on a read-only root, each
-with --cpu and --memory as its requests and limits.`
+--allow-remote. The manifests hold no start instant: every shard reads it from
+the ConfigMap <run id>-start, made as you apply them (--start-at or --start-in
+write it beside them instead, as configmap-start.yaml). The Job is bounded
+(activeDeadlineSeconds 2h, ttlSecondsAfterFinished 6h). The pods run the FROM
+scratch image that make image builds (default rehearse/rehearse:<this
+version>; push it where the nodes pull from, and name it with --image) as user
+65532 on a read-only root, each with --cpu and --memory as its requests and limits.`
 
 // distributeFlags are the flags of `rehearse distribute`, shared by its
 // engines: each reads those it needs and refuses those it cannot use.
@@ -51,6 +55,9 @@ type distributeFlags struct {
 	allowRemote                  bool
 	out                          string
 	allowPartial                 bool
+	prometheusRW                 string // passed to every shard
+	namespace                    string // k8s
+	apply                        bool   // k8s: apply, wait, collect, merge
 }
 
 // distributeCmd is `rehearse distribute`: shards on an engine; the engines
@@ -99,11 +106,14 @@ func (f *distributeFlags) register(c *cobra.Command) {
 	fl.BoolVar(&f.allowRemote, "allow-remote", false, "allow a target outside loopback (127.0.0.0/8, ::1): every Kubernetes target is")
 	fl.StringVar(&f.image, "image", "", "the shards' image, rehearse as its entrypoint (k8s default "+harness.DefaultShardImage("<version>")+", as make image tags it)")
 	fl.StringVar(&f.startAt, "start-at", "", "the instant every shard starts (RFC 3339, e.g. 2026-11-26T12:00:00Z); one in the past is refused")
-	fl.DurationVar(&f.startIn, "start-in", 0, "start the shards this long from now (k8s default "+harness.DefaultKubernetesStartIn.String()+": time to apply the manifests)")
+	fl.DurationVar(&f.startIn, "start-in", 0, "start the shards this long from now (k8s: written as configmap-start.yaml; default none: the start is made as you apply)")
 	fl.StringVar(&f.emit, "emit", "", "k8s: the folder the manifests and their README.md are written to (required)")
 	fl.StringVar(&f.cpu, "cpu", "", "each shard's CPU request and limit, as Kubernetes writes it (k8s default "+harness.DefaultShardCPU+")")
 	fl.StringVar(&f.memory, "memory", "", "each shard's memory request and limit, as Kubernetes writes it (k8s default "+harness.DefaultShardMemory+")")
 	fl.StringVar(&f.out, "out", "", "swarm: the folder of the merged report (default ./rehearsals/<UTC timestamp>)")
+	fl.StringVar(&f.prometheusRW, "prometheus-rw", "", "every shard pushes its live metrics (labelled shard=i/n) by Prometheus remote write to this URL, as it reaches it (default none)")
+	fl.StringVar(&f.namespace, "namespace", "", "k8s: the namespace of every object (default the kubeconfig context's with --apply; none written otherwise: kubectl's)")
+	fl.BoolVar(&f.apply, "apply", false, "k8s: apply the manifests with your kubeconfig, wait for the shards, collect their logs and merge into --out (default: only write them)")
 	fl.BoolVar(&f.allowPartial, "allow-partial", false, "no effect: a merge missing shards always writes its report, with verdict partial")
 	_ = fl.MarkDeprecated("allow-partial", allowPartialGone) // the flag exists: no error
 }

@@ -23,13 +23,18 @@ func (a *app) distributeK8s(cmd *cobra.Command, f *distributeFlags, args []strin
 		return err
 	}
 	now := time.Now()
-	at, err := f.startInstant(cmd, now, harness.DefaultKubernetesStartIn)
-	if err != nil {
-		return err
+	var at time.Time
+	if f.startAt != "" || cmd.Flags().Changed("start-in") {
+		// Only when asked: the manifests stay reusable, their start made
+		// as they are applied.
+		if at, err = f.startInstant(cmd, now, harness.DefaultKubernetesStartIn); err != nil {
+			return err
+		}
 	}
 	o := harness.KubernetesOptions{
 		RunID: harness.NewRunID(now), Shards: f.shards, Image: f.image, Version: buildVersion(),
 		Target: f.target, AllowRemote: f.allowRemote, StartAt: at, Now: now, CPU: f.cpu, Memory: f.memory,
+		Namespace: f.namespace, PrometheusRW: f.prometheusRW,
 	}
 	m, err := harness.EmitKubernetes(f.emit, sc, o)
 	if errors.Is(err, harness.ErrKubernetesOptions) || errors.Is(err, harness.ErrRemoteTarget) {
@@ -52,6 +57,10 @@ func (a *app) k8sScenario(cmd *cobra.Command, f *distributeFlags, args []string)
 		return nil, usage(cmd, fmt.Errorf("give --shards N, N >= 1 (got %d)", f.shards))
 	case f.out != "":
 		return nil, usage(cmd, errors.New("--out is for --engine swarm; with k8s, rehearse merge takes it (see --emit DIR/README.md)"))
+	case f.apply:
+		return nil, usage(cmd, errors.New("--apply is not in this rehearse yet: apply DIR as its README.md says"))
+	case f.prometheusRW != "" && harness.CheckRemoteWrite(f.prometheusRW) != nil:
+		return nil, usage(cmd, harness.CheckRemoteWrite(f.prometheusRW))
 	}
 	scs, err := loadScenarios(args, 1)
 	if err != nil {
@@ -81,11 +90,21 @@ func (a *app) printK8sNext(f *distributeFlags, sc *scenarios.Scenario, m *harnes
 	readme := m.Files[len(m.Files)-1]
 	var b strings.Builder
 	fmt.Fprintf(&b, "wrote %s\n", strings.Join(m.Files, ", "))
-	fmt.Fprintf(&b, "%s as %d shards: Job %s, image %s, starting at %s (in %s)\n",
-		sc.Name, f.shards, m.Job, m.Image, m.StartAt.Format(time.RFC3339), m.StartAt.Sub(now).Truncate(time.Second))
-	fmt.Fprintf(&b, "\nnext, before %s (%s has every step):\n", m.StartAt.Format(time.RFC3339), readme)
+	ns := ""
+	if m.Namespace != "" {
+		ns = " -n " + m.Namespace
+	}
+	if m.StartAt.IsZero() {
+		fmt.Fprintf(&b, "%s as %d shards: Job %s, image %s, starting at the instant ConfigMap %s holds\n", sc.Name, f.shards, m.Job, m.Image, m.StartConfigMap)
+		fmt.Fprintf(&b, "\nnext (%s has every step):\n", readme)
+		fmt.Fprintf(&b, "  kubectl create configmap %s%s --from-literal=start-at=$(date -u -d '+2 minutes' +%%Y-%%m-%%dT%%H:%%M:%%SZ)\n", m.StartConfigMap, ns)
+	} else {
+		fmt.Fprintf(&b, "%s as %d shards: Job %s, image %s, starting at %s (in %s)\n",
+			sc.Name, f.shards, m.Job, m.Image, m.StartAt.Format(time.RFC3339), m.StartAt.Sub(now).Truncate(time.Second))
+		fmt.Fprintf(&b, "\nnext, before %s (%s has every step):\n", m.StartAt.Format(time.RFC3339), readme)
+	}
 	fmt.Fprintf(&b, "  kubectl apply -f %s\n", f.emit)
-	fmt.Fprintf(&b, "  kubectl wait --for=condition=complete --timeout=1h job/%s\n", m.Job)
+	fmt.Fprintf(&b, "  wait until job/%s is Complete or Failed (the loop is in %s)\n", m.Job, readme)
 	fmt.Fprintf(&b, "  kubectl logs <pod of shard i> > shard-i.log   for i in 0..%d (the loop is in %s)\n", f.shards-1, readme)
 	fmt.Fprintf(&b, "  rehearse merge --from-logs --out merged shard-*.log\n")
 	_, err := fmt.Fprint(a.stdout, b.String())

@@ -60,6 +60,15 @@ func (f *distributeFlags) swarmOptions(a *app, cmd *cobra.Command, sc *scenarios
 		Shards: f.shards, Image: f.image, Target: f.target, AllowRemote: f.allowRemote,
 		StartIn: f.startIn, CPU: f.cpu, Memory: f.memory, Out: f.out,
 		RunID: harness.NewRunID(time.Now()), Logf: a.logf, Progress: a.swarmProgress(),
+		PrometheusRW: f.prometheusRW,
+	}
+	switch {
+	case f.apply || f.namespace != "":
+		return opts, usage(cmd, errors.New("--apply and --namespace are for --engine k8s"))
+	case f.prometheusRW != "":
+		if err := harness.CheckRemoteWrite(f.prometheusRW); err != nil {
+			return opts, usage(cmd, err)
+		}
 	}
 	if opts.Target == "" {
 		opts.Target = sc.SUT.URL

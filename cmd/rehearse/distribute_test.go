@@ -57,9 +57,15 @@ func TestDistributeK8s(t *testing.T) {
 			t.Errorf("job.yaml lacks %q:\n%s", want, job)
 		}
 	}
-	m := regexp.MustCompile(`- --start-at\n\s+- "?([0-9TZ:-]+)"?\n`).FindSubmatch(job)
+	// The Job reads its start from the start ConfigMap, which --start-in
+	// writes beside it (configmap-start.yaml).
+	if !strings.Contains(string(job), "- --start-at\n        - $(REHEARSE_START_AT)\n") {
+		t.Errorf("job.yaml does not read its start from the start ConfigMap:\n%s", job)
+	}
+	start, _ := os.ReadFile(filepath.Join(dir, "configmap-start.yaml"))
+	m := regexp.MustCompile(`start-at: "?([0-9TZ:-]+)"?\n`).FindSubmatch(start)
 	if m == nil {
-		t.Fatalf("no --start-at in job.yaml:\n%s", job)
+		t.Fatalf("no start-at in configmap-start.yaml:\n%s", start)
 	}
 	at, err := time.Parse(time.RFC3339, string(m[1]))
 	if err != nil || at.Before(before.Add(44*time.Second)) || at.After(time.Now().Add(46*time.Second)) { // rounded up to the second
@@ -68,7 +74,7 @@ func TestDistributeK8s(t *testing.T) {
 	if cm, err := os.ReadFile(filepath.Join(dir, "configmap.yaml")); err != nil || !strings.Contains(string(cm), "name: smoke") {
 		t.Errorf("configmap.yaml does not hold the scenario: %v\n%s", err, cm)
 	}
-	for _, want := range []string{"wrote " + dir + "/configmap.yaml, " + dir + "/job.yaml, " + dir + "/README.md",
+	for _, want := range []string{"wrote " + dir + "/configmap.yaml, " + dir + "/configmap-start.yaml, " + dir + "/job.yaml, " + dir + "/README.md",
 		"smoke as 3 shards", "kubectl apply -f " + dir, "rehearse merge --from-logs --out merged shard-*.log"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout)
@@ -91,8 +97,10 @@ func TestDistributeK8sDefaults(t *testing.T) {
 			t.Errorf("job.yaml lacks %q:\n%s", want, job)
 		}
 	}
-	if !strings.Contains(stdout, "(in 2m0s)") {
-		t.Errorf("the default start is not 2m from now:\n%s", stdout)
+	// No start given: none baked in; the start ConfigMap is made as the
+	// manifests are applied.
+	if _, err := os.Stat(filepath.Join(dir, "configmap-start.yaml")); err == nil || !strings.Contains(stdout, "kubectl create configmap") {
+		t.Errorf("a start was baked in, or stdout does not say how to make it:\n%s", stdout)
 	}
 }
 
@@ -165,7 +173,7 @@ func TestDistributeK8sFolder(t *testing.T) {
 func TestDistributeHelp(t *testing.T) {
 	code, stdout, _ := distributeCLI(t, "distribute", "--help")
 	for _, want := range []string{"--engine k8s contacts no cluster", "kubectl apply -f DIR", "rehearse merge --from-logs",
-		"rehearse distribute --engine k8s --shards 8 --emit k8s/", "--engine swarm", "(default 2m0s)", "k8s default 500m"} {
+		"rehearse distribute --engine k8s --shards 8 --emit k8s/", "--engine swarm", "kubectl create configmap <run id>-start", "--prometheus-rw", "--namespace", "k8s default 500m"} {
 		if code != exitOK || !strings.Contains(stdout, want) {
 			t.Errorf("help lacks %q (exit %d):\n%s", want, code, stdout)
 		}

@@ -6,7 +6,7 @@ func newConfigMap(sc Scenario, o Options) configMap {
 	return configMap{
 		APIVersion: "v1",
 		Kind:       "ConfigMap",
-		Metadata:   meta(configMapName(o.RunID), o.RunID, sc.Name),
+		Metadata:   o.meta(configMapName(o.RunID), sc.Name),
 		Data:       map[string]string{ScenarioKey: string(sc.Source)},
 	}
 }

@@ -18,6 +18,7 @@ import (
 // order, so the ConfigMap exists before the Job's pods look for it.
 const (
 	ConfigMapFile = "configmap.yaml"
+	StartFile     = "configmap-start.yaml" // only with Options.StartAt
 	JobFile       = "job.yaml"
 	ReadmeFile    = "README.md"
 )
@@ -33,9 +34,12 @@ type Emitted struct {
 	// Job and ConfigMap are the objects' names.
 	Job, ConfigMap string
 	// Image is the shards' image, StartAt their common start (UTC, to the
-	// second).
+	// second) when one was given (zero: set as they are applied).
 	Image   string
 	StartAt time.Time
+	// StartConfigMap is the ConfigMap the shards read their start from;
+	// Namespace the objects' namespace ("" when none was written).
+	StartConfigMap, Namespace string
 }
 
 // Emit writes into dir (created when missing) the ConfigMap holding sc, the
@@ -49,21 +53,46 @@ func Emit(dir string, sc Scenario, o Options) (*Emitted, error) {
 	if err := o.validate(sc); err != nil {
 		return nil, err
 	}
-	if !utf8.Valid(sc.Source) {
+	if !utf8.Valid(sc.Source) && sc.Path == "" {
 		return nil, fmt.Errorf("%w: scenario %s is not UTF-8 text", ErrInvalid, sc.Name)
 	}
 	if err := checkFolder(dir); err != nil {
 		return nil, err
 	}
-	header := fmt.Sprintf("# rehearse %s, run %s: scenario %s as %d shards from %s. See %s beside this file.\n",
-		o.Version, o.RunID, sc.Name, o.Shards, o.StartAt.Format(time.RFC3339), ReadmeFile)
-	cm, err := manifest(header, newConfigMap(sc, o))
+	header := fmt.Sprintf("# rehearse %s, run %s: scenario %s as %d shards. See %s beside this file.\n",
+		o.Version, o.RunID, sc.Name, o.Shards, ReadmeFile)
+	cms, files, err := configMaps(sc, o)
 	if err != nil {
 		return nil, err
 	}
-	jb, err := manifest(header, newJob(sc, o))
+	var cm []byte
+	for i, c := range cms {
+		b, err := manifest(header, c)
+		if err != nil {
+			return nil, err
+		}
+		if i > 0 {
+			b = append([]byte("---\n"), b[len(header):]...)
+		}
+		cm = append(cm, b...)
+	}
+	jb, err := manifest(header, newJob(sc, o, files))
 	if err != nil {
 		return nil, err
+	}
+	written := []struct {
+		name string
+		data []byte
+	}{{ConfigMapFile, cm}, {JobFile, jb}}
+	if !o.StartAt.IsZero() {
+		st, err := manifest(header, newStartConfigMap(sc, o, o.StartAt))
+		if err != nil {
+			return nil, err
+		}
+		written = append(written[:1], append([]struct {
+			name string
+			data []byte
+		}{{StartFile, st}}, written[1:]...)...)
 	}
 	var readme bytes.Buffer
 	if err := writeReadme(&readme, dir, sc, o); err != nil {
@@ -72,11 +101,12 @@ func Emit(dir string, sc Scenario, o Options) (*Emitted, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create %s: %w", dir, err)
 	}
-	out := &Emitted{Job: jobName(o.RunID), ConfigMap: configMapName(o.RunID), Image: o.Image, StartAt: o.StartAt}
-	for _, f := range []struct {
+	out := &Emitted{Job: jobName(o.RunID), ConfigMap: configMapName(o.RunID), Image: o.Image, StartAt: o.StartAt,
+		StartConfigMap: StartConfigMapName(o.RunID), Namespace: o.Namespace}
+	for _, f := range append(written, struct {
 		name string
 		data []byte
-	}{{ConfigMapFile, cm}, {JobFile, jb}, {ReadmeFile, readme.Bytes()}} {
+	}{ReadmeFile, readme.Bytes()}) {
 		p := filepath.Join(dir, f.name)
 		if err := os.WriteFile(p, f.data, 0o644); err != nil {
 			return out, fmt.Errorf("write %s: %w", p, err)
@@ -108,7 +138,7 @@ func checkFolder(dir string) error {
 	var foreign []string
 	for _, e := range entries {
 		ext := strings.ToLower(filepath.Ext(e.Name()))
-		if (ext == ".yaml" || ext == ".yml" || ext == ".json") && e.Name() != ConfigMapFile && e.Name() != JobFile {
+		if (ext == ".yaml" || ext == ".yml" || ext == ".json") && e.Name() != ConfigMapFile && e.Name() != JobFile && e.Name() != StartFile {
 			foreign = append(foreign, e.Name())
 		}
 	}

@@ -30,7 +30,7 @@ func TestEmitGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"k8s/configmap.yaml", "k8s/job.yaml", "k8s/README.md"}
+	want := []string{"k8s/configmap.yaml", "k8s/configmap-start.yaml", "k8s/job.yaml", "k8s/README.md"}
 	if strings.Join(got.Files, " ") != strings.Join(want, " ") || got.Job != testOptions().RunID ||
 		!got.StartAt.Equal(time.Date(2026, 11, 26, 12, 1, 31, 0, time.UTC)) || got.Image != "rehearse/rehearse:v1.2.3" {
 		t.Errorf("Emit = %+v", got)
@@ -92,17 +92,17 @@ func TestEmitRefusesEverythingAtOnce(t *testing.T) {
 // TestEmitRefusesBadScenarios: a missing start, an empty, oversized or
 // non-UTF-8 scenario is refused.
 func TestEmitRefusesBadScenarios(t *testing.T) {
-	noStart := testOptions()
-	noStart.StartAt = time.Time{}
+	past := testOptions()
+	past.StartAt = testNow.Add(-time.Second)
 	for name, tc := range map[string]struct {
 		sc   Scenario
 		o    Options
 		want string
 	}{
-		"no start":  {testScenario, noStart, "no start instant"},
-		"empty":     {Scenario{Name: "s"}, testOptions(), "no name or no source"},
-		"too large": {Scenario{Name: "s", Source: bytes.Repeat([]byte("#\n"), 1<<19)}, testOptions(), "a ConfigMap holds at most 1 MiB"},
-		"binary":    {Scenario{Name: "s", Source: []byte("name: s\n\xff\xfe")}, testOptions(), "not UTF-8"},
+		"past start": {testScenario, past, "in the past"},
+		"empty":      {Scenario{Name: "s"}, testOptions(), "no name or no source"},
+		"too large":  {Scenario{Name: "s", Source: bytes.Repeat([]byte("#\n"), 1<<19)}, testOptions(), "a ConfigMap holds at most 1 MiB"},
+		"binary":     {Scenario{Name: "s", Source: []byte("name: s\n\xff\xfe")}, testOptions(), "not UTF-8"},
 	} {
 		_, err := Emit(filepath.Join(t.TempDir(), "k8s"), tc.sc, tc.o)
 		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
@@ -149,7 +149,8 @@ func TestReadmeCommands(t *testing.T) {
 	}
 	for _, want := range []string{
 		"kubectl apply -f " + dir,
-		"kubectl wait --for=condition=complete --timeout=1h job/" + o.RunID,
+		"until s=$(kubectl get job/" + o.RunID + " -o jsonpath='{.status.conditions[?(@.status==\"True\")].type}')",
+		"*Complete*|*Failed*",
 		"for i in $(seq 0 11); do",
 		`kubectl logs "$(kubectl get pods -o name -l rehearse.run=` + o.RunID + `,batch.kubernetes.io/job-completion-index=$i)" > shard-$i.log`,
 		"rehearse merge --from-logs --out merged shard-*.log",

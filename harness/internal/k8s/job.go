@@ -41,6 +41,13 @@ const (
 func jobName(runID string) string       { return runID }
 func configMapName(runID string) string { return runID + "-scenario" }
 
+// meta is the metadata of a top-level object of o: meta, in o.Namespace.
+func (o Options) meta(name, scenario string) objectMeta {
+	m := meta(name, o.RunID, scenario)
+	m.Namespace = o.Namespace
+	return m
+}
+
 // meta is the metadata both objects and the pods carry.
 func meta(name, runID, scenario string) objectMeta {
 	return objectMeta{
@@ -52,29 +59,34 @@ func meta(name, runID, scenario string) objectMeta {
 
 // newJob is the Indexed Job of o (with defaults): N pods, pod i running
 // shard i/N, none retried.
-func newJob(sc Scenario, o Options) job {
+func newJob(sc Scenario, o Options, files volume) job {
 	no := false
 	pod := meta("", o.RunID, sc.Name)
+	if o.MetricsPort > 0 {
+		// Prometheus's pod discovery (the common relabelling) scrapes these.
+		pod.Annotations["prometheus.io/scrape"] = "true"
+		pod.Annotations["prometheus.io/port"] = strconv.Itoa(o.MetricsPort)
+		pod.Annotations["prometheus.io/path"] = "/metrics"
+	}
 	return job{
 		APIVersion: "batch/v1",
 		Kind:       "Job",
-		Metadata:   meta(jobName(o.RunID), o.RunID, sc.Name),
+		Metadata:   o.meta(jobName(o.RunID), sc.Name),
 		Spec: jobSpec{
-			CompletionMode: "Indexed",
-			Completions:    o.Shards,
-			Parallelism:    o.Shards,
-			BackoffLimit:   0,
+			CompletionMode:          "Indexed",
+			Completions:             o.Shards,
+			Parallelism:             o.Shards,
+			BackoffLimit:            0,
+			ActiveDeadlineSeconds:   int64(o.Deadline / time.Second),
+			TTLSecondsAfterFinished: int32(o.TTL / time.Second),
 			Template: podTemplate{
 				Metadata: pod,
 				Spec: podSpec{
 					RestartPolicy:                "Never",
 					AutomountServiceAccountToken: &no, // a shard never talks to the API server
 					SecurityContext:              podSecurityContext{SeccompProfile: seccompProfile{Type: "RuntimeDefault"}},
-					Containers:                   []container{shardContainer(o)},
-					Volumes: []volume{
-						{Name: scenarioVolume, ConfigMap: &configMapVolume{Name: configMapName(o.RunID)}},
-						{Name: resultsVolume, EmptyDir: &struct{}{}},
-					},
+					Containers:                   []container{shardContainer(sc, o)},
+					Volumes:                      []volume{files, {Name: resultsVolume, EmptyDir: &struct{}{}}},
 				},
 			},
 		},
@@ -83,17 +95,25 @@ func newJob(sc Scenario, o Options) job {
 
 // shardContainer runs `rehearse attack` as shard $(JOB_COMPLETION_INDEX)
 // of N, as a non-root user with nothing it does not need.
-func shardContainer(o Options) container {
+func shardContainer(sc Scenario, o Options) container {
 	res := map[string]string{"cpu": o.CPU, "memory": o.Memory}
+	var ports []containerPort
+	if o.MetricsPort > 0 {
+		ports = []containerPort{{Name: "metrics", ContainerPort: o.MetricsPort}}
+	}
 	return container{
 		Name:            ContainerName,
 		Image:           o.Image,
 		ImagePullPolicy: "IfNotPresent",
-		Args:            ShardArgs(o),
+		Args:            ShardArgs(sc, o),
 		Env: []envVar{{
 			Name:      IndexEnv,
-			ValueFrom: envVarSource{FieldRef: fieldRef{FieldPath: "metadata.annotations['" + IndexAnnotation + "']"}},
+			ValueFrom: envVarSource{FieldRef: &fieldRef{FieldPath: "metadata.annotations['" + IndexAnnotation + "']"}},
+		}, {
+			Name:      StartEnv,
+			ValueFrom: envVarSource{ConfigMapKeyRef: &configMapKeyRef{Name: StartConfigMapName(o.RunID), Key: StartKey}},
 		}},
+		Ports:     ports,
 		Resources: resources{Requests: res, Limits: res},
 		VolumeMounts: []volumeMount{
 			{Name: scenarioVolume, MountPath: ScenarioDir, ReadOnly: true},
@@ -116,17 +136,23 @@ const EmitResultFlag = "--emit-result"
 
 // ShardArgs is the command line of every shard (the image's entrypoint is
 // rehearse): attack the target as shard $(JOB_COMPLETION_INDEX)/N from
-// StartAt, write the result under ResultsDir and print it to the log.
-func ShardArgs(o Options) []string {
+// the instant in the start ConfigMap, write the result under ResultsDir
+// and print it to the log.
+func ShardArgs(sc Scenario, o Options) []string {
 	args := []string{"attack", "--target", o.Target}
-	if o.AllowRemote {
-		args = append(args, "--allow-remote")
+	if o.AllowRemote || o.MetricsPort > 0 {
+		args = append(args, "--allow-remote") // the metrics listen on the pod's IP
 	}
-	return append(args,
+	args = append(args,
 		"--shard", "$("+IndexEnv+")/"+strconv.Itoa(o.Shards),
-		"--start-at", o.StartAt.UTC().Format(time.RFC3339),
+		"--start-at", "$("+StartEnv+")",
 		"--out", ResultsDir,
-		EmitResultFlag,
-		ScenarioDir+"/"+ScenarioKey,
-	)
+		EmitResultFlag)
+	if o.PrometheusRW != "" {
+		args = append(args, "--prometheus-rw", o.PrometheusRW)
+	}
+	if o.MetricsPort > 0 {
+		args = append(args, "--metrics-addr", ":"+strconv.Itoa(o.MetricsPort), "--metrics-linger", "0s")
+	}
+	return append(args, ScenarioArg(sc))
 }

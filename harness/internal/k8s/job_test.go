@@ -136,6 +136,8 @@ func TestJobManifest(t *testing.T) {
 	case s.BackoffLimit == nil || *s.BackoffLimit != 0:
 		// Left out, Kubernetes would retry a failed shard 6 times.
 		t.Errorf("backoffLimit = %v, want an explicit 0", s.BackoffLimit)
+	case s.ActiveDeadlineSeconds == nil || *s.ActiveDeadlineSeconds != 7200, s.TTLSecondsAfterFinished == nil || *s.TTLSecondsAfterFinished != 6*3600:
+		t.Errorf("activeDeadlineSeconds %v, ttlSecondsAfterFinished %v; want 2h and 6h: a run is bounded and its Job goes", s.ActiveDeadlineSeconds, s.TTLSecondsAfterFinished)
 	}
 	checkMeta(t, "pod template", s.Template.ObjectMeta, o.RunID)
 	pod := s.Template.Spec
@@ -170,7 +172,7 @@ func TestJobManifest(t *testing.T) {
 func checkArgs(t *testing.T, c corev1.Container, o Options) {
 	t.Helper()
 	want := []string{"attack", "--target", "http://uploadsvc.staging.svc:8080", "--allow-remote",
-		"--shard", "$(JOB_COMPLETION_INDEX)/4", "--start-at", "2026-11-26T12:01:31Z",
+		"--shard", "$(JOB_COMPLETION_INDEX)/4", "--start-at", "$(REHEARSE_START_AT)",
 		"--out", "/results", "--emit-result", "/scenario/scenario.yaml"}
 	if !slices.Equal(c.Args, want) {
 		t.Errorf("args\n got %q\nwant %q", c.Args, want)
@@ -191,11 +193,12 @@ func checkArgs(t *testing.T, c corev1.Container, o Options) {
 		idx.ValueFrom.FieldRef.FieldPath != "metadata.annotations['batch.kubernetes.io/job-completion-index']" {
 		t.Errorf("JOB_COMPLETION_INDEX = %+v, want from the field metadata.annotations['batch.kubernetes.io/job-completion-index']", idx)
 	}
-	if len(c.Env) != 1 || len(validation.IsEnvVarName(idx.Name)) != 0 {
-		t.Errorf("env = %+v, want only JOB_COMPLETION_INDEX", c.Env)
-	}
-	if at, err := time.Parse(time.RFC3339, c.Args[7]); err != nil || !at.After(o.Now) {
-		t.Errorf("--start-at %q: %v, or not after now", c.Args[7], err)
+	// The start is not baked in: it comes from the start ConfigMap,
+	// made as the manifests are applied.
+	start := defined["REHEARSE_START_AT"]
+	if len(c.Env) != 2 || len(validation.IsEnvVarName(idx.Name)) != 0 || start.ValueFrom == nil || start.ValueFrom.ConfigMapKeyRef == nil ||
+		start.ValueFrom.ConfigMapKeyRef.Name != o.RunID+"-start" || start.ValueFrom.ConfigMapKeyRef.Key != "start-at" {
+		t.Errorf("env = %+v, want JOB_COMPLETION_INDEX and REHEARSE_START_AT from the ConfigMap %s-start", c.Env, o.RunID)
 	}
 }
 

@@ -30,6 +30,13 @@ const (
 	// the caller gives no instant: time to review the manifests, apply them
 	// and let the cluster schedule N pods and pull the image.
 	DefaultStartIn = 2 * time.Minute
+	// DefaultDeadline is the Job's activeDeadlineSeconds: from its start,
+	// the shards' pods are ended after this long, whatever they do.
+	DefaultDeadline = 2 * time.Hour
+	// DefaultTTL is the Job's ttlSecondsAfterFinished: the finished Job
+	// and its pods (and their logs) are deleted this long after it ends,
+	// time enough to collect the logs.
+	DefaultTTL = 6 * time.Hour
 )
 
 // MaxShards is the most completions Kubernetes accepts for an Indexed Job.
@@ -49,6 +56,22 @@ type Scenario struct {
 	Name string
 	// Source is the scenario file's bytes, carried verbatim.
 	Source []byte
+	// Path, when Files or Parts are set, is the scenario's path below a
+	// shard's folder (Files holds it); "" is ScenarioKey beside nothing.
+	Path string
+	// Files are the files every shard reads, the scenario first, each at
+	// its path below the shard's folder (files.go).
+	Files []File
+	// Parts, when set, are each shard's own files (a replay's part of the
+	// trace): shard i gets Parts[i] beside Files, in a folder of its own.
+	Parts [][]File
+}
+
+// File is a file a shard reads, at Path (slash-separated, relative to the
+// shard's folder).
+type File struct {
+	Path string
+	Data []byte
 }
 
 // Options say what the manifests run. The zero value is not usable: RunID,
@@ -70,9 +93,23 @@ type Options struct {
 	Target string
 	// AllowRemote passes --allow-remote to every shard.
 	AllowRemote bool
-	// StartAt is the instant every shard starts its storm; required, and
-	// after Now. It is written in UTC to the second, rounded up.
+	// StartAt, when set, is the instant every shard starts its storm, after
+	// Now, written to start.yaml (UTC to the second, rounded up); the
+	// manifests themselves never hold an instant: the shards read it from
+	// the ConfigMap <run id>-start, made as they are applied.
 	StartAt time.Time
+	// Namespace, when set, is every object's namespace.
+	Namespace string
+	// Deadline and TTL are the Job's activeDeadlineSeconds and
+	// ttlSecondsAfterFinished; 0 is DefaultDeadline, DefaultTTL.
+	Deadline, TTL time.Duration
+	// PrometheusRW, when set, is the remote-write URL every shard pushes
+	// its live metrics to.
+	PrometheusRW string
+	// MetricsPort, when > 0, is the port every shard serves its live
+	// metrics on (all interfaces: the pod's IP), announced to Prometheus's
+	// pod discovery by the prometheus.io/* annotations.
+	MetricsPort int
 	// Now is the clock StartAt is checked against; zero is time.Now().
 	Now time.Time
 	// CPU and Memory are each shard's requests and limits (equal, so the
@@ -112,6 +149,12 @@ func (o Options) withDefaults() Options {
 	if o.Now.IsZero() {
 		o.Now = time.Now()
 	}
+	if o.Deadline <= 0 {
+		o.Deadline = DefaultDeadline
+	}
+	if o.TTL <= 0 {
+		o.TTL = DefaultTTL
+	}
 	// RFC 3339 to the second, rounded up: never earlier than asked.
 	if at := o.StartAt.UTC().Truncate(time.Second); !at.Equal(o.StartAt) {
 		o.StartAt = at.Add(time.Second)
@@ -139,11 +182,14 @@ func (o Options) validate(sc Scenario) error {
 	if strings.TrimSpace(o.Image) != o.Image || strings.ContainsAny(o.Image, " \t\n") {
 		bad("--image %q has white space", o.Image)
 	}
-	switch {
-	case o.StartAt.IsZero():
-		bad("no start instant: the shards must start together")
-	case !o.StartAt.After(o.Now):
+	if !o.StartAt.IsZero() && !o.StartAt.After(o.Now) {
 		bad("start instant %s is in the past (now %s)", o.StartAt.Format(time.RFC3339), o.Now.UTC().Format(time.RFC3339))
+	}
+	if o.Namespace != "" && (len(o.Namespace) > 63 || !dnsLabel.MatchString(o.Namespace)) {
+		bad("--namespace %q is not a lowercase DNS label", o.Namespace)
+	}
+	if o.MetricsPort < 0 || o.MetricsPort > 65535 {
+		bad("metrics port %d: want 1-65535", o.MetricsPort)
 	}
 	if err := checkQuantity(o.CPU); err != nil {
 		bad("--cpu %q: %v", o.CPU, err)
@@ -156,6 +202,9 @@ func (o Options) validate(sc Scenario) error {
 	}
 	if len(sc.Source) > MaxScenarioBytes {
 		bad("scenario %s is %d bytes; a ConfigMap holds at most 1 MiB", sc.Name, len(sc.Source))
+	}
+	if sc.Parts != nil && len(sc.Parts) != o.Shards {
+		bad("%d shards' files for %d shards", len(sc.Parts), o.Shards)
 	}
 	return errors.Join(errs...)
 }

@@ -10,6 +10,7 @@ package k8s
 // objectMeta is metav1.ObjectMeta's subset.
 type objectMeta struct {
 	Name        string            `json:"name,omitempty"`
+	Namespace   string            `json:"namespace,omitempty"`
 	Labels      map[string]string `json:"labels,omitempty"`
 	Annotations map[string]string `json:"annotations,omitempty"`
 }
@@ -19,7 +20,8 @@ type configMap struct {
 	APIVersion string            `json:"apiVersion"`
 	Kind       string            `json:"kind"`
 	Metadata   objectMeta        `json:"metadata"`
-	Data       map[string]string `json:"data"`
+	Data       map[string]string `json:"data,omitempty"`
+	BinaryData map[string][]byte `json:"binaryData,omitempty"`
 }
 
 // job is batchv1.Job.
@@ -34,11 +36,13 @@ type job struct {
 // the point (a failed shard is not retried: a second attempt would start
 // after the instant, and count its callers twice).
 type jobSpec struct {
-	CompletionMode string      `json:"completionMode"`
-	Completions    int         `json:"completions"`
-	Parallelism    int         `json:"parallelism"`
-	BackoffLimit   int         `json:"backoffLimit"`
-	Template       podTemplate `json:"template"`
+	CompletionMode          string      `json:"completionMode"`
+	Completions             int         `json:"completions"`
+	Parallelism             int         `json:"parallelism"`
+	BackoffLimit            int         `json:"backoffLimit"`
+	ActiveDeadlineSeconds   int64       `json:"activeDeadlineSeconds"`
+	TTLSecondsAfterFinished int32       `json:"ttlSecondsAfterFinished"`
+	Template                podTemplate `json:"template"`
 }
 
 // podTemplate is corev1.PodTemplateSpec.
@@ -73,12 +77,14 @@ type container struct {
 	ImagePullPolicy string            `json:"imagePullPolicy"`
 	Args            []string          `json:"args"`
 	Env             []envVar          `json:"env"`
+	Ports           []containerPort   `json:"ports,omitempty"`
 	Resources       resources         `json:"resources"`
 	VolumeMounts    []volumeMount     `json:"volumeMounts"`
 	SecurityContext containerSecurity `json:"securityContext"`
 }
 
-// envVar is corev1.EnvVar, valued from a field of the pod.
+// envVar is corev1.EnvVar, valued from a field of the pod or a key of a
+// ConfigMap.
 type envVar struct {
 	Name      string       `json:"name"`
 	ValueFrom envVarSource `json:"valueFrom"`
@@ -86,7 +92,20 @@ type envVar struct {
 
 // envVarSource is corev1.EnvVarSource.
 type envVarSource struct {
-	FieldRef fieldRef `json:"fieldRef"`
+	FieldRef        *fieldRef        `json:"fieldRef,omitempty"`
+	ConfigMapKeyRef *configMapKeyRef `json:"configMapKeyRef,omitempty"`
+}
+
+// configMapKeyRef is corev1.ConfigMapKeySelector.
+type configMapKeyRef struct {
+	Name string `json:"name"`
+	Key  string `json:"key"`
+}
+
+// containerPort is corev1.ContainerPort.
+type containerPort struct {
+	Name          string `json:"name"`
+	ContainerPort int    `json:"containerPort"`
 }
 
 // fieldRef is corev1.ObjectFieldSelector.
@@ -122,14 +141,40 @@ type capabilities struct {
 	Drop []string `json:"drop"`
 }
 
-// volume is corev1.Volume: a ConfigMap or an emptyDir.
+// volume is corev1.Volume: a ConfigMap, ConfigMaps (projected) or an
+// emptyDir.
 type volume struct {
 	Name      string           `json:"name"`
 	ConfigMap *configMapVolume `json:"configMap,omitempty"`
+	Projected *projected       `json:"projected,omitempty"`
 	EmptyDir  *struct{}        `json:"emptyDir,omitempty"`
 }
 
-// configMapVolume is corev1.ConfigMapVolumeSource.
+// configMapVolume is corev1.ConfigMapVolumeSource; without items every
+// key is a file of its name.
 type configMapVolume struct {
-	Name string `json:"name"`
+	Name  string    `json:"name"`
+	Items []keyPath `json:"items,omitempty"`
+}
+
+// projected is corev1.ProjectedVolumeSource of ConfigMaps.
+type projected struct {
+	Sources []projection `json:"sources"`
+}
+
+// projection is corev1.VolumeProjection of one ConfigMap.
+type projection struct {
+	ConfigMap configMapProjection `json:"configMap"`
+}
+
+// configMapProjection is corev1.ConfigMapProjection: keys to paths.
+type configMapProjection struct {
+	Name  string    `json:"name"`
+	Items []keyPath `json:"items"`
+}
+
+// keyPath is corev1.KeyToPath.
+type keyPath struct {
+	Key  string `json:"key"`
+	Path string `json:"path"`
 }

@@ -22,17 +22,28 @@ type readmeData struct {
 	Scenario, Version, RunID, Job, ConfigMap, Image, Target, StartAt, Dir string
 	Shards, LastIndex                                                     int
 	RunLabel, IndexLabel, ResultsDir                                      string
+	StartConfigMap, Namespace, NS, Deadline, TTL                          string
+	Parts                                                                 bool
 }
 
 // writeReadme writes the README of the manifests in dir: what they hold,
 // and the kubectl commands that start, wait for, collect and remove the
 // shards, with `rehearse merge` between.
 func writeReadme(w io.Writer, dir string, sc Scenario, o Options) error {
-	return readmeTemplate.Execute(w, readmeData{
+	d := readmeData{
 		Scenario: sc.Name, Version: o.Version, RunID: o.RunID,
 		Job: jobName(o.RunID), ConfigMap: configMapName(o.RunID),
-		Image: o.Image, Target: o.Target, StartAt: o.StartAt.UTC().Format(time.RFC3339), Dir: dir,
+		Image: o.Image, Target: o.Target, Dir: dir,
+		StartConfigMap: StartConfigMapName(o.RunID), Namespace: o.Namespace,
+		Deadline: o.Deadline.String(), TTL: o.TTL.String(), Parts: sc.Parts != nil,
 		Shards: o.Shards, LastIndex: o.Shards - 1,
 		RunLabel: RunLabel, IndexLabel: IndexLabel, ResultsDir: ResultsDir,
-	})
+	}
+	if !o.StartAt.IsZero() {
+		d.StartAt = o.StartAt.UTC().Format(time.RFC3339)
+	}
+	if o.Namespace != "" {
+		d.NS = " -n " + o.Namespace
+	}
+	return readmeTemplate.Execute(w, d)
 }

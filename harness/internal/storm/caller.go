@@ -178,12 +178,12 @@ func (e *engine) report() {
 		if e.periodic != nil {
 			o = e.periodicOutcome(i, o)
 		}
+		if e.pop.Replayed() {
+			outcomes = append(outcomes, o) // OnOutcome after byLoggedCaller, below
+			continue
+		}
 		if e.opts.OnOutcome != nil {
 			e.opts.OnOutcome(o)
-		}
-		if e.pop.Replayed() {
-			outcomes = append(outcomes, o)
-			continue
 		}
 		e.opts.Aggregator.AddCaller(o)
 	}
@@ -191,6 +191,11 @@ func (e *engine) report() {
 		byLoggedCaller(outcomes, e.pop.Ordinal)
 	}
 	for _, o := range outcomes {
+		// After byLoggedCaller: a shard's result (OnOutcome) counts logged
+		// callers as its report does, so a merge of shards does too.
+		if e.opts.OnOutcome != nil {
+			e.opts.OnOutcome(o)
+		}
 		e.opts.Aggregator.AddCaller(o)
 	}
 }

@@ -31,6 +31,26 @@ type replayed struct {
 	caller string
 	at     time.Duration
 	bytes  int64
+	c, u   int32 // its caller's place in the trace's Callers, its own in the caller's Uploads
+}
+
+// replayOrder is the replay's uploads in the order they are sent (their
+// index is the storm's caller index), and how many logged retries were
+// left out. A trace part (replaypart.go) records this order.
+func replayOrder(sc *scenarios.Scenario, tr *traffic.Trace) ([]replayed, int) {
+	var ups []replayed
+	var dropped int
+	for ci, c := range tr.Callers() {
+		for ui, u := range c.Uploads {
+			if u.Retry && sc.Traffic.Retries != "keep" {
+				dropped++
+				continue
+			}
+			ups = append(ups, replayed{caller: c.Name, at: u.At(sc.Traffic.Speed), bytes: u.Bytes, c: int32(ci), u: int32(ui)})
+		}
+	}
+	slices.SortStableFunc(ups, func(a, b replayed) int { return int(a.at - b.at) })
+	return ups, dropped
 }
 
 // replay reads the trace and builds its uploads as callers, in the order
@@ -46,18 +66,10 @@ func replay(sc *scenarios.Scenario) (*scenarios.Population, []time.Duration, []s
 		}
 		return nil, nil, nil, fmt.Errorf("traffic.replay: %w", err)
 	}
-	var ups []replayed
-	var dropped int
-	for _, c := range tr.Callers() {
-		for _, u := range c.Uploads {
-			if u.Retry && sc.Traffic.Retries != "keep" {
-				dropped++
-				continue
-			}
-			ups = append(ups, replayed{caller: c.Name, at: u.At(sc.Traffic.Speed), bytes: u.Bytes})
-		}
+	if tr.Header().Part != nil {
+		return replayPart(sc, tr) // replaypart.go: one shard's share
 	}
-	slices.SortStableFunc(ups, func(a, b replayed) int { return int(a.at - b.at) })
+	ups, dropped := replayOrder(sc, tr)
 	entries := make([]scenarios.ReplayUpload, len(ups))
 	for i, u := range ups {
 		entries[i] = scenarios.ReplayUpload{Caller: u.caller, Records: 1}
@@ -78,13 +90,7 @@ func replay(sc *scenarios.Scenario) (*scenarios.Population, []time.Duration, []s
 		}
 	}
 	pop, err := scenarios.NewReplayPopulation(sc, entries)
-	notes := []string{fmt.Sprintf("traffic.replay: %d uploads of %d callers from %s at speed %g", len(ups), tr.Header().Callers, sc.Traffic.Replay, sc.Traffic.Speed)}
-	if n := tr.Header().SizeNote(); n != "" {
-		notes = append(notes, "traffic.replay: "+n)
-	}
-	if dropped > 0 {
-		notes = append(notes, fmt.Sprintf("traffic.replay: %d logged uploads looked like retries of a failed one and were not replayed: the scenario's callers.retry retries instead (traffic.retries: keep replays them)", dropped))
-	}
+	notes := replayNotes(sc, int64(len(ups)), tr.Header(), dropped)
 	return pop, offsets, notes, err
 }
 

@@ -18,11 +18,12 @@ const goneWithin = 30 * time.Second
 
 // objects are what Run created, removed in reverse.
 type objects struct {
-	config, service string
+	configs []string
+	service string
 }
 
 // remove removes the service, then its task containers, then the
-// config, which cannot go while a task holds it. It runs on a context of
+// configs, which cannot go while a task holds it. It runs on a context of
 // its own: a cancelled ctx is the usual reason it runs.
 func (o *objects) remove(ctx context.Context, cli *client.Client) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
@@ -35,8 +36,8 @@ func (o *objects) remove(ctx context.Context, cli *client.Client) error {
 			errs = append(errs, err)
 		}
 	}
-	if o.config != "" {
-		if err := removeConfig(ctx, cli, o.config); err != nil {
+	for _, c := range o.configs {
+		if err := removeConfig(ctx, cli, c); err != nil {
 			errs = append(errs, err)
 		}
 	}

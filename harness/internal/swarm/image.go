@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -32,12 +33,24 @@ const shardDockerfile = "FROM scratch\nCOPY rehearse /rehearse\nUSER 65532:65532
 // engine's platform (a FROM scratch image has no libc), and labels it
 // Label=runID. The caller removes it with RemoveImage.
 func BuildImage(ctx context.Context, binary, runID string) (string, error) {
-	if err := staticELF(binary); err != nil {
-		return "", err
-	}
-	prog, err := os.ReadFile(binary)
-	if err != nil {
-		return "", fmt.Errorf("read %s: %w", binary, err)
+	return BuildImageWith(ctx, binary, "", runID, nil)
+}
+
+// BuildImageWith is BuildImage with files baked in, each at its path
+// (readable by every user): FROM scratch around binary, or, when base is
+// set, FROM base (a shard image already: binary is then not used). A
+// distributed replay's trace parts too big for configs go this way.
+func BuildImageWith(ctx context.Context, binary, base, runID string, files []File) (string, error) {
+	var prog []byte
+	if base == "" {
+		if err := staticELF(binary); err != nil {
+			return "", err
+		}
+		b, err := os.ReadFile(binary)
+		if err != nil {
+			return "", fmt.Errorf("read %s: %w", binary, err)
+		}
+		prog = b
 	}
 	cli, err := connect(ctx)
 	if err != nil {
@@ -45,7 +58,7 @@ func BuildImage(ctx context.Context, binary, runID string) (string, error) {
 	}
 	defer cli.Close()
 	tag := ImageRepo + ":" + runID
-	res, err := cli.ImageBuild(ctx, buildContext(prog), client.ImageBuildOptions{Tags: []string{tag}, Remove: true, ForceRemove: true,
+	res, err := cli.ImageBuild(ctx, buildContext(prog, base, files), client.ImageBuildOptions{Tags: []string{tag}, Remove: true, ForceRemove: true,
 		Labels: map[string]string{Label: runID}, Version: build.BuilderV1})
 	if err != nil {
 		return "", fmt.Errorf("build image %s: %w", tag, err)
@@ -88,15 +101,29 @@ func staticELF(path string) error {
 	return nil
 }
 
-// buildContext is the image's build context: the Dockerfile and the program.
-func buildContext(prog []byte) io.Reader {
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	for _, f := range []struct {
+// buildContext is the image's build context: the Dockerfile, the program
+// (FROM scratch) and the files under files/, copied to / at their paths.
+func buildContext(prog []byte, base string, files []File) io.Reader {
+	dockerfile := shardDockerfile
+	type entry struct {
 		name string
 		mode int64
 		body []byte
-	}{{"Dockerfile", 0o644, []byte(shardDockerfile)}, {"rehearse", 0o755, prog}} {
+	}
+	entries := []entry{{"rehearse", 0o755, prog}}
+	if base != "" {
+		dockerfile, entries = "FROM "+base+"\n", nil
+	}
+	if len(files) > 0 {
+		dockerfile += "COPY files/ /\n"
+	}
+	entries = append(entries, entry{"Dockerfile", 0o644, []byte(dockerfile)})
+	for _, f := range files {
+		entries = append(entries, entry{"files/" + strings.TrimPrefix(f.Path, "/"), 0o444, f.Data})
+	}
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, f := range entries {
 		// Writes to a bytes.Buffer cannot fail.
 		_ = tw.WriteHeader(&tar.Header{Name: f.name, Mode: f.mode, Size: int64(len(f.body)), ModTime: time.Unix(0, 0)})
 		_, _ = tw.Write(f.body)

@@ -16,10 +16,10 @@ const slotTemplate = "{{if eq .Task.Slot .Node.ID}}0{{else}}{{.Task.Slot}}{{end}
 
 // serviceSpec is the service of job: a replicated job of job.Tasks tasks,
 // all running at once, none restarted, on the host network, with
-// SlotEnv=<slot> and the config (when configID is set) mounted
-// read-only at job.FilePath, a tmpfs at job.Scratch. The service, its task containers and the
+// SlotEnv=<slot> and each file's config (configIDs, in job.files' order)
+// mounted read-only at its path, a tmpfs at job.Scratch. The service, its task containers and the
 // config carry Label=job.RunID.
-func serviceSpec(job Job, configID string) swarm.ServiceSpec {
+func serviceSpec(job Job, configIDs []string) swarm.ServiceSpec {
 	n := uint64(job.Tasks)
 	labels := map[string]string{Label: job.RunID}
 	cs := &swarm.ContainerSpec{
@@ -28,11 +28,14 @@ func serviceSpec(job Job, configID string) swarm.ServiceSpec {
 		Args:   job.Args,
 		Env:    append([]string{SlotEnv + "=" + slotTemplate}, job.Env...),
 	}
-	if configID != "" {
-		cs.Configs = []*swarm.ConfigReference{{
-			ConfigID: configID, ConfigName: job.RunID,
-			File: &swarm.ConfigReferenceFileTarget{Name: job.FilePath, UID: "0", GID: "0", Mode: 0o444},
-		}}
+	for i, f := range job.files() {
+		if i >= len(configIDs) {
+			break
+		}
+		cs.Configs = append(cs.Configs, &swarm.ConfigReference{
+			ConfigID: configIDs[i], ConfigName: configName(job.RunID, i),
+			File: &swarm.ConfigReferenceFileTarget{Name: f.Path, UID: "0", GID: "0", Mode: 0o444},
+		})
 	}
 	if job.Scratch != "" {
 		cs.Mounts = []mount.Mount{{Type: mount.TypeTmpfs, Target: job.Scratch, TmpfsOptions: &mount.TmpfsOptions{Mode: 0o1777}}}

@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/moby/moby/api/types/swarm"
@@ -51,6 +52,10 @@ type Job struct {
 	// task through a Swarm config (at most 500 KB, Swarm's limit).
 	FilePath string
 	File     []byte
+	// Files are mounted likewise, each through a config of its own (at
+	// most MaxConfig bytes each): a distributed replay's trace parts, one
+	// per shard, each at its shard's path.
+	Files []File
 	// Scratch, when set, is a writable folder (tmpfs, mode 1777) in every
 	// task: a FROM scratch image has none for a non-root user.
 	Scratch string
@@ -110,12 +115,14 @@ func Run(ctx context.Context, job Job) (tasks []Task, err error) {
 	created := &objects{}
 	// Registered before any object exists: whatever was created goes.
 	defer func() { err = errors.Join(err, created.remove(ctx, cli)) }()
-	if job.FilePath != "" {
-		if created.config, err = createConfig(ctx, cli, job); err != nil {
+	for i, f := range job.files() {
+		id, err := createConfig(ctx, cli, job.RunID, i, f.Data)
+		if err != nil {
 			return nil, err
 		}
+		created.configs = append(created.configs, id)
 	}
-	res, err := cli.ServiceCreate(ctx, client.ServiceCreateOptions{Spec: serviceSpec(job, created.config)})
+	res, err := cli.ServiceCreate(ctx, client.ServiceCreateOptions{Spec: serviceSpec(job, created.configs)})
 	if err != nil {
 		return nil, fmt.Errorf("create swarm service for %s: %w", job.RunID, err)
 	}
@@ -136,23 +143,49 @@ func (j Job) check() error {
 		return errors.New("swarm job: no image")
 	case j.Tasks < 1:
 		return fmt.Errorf("swarm job: %d tasks; at least 1", j.Tasks)
-	case len(j.File) > maxConfig:
-		return fmt.Errorf("swarm job: %s is %d bytes; a swarm config holds at most %d", j.FilePath, len(j.File), maxConfig)
+	}
+	for _, f := range j.files() {
+		if len(f.Data) > MaxConfig {
+			return fmt.Errorf("swarm job: %s is %d bytes; a swarm config holds at most %d", f.Path, len(f.Data), MaxConfig)
+		}
 	}
 	return nil
 }
 
-// maxConfig is the largest config Swarm stores.
-const maxConfig = 500 * 1024
+// File is a file every task finds at Path, read-only.
+type File struct {
+	Path string
+	Data []byte
+}
 
-// createConfig stores job.File as a labelled config named after the run.
-func createConfig(ctx context.Context, cli *client.Client, job Job) (string, error) {
+// files are the job's files: File at FilePath, then Files.
+func (j Job) files() []File {
+	if j.FilePath == "" {
+		return j.Files
+	}
+	return append([]File{{Path: j.FilePath, Data: j.File}}, j.Files...)
+}
+
+// MaxConfig is the largest config Swarm stores.
+const MaxConfig = 500 * 1024
+
+// createConfig stores file i of a job as a labelled config named after
+// the run (the first: the run id; the others: <run id>-<i>).
+func createConfig(ctx context.Context, cli *client.Client, runID string, i int, data []byte) (string, error) {
 	res, err := cli.ConfigCreate(ctx, client.ConfigCreateOptions{Spec: swarm.ConfigSpec{
-		Annotations: swarm.Annotations{Name: job.RunID, Labels: map[string]string{Label: job.RunID}},
-		Data:        job.File,
+		Annotations: swarm.Annotations{Name: configName(runID, i), Labels: map[string]string{Label: runID}},
+		Data:        data,
 	}})
 	if err != nil {
-		return "", fmt.Errorf("create swarm config for %s: %w", job.RunID, err)
+		return "", fmt.Errorf("create swarm config for %s: %w", runID, err)
 	}
 	return res.ID, nil
+}
+
+// configName names file i's config.
+func configName(runID string, i int) string {
+	if i == 0 {
+		return runID
+	}
+	return runID + "-" + strconv.Itoa(i)
 }

@@ -22,7 +22,7 @@ import (
 func TestServiceSpec(t *testing.T) {
 	job := Job{RunID: "rh-1", Image: "rehearse/rehearse:rh-1", Args: []string{"attack", "x.yaml"}, Env: []string{"A=b"},
 		Tasks: 3, FilePath: "/s.yaml", File: []byte("x"), Scratch: "/out", NanoCPUs: 5e8, MemoryBytes: 1 << 28}
-	s := serviceSpec(job, "cfg1")
+	s := serviceSpec(job, []string{"cfg1"})
 	rj := s.Mode.ReplicatedJob
 	switch {
 	case rj == nil || *rj.MaxConcurrent != 3 || *rj.TotalCompletions != 3:
@@ -53,14 +53,14 @@ func TestServiceSpec(t *testing.T) {
 	if r == nil || r.Limits.NanoCPUs != 5e8 || r.Reservations.MemoryBytes != 1<<28 {
 		t.Errorf("resources %+v", r)
 	}
-	if s := serviceSpec(Job{RunID: "r", Image: "i", Tasks: 1}, ""); s.TaskTemplate.ContainerSpec.Configs != nil || s.TaskTemplate.Resources != nil {
+	if s := serviceSpec(Job{RunID: "r", Image: "i", Tasks: 1}, nil); s.TaskTemplate.ContainerSpec.Configs != nil || s.TaskTemplate.Resources != nil {
 		t.Errorf("no file, no limits: got %+v", s.TaskTemplate)
 	}
 }
 
 func TestJobCheck(t *testing.T) {
 	for _, j := range []Job{{Image: "i", Tasks: 1}, {RunID: "r", Tasks: 1}, {RunID: "r", Image: "i"},
-		{RunID: "r", Image: "i", Tasks: 1, FilePath: "/f", File: make([]byte, maxConfig+1)}} {
+		{RunID: "r", Image: "i", Tasks: 1, FilePath: "/f", File: make([]byte, MaxConfig+1)}} {
 		if err := j.check(); err == nil {
 			t.Errorf("%+v: no error", j)
 		}
@@ -243,11 +243,11 @@ func TestSweep(t *testing.T) {
 	}
 	defer cli.Close()
 	job := Job{RunID: runID, Image: tag, Tasks: 2, FilePath: "/job/file.txt", File: []byte("x")}
-	cfg, err := createConfig(ctx, cli, job)
+	cfg, err := createConfig(ctx, cli, job.RunID, 0, job.File)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := cli.ServiceCreate(ctx, client.ServiceCreateOptions{Spec: serviceSpec(job, cfg)})
+	res, err := cli.ServiceCreate(ctx, client.ServiceCreateOptions{Spec: serviceSpec(job, []string{cfg})})
 	if err != nil {
 		t.Fatal(err)
 	}

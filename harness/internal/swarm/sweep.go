@@ -42,7 +42,7 @@ func Sweep(ctx context.Context, runID string, olderThan time.Duration) (services
 	errs = append(errs, err)
 	for _, c := range cfgs.Items {
 		if old(c.CreatedAt) {
-			errs = append(errs, (&objects{config: c.ID}).remove(ctx, cli))
+			errs = append(errs, (&objects{configs: []string{c.ID}}).remove(ctx, cli))
 			configs++
 		}
 	}
