@@ -94,3 +94,13 @@ func shardLabel(s Shard) string {
 	}
 	return strconv.Itoa(s.Index) + "/" + strconv.Itoa(s.Count)
 }
+
+// Federation serves several exporters' series at one address: local
+// shards' (livemetrics.Federation).
+type Federation = livemetrics.Federation
+
+// ServeFederation serves at addr the union of the series at targets
+// (each a shard's http://host:port/metrics), checked as --metrics-addr is.
+func ServeFederation(addr string, allowRemote bool, targets []string) (*Federation, error) {
+	return livemetrics.NewFederation(addr, allowRemote, targets)
+}

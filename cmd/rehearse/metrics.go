@@ -11,6 +11,14 @@ import (
 	"github.com/rehearse-dev/rehearse/internal/errext"
 )
 
+// liveMetrics is what serves --metrics-addr: a run's exporter, or local
+// shards' federation (shardmetrics.go). It lingers after the command.
+type liveMetrics interface {
+	Addr() string
+	Observed() bool
+	Close(ctx context.Context, linger time.Duration) error
+}
+
 // metricsFlags are the live-metrics flags of run and attack.
 type metricsFlags struct {
 	addr   string

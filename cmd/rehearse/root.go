@@ -23,7 +23,7 @@ type app struct {
 	mu    sync.Mutex
 	runID string // set while a run may own Docker objects
 
-	metrics       *harness.Metrics // live metrics (metrics.go), closed when the command is done
+	metrics       liveMetrics // live metrics (metrics.go), closed when the command is done
 	metricsLinger time.Duration
 }
 

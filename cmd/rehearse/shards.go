@@ -24,10 +24,20 @@ func (a *app) localShards(cmd *cobra.Command, f *runFlags, args []string) error 
 	if f.shard != "" || f.sharding.emit {
 		return usage(cmd, fmt.Errorf("--shards %d runs its own shards: without --shard or --emit-result", n))
 	}
+	// The shards serve the live metrics, each on a port of its own; this
+	// process serves their union at --metrics-addr (shardmetrics.go).
+	metrics := f.metrics
+	f.metrics = metricsFlags{}
 	opts, err := f.options(a, cmd)
+	f.metrics = metrics
 	if err != nil {
 		return err
 	}
+	shardAddrs, stop, err := a.federate(cmd, f, n)
+	if err != nil {
+		return err
+	}
+	defer stop()
 	if opts.StartAt.IsZero() {
 		opts.StartAt = time.Now().Add(3 * time.Second) // time for every process to load the scenario
 	}
@@ -40,7 +50,7 @@ func (a *app) localShards(cmd *cobra.Command, f *runFlags, args []string) error 
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		return err
 	}
-	a.runShardProcs(cmd.Context(), exe, f, args, work, opts, n)
+	a.runShardProcs(cmd.Context(), exe, f, args, work, opts, n, shardAddrs)
 	res, err := harness.Merge(cmd.Context(), []string{work}, opts.Out, harness.MergeOptions{Logf: a.logf})
 	if err != nil {
 		return err
@@ -52,7 +62,7 @@ func (a *app) localShards(cmd *cobra.Command, f *runFlags, args []string) error 
 // A shard that fails is said here; the merge then names it as missing (a
 // partial report is invalid). Ctrl-C reaches them too (same process
 // group), and each writes its partial result.
-func (a *app) runShardProcs(ctx context.Context, exe string, f *runFlags, args []string, work string, opts harness.Options, n int) {
+func (a *app) runShardProcs(ctx context.Context, exe string, f *runFlags, args []string, work string, opts harness.Options, n int, metricsAddrs []string) {
 	var wg sync.WaitGroup
 	for i := range n {
 		name := "shard-" + strconv.Itoa(i)
@@ -61,6 +71,12 @@ func (a *app) runShardProcs(ctx context.Context, exe string, f *runFlags, args [
 			"--progress", "none", "--scale", strconv.FormatFloat(f.scale, 'g', -1, 64)}
 		if f.allowRemote {
 			argv = append(argv, "--allow-remote")
+		}
+		if metricsAddrs != nil {
+			argv = append(argv, "--metrics-addr", metricsAddrs[i], "--metrics-linger", shardMetricsLinger.String())
+		}
+		if f.metrics.rw != "" {
+			argv = append(argv, "--prometheus-rw", f.metrics.rw)
 		}
 		if opts.Seed != nil {
 			argv = append(argv, "--seed", strconv.FormatInt(*opts.Seed, 10))
