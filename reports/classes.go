@@ -6,11 +6,13 @@ import (
 	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/rehearse-dev/rehearse/internal/vocab"
 )
 
 // DefaultClass names the one caller class of a scenario that declares none
 // (callers.classes absent): every caller is in it.
-const DefaultClass = "default"
+const DefaultClass = vocab.DefaultClass
 
 // classAgg is one caller class's running counts. Attempt counts follow the
 // run-wide rules: an attempt of a generator class or one the run's own stop

@@ -4,33 +4,22 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/rehearse-dev/rehearse/internal/vocab"
 )
 
-// VariableNames are the gate variables Variables may fill, in the order of
-// scenarios.GateVariables: a test in harness ties the two lists, so a gate
-// can name exactly what a report measures.
-var VariableNames = []string{
-	"requests", "ok", "timeouts", "timeout_rate", "error_rate", "p50_ms", "p90_ms", "p99_ms", "max_ms",
-	"p50_all_ms", "p90_all_ms", "p99_all_ms", "max_all_ms", "throughput_rps", "callers", "succeeded", "gave_up", "retries", "completion_p99_ms", "crashes",
-	"oom_kills", "restarts", "downtime_s", "accepted", "completed", "lost", "duplicates", "drain_s", "http_429",
-	"amplification", "missing_records", "invalidated_callers", "login_failed", "login_errors", "goodput_ratio",
-}
+// VariableNames are the gate variables Variables may fill: the
+// scenario's own list (vocab), so a gate can name exactly what a report
+// measures.
+var VariableNames = vocab.GateVariables
 
-// ClassVariableNames are the gate variables Variables fills for each caller
-// class, under ClassVariable(name, class) ("gave_up[erp]"), in the order of
-// scenarios.ClassGateVariables (a harness test ties the two).
-var ClassVariableNames = []string{
-	"callers", "succeeded", "gave_up", "attempts", "retries", "timeouts", "p50_ms", "p99_ms", "p50_all_ms",
-	"p99_all_ms", "amplification", "budget_denied", "breaker_opens",
-}
+// ClassVariableNames are the gate variables Variables fills for each
+// caller class, under ClassVariable(name, class) ("gave_up[erp]").
+var ClassVariableNames = vocab.ClassGateVariables
 
 // WindowVariableNames are the gate variables Variables fills for each
-// arrival step and each window a gate names ("error_rate[last 30s]"), in
-// the order of scenarios.WindowGateVariables (a harness test ties the two).
-var WindowVariableNames = []string{
-	"requests", "ok", "timeouts", "timeout_rate", "error_rate", "p50_ms", "p99_ms", "p50_all_ms", "p99_all_ms",
-	"throughput_rps", "goodput_ratio", "amplification",
-}
+// arrival step and each window a gate names ("error_rate[last 30s]").
+var WindowVariableNames = vocab.WindowGateVariables
 
 // ClassVariable is the key of a class's gate variable: "gave_up[erp]".
 func ClassVariable(name, class string) string { return name + "[" + class + "]" }

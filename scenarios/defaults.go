@@ -3,6 +3,8 @@ package scenarios
 import (
 	"strings"
 	"time"
+
+	"github.com/rehearse-dev/rehearse/internal/vocab"
 )
 
 // Defaults applied by Parse to fields a scenario leaves out. They are
@@ -23,7 +25,7 @@ const (
 	DefaultBackoffBase    = time.Second
 	DefaultBackoffMax     = 30 * time.Second
 	DefaultPartField      = "file"
-	DefaultClass          = "default"
+	DefaultClass          = vocab.DefaultClass
 	// DefaultUpgradeTimeout bounds a deploy command (upgrade.timeout) and
 	// a reset command (sut.reset.timeout).
 	DefaultUpgradeTimeout = 5 * time.Minute

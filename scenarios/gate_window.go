@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rehearse-dev/rehearse/internal/vocab"
 )
 
 // Window kinds a gate may be evaluated over (docs/arrivals.md).
@@ -37,13 +39,8 @@ func (w Window) String() string {
 }
 
 // WindowGateVariables are the gate variables that have a value over a
-// window: what the per-second timeline holds. goodput_ratio is the
-// attempts answered ok over the first attempts sent, amplification the
-// attempts sent over the first attempts sent, both within the window.
-var WindowGateVariables = []string{
-	"requests", "ok", "timeouts", "timeout_rate", "error_rate", "p50_ms", "p99_ms", "p50_all_ms", "p99_all_ms",
-	"throughput_rps", "goodput_ratio", "amplification",
-}
+// window (vocab): what the per-second timeline holds.
+var WindowGateVariables = vocab.WindowGateVariables
 
 // windowWords are the first words of a bracket that make it a window
 // rather than a caller class: a class name has no space.

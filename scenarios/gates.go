@@ -5,26 +5,18 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/rehearse-dev/rehearse/internal/vocab"
 )
 
-// GateVariables are the names a gate may use; reports.Variables provides
-// their values. p50_ms, p90_ms, p99_ms and max_ms are the latency of the
-// successful attempts; p50_all_ms ... max_all_ms of every attempt that
-// reached the service, failures included.
-var GateVariables = []string{
-	"requests", "ok", "timeouts", "timeout_rate", "error_rate", "p50_ms", "p90_ms", "p99_ms", "max_ms",
-	"p50_all_ms", "p90_all_ms", "p99_all_ms", "max_all_ms", "throughput_rps", "callers", "succeeded", "gave_up", "retries", "completion_p99_ms", "crashes",
-	"oom_kills", "restarts", "downtime_s", "accepted", "completed", "lost", "duplicates", "drain_s", "http_429",
-	"amplification", "missing_records", "invalidated_callers", "login_failed", "login_errors", "goodput_ratio",
-}
+// GateVariables are the names a gate may use (vocab: the words a
+// scenario and a report share); reports.Variables provides their values.
+var GateVariables = vocab.GateVariables
 
 // ClassGateVariables are the names a gate may use for one caller class,
 // written with the class in brackets: "gave_up[erp] == 0". Reports give
 // their values under that full name.
-var ClassGateVariables = []string{
-	"callers", "succeeded", "gave_up", "attempts", "retries", "timeouts", "p50_ms", "p99_ms", "p50_all_ms",
-	"p99_all_ms", "amplification", "budget_denied", "breaker_opens",
-}
+var ClassGateVariables = vocab.ClassGateVariables
 
 var gateOps = []string{"<=", ">=", "==", "!=", "<", ">"}
 
