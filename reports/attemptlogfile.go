@@ -42,14 +42,21 @@ type AttemptLogOptions struct {
 }
 
 // CreateAttemptLog creates the attempt log of the run folder dir as o says
-// and returns it, or nil (and no file) when o.Mode is none. Close it at
-// the end: the compressed form's trailer is written then.
+// and returns it, or nil (and no file) when o.Mode is none. A log an
+// earlier run left in dir, in either form, is removed first: the folder's
+// log is this run's or none. Close it at the end: the compressed form's
+// trailer is written then.
 func CreateAttemptLog(dir string, o AttemptLogOptions) (*AttemptLog, error) {
-	if o.Mode.Kind == AttemptsNone {
-		return nil, nil
-	}
 	if o.Plain && o.Mode.Sampled() {
 		return nil, errors.New("create attempt log: a sample is written compressed only (its gzip header records the sample, so that a report rebuilt from the log says so): use --attempts-format csv.gz")
+	}
+	for _, stale := range []string{AttemptLogGzFile, AttemptLogFile} {
+		if err := os.Remove(filepath.Join(dir, stale)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("create attempt log: %w", err)
+		}
+	}
+	if o.Mode.Kind == AttemptsNone {
+		return nil, nil
 	}
 	name := AttemptLogGzFile
 	if o.Plain {
@@ -155,4 +162,28 @@ func OpenAttemptLog(dir string) (*os.File, error) {
 func HasAttemptLog(dir string) bool {
 	_, err := FindAttemptLog(dir)
 	return err == nil
+}
+
+// DescribeAttemptLog is the attempts_log of the run folder dir as its log
+// says, for a report that did not record it (a merge): none without a
+// log, else its file and what its gzip header records; its attempts are
+// not counted (nil), which would take a read of the whole log.
+func DescribeAttemptLog(dir string) (*AttemptsLog, error) {
+	f, err := OpenAttemptLog(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return &AttemptsLog{Mode: AttemptsNone}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var scan AttemptLogScan
+	_, closeGz, err := decompressed(f, &scan)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", f.Name(), err)
+	}
+	closeGz()
+	info := scan.Log
+	info.File = filepath.Base(f.Name())
+	return &info, nil
 }
