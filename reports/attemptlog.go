@@ -396,7 +396,8 @@ func decompressed(r io.Reader, scan *AttemptLogScan) (*bufio.Reader, func(), err
 	}
 	gz.Multistream(false) // one log is one gzip member; what follows is not ours
 	scan.Compressed, scan.Log = true, parseGzipComment(gz.Comment)
-	return bufio.NewReaderSize(gz, 256<<10), func() { _ = gz.Close() }, nil
+	ra := newReadAhead(gz, 4, 1<<20)
+	return bufio.NewReaderSize(ra, 256<<10), func() { ra.Close(); _ = gz.Close() }, nil
 }
 
 // isAttemptHeader reports whether head is the header of an attempt log,

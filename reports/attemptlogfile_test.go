@@ -3,6 +3,7 @@ package reports
 import (
 	"bytes"
 	stdgzip "compress/gzip"
+	"errors"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -300,4 +301,28 @@ func TestParseAttemptsMode(t *testing.T) {
 	if l, err := CreateAttemptLog(t.TempDir(), AttemptLogOptions{Mode: AttemptsMode{Kind: AttemptsNone}}); l != nil || err != nil || l.Close() != nil || l.Info().Mode != AttemptsNone {
 		t.Error("none makes a log")
 	}
+}
+
+// TestScanStopsEarly: a scan of a compressed log that fn stops returns
+// fn's error and leaves no goroutine behind (the bubble would not end).
+func TestScanStopsEarly(t *testing.T) {
+	dir := t.TempDir()
+	writeLog(t, dir, AttemptLogOptions{}, randomAttempts(200_000, 1000, 6))
+	b, err := os.ReadFile(filepath.Join(dir, AttemptLogGzFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	synctest.Test(t, func(t *testing.T) {
+		stop := errors.New("enough")
+		n := 0
+		_, err := ScanAttemptLog(bytes.NewReader(b), func(Attempt) error {
+			if n++; n == 10 {
+				return stop
+			}
+			return nil
+		})
+		if err != stop {
+			t.Fatalf("scan ended with %v", err)
+		}
+	})
 }
