@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
@@ -97,5 +96,4 @@ func BenchmarkReportLongRun(b *testing.B) {
 			b.ReportMetric(float64(benchAttempts)/b.Elapsed().Seconds()*float64(b.N)/1e6, "M-attempts/s")
 		})
 	}
-	_ = strconv.Itoa
 }
