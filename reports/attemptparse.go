@@ -13,20 +13,28 @@ import (
 // fields columns into a, field by field in place: a long log is read
 // without a string or a slice per line (docs/attempts.md has the cost).
 func parseAttemptLine(a *Attempt, line []byte, fields int) error {
-	line = bytes.TrimRight(line, "\r\n")
-	if n := bytes.Count(line, []byte{','}) + 1; n != fields {
-		return fmt.Errorf("%d fields, want %d", n, fields)
+	for len(line) > 0 && (line[len(line)-1] == '\n' || line[len(line)-1] == '\r') {
+		line = line[:len(line)-1]
 	}
 	*a = Attempt{BytesOut: -1, BytesIn: -1}
 	var errs []error
-	for i := 0; i < fields; i++ {
-		f := line
-		if j := bytes.IndexByte(line, ','); j >= 0 {
-			f, line = line[:j], line[j+1:]
+	n := 0
+	for rest, more := line, true; more; n++ {
+		f := rest
+		if j := bytes.IndexByte(rest, ','); j >= 0 {
+			f, rest = rest[:j], rest[j+1:]
+		} else {
+			more = false
 		}
-		if err := setField(a, i, f); err != nil {
-			errs = append(errs, fmt.Errorf("%s %q: %w", attemptHeader[i], f, err))
+		if n >= fields {
+			continue // counted, not read: the line has too many
 		}
+		if err := setField(a, n, f); err != nil {
+			errs = append(errs, fmt.Errorf("%s %q: %w", attemptHeader[n], f, err))
+		}
+	}
+	if n != fields {
+		return fmt.Errorf("%d fields, want %d", n, fields)
 	}
 	return errors.Join(errs...)
 }
