@@ -326,3 +326,18 @@ func TestScanStopsEarly(t *testing.T) {
 		}
 	})
 }
+
+// TestCompareSaysWhichRunsAreSampled: a run whose latencies come from a
+// sampled attempt log is named in the comparison's notes; a whole one is
+// not.
+func TestCompareSaysWhichRunsAreSampled(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	base, cand := build{ms: 100}.runs(rng, "a", 1), build{ms: 100}.runs(rng, "b", 1)
+	p, s := 1.0, int64(42)
+	cand[0].Report.AttemptsLog = &AttemptsLog{Mode: AttemptsSample, SamplePercent: &p, SampleSeed: &s, File: AttemptLogGzFile}
+	c := Compare(base, cand, CompareOptions{})
+	notes := strings.Join(c.Notes, "\n")
+	if !strings.Contains(notes, "the candidate run b has an attempt log of a 1% sample of the callers (seed 42)") || strings.Contains(notes, "baseline run") {
+		t.Fatalf("notes:\n%s", notes)
+	}
+}
