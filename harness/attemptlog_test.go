@@ -91,7 +91,8 @@ func TestRunAttemptLogForms(t *testing.T) {
 		t.Fatalf("plain: attempts_log %+v, the service counted %d", l, psvc.requests)
 	}
 	none, _ := runLogged(t, Options{Attempts: reports.AttemptsMode{Kind: reports.AttemptsNone}})
-	if l := none.Report.AttemptsLog; l.Mode != reports.AttemptsNone || l.File != "" || reports.HasAttemptLog(none.Dir) {
+	if l := none.Report.AttemptsLog; l.Mode != reports.AttemptsNone || l.File != "" || reports.HasAttemptLog(none.Dir) ||
+		!strings.Contains(strings.Join(none.Report.Notes, "\n"), "no attempt log was written (--attempts none)") {
 		t.Fatalf("none: attempts_log %+v, log written: %v", l, reports.HasAttemptLog(none.Dir))
 	}
 	b, err := os.ReadFile(filepath.Join(none.Dir, ReportJSON))

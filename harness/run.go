@@ -376,8 +376,11 @@ func (r *rehearsal) assemble(dep *sutrun.Deployment, stats storm.Stats) *reports
 	rep.Notes = append(rep.Notes, stats.Notes...)
 	rep.Notes = append(rep.Notes, r.measurementNotes(rep, stats)...)
 	rep.AttemptsLog = r.attempts
-	if r.attempts.Sampled() {
+	switch {
+	case r.attempts.Sampled():
 		rep.Notes = append(rep.Notes, "the attempt log holds "+r.attempts.SampleText()+" (--attempts); this report's figures are of every attempt")
+	case r.attempts != nil && r.attempts.Mode == reports.AttemptsNone:
+		rep.Notes = append(rep.Notes, "no attempt log was written (--attempts none): compare draws no latency CDF of this run, and report --format vegeta has nothing to export")
 	}
 	rep.Expect = reports.Verdict(r.sc.Expect)
 	rep.Data = r.data.report(r.restormed)
