@@ -91,7 +91,7 @@ func optExtremes[T int64 | float64](g []Bucket, f func(*Bucket) **T, a, b *Bucke
 	lo, hi := -1, -1
 	for i := range g {
 		p := *f(&g[i])
-		if p == nil || !(*p >= 0) {
+		if p == nil || !usable(*p) {
 			continue
 		}
 		if lo < 0 || *p < **f(&g[lo]) {
@@ -107,6 +107,9 @@ func optExtremes[T int64 | float64](g []Bucket, f func(*Bucket) **T, a, b *Bucke
 	first, second := order(lo, hi)
 	*f(a), *f(b) = *f(&g[first]), *f(&g[second])
 }
+
+// usable reports whether v is a measurement: 0 or above (a NaN is not).
+func usable[T int64 | float64](v T) bool { return v >= 0 }
 
 // order returns the two indexes, the earlier first.
 func order(i, j int) (int, int) {
