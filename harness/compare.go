@@ -134,7 +134,7 @@ func loadRun(file string) (reports.Run, error) {
 	}
 	dir := filepath.Dir(file)
 	run := reports.Run{Report: rep, Dir: dir}
-	f, err := os.Open(filepath.Join(dir, reports.AttemptLogFile))
+	f, err := reports.OpenAttemptLog(dir)
 	if err != nil {
 		return run, nil // summary only: no CDF, no attempts test
 	}

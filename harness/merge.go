@@ -209,12 +209,11 @@ func mergeInto(ctx context.Context, shards []loadedShard, dir string, local *sce
 	agg := reports.NewAggregator(base)
 	agg.SetPlanned(planned)
 	agg.SetClasses(shards[0].sr.Classes)
-	f, err := os.Create(filepath.Join(dir, reports.AttemptLogFile))
+	alog, err := reports.CreateAttemptLog(dir, reports.AttemptLogOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("merge: %w", err)
 	}
-	defer f.Close()
-	alog := reports.NewAttemptLog(f)
+	defer alog.Close()
 	if names := shardCallerNames(shards[0].sr, local); names != nil {
 		alog.SetCallerNames(names) // else caller_name stays empty
 	}
@@ -263,7 +262,7 @@ func replayShard(s loadedShard, shift time.Duration, agg *reports.Aggregator, al
 	info := reports.ShardInfo{Shard: sr.Shard, Of: sr.Shards, Host: sr.Host, Callers: int64(len(sr.Outcomes)),
 		LagP99Ms: sr.Generator.LagP99Ms, CPUS: sr.Generator.CPUS, Errors: sr.Generator.Errors, LateMs: sr.LateMs,
 		Late: sr.LateMs > reports.LateThresholdMs, Saturated: sr.Generator.Saturated}
-	f, err := os.Open(filepath.Join(s.dir, reports.AttemptLogFile))
+	f, err := reports.OpenAttemptLog(s.dir)
 	if err != nil {
 		return info, fmt.Errorf("merge: shard %d: %w", sr.Shard, err)
 	}

@@ -106,8 +106,8 @@ func TestMergeEqualsOneProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The merged attempts.csv names each attempt's caller, as a shard's does.
-	log, err := os.ReadFile(filepath.Join(res.Dir, reports.AttemptLogFile))
-	if err != nil || !strings.Contains(string(log), ",caller-00007\n") {
+	log, err := attemptLogText(res.Dir)
+	if err != nil || !strings.Contains(string(log), ",caller-00007,0,0\n") {
 		t.Fatalf("merged attempts.csv without caller names (%v):\n%.300s", err, log)
 	}
 }

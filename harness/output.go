@@ -22,10 +22,20 @@ const (
 // WriteRunFolder writes report.json, report.html, report.md and junit.xml of
 // rep into dir. Each file is written to a temporary name and renamed, so a
 // reader never sees half a report. A report without a host gets this
-// machine's: the one that writes a run folder is the one that ran it.
+// machine's: the one that writes a run folder is the one that ran it; one
+// without attempts_log gets its folder's (reports.DescribeAttemptLog).
 func WriteRunFolder(dir string, rep *reports.Report) error {
 	if rep.Host == nil {
 		rep.Host = reports.ThisHost()
+	}
+	if rep.AttemptsLog == nil {
+		// A report that did not record its log (a merge) describes the
+		// one beside it.
+		info, err := reports.DescribeAttemptLog(dir)
+		if err != nil {
+			return fmt.Errorf("write run folder: %w", err)
+		}
+		rep.AttemptsLog = info
 	}
 	files := []struct {
 		name  string

@@ -71,6 +71,12 @@ type Options struct {
 	// Metrics, when set, shows the storm as live Prometheus metrics
 	// (ServeMetrics); the caller closes it after the last scenario.
 	Metrics *Metrics
+	// Attempts is what the attempt log keeps (--attempts): the zero value
+	// keeps every attempt. A shard keeps every attempt: merge needs them.
+	Attempts reports.AttemptsMode
+	// AttemptsPlain writes attempts.csv instead of attempts.csv.gz
+	// (--attempts-format csv).
+	AttemptsPlain bool
 }
 
 func (o *Options) defaults() {
@@ -174,10 +180,11 @@ type rehearsal struct {
 	mu     sync.Mutex
 	deploy *deployOutcome // the upgrade command's outcome (deploy.go)
 
-	aborted      *abortHit // the abort gate that stopped the storm (abort.go)
-	lateMs       float64   // how late after Options.StartAt the storm began
-	callersTotal int       // the run's callers over all shards (storm.Stats.Callers), for shard.json
-	outcomes     outcomes  // every caller's end, for a shard result (shard.go)
+	aborted      *abortHit            // the abort gate that stopped the storm (abort.go)
+	lateMs       float64              // how late after Options.StartAt the storm began
+	callersTotal int                  // the run's callers over all shards (storm.Stats.Callers), for shard.json
+	outcomes     outcomes             // every caller's end, for a shard result (shard.go)
+	attempts     *reports.AttemptsLog // what the attempt log holds, once the storm closed it
 }
 
 // prepare applies the options to the scenario, creates the run folder,
@@ -210,6 +217,10 @@ func prepare(ctx context.Context, sc *scenarios.Scenario, opts Options) (*rehear
 	}
 	if err := checkDeploy(sc); err != nil {
 		return nil, err
+	}
+	if opts.Attempts.Kind != "" && opts.Attempts.Kind != reports.AttemptsAll && (opts.Shard.Count > 1 || opts.ShardResult) {
+		return nil, fmt.Errorf("%w: --attempts %s on a shard: rehearse merge rebuilds the run from every attempt of every shard, so a shard keeps them all (--attempts all)",
+			scenarios.ErrInvalid, opts.Attempts)
 	}
 	if at := opts.StartAt; !at.IsZero() && time.Until(at) < -time.Second {
 		return nil, fmt.Errorf("%w: --start-at %s is %s in the past; every shard must wait for the same future instant",
@@ -270,12 +281,12 @@ func (r *rehearsal) closeSUT(ctx context.Context, dep *sutrun.Deployment) {
 // upgrade and the live progress on their own goroutines, and streams every
 // attempt into the aggregator and attempts.csv.
 func (r *rehearsal) storm(ctx context.Context, dep *sutrun.Deployment) (storm.Stats, error) {
-	f, err := os.Create(filepath.Join(r.dir, reports.AttemptLogFile))
+	alog, err := reports.CreateAttemptLog(r.dir, reports.AttemptLogOptions{Mode: r.opts.Attempts, Seed: r.sc.Seed, Plain: r.opts.AttemptsPlain})
 	if err != nil {
-		return storm.Stats{}, fmt.Errorf("create attempt log: %w", err)
+		return storm.Stats{}, err
 	}
-	defer f.Close()
-	alog := reports.NewAttemptLog(f)
+	defer func() { r.attempts = alog.Info() }()
+	defer alog.Close()
 	target := dep.Target()
 	opts := storm.Options{Target: target, AttemptLog: alog, AllowRemote: r.opts.AllowRemote, Shard: r.opts.Shard, Logf: r.opts.Logf}
 	if r.opts.Shard.Count > 1 || r.opts.ShardResult {
@@ -331,7 +342,7 @@ func (r *rehearsal) storm(ctx context.Context, dep *sutrun.Deployment) (storm.St
 	}
 	stopStorm()
 	wg.Wait()
-	if ferr := alog.Flush(); ferr != nil && err == nil {
+	if ferr := alog.Close(); ferr != nil && err == nil {
 		err = fmt.Errorf("write attempt log: %w", ferr)
 	}
 	return stats, err
@@ -379,6 +390,13 @@ func (r *rehearsal) assemble(dep *sutrun.Deployment, stats storm.Stats) *reports
 	rep.Notes = append(rep.Notes, dep.Notes()...)
 	rep.Notes = append(rep.Notes, stats.Notes...)
 	rep.Notes = append(rep.Notes, r.measurementNotes(rep, stats)...)
+	rep.AttemptsLog = r.attempts
+	switch {
+	case r.attempts.Sampled():
+		rep.Notes = append(rep.Notes, "the attempt log holds "+r.attempts.SampleText()+" (--attempts); this report's figures are of every attempt")
+	case r.attempts != nil && r.attempts.Mode == reports.AttemptsNone:
+		rep.Notes = append(rep.Notes, "no attempt log was written (--attempts none): compare draws no latency CDF of this run, and report --format vegeta has nothing to export")
+	}
 	rep.Expect = reports.Verdict(r.sc.Expect)
 	rep.Data = r.data.report(r.restormed)
 	EvaluateGates(rep, r.sc.Gates, r.sc.Signature)

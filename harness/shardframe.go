@@ -18,8 +18,8 @@ import (
 )
 
 // A shard's result as text, for engines whose only way back is a log
-// (Swarm task logs, kubectl logs): its shard.json and attempts.csv as a
-// base64 tar.gz between these lines.
+// (Swarm task logs, kubectl logs): its shard.json and attempt log
+// (attempts.csv.gz, or attempts.csv) as a base64 tar.gz between these lines.
 const (
 	frameBegin = "-----BEGIN REHEARSE SHARD-----"
 	frameEnd   = "-----END REHEARSE SHARD-----"
@@ -31,12 +31,16 @@ func EmitShard(w io.Writer, dir string) error {
 	var buf bytes.Buffer
 	gz := gzip.NewWriter(&buf)
 	tw := tar.NewWriter(gz)
-	for _, name := range []string{ShardFile, reports.AttemptLogFile} {
-		b, err := os.ReadFile(filepath.Join(dir, name))
+	alog, err := reports.FindAttemptLog(dir)
+	if err != nil {
+		return fmt.Errorf("emit shard result: %w", err)
+	}
+	for _, path := range []string{filepath.Join(dir, ShardFile), alog} {
+		b, err := os.ReadFile(path)
 		if err != nil {
 			return fmt.Errorf("emit shard result: %w", err)
 		}
-		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(b))}); err != nil {
+		if err := tw.WriteHeader(&tar.Header{Name: filepath.Base(path), Mode: 0o644, Size: int64(len(b))}); err != nil {
 			return err
 		}
 		if _, err := tw.Write(b); err != nil {
@@ -54,7 +58,7 @@ func EmitShard(w io.Writer, dir string) error {
 		enc = enc[76:]
 	}
 	out.WriteString(enc + "\n" + frameEnd + "\n")
-	_, err := io.WriteString(w, out.String())
+	_, err = io.WriteString(w, out.String())
 	return err
 }
 
@@ -136,7 +140,7 @@ func unpackFrame(b []byte, dir string) error {
 			return err
 		}
 		name := filepath.Base(h.Name)
-		if name != ShardFile && name != reports.AttemptLogFile {
+		if name != ShardFile && name != reports.AttemptLogFile && name != reports.AttemptLogGzFile {
 			continue // only what a shard emits
 		}
 		data, err := io.ReadAll(io.LimitReader(tr, 4<<30))

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -48,7 +47,7 @@ type VegetaExport struct {
 }
 
 // ExportVegeta writes the attempts of the run folder dir (its
-// attempts.csv, in the order the attempts ended, as vegeta writes results)
+// attempts.csv.gz or attempts.csv, in the order the attempts ended, as vegeta writes results)
 // to w as vegeta results, encoded by vegeta's own encoder. Each result is
 // one attempt, retries included: Attack is the scenario's name, Seq the
 // attempt's place in send order (from 0), Timestamp the storm's start plus
@@ -72,7 +71,7 @@ func ExportVegeta(dir string, w io.Writer, enc VegetaEncoding) (VegetaExport, er
 		return out, err
 	}
 	out.Notes = meta.notes
-	f, err := os.Open(filepath.Join(dir, reports.AttemptLogFile))
+	f, err := reports.OpenAttemptLog(dir)
 	if err != nil {
 		return out, fmt.Errorf("export vegeta results: %w", err)
 	}
@@ -130,14 +129,18 @@ func sendOrder(r io.Reader) ([]uint64, error) {
 	return seq, nil
 }
 
-// scanNotes says what the log itself did not record.
+// scanNotes says what the log itself did not record, and when it holds a
+// sample of the callers only.
 func scanNotes(scan reports.AttemptLogScan, n int64) []string {
 	var notes []string
+	if scan.Log.Sampled() {
+		notes = append(notes, "the attempt log holds "+scan.Log.SampleText()+" (--attempts): the results are that sample's attempts, not the whole run's")
+	}
 	if !scan.Bytes && n > 0 {
 		notes = append(notes, "attempts.csv has no byte counts (written by an older rehearse): bytes_out and bytes_in are 0 in every result, as vegeta's format has no \"not measured\"")
 	}
 	if scan.Cut {
-		notes = append(notes, "the last line of attempts.csv was cut off when the run died and was left out")
+		notes = append(notes, "the end of the attempt log was cut off when the run died and was left out")
 	}
 	return notes
 }

@@ -2,15 +2,17 @@ package reports
 
 import (
 	"bufio"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/klauspost/compress/gzip"
 )
 
 // AttemptLogFile is the name of the raw per-attempt log in a run folder.
@@ -25,44 +27,56 @@ const FlushEvery = time.Second
 // column existed lack it and every column after it; each such header is
 // still read (attemptHeaderLens): without caller_class every attempt is in
 // class 0, without bytes_out and bytes_in their bytes are not recorded
-// (Attempt.BytesOut -1).
-var attemptHeader = []string{"caller", "try", "intended_ms", "sent_ms", "latency_ms", "status", "class", "caller_class", "bytes_out", "bytes_in", "caller_name"}
+// (Attempt.BytesOut -1), without resent and redirects they read false and
+// 0.
+var attemptHeader = []string{"caller", "try", "intended_ms", "sent_ms", "latency_ms", "status", "class", "caller_class", "bytes_out", "bytes_in", "caller_name", "resent", "redirects"}
 
 // Lengths of the headers an attempt log has had, oldest first.
 const (
 	legacyAttemptFields = 7  // before caller_class
 	classAttemptFields  = 8  // before bytes_out and bytes_in
 	bytesAttemptFields  = 10 // before caller_name
+	namesAttemptFields  = 11 // before resent and redirects
 )
 
-var attemptHeaderLens = []int{legacyAttemptFields, classAttemptFields, bytesAttemptFields, len(attemptHeader)}
+var attemptHeaderLens = []int{legacyAttemptFields, classAttemptFields, bytesAttemptFields, namesAttemptFields, len(attemptHeader)}
 
 // AttemptLog writes attempts as CSV: caller,try,intended_ms,sent_ms,
-// latency_ms,status,class,caller_class,bytes_out,bytes_in (caller_class is
-// the index of the caller's class, Attempt.CallerClass; a byte count not
-// recorded, a negative one, is an empty cell). It buffers, and writes what it buffered within
+// latency_ms,status,class,caller_class,bytes_out,bytes_in,caller_name,
+// resent,redirects (caller_class is the index of the caller's class,
+// Attempt.CallerClass; a byte count not recorded, a negative one, is an
+// empty cell; resent is 0 or 1). Times are milliseconds with three
+// decimals: the log's resolution is a microsecond, each time rounded to
+// the nearest. It buffers, and writes what it buffered within
 // FlushEvery of the first unwritten attempt (a timer, so a quiet spell does
 // not hold attempts back); call Flush at the end, which also stops the
-// timer. It is safe for concurrent use: the storm engine writes from many
-// goroutines. The first write error is kept and returned by every later
-// Write and Flush.
+// timer (Close, for a log from CreateAttemptLog). It is safe for
+// concurrent use: the storm engine writes from many goroutines. The first
+// write error is kept and returned by every later Write and Flush.
 type AttemptLog struct {
-	names func(dst []byte, caller int32) []byte // SetCallerNames; nil: names left empty
-	mu    sync.Mutex
-	w     *bufio.Writer
-	buf   []byte
-	err   error
-	timer *time.Timer // armed while attempts wait in w; nil otherwise
+	names   func(dst []byte, caller int32) []byte // SetCallerNames; nil: names left empty
+	mu      sync.Mutex
+	w       *bufio.Writer
+	buf     []byte
+	err     error
+	timer   *time.Timer // armed while attempts wait in w or gz; nil otherwise
+	dirty   bool        // attempts written since the last flush
+	written int64
+	// Set by CreateAttemptLog: what the log holds, its compressor and
+	// file (closed by Close), and the sample of callers it keeps.
+	info    AttemptsLog
+	gz      *gzip.Writer
+	file    *os.File
+	sample  callerSampler
+	sampled bool
 }
 
 // NewAttemptLog starts a log on w and writes its header.
 func NewAttemptLog(w io.Writer) *AttemptLog {
-	l := &AttemptLog{w: bufio.NewWriterSize(w, 64<<10)}
+	l := &AttemptLog{w: bufio.NewWriterSize(w, 64<<10), info: AttemptsLog{Mode: AttemptsAll}}
 	_, l.err = l.w.WriteString(strings.Join(attemptHeader, ",") + "\n")
 	return l
 }
-
-func msf(d time.Duration) float64 { return float64(d) / 1e6 }
 
 // SetCallerNames makes the log write each attempt's caller name — its
 // {caller} as sent, a replay's logged caller — in the caller_name column,
@@ -75,20 +89,49 @@ func (l *AttemptLog) SetCallerNames(names func(dst []byte, caller int32) []byte)
 	l.mu.Unlock()
 }
 
-// Write appends one attempt.
+// Write appends one attempt; a log of a sample drops the attempts of the
+// callers outside it.
 func (l *AttemptLog) Write(a Attempt) error {
+	if l.sampled && !l.sample.keep(a.Caller) {
+		return nil
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.err != nil {
 		return l.err
 	}
-	b := l.buf[:0]
+	b := appendAttempt(l.buf[:0], a)
+	if l.names != nil {
+		b = escapeName(b, l.names(b, a.Caller))
+	}
+	b = append(b, ',')
+	if a.Resent {
+		b = append(b, '1')
+	} else {
+		b = append(b, '0')
+	}
+	b = append(b, ',')
+	b = strconv.AppendUint(b, uint64(a.Redirects), 10)
+	b = append(b, '\n')
+	l.buf = b
+	if _, l.err = l.w.Write(b); l.err != nil {
+		return l.err
+	}
+	l.written++
+	l.dirty = true
+	if l.timer == nil {
+		l.timer = time.AfterFunc(FlushEvery, l.flushLater)
+	}
+	return nil
+}
+
+// appendAttempt appends a's columns up to caller_name's comma.
+func appendAttempt(b []byte, a Attempt) []byte {
 	b = strconv.AppendInt(b, int64(a.Caller), 10)
 	b = append(b, ',')
 	b = strconv.AppendInt(b, int64(a.Try), 10)
 	for _, d := range []time.Duration{a.Intended, a.Sent, a.Latency} {
-		b = append(b, ',')
-		b = strconv.AppendFloat(b, msf(d), 'f', 3, 64)
+		b = appendMs(append(b, ','), d)
 	}
 	b = append(b, ',')
 	b = strconv.AppendInt(b, int64(a.Status), 10)
@@ -98,19 +141,24 @@ func (l *AttemptLog) Write(a Attempt) error {
 	b = strconv.AppendUint(b, uint64(a.CallerClass), 10)
 	b = appendBytes(append(b, ','), a.BytesOut)
 	b = appendBytes(append(b, ','), a.BytesIn)
-	b = append(b, ',')
-	if l.names != nil {
-		b = escapeName(b, l.names(b, a.Caller))
+	return append(b, ',')
+}
+
+// appendMs appends d in milliseconds with three decimals, rounded to the
+// nearest microsecond in integers: parseMs reads back exactly that.
+func appendMs(b []byte, d time.Duration) []byte {
+	us := int64(d / time.Microsecond)
+	if r := d % time.Microsecond; r >= 500 {
+		us++
+	} else if r <= -500 {
+		us--
 	}
-	b = append(b, '\n')
-	l.buf = b
-	if _, l.err = l.w.Write(b); l.err != nil {
-		return l.err
+	if us < 0 {
+		b, us = append(b, '-'), -us
 	}
-	if l.w.Buffered() > 0 && l.timer == nil {
-		l.timer = time.AfterFunc(FlushEvery, l.flushLater)
-	}
-	return nil
+	b = strconv.AppendInt(b, us/1000, 10)
+	frac := us % 1000
+	return append(b, '.', byte('0'+frac/100), byte('0'+frac/10%10), byte('0'+frac%10))
 }
 
 // escapeName %-escapes, in place at the end of b (the name just appended
@@ -147,13 +195,30 @@ func (l *AttemptLog) flushLater() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.timer = nil
-	if l.err == nil && l.w.Buffered() > 0 {
-		l.err = l.w.Flush()
+	if l.err == nil && l.dirty {
+		l.err = l.flushLocked()
 	}
+}
+
+// flushLocked writes the buffer through, and the compressor's pending
+// bytes as a gzip sync flush: what reached the file decompresses whole,
+// also when the process dies next.
+func (l *AttemptLog) flushLocked() error {
+	l.dirty = false
+	if err := l.w.Flush(); err != nil {
+		return err
+	}
+	if l.gz != nil {
+		return l.gz.Flush()
+	}
+	return nil
 }
 
 // Flush writes what is buffered and stops the flush timer.
 func (l *AttemptLog) Flush() error {
+	if l == nil {
+		return nil
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.timer != nil {
@@ -163,40 +228,56 @@ func (l *AttemptLog) Flush() error {
 	if l.err != nil {
 		return l.err
 	}
-	l.err = l.w.Flush()
+	l.err = l.flushLocked()
 	return l.err
 }
 
+// Close flushes the log, ends a compressed one with its gzip trailer, and
+// closes the file of a log from CreateAttemptLog. A nil log (--attempts
+// none) closes as nothing. Writes after Close fail.
+func (l *AttemptLog) Close() error {
+	if l == nil {
+		return nil
+	}
+	err := l.Flush()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.gz != nil {
+		err = errors.Join(err, l.gz.Close())
+		l.gz = nil
+	}
+	if l.file != nil {
+		err = errors.Join(err, l.file.Close())
+		l.file = nil
+	}
+	if l.err == nil {
+		l.err = errors.New("attempt log closed")
+	}
+	return err
+}
+
+// Info is the report's attempts_log of this log: what it holds, its file
+// and the attempts written so far. A nil log is --attempts none.
+func (l *AttemptLog) Info() *AttemptsLog {
+	if l == nil {
+		return &AttemptsLog{Mode: AttemptsNone}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	info := l.info
+	n := l.written
+	info.Attempts = &n
+	return &info
+}
+
 // ReadAttemptLog calls fn for every attempt of a log written by AttemptLog,
-// also one written before the caller_class column (every attempt in class
-// 0) or before the byte columns (their bytes -1, not recorded).
+// plain or compressed (gzip, told by its content), also one written before
+// the caller_class column (every attempt in class 0) or before the byte
+// columns (their bytes -1, not recorded). It is strict: a line cut short,
+// or a compressed log that ends before its gzip trailer, is an error.
 func ReadAttemptLog(r io.Reader, fn func(Attempt) error) error {
-	cr := csv.NewReader(bufio.NewReader(r))
-	cr.ReuseRecord = true
-	head, err := cr.Read()
-	if err != nil {
-		return fmt.Errorf("read attempt log: %w", err)
-	}
-	if !isAttemptHeader(head) {
-		return errors.New("read attempt log: not an attempt log (bad header)")
-	}
-	fields := len(head)
-	for line := 2; ; line++ {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("read attempt log: %w", err)
-		}
-		a, err := parseAttempt(rec, fields)
-		if err != nil {
-			return fmt.Errorf("read attempt log: line %d: %w", line, err)
-		}
-		if err := fn(a); err != nil {
-			return err
-		}
-	}
+	_, err := scanAttemptLog(r, true, fn)
+	return err
 }
 
 // AttemptLogScan is what ScanAttemptLog learnt of a log besides its
@@ -205,97 +286,122 @@ type AttemptLogScan struct {
 	// Bytes: the log has the bytes_out and bytes_in columns. A log
 	// without them has every attempt's bytes -1 (not recorded).
 	Bytes bool
-	// Cut: its last line had no newline (the process died while writing
-	// it) and was left out.
+	// Cut: its last line had no newline, or its gzip stream ended before
+	// its trailer (the process died while writing it): the whole lines
+	// before were read, the rest left out.
 	Cut bool
+	// Compressed: the log is gzip.
+	Compressed bool
+	// Log is what the log holds as its gzip header records it: mode all
+	// for a plain log or one without rehearse's header comment.
+	Log AttemptsLog
+	// Attempts are the attempts read.
+	Attempts int64
 }
 
-// ScanAttemptLog calls fn for every whole line of an attempt log, the log
-// of a run that may have been killed: a last line without its newline is
-// left out (Cut), any other malformed line is an error naming its line.
-// An error from fn stops the scan and is returned as it is.
+// ScanAttemptLog calls fn for every whole line of an attempt log, plain or
+// compressed, the log of a run that may have been killed: a last line
+// without its newline, or a gzip stream without its trailer, is left out
+// (Cut), any other malformed line is an error naming its line. An error
+// from fn stops the scan and is returned as it is.
 func ScanAttemptLog(r io.Reader, fn func(Attempt) error) (AttemptLogScan, error) {
-	var scan AttemptLogScan
-	br := bufio.NewReader(r)
-	head, err := br.ReadString('\n')
-	if err != nil && (head == "" || !errors.Is(err, io.EOF)) {
+	return scanAttemptLog(r, false, fn)
+}
+
+// errTruncated is a compressed log that ends before its gzip trailer.
+var errTruncated = errors.New("the compressed log ends before its gzip trailer (the run was killed while writing it)")
+
+// scanAttemptLog reads a log line by line without a copy per line; strict
+// refuses what ScanAttemptLog forgives of a killed run.
+func scanAttemptLog(r io.Reader, strict bool, fn func(Attempt) error) (AttemptLogScan, error) {
+	scan := AttemptLogScan{Log: AttemptsLog{Mode: AttemptsAll}}
+	br, closeGz, err := decompressed(r, &scan)
+	if err != nil {
 		return scan, fmt.Errorf("read attempt log: %w", err)
 	}
-	fields := strings.Split(strings.TrimSpace(head), ",")
+	defer closeGz()
+	head, err := br.ReadString('\n')
+	if err != nil && (head == "" || !errors.Is(err, io.EOF)) {
+		return scan, fmt.Errorf("read attempt log: %w", readErr(err))
+	}
+	fields := strings.Split(strings.TrimRight(head, "\r\n"), ",")
 	if !isAttemptHeader(fields) {
-		return scan, errors.New("not an attempt log (bad header)")
+		return scan, errors.New("read attempt log: not an attempt log (bad header)")
 	}
 	scan.Bytes = len(fields) > classAttemptFields
+	var a Attempt
 	for line := 2; ; line++ {
-		s, err := br.ReadString('\n')
+		s, err := br.ReadSlice('\n')
+		for errors.Is(err, bufio.ErrBufferFull) { // a line longer than the buffer: a name, or garbage
+			var more []byte
+			more, err = br.ReadSlice('\n')
+			s = append(append([]byte(nil), s...), more...)
+		}
 		switch {
-		case strings.HasSuffix(s, "\n"):
-			a, perr := parseAttempt(strings.Split(strings.TrimRight(s, "\r\n"), ","), len(fields))
-			if perr != nil {
-				return scan, fmt.Errorf("attempt log line %d: %w", line, perr)
+		case len(s) > 0 && s[len(s)-1] == '\n':
+			if perr := parseAttemptLine(&a, s, len(fields)); perr != nil {
+				return scan, fmt.Errorf("read attempt log: line %d: %w", line, perr)
 			}
+			scan.Attempts++
 			if ferr := fn(a); ferr != nil {
 				return scan, ferr
 			}
-		case s != "":
+		case len(s) > 0:
 			scan.Cut = true
+			if strict {
+				return scan, fmt.Errorf("read attempt log: line %d is cut short (the run was killed while writing it)", line)
+			}
 		}
-		if errors.Is(err, io.EOF) {
-			return scan, nil
+		if err == nil {
+			continue
 		}
-		if err != nil {
-			return scan, fmt.Errorf("read attempt log: %w", err)
-		}
+		return scan, endOfLog(err, strict, &scan)
 	}
+}
+
+// endOfLog turns the error that ended a scan into its result: nil at the
+// end, a truncated gzip stream forgiven (Cut) unless strict.
+func endOfLog(err error, strict bool, scan *AttemptLogScan) error {
+	switch {
+	case errors.Is(err, io.EOF):
+		return nil
+	case errors.Is(err, io.ErrUnexpectedEOF) && scan.Compressed && !strict:
+		scan.Cut = true
+		return nil
+	}
+	return fmt.Errorf("read attempt log: %w", readErr(err))
+}
+
+// readErr names a truncated gzip stream for what it is.
+func readErr(err error) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return errTruncated
+	}
+	return err
+}
+
+// decompressed returns a reader of r's lines: r itself, or its gzip
+// stream when r starts with gzip's magic bytes (scan then says so and
+// carries the header's record of what the log holds). close releases the
+// decompressor.
+func decompressed(r io.Reader, scan *AttemptLogScan) (*bufio.Reader, func(), error) {
+	br := bufio.NewReaderSize(r, 256<<10)
+	magic, _ := br.Peek(2)
+	if len(magic) < 2 || magic[0] != 0x1f || magic[1] != 0x8b {
+		return br, func() {}, nil
+	}
+	gz, err := gzip.NewReader(br)
+	if err != nil {
+		return nil, nil, readErr(err)
+	}
+	gz.Multistream(false) // one log is one gzip member; what follows is not ours
+	scan.Compressed, scan.Log = true, parseGzipComment(gz.Comment)
+	ra := newReadAhead(gz, 4, 1<<20)
+	return bufio.NewReaderSize(ra, 256<<10), func() { ra.Close(); _ = gz.Close() }, nil
 }
 
 // isAttemptHeader reports whether head is the header of an attempt log,
 // the current one or an older one.
 func isAttemptHeader(head []string) bool {
 	return slices.ContainsFunc(attemptHeaderLens, func(n int) bool { return slices.Equal(head, attemptHeader[:n]) })
-}
-
-// parseAttempt reads one record of an attempt log whose header has fields
-// columns.
-func parseAttempt(rec []string, fields int) (Attempt, error) {
-	var a Attempt
-	if len(rec) != fields {
-		return a, fmt.Errorf("%d fields, want %d", len(rec), fields)
-	}
-	var perr error
-	num := func(s string) float64 {
-		f, err := strconv.ParseFloat(s, 64)
-		perr = errors.Join(perr, err)
-		return f
-	}
-	a.Caller, a.Try = int32(num(rec[0])), int32(num(rec[1]))
-	a.Intended = time.Duration(num(rec[2]) * 1e6)
-	a.Sent = time.Duration(num(rec[3]) * 1e6)
-	a.Latency = time.Duration(num(rec[4]) * 1e6)
-	a.Status = int32(num(rec[5]))
-	a.Class = Class(rec[6])
-	if fields > legacyAttemptFields {
-		c, err := strconv.ParseUint(rec[7], 10, 8)
-		perr = errors.Join(perr, err)
-		a.CallerClass = uint8(c)
-	}
-	a.BytesOut, a.BytesIn = -1, -1
-	if fields > classAttemptFields {
-		a.BytesOut = parseBytes(rec[8], &perr)
-		a.BytesIn = parseBytes(rec[9], &perr)
-	}
-	return a, perr
-}
-
-// parseBytes reads a byte count: an empty cell is one not recorded (-1).
-func parseBytes(s string, perr *error) int64 {
-	if s == "" {
-		return -1
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err == nil && n < 0 {
-		err = fmt.Errorf("byte count %d below 0", n)
-	}
-	*perr = errors.Join(*perr, err)
-	return n
 }

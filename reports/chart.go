@@ -2,9 +2,6 @@ package reports
 
 import "strconv"
 
-// maxPoints bounds each chart's series; longer timelines are thinned.
-const maxPoints = 2000
-
 type marker struct {
 	T     float64 `json:"t"`
 	Label string  `json:"label"`
@@ -41,20 +38,24 @@ type chartData struct {
 	Goodput  []int64  `json:"goodput"`
 	Breakers []marker `json:"breakers"`
 	HasLoad  bool     `json:"has_load"`
+	// Step is how many seconds each pair of points covers (their lowest
+	// and highest second): 1 when the timeline is drawn whole.
+	Step    int `json:"step_s"`
+	Seconds int `json:"seconds"` // of the timeline
 }
 
 // breakerColor marks the seconds in which circuit breakers opened.
 const breakerColor = "#e377c2"
 
-func chartOf(r *Report) chartData {
+func chartOf(r *Report) chartData { return chartOfStep(r, chartStep(len(r.Timeline))) }
+
+// chartOfStep is r's chart data with its timeline in groups of step
+// seconds (chartdown.go): a summary gives every scenario the same step,
+// so that their points line up.
+func chartOfStep(r *Report, step int) chartData {
 	d := chartData{Name: r.Scenario.Name, Markers: append(stepMarkers(r), markersOf(r)...), Breakers: breakerMarkers(r)}
-	step := 1
-	if len(r.Timeline) > maxPoints {
-		step = (len(r.Timeline) + maxPoints - 1) / maxPoints
-	}
-	for i := 0; i < len(r.Timeline); i += step {
-		d.add(r.Timeline[i])
-	}
+	d.addTimeline(r.Timeline, step)
+	d.Seconds = len(r.Timeline)
 	// A synchronous service has no queue, whatever a metric says.
 	d.HasQueue = d.HasQueue && !synchronous(r)
 	if r.SUT.Resources != nil && r.SUT.Resources.MemoryBytes > 0 {

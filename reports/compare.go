@@ -154,7 +154,22 @@ func Compare(base, cand []Run, opts CompareOptions) *Comparison {
 	c.Method = methodText(c, opts)
 	c.CDF = latencyCDF(base, cand, opts.MaxSamples)
 	c.Notes = append(c.Notes, machineNotes(c)...)
+	c.Notes = append(c.Notes, sampleNotes("baseline", base)...)
+	c.Notes = append(c.Notes, sampleNotes("candidate", cand)...)
 	return c
+}
+
+// sampleNotes say which runs of a side read their attempts from a sample
+// of the callers (--attempts sample): the CDF and the attempts test use
+// that sample, never presented as the whole.
+func sampleNotes(side string, runs []Run) []string {
+	var notes []string
+	for _, r := range runs {
+		if l := r.Report.AttemptsLog; l.Sampled() && r.Latencies != nil {
+			notes = append(notes, fmt.Sprintf("the %s run %s has an attempt log of %s: its latency CDF and attempts test are of that sample", side, r.Dir, l.SampleText()))
+		}
+	}
+	return notes
 }
 
 // sideOf names a side by its first run.

@@ -4,6 +4,8 @@ import (
 	"sort"
 	"strconv"
 	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // Finish returns the report of everything absorbed, as of end. The harness
@@ -127,11 +129,12 @@ func (a *Aggregator) asyncSummary() *Async {
 // timeline turns the per-second buckets into the report's timeline.
 func (a *Aggregator) timeline() []Bucket {
 	out := make([]Bucket, 0, len(a.buckets))
+	var scratch *hdr.Histogram // one union reused for every second: a long run has many
 	for i, b := range a.buckets {
 		tb := Bucket{TS: float64(i), Sent: b.sent, OK: b.ok, Timeouts: b.timeouts, Errors: b.errors, Inflight: int64(b.busy + 0.5),
 			Offered: b.offered, Goodput: b.goodput, BreakerOpens: b.breakerOpens}
 		tb.P50Ms, tb.P99Ms = quantile(b.lat, 50), quantile(b.lat, 99)
-		all := merged(b.lat, b.fail)
+		all := unionInto(&scratch, b.lat, b.fail)
 		tb.P50AllMs, tb.P99AllMs = quantile(all, 50), quantile(all, 99)
 		if len(b.samples) > 0 {
 			tb.SUTMemBytes, tb.SUTCPU, tb.QueueDepth = sumSamples(b.samples)

@@ -74,9 +74,13 @@ func WriteHTML(w io.Writer, r *Report) error {
 // links to each scenario's report.html.
 func WriteSummaryHTML(w io.Writer, rs []*Report) error {
 	h, rows := summaryTable(rs)
+	longest := 0
+	for _, r := range rs {
+		longest = max(longest, len(r.Timeline))
+	}
 	var charts []chartData
 	for _, r := range rs {
-		charts = append(charts, chartOf(r))
+		charts = append(charts, chartOfStep(r, chartStep(longest)))
 	}
 	return render(w, htmlView{Title: "rehearse summary", Reports: rs, Summary: tableView{h[1:], trimFirst(rows)},
 		Class: headlineClass(rs...), Verdict: Headline(rs...), Errors: HeadlineErrors(rs...), Alarm: errorsAlarm(rs...), Links: true}, charts)

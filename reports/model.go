@@ -86,6 +86,10 @@ type Report struct {
 	// Host is the machine the run was made on; absent in reports written
 	// before it was recorded (history says "machine not recorded").
 	Host *Host `json:"host,omitempty"`
+	// AttemptsLog says what the run's attempt log holds (--attempts): all,
+	// a sample of the callers, or none, and its file; absent in reports
+	// written before it was recorded (docs/attempts.md).
+	AttemptsLog *AttemptsLog `json:"attempts_log,omitempty"`
 }
 
 // ScenarioInfo names what was run.

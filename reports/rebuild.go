@@ -3,12 +3,13 @@ package reports
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"time"
 )
 
 // RebuiltNote is the first note of a report made by Rebuild.
-const RebuiltNote = "rebuilt from attempts.csv of a run that did not finish: requests, latencies and the timeline " +
+const RebuiltNote = "rebuilt from the attempt log (attempts.csv.gz or attempts.csv) of a run that did not finish: requests, latencies and the timeline " +
 	"are from its attempts; callers' outcomes, completion, crashes, resources and async counts were not recorded " +
 	"and are not measured; no gate was evaluated"
 
@@ -58,16 +59,39 @@ func Rebuild(r io.Reader, start time.Time, opts ...RebuildOption) (*Report, erro
 		rep.Verdict = VerdictFail
 	}
 	rep.Notes = append([]string{RebuiltNote}, rep.Notes...)
+	rep.AttemptsLog = rebuiltLogInfo(scan)
+	if rep.AttemptsLog.Sampled() {
+		rep.Notes = slices.Insert(rep.Notes, 1, SampleNote(rep.AttemptsLog))
+	}
 	if st.accepted > 0 {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("%d 202 answers (uploads accepted for later) in attempts.csv: whether those uploads completed was not recorded", st.accepted))
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%d 202 answers (uploads accepted for later) in the attempt log: whether those uploads completed was not recorded", st.accepted))
 	}
 	if unnamed {
-		rep.Notes = append(rep.Notes, "attempts.csv names caller classes by index only: they are class0, class1, ... in the order of callers.classes")
+		rep.Notes = append(rep.Notes, "the attempt log names caller classes by index only: they are class0, class1, ... in the order of callers.classes")
 	}
 	if scan.Cut {
-		rep.Notes = append(rep.Notes, "the last line of attempts.csv was cut off when the run died and was left out")
+		rep.Notes = append(rep.Notes, "the end of the attempt log was cut off when the run died and was left out")
 	}
 	return rep, nil
+}
+
+// SampleNote says that the figures rebuilt from a sampled log are of the
+// sample only.
+func SampleNote(l *AttemptsLog) string {
+	return "the attempt log holds " + l.SampleText() + ": every count, rate, latency and timeline figure rebuilt from it is of that sample, not of the whole run"
+}
+
+// rebuiltLogInfo is the attempts_log of a report rebuilt from a log: what
+// its header records, its conventional name and the attempts read.
+func rebuiltLogInfo(scan AttemptLogScan) *AttemptsLog {
+	info := scan.Log
+	info.File = AttemptLogFile
+	if scan.Compressed {
+		info.File = AttemptLogGzFile
+	}
+	n := scan.Attempts
+	info.Attempts = &n
+	return &info
 }
 
 // rebuildState is what Rebuild learns from the attempts beyond the

@@ -75,7 +75,7 @@ func TestRebuildFromAttemptLog(t *testing.T) {
 		t.Fatalf("duration %v started %v", r.DurationS, r.StartedAt)
 	}
 	notes := strings.Join(r.Notes, "\n")
-	if r.Notes[0] != RebuiltNote || !strings.Contains(RebuiltNote, "rebuilt from attempts.csv of a run that did not finish") ||
+	if r.Notes[0] != RebuiltNote || !strings.Contains(RebuiltNote, "rebuilt from the attempt log (attempts.csv.gz or attempts.csv) of a run that did not finish") ||
 		!strings.Contains(notes, "cut off") || !strings.Contains(notes, "ulimit -n") {
 		t.Fatalf("notes:\n%s", notes)
 	}
@@ -272,8 +272,8 @@ func TestRebuildClasses(t *testing.T) {
 	if err := l.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(buf.String(), "caller,try,intended_ms,sent_ms,latency_ms,status,class,caller_class,bytes_out,bytes_in,caller_name\n0,1,") ||
-		!strings.Contains(buf.String(), ",200,,1,0,0,\n") {
+	if !strings.HasPrefix(buf.String(), "caller,try,intended_ms,sent_ms,latency_ms,status,class,caller_class,bytes_out,bytes_in,caller_name,resent,redirects\n0,1,") ||
+		!strings.Contains(buf.String(), ",200,,1,0,0,,0,0\n") {
 		t.Fatalf("log:\n%s", buf.String())
 	}
 	named, err := Rebuild(bytes.NewReader(buf.Bytes()), t0, RebuildClasses([]string{"erp", "batch", "cron", "idle"}))
@@ -318,7 +318,7 @@ func TestAttemptLogCallerNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
-	if len(lines) != 3 || !strings.HasSuffix(lines[1], ",acme") || !strings.HasSuffix(lines[2], ",tenant%2C%227%22%0A") {
+	if len(lines) != 3 || !strings.HasSuffix(lines[1], ",acme,0,0") || !strings.HasSuffix(lines[2], ",tenant%2C%227%22%0A,0,0") {
 		t.Fatalf("log:\n%s", buf.String())
 	}
 	var got []Attempt

@@ -117,7 +117,7 @@ gates: ["requests == 40", "timeouts > 0"]
 	if code != exitFail {
 		t.Fatalf("exit %d, want 1 (gate timeouts > 0 must fail); stderr %s", code, stderr)
 	}
-	for _, f := range []string{"report.json", "report.html", "report.md", "junit.xml", "attempts.csv"} {
+	for _, f := range []string{"report.json", "report.html", "report.md", "junit.xml", "attempts.csv.gz"} {
 		if _, err := os.Stat(filepath.Join(out, "tiny", f)); err != nil {
 			t.Errorf("run folder lacks %s: %v", f, err)
 		}

@@ -28,12 +28,13 @@ var reportWriters = map[string]func(io.Writer, *reports.Report) error{
 const reportLong = `report re-renders a saved run (a report.json or a run folder) on stdout, or in
 FILE with --output.
 
-A run folder with attempts.csv but no report.json is a run that was killed
-before it could write its report (kill -9, a crashed machine): report rebuilds
-a partial report from its attempts, marked interrupted, and says so on stderr.
-The folder is left as it is.
+A run folder with an attempt log (attempts.csv.gz, or attempts.csv) but no
+report.json is a run that was killed before it could write its report (kill
+-9, a crashed machine): report rebuilds a partial report from its attempts,
+marked interrupted, and says so on stderr; from a log of --attempts sample it
+says the figures are of that sample. The folder is left as it is.
 
---format vegeta writes the run's attempts (attempts.csv, retries included) as
+--format vegeta writes the run's attempts (its attempt log, retries included) as
 vegeta results in vegeta's own encoding, what ` + "`vegeta report`" + ` and ` + "`vegeta plot`" + `
 read by default; --format vegeta-json writes vegeta's JSON lines:
 
@@ -121,8 +122,9 @@ func (a *app) exportVegeta(w io.Writer, run string, enc harness.VegetaEncoding) 
 	if st, err := os.Stat(run); err == nil && !st.IsDir() {
 		dir = filepath.Dir(run)
 	}
-	if _, err := os.Stat(filepath.Join(dir, reports.AttemptLogFile)); err != nil {
-		return errext.WithExitCodeIfNone(fmt.Errorf("export vegeta results: %s has no %s: is it a run folder?", dir, reports.AttemptLogFile), errext.Usage)
+	if !reports.HasAttemptLog(dir) {
+		return errext.WithExitCodeIfNone(fmt.Errorf("export vegeta results: %s has no attempt log (%s or %s): is it a run folder? (a run with --attempts none has none)",
+			dir, reports.AttemptLogGzFile, reports.AttemptLogFile), errext.Usage)
 	}
 	ex, err := harness.ExportVegeta(dir, w, enc)
 	for _, n := range ex.Notes {
@@ -146,9 +148,10 @@ func (a *app) loadReport(path string) (*reports.Report, error) {
 	if _, err := os.Stat(filepath.Join(path, harness.ReportJSON)); !errors.Is(err, fs.ErrNotExist) {
 		return reports.Load(path)
 	}
-	f, err := os.Open(filepath.Join(path, reports.AttemptLogFile))
+	f, err := reports.OpenAttemptLog(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("load report: %s has neither %s nor %s: is it a run folder?", path, harness.ReportJSON, reports.AttemptLogFile)
+		return nil, fmt.Errorf("load report: %s has neither %s nor an attempt log (%s or %s): is it a run folder?",
+			path, harness.ReportJSON, reports.AttemptLogGzFile, reports.AttemptLogFile)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load report: %w", err)
@@ -161,6 +164,9 @@ func (a *app) loadReport(path string) (*reports.Report, error) {
 	}
 	rep.Scenario.Name = filepath.Base(filepath.Clean(path)) // the run folder is named after its scenario
 	a.logf("%s has no %s (the run was killed before writing it): rebuilt a partial report from %s, marked interrupted",
-		path, harness.ReportJSON, reports.AttemptLogFile)
+		path, harness.ReportJSON, filepath.Base(f.Name()))
+	if rep.AttemptsLog.Sampled() {
+		a.logf("%s", reports.SampleNote(rep.AttemptsLog))
+	}
 	return rep, nil
 }

@@ -48,7 +48,7 @@ func TestReportRebuildsKilledRun(t *testing.T) {
 	}
 	// A folder with neither file is a usage error that says what it lacks.
 	code, _, stderr = cli(t, "report", t.TempDir())
-	if code != exitUsage || !strings.Contains(stderr, "neither report.json nor attempts.csv") {
+	if code != exitUsage || !strings.Contains(stderr, "neither report.json nor an attempt log (attempts.csv.gz or attempts.csv)") {
 		t.Fatalf("empty folder: exit %d, stderr %q", code, stderr)
 	}
 }

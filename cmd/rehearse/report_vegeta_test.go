@@ -130,7 +130,7 @@ func TestReportVegetaExport(t *testing.T) {
 		t.Fatalf("killed run: exit %d, stderr %q", code, stderr)
 	}
 	checkVegetaReport(t, vegeta, bin, want)
-	if code, _, stderr = cli(t, "report", "--format", "vegeta", t.TempDir()); code != exitUsage || !strings.Contains(stderr, "no attempts.csv") {
+	if code, _, stderr = cli(t, "report", "--format", "vegeta", t.TempDir()); code != exitUsage || !strings.Contains(stderr, "no attempt log (attempts.csv.gz or attempts.csv)") {
 		t.Fatalf("not a run folder: exit %d, stderr %q", code, stderr)
 	}
 }
@@ -138,7 +138,7 @@ func TestReportVegetaExport(t *testing.T) {
 // attemptsTruth is what vegeta must report of dir's attempts.csv.
 func attemptsTruth(t *testing.T, dir string) vegetaReport {
 	t.Helper()
-	f, err := os.Open(filepath.Join(dir, reports.AttemptLogFile))
+	f, err := reports.OpenAttemptLog(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

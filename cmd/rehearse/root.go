@@ -98,6 +98,7 @@ type runFlags struct {
 	metrics     metricsFlags
 	repeat      int
 	sharding    shardingFlags // --start-at, --start-in; attack: --emit-result, --shards
+	attempts    attemptsFlags // --attempts, --attempts-format
 }
 
 func (f *runFlags) register(c *cobra.Command, withSUT bool) {
@@ -108,6 +109,7 @@ func (f *runFlags) register(c *cobra.Command, withSUT bool) {
 	c.Flags().StringVar(&f.progress, "progress", "auto", "progress display: auto | tty | plain | none")
 	f.metrics.register(c, f, withSUT)
 	f.sharding.register(c, !withSUT)
+	f.attempts.register(c)
 	if withSUT {
 		c.Flags().StringVar(&f.runtime, "runtime", "docker", "where the SUT runs: docker | process (local uploadsvc processes, no limits)")
 	}
@@ -148,6 +150,9 @@ func (f *runFlags) options(a *app, cmd *cobra.Command) (harness.Options, error) 
 		return opts, usage(cmd, fmt.Errorf("--progress must be auto, tty, plain or none, got %q", f.progress))
 	}
 	if err := f.sharding.apply(cmd, &opts); err != nil {
+		return opts, err
+	}
+	if err := f.attempts.apply(cmd, f, &opts); err != nil {
 		return opts, err
 	}
 	return opts, a.startMetrics(cmd, f, &opts)

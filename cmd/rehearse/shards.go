@@ -68,7 +68,7 @@ func (a *app) runShardProcs(ctx context.Context, exe string, f *runFlags, args [
 		name := "shard-" + strconv.Itoa(i)
 		argv := []string{"attack", "--target", f.target, "--shard", fmt.Sprintf("%d/%d", i, n),
 			"--start-at", opts.StartAt.Format(time.RFC3339Nano), "--out", filepath.Join(work, name),
-			"--progress", "none", "--scale", strconv.FormatFloat(f.scale, 'g', -1, 64)}
+			"--progress", "none", "--scale", strconv.FormatFloat(f.scale, 'g', -1, 64), "--attempts-format", f.attempts.format}
 		if f.allowRemote {
 			argv = append(argv, "--allow-remote")
 		}
