@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rehearse-dev/rehearse/internal/testenv"
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
 
@@ -14,21 +13,10 @@ import (
 // goes in parts — every upload completes, the login and each step are in
 // the report, and the gates pass.
 func TestBuiltinFlowUpload(t *testing.T) {
-	testenv.RequireDocker(t)
-	scs, err := scenarios.Resolve("flow-upload")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc := scs[0]
-	sc.Callers.Count = 60
-	sc.Arrival.Window = scenarios.Duration(2 * time.Second)
-	id := NewRunID(time.Now())
-	defer testenv.NoLeftovers(t, id)
-	res, err := Run(t.Context(), sc, Options{Out: t.TempDir(), RunID: id, Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := res.Report
+	r := runBuiltin(t, "flow-upload", func(sc *scenarios.Scenario) {
+		sc.Callers.Count = 60
+		sc.Arrival.Window = scenarios.Duration(2 * time.Second)
+	})
 	if r.Verdict != "pass" || r.Callers.Succeeded != 60 || r.Login == nil || len(r.Steps) != 3 {
 		t.Fatalf("verdict %s gates %+v callers %+v login %+v steps %d", r.Verdict, r.Gates, r.Callers, r.Login, len(r.Steps))
 	}

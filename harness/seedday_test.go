@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rehearse-dev/rehearse/internal/testenv"
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
 
@@ -13,35 +12,25 @@ import (
 // exactly the uploads the schedule says, each accepted upload is followed
 // to its end, and the crash watch ran.
 func TestBuiltinSeedDay(t *testing.T) {
-	testenv.RequireDocker(t)
-	scs, err := scenarios.Resolve("seed-day-async")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc := scs[0]
-	sc.Callers.Count = 40
-	sc.Callers.Every = scenarios.Duration(8 * time.Second)
-	sc.Callers.Jitter = scenarios.Duration(time.Second)
-	sc.Run.Duration = scenarios.Duration(20 * time.Second)
-	sc.Storm.At = scenarios.Duration(10 * time.Second)
-	sc.Arrival.Window = scenarios.Duration(2 * time.Second)
-	want := int64(40) // the storm's
-	p := sc.Periodic()
-	for i := range 40 {
-		for k := 0; ; k++ {
-			if _, ok := p.At(i, k); !ok {
-				break
+	var want int64
+	r := runBuiltin(t, "seed-day-async", func(sc *scenarios.Scenario) {
+		sc.Callers.Count = 40
+		sc.Callers.Every = scenarios.Duration(8 * time.Second)
+		sc.Callers.Jitter = scenarios.Duration(time.Second)
+		sc.Run.Duration = scenarios.Duration(20 * time.Second)
+		sc.Storm.At = scenarios.Duration(10 * time.Second)
+		sc.Arrival.Window = scenarios.Duration(2 * time.Second)
+		want = 40 // the storm's
+		p := sc.Periodic()
+		for i := range 40 {
+			for k := 0; ; k++ {
+				if _, ok := p.At(i, k); !ok {
+					break
+				}
+				want++
 			}
-			want++
 		}
-	}
-	id := NewRunID(time.Now())
-	defer testenv.NoLeftovers(t, id)
-	res, err := Run(t.Context(), sc, Options{Out: t.TempDir(), RunID: id, Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := res.Report
+	})
 	u, a := r.Uploads, r.Async
 	if u == nil || u.Total != want || u.Storm != 40 || a == nil || a.Accepted != want || !r.Crashes.Measured() {
 		t.Fatalf("uploads %+v (want %d) async %+v crashes measured %v", u, want, a, r.Crashes.Measured())

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rehearse-dev/rehearse/internal/testenv"
 	"github.com/rehearse-dev/rehearse/scenarios"
 	"github.com/rehearse-dev/rehearse/sut/teamapi"
 )
@@ -17,21 +16,10 @@ import (
 // its container: templates, completion by body, two classes and
 // Retry-After all show in the report.
 func TestBuiltinTeamAPI(t *testing.T) {
-	testenv.RequireDocker(t)
-	scs, err := scenarios.Resolve("team-api")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc := scs[0]
-	sc.Callers.Count = 200
-	sc.Arrival.Window = scenarios.Duration(2 * time.Second) // 100 callers/s against 40 uploads/s
-	id := NewRunID(time.Now())
-	defer testenv.NoLeftovers(t, id)
-	res, err := Run(t.Context(), sc, Options{Out: t.TempDir(), RunID: id, Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := res.Report
+	r := runBuiltin(t, "team-api", func(sc *scenarios.Scenario) {
+		sc.Callers.Count = 200
+		sc.Arrival.Window = scenarios.Duration(2 * time.Second) // 100 callers/s against 40 uploads/s
+	})
 	erp, batch := r.Classes["erp"], r.Classes["batch"]
 	if r.Verdict != "pass" || erp == nil || batch == nil || erp.Callers != 140 || batch.Callers != 60 {
 		t.Fatalf("verdict %s gates %+v classes erp %+v batch %+v", r.Verdict, r.Gates, erp, batch)

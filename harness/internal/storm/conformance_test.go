@@ -285,17 +285,7 @@ func readJournal(t *testing.T, path string) (map[string]int, int64) {
 // tusd's own record of each upload (its .info file: size and offset
 // received) equals what the report says was sent.
 func TestConformanceTusd(t *testing.T) {
-	bin := testenv.RequireProgram(t, "tusd", "tusd: go install "+tusdModule+" (make tools)")
-	dir := t.TempDir()
-	port := freePort(t)
-	cmd := exec.Command(bin, "-host", "127.0.0.1", "-port", strconv.Itoa(port), "-upload-dir", dir,
-		"-base-path", "/files/", "-disable-download", "-disable-termination", "-disable-cors")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { testenv.StopGracefully(cmd) })
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	waitListening(t, url, cmd)
+	url, dir := startTusd(t)
 	sc := scenario(t, url, `callers: {count: 60, records: {median: 50, p99: 500}, record_bytes: 200}
 arrival: {profile: poisson, rate: 200}
 api:
@@ -315,6 +305,25 @@ api:
 	if rep.Requests.Total != 60 || rep.Requests.Status["201"] != 60 || uploads != 60 || stored != sent {
 		t.Fatalf("report %+v; tusd holds %d uploads of %d bytes (sent %d)", rep.Requests, uploads, stored, sent)
 	}
+}
+
+// startTusd starts tusd on a free loopback port, its uploads in a
+// folder of the test's, stopped gracefully after: its base URL and
+// the folder.
+func startTusd(t *testing.T) (url, dir string) {
+	t.Helper()
+	bin := testenv.RequireProgram(t, "tusd", "tusd: go install "+tusdModule+" (make tools)")
+	dir = t.TempDir()
+	port := freePort(t)
+	cmd := exec.Command(bin, "-host", "127.0.0.1", "-port", strconv.Itoa(port), "-upload-dir", dir,
+		"-base-path", "/files/", "-disable-download", "-disable-termination", "-disable-cors")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { testenv.StopGracefully(cmd) })
+	url = fmt.Sprintf("http://127.0.0.1:%d", port)
+	waitListening(t, url, cmd)
+	return url, dir
 }
 
 // tusdModule is the tusd release the suite is tested with (make tools).
@@ -357,17 +366,7 @@ func readTusdInfos(t *testing.T, dir string) (int, int64) {
 // Upload-Offset. tusd's own record of each upload equals what the report
 // says was sent, and every caller's upload is whole.
 func TestConformanceTusdTwoSteps(t *testing.T) {
-	bin := testenv.RequireProgram(t, "tusd", "tusd: go install "+tusdModule+" (make tools)")
-	dir := t.TempDir()
-	port := freePort(t)
-	cmd := exec.Command(bin, "-host", "127.0.0.1", "-port", strconv.Itoa(port), "-upload-dir", dir,
-		"-base-path", "/files/", "-disable-download", "-disable-termination", "-disable-cors")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { testenv.StopGracefully(cmd) })
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	waitListening(t, url, cmd)
+	url, dir := startTusd(t)
 	sc := scenario(t, url, `callers: {count: 40, records: {median: 100, p99: 400, max: 500}, record_bytes: 200}
 arrival: {profile: poisson, rate: 200}
 api:
