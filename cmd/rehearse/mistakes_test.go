@@ -21,7 +21,7 @@ arrival: {profile: burst, window: soon}
 func TestEveryMistakeAtOnce(t *testing.T) {
 	p := writeScenario(t, threeMistakes)
 	want := []string{
-		p + `:4:10: callers.count: must be 1..1000000, got -5`,
+		p + `:4:10: callers.count: must be 1..10000000, got -5`,
 		p + `:5:3: callers.retyr: unknown key; did you mean "retry"?`,
 		p + `:6:35: arrival.window: want a duration such as 30s, 1m30s or 500ms, got "soon"`,
 	}
