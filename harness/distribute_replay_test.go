@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"compress/gzip"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -61,16 +62,25 @@ func writeReplayTrace(t *testing.T, path string, callers, per int) map[string][]
 	return want
 }
 
-// byCallerName reads an attempts.csv: per caller_name, its attempts and
+// byCallerName reads the attempt log of the run folder dir (either form):
+// per caller_name, its attempts and
 // the body bytes they sent.
-func byCallerName(t *testing.T, path string) map[string][2]int64 {
+func byCallerName(t *testing.T, dir string) map[string][2]int64 {
 	t.Helper()
-	f, err := os.Open(path)
+	f, err := reports.OpenAttemptLog(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	r := csv.NewReader(f)
+	var in io.Reader = f
+	if strings.HasSuffix(f.Name(), ".gz") {
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in = zr
+	}
+	r := csv.NewReader(in)
 	head, err := r.Read()
 	if err != nil {
 		t.Fatal(err)
@@ -91,7 +101,7 @@ func byCallerName(t *testing.T, path string) map[string][2]int64 {
 		b, _ := strconv.ParseInt(rec[col["bytes_out"]], 10, 64)
 		name := rec[col["caller_name"]]
 		if name == "" {
-			t.Fatalf("%s: an attempt without a caller name: %v", path, rec)
+			t.Fatalf("%s: an attempt without a caller name: %v", f.Name(), rec)
 		}
 		v := out[name]
 		out[name] = [2]int64{v[0] + 1, v[1] + b}
@@ -144,7 +154,7 @@ func TestDistributeSwarmReplay(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameSizes(t, "one machine", local, want)
-	alone := byCallerName(t, filepath.Join(one.Dir, reports.AttemptLogFile))
+	alone := byCallerName(t, one.Dir)
 
 	for _, bake := range []bool{false, true} {
 		t.Run(map[bool]string{false: "configs", true: "baked"}[bake], func(t *testing.T) {
@@ -164,7 +174,7 @@ func TestDistributeSwarmReplay(t *testing.T) {
 				t.Fatal(err)
 			}
 			sameSizes(t, "3 swarm tasks", counted, want)
-			merged := byCallerName(t, filepath.Join(res.Dir, reports.AttemptLogFile))
+			merged := byCallerName(t, res.Dir)
 			if fmt.Sprint(merged) != fmt.Sprint(alone) {
 				t.Errorf("per logged caller (attempts, bytes): merged\n%v\none machine\n%v", merged, alone)
 			}

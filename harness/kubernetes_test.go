@@ -17,7 +17,7 @@ func kubernetesOptions() KubernetesOptions {
 		Target: "http://uploadsvc.staging.svc:8080", AllowRemote: true, StartAt: now.Add(time.Minute), Now: now}
 }
 
-// TestEmitKubernetes: a built-in scenario becomes the three files; an empty
+// TestEmitKubernetes: a built-in scenario becomes its manifests; an empty
 // target is the scenario's sut.url.
 func TestEmitKubernetes(t *testing.T) {
 	scs, err := scenarios.Resolve("smoke")
@@ -26,7 +26,8 @@ func TestEmitKubernetes(t *testing.T) {
 	}
 	dir := filepath.Join(t.TempDir(), "k8s")
 	m, err := EmitKubernetes(dir, scs[0], kubernetesOptions())
-	if err != nil || len(m.Files) != 3 || m.Image != "rehearse/rehearse:v1.0.0" {
+	// configmap.yaml, configmap-start.yaml (a start given: --start-at), job.yaml, README.md
+	if err != nil || len(m.Files) != 4 || m.Image != "rehearse/rehearse:v1.0.0" {
 		t.Fatalf("EmitKubernetes = %+v, %v", m, err)
 	}
 	sc := *scs[0]
@@ -53,7 +54,7 @@ func TestEmitKubernetesRefuses(t *testing.T) {
 		want   string
 	}{
 		"replay": {scenarios.Scenario{Name: "s", Source: src, Traffic: &scenarios.Traffic{Replay: "/t/a.trace.jsonl.gz"}},
-			"", true, ErrKubernetesOptions, "s replays the trace /t/a.trace.jsonl.gz, which is not in the shards' pods"},
+			"", true, ErrKubernetesOptions, "traffic.replay /t/a.trace.jsonl.gz is an absolute path, which the shards would not find"},
 		"deploy command": {scenarios.Scenario{Name: "s", Source: src, Upgrade: &scenarios.Upgrade{Command: []string{"./deploy.sh"}}},
 			"", true, ErrKubernetesOptions, "upgrades by its own command, which every shard would run"},
 		"loopback": {scenarios.Scenario{Name: "s", Source: src}, "http://127.0.0.1:8080", true, ErrKubernetesOptions,
