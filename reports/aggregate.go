@@ -55,6 +55,7 @@ type Aggregator struct {
 	examples   map[Class]ErrorExample
 	resent     int64 // requests written again on a new connection (Attempt.Resent)
 	redirects  int64 // 3xx answers followed (Attempt.Redirects)
+	packedTo   int   // the seconds below it have their histograms packed (bucketpack.go)
 	flow       flowAgg
 	uploads    *Uploads // callers.every's uploads (uploads.go); nil when callers upload once
 
@@ -85,7 +86,10 @@ type bucket struct {
 	// Split rather than ok and all so that a healthy run keeps one
 	// histogram a second, not two; the timeline merges them.
 	lat, fail *hdr.Histogram
-	samples   map[string]Sample
+	// packedLat and packedFail are lat and fail compressed, once the
+	// second is old (bucketpack.go).
+	packedLat, packedFail []byte
+	samples               map[string]Sample
 }
 
 // NewAggregator starts an aggregation whose offsets count from start.
@@ -171,6 +175,7 @@ func (a *Aggregator) AddAttempt(at Attempt) {
 		a.bucketAt(at.Sent+at.Latency).goodput++
 	}
 	b := a.bucketAt(at.Sent)
+	a.packOld(len(a.buckets) - 1) // grows nothing: b stays this second's
 	b.sent++
 	if lag := at.Sent - at.Intended; lag > LateLag {
 		b.late++
@@ -210,6 +215,9 @@ func (a *Aggregator) AddAttempt(at Attempt) {
 // recordLatency puts at's latency in the second's histogram of its kind,
 // successful or not.
 func (b *bucket) recordLatency(at Attempt) {
+	if b.packedLat != nil || b.packedFail != nil {
+		b.unpack()
+	}
 	h := &b.fail
 	if at.Class == ClassNone {
 		h = &b.lat

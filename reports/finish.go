@@ -133,8 +133,9 @@ func (a *Aggregator) timeline() []Bucket {
 	for i, b := range a.buckets {
 		tb := Bucket{TS: float64(i), Sent: b.sent, OK: b.ok, Timeouts: b.timeouts, Errors: b.errors, Inflight: int64(b.busy + 0.5),
 			Offered: b.offered, Goodput: b.goodput, BreakerOpens: b.breakerOpens}
-		tb.P50Ms, tb.P99Ms = quantile(b.lat, 50), quantile(b.lat, 99)
-		all := unionInto(&scratch, b.lat, b.fail)
+		lat, fail := b.hists()
+		tb.P50Ms, tb.P99Ms = quantile(lat, 50), quantile(lat, 99)
+		all := unionInto(&scratch, lat, fail)
 		tb.P50AllMs, tb.P99AllMs = quantile(all, 50), quantile(all, 99)
 		if len(b.samples) > 0 {
 			tb.SUTMemBytes, tb.SUTCPU, tb.QueueDepth = sumSamples(b.samples)

@@ -155,7 +155,8 @@ func (a *Aggregator) figures(lo, hi int) WindowFigures {
 		f.Timeouts += b.timeouts
 		f.Offered += b.offered
 		f.Goodput += b.goodput
-		lat, fail = append(lat, b.lat), append(fail, b.fail)
+		bl, bf := b.hists()
+		lat, fail = append(lat, bl), append(fail, bf)
 	}
 	f.Errors = f.Requests - f.OK
 	ok := merged(lat...)
