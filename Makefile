@@ -17,7 +17,7 @@ export TESTCONTAINERS_HOST_OVERRIDE := 127.0.0.1
 # The tools installed into .tools/ are found by the tests on the PATH.
 export PATH := $(CURDIR)/.tools:$(PATH)
 
-.PHONY: help build dist image test go-test timing fuzz tools test-short lint check-deps images bench demo regress sweep clean
+.PHONY: help build dist image test go-test timing bench-long fuzz tools test-short lint check-deps images bench demo regress sweep clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -84,6 +84,9 @@ bench: ## Go benchmarks, then the storm vs the vegeta CLI side by side: CPU, mem
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./...
 	REPS=3 bash bench/vs-vegeta.sh
 	RATES="5000 9000 13000 17000 21000 25000" bash bench/knee.sh
+
+bench-long: ## the storm's memory against its callers (1,000,000) and its length (30 minutes at 3,000/s): bench/long-run.sh
+	bash bench/long-run.sh
 
 demo: build ## replay the seed story: sync vs rate-limited vs balanced vs async
 	$(BIN)/rehearse run seed

@@ -82,9 +82,11 @@ run: {duration: $DURATION}
 YAML
 		timeout -k 5 $(( secs + 600 )) "$WORK/rehearse" attack --target "$URL" --attempts none --progress none \
 			--out "$WORK/out-long" "$WORK/long.yaml" >"$WORK/long.out" 2>&1 &
-		pid=$!
-		watch_rss long "$pid"
-		wait "$pid" || true
+		tpid=$!
+		pid=
+		for _ in $(seq 100); do pid=$(pgrep -P "$tpid" | head -1) && [ -n "$pid" ] && break; sleep 0.1; done
+		watch_rss long "${pid:-$tpid}" # rehearse itself, timeout's child
+		wait "$tpid" || true
 		log "(b) $n callers every $EVERY for $DURATION ($LONG_RATE/s): RSS at 60 s $(awk '$1 == 60 { print $2 }' "$WORK/long.rss") MB, peak $(sort -k2 -n "$WORK/long.rss" | tail -1 | cut -d' ' -f2) MB, last $(tail -1 "$WORK/long.rss" | cut -d' ' -f2) MB; $(grep -m1 -E '^\| requests +\| total' "$WORK/long.out" | tr -s ' |' ' ')"
 		cp "$WORK/long.rss" "${LONG_RSS_OUT:-/dev/null}" 2>/dev/null || true
 		;;
