@@ -14,7 +14,7 @@ import (
 )
 
 // ShardFile is a shard's result in its run folder, beside attempts.csv:
-// everything a merge needs that the attempts do not hold (README, "Beyond one machine").
+// everything a merge needs that the attempts do not hold (docs/distributed.md).
 const ShardFile = "shard.json"
 
 // ShardSchema versions ShardFile.

@@ -1,6 +1,6 @@
 package reports
 
-// ShardInfo is one shard of a merged run (rehearse merge, README "Beyond one machine"):
+// ShardInfo is one shard of a merged run (rehearse merge, docs/distributed.md):
 // what its own generator did, so a shard that lagged, failed or started
 // late stays visible after its attempts were merged into the whole.
 type ShardInfo struct {

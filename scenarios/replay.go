@@ -6,7 +6,7 @@ import (
 )
 
 // ReplayUpload is one logged upload as a replay sends it (traffic.replay,
-// README "Rehearse with your own traffic"): the caller that sent it, its records, and the bytes of
+// docs/traffic.md): the caller that sent it, its records, and the bytes of
 // whitespace that bring its body to the logged size (Requests.Fit).
 type ReplayUpload struct {
 	Caller  string

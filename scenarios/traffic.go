@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// Traffic replays callers' logged traffic (README, "Rehearse with your own traffic"): a trace written
+// Traffic replays callers' logged traffic (docs/traffic.md): a trace written
 // by `rehearse import` from access logs. Each caller of the trace sends
 // its uploads at their logged offsets divided by Speed, with bodies of the
 // logged size; retries follow the scenario's client behaviour, not the

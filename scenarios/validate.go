@@ -53,7 +53,7 @@ func (s *Scenario) validate(l *locator) error {
 }
 
 // MaxCallers bounds callers.count: a storm holds about 70 bytes a caller
-// (README "Measured performance"), so ten million fit in a process.
+// (docs/performance.md), so ten million fit in a process.
 const MaxCallers = 10_000_000
 
 // validateGates parses every gate and signature condition, and checks that

@@ -1,5 +1,5 @@
 // Package traffic turns access logs into traces of real callers' traffic
-// and reads those traces back for replay (README, "Rehearse with your own traffic").
+// and reads those traces back for replay (docs/traffic.md).
 //
 // Import streams one or more logs (nginx combined, nginx JSON, AWS ALB,
 // JSON lines; plain or gzip) merged in time order, names each line's caller

@@ -180,11 +180,11 @@ func TestDistributeHelp(t *testing.T) {
 	}
 }
 
-// TestReadmeKubernetesRecipe: the README's Kubernetes recipe runs as
+// TestReadmeKubernetesRecipe: docs/distributed.md's Kubernetes recipe runs as
 // written (into a temporary folder, with a built-in scenario), and its
 // collection loop counts the shards it asked for.
 func TestReadmeKubernetesRecipe(t *testing.T) {
-	b, err := os.ReadFile("../../README.md")
+	b, err := os.ReadFile("../../docs/distributed.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +192,7 @@ func TestReadmeKubernetesRecipe(t *testing.T) {
 	_, rest, ok2 := strings.Cut(rest, "```sh\n")
 	block, _, ok3 := strings.Cut(rest, "```")
 	if !ok || !ok2 || !ok3 {
-		t.Fatal("README: no sh block under On Kubernetes")
+		t.Fatal("docs/distributed.md: no sh block under On Kubernetes")
 	}
 	cmdline, _, _ := strings.Cut(strings.ReplaceAll(block, "\\\n", " "), "\n")
 	args := strings.Fields(cmdline)

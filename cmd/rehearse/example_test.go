@@ -13,8 +13,8 @@ import (
 	"github.com/rehearse-dev/rehearse/reports"
 )
 
-// composeSteps are the README's commands for docs/examples/compose-shop,
-// character for character: the test fails when the README says anything
+// composeSteps are docs/compare.md's commands for docs/examples/compose-shop,
+// character for character: the test fails when the manual says anything
 // else, and runs exactly these.
 var composeSteps = []string{
 	"cd docs/examples/compose-shop",
@@ -34,12 +34,12 @@ var composeSteps = []string{
 // no crash, and the gates pass (exit 0).
 func TestComposeExampleAsTheReadmeSays(t *testing.T) {
 	testenv.RequireDocker(t)
-	readme, err := os.ReadFile("../../README.md")
+	manual, err := os.ReadFile("../../docs/compare.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if block := "    " + strings.Join(composeSteps, "\n    ") + "\n"; !strings.Contains(string(readme), block) {
-		t.Fatalf("README.md no longer shows the compose example as:\n%s", block)
+	if block := "    " + strings.Join(composeSteps, "\n    ") + "\n"; !strings.Contains(string(manual), block) {
+		t.Fatalf("docs/compare.md no longer shows the compose example as:\n%s", block)
 	}
 	root := t.TempDir() // a copy of the repository's example, so its outputs land there
 	copyDir(t, "../../docs/examples/compose-shop", filepath.Join(root, "docs/examples/compose-shop"))

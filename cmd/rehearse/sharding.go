@@ -10,7 +10,7 @@ import (
 	"github.com/rehearse-dev/rehearse/harness"
 )
 
-// shardingFlags are the flags of a run split over shards (README, "Beyond one machine"):
+// shardingFlags are the flags of a run split over shards (docs/distributed.md):
 // the common start barrier, the shard result on stdout, and local shards.
 type shardingFlags struct {
 	startAt string

@@ -1,5 +1,5 @@
 // Package k8s writes the Kubernetes manifests of a distributed rehearsal
-// (README, "Beyond one machine"): a ConfigMap holding the scenario and an Indexed Job whose
+// (docs/distributed.md): a ConfigMap holding the scenario and an Indexed Job whose
 // pod i runs `rehearse attack --shard i/N` from the FROM scratch rehearse
 // image, every shard starting at one instant, plus a README.md with the
 // plain kubectl commands that start the shards, wait for them, collect

@@ -10,10 +10,10 @@ import (
 	"github.com/rehearse-dev/rehearse/harness/internal/livemetrics/promtest"
 )
 
-// Where the dashboard and the README's PromQL live, from this package.
+// Where the dashboard and the manual's PromQL (docs/metrics.md) live, from this package.
 const (
 	dashboardFile = "../../../docs/grafana/rehearse.json"
-	readmeFile    = "../../../README.md"
+	readmeFile    = "../../../docs/metrics.md"
 )
 
 // knownNames are the metric names this package exposes, with the series

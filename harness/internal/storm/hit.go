@@ -15,7 +15,7 @@ import (
 // workers hand every request to net/http's connection goroutines and every
 // result to one consumer, which at 9,000 attempts/s on two cores put
 // milliseconds of lag between a caller's intended and actual send
-// (README, "At the machine's limit"). The pacer is still a vegeta.Pacer.
+// (docs/performance.md, "At the machine's limit"). The pacer is still a vegeta.Pacer.
 func (e *engine) storm() {
 	var inflight sync.WaitGroup
 	for {

@@ -20,7 +20,7 @@ import (
 // connection's read and write loops) and hands every request between
 // them: at 5,000 callers in flight that was 15,000 goroutines and most of
 // the storm's memory, and at 9,000 attempts/s the hand-offs were most of
-// its lag (README, "At the machine's limit"). An upload is one request to
+// its lag (docs/performance.md, "At the machine's limit"). An upload is one request to
 // one host, so this client writes it and reads its answer on the attempt's
 // own goroutine, with the caller's timeout as the connection's deadline,
 // and keeps the connection for the next attempt when the answer allows.
