@@ -103,7 +103,7 @@ const (
 )
 
 // CallerFinished counts a caller that reached its end state while the storm
-// runs (AddCaller comes at the end); Snapshot reports the count, and an
+// runs (its AddCaller comes then or at the run's end); Snapshot reports the count, and an
 // Observer sees how it ended, so live views need not wait for the end.
 func (a *Aggregator) CallerFinished(end CallerEnd) {
 	a.mu.Lock()

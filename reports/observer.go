@@ -20,7 +20,8 @@ type Observer interface {
 	// CallerFinished is a caller that reached its end state during the
 	// run, and how it ended.
 	CallerFinished(end CallerEnd)
-	// Caller is one caller's final outcome (AddCaller, at the run's end).
+	// Caller is one caller's final outcome (AddCaller): as the caller ended
+	// (CallerOutcome.Ended) or at the run's end.
 	Caller(CallerOutcome)
 	// Async is AsyncProgress: uploads accepted and done so far (totals).
 	Async(accepted, done int64)

@@ -75,6 +75,10 @@ type CallerOutcome struct {
 	// LoginFailed: the caller's login never succeeded (api.login), so it
 	// sent no upload; neither succeeded nor gave up.
 	LoginFailed bool `json:"login_failed,omitempty"`
+	// Ended: the caller ended during the storm (CallerFinished counted it
+	// then) and this, its final outcome, came at once rather than at the
+	// run's end — a storm keeps nothing of the callers it is done with.
+	Ended bool `json:"-"`
 }
 
 // Sample is one observation of a SUT container's resources.

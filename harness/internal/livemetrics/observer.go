@@ -61,7 +61,9 @@ func (s *Scenario) CallerFinished(end reports.CallerEnd) {
 }
 
 // Caller counts a final outcome: succeeded or gave up, and the completion
-// time of a caller that succeeded.
+// time of a caller that succeeded. One that came as its caller ended
+// (o.Ended) is already in the live count: the final counts take over
+// only once the run's end brings the others'.
 func (s *Scenario) Caller(o reports.CallerOutcome) {
 	s.callers.reported++
 	if o.Succeeded {
@@ -71,7 +73,9 @@ func (s *Scenario) Caller(o reports.CallerOutcome) {
 	if o.GaveUp {
 		s.callers.gaveUp++
 	}
-	s.finalSet = true
+	if !o.Ended {
+		s.finalSet = true
+	}
 	s.setCallers()
 }
 

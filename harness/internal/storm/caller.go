@@ -25,27 +25,43 @@ const (
 	// stateLoginFailed: its login never succeeded (login.go), so it sent
 	// no upload.
 	stateLoginFailed
+	// stateReported: it ended during the storm and its outcome has gone
+	// to the aggregator (reportEnded): nothing of it is kept but this.
+	stateReported
 )
 
-// caller is the engine's record of one caller, guarded by engine.mu. It
-// is kept small — 56 bytes — because a storm holds one per caller for its
-// whole run: what only an accepted upload has is in acc, made when one
-// is.
+// caller is the engine's record of one caller, guarded by engine.mu. A
+// storm holds one per caller for its whole run, so it is 16 bytes: what
+// only an upload in progress needs is in its flight, made when the
+// upload's first attempt is due and let go when the caller's outcome has
+// gone to the aggregator (a caller that succeeded or gave up at once
+// holds nothing after that).
 type caller struct {
+	first time.Duration // its current upload's first intended send
+	fl    int32         // its flight: index in engine.flights + 1; 0 when it has none
+	state callerState
+	class uint8 // index into engine.classes
+}
+
+// flight is a caller's upload in progress, and what the caller has done
+// so far that its outcome counts (tally).
+type flight struct {
 	acc        *accepted     // its accepted upload, followed to its end; nil until then
 	intended   time.Duration // of the current try
-	first      time.Duration // first try's intended time
 	completion time.Duration
 	try        int32
-	attempts   int32
+	tally
+}
 
-	// Client behaviour (retry.go).
+// tally is what a caller's outcome counts of its client behaviour
+// (retry.go). A periodic caller keeps it between uploads (periodic.go),
+// as a client keeps its breaker.
+type tally struct {
+	attempts        int32
 	fails           int32 // failed attempts in a row, for the breaker
 	breakerOpens    int32
 	retryAfterWaits int32
-	state           callerState
-	class           uint8 // index into engine.classes
-	budgetDenied    bool  // its class's retry budget refused its retry
+	budgetDenied    bool // its class's retry budget refused its retry
 }
 
 // accepted is a caller's upload the service accepted for later (202) and
@@ -79,19 +95,19 @@ func (a *accepted) outcome(class uint8) reports.CallerOutcome {
 // must look at the schedule again; finished that the caller reached its
 // end. Call it with e.mu held.
 func (e *engine) advance(id attemptID, class reports.Class, end time.Duration, a answer) (wake, finished bool) {
-	c := &e.callers[id.caller]
+	c, f := &e.callers[id.caller], e.flightOf(id.caller)
 	code := a.code
 	switch {
 	case class == reports.ClassNone && a.follow != "":
 		acc := &accepted{location: a.follow, uploadID: a.uploadID, acceptedAt: end, first: c.first, caller: int32(id.caller)}
-		c.state, c.acc = stateAccepted, acc
+		c.state, f.acc = stateAccepted, acc
 		e.accs = append(e.accs, acc)
 		e.trk.add(len(e.accs)-1, end)
 	case class == reports.ClassNone:
 		if code == http.StatusAccepted {
 			e.untracked++ // accepted for later, and nobody looks: its fate is unknown
 		}
-		c.state, c.completion = stateSucceeded, end-c.first
+		c.state, f.completion = stateSucceeded, end-c.first
 		finished = true
 	case class == reports.ClassAborted:
 		// The run stopped under this attempt: the caller's story ends with
@@ -120,21 +136,29 @@ func (e *engine) advance(id attemptID, class reports.Class, end time.Duration, a
 	return e.waiting == 0, finished
 }
 
-// outcome is caller i's end as the aggregator counts it.
-func (c *caller) outcome(i int) reports.CallerOutcome {
-	o := reports.CallerOutcome{Caller: int32(i), Attempts: c.attempts, CallerClass: c.class,
-		BudgetDenied: c.budgetDenied, BreakerOpens: c.breakerOpens, RetryAfterWaits: c.retryAfterWaits}
+// outcome is caller i's end as the aggregator counts it. Call it with
+// e.mu held.
+func (e *engine) outcome(i int) reports.CallerOutcome {
+	c := &e.callers[i]
+	var f flight
+	if p := e.flightOf(i); p != nil {
+		f = *p
+	} else if e.per != nil {
+		f.tally = e.per[i].tally // a periodic caller between uploads
+	}
+	o := reports.CallerOutcome{Caller: int32(i), Attempts: f.attempts, CallerClass: c.class,
+		BudgetDenied: f.budgetDenied, BreakerOpens: f.breakerOpens, RetryAfterWaits: f.retryAfterWaits}
 	switch c.state {
 	case stateSucceeded:
-		o.Succeeded, o.Completion = true, c.completion
+		o.Succeeded, o.Completion = true, f.completion
 	case stateAccepted:
-		a := c.acc
+		a := f.acc
 		o.Accepted = max(1, a.listed)
 		o.AcceptedAt = a.acceptedAt
 		o.AsyncState = a.async
 		switch a.async {
 		case reports.StateDone:
-			o.Succeeded, o.Completion, o.CompletedAt = true, c.completion, a.completed
+			o.Succeeded, o.Completion, o.CompletedAt = true, f.completion, a.completed
 		case reports.StateFailed:
 			o.CompletedAt = a.completed
 			o.GaveUp = true
@@ -147,6 +171,35 @@ func (c *caller) outcome(i int) reports.CallerOutcome {
 		o.GaveUp = true
 	}
 	return o
+}
+
+// reportEnded takes the outcome of caller i, which has just ended
+// (finished), for the aggregator at once and lets its flight go, so a
+// storm keeps nothing of the callers it is done with. Not a caller whose
+// outcome may still change or is counted with others': an accepted
+// upload (its listing is checked after the drain, verify.go), a periodic
+// caller (its outcome is its uploads'), a replay's (grouped by logged
+// caller at the end). ok says whether it did. Call it with e.mu held and
+// hand o to addOutcome once e.mu is released.
+func (e *engine) reportEnded(i int, finished bool) (o reports.CallerOutcome, ok bool) {
+	c := &e.callers[i]
+	if !finished || c.state == stateAccepted || e.periodic != nil || e.pop.Replayed() {
+		return o, false
+	}
+	o = e.outcome(i)
+	o.Ended = true
+	e.closeFlight(i)
+	c.state = stateReported
+	return o, true
+}
+
+// addOutcome hands one caller's outcome to Options.OnOutcome and the
+// aggregator.
+func (e *engine) addOutcome(o reports.CallerOutcome) {
+	if e.opts.OnOutcome != nil {
+		e.opts.OnOutcome(o)
+	}
+	e.opts.Aggregator.AddCaller(o)
 }
 
 // report hands every caller's outcome and the untracked 202s to the
@@ -171,10 +224,10 @@ func (e *engine) report() {
 		}
 	}
 	for i := range e.callers {
-		if e.callers[i].state == stateNone {
-			continue // another shard's caller
+		if st := e.callers[i].state; st == stateNone || st == stateReported {
+			continue // another shard's caller, or one reported when it ended
 		}
-		o := e.callers[i].outcome(i)
+		o := e.outcome(i)
 		if e.periodic != nil {
 			o = e.periodicOutcome(i, o)
 		}
@@ -182,10 +235,7 @@ func (e *engine) report() {
 			outcomes = append(outcomes, o) // OnOutcome after byLoggedCaller, below
 			continue
 		}
-		if e.opts.OnOutcome != nil {
-			e.opts.OnOutcome(o)
-		}
-		e.opts.Aggregator.AddCaller(o)
+		e.addOutcome(o)
 	}
 	if e.pop.Replayed() {
 		byLoggedCaller(outcomes, e.pop.Ordinal)
@@ -193,10 +243,7 @@ func (e *engine) report() {
 	for _, o := range outcomes {
 		// After byLoggedCaller: a shard's result (OnOutcome) counts logged
 		// callers as its report does, so a merge of shards does too.
-		if e.opts.OnOutcome != nil {
-			e.opts.OnOutcome(o)
-		}
-		e.opts.Aggregator.AddCaller(o)
+		e.addOutcome(o)
 	}
 }
 
@@ -226,13 +273,18 @@ func byLoggedCaller(outcomes []reports.CallerOutcome, ordinal func(int) int) {
 	}
 }
 
-// end is how the caller ended, for the live view: as outcome will count
-// it at the run's end.
-func (c *caller) end() reports.CallerEnd {
+// endOf is how caller i ended, for the live view: as outcome counts it.
+// Call it with e.mu held.
+func (e *engine) endOf(i int) reports.CallerEnd {
+	c := &e.callers[i]
+	var async reports.AsyncState
+	if f := e.flightOf(i); f != nil && f.acc != nil {
+		async = f.acc.async
+	}
 	switch {
-	case c.state == stateSucceeded, c.state == stateAccepted && c.acc.async == reports.StateDone:
+	case c.state == stateSucceeded, c.state == stateAccepted && async == reports.StateDone:
 		return reports.EndSucceeded
-	case c.state == stateGaveUp, c.state == stateAccepted && c.acc.async == reports.StateFailed:
+	case c.state == stateGaveUp, c.state == stateAccepted && async == reports.StateFailed:
 		return reports.EndGaveUp
 	}
 	return reports.EndOther

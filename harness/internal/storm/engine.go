@@ -98,7 +98,7 @@ const (
 
 // engine is one storm: the callers' states (caller.go), the schedule of
 // their attempts (pacer.go), and the tracking of accepted uploads
-// (poll.go). mu guards callers, sched, waiting, untracked and rng.
+// (poll.go). mu guards callers, fls, sched, waiting, untracked and rng.
 type engine struct {
 	sc     *scenarios.Scenario
 	pop    *scenarios.Population
@@ -127,6 +127,7 @@ type engine struct {
 
 	mu      sync.Mutex
 	callers []caller
+	fls     flights  // the callers' uploads in progress (flights.go)
 	sched   schedule // retries, by their time
 	// accs are the accepted uploads followed to their end (poll.go), by
 	// the index the tracker knows them by; one of periodic callers is
@@ -153,6 +154,7 @@ type engine struct {
 	ports     int64    // sockets to the target at the storm's end (ports.go)
 	portsOK   bool
 
+	gcPercent              int          // the collector's, while the storm runs (gcheadroom.go); 0: as it is
 	inflight, inflightPeak atomic.Int64 // uploads in flight, and their most (hit.go)
 	polls                  pollCount    // the status polls (polls.go)
 }
@@ -187,6 +189,7 @@ func Prepare(ctx context.Context, sc *scenarios.Scenario, opts Options) (*Prepar
 	if err != nil {
 		return nil, err
 	}
+	e.gcPercent = gcPercentAfterBuild(len(e.callers))
 	return &Prepared{e: e}, nil
 }
 
@@ -203,6 +206,7 @@ func (p *Prepared) Run(ctx context.Context, start time.Time, agg *reports.Aggreg
 	if start.IsZero() {
 		start = time.Now()
 	}
+	defer holdGCHeadroom(e.gcPercent)()
 	runCtx, cancel := context.WithTimeout(ctx, e.sc.Run.MaxDuration.D())
 	defer cancel()
 	e.begin(runCtx, start, agg)
@@ -338,7 +342,7 @@ func newEngine(sc *scenarios.Scenario, opts Options, base *url.URL) (*engine, er
 		e.initPeriodic(sc, nil)
 	}
 	if e.periodic != nil {
-		req.SetUploads(func(caller int) int { return int(e.per[caller].n) - 1 })
+		req.SetUploads(func(caller int) int { return e.uploads(caller) - 1 })
 	}
 	// First attempts in order of their time (ties by caller): 4 bytes a
 	// caller, where a heap item of each was 24 and more.
@@ -442,18 +446,22 @@ func (e *engine) absorb(id attemptID, o *outcome, class reports.Class) {
 			Message: e.redact(o.err.Error()), Hint: hint})
 	}
 	e.mu.Lock()
-	c := &e.callers[id.caller]
-	c.attempts++
-	at := reports.Attempt{Caller: int32(id.caller), Try: id.try, Intended: c.intended + o.loggingIn, Sent: sent,
-		Latency: o.latency, Status: int32(o.code()), Class: class, CallerClass: c.class, Resent: o.x.resent, Redirects: uint8(o.hops),
+	f := e.flightOf(id.caller)
+	f.attempts++
+	at := reports.Attempt{Caller: int32(id.caller), Try: id.try, Intended: f.intended + o.loggingIn, Sent: sent,
+		Latency: o.latency, Status: int32(o.code()), Class: class, CallerClass: e.callers[id.caller].class, Resent: o.x.resent, Redirects: uint8(o.hops),
 		BytesOut: int64(o.x.bodyOut()), BytesIn: int64(o.x.bytesIn)}
 	wake, finished := e.advance(id, class, end, a)
-	how := c.end()
+	how := e.endOf(id.caller)
+	out, ended := e.reportEnded(id.caller, finished)
 	e.mu.Unlock()
 	if wake {
 		e.signal()
 	}
 	e.record(at, finished, how)
+	if ended {
+		e.addOutcome(out)
+	}
 }
 
 // record hands one attempt to the aggregator and the attempt log; a

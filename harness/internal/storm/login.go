@@ -168,7 +168,7 @@ func (e *engine) absorbLogin(id attemptID, err error) {
 		}
 		c.state, finished = stateLoginFailed, true
 		if e.periodic != nil && e.again(id.caller, end) {
-			wake := e.sched[0].caller == id.caller
+			wake := int(e.sched[0].caller) == id.caller
 			e.mu.Unlock()
 			if wake {
 				e.signal()
@@ -178,12 +178,16 @@ func (e *engine) absorbLogin(id attemptID, err error) {
 	}
 	e.waiting--
 	wake := e.waiting == 0
-	how := c.end()
+	how := e.endOf(id.caller)
+	out, ended := e.reportEnded(id.caller, finished)
 	e.mu.Unlock()
 	if wake {
 		e.signal()
 	}
 	if finished {
 		e.opts.Aggregator.CallerFinished(how)
+	}
+	if ended {
+		e.addOutcome(out)
 	}
 }

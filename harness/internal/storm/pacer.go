@@ -49,7 +49,7 @@ func (e *engine) due() (top item, wait time.Duration, stop bool) {
 	fromFirsts := e.nextFirst < len(e.firsts)
 	if fromFirsts {
 		i := int(e.firsts[e.nextFirst])
-		top = item{at: e.callers[i].first, caller: i, try: 1}
+		top = item{at: e.callers[i].first, caller: int32(i), try: 1}
 	}
 	if len(e.sched) > 0 && (!fromFirsts || e.sched[0].at < top.at) {
 		top, fromFirsts = e.sched[0], false
@@ -66,7 +66,12 @@ func (e *engine) due() (top item, wait time.Duration, stop bool) {
 		heap.Pop(&e.sched)
 	}
 	c := &e.callers[top.caller]
-	c.intended, c.try = top.at, top.try
+	var t tally
+	if e.per != nil {
+		t = e.per[top.caller].tally // what it did in its uploads before
+	}
+	f := e.openFlight(int(top.caller), t)
+	f.intended, f.try = top.at, top.try
 	if top.try == 1 {
 		e.budgets[c.class].first++ // what the class's retry budget is a fraction of
 	}

@@ -17,12 +17,26 @@ import (
 // run's end — succeeded when every upload of it did.
 
 // periodicState is a periodic caller's place in its schedule.
+// 40 bytes: a storm holds one per periodic caller for its whole run.
 type periodicState struct {
-	n           int32 // uploads started, the storm's included
-	k           int32 // scheduled uploads started
-	ok, failed  int32 // uploads that succeeded, gave up
-	stormed     bool  // its storm upload started (or it has none)
-	storm, late bool  // of its current upload
+	completion time.Duration // of its last upload that succeeded
+	tally                    // of its uploads before the current one (caller.go)
+	k          int32         // scheduled uploads started
+	stormed    bool          // its storm upload started (or it has none)
+	storm      bool          // its current upload is the storm's
+	late       bool          // its current upload began after it was due
+	anyOK      bool          // an upload of it succeeded
+	anyFailed  bool          // an upload of it gave up
+}
+
+// uploads is how many uploads caller i started, its storm upload
+// included.
+func (e *engine) uploads(i int) int {
+	ps := &e.per[i]
+	if e.stormAt != nil && ps.stormed {
+		return int(ps.k) + 1
+	}
+	return int(ps.k)
 }
 
 // initPeriodic sets up sc's periodic callers and gives each its first
@@ -56,14 +70,12 @@ func (e *engine) claimNext(i int) (time.Duration, bool) {
 	}
 	if !ps.stormed && (!ok || e.stormAt[i] < at) {
 		ps.stormed, ps.storm = true, true
-		ps.n++
 		return e.stormAt[i], true
 	}
 	if !ok {
 		return 0, false
 	}
 	ps.k++
-	ps.n++
 	ps.storm = false
 	return at, true
 }
@@ -77,10 +89,13 @@ func (e *engine) again(i int, end time.Duration) bool {
 	ok := c.state == stateSucceeded || c.state == stateAccepted
 	failed := c.state == stateGaveUp || c.state == stateLoginFailed
 	if ok {
-		ps.ok++
+		ps.anyOK = true
+	}
+	if f := e.flightOf(i); f != nil && c.state == stateSucceeded {
+		ps.completion = f.completion // an accepted one's comes when it is done (poll.go)
 	}
 	if failed {
-		ps.failed++
+		ps.anyFailed = true
 	}
 	e.opts.Aggregator.AddUploadEnd(reports.UploadEnd{OK: ok, GaveUp: failed, Late: ps.late, Storm: ps.storm})
 	if c.state == stateHalted || e.runCtx.Err() != nil {
@@ -93,8 +108,12 @@ func (e *engine) again(i int, end time.Duration) bool {
 	at += e.opts.After
 	ps.late = at < end
 	at = max(at, end)
-	c.state, c.first, c.acc = stateWaiting, at, nil
-	heap.Push(&e.sched, item{at: at, caller: i, try: 1})
+	// Between uploads it keeps its tally, not its flight: a million
+	// callers waiting for their next upload hold no flight each.
+	ps.tally = e.flightOf(i).tally
+	e.closeFlight(i)
+	c.state, c.first = stateWaiting, at
+	heap.Push(&e.sched, item{at: at, caller: int32(i), try: 1})
 	return true
 }
 
@@ -104,9 +123,10 @@ func (e *engine) again(i int, end time.Duration) bool {
 func (e *engine) periodicOutcome(i int, o reports.CallerOutcome) reports.CallerOutcome {
 	ps := &e.per[i]
 	o.UploadOnly, o.Accepted, o.AsyncState, o.AcceptedAt, o.CompletedAt = false, 0, reports.StateNone, 0, 0
-	o.Succeeded = ps.failed == 0 && ps.ok > 0 && e.callers[i].state != stateWaiting && e.callers[i].state != stateHalted
-	o.GaveUp = ps.failed > 0 || e.callers[i].state == stateWaiting
-	o.LoginFailed = ps.ok == 0 && e.callers[i].state == stateLoginFailed
+	o.Succeeded = !ps.anyFailed && ps.anyOK && e.callers[i].state != stateWaiting && e.callers[i].state != stateHalted
+	o.GaveUp = ps.anyFailed || e.callers[i].state == stateWaiting
+	o.LoginFailed = !ps.anyOK && e.callers[i].state == stateLoginFailed
+	o.Completion = ps.completion
 	if !o.Succeeded {
 		o.Completion = 0
 	}

@@ -82,11 +82,15 @@ func (e *engine) pollOnce(it item) {
 		return
 	}
 	a.async = state
-	c := &e.callers[caller]
 	if state == reports.StateDone || state == reports.StateFailed {
-		a.completed, c.completion = now, now-a.first
+		a.completed = now
+		if e.periodic != nil {
+			e.per[caller].completion = now - a.first
+		} else {
+			e.flightOf(caller).completion = now - a.first // an accepted caller keeps its flight
+		}
 	}
-	how := c.end()
+	how := e.endOf(caller)
 	if e.periodic != nil {
 		// One upload of a caller that goes on uploading: its end is its
 		// own, the caller's comes at the run's end.

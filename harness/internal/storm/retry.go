@@ -17,32 +17,32 @@ import (
 // which after too many failures in a row holds the next try back for
 // breaker.open. Call it with e.mu held (e.rng, budgets).
 func (e *engine) retry(id attemptID, class reports.Class, end, retryAfter time.Duration) (item, bool) {
-	c := &e.callers[id.caller]
+	c, f := &e.callers[id.caller], e.flightOf(id.caller)
 	r := &e.classes[c.class].Retry
-	c.fails++
+	f.fails++
 	if int(id.try) >= r.Attempts || !r.ShouldRetry(string(class)) || e.runCtx.Err() != nil {
 		return item{}, false
 	}
 	if !e.budgets[c.class].spend() {
-		c.budgetDenied = true
+		f.budgetDenied = true
 		return item{}, false
 	}
 	wait := r.Delay(int(id.try), e.rng)
 	if r.RetryAfter == scenarios.RetryAfterHonor && retryAfter >= 0 {
 		if ra := min(retryAfter, r.Max.D()); ra > wait {
 			wait = ra
-			c.retryAfterWaits++
+			f.retryAfterWaits++
 		}
 	}
-	if b := r.Breaker; b != nil && int(c.fails) >= b.Failures {
+	if b := r.Breaker; b != nil && int(f.fails) >= b.Failures {
 		// Open: nothing for b.Open, then the next try is the probe; a
 		// failed probe keeps fails at or above the threshold and opens it
 		// again.
 		wait = max(wait, b.Open.D())
-		c.breakerOpens++
+		f.breakerOpens++
 		e.opts.Aggregator.AddBreakerOpen(end, c.class)
 	}
-	return item{at: end + wait, caller: id.caller, try: id.try + 1}, true
+	return item{at: end + wait, caller: int32(id.caller), try: id.try + 1}, true
 }
 
 // budget is one class's retry budget: retries may add at most ratio of

@@ -3,14 +3,15 @@ package storm
 import "time"
 
 // item is one attempt the schedule owes: caller's try number try, due at
-// offset at from the run's start.
+// offset at from the run's start. 16 bytes: a periodic caller's next
+// upload waits as one for most of the run.
 type item struct {
 	at     time.Duration
-	caller int
+	caller int32
 	try    int32
 }
 
-func (it item) id() attemptID { return attemptID{caller: it.caller, try: it.try} }
+func (it item) id() attemptID { return attemptID{caller: int(it.caller), try: it.try} }
 
 // schedule is a min-heap of intended send times (container/heap). First
 // attempts enter it from the arrival profile, retries when their backoff

@@ -42,7 +42,7 @@ func newTracker(runCtx context.Context) *tracker {
 func (t *tracker) add(caller int, now time.Duration) {
 	t.accepted.Add(1)
 	t.mu.Lock()
-	heap.Push(&t.due, item{at: now, caller: caller, try: 1})
+	heap.Push(&t.due, item{at: now, caller: int32(caller), try: 1})
 	t.mu.Unlock()
 	t.signal()
 }

@@ -34,7 +34,7 @@ func (e *engine) verifyListings() {
 					continue
 				}
 				e.mu.Lock()
-				st := e.callers[c].acc
+				st := e.flightOf(c).acc // an accepted caller keeps its flight
 				st.listed = int32(n)
 				switch {
 				case st.async != reports.StateDone:
@@ -49,7 +49,7 @@ func (e *engine) verifyListings() {
 	}
 	for c := range e.callers {
 		e.mu.Lock()
-		tracked := e.callers[c].state == stateAccepted && e.callers[c].acc.async != reports.StateNone
+		tracked := e.callers[c].state == stateAccepted && e.flightOf(c).acc.async != reports.StateNone
 		e.mu.Unlock()
 		if tracked {
 			jobs <- c
