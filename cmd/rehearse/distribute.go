@@ -21,7 +21,7 @@ merged histograms; see rehearse merge --help).
 Docker engine (a swarm manager), waits for them, merges their results into
 --out and removes what it started, also on Ctrl-C.
 
---engine k8s contacts no cluster: it writes to --emit DIR the manifests of a
+--engine k8s contacts no cluster unless --apply: it writes to --emit DIR the manifests of a
 Kubernetes Indexed Job (ConfigMaps holding the scenario and the files it names,
 a replay's trace cut so each shard gets only its own callers' part, and a Job
 whose pod i runs rehearse attack --shard i/N) and DIR/README.md, the kubectl
@@ -33,6 +33,14 @@ and merge:
   (wait until the Job is Complete or Failed: the loop is in DIR/README.md)
   kubectl logs <pod of shard i> > shard-i.log      (for each i: DIR/README.md)
   rehearse merge --from-logs --out merged shard-*.log
+
+--apply does those steps itself through client-go, with kubectl's configuration
+(KUBECONFIG, ~/.kube/config; --namespace, else its context's): it creates the
+objects and the start (2 minutes ahead unless --start-at or --start-in), waits
+until the Job is Complete or Failed (a failed shard fails it), keeps each
+shard's log in --out/shards/, merges into --out (a shard that printed no
+result is named, and the verdict is partial) and deletes what it created, also
+on Ctrl-C.
 
 With k8s, --target is the service as the pods reach it (a Service's
 http://NAME.NAMESPACE.svc:PORT; default the scenario's sut.url), which needs
@@ -74,6 +82,10 @@ func (a *app) distributeCmd() *cobra.Command {
     --target http://uploadsvc.staging.svc:8080 --allow-remote storm.yaml
   kubectl apply -f k8s/      # then follow k8s/README.md
 
+  # the same, applied, waited for and merged by rehearse (your kubeconfig):
+  rehearse distribute --engine k8s --shards 8 --emit k8s/ --apply --out merged/ \
+    --target http://uploadsvc.staging.svc:8080 --allow-remote storm.yaml
+
   # your registry's image, a fixed start, bigger pods:
   rehearse distribute --engine k8s --shards 20 --emit k8s/ --image registry.example.com/rehearse:v1.4.0 \
     --start-at 2026-11-26T12:00:00Z --cpu 2 --memory 1Gi --target http://api.shop.svc --allow-remote storm.yaml
@@ -110,7 +122,7 @@ func (f *distributeFlags) register(c *cobra.Command) {
 	fl.StringVar(&f.emit, "emit", "", "k8s: the folder the manifests and their README.md are written to (required)")
 	fl.StringVar(&f.cpu, "cpu", "", "each shard's CPU request and limit, as Kubernetes writes it (k8s default "+harness.DefaultShardCPU+")")
 	fl.StringVar(&f.memory, "memory", "", "each shard's memory request and limit, as Kubernetes writes it (k8s default "+harness.DefaultShardMemory+")")
-	fl.StringVar(&f.out, "out", "", "swarm: the folder of the merged report (default ./rehearsals/<UTC timestamp>)")
+	fl.StringVar(&f.out, "out", "", "swarm, k8s --apply: the folder of the merged report (default ./rehearsals/<UTC timestamp>)")
 	fl.StringVar(&f.prometheusRW, "prometheus-rw", "", "every shard pushes its live metrics (labelled shard=i/n) by Prometheus remote write to this URL, as it reaches it (default none)")
 	fl.StringVar(&f.namespace, "namespace", "", "k8s: the namespace of every object (default the kubeconfig context's with --apply; none written otherwise: kubectl's)")
 	fl.BoolVar(&f.apply, "apply", false, "k8s: apply the manifests with your kubeconfig, wait for the shards, collect their logs and merge into --out (default: only write them)")

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 
 	"github.com/rehearse-dev/rehearse/harness"
 	"github.com/rehearse-dev/rehearse/internal/errext"
+	"github.com/rehearse-dev/rehearse/reports"
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
 
@@ -44,7 +46,42 @@ func (a *app) distributeK8s(cmd *cobra.Command, f *distributeFlags, args []strin
 		return err
 	}
 	a.warn(asRun(sc, o.Target, nil))
+	if f.apply {
+		return a.applyK8s(cmd, f, sc, m)
+	}
 	return a.printK8sNext(f, sc, m, now)
+}
+
+// applyK8s is --apply: the manifests just written, applied to the
+// cluster of the user's kubeconfig (harness.ApplyKubernetes), waited for,
+// their shards' logs kept and merged into --out. No configured cluster,
+// or one that does not answer, is an environment error (exit 3).
+func (a *app) applyK8s(cmd *cobra.Command, f *distributeFlags, sc *scenarios.Scenario, m *harness.KubernetesManifests) error {
+	cl, err := harness.ConnectKubernetes("")
+	if err != nil {
+		return err
+	}
+	if f.namespace != "" {
+		cl.Namespace = f.namespace
+	}
+	out := f.out
+	if out == "" {
+		out = harness.DefaultOut(time.Now())
+	}
+	ctx := cmd.Context()
+	a.setRunID(m.RunID)
+	defer a.setRunID("")
+	a.logf("run id %s, output %s", m.RunID, out)
+	res, err := harness.ApplyKubernetes(ctx, sc, f.emit, m, cl, harness.KubernetesApplyOptions{
+		Out: out, StartIn: harness.DefaultKubernetesStartIn, Logf: a.logf})
+	if res == nil {
+		return err
+	}
+	if werr := reports.WriteTable(a.stderr, res.Report); werr != nil {
+		return errors.Join(err, werr)
+	}
+	a.logf("%s: %s, %s — %s", sc.Name, reports.VerdictText(res.Report), reports.ErrorRateText(res.Report), filepath.Join(res.Dir, harness.ReportHTML))
+	return outcome(ctx, []*reports.Report{res.Report}, err)
 }
 
 // k8sScenario checks the flags k8s needs and refuses those it cannot use,
@@ -55,10 +92,8 @@ func (a *app) k8sScenario(cmd *cobra.Command, f *distributeFlags, args []string)
 		return nil, usage(cmd, errors.New("--engine k8s writes manifests: give --emit DIR (it contacts no cluster)"))
 	case f.shards < 1:
 		return nil, usage(cmd, fmt.Errorf("give --shards N, N >= 1 (got %d)", f.shards))
-	case f.out != "":
-		return nil, usage(cmd, errors.New("--out is for --engine swarm; with k8s, rehearse merge takes it (see --emit DIR/README.md)"))
-	case f.apply:
-		return nil, usage(cmd, errors.New("--apply is not in this rehearse yet: apply DIR as its README.md says"))
+	case f.out != "" && !f.apply:
+		return nil, usage(cmd, errors.New("--out is where --apply merges; without it, rehearse merge takes it (see --emit DIR/README.md)"))
 	case f.prometheusRW != "" && harness.CheckRemoteWrite(f.prometheusRW) != nil:
 		return nil, usage(cmd, harness.CheckRemoteWrite(f.prometheusRW))
 	}

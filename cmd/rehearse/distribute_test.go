@@ -172,7 +172,7 @@ func TestDistributeK8sFolder(t *testing.T) {
 // TestDistributeHelp teaches: the engines, the kubectl steps, examples.
 func TestDistributeHelp(t *testing.T) {
 	code, stdout, _ := distributeCLI(t, "distribute", "--help")
-	for _, want := range []string{"--engine k8s contacts no cluster", "kubectl apply -f DIR", "rehearse merge --from-logs",
+	for _, want := range []string{"--engine k8s contacts no cluster unless --apply", "kubectl apply -f DIR", "--apply does those steps itself", "rehearse merge --from-logs",
 		"rehearse distribute --engine k8s --shards 8 --emit k8s/", "--engine swarm", "kubectl create configmap <run id>-start", "--prometheus-rw", "--namespace", "k8s default 500m"} {
 		if code != exitOK || !strings.Contains(stdout, want) {
 			t.Errorf("help lacks %q (exit %d):\n%s", want, code, stdout)
@@ -213,5 +213,43 @@ func TestReadmeKubernetesRecipe(t *testing.T) {
 	}
 	if job, _ := os.ReadFile(filepath.Join(dir, "job.yaml")); !strings.Contains(string(job), "completions: 8") {
 		t.Errorf("the recipe's job is not of 8 shards:\n%s", job)
+	}
+}
+
+// --apply without a cluster: kubectl's configuration naming none, or a
+// cluster that does not answer, is one sentence and exit 3, and nothing
+// is left but the manifests.
+func TestDistributeApplyWithoutACluster(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("KUBERNETES_SERVICE_HOST", "") // not a pod's in-cluster config either
+	args := []string{"distribute", "--engine", "k8s", "--shards", "2", "--apply", "--target", "http://uploadsvc.load.svc:8080", "--allow-remote"}
+
+	t.Setenv("KUBECONFIG", filepath.Join(home, "none"))
+	code, _, stderr := distributeCLI(t, append(args, "--emit", t.TempDir(), "--out", t.TempDir(), "smoke")...)
+	if code != exitEnv || !strings.Contains(stderr, "no Kubernetes cluster configured: kubectl's configuration (KUBECONFIG, ~/.kube/config) names none") ||
+		strings.Count(strings.TrimSpace(stderr), "\n") > 2 {
+		t.Errorf("no kubeconfig: exit %d, want 3; stderr:\n%s", code, stderr)
+	}
+
+	// A cluster on a loopback port nothing listens on.
+	cfg := filepath.Join(home, "config")
+	if err := os.WriteFile(cfg, []byte(`apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "http://127.0.0.1:1"}}]
+users: [{name: u, user: {}}]
+contexts: [{name: x, context: {cluster: c, user: u, namespace: load}}]
+current-context: x
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("KUBECONFIG", cfg)
+	out := t.TempDir()
+	code, _, stderr = distributeCLI(t, append(args, "--emit", t.TempDir(), "--out", out, "smoke")...)
+	if code != exitEnv || !strings.Contains(stderr, "create configmap/") || !strings.Contains(stderr, "in load") || !strings.Contains(stderr, "connection refused") {
+		t.Errorf("a cluster that does not answer: exit %d, want 3; stderr:\n%s", code, stderr)
+	}
+	if ents, _ := os.ReadDir(out); len(ents) > 0 {
+		t.Errorf("--out holds %d entries after a run that never started", len(ents))
 	}
 }

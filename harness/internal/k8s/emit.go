@@ -31,6 +31,9 @@ var ErrForeignManifests = errors.New("folder holds other manifests")
 type Emitted struct {
 	// Files are the paths written: the ConfigMap, the Job, the README.
 	Files []string
+	// RunID and Shards are Options'.
+	RunID  string
+	Shards int
 	// Job and ConfigMap are the objects' names.
 	Job, ConfigMap string
 	// Image is the shards' image, StartAt their common start (UTC, to the
@@ -101,7 +104,7 @@ func Emit(dir string, sc Scenario, o Options) (*Emitted, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create %s: %w", dir, err)
 	}
-	out := &Emitted{Job: jobName(o.RunID), ConfigMap: configMapName(o.RunID), Image: o.Image, StartAt: o.StartAt,
+	out := &Emitted{RunID: o.RunID, Shards: o.Shards, Job: jobName(o.RunID), ConfigMap: configMapName(o.RunID), Image: o.Image, StartAt: o.StartAt,
 		StartConfigMap: StartConfigMapName(o.RunID), Namespace: o.Namespace}
 	for _, f := range append(written, struct {
 		name string
