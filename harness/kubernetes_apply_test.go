@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -113,8 +114,10 @@ func jobController(t *testing.T, cl *fake.Clientset, ns, runID string, phase fun
 func podLogs(frames [][]byte, failed int) func(context.Context, string, string) (io.ReadCloser, error) {
 	return func(_ context.Context, _, pod string) (io.ReadCloser, error) {
 		parts := strings.Split(pod, "-")
-		var i int
-		fmt.Sscan(parts[len(parts)-2], &i)
+		i, err := strconv.Atoi(parts[len(parts)-2])
+		if err != nil {
+			return nil, fmt.Errorf("pod %s is not one jobController made", pod)
+		}
 		if i == failed {
 			return io.NopCloser(strings.NewReader("rehearse: out of memory\n")), nil
 		}
