@@ -14,13 +14,15 @@ import (
 // grow by as much as is live before it collects (GOGC=100): for a million
 // periodic callers that doubles 70 MB no attempt ever needs. So while a
 // storm of many callers runs, the collector's headroom is a quarter of
-// the live heap, or gcHeadroomFloor when that is more — never more than
+// the live heap, or gcHeadroomFloor (16 MB) when that is more — never more than
 // the default's — and set back when the last such storm ends. A GOGC the
 // user set is left alone.
 
-// gcHeadroomFloor is the headroom a storm keeps whatever its callers: in
-// flight, tens of thousands of attempts' buffers.
-const gcHeadroomFloor = 32 << 20
+// gcHeadroomFloor is the headroom a storm keeps whatever its callers:
+// thousands of attempts' garbage between two collections. The collector
+// then runs about once a second at 5,000 attempts/s, marking the
+// callers' state each time: a few percent of a core.
+const gcHeadroomFloor = 16 << 20
 
 // gcHeadroomFrom is the callers from which a storm sets the headroom:
 // below it the callers' state is a few MB and the default is cheap.

@@ -12,10 +12,10 @@ func TestGCPercentKeepsAQuarterOfTheLiveHeap(t *testing.T) {
 		want int
 	}{
 		{0, 100},        // nothing measured: the default
-		{16 * mb, 100},  // a small heap: never more than the default's headroom
-		{64 * mb, 50},   // the 32 MB floor
-		{100 * mb, 32},  // still the floor
-		{400 * mb, 25},  // a quarter
+		{8 * mb, 100},   // a small heap: never more than the default's headroom
+		{32 * mb, 50},   // the 16 MB floor
+		{50 * mb, 32},   // still the floor
+		{200 * mb, 25},  // a quarter
 		{4000 * mb, 25}, // a quarter, however big
 	} {
 		if got := gcPercentFor(c.live); got != c.want {
