@@ -62,7 +62,7 @@ type CallerOutcome struct {
 	AsyncState  AsyncState    `json:"async_state"`  // StateNone when never accepted
 	AcceptedAt  time.Duration `json:"accepted_at"`  // offset of the last acceptance
 	CompletedAt time.Duration `json:"completed_at"` // offset when done/failed was observed
-	// Client behaviour (scenario callers.retry, README "Writing a scenario for your own service").
+	// Client behaviour (scenario callers.retry, docs/scenarios.md).
 	CallerClass     uint8 `json:"caller_class"`      // as Attempt.CallerClass
 	BudgetDenied    bool  `json:"budget_denied"`     // it gave up because its class's retry budget was spent
 	BreakerOpens    int32 `json:"breaker_opens"`     // times its circuit breaker opened

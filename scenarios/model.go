@@ -13,7 +13,7 @@ package scenarios
 
 import "time"
 
-// Scenario is one rehearsal as declared in a YAML file (the README's "Writing a scenario").
+// Scenario is one rehearsal as declared in a YAML file (docs/scenarios.md).
 // Field names and YAML keys are a public contract.
 type Scenario struct {
 	Name        string   `yaml:"name" json:"name"`
@@ -143,8 +143,8 @@ type API struct {
 	// for the reference services): after the storm it is read to find
 	// duplicates and uploads that were accepted but never done.
 	List *List `yaml:"list" json:"list,omitempty"`
-	// Verify reads a caller's stored records back (the README's "Your
-	// data").
+	// Verify reads a caller's stored records back (docs/upgrades.md,
+	// docs/scenarios-api.md).
 	Verify *Verify `yaml:"verify" json:"verify,omitempty"`
 	// Redirects is what an upload answered 301, 302, 303, 307 or 308
 	// does: follow (default) the Location on the target's host, up to
@@ -183,7 +183,7 @@ type List struct {
 }
 
 // CompletionMode is how the engine learns that an accepted upload is done
-// (the README's "Writing a scenario").
+// (docs/scenarios.md).
 type CompletionMode string
 
 // The completion modes a scenario may name in api.completion.

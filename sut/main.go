@@ -18,7 +18,7 @@ import (
 )
 
 // Main is uploadsvc's whole life as a process: parse args (its flags are
-// the README's "The reference services"), listen, serve until ctx ends (SIGTERM/SIGINT in a real
+// sut/README.md), listen, serve until ctx ends (SIGTERM/SIGINT in a real
 // process), then stop accepting, requeue or finish in-flight work and
 // return. Human output goes to stderr. Both cmd/uploadsvc and the rehearse
 // binary (which serves as the reference image's uploadsvc, so it needs no

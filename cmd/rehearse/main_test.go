@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -216,5 +217,24 @@ func TestDockerUnreachable(t *testing.T) {
 	code, _, stderr := cli(t, "run", "--out", t.TempDir(), "--progress", "none", "smoke")
 	if code != exitEnv || !strings.Contains(stderr, "DOCKER_HOST") || !strings.Contains(stderr, "--runtime process") || strings.Contains(stderr, "goroutine") {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+}
+
+// TestReadmeListsEveryCommand: the README's commands table names every
+// command the CLI has, so a new one cannot go unlisted.
+func TestReadmeListsEveryCommand(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := newApp(io.Discard, io.Discard)
+	for _, c := range a.rootCmd().Commands() {
+		name := c.Name()
+		if name == "help" || name == "completion" || c.Hidden {
+			continue
+		}
+		if !strings.Contains(string(b), "| `rehearse "+name) && !strings.Contains(string(b), "/ `rehearse "+name) {
+			t.Errorf("README's commands table does not list rehearse %s", name)
+		}
 	}
 }

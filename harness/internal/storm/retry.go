@@ -9,7 +9,7 @@ import (
 
 // retry decides whether attempt id, which failed with class and ended at
 // offset end, gets another try, and when, as its caller's class behaves
-// (callers.retry, README "Writing a scenario for your own service"): the attempts and classes it retries on;
+// (callers.retry, docs/scenarios.md): the attempts and classes it retries on;
 // the retry budget of its class, which may refuse; the backoff with the
 // run's seeded jitter (the same seed gives the same schedule); the
 // service's Retry-After (retryAfter, negative when absent) when the class
