@@ -67,6 +67,10 @@ type DistributeOptions struct {
 	// PrometheusRW, when set, is the remote-write URL every task pushes its
 	// live metrics to (--prometheus-rw), as the task reaches it.
 	PrometheusRW string
+	// MetricsPortBase, when > 0, makes task i serve its live metrics on
+	// 127.0.0.1:MetricsPortBase+i of the host's network, for the CLI's
+	// federation (distribute --metrics-addr).
+	MetricsPortBase int
 }
 
 // Where a shard finds its scenario and writes its run folder in its task.
@@ -216,10 +220,22 @@ func shardArgs(sf *shardFiles, opts DistributeOptions, at time.Time) []string {
 	if opts.PrometheusRW != "" {
 		args = append(args, "--prometheus-rw", opts.PrometheusRW)
 	}
+	if opts.MetricsPortBase > 0 {
+		// Task i serves on base+i of the host's network for the
+		// federation; it lingers until the federation scraped its end.
+		args = append(args, "--metrics-addr", fmt.Sprintf("127.0.0.1:%d", opts.MetricsPortBase),
+			"--metrics-port-by-shard", "--metrics-linger", ShardMetricsLinger.String())
+	}
 	// The scenario argument names the same variable: rehearse expands it
 	// (a task has no shell), so each task reads its own shard's files.
 	return append(args, swarmShardDir("$"+swarm.SlotEnv)+"/"+sf.scenario)
 }
+
+// ShardMetricsLinger is how long a shard (a local process, a Swarm task)
+// serving its series for a federation keeps serving them after its
+// storm: longer than the federation's scrape interval (1 s), so its final
+// counts are in the federation's last scrape of it.
+const ShardMetricsLinger = 3 * time.Second
 
 // mergeTasks keeps each task's log in Out/shards/, says which tasks
 // printed no result, and merges the results the others printed.

@@ -11,18 +11,26 @@ import (
 	"strings"
 	"time"
 
-	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/rehearse-dev/rehearse/harness/internal/k8sapply"
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
 
-// KubernetesCluster is a cluster to apply manifests to: client-go's
-// clientset and the namespace of the kubeconfig's context.
+// KubernetesCluster is a cluster to apply manifests to: its API server as
+// the kubeconfig reaches it, and the namespace of the kubeconfig's
+// context.
 type KubernetesCluster struct {
-	Client    kubernetes.Interface
+	Client    *k8sapply.Client
 	Namespace string
+}
+
+// KubernetesClusterAt is the cluster whose API server is at url, reached
+// without credentials (a test's fake API server), in namespace ns.
+func KubernetesClusterAt(url, ns string) (KubernetesCluster, error) {
+	cl, err := k8sapply.NewClient(&rest.Config{Host: url})
+	return KubernetesCluster{Client: cl, Namespace: ns}, err
 }
 
 // ErrNoKubernetes means kubectl's configuration names no cluster.
@@ -46,7 +54,7 @@ func ConnectKubernetes(context string) (KubernetesCluster, error) {
 	if err != nil {
 		return KubernetesCluster{}, fmt.Errorf("kubectl's configuration: %w", err)
 	}
-	cl, err := kubernetes.NewForConfig(cfg)
+	cl, err := k8sapply.NewClient(cfg)
 	if err != nil {
 		return KubernetesCluster{}, fmt.Errorf("kubernetes client: %w", err)
 	}
@@ -64,9 +72,6 @@ type KubernetesApplyOptions struct {
 	StartIn time.Duration
 	// Poll and Wait are k8sapply.Options' (0: their defaults).
 	Poll, Wait time.Duration
-	// Logs, when set, opens a pod's log instead of the clientset (tests:
-	// a fake clientset's logs are one fixed text).
-	Logs func(ctx context.Context, namespace, pod string) (io.ReadCloser, error)
 	// Logf receives human progress lines; nil discards them.
 	Logf func(format string, args ...any)
 }
@@ -83,7 +88,7 @@ func ApplyKubernetes(ctx context.Context, sc *scenarios.Scenario, dir string, m 
 		o.Logf = func(string, ...any) {}
 	}
 	ko := k8sapply.Options{Dir: dir, RunID: m.RunID, Shards: m.Shards, Namespace: cl.Namespace,
-		Poll: o.Poll, Wait: o.Wait, Logs: o.Logs, Logf: o.Logf}
+		Poll: o.Poll, Wait: o.Wait, Logf: o.Logf}
 	if m.StartAt.IsZero() {
 		ko.StartAt = time.Now().Add(o.StartIn).Truncate(time.Second).Add(time.Second)
 		o.Logf("%s: the shards start at %s", sc.Name, ko.StartAt.UTC().Format(time.RFC3339))

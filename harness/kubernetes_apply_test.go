@@ -2,13 +2,15 @@ package harness
 
 import (
 	"bytes"
-	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,7 +20,6 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/rehearse-dev/rehearse/harness/internal/k8s"
 	"github.com/rehearse-dev/rehearse/reports"
@@ -59,111 +60,213 @@ func shardFrames(t *testing.T) ([][]byte, int64) {
 	return frames, svc.requests
 }
 
-// jobController stands in for the cluster's Job controller on a fake
-// clientset: once the Job exists it makes one pod per completion index,
-// with the phase phase(i), and marks the Job Complete (Failed when a pod
-// failed). It returns the start the shards would read.
-func jobController(t *testing.T, cl *fake.Clientset, ns, runID string, phase func(int) corev1.PodPhase) <-chan string {
-	start := make(chan string, 1)
-	go func() {
-		ctx := t.Context()
-		var job *batchv1.Job
-		for ctx.Err() == nil { // the fake answers at once: a short wait between looks
-			j, err := cl.BatchV1().Jobs(ns).Get(ctx, runID, metav1.GetOptions{})
-			if err == nil {
-				job = j
-				break
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-		if job == nil {
-			return
-		}
-		cm, err := cl.CoreV1().ConfigMaps(ns).Get(ctx, k8s.StartConfigMapName(runID), metav1.GetOptions{})
-		if err == nil {
-			start <- cm.Data[k8s.StartKey]
-		}
-		failed := false
-		for i := range int(*job.Spec.Completions) {
-			p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("%s-%d-x", runID, i), Namespace: ns,
-				Labels: job.Spec.Template.Labels, Annotations: map[string]string{k8s.IndexAnnotation: fmt.Sprint(i)}},
-				Status: corev1.PodStatus{Phase: phase(i)}}
-			if p.Status.Phase == corev1.PodFailed {
-				failed = true
-				p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: k8s.ContainerName,
-					State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 137, Reason: "OOMKilled"}}}}
-			}
-			if _, err := cl.CoreV1().Pods(ns).Create(ctx, p, metav1.CreateOptions{}); err != nil {
-				t.Error(err)
-			}
-		}
-		cond := batchv1.JobComplete
-		if failed {
-			cond = batchv1.JobFailed
-		}
-		job.Status.Conditions = append(job.Status.Conditions, batchv1.JobCondition{Type: cond, Status: corev1.ConditionTrue})
-		if _, err := cl.BatchV1().Jobs(ns).UpdateStatus(ctx, job, metav1.UpdateOptions{}); err != nil {
-			t.Error(err)
-		}
-	}()
-	return start
+// fakeCluster is an API server that knows its own truth: the ConfigMaps,
+// Jobs and pods it holds. It stands in for the Job controller too: a
+// Job's pods appear (phase(i) for completion index i) when it is first
+// looked at, and it is Complete (Failed when a pod failed) from the
+// second look, so the apply must poll. Pod i's log is logs[i], or a line
+// for a failed pod.
+type fakeCluster struct {
+	mu     sync.Mutex
+	cms    map[string]corev1.ConfigMap // ns/name
+	jobs   map[string]*batchv1.Job
+	looks  map[string]int
+	pods   map[string][]corev1.Pod // by job
+	phase  func(int) corev1.PodPhase
+	logs   [][]byte
+	starts []string // start-at of every start ConfigMap created
 }
 
-// podLogs serves shard i's frame as the log of its pod (named
-// <run>-<i>-x by jobController); failed pods print only a line.
-func podLogs(frames [][]byte, failed int) func(context.Context, string, string) (io.ReadCloser, error) {
-	return func(_ context.Context, _, pod string) (io.ReadCloser, error) {
-		parts := strings.Split(pod, "-")
-		i, err := strconv.Atoi(parts[len(parts)-2])
-		if err != nil {
-			return nil, fmt.Errorf("pod %s is not one jobController made", pod)
+func newFakeCluster(t *testing.T, phase func(int) corev1.PodPhase, logs [][]byte) *httptest.Server {
+	f := &fakeCluster{cms: map[string]corev1.ConfigMap{}, jobs: map[string]*batchv1.Job{}, looks: map[string]int{},
+		pods: map[string][]corev1.Pod{}, phase: phase, logs: logs}
+	srv := httptest.NewServer(f)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+var fakePath = regexp.MustCompile(`^/(api/v1|apis/batch/v1)/namespaces/([^/]+)/([a-z]+)(?:/([^/]+))?(/log)?$`)
+
+func (f *fakeCluster) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	m := fakePath.FindStringSubmatch(r.URL.Path)
+	if m == nil {
+		fakeStatus(w, http.StatusNotFound, "NotFound", r.URL.Path)
+		return
+	}
+	ns, kind, name := m[2], m[3], m[4]
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	switch {
+	case r.Method == http.MethodPost && kind == "configmaps":
+		var cm corev1.ConfigMap
+		if json.NewDecoder(r.Body).Decode(&cm) != nil || cm.Name == "" {
+			fakeStatus(w, http.StatusBadRequest, "BadRequest", "not a ConfigMap")
+			return
 		}
-		if i == failed {
-			return io.NopCloser(strings.NewReader("rehearse: out of memory\n")), nil
+		f.cms[ns+"/"+cm.Name] = cm
+		if at, ok := cm.Data[k8s.StartKey]; ok {
+			f.starts = append(f.starts, at)
 		}
-		return io.NopCloser(bytes.NewReader(frames[i])), nil
+		fakeJSON(w, http.StatusCreated, cm)
+	case r.Method == http.MethodPost && kind == "jobs":
+		var job batchv1.Job
+		if json.NewDecoder(r.Body).Decode(&job) != nil || job.Spec.Completions == nil {
+			fakeStatus(w, http.StatusBadRequest, "BadRequest", "not a Job")
+			return
+		}
+		f.jobs[ns+"/"+job.Name] = &job
+		fakeJSON(w, http.StatusCreated, job)
+	case r.Method == http.MethodGet && kind == "jobs" && f.jobs[ns+"/"+name] != nil:
+		fakeJSON(w, http.StatusOK, f.look(ns, name))
+	case r.Method == http.MethodGet && kind == "pods" && name == "":
+		var list corev1.PodList
+		for _, pods := range f.pods {
+			for _, p := range pods {
+				if p.Namespace == ns && "rehearse.run="+p.Labels["rehearse.run"] == r.URL.Query().Get("labelSelector") {
+					list.Items = append(list.Items, p)
+				}
+			}
+		}
+		fakeJSON(w, http.StatusOK, list)
+	case r.Method == http.MethodGet && kind == "pods" && m[5] != "" && r.URL.Query().Get("container") == k8s.ContainerName:
+		f.podLog(w, name)
+	case r.Method == http.MethodDelete && kind == "jobs" && f.jobs[ns+"/"+name] != nil:
+		delete(f.jobs, ns+"/"+name)
+		delete(f.pods, ns+"/"+name) // propagationPolicy=Background: the pods go too
+		fakeStatus(w, http.StatusOK, "", "")
+	case r.Method == http.MethodDelete && kind == "configmaps":
+		if _, ok := f.cms[ns+"/"+name]; !ok {
+			fakeStatus(w, http.StatusNotFound, "NotFound", name)
+			return
+		}
+		delete(f.cms, ns+"/"+name)
+		fakeStatus(w, http.StatusOK, "", "")
+	default:
+		fakeStatus(w, http.StatusNotFound, "NotFound", r.Method+" "+r.URL.Path)
 	}
 }
 
-// --apply on a cluster (client-go's fake clientset, a stand-in for the
-// Job controller, the shards' real results as their logs): the objects
-// are created in the manifests' namespace with the start made as they
-// are applied, the merged counts equal the service's, and nothing of the
-// run is left; a shard whose pod failed makes the merge partial and is
-// named with its pod's end.
+// look is the Job ns/name as the controller has made it by this look.
+func (f *fakeCluster) look(ns, name string) *batchv1.Job {
+	key := ns + "/" + name
+	job := f.jobs[key]
+	f.looks[key]++
+	switch f.looks[key] {
+	case 1:
+		for i := range int(*job.Spec.Completions) {
+			p := corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("%s-%d-x", name, i), Namespace: ns,
+				Labels: job.Spec.Template.Labels, Annotations: map[string]string{k8s.IndexAnnotation: strconv.Itoa(i)}},
+				Status: corev1.PodStatus{Phase: f.phase(i)}}
+			if p.Status.Phase == corev1.PodFailed {
+				p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: k8s.ContainerName,
+					State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 137, Reason: "OOMKilled"}}}}
+			}
+			f.pods[key] = append(f.pods[key], p)
+		}
+	case 2:
+		cond := batchv1.JobComplete
+		for _, p := range f.pods[key] {
+			if p.Status.Phase == corev1.PodFailed {
+				cond = batchv1.JobFailed
+			}
+		}
+		job.Status.Conditions = append(job.Status.Conditions, batchv1.JobCondition{Type: cond, Status: corev1.ConditionTrue})
+	}
+	return job
+}
+
+// podLog serves pod name's log: its shard's frame, or a line when it
+// failed.
+func (f *fakeCluster) podLog(w http.ResponseWriter, name string) {
+	for _, pods := range f.pods {
+		for _, p := range pods {
+			if p.Name != name {
+				continue
+			}
+			i, _ := strconv.Atoi(p.Annotations[k8s.IndexAnnotation])
+			if p.Status.Phase == corev1.PodFailed {
+				_, _ = io.WriteString(w, "rehearse: out of memory\n")
+				return
+			}
+			_, _ = w.Write(f.logs[i])
+			return
+		}
+	}
+	fakeStatus(w, http.StatusNotFound, "NotFound", "pod "+name)
+}
+
+// held is what the cluster still holds: ConfigMaps, Jobs, pods.
+func (f *fakeCluster) held() (int, int, int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, p := range f.pods {
+		n += len(p)
+	}
+	return len(f.cms), len(f.jobs), n
+}
+
+func fakeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func fakeStatus(w http.ResponseWriter, code int, reason, msg string) {
+	fakeJSON(w, code, metav1.Status{Status: "Failure", Reason: metav1.StatusReason(reason), Message: msg, Code: int32(code)})
+}
+
+// --apply against an API server that knows what it holds (with a stand-in
+// for the Job controller, the shards' real results as their pods'
+// logs): the objects are created in the manifests' namespace with the
+// start made as they are applied, the Job is polled until it ends, the
+// merged counts equal the service's, and nothing of the run is left; a
+// shard whose pod failed makes the merge partial and is named with its
+// pod's end.
 func TestApplyKubernetesOnAFakeCluster(t *testing.T) {
 	frames, served := shardFrames(t)
 	sc := parse(t, "sut: {url: \"http://uploadsvc.load.svc:8080\"}\n"+mergeScenario)
 	for _, failed := range []int{-1, 2} {
 		t.Run(fmt.Sprintf("failed=%d", failed), func(t *testing.T) {
-			const runID, ns = "rh-20261206-apply", "load"
+			const runID = "rh-20261206-apply"
 			dir := t.TempDir()
-			m, err := EmitKubernetes(dir, sc, KubernetesOptions{RunID: runID, Shards: 3, AllowRemote: true, Version: "test", Namespace: ns})
+			m, err := EmitKubernetes(dir, sc, KubernetesOptions{RunID: runID, Shards: 3, AllowRemote: true, Version: "test", Namespace: "load"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			cl := fake.NewClientset()
-			start := jobController(t, cl, ns, runID, func(i int) corev1.PodPhase {
+			srv := newFakeCluster(t, func(i int) corev1.PodPhase {
 				if i == failed {
 					return corev1.PodFailed
 				}
 				return corev1.PodSucceeded
-			})
+			}, frames)
+			fc := srv.Config.Handler.(*fakeCluster)
+			cl, err := KubernetesClusterAt(srv.URL, "elsewhere")
+			if err != nil {
+				t.Fatal(err)
+			}
 			var lines []string
 			out := t.TempDir()
 			before := time.Now()
-			res, err := ApplyKubernetes(t.Context(), sc, dir, m, KubernetesCluster{Client: cl, Namespace: "elsewhere"},
-				KubernetesApplyOptions{Out: out, StartIn: time.Minute, Poll: 10 * time.Millisecond, Logs: podLogs(frames, failed),
-					Logf: func(f string, a ...any) { lines = append(lines, fmt.Sprintf(f, a...)) }})
+			res, err := ApplyKubernetes(t.Context(), sc, dir, m, cl, KubernetesApplyOptions{Out: out, StartIn: time.Minute, Poll: 10 * time.Millisecond,
+				Logf: func(f string, a ...any) { lines = append(lines, fmt.Sprintf(f, a...)) }})
 			checkApplied(t, res, err, failed, served, lines)
-			at, perr := time.Parse(time.RFC3339, <-start)
+			if len(fc.starts) != 1 {
+				t.Fatalf("%d start ConfigMaps made, want 1", len(fc.starts))
+			}
+			at, perr := time.Parse(time.RFC3339, fc.starts[0])
 			if perr != nil || at.Before(before.Add(time.Minute)) || at.After(time.Now().Add(time.Minute+2*time.Second)) {
 				t.Errorf("start ConfigMap holds %v (%v), want about a minute after the apply", at, perr)
+			}
+			if fc.looks["load/"+runID] < 2 {
+				t.Errorf("the Job was looked at %d times: it ended only at the second", fc.looks["load/"+runID])
 			}
 			if b, err := os.ReadFile(filepath.Join(out, "shards", "shard-0.log")); err != nil || !bytes.Equal(b, frames[0]) {
 				t.Errorf("shard 0's log not kept as its pod printed it (%v)", err)
 			}
-			noRunLeft(t, cl, ns, runID)
+			if cms, jobs, pods := fc.held(); cms+jobs+pods > 0 {
+				t.Errorf("left on the cluster: %d ConfigMap(s), %d Job(s), %d pod(s)", cms, jobs, pods)
+			}
 		})
 	}
 }
@@ -186,22 +289,5 @@ func checkApplied(t *testing.T, res *Result, err error, failed int, served int64
 	}
 	if !strings.Contains(strings.Join(lines, "\n"), "shard 2 of 3: pod rh-20261206-apply-2-x Failed (exit 137: OOMKilled); last line: rehearse: out of memory") {
 		t.Errorf("the failed pod is not named with its end:\n%s", strings.Join(lines, "\n"))
-	}
-}
-
-// noRunLeft fails when a Job or ConfigMap of runID is still in ns.
-func noRunLeft(t *testing.T, cl *fake.Clientset, ns, runID string) {
-	t.Helper()
-	sel := metav1.ListOptions{LabelSelector: k8s.RunLabel + "=" + runID}
-	jobs, err1 := cl.BatchV1().Jobs(ns).List(context.Background(), sel)
-	cms, err2 := cl.CoreV1().ConfigMaps(ns).List(context.Background(), sel)
-	if err := errors.Join(err1, err2); err != nil {
-		t.Fatal(err)
-	}
-	if len(jobs.Items)+len(cms.Items) > 0 {
-		t.Errorf("left on the cluster: %d Job(s), %d ConfigMap(s)", len(jobs.Items), len(cms.Items))
-	}
-	if all, _ := cl.CoreV1().ConfigMaps(ns).List(context.Background(), metav1.ListOptions{}); len(all.Items) > 0 {
-		t.Errorf("ConfigMaps without the run's label left: %v", all.Items[0].Name)
 	}
 }

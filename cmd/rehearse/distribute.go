@@ -63,9 +63,10 @@ type distributeFlags struct {
 	allowRemote                  bool
 	out                          string
 	allowPartial                 bool
-	prometheusRW                 string // passed to every shard
-	namespace                    string // k8s
-	apply                        bool   // k8s: apply, wait, collect, merge
+	prometheusRW                 string       // passed to every shard
+	metrics                      metricsFlags // swarm: the tasks' series federated at --metrics-addr
+	namespace                    string       // k8s
+	apply                        bool         // k8s: apply, wait, collect, merge
 }
 
 // distributeCmd is `rehearse distribute`: shards on an engine; the engines
@@ -124,6 +125,8 @@ func (f *distributeFlags) register(c *cobra.Command) {
 	fl.StringVar(&f.memory, "memory", "", "each shard's memory request and limit, as Kubernetes writes it (k8s default "+harness.DefaultShardMemory+")")
 	fl.StringVar(&f.out, "out", "", "swarm, k8s --apply: the folder of the merged report (default ./rehearsals/<UTC timestamp>)")
 	fl.StringVar(&f.prometheusRW, "prometheus-rw", "", "every shard pushes its live metrics (labelled shard=i/n) by Prometheus remote write to this URL, as it reaches it (default none)")
+	fl.StringVar(&f.metrics.addr, "metrics-addr", "", "swarm: serve every task's live series (labelled shard=i/n) as Prometheus metrics at http://ADDR/metrics while they storm (default none)")
+	fl.DurationVar(&f.metrics.linger, "metrics-linger", harness.DefaultMetricsLinger, "swarm: keep --metrics-addr up this long after the merge, so the last scrape sees the final counts")
 	fl.StringVar(&f.namespace, "namespace", "", "k8s: the namespace of every object (default the kubeconfig context's with --apply; none written otherwise: kubectl's)")
 	fl.BoolVar(&f.apply, "apply", false, "k8s: apply the manifests with your kubeconfig, wait for the shards, collect their logs and merge into --out (default: only write them)")
 	fl.BoolVar(&f.allowPartial, "allow-partial", false, "no effect: a merge missing shards always writes its report, with verdict partial")

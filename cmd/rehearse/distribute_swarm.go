@@ -37,6 +37,11 @@ func (a *app) distributeSwarm(cmd *cobra.Command, f *distributeFlags, args []str
 	}
 	a.warn(asRun(sc, opts.Target, nil))
 	ctx := cmd.Context()
+	stopFed, err := a.federateTasks(cmd, f, &opts)
+	if err != nil {
+		return err
+	}
+	defer stopFed()
 	a.setRunID(opts.RunID)
 	defer a.setRunID("")
 	a.logf("run id %s, output %s", opts.RunID, opts.Out)
@@ -65,6 +70,8 @@ func (f *distributeFlags) swarmOptions(a *app, cmd *cobra.Command, sc *scenarios
 	switch {
 	case f.apply || f.namespace != "":
 		return opts, usage(cmd, errors.New("--apply and --namespace are for --engine k8s"))
+	case f.metrics.linger < 0:
+		return opts, usage(cmd, errors.New("--metrics-linger must be >= 0"))
 	case f.prometheusRW != "":
 		if err := harness.CheckRemoteWrite(f.prometheusRW); err != nil {
 			return opts, usage(cmd, err)

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bytes"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -57,23 +60,7 @@ func TestDistributeSwarmNeedsManager(t *testing.T) {
 // left alone, and nothing of the run is left.
 func TestDistributeSwarmCLI(t *testing.T) {
 	testenv.RequireSwarm(t)
-	bin := buildCLI(t)
-	img := "rehearse/rehearse:cli-test-" + strings.ToLower(harness.NewRunID(time.Now()))
-	ctxDir := t.TempDir()
-	data, err := os.ReadFile(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dockerfile := "FROM scratch\nCOPY rehearse /rehearse\nUSER 65532:65532\nENTRYPOINT [\"/rehearse\"]\n" // the Makefile's image
-	if os.WriteFile(filepath.Join(ctxDir, "rehearse"), data, 0o755) != nil || os.WriteFile(filepath.Join(ctxDir, "Dockerfile"), []byte(dockerfile), 0o644) != nil {
-		t.Fatal("write the image's context")
-	}
-	build := exec.Command("docker", "build", "-q", "--label", "rehearse.run=cli-test", "-t", img, ctxDir)
-	build.Env = append(os.Environ(), "DOCKER_BUILDKIT=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("docker build: %v\n%s", err, out)
-	}
-	t.Cleanup(func() { _ = exec.Command("docker", "rmi", "-f", img).Run() })
+	img := shardImage(t, buildCLI(t))
 	srv, served := testenv.CountingServer(t)
 	sc := writeScenario(t, "name: cli-swarm\nsut: {url: "+srv.URL+"}\ncallers: {count: 60, records: 5, timeout: 5s}\narrival: {profile: ramp, window: 1s}\n")
 	out := t.TempDir()
@@ -94,6 +81,83 @@ func TestDistributeSwarmCLI(t *testing.T) {
 	id := swarmRunIDRe.FindString(stderr)
 	if id == "" {
 		t.Fatalf("no run id in:\n%s", stderr)
+	}
+	testenv.NoLeftovers(t, id)
+	if left := testenv.SwarmLeftovers(t, id); len(left) > 0 {
+		t.Errorf("left in the swarm: %v", left)
+	}
+}
+
+// shardImage builds the image `make image` builds, from bin, removed when
+// the test ends.
+func shardImage(t *testing.T, bin string) string {
+	t.Helper()
+	img := "rehearse/rehearse:cli-test-" + strings.ToLower(harness.NewRunID(time.Now()))
+	ctxDir := t.TempDir()
+	data, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dockerfile := "FROM scratch\nCOPY rehearse /rehearse\nUSER 65532:65532\nENTRYPOINT [\"/rehearse\"]\n" // the Makefile's image
+	if os.WriteFile(filepath.Join(ctxDir, "rehearse"), data, 0o755) != nil || os.WriteFile(filepath.Join(ctxDir, "Dockerfile"), []byte(dockerfile), 0o644) != nil {
+		t.Fatal("write the image's context")
+	}
+	build := exec.Command("docker", "build", "-q", "--label", "rehearse.run=cli-test", "-t", img, ctxDir)
+	build.Env = append(os.Environ(), "DOCKER_BUILDKIT=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("docker build: %v\n%s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("docker", "rmi", "-f", img).Run() })
+	return img
+}
+
+// `distribute --engine swarm --metrics-addr`: while the 3 tasks storm,
+// this process serves their series, each with its shard label; once
+// they ended, their final counts, whose sum is the merged report's
+// requests and the service's count.
+func TestDistributeSwarmServesEveryTasksMetrics(t *testing.T) {
+	testenv.RequireSwarm(t)
+	bin := buildCLI(t)
+	img := shardImage(t, bin)
+	srv, served := testenv.CountingServer(t)
+	sc := writeScenario(t, "name: swarm-fed\nsut: {url: "+srv.URL+"}\ncallers: {count: 300, records: 2, timeout: 5s}\narrival: {profile: constant, rate: 60}\n")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	out := t.TempDir()
+	var stderr bytes.Buffer
+	cmd := exec.Command(bin, "distribute", "--engine", "swarm", "--shards", "3", "--image", img, "--start-in", "4s",
+		"--metrics-addr", addr, "--metrics-linger", "2m", "--out", out, sc)
+	cmd.Stderr = &stderr // read once it has exited
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	var during map[string]float64
+	waitFor(t, 120*time.Second, func() bool {
+		during = attemptsByShard(addr)
+		return len(during) == 3 && served.Load() < 300
+	})
+	report := filepath.Join(out, "swarm-fed", "report.json")
+	waitFor(t, 180*time.Second, func() bool { _, err := os.Stat(report); return err == nil })
+	final := attemptsByShard(addr)
+	total := final["0/3"] + final["1/3"] + final["2/3"]
+	req := readReport(t, report)["requests"].(map[string]any)["total"].(float64)
+	if len(final) != 3 || total != req || req != 300 || served.Load() != 300 {
+		t.Fatalf("during %v, final %v (sum %g); report %g, service %d", during, final, total, req, served.Load())
+	}
+	_ = cmd.Process.Signal(syscall.SIGINT) // ends the linger
+	if err := cmd.Wait(); err != nil {
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() > 1 {
+			t.Fatalf("exit: %v\n%s", err, stderr.String())
+		}
+	}
+	id := swarmRunIDRe.FindString(stderr.String())
+	if id == "" {
+		t.Fatalf("no run id in:\n%s", stderr.String())
 	}
 	testenv.NoLeftovers(t, id)
 	if left := testenv.SwarmLeftovers(t, id); len(left) > 0 {

@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -24,6 +27,10 @@ type metricsFlags struct {
 	addr   string
 	linger time.Duration
 	rw     string
+	// byShard: --metrics-addr's port is shard 0's, shard i serves on
+	// port+i (distribute --engine swarm: the tasks share the host's
+	// network, and a task cannot compute its port in a shell it has not).
+	byShard bool
 }
 
 // register adds the live-metrics flags to c; run, which has no
@@ -32,6 +39,7 @@ type metricsFlags struct {
 func (m *metricsFlags) register(c *cobra.Command, f *runFlags, withSUT bool) {
 	c.Flags().StringVar(&m.addr, "metrics-addr", "", "serve the storm as Prometheus metrics at http://ADDR/metrics while it runs, e.g. 127.0.0.1:9464 (outside loopback only with --allow-remote)")
 	c.Flags().DurationVar(&m.linger, "metrics-linger", harness.DefaultMetricsLinger, "keep --metrics-addr up this long after the last scenario, so the last scrape sees the final counts (at least your scrape interval)")
+	c.Flags().BoolVar(&m.byShard, "metrics-port-by-shard", false, "with --shard i/N: serve --metrics-addr's port plus i (what distribute --engine swarm gives its tasks)")
 	c.Flags().StringVar(&m.rw, "prometheus-rw", "", "push the same series by Prometheus remote write to this URL, e.g. http://127.0.0.1:9090/api/v1/write (failures are logged and noted in the report, never fatal)")
 	if withSUT {
 		c.Flags().BoolVar(&f.allowRemote, "allow-remote", false, "allow --metrics-addr and a scenario's sut.url outside loopback")
@@ -49,8 +57,12 @@ func (a *app) startMetrics(cmd *cobra.Command, f *runFlags, opts *harness.Option
 	if m.linger < 0 {
 		return usage(cmd, errors.New("--metrics-linger must be >= 0"))
 	}
+	addr, err := m.shardAddr(opts.Shard)
+	if err != nil {
+		return usage(cmd, err)
+	}
 	met, err := harness.ServeMetrics(harness.MetricsOptions{
-		Addr: m.addr, AllowRemote: f.allowRemote, RemoteWrite: m.rw, Logf: a.logf,
+		Addr: addr, AllowRemote: f.allowRemote, RemoteWrite: m.rw, Logf: a.logf,
 	})
 	switch {
 	case errors.Is(err, harness.ErrMetricsRemote):
@@ -92,4 +104,18 @@ func (a *app) closeMetrics(ctx context.Context) {
 	if err := met.Close(ctx, linger); err != nil {
 		printError(a.stderr, err)
 	}
+}
+
+// shardAddr is the address this process serves its metrics on: --metrics-addr,
+// or with --metrics-port-by-shard its port plus the shard's index.
+func (m metricsFlags) shardAddr(sh harness.Shard) (string, error) {
+	if !m.byShard || m.addr == "" {
+		return m.addr, nil
+	}
+	host, port, err := net.SplitHostPort(m.addr)
+	p, perr := strconv.Atoi(port)
+	if err != nil || perr != nil || p <= 0 || p+sh.Index > 65535 {
+		return "", fmt.Errorf("--metrics-port-by-shard needs --metrics-addr HOST:PORT with PORT+%d a port, got %q", sh.Index, m.addr)
+	}
+	return net.JoinHostPort(host, strconv.Itoa(p+sh.Index)), nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"time"
 
@@ -12,11 +13,6 @@ import (
 	"github.com/rehearse-dev/rehearse/harness"
 	"github.com/rehearse-dev/rehearse/internal/errext"
 )
-
-// shardMetricsLinger is how long a local shard keeps serving its series
-// after its storm: longer than federateEvery, so its final counts are in
-// the federation's last scrape of it.
-const shardMetricsLinger = 3 * time.Second
 
 // federateEvery is how often the federation scrapes the shards between
 // scrapes of its own.
@@ -63,4 +59,66 @@ func (a *app) federate(cmd *cobra.Command, f *runFlags, n int) ([]string, func()
 		a.metrics, a.metricsLinger = fed, f.metrics.linger
 		a.mu.Unlock()
 	}, nil
+}
+
+// federateTasks serves --metrics-addr for distribute --engine swarm: task i
+// serves its series on 127.0.0.1:base+i (the tasks share this host's
+// network; --metrics-port-by-shard), and this process their union, as
+// for local shards. base is a run of free ports below the ephemeral
+// range, so the shards' own connections do not take them first.
+func (a *app) federateTasks(cmd *cobra.Command, f *distributeFlags, opts *harness.DistributeOptions) (func(), error) {
+	if f.metrics.addr == "" {
+		return func() {}, nil
+	}
+	base, err := freePortRun(opts.Shards)
+	if err != nil {
+		return nil, errext.WithExitCodeIfNone(fmt.Errorf("--metrics-addr: %w", err), errext.Environment)
+	}
+	targets := make([]string, opts.Shards)
+	for i := range targets {
+		targets[i] = fmt.Sprintf("http://127.0.0.1:%d/metrics", base+i)
+	}
+	fed, err := harness.ServeFederation(f.metrics.addr, f.allowRemote, targets)
+	switch {
+	case errors.Is(err, harness.ErrMetricsRemote):
+		return nil, usage(cmd, errext.WithHint(err, "serve on 127.0.0.1, or give --allow-remote to expose the metrics beyond this machine"))
+	case errors.Is(err, harness.ErrMetricsAddr):
+		return nil, usage(cmd, err)
+	case err != nil:
+		return nil, errext.WithExitCodeIfNone(fmt.Errorf("%w (--metrics-addr)", err), errext.Environment)
+	}
+	opts.MetricsPortBase = base
+	a.logf("metrics: http://%s/metrics (the %d tasks' series)", fed.Addr(), opts.Shards)
+	ctx, cancel := context.WithCancel(cmd.Context())
+	done := make(chan struct{})
+	go func() { defer close(done); fed.Watch(ctx, federateEvery) }()
+	return func() {
+		cancel()
+		<-done
+		a.mu.Lock()
+		a.metrics, a.metricsLinger = fed, f.metrics.linger
+		a.mu.Unlock()
+	}, nil
+}
+
+// freePortRun is the first of n consecutive loopback ports none listens
+// on, from a random start in 20000..32767 (below Linux's ephemeral
+// range); it tries 20 starts.
+func freePortRun(n int) (int, error) {
+	for range 20 {
+		base := 20000 + rand.IntN(32768-20000-n)
+		free := true
+		for p := base; p < base+n && free; p++ {
+			ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+			if err != nil {
+				free = false
+				continue
+			}
+			_ = ln.Close()
+		}
+		if free {
+			return base, nil
+		}
+	}
+	return 0, fmt.Errorf("found no %d free ports in a row below 32768", n)
 }

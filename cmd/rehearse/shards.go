@@ -73,7 +73,7 @@ func (a *app) runShardProcs(ctx context.Context, exe string, f *runFlags, args [
 			argv = append(argv, "--allow-remote")
 		}
 		if metricsAddrs != nil {
-			argv = append(argv, "--metrics-addr", metricsAddrs[i], "--metrics-linger", shardMetricsLinger.String())
+			argv = append(argv, "--metrics-addr", metricsAddrs[i], "--metrics-linger", harness.ShardMetricsLinger.String())
 		}
 		if f.metrics.rw != "" {
 			argv = append(argv, "--prometheus-rw", f.metrics.rw)

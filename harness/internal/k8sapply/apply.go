@@ -2,9 +2,9 @@
 // (rehearse distribute --engine k8s --apply): it creates their objects
 // through client-go, sets the shards' common start, waits until the Job
 // is Complete or Failed, reads each shard's log and deletes what it
-// created. Its only way in is kubernetes.Interface — the clientset of the
-// user's kubeconfig, or in tests client-go's fake clientset with a
-// stand-in for the Job controller — and, for the logs, Options.Logs.
+// created. It speaks to the API server as the user's kubeconfig says
+// (client.go); its tests, to a fake API server with a stand-in for the
+// Job controller.
 package k8sapply
 
 import (
@@ -12,7 +12,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -23,7 +22,6 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/yaml"
 
 	"github.com/rehearse-dev/rehearse/harness/internal/k8s"
@@ -50,10 +48,6 @@ type Options struct {
 	// Wait bounds the wait for the Job (its activeDeadlineSeconds and a
 	// margin); 0 is k8s.DefaultDeadline plus 5 minutes.
 	Wait time.Duration
-	// Logs opens a pod's log (its one container's); nil reads it through
-	// the clientset. client-go's fake clientset answers every log with
-	// the same text, so tests give their own.
-	Logs func(ctx context.Context, namespace, pod string) (io.ReadCloser, error)
 	// Logf receives progress lines; nil discards them.
 	Logf func(format string, args ...any)
 }
@@ -82,7 +76,7 @@ var ErrNoJob = errors.New("no Job among the manifests")
 // and returns every shard's pod and log, by index (a shard whose pod
 // never ran is there with no pod). What it created is deleted when it
 // returns, also when ctx ends (then the error wraps ctx's).
-func Run(ctx context.Context, cl kubernetes.Interface, o Options) ([]Shard, error) {
+func Run(ctx context.Context, cl *Client, o Options) ([]Shard, error) {
 	o = o.withDefaults()
 	cms, job, err := readManifests(o.Dir)
 	if err != nil {

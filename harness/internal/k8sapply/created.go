@@ -8,8 +8,6 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/rehearse-dev/rehearse/harness/internal/k8s"
 )
@@ -18,7 +16,7 @@ import (
 // a rehearsal leaves nothing behind, on a cluster as on Docker (the Job's
 // ttlSecondsAfterFinished is the net under a rehearse that was killed).
 type createdObjects struct {
-	cl    kubernetes.Interface
+	cl    *Client
 	runID string
 	cms   []nsName
 	jobs  []nsName
@@ -28,7 +26,7 @@ type nsName struct{ ns, name string }
 
 func (c *createdObjects) configMap(ctx context.Context, ns string, cm *corev1.ConfigMap) error {
 	cm.Namespace = ns
-	if _, err := c.cl.CoreV1().ConfigMaps(ns).Create(ctx, cm, metav1.CreateOptions{}); err != nil {
+	if err := c.cl.createConfigMap(ctx, ns, cm); err != nil {
 		return fmt.Errorf("create configmap/%s in %s: %w", cm.Name, ns, err)
 	}
 	c.cms = append(c.cms, nsName{ns, cm.Name})
@@ -37,7 +35,7 @@ func (c *createdObjects) configMap(ctx context.Context, ns string, cm *corev1.Co
 
 func (c *createdObjects) job(ctx context.Context, ns string, job *batchv1.Job) error {
 	job.Namespace = ns
-	if _, err := c.cl.BatchV1().Jobs(ns).Create(ctx, job, metav1.CreateOptions{}); err != nil {
+	if err := c.cl.createJob(ctx, ns, job); err != nil {
 		return fmt.Errorf("create job/%s in %s: %w", job.Name, ns, err)
 	}
 	c.jobs = append(c.jobs, nsName{ns, job.Name})
@@ -49,13 +47,12 @@ func (c *createdObjects) job(ctx context.Context, ns string, job *batchv1.Job) e
 func (c *createdObjects) delete(logf func(string, ...any)) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	background := metav1.DeletePropagationBackground
 	var errs []error
 	for _, j := range c.jobs {
-		errs = append(errs, c.cl.BatchV1().Jobs(j.ns).Delete(ctx, j.name, metav1.DeleteOptions{PropagationPolicy: &background}))
+		errs = append(errs, c.cl.deleteJob(ctx, j.ns, j.name))
 	}
 	for _, cm := range c.cms {
-		errs = append(errs, c.cl.CoreV1().ConfigMaps(cm.ns).Delete(ctx, cm.name, metav1.DeleteOptions{}))
+		errs = append(errs, c.cl.deleteConfigMap(ctx, cm.ns, cm.name))
 	}
 	if err := errors.Join(errs...); err != nil {
 		logf("could not delete everything this run made (kubectl delete job,configmap -l %s=%s): %v", k8s.RunLabel, c.runID, err)

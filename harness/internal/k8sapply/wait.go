@@ -9,8 +9,6 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/rehearse-dev/rehearse/harness/internal/k8s"
 )
@@ -19,13 +17,13 @@ import (
 // (a shard that failed fails it: backoffLimit 0), o.Wait passed or ctx
 // ended. It polls rather than watches: a watch can end without a word
 // and must be made again, a Get cannot.
-func waitJob(ctx context.Context, cl kubernetes.Interface, ns, name string, o Options) error {
+func waitJob(ctx context.Context, cl *Client, ns, name string, o Options) error {
 	ctx, cancel := context.WithTimeout(ctx, o.Wait)
 	defer cancel()
 	tick := time.NewTicker(o.Poll)
 	defer tick.Stop()
 	for {
-		job, err := cl.BatchV1().Jobs(ns).Get(ctx, name, metav1.GetOptions{})
+		job, err := cl.getJob(ctx, ns, name)
 		if err != nil && ctx.Err() == nil {
 			return fmt.Errorf("job/%s: %w", name, err)
 		}
@@ -58,8 +56,8 @@ func ended(job *batchv1.Job) (batchv1.JobConditionType, bool) {
 
 // shards lists the run's pods and reads each one's log, by completion
 // index; when a shard has several pods (one replaced), the last one's.
-func shards(ctx context.Context, cl kubernetes.Interface, ns string, o Options) ([]Shard, error) {
-	pods, err := cl.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: k8s.RunLabel + "=" + o.RunID})
+func shards(ctx context.Context, cl *Client, ns string, o Options) ([]Shard, error) {
+	pods, err := cl.listPods(ctx, ns, k8s.RunLabel+"="+o.RunID)
 	if err != nil {
 		return nil, fmt.Errorf("pods of %s: %w", o.RunID, err)
 	}
@@ -79,21 +77,15 @@ func shards(ctx context.Context, cl kubernetes.Interface, ns string, o Options) 
 	}
 	for i := range out {
 		if out[i].Pod != "" {
-			out[i].Log, out[i].LogErr = readLog(ctx, cl, ns, out[i].Pod, o)
+			out[i].Log, out[i].LogErr = readLog(ctx, cl, ns, out[i].Pod)
 		}
 	}
 	return out, nil
 }
 
-// readLog is pod's log, through o.Logs or the clientset.
-func readLog(ctx context.Context, cl kubernetes.Interface, ns, pod string, o Options) ([]byte, error) {
-	var rc io.ReadCloser
-	var err error
-	if o.Logs != nil {
-		rc, err = o.Logs(ctx, ns, pod)
-	} else {
-		rc, err = cl.CoreV1().Pods(ns).GetLogs(pod, &corev1.PodLogOptions{Container: k8s.ContainerName}).Stream(ctx)
-	}
+// readLog is pod's log: its shard container's.
+func readLog(ctx context.Context, cl *Client, ns, pod string) ([]byte, error) {
+	rc, err := cl.podLog(ctx, ns, pod, k8s.ContainerName)
 	if err != nil {
 		return nil, err
 	}
