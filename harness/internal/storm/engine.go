@@ -185,7 +185,9 @@ func Prepare(ctx context.Context, sc *scenarios.Scenario, opts Options) (*Prepar
 	if err != nil {
 		return nil, err
 	}
+	release := holdGCWhileBuilding(sc.Callers.Count)
 	e, err := newEngine(sc, opts, base)
+	release()
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package storm
 
 import (
 	"os"
-	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
 	"sync"
@@ -43,16 +42,27 @@ func gcPercentFor(live uint64) int {
 	return max(25, min(100, int(uint64(gcHeadroomFloor)*100/live)))
 }
 
-// liveHeap collects, then reads the live heap: the storm's callers, built,
-// without what building them left behind.
+// liveHeap collects, gives what building the callers left behind back
+// to the system, then reads the live heap: the storm's callers.
 func liveHeap() uint64 {
-	runtime.GC()
+	debug.FreeOSMemory()
 	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	metrics.Read(s)
 	if s[0].Value.Kind() != metrics.KindUint64 {
 		return 0
 	}
 	return s[0].Value.Uint64()
+}
+
+// holdGCWhileBuilding keeps the collector at the tightest headroom while
+// a storm of callers callers is built (Prepare): its state grows in
+// large slices, and at the default each would let the heap double first.
+// The release is gcPercentAfterBuild's to follow.
+func holdGCWhileBuilding(callers int) (release func()) {
+	if callers < gcHeadroomFrom || os.Getenv("GOGC") != "" {
+		return func() {}
+	}
+	return holdGCHeadroom(25)
 }
 
 // gcPercentAfterBuild is the GC percent a storm of callers callers,

@@ -47,6 +47,10 @@ func (e *engine) initPeriodic(sc *scenarios.Scenario, stormAt []time.Duration) {
 		return
 	}
 	e.per = make([]periodicState, len(e.callers))
+	// Every periodic caller's next upload waits in the schedule for most
+	// of the run: room for all of them at once, not a slice that doubles
+	// its way there leaving its old arrays behind.
+	e.sched = make(schedule, 0, len(e.callers))
 	e.stormAt = stormAt
 	for i := range e.callers {
 		if e.callers[i].state == stateNone {
