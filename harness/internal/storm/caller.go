@@ -65,7 +65,7 @@ type tally struct {
 }
 
 // accepted is a caller's upload the service accepted for later (202) and
-// the storm follows to its end (poll.go, verify.go).
+// the storm follows to its end (poll.go, listings.go).
 type accepted struct {
 	caller     int32
 	first      time.Duration // its upload's first intended send
@@ -177,7 +177,7 @@ func (e *engine) outcome(i int) reports.CallerOutcome {
 // (finished), for the aggregator at once and lets its flight go, so a
 // storm keeps nothing of the callers it is done with. Not a caller whose
 // outcome may still change or is counted with others': an accepted
-// upload (its listing is checked after the drain, verify.go), a periodic
+// upload (its listing is checked after the drain, listings.go), a periodic
 // caller (its outcome is its uploads'), a replay's (grouped by logged
 // caller at the end). ok says whether it did. Call it with e.mu held and
 // hand o to addOutcome once e.mu is released.
