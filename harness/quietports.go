@@ -9,6 +9,8 @@ import (
 	"os"
 	"strconv"
 	"time"
+
+	"github.com/rehearse-dev/rehearse/harness/internal/storm"
 )
 
 // A probe's connections that this side closed hold their ephemeral ports
@@ -49,11 +51,7 @@ func targetPort(target string) int {
 	if err != nil || u.Host == "" {
 		return 0
 	}
-	p := u.Port()
-	if p == "" {
-		p = map[string]string{"http": "80", "https": "443"}[u.Scheme]
-	}
-	n, _ := strconv.Atoi(p)
+	n, _ := strconv.Atoi(storm.PortOf(u))
 	return n
 }
 

@@ -39,10 +39,7 @@ func CheckTarget(ctx context.Context, target string, allowRemote bool) error {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return &targetError{ErrRemoteTarget, fmt.Sprintf("target %q is not an http(s) URL", target)}
 	}
-	host, port := u.Hostname(), u.Port()
-	if port == "" {
-		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
-	}
+	host, port := u.Hostname(), PortOf(u)
 	if !allowRemote {
 		if err := loopbackOnly(ctx, host); err != nil {
 			return errext.WithHint(&targetError{ErrRemoteTarget, fmt.Sprintf("target %s %v", target, err)},

@@ -59,11 +59,7 @@ const defaultIdleTimeout = 4 * time.Second
 // or https with tc: TLSConfig's, or the system's roots for base's host
 // when nil); connect bounds each dial.
 func newWire(base *url.URL, n int, connect time.Duration, tc *tls.Config) *wire {
-	port := base.Port()
-	if port == "" {
-		port = map[bool]string{true: "443", false: "80"}[base.Scheme == "https"]
-	}
-	w := &wire{addr: net.JoinHostPort(base.Hostname(), port), host: base.Host, maxIdle: max(n, 2),
+	w := &wire{addr: net.JoinHostPort(base.Hostname(), PortOf(base)), host: base.Host, maxIdle: max(n, 2),
 		idleTimeout: defaultIdleTimeout, prefix: strings.TrimRight(base.EscapedPath(), "/"), connect: connect,
 		// No LocalAddr: binding 0.0.0.0 fails with thousands of TIME_WAIT sockets.
 		dialer: net.Dialer{KeepAlive: 30 * time.Second}}
