@@ -1,9 +1,6 @@
 package reports
 
-import (
-	"math"
-	"slices"
-)
+import "math"
 
 // thin keeps at most n values, evenly strided (deterministic).
 func thin(v []float64, n int) []float64 {
@@ -20,47 +17,25 @@ func thin(v []float64, n int) []float64 {
 
 // MannWhitney returns the U statistic of x and the two-sided p-value that
 // x and y come from the same distribution, by the normal approximation with
-// tie correction (accurate for samples above ~20 each).
+// tie correction (accurate for samples above ~20 each). It ranks with
+// midranks, as RankTest does: one ranking for both.
 func MannWhitney(x, y []float64) (u, p float64) {
 	n1, n2 := float64(len(x)), float64(len(y))
 	if n1 == 0 || n2 == 0 {
 		return 0, 1
 	}
-	type obs struct {
-		v     float64
-		fromX bool
+	ranks := midranks(x, y) // doubled: a tie group shares one value
+	var rx float64
+	for _, r := range ranks[:len(x)] {
+		rx += float64(r) / 2
 	}
-	all := make([]obs, 0, len(x)+len(y))
-	for _, v := range x {
-		all = append(all, obs{v, true})
+	group := map[int]float64{}
+	for _, r := range ranks {
+		group[r]++
 	}
-	for _, v := range y {
-		all = append(all, obs{v, false})
-	}
-	slices.SortFunc(all, func(a, b obs) int {
-		switch {
-		case a.v < b.v:
-			return -1
-		case a.v > b.v:
-			return 1
-		}
-		return 0
-	})
-	var rx, ties float64
-	for i := 0; i < len(all); {
-		j := i
-		for j < len(all) && all[j].v == all[i].v {
-			j++
-		}
-		rank := float64(i+j+1) / 2 // mean of ranks i+1..j
-		t := float64(j - i)
+	var ties float64
+	for _, t := range group {
 		ties += t*t*t - t
-		for k := i; k < j; k++ {
-			if all[k].fromX {
-				rx += rank
-			}
-		}
-		i = j
 	}
 	u = rx - n1*(n1+1)/2
 	n := n1 + n2
