@@ -1,6 +1,7 @@
 package traffic
 
 import (
+	"container/heap"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -63,9 +64,9 @@ func (t *callerTable) lookup(raw []byte) (uint32, bool) {
 // than the highest kept one, which it then replaces. A caller once left
 // out is never let back in: the highest kept hash only falls.
 func (t *callerTable) admit(id uint32) {
+	k := keptHeap{t}
 	if len(t.kept) < t.limit {
-		t.kept = append(t.kept, id)
-		t.up(len(t.kept) - 1)
+		heap.Push(k, id)
 		return
 	}
 	top := t.kept[0]
@@ -75,37 +76,23 @@ func (t *callerTable) admit(id uint32) {
 	}
 	t.c[top].dropped = true
 	t.kept[0] = id
-	t.down(0)
+	heap.Fix(k, 0)
 }
 
-func (t *callerTable) higher(i, j int) bool { return t.c[t.kept[i]].hash > t.c[t.kept[j]].hash }
+// keptHeap is t.kept as a max-heap by hash (container/heap).
+type keptHeap struct{ t *callerTable }
 
-func (t *callerTable) up(i int) {
-	for i > 0 {
-		p := (i - 1) / 2
-		if !t.higher(i, p) {
-			return
-		}
-		t.kept[i], t.kept[p] = t.kept[p], t.kept[i]
-		i = p
-	}
+func (k keptHeap) Len() int { return len(k.t.kept) }
+func (k keptHeap) Less(i, j int) bool {
+	return k.t.c[k.t.kept[i]].hash > k.t.c[k.t.kept[j]].hash
 }
-
-func (t *callerTable) down(i int) {
-	for {
-		l := 2*i + 1
-		if l >= len(t.kept) {
-			return
-		}
-		if r := l + 1; r < len(t.kept) && t.higher(r, l) {
-			l = r
-		}
-		if !t.higher(l, i) {
-			return
-		}
-		t.kept[i], t.kept[l] = t.kept[l], t.kept[i]
-		i = l
-	}
+func (k keptHeap) Swap(i, j int) { k.t.kept[i], k.t.kept[j] = k.t.kept[j], k.t.kept[i] }
+func (k keptHeap) Push(x any)    { k.t.kept = append(k.t.kept, x.(uint32)) }
+func (k keptHeap) Pop() any {
+	n := len(k.t.kept) - 1
+	id := k.t.kept[n]
+	k.t.kept = k.t.kept[:n]
+	return id
 }
 
 // uploads counts the uploads of the callers kept so far.

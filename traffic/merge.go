@@ -1,5 +1,7 @@
 package traffic
 
+import "container/heap"
+
 // merger reads several sources as one stream in time order: a k-way
 // merge on a min-heap of each source's current record, by the time as
 // logged, which is the order a server writes its log in (the arrival,
@@ -7,7 +9,25 @@ package traffic
 // quicker ones that came later). A source out of order still merges, but
 // its lines come out in its own order. Ties go to the source named first.
 type merger struct {
-	h []*source
+	h sources
+}
+
+// sources is the merge's min-heap (container/heap) by the current
+// record's logged time, ties to the source named first.
+type sources []*source
+
+func (h sources) Len() int { return len(h) }
+func (h sources) Less(i, j int) bool {
+	a, b := h[i], h[j]
+	return a.rec.logged < b.rec.logged || (a.rec.logged == b.rec.logged && a.idx < b.idx)
+}
+func (h sources) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *sources) Push(x any)   { *h = append(*h, x.(*source)) }
+func (h *sources) Pop() any {
+	old := *h
+	s := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return s
 }
 
 // newMerger primes each source with its first record.
@@ -22,9 +42,7 @@ func newMerger(srcs []*source) (*merger, error) {
 			m.h = append(m.h, s)
 		}
 	}
-	for i := len(m.h)/2 - 1; i >= 0; i-- {
-		m.down(i)
-	}
+	heap.Init(&m.h)
 	return m, nil
 }
 
@@ -43,34 +61,9 @@ func (m *merger) advance() error {
 		return err
 	}
 	if !ok {
-		last := len(m.h) - 1
-		m.h[0] = m.h[last]
-		m.h = m.h[:last]
+		heap.Pop(&m.h)
+		return nil
 	}
-	if len(m.h) > 0 {
-		m.down(0)
-	}
+	heap.Fix(&m.h, 0)
 	return nil
-}
-
-func (m *merger) less(i, j int) bool {
-	a, b := m.h[i], m.h[j]
-	return a.rec.logged < b.rec.logged || (a.rec.logged == b.rec.logged && a.idx < b.idx)
-}
-
-func (m *merger) down(i int) {
-	for {
-		l := 2*i + 1
-		if l >= len(m.h) {
-			return
-		}
-		if r := l + 1; r < len(m.h) && m.less(r, l) {
-			l = r
-		}
-		if !m.less(l, i) {
-			return
-		}
-		m.h[i], m.h[l] = m.h[l], m.h[i]
-		i = l
-	}
 }
