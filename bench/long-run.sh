@@ -13,11 +13,12 @@
 #     LONG_RATE uploads/s (3,000) for DURATION (30m): memory against the
 #     storm's length — flat after its first minute is the target.
 # Both keep no attempt log (--attempts none): the log is on disk, not in
-# memory. Beside each, the vegeta CLI (VEGETA_VERSION) sends the same
-# requests at the same rate for as long to a second bench/server — (a)
-# after the storm, (b) at the same time, so the 30 minutes are measured
-# once — its results to /dev/null, its RSS measured the same way.
-# VEGETA=0 leaves it out. Everything stays on 127.0.0.1 and every child
+# memory. After each, the vegeta CLI (VEGETA_VERSION) sends the same
+# requests at the same rate to a second bench/server — (a) as many, (b)
+# for VEGETA_DURATION (default DURATION) — its results to /dev/null, its
+# RSS measured the same way. One after the other, not at once: on two
+# cores each would slow the other's server, and memory in flight grows
+# with latency. VEGETA=0 leaves it out. Everything stays on 127.0.0.1 and every child
 # runs under timeout.
 set -euo pipefail
 
@@ -28,6 +29,7 @@ LONG_RATE=${LONG_RATE:-3000}
 EVERY=${EVERY:-5m}
 DURATION=${DURATION:-30m}
 VEGETA=${VEGETA:-1}
+VEGETA_DURATION=${VEGETA_DURATION:-$DURATION}
 VEGETA_VERSION=${VEGETA_VERSION:-v12.13.0}
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -128,24 +130,18 @@ YAML
 		timeout -k 5 $(( secs + 600 )) "$WORK/rehearse" attack --target "$URL" --attempts none --progress none \
 			--out "$WORK/out-long" "$WORK/long.yaml" >"$WORK/long.out" 2>&1 &
 		tpid=$!
-		vpid=
+		watch_child long "$tpid" # rehearse itself, timeout's child
+		wait "$tpid" || true
+		log "(b) $n callers every $EVERY for $DURATION ($LONG_RATE/s): $(rss_summary long); $(grep -m1 -E '^\| requests +\| total' "$WORK/long.out" | tr -s ' |' ' ')"
+		cp "$WORK/long.rss" "${LONG_RSS_OUT:-/dev/null}" 2>/dev/null || true
 		if [ "$VEGETA" = 1 ]; then
-			vegeta_cmd "$LONG_RATE" "$secs"
+			vegeta_cmd "$LONG_RATE" "$(seconds "$VEGETA_DURATION")"
 			"${VCMD[@]}" &
 			vpid=$!
+			watch_child vlong "$vpid"
+			wait "$vpid" || true
+			log "(b) vegeta CLI $VEGETA_VERSION at $LONG_RATE/s for $VEGETA_DURATION: $(rss_summary vlong)"
 		fi
-		watch_child long "$tpid" & # rehearse itself, timeout's child
-		watchers=($!)
-		if [ -n "$vpid" ]; then
-			watch_child vlong "$vpid" &
-			watchers+=($!)
-		fi
-		wait "$tpid" || true
-		[ -n "$vpid" ] && { wait "$vpid" || true; }
-		wait "${watchers[@]}" # not the servers: they run to the end
-		log "(b) $n callers every $EVERY for $DURATION ($LONG_RATE/s): $(rss_summary long); $(grep -m1 -E '^\| requests +\| total' "$WORK/long.out" | tr -s ' |' ' ')"
-		[ -n "$vpid" ] && log "(b) vegeta CLI $VEGETA_VERSION at $LONG_RATE/s for $DURATION, at the same time: $(rss_summary vlong)"
-		cp "$WORK/long.rss" "${LONG_RSS_OUT:-/dev/null}" 2>/dev/null || true
 		;;
 	esac
 done
