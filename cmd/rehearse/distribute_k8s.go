@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -11,7 +10,6 @@ import (
 
 	"github.com/rehearse-dev/rehearse/harness"
 	"github.com/rehearse-dev/rehearse/internal/errext"
-	"github.com/rehearse-dev/rehearse/reports"
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
 
@@ -74,14 +72,7 @@ func (a *app) applyK8s(cmd *cobra.Command, f *distributeFlags, sc *scenarios.Sce
 	a.logf("run id %s, output %s", m.RunID, out)
 	res, err := harness.ApplyKubernetes(ctx, sc, f.emit, m, cl, harness.KubernetesApplyOptions{
 		Out: out, StartIn: harness.DefaultKubernetesStartIn, Logf: a.logf})
-	if res == nil {
-		return err
-	}
-	if werr := reports.WriteTable(a.stderr, res.Report); werr != nil {
-		return errors.Join(err, werr)
-	}
-	a.logf("%s: %s, %s — %s", sc.Name, reports.VerdictText(res.Report), reports.ErrorRateText(res.Report), filepath.Join(res.Dir, harness.ReportHTML))
-	return outcome(ctx, []*reports.Report{res.Report}, err)
+	return a.mergedOutcome(ctx, sc, res, err)
 }
 
 // k8sScenario checks the flags k8s needs and refuses those it cannot use,

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -46,6 +47,12 @@ func (a *app) distributeSwarm(cmd *cobra.Command, f *distributeFlags, args []str
 	defer a.setRunID("")
 	a.logf("run id %s, output %s", opts.RunID, opts.Out)
 	res, err := harness.DistributeSwarm(ctx, sc, opts)
+	return a.mergedOutcome(ctx, sc, res, err)
+}
+
+// mergedOutcome prints a distributed run's merged report (when there is
+// one) as run prints its own, and returns the command's outcome.
+func (a *app) mergedOutcome(ctx context.Context, sc *scenarios.Scenario, res *harness.Result, err error) error {
 	if res == nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -136,25 +135,7 @@ func TestDistributeSwarmServesEveryTasksMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	var during map[string]float64
-	waitFor(t, 120*time.Second, func() bool {
-		during = attemptsByShard(addr)
-		return len(during) == 3 && served.Load() < 300
-	})
-	report := filepath.Join(out, "swarm-fed", "report.json")
-	waitFor(t, 180*time.Second, func() bool { _, err := os.Stat(report); return err == nil })
-	final := attemptsByShard(addr)
-	total := final["0/3"] + final["1/3"] + final["2/3"]
-	req := readReport(t, report)["requests"].(map[string]any)["total"].(float64)
-	if len(final) != 3 || total != req || req != 300 || served.Load() != 300 {
-		t.Fatalf("during %v, final %v (sum %g); report %g, service %d", during, final, total, req, served.Load())
-	}
-	_ = cmd.Process.Signal(syscall.SIGINT) // ends the linger
-	if err := cmd.Wait(); err != nil {
-		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() > 1 {
-			t.Fatalf("exit: %v\n%s", err, stderr.String())
-		}
-	}
+	checkFederation(t, cmd, addr, filepath.Join(out, "swarm-fed", "report.json"), 3, 300, served.Load, 120*time.Second)
 	id := swarmRunIDRe.FindString(stderr.String())
 	if id == "" {
 		t.Fatalf("no run id in:\n%s", stderr.String())

@@ -37,26 +37,37 @@ func (a *app) federate(cmd *cobra.Command, f *runFlags, n int) ([]string, func()
 		targets[i] = "http://" + addrs[i] + "/metrics"
 		_ = ln.Close() // the shard listens there: a port this machine just gave out
 	}
-	fed, err := harness.ServeFederation(f.metrics.addr, f.allowRemote, targets)
+	stop, err := a.serveFederation(cmd, f.metrics, f.allowRemote, targets, "shards")
+	if err != nil {
+		return nil, nil, err
+	}
+	return addrs, stop, nil
+}
+
+// serveFederation serves at m.addr the union of targets' series (each a
+// shard's), scraping them every federateEvery, and returns what stops
+// the scraping and hands the federation to closeMetrics, which keeps it
+// up m.linger after the command, as a run's exporter. A bad or remote
+// address is a usage error, a busy one an environment error.
+func (a *app) serveFederation(cmd *cobra.Command, m metricsFlags, allowRemote bool, targets []string, what string) (func(), error) {
+	fed, err := harness.ServeFederation(m.addr, allowRemote, targets)
 	switch {
 	case errors.Is(err, harness.ErrMetricsRemote):
-		return nil, nil, usage(cmd, errext.WithHint(err, "serve on 127.0.0.1, or give --allow-remote to expose the metrics beyond this machine"))
+		return nil, usage(cmd, errext.WithHint(err, "serve on 127.0.0.1, or give --allow-remote to expose the metrics beyond this machine"))
 	case errors.Is(err, harness.ErrMetricsAddr):
-		return nil, nil, usage(cmd, err)
+		return nil, usage(cmd, err)
 	case err != nil:
-		return nil, nil, errext.WithExitCodeIfNone(fmt.Errorf("%w (--metrics-addr)", err), errext.Environment)
+		return nil, errext.WithExitCodeIfNone(fmt.Errorf("%w (--metrics-addr)", err), errext.Environment)
 	}
-	a.logf("metrics: http://%s/metrics (the %d shards' series)", fed.Addr(), n)
+	a.logf("metrics: http://%s/metrics (the %d %s' series)", fed.Addr(), len(targets), what)
 	ctx, cancel := context.WithCancel(cmd.Context())
 	done := make(chan struct{})
 	go func() { defer close(done); fed.Watch(ctx, federateEvery) }()
-	return addrs, func() {
-		// The last scrapes are kept; the federation lingers after the
-		// command, as a run's exporter does (closeMetrics).
+	return func() {
 		cancel()
 		<-done
 		a.mu.Lock()
-		a.metrics, a.metricsLinger = fed, f.metrics.linger
+		a.metrics, a.metricsLinger = fed, m.linger
 		a.mu.Unlock()
 	}, nil
 }
@@ -78,27 +89,12 @@ func (a *app) federateTasks(cmd *cobra.Command, f *distributeFlags, opts *harnes
 	for i := range targets {
 		targets[i] = fmt.Sprintf("http://127.0.0.1:%d/metrics", base+i)
 	}
-	fed, err := harness.ServeFederation(f.metrics.addr, f.allowRemote, targets)
-	switch {
-	case errors.Is(err, harness.ErrMetricsRemote):
-		return nil, usage(cmd, errext.WithHint(err, "serve on 127.0.0.1, or give --allow-remote to expose the metrics beyond this machine"))
-	case errors.Is(err, harness.ErrMetricsAddr):
-		return nil, usage(cmd, err)
-	case err != nil:
-		return nil, errext.WithExitCodeIfNone(fmt.Errorf("%w (--metrics-addr)", err), errext.Environment)
+	stop, err := a.serveFederation(cmd, f.metrics, f.allowRemote, targets, "tasks")
+	if err != nil {
+		return nil, err
 	}
 	opts.MetricsPortBase = base
-	a.logf("metrics: http://%s/metrics (the %d tasks' series)", fed.Addr(), opts.Shards)
-	ctx, cancel := context.WithCancel(cmd.Context())
-	done := make(chan struct{})
-	go func() { defer close(done); fed.Watch(ctx, federateEvery) }()
-	return func() {
-		cancel()
-		<-done
-		a.mu.Lock()
-		a.metrics, a.metricsLinger = fed, f.metrics.linger
-		a.mu.Unlock()
-	}, nil
+	return stop, nil
 }
 
 // freePortRun is the first of n consecutive loopback ports none listens

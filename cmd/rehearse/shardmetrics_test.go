@@ -41,19 +41,29 @@ func TestLocalShardsServeEveryShardsMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	// During the storm: both shards' series, neither at its end yet.
+	checkFederation(t, cmd, addr, filepath.Join(out, "fed", "report.json"), 2, 300, served.Load, 60*time.Second)
+}
+
+// checkFederation scrapes addr while cmd's n shards storm — every
+// shard's series there, the service (served) not at want yet — and once
+// report is written: the shards' final attempts sum to the report's
+// requests and to want. A SIGINT then ends cmd's linger.
+func checkFederation(t *testing.T, cmd *exec.Cmd, addr, report string, n int, want int64, served func() int64, start time.Duration) {
+	t.Helper()
 	var during map[string]float64
-	waitFor(t, 60*time.Second, func() bool {
+	waitFor(t, start, func() bool {
 		during = attemptsByShard(addr)
-		return len(during) == 2 && served.Load() < 300
+		return len(during) == n && served() < want
 	})
-	report := filepath.Join(out, "fed", "report.json")
-	waitFor(t, 120*time.Second, func() bool { _, err := os.Stat(report); return err == nil })
+	waitFor(t, 180*time.Second, func() bool { _, err := os.Stat(report); return err == nil })
 	final := attemptsByShard(addr)
-	total := final["0/2"] + final["1/2"]
+	var total float64
+	for _, v := range final {
+		total += v
+	}
 	req := readReport(t, report)["requests"].(map[string]any)["total"].(float64)
-	if len(final) != 2 || total != req || req != 300 || served.Load() != 300 {
-		t.Fatalf("during %v, final %v (sum %g); report %g, service %d", during, final, total, req, served.Load())
+	if len(final) != n || total != req || req != float64(want) || served() != want {
+		t.Fatalf("during %v, final %v (sum %g); report %g, service %d", during, final, total, req, served())
 	}
 	_ = cmd.Process.Signal(syscall.SIGINT) // ends the linger
 	if err := cmd.Wait(); err != nil {
