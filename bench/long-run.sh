@@ -110,7 +110,7 @@ run: {max_duration: $(( CALLERS / RATE + 120 ))s}
 YAML
 		/usr/bin/time -v timeout -k 5 900 "$WORK/rehearse" attack --target "$URL" --attempts none --progress none \
 			--out "$WORK/out-callers" "$WORK/callers.yaml" >"$WORK/callers.out" 2>"$WORK/callers.time" || true
-		log "(a) $CALLERS callers at $RATE/s: peak RSS $(awk -F': ' '/Maximum resident/ { printf "%.1f MB", $2 / 1024 }' "$WORK/callers.time"), $(grep -m1 -E '^\| requests +\| total' "$WORK/callers.out" | tr -s ' |' ' ')"
+		log "(a) $CALLERS callers at $RATE/s: peak RSS $(awk -F': ' '/Maximum resident/ { printf "%.1f MB", $2 / 1024 }' "$WORK/callers.time"), $(cat "$WORK/callers.out" "$WORK/callers.time" | grep -m1 -E '^\| requests +\| total' | tr -s ' |' ' ')" # the table is on stderr, with time's
 		if [ "$VEGETA" = 1 ]; then
 			vegeta_cmd "$RATE" $(( CALLERS / RATE ))
 			/usr/bin/time -v "${VCMD[@]}" 2>"$WORK/vcallers.time" || true
