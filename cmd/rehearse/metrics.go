@@ -69,6 +69,11 @@ func (a *app) startMetrics(cmd *cobra.Command, f *runFlags, opts *harness.Option
 		return usage(cmd, errext.WithHint(err, "serve on 127.0.0.1, or give --allow-remote to expose the metrics beyond this machine"))
 	case errors.Is(err, harness.ErrMetricsAddr), errors.Is(err, harness.ErrRemoteWriteURL):
 		return usage(cmd, err)
+	case errors.Is(err, harness.ErrMetricsAddrInUse) && m.byShard:
+		// A shard of a federation (distribute's task): its port was free
+		// a moment ago. Its storm matters more than its live series.
+		a.logf("metrics: %v; this shard storms without serving its series (the federation misses them)", err)
+		return nil
 	case errors.Is(err, harness.ErrMetricsAddrInUse):
 		return errext.WithExitCodeIfNone(errext.WithHint(err, "another process listens there (a rehearsal still lingering?): pick another port"), errext.Environment)
 	case err != nil:

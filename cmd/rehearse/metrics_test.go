@@ -112,3 +112,20 @@ func TestAttackServesMetricsAndLingers(t *testing.T) {
 		t.Error("the endpoint still listens after the linger")
 	}
 }
+
+// A shard of a federation (--metrics-port-by-shard) whose port was taken
+// in the meantime storms without its series rather than not at all.
+func TestShardStormsWhenItsMetricsPortIsTaken(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	srv, sent := testenv.CountingServer(t)
+	sc := writeScenario(t, "name: tiny\nsut: {url: "+srv.URL+"}\ncallers: {count: 6, records: 1}\narrival: {profile: burst, window: 100ms}\n")
+	code, _, stderr := cli(t, "attack", "--target", srv.URL, "--out", t.TempDir(), "--progress", "none", "--shard", "0/2",
+		"--metrics-addr", busy.Addr().String(), "--metrics-port-by-shard", sc)
+	if code != exitOK || sent.Load() != 3 || !strings.Contains(stderr, "this shard storms without serving its series") {
+		t.Fatalf("exit %d, %d requests (want 0 and 3); stderr:\n%s", code, sent.Load(), stderr)
+	}
+}
