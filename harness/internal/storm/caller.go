@@ -148,10 +148,14 @@ func (e *engine) outcome(i int) reports.CallerOutcome {
 	}
 	o := reports.CallerOutcome{Caller: int32(i), Attempts: f.attempts, CallerClass: c.class,
 		BudgetDenied: f.budgetDenied, BreakerOpens: f.breakerOpens, RetryAfterWaits: f.retryAfterWaits}
-	switch c.state {
-	case stateSucceeded:
+	switch {
+	case c.state == stateAccepted && f.acc == nil:
+		// A periodic caller whose last upload was accepted: that upload's
+		// end is its own (poll.go), the caller's is periodicOutcome's.
+		return o
+	case c.state == stateSucceeded:
 		o.Succeeded, o.Completion = true, f.completion
-	case stateAccepted:
+	case c.state == stateAccepted:
 		a := f.acc
 		o.Accepted = max(1, a.listed)
 		o.AcceptedAt = a.acceptedAt
@@ -163,9 +167,9 @@ func (e *engine) outcome(i int) reports.CallerOutcome {
 			o.CompletedAt = a.completed
 			o.GaveUp = true
 		}
-	case stateHalted:
+	case c.state == stateHalted:
 		// Neither: the generator stopped it (Generator.Errors).
-	case stateLoginFailed:
+	case c.state == stateLoginFailed:
 		o.LoginFailed = true
 	default: // waiting (the run ended first) or gave up
 		o.GaveUp = true

@@ -102,6 +102,11 @@ func (e *engine) again(i int, end time.Duration) bool {
 		ps.anyFailed = true
 	}
 	e.opts.Aggregator.AddUploadEnd(reports.UploadEnd{OK: ok, GaveUp: failed, Late: ps.late, Storm: ps.storm})
+	// Between uploads, and after its last, it keeps its tally, not its
+	// flight: a million callers waiting for their next upload, or done
+	// with their last, hold no flight each.
+	ps.tally = e.flightOf(i).tally
+	e.closeFlight(i)
 	if c.state == stateHalted || e.runCtx.Err() != nil {
 		return false
 	}
@@ -112,10 +117,6 @@ func (e *engine) again(i int, end time.Duration) bool {
 	at += e.opts.After
 	ps.late = at < end
 	at = max(at, end)
-	// Between uploads it keeps its tally, not its flight: a million
-	// callers waiting for their next upload hold no flight each.
-	ps.tally = e.flightOf(i).tally
-	e.closeFlight(i)
 	c.state, c.first = stateWaiting, at
 	heap.Push(&e.sched, item{at: at, caller: int32(i), try: 1})
 	return true

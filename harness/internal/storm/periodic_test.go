@@ -2,9 +2,14 @@ package storm
 
 import (
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/rehearse-dev/rehearse/reports"
 )
 
 // TestPeriodicCallers: 20 callers upload every second for 4 s, each at
@@ -61,5 +66,42 @@ arrival: {profile: burst, window: 200ms}
 	if u == nil || u.Total != int64(total) || u.Succeeded != int64(total) || u.Storm != 20 || len(keys) != total ||
 		rep.Callers.Total != 20 || rep.Callers.Succeeded != 20 || rep.Requests.Total != int64(total) {
 		t.Fatalf("uploads %+v callers %+v requests %d; the service saw %d distinct keys, want %d", u, rep.Callers, rep.Requests.Total, len(keys), total)
+	}
+}
+
+// TestStormKeepsNoFlightOfEndedCallers: once a storm is over, no caller
+// holds a flight — neither one-shot callers that ended (their outcome
+// went to the aggregator) nor periodic callers after their last upload
+// (a 30-minute storm grew by 50 MB in its last period when they did).
+func TestStormKeepsNoFlightOfEndedCallers(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusCreated)
+	}))
+	defer srv.Close()
+	for name, yaml := range map[string]string{
+		"once":     "callers: {count: 40, records: 2}\narrival: {profile: burst, window: 200ms}\n",
+		"periodic": "callers: {count: 40, records: 2, every: 1s}\nrun: {duration: 2s}\narrival: {profile: burst, window: 200ms}\n",
+	} {
+		sc := scenario(t, srv.URL, yaml)
+		agg := reports.NewAggregator(time.Now())
+		p, err := Prepare(t.Context(), sc, Options{Target: srv.URL, Aggregator: agg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.Run(t.Context(), time.Now(), agg); err != nil {
+			t.Fatal(err)
+		}
+		rep := agg.Finish(time.Now())
+		e := p.e
+		held := 0
+		for i := range e.callers {
+			if e.callers[i].fl != 0 {
+				held++
+			}
+		}
+		if held != 0 || len(e.fls.free) != len(e.fls.slab) || rep.Callers.Succeeded != 40 {
+			t.Errorf("%s: %d callers hold a flight, %d of %d flights free; %d callers succeeded", name, held, len(e.fls.free), len(e.fls.slab), rep.Callers.Succeeded)
+		}
 	}
 }
