@@ -59,7 +59,7 @@ func liveHeap() uint64 {
 // large slices, and at the default each would let the heap double first.
 // The release is gcPercentAfterBuild's to follow.
 func holdGCWhileBuilding(callers int) (release func()) {
-	if callers < gcHeadroomFrom || os.Getenv("GOGC") != "" {
+	if !tunesGC(callers) {
 		return func() {}
 	}
 	return holdGCHeadroom(25)
@@ -70,7 +70,7 @@ func holdGCWhileBuilding(callers int) (release func()) {
 // a user's GOGC). Prepare asks, before the storm's clock starts: it
 // collects once.
 func gcPercentAfterBuild(callers int) int {
-	if callers < gcHeadroomFrom || os.Getenv("GOGC") != "" {
+	if !tunesGC(callers) {
 		return 0
 	}
 	return gcPercentFor(liveHeap())
@@ -100,3 +100,7 @@ func holdGCHeadroom(p int) (release func()) {
 		}
 	}
 }
+
+// tunesGC says whether a storm of callers callers sets the collector's
+// headroom: a big one, and no GOGC of the user's.
+func tunesGC(callers int) bool { return callers >= gcHeadroomFrom && os.Getenv("GOGC") == "" }
