@@ -17,7 +17,10 @@ func setWindows(agg *reports.Aggregator, sc *scenarios.Scenario, after time.Dura
 		steps := make([]reports.ArrivalStepReport, len(spans))
 		specs := make([]reports.WindowSpec, len(spans))
 		for i, sp := range spans {
-			steps[i] = reports.ArrivalStepReport{Step: i + 1, Label: sp.Label, Callers: int64(sp.Callers)}
+			steps[i] = reports.ArrivalStepReport{Step: i + 1, Label: sp.Label, Callers: int64(sp.Callers), Brings: "callers"}
+			if len(sc.Callers.Uploads) > 0 {
+				steps[i].Brings = "uploads" // callers.uploads: the steps are the uploads' curve
+			}
 			specs[i] = reports.WindowSpec{Name: "step " + strconv.Itoa(i+1), Kind: reports.WindowSpan, From: after + sp.From, To: after + sp.To}
 		}
 		agg.SetArrivalSteps(steps, specs)

@@ -1,6 +1,9 @@
 package reports
 
-import "fmt"
+import (
+	"cmp"
+	"fmt"
+)
 
 // stepColor marks where each arrival step begins on the charts.
 const stepColor = "#17becf"
@@ -10,8 +13,8 @@ const stepColor = "#17becf"
 func arrivalLines(r *Report) []string {
 	var out []string
 	for _, st := range r.ArrivalSteps {
-		out = append(out, fmt.Sprintf("arrival step %d (%s, %s–%s s): %d callers; %s",
-			st.Step, st.Label, trimFloat(st.FromS), trimFloat(st.ToS), st.Callers, figuresText(st.WindowFigures)))
+		out = append(out, fmt.Sprintf("arrival step %d (%s, %s–%s s): %d %s; %s",
+			st.Step, st.Label, trimFloat(st.FromS), trimFloat(st.ToS), st.Callers, cmp.Or(st.Brings, "callers"), figuresText(st.WindowFigures)))
 	}
 	return out
 }

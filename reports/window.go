@@ -63,9 +63,12 @@ type WindowReport struct {
 // the step as written, the callers it brought, and the figures of its
 // seconds.
 type ArrivalStepReport struct {
-	Step    int    `json:"step"` // 1-based
-	Label   string `json:"label"`
+	Step  int    `json:"step"` // 1-based
+	Label string `json:"label"`
+	// Callers is what the step brings: callers, or — Brings "uploads",
+	// callers that upload several times (callers.uploads) — uploads.
 	Callers int64  `json:"callers"`
+	Brings  string `json:"brings"`
 	WindowFigures
 }
 

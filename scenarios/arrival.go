@@ -62,7 +62,8 @@ func (a Arrival) Offsets(n int, seed int64) ([]time.Duration, error) {
 // window multiplied by f, for reduced-scale runs in CI: a burst keeps its
 // arrival rate and gets shorter; a constant rate is kept; steps keep their
 // rates and bursts' density, each step f as long. Run durations are
-// unchanged.
+// unchanged; callers that upload several times (callers.uploads) keep
+// their uploads each.
 func (s *Scenario) Scaled(f float64) *Scenario {
 	cp := *s
 	cp.Callers.Count = max(1, int(math.Round(float64(s.Callers.Count)*f)))
@@ -70,6 +71,15 @@ func (s *Scenario) Scaled(f float64) *Scenario {
 	if s.Arrival.Profile == ProfileSteps {
 		cp.Arrival.Steps = scaledSteps(s.Arrival.Steps, f)
 		cp.Callers.Count = max(1, cp.Arrival.StepCallers())
+	}
+	if len(s.Callers.Uploads) > 0 {
+		// Callers that upload several times: f of each line's callers,
+		// as many uploads each; the curve keeps its shape.
+		cp.Callers.Uploads, cp.Callers.Count = make([]UploadCount, len(s.Callers.Uploads)), 0
+		for i, u := range s.Callers.Uploads {
+			u.Callers = scaledCount(u.Callers, f)
+			cp.Callers.Uploads[i], cp.Callers.Count = u, cp.Callers.Count+u.Callers
+		}
 	}
 	return &cp
 }

@@ -25,12 +25,12 @@ type StepSpan struct {
 func (st ArrivalStep) IsRate() bool { return st.For > 0 }
 
 // callers is how many callers the step brings: rate × for, rounded, or
-// its burst's callers.
+// its burst's callers — uploads, with callers.uploads (uploads.go).
 func (st ArrivalStep) callers() int {
 	if st.IsRate() {
 		return int(math.Round(st.Rate * st.For.D().Seconds()))
 	}
-	return st.Callers
+	return st.Callers + st.Uploads
 }
 
 // span is how long the step lasts.
@@ -48,6 +48,9 @@ func (st ArrivalStep) label() string {
 		return "pause " + DurationText(st.For.D())
 	case st.IsRate():
 		return fmt.Sprintf("%s/s for %s", trimNumber(st.Rate), DurationText(st.For.D()))
+	}
+	if st.Uploads > 0 {
+		return fmt.Sprintf("%d uploads in %s", st.Uploads, DurationText(st.Window.D()))
 	}
 	return fmt.Sprintf("%d callers in %s", st.Callers, DurationText(st.Window.D()))
 }
@@ -105,15 +108,17 @@ func (a Arrival) validateSteps(l *locator) {
 	for i, st := range a.Steps {
 		p := fmt.Sprintf("arrival.steps[%d]", i)
 		switch {
-		case st.For > 0 && (st.Callers != 0 || st.Window != 0):
+		case st.For > 0 && (st.Callers != 0 || st.Uploads != 0 || st.Window != 0):
 			l.add(p, "a step is {rate, for} or {callers, window}, not both")
+		case st.Callers != 0 && st.Uploads != 0:
+			l.add(p, "a step is {callers, window} or {uploads, window} (with callers.uploads), not both")
 		case st.For > 0 && st.Rate < 0:
 			l.add(p+".rate", "must be >= 0 callers per second (0 is a pause), got %g", st.Rate)
 		case st.For < 0:
 			l.add(p+".for", "must be > 0")
 		case st.For == 0 && st.Rate != 0:
 			l.add(p, "a rate step needs for: {rate: %s, for: 30s}", trimNumber(st.Rate))
-		case st.For == 0 && (st.Callers < 1 || st.Window <= 0):
+		case st.For == 0 && (st.Callers+st.Uploads < 1 || st.Window <= 0):
 			l.add(p, "a step is {rate: N, for: D} or {callers: N, window: D} with callers >= 1 and window > 0")
 		}
 	}
@@ -122,7 +127,7 @@ func (a Arrival) validateSteps(l *locator) {
 // stepCount sets callers.count to the steps' sum when it was not given
 // (nor read from callers.from), and otherwise checks that it is that sum.
 func (s *Scenario) stepCount(l *locator, countGiven bool) {
-	if s.Arrival.Profile != ProfileSteps || len(s.Arrival.Steps) == 0 {
+	if s.Arrival.Profile != ProfileSteps || len(s.Arrival.Steps) == 0 || len(s.Callers.Uploads) > 0 {
 		return
 	}
 	sum := s.Arrival.StepCallers()
@@ -143,12 +148,21 @@ func scaledSteps(steps []ArrivalStep, f float64) []ArrivalStep {
 		if st.IsRate() {
 			st.For = Duration(float64(st.For) * f)
 		} else {
-			st.Callers = max(1, int(math.Round(float64(st.Callers)*f)))
+			st.Callers = scaledCount(st.Callers, f)
+			st.Uploads = scaledCount(st.Uploads, f)
 			st.Window = Duration(float64(st.Window) * f)
 		}
 		out[i] = st
 	}
 	return out
+}
+
+// scaledCount is n at scale f, at least 1 unless n was 0.
+func scaledCount(n int, f float64) int {
+	if n == 0 {
+		return 0
+	}
+	return max(1, int(math.Round(float64(n)*f)))
 }
 
 // DurationText writes d as a scenario would: 30s, 1m, 1m30s, 500ms.

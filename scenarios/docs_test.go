@@ -30,8 +30,9 @@ func TestAPIDocScenariosParse(t *testing.T) {
 	}
 }
 
-// TestArrivalsDocScenarioParses: the scenario of docs/arrivals.md loads as
-// written, its count the steps' sum.
+// TestArrivalsDocScenarioParses: the scenarios of docs/arrivals.md load as
+// written, the first's count the steps' sum, the second's the callers of
+// its callers.uploads.
 func TestArrivalsDocScenarioParses(t *testing.T) {
 	b, err := os.ReadFile("../docs/arrivals.md")
 	if err != nil {
@@ -48,5 +49,17 @@ func TestArrivalsDocScenarioParses(t *testing.T) {
 	}
 	if sc.Callers.Count != 6000+500+1000 || len(sc.AbortGates()) != 1 {
 		t.Errorf("callers %d, abort gates %d", sc.Callers.Count, len(sc.AbortGates()))
+	}
+	// The second: callers that upload several times (callers.uploads).
+	_, rest, _ = strings.Cut(rest, "```yaml\n")
+	y, _, ok = strings.Cut(rest, "```")
+	if !ok {
+		t.Fatal("docs/arrivals.md: no second yaml block (callers.uploads)")
+	}
+	if sc, err = Parse("arrivals.md", []byte(y)); err != nil {
+		t.Fatal(err)
+	}
+	if sc.Callers.Count != 172 || sc.Callers.TotalUploads() != 450 {
+		t.Errorf("callers.uploads: %d callers making %d uploads, want 172 and 450", sc.Callers.Count, sc.Callers.TotalUploads())
 	}
 }

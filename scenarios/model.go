@@ -231,6 +231,9 @@ type Callers struct {
 	// From takes the callers' names and variables from a CSV file, one row
 	// a caller (callersfrom.go).
 	From *CallersFrom `yaml:"from" json:"from,omitempty"`
+	// Uploads makes callers upload several times each, all their uploads
+	// on the arrival's curve (uploads.go).
+	Uploads []UploadCount `yaml:"uploads" json:"uploads,omitempty"`
 }
 
 // CallerClass is one kind of calling system: its share of the callers
@@ -342,6 +345,9 @@ type ArrivalStep struct {
 	Rate    float64  `yaml:"rate" json:"rate,omitempty"`
 	For     Duration `yaml:"for" json:"for,omitempty"`
 	Callers int      `yaml:"callers" json:"callers,omitempty"`
+	// Uploads is a step of callers.uploads' curve: its uploads over
+	// Window (uploads.go).
+	Uploads int      `yaml:"uploads" json:"uploads,omitempty"`
 	Window  Duration `yaml:"window" json:"window,omitempty"`
 }
 

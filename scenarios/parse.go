@@ -88,6 +88,7 @@ func Parse(file string, src []byte) (*Scenario, error) {
 	_, countGiven := l.find("callers.count")
 	sc.loadCallers(l, countGiven)
 	sc.stepCount(l, countGiven)
+	sc.uploadsCount(l, countGiven)
 	if err := sc.validate(l); err != nil {
 		return nil, err
 	}

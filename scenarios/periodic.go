@@ -33,7 +33,7 @@ func (s *Scenario) Periodic() *Periodic {
 }
 
 // At is when caller's k-th upload (from 0) is due, and false when that
-// is at or after the schedule's duration.
+// is at or after the schedule's duration (never for the first).
 func (p *Periodic) At(caller, k int) (time.Duration, bool) {
 	r := rand.New(rand.NewPCG(p.seed^0x9e41, uint64(caller)))
 	phase := time.Duration(r.Int64N(int64(p.Every)))
@@ -43,6 +43,11 @@ func (p *Periodic) At(caller, k int) (time.Duration, bool) {
 		at += time.Duration(j.Int64N(2*int64(p.Jitter)+1)) - p.Jitter
 	}
 	at = max(at, 0)
+	if k == 0 {
+		// The first upload is always due: its phase is within every,
+		// which run.duration is at least; a jitter past the end is cut.
+		return min(at, p.Duration-1), true
+	}
 	return at, at < p.Duration
 }
 

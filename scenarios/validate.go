@@ -44,6 +44,7 @@ func (s *Scenario) validate(l *locator) error {
 	s.validateCompare(l)
 	s.validateTraffic(l)
 	s.validatePeriodic(l)
+	s.validateUploads(l)
 	if s.Callers.From != nil && s.Traffic != nil {
 		l.add("callers.from", "a replay's callers are the trace's: callers.from and traffic cannot go together")
 	}

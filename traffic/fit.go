@@ -17,15 +17,16 @@ const (
 )
 
 // Fit is a synthetic model of an imported log, for a scenario that cannot
-// ship the trace itself: one synthetic caller per logged upload, record
-// counts from the sizes, and an arrival profile from the per-second
+// ship the trace itself: the logged callers as callers, each with its
+// logged number of uploads (callers.uploads), record counts from the
+// sizes, and all the uploads on an arrival fitted to the per-second
 // curve.
 type Fit struct {
-	// Count is the number of synthetic callers: one per upload, at most
-	// MaxFitCount (Capped: then Window shrinks to keep the rate).
-	Count   int
-	Uploads int64
-	Capped  bool
+	// Count is the number of callers, the log's; PerCaller how many of
+	// them uploaded how many times (fitpercaller.go), their sum Uploads.
+	Count     int
+	Uploads   int64
+	PerCaller []CallerUploads
 	// RecordBytes is the record size the sizes were divided by; the
 	// record counts are nearest-rank quantiles of max(1, round(bytes /
 	// RecordBytes)).
@@ -45,7 +46,7 @@ type Fit struct {
 
 // Fit fits the model to the uploads summarised, with records of
 // recordBytes (> 0). It fails (ErrInput) when the log had no upload or no
-// request sizes.
+// request sizes, or more callers than a scenario may have.
 func (s *Summary) Fit(recordBytes int) (Fit, error) {
 	switch {
 	case recordBytes <= 0:
@@ -54,19 +55,15 @@ func (s *Summary) Fit(recordBytes int) (Fit, error) {
 		return Fit{}, inputf("no upload to fit a model to")
 	case s.BytesKey == "" && s.AssumedBytes == 0:
 		return Fit{}, inputf("the log has no request sizes to fit record counts to (log $content_length or $request_length, or choose them with --size-from FIELD or --assume-size)")
+	case s.Callers > MaxFitCount:
+		return Fit{}, inputf("the log has %d callers, more than a scenario's %d: fit a share of them with --callers", s.Callers, MaxFitCount)
 	}
 	rec := func(b int64) int { return max(1, int(math.Round(float64(b)/float64(recordBytes)))) }
-	f := Fit{Uploads: s.Uploads, RecordBytes: recordBytes,
+	f := Fit{Count: s.Callers, Uploads: s.Uploads, PerCaller: fitPerCaller(s.perCaller), RecordBytes: recordBytes,
 		RecordsMedian: rec(s.BytesMedian), RecordsP99: rec(s.BytesP99), RecordsMax: rec(s.BytesMax)}
 	f.Profile, f.Window, f.Rate = fitArrival(s.perSecond)
-	f.Count = int(min(s.Uploads, MaxFitCount))
-	if s.Uploads <= MaxFitCount && len(s.perSecond) > 1 {
+	if len(s.perSecond) > 1 {
 		f.Steps, f.StepTolerance = fitSteps(s.perSecond)
-	}
-	if s.Uploads > MaxFitCount {
-		f.Capped = true
-		keep := float64(MaxFitCount) / float64(s.Uploads)
-		f.Window = time.Duration(float64(f.Window) * keep).Round(time.Millisecond)
 	}
 	return f, nil
 }

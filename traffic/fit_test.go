@@ -43,20 +43,51 @@ func TestFitArrival(t *testing.T) {
 	}
 }
 
+// A fit keeps the log's callers as callers: two who uploaded once, two
+// who uploaded nine times are 4 callers making 20 uploads, not 20
+// callers of one upload each.
 func TestSummaryFit(t *testing.T) {
-	s := &Summary{Uploads: 20_000_000, BytesKey: "request_length", BytesMedian: 20_000, BytesP99: 300_000,
-		BytesMax: 1_000_000, perSecond: []int32{5_000_000, 5_000_000, 5_000_000, 5_000_000}}
+	s := &Summary{Callers: 4, Uploads: 20, BytesKey: "request_length", BytesMedian: 20_000, BytesP99: 300_000,
+		BytesMax: 1_000_000, perSecond: []int32{5, 5, 5, 5}, perCaller: map[int]int{9: 2, 1: 2}}
 	f, err := s.Fit(200)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Fit{Count: MaxFitCount, Uploads: 20_000_000, Capped: true, RecordBytes: 200, RecordsMedian: 100,
-		RecordsP99: 1500, RecordsMax: 5000, Profile: ProfilePoisson, Window: 2 * time.Second, Rate: 5_000_000}
+	want := Fit{Count: 4, Uploads: 20, PerCaller: []CallerUploads{{Callers: 2, Uploads: 1}, {Callers: 2, Uploads: 9}},
+		RecordBytes: 200, RecordsMedian: 100, RecordsP99: 1500, RecordsMax: 5000, Profile: ProfilePoisson,
+		Window: 4 * time.Second, Rate: 5, Steps: []FitStep{{Uploads: 20, Window: 4 * time.Second}}, StepTolerance: 0.1}
 	if !reflect.DeepEqual(f, want) {
 		t.Fatalf("fit\n got %+v\nwant %+v", f, want)
 	}
 	if _, err := (&Summary{Uploads: 3}).Fit(200); err == nil {
 		t.Fatal("a fit without sizes")
+	}
+	if _, err := (&Summary{Uploads: 3, BytesKey: "x", Callers: MaxFitCount + 1}).Fit(200); err == nil {
+		t.Fatal("a fit of more callers than a scenario holds")
+	}
+}
+
+// Past MaxFitUploadLines, merged lines keep every caller and every
+// upload: the fitted callers make as many uploads as the log's.
+func TestFitPerCallerKeepsTotals(t *testing.T) {
+	byUploads := map[int]int{}
+	var callers, uploads int
+	for u := 1; u <= 3*MaxFitUploadLines; u++ {
+		c := 1 + u%7
+		byUploads[u] = c
+		callers, uploads = callers+c, uploads+c*u
+	}
+	lines := fitPerCaller(byUploads)
+	var gotC, gotU int
+	for i, l := range lines {
+		if l.Callers < 1 || l.Uploads < 1 || i > 0 && l.Uploads < lines[i-1].Uploads {
+			t.Fatalf("line %d: %+v after %+v", i, l, lines[max(i-1, 0)])
+		}
+		gotC, gotU = gotC+l.Callers, gotU+l.Callers*l.Uploads
+	}
+	if len(lines) > MaxFitUploadLines || gotC != callers || gotU != uploads {
+		t.Fatalf("%d lines, %d callers making %d uploads; want at most %d lines, %d callers, %d uploads",
+			len(lines), gotC, gotU, MaxFitUploadLines, callers, uploads)
 	}
 }
 
@@ -72,7 +103,7 @@ func TestFitStepsKeepBursts(t *testing.T) {
 	steps, tol := fitSteps(curve)
 	total := 0
 	for _, s := range steps {
-		total += s.Callers
+		total += s.Uploads
 	}
 	if total != 2*58+83+85 || Peak(steps) != 85 || tol != 0.1 || len(steps) != 5 {
 		t.Fatalf("steps %+v (tolerance %g): %d uploads, peak %d", steps, tol, total, Peak(steps))

@@ -3,18 +3,18 @@ package traffic
 import "time"
 
 // ProfileSteps is the arrival a fit keeps a log's shape with: its
-// per-second curve as steps of callers (arrival: {profile: steps}).
+// per-second curve as steps of uploads (arrival: {profile: steps}).
 const ProfileSteps = "steps"
 
 // MaxFitSteps bounds the steps a fitted scenario holds: a day's log
 // second by second would be 86,400 of them.
 const MaxFitSteps = 2000
 
-// FitStep is one step of a fitted arrival: Callers spread evenly over
+// FitStep is one step of a fitted arrival: Uploads spread evenly over
 // Window — a run of seconds of the log whose uploads per second stay
 // within the fit's tolerance of one another.
 type FitStep struct {
-	Callers int
+	Uploads int
 	Window  time.Duration
 }
 
@@ -42,7 +42,7 @@ func stepsAt(perSecond []int32, tol float64) []FitStep {
 			sum += int(perSecond[j])
 			j++
 		}
-		steps = append(steps, FitStep{Callers: sum, Window: time.Duration(j-i) * time.Second})
+		steps = append(steps, FitStep{Uploads: sum, Window: time.Duration(j-i) * time.Second})
 		i = j
 	}
 	return steps
@@ -58,13 +58,13 @@ func within(n, base, tol float64) bool {
 	return d <= tol*max(base, 1)
 }
 
-// Peak is the most callers the steps start in one second: the fitted
+// Peak is the most uploads the steps start in one second: the fitted
 // curve's peak per second, to hold against the log's.
 func Peak(steps []FitStep) int {
 	best := 0
 	for _, s := range steps {
 		secs := max(int(s.Window/time.Second), 1)
-		best = max(best, (s.Callers+secs-1)/secs)
+		best = max(best, (s.Uploads+secs-1)/secs)
 	}
 	return best
 }

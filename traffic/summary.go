@@ -56,6 +56,9 @@ type Summary struct {
 	Took        time.Duration
 
 	perSecond []int32
+	// perCaller counts the callers by their uploads (retries
+	// included): the fit's callers.uploads (fitpercaller.go).
+	perCaller map[int]int
 }
 
 // maxSpanSeconds bounds a trace's span (115 days): the per-second curve
@@ -110,6 +113,7 @@ func (imp *importer) finish(ctx context.Context, trace io.Writer, s *Summary) er
 		return usagef("the uploads span %s, more than %d days: narrow them with --since/--until", s.Span, maxSpanSeconds/86400)
 	}
 	s.perSecond = make([]int32, int(s.Span/time.Second)+1)
+	s.perCaller = map[int]int{}
 	var w *Writer
 	if trace != nil {
 		var err error
@@ -189,6 +193,7 @@ func (imp *importer) caller(w *Writer, s *Summary, sizes *sizeDist, start int64,
 		imp.requests.add(bk.method(u), bk.path(u))
 	}
 	imp.retryFlags = retry
+	s.perCaller[len(ups)]++
 	if w == nil {
 		return nil
 	}

@@ -30,9 +30,10 @@ const importLong = `import reads access logs and writes what your callers really
 (NAME.trace.jsonl.gz: per caller, each upload's arrival offset, method, path,
 size and logged status) and a scenario that replays it (NAME.yaml:
 traffic: {replay: NAME.trace.jsonl.gz, speed: 1}). With --fit it writes a
-synthetic scenario fitted to the log instead (NAME-fit.yaml: count, log-normal
-sizes, the per-second curve as step arrivals, its bursts kept), and says how
-close it came, for when the trace may not leave the building.
+synthetic scenario fitted to the log instead (NAME-fit.yaml: the log's callers
+with their uploads each, log-normal sizes, all uploads on the per-second curve
+as step arrivals, its bursts kept), and says how close it came, for when the
+trace may not leave the building.
 
 Logs are read as they come: several files are merged in time order, .gz or
 plain (told by content). Each line's caller is found by --caller:
@@ -231,7 +232,8 @@ func (a *app) importFit(ctx context.Context, f *importFlags, name string, logs [
 	if err := writeImportedScenario(path, fitScenario(name+"-fit", fit, sum, commandLine()), f.force); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "\nfitted    %d callers (one per upload), records median %d p99 %d max %d of %d bytes", fit.Count, fit.RecordsMedian, fit.RecordsP99, fit.RecordsMax, fit.RecordBytes)
+	fmt.Fprintf(a.stdout, "\nfitted    %d callers making %d uploads (%d lines of uploads per caller), records median %d p99 %d max %d of %d bytes",
+		fit.Count, fit.Uploads, len(fit.PerCaller), fit.RecordsMedian, fit.RecordsP99, fit.RecordsMax, fit.RecordBytes)
 	switch {
 	case fit.Steps != nil:
 		fmt.Fprintf(a.stdout, ", arrival in %d steps (seconds within %.0f%% of one another merged)", len(fit.Steps), fit.StepTolerance*100)
@@ -242,9 +244,6 @@ func (a *app) importFit(ctx context.Context, f *importFlags, name string, logs [
 	}
 	a.printFitCloseness(fit, sum)
 	fmt.Fprintf(a.stdout, "\nwrote     %s\n", path)
-	if fit.Capped {
-		fmt.Fprintf(a.stdout, "note      %d uploads are more than a scenario's %d callers: the window is cut to keep the rate\n", fit.Uploads, traffic.MaxFitCount)
-	}
 	return nil
 }
 
@@ -257,7 +256,7 @@ func (a *app) printFitCloseness(fit traffic.Fit, sum *traffic.Summary) {
 		}
 		return fmt.Sprintf("%+.1f%%", 100*(got-want)/want)
 	}
-	peak := fit.Count
+	peak := int(fit.Uploads)
 	if fit.Steps != nil {
 		peak = traffic.Peak(fit.Steps)
 	} else if fit.Profile == traffic.ProfilePoisson {
@@ -267,7 +266,7 @@ func (a *app) printFitCloseness(fit traffic.Fit, sum *traffic.Summary) {
 	fmt.Fprintf(a.stdout, "\nclose to  peak %d/s (log %d/s, %s), size median %d B (log %d, %s), p99 %d B (log %d, %s)",
 		peak, sum.PeakPerSecond, pct(float64(peak), float64(sum.PeakPerSecond)),
 		med, sum.BytesMedian, pct(float64(med), float64(sum.BytesMedian)), p99, sum.BytesP99, pct(float64(p99), float64(sum.BytesP99)))
-	fmt.Fprintf(a.stdout, "\nleft out  which upload is whose: every upload is a caller of its own (a log's callers are kept by a replay, not a fit)")
+	fmt.Fprintf(a.stdout, "\nleft out  when each caller uploaded: a caller's n uploads fall one in each n-th of the curve's traffic (a replay keeps the instants)")
 }
 
 // importError adds the advice an import error calls for; every one is a

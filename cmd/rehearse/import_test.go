@@ -89,7 +89,7 @@ func TestImportFit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"count: 30\n", "records: {median: 75, p99: 150, max: 150}", "profile: steps", "- {callers: 30, window: 30s}"} {
+	for _, want := range []string{"count: 3\n", "records: {median: 75, p99: 150, max: 150}", "- {callers: 3, uploads: 10}", "profile: steps", "- {uploads: 30, window: 30s}"} {
 		if !strings.Contains(string(text), want) {
 			t.Errorf("fitted scenario lacks %q:\n%s", want, text)
 		}

@@ -55,8 +55,9 @@ func fitScenario(name string, f traffic.Fit, s *traffic.Summary, cmdline string)
 	fmt.Fprintf(&b, "# over %s from %s, at most %d in one second.\n", s.Span.Round(time.Second), s.Start.Format(time.RFC3339), s.PeakPerSecond)
 	fmt.Fprintf(&b, "# Written by: %s\n", cmdline)
 	b.WriteString(`#
-# One synthetic caller per logged upload; records per upload log-normal
-# from the logged sizes; arrivals fitted to the per-second curve.
+# The logged callers, each uploading as many times as it did (retries
+# included); records per upload log-normal from the logged sizes; all
+# uploads on the per-second curve, each caller's spread over all of it.
 `)
 	fmt.Fprintf(&b, "name: %s\n", name)
 	b.WriteString(`sut:
@@ -66,11 +67,15 @@ func fitScenario(name string, f traffic.Fit, s *traffic.Summary, cmdline string)
 	fmt.Fprintf(&b, "api:\n  upload: %s\n", strconv.Quote(uploadLine(s.TopRequest)))
 	fmt.Fprintf(&b, "callers:\n  count: %d\n  records: {median: %d, p99: %d, max: %d}\n  record_bytes: %d\n",
 		f.Count, f.RecordsMedian, f.RecordsP99, f.RecordsMax, f.RecordBytes)
+	b.WriteString("  uploads:                          # how many callers uploaded how many times\n")
+	for _, l := range f.PerCaller {
+		fmt.Fprintf(&b, "    - {callers: %d, uploads: %d}\n", l.Callers, l.Uploads)
+	}
 	if f.Steps != nil {
-		// The log's per-second curve, its bursts kept (count is the sum).
+		// The log's per-second curve, its bursts kept (the uploads' sum).
 		b.WriteString("arrival:\n  profile: steps\n  steps:\n")
 		for _, st := range f.Steps {
-			fmt.Fprintf(&b, "    - {callers: %d, window: %s}\n", st.Callers, durationYAML(st.Window))
+			fmt.Fprintf(&b, "    - {uploads: %d, window: %s}\n", st.Uploads, durationYAML(st.Window))
 		}
 		fmt.Fprintf(&b, "run:\n  max_duration: %s\n", maxDuration(s.Span+time.Second, 1))
 		return b.String()

@@ -133,9 +133,10 @@ type engine struct {
 	// the index the tracker knows them by; one of periodic callers is
 	// dropped when it ends.
 	accs []*accepted
-	// periodic is callers.every's schedule, per its state per caller
+	// periodic is the schedule of callers that upload more than once
+	// (callers.every or callers.uploads), per its state per caller
 	// (periodic.go); nil when callers upload once.
-	periodic *scenarios.Periodic
+	periodic scenarios.Schedule
 	per      []periodicState
 	stormAt  []time.Duration // storm.at's upload of each caller; nil without
 	// firsts are the callers' first attempts by their time; nextFirst the

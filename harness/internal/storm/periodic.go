@@ -42,7 +42,7 @@ func (e *engine) uploads(i int) int {
 // initPeriodic sets up sc's periodic callers and gives each its first
 // upload's time in c.first; stormAt are the storm uploads' times.
 func (e *engine) initPeriodic(sc *scenarios.Scenario, stormAt []time.Duration) {
-	e.periodic = sc.Periodic()
+	e.periodic = sc.Schedule()
 	if e.periodic == nil {
 		return
 	}
@@ -64,14 +64,10 @@ func (e *engine) initPeriodic(sc *scenarios.Scenario, stormAt []time.Duration) {
 
 // claimNext is when caller i's next upload is due — its next scheduled
 // one or its storm upload, whichever comes first — and marks it started;
-// false when it has none left. The first upload is always due: its phase
-// is within callers.every, which run.duration is at least.
+// false when it has none left (the first is always due: Schedule).
 func (e *engine) claimNext(i int) (time.Duration, bool) {
 	ps := &e.per[i]
 	at, ok := e.periodic.At(i, int(ps.k))
-	if ps.k == 0 && !ok {
-		at, ok = min(at, e.periodic.Duration-1), true
-	}
 	if !ps.stormed && (!ok || e.stormAt[i] < at) {
 		ps.stormed, ps.storm = true, true
 		return e.stormAt[i], true

@@ -20,6 +20,10 @@ func population(sc *scenarios.Scenario) (*scenarios.Population, []time.Duration,
 		if err != nil {
 			return nil, nil, nil, err
 		}
+		if sc.UploadCurve() != nil {
+			// Their first uploads are on the uploads' curve (initPeriodic).
+			return pop, make([]time.Duration, pop.Len()), nil, nil
+		}
 		offsets, err := sc.Arrival.Offsets(pop.Len(), sc.Seed)
 		return pop, offsets, nil, err
 	}
