@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/rehearse-dev/rehearse/reports/stats"
 )
 
 // CompareSchema is the value of Comparison.Schema (schema/compare.v2.json).
@@ -192,7 +194,7 @@ func attemptTest(base, cand []Run, maxSamples int) *float64 {
 	if len(b) == 0 || len(c) == 0 {
 		return nil
 	}
-	_, p := MannWhitney(b, c)
+	_, p := stats.MannWhitney(b, c)
 	return &p
 }
 
@@ -205,7 +207,7 @@ func pooled(runs []Run, n int) []float64 {
 		}
 		all = append(all, r.Latencies...)
 	}
-	return thin(all, n)
+	return stats.Thin(all, n)
 }
 
 // holmAcross corrects the p-values of the metrics tested across runs
@@ -218,7 +220,7 @@ func holmAcross(ms []MetricResult, alpha float64) {
 			idx, ps = append(idx, i), append(ps, *m.PValue)
 		}
 	}
-	for k, adj := range Holm(ps) {
+	for k, adj := range stats.Holm(ps) {
 		v := adj
 		ms[idx[k]].PHolm = &v
 	}

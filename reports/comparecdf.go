@@ -4,6 +4,8 @@ import (
 	"math"
 	"slices"
 	"sort"
+
+	"github.com/rehearse-dev/rehearse/reports/stats"
 )
 
 // cdfPoints is how many latencies the CDF grid has (log-spaced).
@@ -50,7 +52,7 @@ func cdfSide(runs []Run, grid []float64, maxSamples int) CDFSide {
 	s := CDFSide{Runs: [][]float64{}}
 	var all []float64
 	for _, r := range runs {
-		v := slices.Clone(thin(r.Latencies, maxSamples))
+		v := slices.Clone(stats.Thin(r.Latencies, maxSamples))
 		slices.Sort(v)
 		s.Runs = append(s.Runs, ecdf(v, grid))
 		all = append(all, v...)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/rehearse-dev/rehearse/reports/stats"
 )
 
 // MetricResult is one compared metric. Values are in the metric's unit;
@@ -178,9 +180,9 @@ func (r *MetricResult) acrossRuns(b, c []float64, logScale bool) {
 		r.logScale, r.ratio = ratio > 0, ratio
 		return
 	}
-	p := RankTest(b, c)
+	p := stats.RankTest(b, c)
 	r.PValue = &p
-	hl := HodgesLehmann(b, c, 0.95)
+	hl := stats.HodgesLehmann(b, c, 0.95)
 	r.est = hl.Estimate
 	if hl.Low != nil {
 		r.hasCI, r.lo, r.hi = true, *hl.Low, *hl.High
@@ -297,12 +299,12 @@ func ptrTo(v float64) *float64 { return &v }
 // geometric means (0 on the plain scale).
 func welchShift(b, c []float64, logScale bool) (est, p, lo, hi, ratio float64) {
 	if !logScale || slices.Min(b) <= 0 || slices.Min(c) <= 0 {
-		est, p, lo, hi = Welch(b, c, 0.95)
+		est, p, lo, hi = stats.Welch(b, c, 0.95)
 		return est, p, lo, hi, 0
 	}
 	lb, lc := logs(b), logs(c)
-	d, p, llo, lhi := Welch(lb, lc, 0.95)
-	mb, _ := meanVar(lb)
+	d, p, llo, lhi := stats.Welch(lb, lc, 0.95)
+	mb, _ := stats.MeanVar(lb)
 	g := math.Exp(mb)
 	return g * math.Expm1(d), p, g * math.Expm1(llo), g * math.Expm1(lhi), math.Exp(d)
 }

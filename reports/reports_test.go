@@ -229,22 +229,6 @@ func TestAttemptLogRoundTrip(t *testing.T) {
 	}
 }
 
-func TestMannWhitney(t *testing.T) {
-	// Known value: x = 1..10, y = 11..20 → U = 0, exact two-sided p = 1.08e-5;
-	// the normal approximation with continuity correction gives ~1.8e-4.
-	x, y := make([]float64, 10), make([]float64, 10)
-	for i := range x {
-		x[i], y[i] = float64(i+1), float64(i+11)
-	}
-	u, p := MannWhitney(x, y)
-	if u != 0 || p > 3e-4 || p < 1e-5 {
-		t.Fatalf("U %v p %v", u, p)
-	}
-	if _, p := MannWhitney(x, x); p < 0.9 {
-		t.Fatalf("identical samples: p %v", p)
-	}
-}
-
 func latencies(seed uint64, n int, scale float64) []float64 {
 	rng := rand.New(rand.NewPCG(seed, 1))
 	out := make([]float64, n)

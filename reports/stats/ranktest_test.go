@@ -1,4 +1,4 @@
-package reports
+package stats
 
 import (
 	"math"
@@ -29,7 +29,7 @@ func TestRankTestExact(t *testing.T) {
 		t.Fatalf("not reached: p %v", p)
 	}
 	// The exact and the normal p agree on a larger sample.
-	big1, big2 := latencies(1, 40, 1), latencies(2, 40, 1.2)
+	big1, big2 := exponential(1, 40, 1), exponential(2, 40, 1.2)
 	_, normal := MannWhitney(big1[:25], big2[:25])
 	if exact := RankTest(big1[:25], big2[:25]); math.Abs(exact-normal) > 0.02 {
 		t.Fatalf("exact %v vs normal %v", exact, normal)
@@ -60,7 +60,7 @@ func TestHodgesLehmann(t *testing.T) {
 		t.Fatalf("3 runs: interval %v..%v", *s.Low, *s.High)
 	}
 	// Large samples use the normal approximation and still cover the shift.
-	a, b := latencies(3, 200, 1), latencies(4, 200, 1)
+	a, b := exponential(3, 200, 1), exponential(4, 200, 1)
 	for i := range b {
 		b[i] += 4
 	}

@@ -1,4 +1,4 @@
-package reports
+package stats
 
 import "math"
 
@@ -9,8 +9,8 @@ import "math"
 // When neither side varies, P is 0 for different means and 1 for equal
 // ones, and the interval is the difference itself.
 func Welch(x, y []float64, conf float64) (diff, p, low, high float64) {
-	mx, vx := meanVar(x)
-	my, vy := meanVar(y)
+	mx, vx := MeanVar(x)
+	my, vy := MeanVar(y)
 	diff = my - mx
 	se2 := vx/float64(len(x)) + vy/float64(len(y))
 	if se2 == 0 {
@@ -29,8 +29,8 @@ func Welch(x, y []float64, conf float64) (diff, p, low, high float64) {
 	return diff, min(p, 1), diff - q*se, diff + q*se
 }
 
-// meanVar is the mean and the sample variance of v.
-func meanVar(v []float64) (float64, float64) {
+// MeanVar is the mean and the sample variance of v.
+func MeanVar(v []float64) (float64, float64) {
 	var m float64
 	for _, x := range v {
 		m += x

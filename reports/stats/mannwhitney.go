@@ -1,9 +1,9 @@
-package reports
+package stats
 
 import "math"
 
-// thin keeps at most n values, evenly strided (deterministic).
-func thin(v []float64, n int) []float64 {
+// Thin keeps at most n values, evenly strided (deterministic).
+func Thin(v []float64, n int) []float64 {
 	if len(v) <= n {
 		return v
 	}
