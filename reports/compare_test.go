@@ -295,3 +295,11 @@ func TestCompareThreeRuns(t *testing.T) {
 		t.Fatalf("%d of 200 comparisons of identical builds called worse", worse)
 	}
 }
+
+// deref is *p, NaN for nil (a figure not measured).
+func deref(p *float64) float64 {
+	if p == nil {
+		return math.NaN()
+	}
+	return *p
+}

@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"fmt"
 	"math"
 	"testing"
 )
@@ -53,7 +54,7 @@ func TestHodgesLehmann(t *testing.T) {
 	y := []float64{15, 17, 16, 18, 19}
 	s := HodgesLehmann(x, y, 0.95)
 	if s.Estimate != 5 || s.Low == nil || *s.Low != 2 || *s.High != 8 || math.Abs(s.Level-(1-8.0/252)) > 1e-12 {
-		t.Fatalf("shift %+v low %v high %v", s, deref(s.Low), deref(s.High))
+		t.Fatalf("shift %+v interval %s", s, bounds(s))
 	}
 	// Three runs a side cannot give 95%: no interval.
 	if s := HodgesLehmann(x[:3], y[:3], 0.95); s.Low != nil {
@@ -66,13 +67,14 @@ func TestHodgesLehmann(t *testing.T) {
 	}
 	s = HodgesLehmann(a, b, 0.95)
 	if s.Low == nil || *s.Low > 4 || *s.High < 4 || s.Estimate < 3 || s.Estimate > 5 {
-		t.Fatalf("large: %+v %v..%v", s, deref(s.Low), deref(s.High))
+		t.Fatalf("large: %+v interval %s", s, bounds(s))
 	}
 }
 
-func deref(p *float64) float64 {
-	if p == nil {
-		return math.NaN()
+// bounds writes s's interval, "none" when the samples were too small.
+func bounds(s Shift) string {
+	if s.Low == nil || s.High == nil {
+		return "none"
 	}
-	return *p
+	return fmt.Sprintf("[%g, %g]", *s.Low, *s.High)
 }
