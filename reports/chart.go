@@ -1,6 +1,10 @@
 package reports
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/rehearse-dev/rehearse/internal/vocab"
+)
 
 type marker struct {
 	T     float64 `json:"t"`
@@ -113,7 +117,7 @@ func (d *chartData) add(b Bucket) {
 // synchronous reports whether r's service answered synchronously: no
 // upload was accepted for later, nor any 202 left untracked.
 func synchronous(r *Report) bool {
-	return r.SUT.Mode == "sync" || (r.Async == nil && r.AsyncUntracked == 0)
+	return r.SUT.Mode == vocab.ModeSync || (r.Async == nil && r.AsyncUntracked == 0)
 }
 
 // markersOf are the crash, restart, fault and upgrade markers of r's charts.

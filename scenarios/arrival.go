@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"time"
+
+	"github.com/rehearse-dev/rehearse/internal/vocab"
 )
 
 // Offsets returns the first-attempt offset of callers 0..n-1 from the start
@@ -23,22 +25,22 @@ func (a Arrival) Offsets(n int, seed int64) ([]time.Duration, error) {
 	out := make([]time.Duration, n)
 	w := float64(a.Window)
 	switch a.Profile {
-	case "burst":
+	case vocab.ProfileBurst:
 		for i := range out {
 			out[i] = time.Duration(w * float64(i) / float64(n))
 		}
-	case "ramp":
+	case vocab.ProfileRamp:
 		for i := range out {
 			out[i] = time.Duration(w * math.Sqrt(float64(i)/float64(n)))
 		}
-	case "constant":
+	case vocab.ProfileConstant:
 		if a.Rate <= 0 {
 			return nil, fmt.Errorf("arrival constant needs rate > 0")
 		}
 		for i := range out {
 			out[i] = time.Duration(float64(i) / a.Rate * float64(time.Second))
 		}
-	case "poisson":
+	case vocab.ProfilePoisson:
 		rate := a.Rate
 		if rate <= 0 {
 			if w <= 0 {

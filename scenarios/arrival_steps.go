@@ -5,10 +5,12 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/rehearse-dev/rehearse/internal/vocab"
 )
 
 // ProfileSteps is the arrival profile of load in stages (Arrival.Steps).
-const ProfileSteps = "steps"
+const ProfileSteps = vocab.ProfileSteps
 
 // StepSpan is one arrival step on the storm's clock: its callers' first
 // attempts are due in [From, To).

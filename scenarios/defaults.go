@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -54,9 +55,9 @@ func (s *Scenario) applyDefaults() {
 	s.API.defaults(s.SUT)
 	s.Callers.defaults()
 	if s.Arrival.Profile == "" {
-		s.Arrival.Profile = "burst"
+		s.Arrival.Profile = vocab.ProfileBurst
 	}
-	if s.Arrival.Window == 0 && s.Arrival.Profile != "constant" && s.Arrival.Profile != ProfileSteps {
+	if s.Arrival.Window == 0 && s.Arrival.Profile != vocab.ProfileConstant && s.Arrival.Profile != ProfileSteps {
 		s.Arrival.Window = Duration(10 * time.Second)
 	}
 	if s.Run.DrainTimeout == 0 {
@@ -78,9 +79,9 @@ func (s *SUT) defaults() {
 	if s.Network == "" {
 		switch {
 		case s.Reference != nil:
-			s.Network = "host"
+			s.Network = vocab.NetworkHost
 		case s.Image != nil:
-			s.Network = "bridge"
+			s.Network = vocab.NetworkBridge
 		}
 	}
 	if s.Reference != nil && s.Reference.Replicas == 0 {
@@ -124,7 +125,7 @@ func (a *API) defaults(sut SUT) {
 		a.Completion = CompletionAuto
 	}
 	if r := sut.Reference; a.List == nil && r != nil &&
-		(a.Completion == CompletionLocation || a.Completion == CompletionAuto && r.Mode == "async") {
+		(a.Completion == CompletionLocation || a.Completion == CompletionAuto && r.Mode == vocab.ModeAsync) {
 		m, p, _ := strings.Cut(DefaultList, " ")
 		a.List = &List{Method: m, Path: p}
 	}
@@ -234,7 +235,7 @@ func (r *Retry) defaults() {
 		r.Jitter = JitterFull
 	}
 	if r.On == nil {
-		r.On = []string{"timeout", "5xx", "429", "conn"}
+		r.On = slices.Clone(vocab.DefaultRetryOn)
 	}
 	if r.RetryAfter == "" {
 		r.RetryAfter = RetryAfterIgnore

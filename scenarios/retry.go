@@ -3,7 +3,17 @@ package scenarios
 import (
 	"math/rand/v2"
 	"time"
+
+	"github.com/rehearse-dev/rehearse/internal/vocab"
 )
+
+// retryKind is the retry.on kind of each class of failed attempt.
+var retryKind = map[string]string{
+	"timeout": vocab.RetryOnTimeout, "conn_refused": vocab.RetryOnConn, "conn_reset": vocab.RetryOnConn, "eof": vocab.RetryOnConn,
+	"conn_closed": vocab.RetryOnConn, "conn_timeout": vocab.RetryOnConn, "protocol": vocab.RetryOnOther, "tls": vocab.RetryOnOther,
+	"redirect": vocab.RetryOnOther, "http_4xx": vocab.RetryOn4xx, "http_429": vocab.RetryOn429, "http_5xx": vocab.RetryOn5xx,
+	"other": vocab.RetryOnOther,
+}
 
 // ShouldRetry reports whether an attempt that failed with class (one of
 // timeout, conn_refused, conn_reset, conn_closed, conn_timeout, eof,
@@ -11,11 +21,7 @@ import (
 // "conn" takes every failure of the connection, "other" the answers that
 // could not be read and the TLS failures.
 func (r Retry) ShouldRetry(class string) bool {
-	want := map[string]string{
-		"timeout": "timeout", "conn_refused": "conn", "conn_reset": "conn", "eof": "conn",
-		"conn_closed": "conn", "conn_timeout": "conn", "protocol": "other", "tls": "other", "redirect": "other",
-		"http_4xx": "4xx", "http_429": "429", "http_5xx": "5xx", "other": "other",
-	}[class]
+	want := retryKind[class]
 	for _, on := range r.On {
 		if on == want {
 			return true

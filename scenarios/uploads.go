@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"sort"
 	"time"
+
+	"github.com/rehearse-dev/rehearse/internal/vocab"
 )
 
 // Callers who upload several times on the arrival's curve
@@ -137,12 +139,12 @@ func curveOf(a Arrival, n int64) curve {
 			c.total += float64(sp.Callers)
 		}
 		return c
-	case "ramp":
+	case vocab.ProfileRamp:
 		c.ramp = a.Window.D()
 		return c
 	}
 	w := a.Window.D()
-	if (a.Profile == "constant" || w <= 0) && a.Rate > 0 {
+	if (a.Profile == vocab.ProfileConstant || w <= 0) && a.Rate > 0 {
 		w = time.Duration(float64(n) / a.Rate * float64(time.Second))
 	}
 	c.from, c.to, c.cum, c.total = []time.Duration{0}, []time.Duration{w}, []float64{0}, 1

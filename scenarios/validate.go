@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/rehearse-dev/rehearse/internal/vocab"
 )
 
 // nameRe is what a scenario name may hold: it names the output folder.
@@ -161,7 +163,7 @@ func (r Retry) validate(l *locator, p string, merged Retry) {
 		l.add(p+".max", "must be >= base (%s), got %s", merged.Base.D(), merged.Max.D())
 	}
 	for i, on := range r.On {
-		if !slices.Contains([]string{"timeout", "5xx", "429", "4xx", "conn", "other"}, on) {
+		if !slices.Contains(vocab.RetryOn, on) {
 			l.add(fmt.Sprintf("%s.on[%d]", p, i), "unknown class %q (timeout, 5xx, 429, 4xx, conn, other)", on)
 		}
 	}
@@ -237,15 +239,15 @@ func (a Arrival) validate(l *locator) {
 	switch a.Profile {
 	case ProfileSteps:
 		a.validateSteps(l)
-	case "burst", "ramp":
+	case vocab.ProfileBurst, vocab.ProfileRamp:
 		if a.Window <= 0 {
 			l.add("arrival.window", "must be > 0 for profile %s", a.Profile)
 		}
-	case "constant":
+	case vocab.ProfileConstant:
 		if a.Rate <= 0 {
 			l.add("arrival.rate", "must be > 0 callers per second for profile constant")
 		}
-	case "poisson":
+	case vocab.ProfilePoisson:
 		if a.Rate <= 0 && a.Window <= 0 {
 			l.add("arrival.rate", "poisson needs a rate (callers per second) or a window")
 		}
@@ -283,7 +285,7 @@ func validateSUT(l *locator, p string, s *SUT) {
 	n := 0
 	if s.Reference != nil {
 		n++
-		if m := s.Reference.Mode; m != "sync" && m != "async" && m != "team" && m != "flow" {
+		if m := s.Reference.Mode; !slices.Contains(vocab.Modes, m) {
 			l.add(p+".reference.mode", "must be sync, async, team (the team-shaped example API) or flow (multipart uploads behind a login), got %q", m)
 		}
 		if r := s.Reference.Replicas; r < 1 || r > 16 {
@@ -304,7 +306,7 @@ func validateSUT(l *locator, p string, s *SUT) {
 		validateSandbox(l, p+".image", im)
 		if im.Replicas < 1 || im.Replicas > 16 {
 			l.add(p+".image.replicas", "must be 1..16, got %d", im.Replicas)
-		} else if im.Replicas > 1 && s.Network == "host" {
+		} else if im.Replicas > 1 && s.Network == vocab.NetworkHost {
 			l.add(p+".image.replicas", "replicas of an image need network: bridge (on the host network they would all listen on port %d)", im.Port)
 		}
 	}
@@ -328,7 +330,7 @@ func validateSUT(l *locator, p string, s *SUT) {
 
 // validateContainer checks the network, limits and restart policy.
 func validateContainer(l *locator, p string, s *SUT) {
-	if s.Network != "" && s.Network != "host" && s.Network != "bridge" {
+	if s.Network != "" && s.Network != vocab.NetworkHost && s.Network != vocab.NetworkBridge {
 		l.add(p+".network", "must be host or bridge, got %q", s.Network)
 	}
 	if r := s.Resources; r != nil && (r.CPUs < 0 || r.Memory < 0 || r.Pids < 0) {
@@ -337,7 +339,7 @@ func validateContainer(l *locator, p string, s *SUT) {
 	if r := s.Resources; r != nil && r.Memory > 0 && r.Memory < 6<<20 {
 		l.add(p+".resources.memory", "must be at least 6MiB (Docker's minimum)")
 	}
-	if rs := s.Restart; rs != nil && !slices.Contains([]string{"no", "on-failure", "always"}, rs.Policy) {
+	if rs := s.Restart; rs != nil && !slices.Contains(vocab.RestartPolicies, rs.Policy) {
 		l.add(p+".restart.policy", "must be no, on-failure or always, got %q", rs.Policy)
 	}
 }

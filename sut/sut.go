@@ -32,12 +32,14 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/rehearse-dev/rehearse/internal/vocab"
 )
 
 // Modes of the reference service.
 const (
-	ModeSync  = "sync"
-	ModeAsync = "async"
+	ModeSync  = vocab.ModeSync
+	ModeAsync = vocab.ModeAsync
 	ModeLB    = "lb"
 	// ModeProxy is a plain round-robin reverse proxy over --backends, for
 	// replicas of a team's own image: every path, header and answer.
@@ -45,10 +47,10 @@ const (
 	// ModeTeam serves the team-shaped API of package sut/teamapi (bearer
 	// token, multipart CSV, job polling, Retry-After): the SUT of the
 	// built-in scenario team-api.
-	ModeTeam = "team"
+	ModeTeam = vocab.ModeTeam
 	// ModeFlow serves the multipart upload API behind an OAuth2 login of
 	// package sut/flowapi: the SUT of the built-in scenario flow-upload.
-	ModeFlow = "flow"
+	ModeFlow = vocab.ModeFlow
 )
 
 // Defaults of Config; cmd/uploadsvc uses them for its flags.

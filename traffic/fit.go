@@ -3,18 +3,13 @@ package traffic
 import (
 	"math"
 	"time"
+
+	"github.com/rehearse-dev/rehearse/internal/vocab"
 )
 
 // MaxFitCount is the most callers a fitted scenario may have (a
 // scenario's callers.count is at most 10,000,000: scenarios.MaxCallers).
 const MaxFitCount = 10_000_000
-
-// The arrival profiles Fit chooses from, as a scenario names them.
-const (
-	ProfileBurst   = "burst"
-	ProfileRamp    = "ramp"
-	ProfilePoisson = "poisson"
-)
 
 // Fit is a synthetic model of an imported log, for a scenario that cannot
 // ship the trace itself: the logged callers as callers, each with its
@@ -81,10 +76,10 @@ func fitArrival(perSecond []int32) (profile string, window time.Duration, rate f
 	}
 	w := len(perSecond)
 	if total == 0 || w == 0 {
-		return ProfileBurst, time.Second, 0
+		return vocab.ProfileBurst, time.Second, 0
 	}
 	if l := shortest(perSecond, int64(math.Ceil(0.9*float64(total)))); w >= 4 && l*2 <= w {
-		return ProfileBurst, time.Duration(l) * time.Second, 0
+		return vocab.ProfileBurst, time.Duration(l) * time.Second, 0
 	}
 	if w >= 4 {
 		var q [4]int64
@@ -92,10 +87,10 @@ func fitArrival(perSecond []int32) (profile string, window time.Duration, rate f
 			q[i*4/w] += int64(n)
 		}
 		if q[0] < q[1] && q[1] < q[2] && q[2] < q[3] && float64(q[0]) <= 0.4*float64(q[3]) {
-			return ProfileRamp, time.Duration(w) * time.Second, 0
+			return vocab.ProfileRamp, time.Duration(w) * time.Second, 0
 		}
 	}
-	return ProfilePoisson, time.Duration(w) * time.Second, float64(total) / float64(w)
+	return vocab.ProfilePoisson, time.Duration(w) * time.Second, float64(total) / float64(w)
 }
 
 // shortest is the length of the shortest run of seconds holding at least

@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/rehearse-dev/rehearse/internal/vocab"
 )
 
 // fitArrival is a pure function of the per-second curve.
@@ -28,11 +30,11 @@ func TestFitArrival(t *testing.T) {
 		window  time.Duration
 		rate    float64
 	}{
-		{"flat", flat, ProfilePoisson, 60 * time.Second, 10},
-		{"ramp", ramp, ProfileRamp, 40 * time.Second, 0},
-		{"spike", spike, ProfileBurst, 10 * time.Second, 0},
-		{"one second", []int32{5}, ProfilePoisson, time.Second, 5},
-		{"empty", nil, ProfileBurst, time.Second, 0},
+		{"flat", flat, vocab.ProfilePoisson, 60 * time.Second, 10},
+		{"ramp", ramp, vocab.ProfileRamp, 40 * time.Second, 0},
+		{"spike", spike, vocab.ProfileBurst, 10 * time.Second, 0},
+		{"one second", []int32{5}, vocab.ProfilePoisson, time.Second, 5},
+		{"empty", nil, vocab.ProfileBurst, time.Second, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, w, r := fitArrival(tc.curve)
@@ -54,7 +56,7 @@ func TestSummaryFit(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Fit{Count: 4, Uploads: 20, PerCaller: []CallerUploads{{Callers: 2, Uploads: 1}, {Callers: 2, Uploads: 9}},
-		RecordBytes: 200, RecordsMedian: 100, RecordsP99: 1500, RecordsMax: 5000, Profile: ProfilePoisson,
+		RecordBytes: 200, RecordsMedian: 100, RecordsP99: 1500, RecordsMax: 5000, Profile: vocab.ProfilePoisson,
 		Window: 4 * time.Second, Rate: 5, Steps: []FitStep{{Uploads: 20, Window: 4 * time.Second}}, StepTolerance: 0.1}
 	if !reflect.DeepEqual(f, want) {
 		t.Fatalf("fit\n got %+v\nwant %+v", f, want)

@@ -2,10 +2,6 @@ package traffic
 
 import "time"
 
-// ProfileSteps is the arrival a fit keeps a log's shape with: its
-// per-second curve as steps of uploads (arrival: {profile: steps}).
-const ProfileSteps = "steps"
-
 // MaxFitSteps bounds the steps a fitted scenario holds: a day's log
 // second by second would be 86,400 of them.
 const MaxFitSteps = 2000

@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rehearse-dev/rehearse/internal/errext"
+	"github.com/rehearse-dev/rehearse/internal/vocab"
 	"github.com/rehearse-dev/rehearse/scenarios"
 	"github.com/rehearse-dev/rehearse/traffic"
 )
@@ -237,7 +238,7 @@ func (a *app) importFit(ctx context.Context, f *importFlags, name string, logs [
 	switch {
 	case fit.Steps != nil:
 		fmt.Fprintf(a.stdout, ", arrival in %d steps (seconds within %.0f%% of one another merged)", len(fit.Steps), fit.StepTolerance*100)
-	case fit.Profile == traffic.ProfilePoisson:
+	case fit.Profile == vocab.ProfilePoisson:
 		fmt.Fprintf(a.stdout, ", arrival %s over %s at %.4g/s", fit.Profile, fit.Window, fit.Rate)
 	default:
 		fmt.Fprintf(a.stdout, ", arrival %s over %s", fit.Profile, fit.Window)
@@ -259,7 +260,7 @@ func (a *app) printFitCloseness(fit traffic.Fit, sum *traffic.Summary) {
 	peak := int(fit.Uploads)
 	if fit.Steps != nil {
 		peak = traffic.Peak(fit.Steps)
-	} else if fit.Profile == traffic.ProfilePoisson {
+	} else if fit.Profile == vocab.ProfilePoisson {
 		peak = int(fit.Rate + 0.5)
 	}
 	med, p99 := fit.RecordsMedian*fit.RecordBytes, fit.RecordsP99*fit.RecordBytes

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rehearse-dev/rehearse/internal/errext"
+	"github.com/rehearse-dev/rehearse/internal/vocab"
 	"github.com/rehearse-dev/rehearse/scenarios"
 	"github.com/rehearse-dev/rehearse/traffic"
 )
@@ -81,7 +82,7 @@ func fitScenario(name string, f traffic.Fit, s *traffic.Summary, cmdline string)
 		return b.String()
 	}
 	fmt.Fprintf(&b, "arrival:\n  profile: %s\n  window: %s\n", f.Profile, durationYAML(f.Window))
-	if f.Profile == traffic.ProfilePoisson {
+	if f.Profile == vocab.ProfilePoisson {
 		fmt.Fprintf(&b, "  rate: %s\n", strconv.FormatFloat(f.Rate, 'g', 6, 64))
 	}
 	fmt.Fprintf(&b, "run:\n  max_duration: %s\n", maxDuration(f.Window, 1))

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rehearse-dev/rehearse/internal/vocab"
 	"github.com/rehearse-dev/rehearse/reports"
 	"github.com/rehearse-dev/rehearse/scenarios"
 	"github.com/rehearse-dev/rehearse/sut"
@@ -245,7 +246,7 @@ func (d *Deployment) plan(ctx context.Context, want scenarios.SUT) ([]spec, *spe
 	switch {
 	case want.Reference != nil:
 		r := want.Reference
-		if want.Network == "bridge" && d.opts.Runtime == RuntimeDocker && r.Replicas > 1 {
+		if want.Network == vocab.NetworkBridge && d.opts.Runtime == RuntimeDocker && r.Replicas > 1 {
 			return nil, nil, errors.New("reference replicas behind the lb need network: host (bridge with replicas is not supported yet)")
 		}
 		image := ""
@@ -273,7 +274,7 @@ func (d *Deployment) plan(ctx context.Context, want scenarios.SUT) ([]spec, *spe
 			if err != nil {
 				return nil, nil, err
 			}
-			l := spec{name: id + "-lb", image: image, port: port, health: sut.HealthPath, network: "host", restart: want.Restart,
+			l := spec{name: id + "-lb", image: image, port: port, health: sut.HealthPath, network: vocab.NetworkHost, restart: want.Restart,
 				args: sut.Args{Mode: sut.ModeLB, Addr: sut.HostAddr(port), Backends: backends}.Strings()}
 			lb, entry = &l, port
 		}
@@ -310,7 +311,7 @@ func (d *Deployment) referenceSpec(s scenarios.SUT, image, name, node string, po
 	sp := spec{name: name, image: image, port: port, cport: sut.Port, health: sut.HealthPath, network: s.Network,
 		res: s.Resources, restart: s.Restart, metrics: true, volume: name + "-data"}
 	args := sut.Args{Mode: r.Mode, Addr: sut.HostAddr(port), Node: node, Extra: r.Args}
-	if s.Network == "bridge" {
+	if s.Network == vocab.NetworkBridge {
 		args.Addr = sut.BridgeAddr()
 	}
 	sp.args = args.Strings()
@@ -457,7 +458,7 @@ func (d *Deployment) imagePlan(ctx context.Context, want scenarios.SUT, id strin
 		s := spec{name: name, image: image, args: im.Args, env: im.Env, port: port, cport: im.Port, health: im.Health,
 			network: want.Network, res: want.Resources, restart: want.Restart,
 			mounts: writableMounts(nil, im.Writable, name), tmpfsMB: im.TmpfsMB, user: im.User}
-		if want.Network == "host" {
+		if want.Network == vocab.NetworkHost {
 			s.port = im.Port // the image listens where it listens
 		}
 		specs = append(specs, s)
@@ -477,7 +478,7 @@ func (d *Deployment) imagePlan(ctx context.Context, want scenarios.SUT, id strin
 	if err != nil {
 		return nil, nil, err
 	}
-	lb := &spec{name: id + "-lb", image: ref, port: port, health: sut.HealthPath, network: "host", restart: want.Restart,
+	lb := &spec{name: id + "-lb", image: ref, port: port, health: sut.HealthPath, network: vocab.NetworkHost, restart: want.Restart,
 		args: sut.Args{Mode: sut.ModeProxy, Addr: sut.HostAddr(port), Backends: backends}.Strings()}
 	d.target = fmt.Sprintf("http://127.0.0.1:%d", port)
 	return specs, lb, nil

@@ -16,6 +16,8 @@ import (
 	mnet "github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
+
+	"github.com/rehearse-dev/rehearse/internal/vocab"
 )
 
 type dockerBackend struct {
@@ -87,7 +89,7 @@ func (b *dockerBackend) start(ctx context.Context, s spec) (unit, error) {
 	if len(s.args) > 0 {
 		opts = append(opts, testcontainers.WithCmd(s.args...))
 	}
-	if s.network != "host" {
+	if s.network != vocab.NetworkHost {
 		opts = append(opts, testcontainers.WithExposedPorts(fmt.Sprintf("%d/tcp", s.cport)))
 	}
 	ctr, err := testcontainers.Run(ctx, s.image, opts...)
@@ -120,15 +122,15 @@ func (b *dockerBackend) hostConfig(hc *container.HostConfig, s spec) {
 	}
 	if rs := s.restart; rs != nil {
 		switch rs.Policy {
-		case "on-failure":
+		case vocab.RestartOnFailure:
 			hc.RestartPolicy = container.RestartPolicy{Name: container.RestartPolicyOnFailure, MaximumRetryCount: rs.Max}
-		case "always":
+		case vocab.RestartAlways:
 			hc.RestartPolicy = container.RestartPolicy{Name: container.RestartPolicyAlways}
 		}
 	}
 	sandbox(hc, s)
-	if s.network == "host" {
-		hc.NetworkMode = "host"
+	if s.network == vocab.NetworkHost {
+		hc.NetworkMode = container.NetworkMode(vocab.NetworkHost)
 		return
 	}
 	hc.PortBindings = mnet.PortMap{

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/rehearse-dev/rehearse/internal/vocab"
 	"github.com/rehearse-dev/rehearse/reports"
 	"os"
 	"os/exec"
@@ -126,9 +127,9 @@ func (u *procUnit) shouldRestart(code int) bool {
 		return false
 	}
 	switch rs.Policy {
-	case "always":
+	case vocab.RestartAlways:
 		return true
-	case "on-failure":
+	case vocab.RestartOnFailure:
 		return code != 0 && (rs.Max == 0 || u.restarts < rs.Max)
 	}
 	return false

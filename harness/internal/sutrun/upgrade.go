@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/rehearse-dev/rehearse/internal/vocab"
 	"github.com/rehearse-dev/rehearse/reports"
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
@@ -97,7 +98,7 @@ func (d *Deployment) candidateSpec(to scenarios.SUT, old spec, image string, i i
 	s.cport, s.health, s.metrics = im.Port, im.Health, false
 	// The candidate keeps the disks of the replica it replaces.
 	s.mounts, s.tmpfsMB, s.user = writableMounts(old.mounts, im.Writable, old.name), im.TmpfsMB, im.User
-	if old.network == "host" && im.Port != old.port {
+	if old.network == vocab.NetworkHost && im.Port != old.port {
 		// On the host network the process's own port is the target's port.
 		return spec{}, fmt.Errorf("upgrade to %s: on the host network the candidate must listen on port %d like the running service, not %d",
 			im.Name, old.port, im.Port)
