@@ -63,3 +63,44 @@ func TestArrivalsDocScenarioParses(t *testing.T) {
 		t.Errorf("callers.uploads: %d callers making %d uploads, want 172 and 450", sc.Callers.Count, sc.Callers.TotalUploads())
 	}
 }
+
+// TestEveryDocYAMLBlockParses: every YAML block of the README and the
+// docs is a scenario, or a part of one, that loads as written — a part
+// with a name added and, when it has none, a service at a URL and one
+// caller — so what a user copies from the manual works.
+func TestEveryDocYAMLBlockParses(t *testing.T) {
+	files, err := filepath.Glob("../docs/*.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, "../README.md", "../sut/README.md")
+	t.Setenv("TEAM_TOKEN", "doc")
+	n := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, blk := range strings.Split(string(b), "```yaml\n")[1:] {
+			y, _, ok := strings.Cut(blk, "```")
+			if !ok {
+				t.Fatalf("%s: yaml block %d is not closed", f, i+1)
+			}
+			if !strings.Contains(y, "\nname:") && !strings.HasPrefix(y, "name:") {
+				y = "name: doc\n" + y
+			}
+			for key, part := range map[string]string{"sut": "{url: \"http://127.0.0.1:1\"}", "callers": "{count: 1}"} {
+				if !strings.Contains(y, "\n"+key+":") && !strings.HasPrefix(y, key+":") {
+					y += key + ": " + part + "\n"
+				}
+			}
+			if _, err := Parse(filepath.Join("..", "docs", "examples", "tenant-api", "doc.yaml"), []byte(y)); err != nil {
+				t.Errorf("%s, yaml block %d:\n%v", f, i+1, err)
+			}
+			n++
+		}
+	}
+	if n < 15 {
+		t.Fatalf("%d yaml blocks in the docs, want at least 15", n)
+	}
+}
