@@ -3,6 +3,7 @@ package scenarios
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"fmt"
 	"slices"
 	"strings"
@@ -140,15 +141,19 @@ func TestPopulationClasses(t *testing.T) {
 	if other.Caller(0).Class != p.Caller(0).Class || other.Caller(999).Class != p.Caller(999).Class {
 		t.Error("the deal depends on more than the seed and the counts")
 	}
+	r, err := NewRequests(classed(t, callers), p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, i := range []int{0, 1, 2, 3} {
 		var b bytes.Buffer
-		n, _ := p.WriteBody(i, &b)
+		n, _ := io.Copy(&b, r.Body(i, 1))
 		var up struct {
 			Records []struct{ Payload struct{ D string } }
 		}
-		if n != p.BodyLen(i) || json.Unmarshal(b.Bytes(), &up) != nil || len(up.Records) != p.Caller(i).Records ||
+		if n != r.BodyLen(i, 1) || json.Unmarshal(b.Bytes(), &up) != nil || len(up.Records) != p.Caller(i).Records ||
 			len(up.Records[0].Payload.D) != p.Caller(i).RecordBytes {
-			t.Fatalf("caller %d: %d bytes (BodyLen %d), body of its class's shape: %v", i, n, p.BodyLen(i), json.Valid(b.Bytes()))
+			t.Fatalf("caller %d: %d bytes (BodyLen %d), body of its class's shape: %v", i, n, r.BodyLen(i, 1), json.Valid(b.Bytes()))
 		}
 	}
 }

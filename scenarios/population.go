@@ -2,7 +2,6 @@ package scenarios
 
 import (
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -204,34 +203,8 @@ func (p *Population) Payload(i, j int) []byte {
 	return p.arena[off : off+rb]
 }
 
-// Framing of one record: {"id":"c0000042-r0000017","payload":{"d":"<data>"}}
-const (
-	recHead  = `{"id":"`
-	recMid   = `","payload":{"d":"`
-	recTail  = `"}}`
-	idLen    = 17 // c + 7 digits + -r + 7 digits
-	headLen  = len(recHead) + idLen + len(recMid)
-	bodyHead = `{"records":[`
-	bodyTail = `]}`
-)
-
-// BodyLen is the exact length in bytes of caller i's upload body.
-func (p *Population) BodyLen(i int) int64 {
-	n := int64(p.records[i])
-	return int64(len(bodyHead)+len(bodyTail)) + n*int64(headLen+p.recordBytes(i)+len(recTail)) + (n - 1)
-}
-
-// Body returns a new reader of caller i's upload body, valid JSON of
-// exactly BodyLen(i) bytes: {"records":[{"id":...,"payload":{"d":...}},...]}.
-// It allocates once per call, not per record.
-func (p *Population) Body(i int) io.Reader {
-	return &bodyReader{p: p, caller: i, n: int(p.records[i]), rb: p.recordBytes(i), rec: -1}
-}
-
-// WriteBody writes caller i's body to w.
-func (p *Population) WriteBody(i int, w io.Writer) (int64, error) {
-	return io.Copy(w, p.Body(i))
-}
+// idLen is a record id's length: c + 7 digits + -r + 7 digits.
+const idLen = 17
 
 // offset picks where record j of caller i, rb bytes long, starts in the
 // arena: anywhere it fits whole. A record as long as the arena (1 MiB, the
@@ -250,69 +223,6 @@ func (p *Population) offset(i, j, rb int) int {
 	return int(x % room)
 }
 
-// bodyReader streams a body piece by piece: the body head, then per record
-// its head (built in buf), its arena view and its tail, then the body tail.
-type bodyReader struct {
-	p      *Population
-	caller int
-	n      int
-	rb     int    // the caller's record bytes
-	rec    int    // current record; -1 = body head, n = body tail
-	piece  []byte // rest of the current piece
-	stage  int    // within a record: 0 head, 1 data, 2 tail
-	buf    [headLen + 1]byte
-	done   bool
-}
-
-func (r *bodyReader) Read(b []byte) (int, error) {
-	total := 0
-	full := headLen + r.rb + len(recTail) + 1 // a whole record and its comma
-	for total < len(b) {
-		// Fast path: a whole record fits, so write it straight into b
-		// instead of piece by piece.
-		if len(r.piece) == 0 && r.stage == 0 && r.rec >= 0 && r.rec < r.n && len(b)-total >= full {
-			total += r.writeRecord(b[total:])
-			r.rec++
-			continue
-		}
-		if len(r.piece) == 0 {
-			if !r.advance() {
-				if total == 0 {
-					return 0, io.EOF
-				}
-				return total, nil
-			}
-			continue
-		}
-		k := copy(b[total:], r.piece)
-		r.piece = r.piece[k:]
-		total += k
-	}
-	return total, nil
-}
-
-// writeRecord writes record r.rec, with its leading comma, into b, which
-// has room for it, and returns the bytes written.
-func (r *bodyReader) writeRecord(b []byte) int {
-	n := 0
-	if r.rec > 0 {
-		b[0] = ','
-		n = 1
-	}
-	n += copy(b[n:], recHead)
-	b[n] = 'c'
-	n++
-	n += putPadded(b[n:], r.caller)
-	b[n], b[n+1] = '-', 'r'
-	n += 2
-	n += putPadded(b[n:], r.rec)
-	n += copy(b[n:], recMid)
-	off := r.p.offset(r.caller, r.rec, r.rb)
-	n += copy(b[n:], r.p.arena[off:off+r.rb])
-	n += copy(b[n:], recTailB)
-	return n
-}
-
 // putPadded writes v as 7 zero-padded digits into b.
 func putPadded(b []byte, v int) int {
 	for i := 6; i >= 0; i-- {
@@ -321,44 +231,6 @@ func putPadded(b []byte, v int) int {
 	}
 	return 7
 }
-
-// advance moves to the next piece; false at the end of the body.
-func (r *bodyReader) advance() bool {
-	switch {
-	case r.done:
-		return false
-	case r.rec == -1:
-		r.piece, r.rec, r.stage = bodyHeadB, 0, 0
-	case r.rec == r.n:
-		r.piece, r.done = bodyTailB, true
-	case r.stage == 0:
-		b := r.buf[:0]
-		if r.rec > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, recHead...)
-		b = append(b, 'c')
-		b = appendPadded(b, r.caller)
-		b = append(b, '-', 'r')
-		b = appendPadded(b, r.rec)
-		b = append(b, recMid...)
-		r.piece, r.stage = b, 1
-	case r.stage == 1:
-		off := r.p.offset(r.caller, r.rec, r.rb)
-		r.piece, r.stage = r.p.arena[off:off+r.rb], 2
-	default:
-		r.piece, r.stage = recTailB, 0
-		r.rec++
-	}
-	return true
-}
-
-// The constant pieces, as byte slices allocated once.
-var (
-	bodyHeadB = []byte(bodyHead)
-	bodyTailB = []byte(bodyTail)
-	recTailB  = []byte(recTail)
-)
 
 func appendPadded(b []byte, v int) []byte {
 	var d [7]byte

@@ -3,12 +3,14 @@ package scenarios
 import (
 	"crypto/sha256"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 )
 
-// pinnedPopulation parses a scenario of 1000 callers without classes.
-func pinnedPopulation(t testing.TB, seed int, records string, recordBytes int) *Population {
+// pinnedPopulation parses a scenario of 1000 callers without classes,
+// with its reference requests (the one-line upload of the defaults).
+func pinnedPopulation(t testing.TB, seed int, records string, recordBytes int) (*Population, *Requests) {
 	t.Helper()
 	src := fmt.Sprintf("name: pop\nseed: %d\nsut: {url: \"http://127.0.0.1:1\"}\ncallers: {count: 1000, records: %s, record_bytes: %d}\n", seed, records, recordBytes)
 	sc, err := Parse("p.yaml", []byte(src))
@@ -19,13 +21,19 @@ func pinnedPopulation(t testing.TB, seed int, records string, recordBytes int) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p
+	r, err := NewRequests(sc, p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, r
 }
 
 // TestPopulationWithoutClassesIsUnchanged pins callers drawn before caller
 // classes existed (computed on the code of commit abc458c): a scenario
 // without classes must keep its record counts and its bodies byte for
-// byte, or baselines recorded before would no longer compare.
+// byte, or baselines recorded before would no longer compare. The bodies
+// are the reference request's, rendered by the compiled templates: these
+// pins are what the default upload sends.
 func TestPopulationWithoutClassesIsUnchanged(t *testing.T) {
 	cases := []struct {
 		seed    int
@@ -45,7 +53,7 @@ func TestPopulationWithoutClassesIsUnchanged(t *testing.T) {
 			17: "1160 b079f7e5c44166bf", 500: "334 67ea70585ddbc539", 999: "676 713ad5148da5c81f"}},
 	}
 	for _, c := range cases {
-		p := pinnedPopulation(t, c.seed, c.records, c.bytes)
+		p, r := pinnedPopulation(t, c.seed, c.records, c.bytes)
 		h := sha256.New()
 		for i := range p.Len() {
 			fmt.Fprintf(h, "%d,", p.Caller(i).Records)
@@ -54,7 +62,7 @@ func TestPopulationWithoutClassesIsUnchanged(t *testing.T) {
 			t.Errorf("seed %d: record counts hash %s, want %s", c.seed, got, c.all)
 		}
 		for i, want := range c.pins {
-			body := hash(p.Body(i))
+			body := hash(r.Body(i, 1))
 			if got := fmt.Sprintf("%d %x", p.Caller(i).Records, body[:8]); got != want {
 				t.Errorf("seed %d caller %d: records and body hash %s, want %s", c.seed, i, got, want)
 			}
@@ -71,8 +79,12 @@ func TestRecordIDMatchesTheBody(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	r, err := NewRequests(sc, pop, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var b strings.Builder
-	if _, err := pop.WriteBody(42, &b); err != nil {
+	if _, err := io.Copy(&b, r.Body(42, 1)); err != nil {
 		t.Fatal(err)
 	}
 	for j := range 3 {

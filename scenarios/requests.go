@@ -108,8 +108,10 @@ const referenceKeyHeader = "Idempotency-Key"
 // reads the ${NAME} secrets from lookupEnv (os.LookupEnv when nil). It
 // returns every template problem at once (checkTemplates, matching
 // ErrInvalid), never a secret's value. A one-line upload with no headers
-// and no body template renders the reference request: Population.Body,
-// Content-Type application/json and Idempotency-Key {attempt.key}.
+// and no body template renders the reference request: the reference
+// body ({"records":[{"id":"c0000042-r0000000","payload":{"d":"..."}},...]},
+// pinned by TestPopulationWithoutClassesIsUnchanged), Content-Type
+// application/json and Idempotency-Key {attempt.key}.
 func NewRequests(s *Scenario, pop *Population, lookupEnv func(string) (string, bool)) (*Requests, error) {
 	if lookupEnv == nil {
 		lookupEnv = os.LookupEnv

@@ -205,7 +205,9 @@ func TestGates(t *testing.T) {
 	}
 }
 
-func population(t testing.TB, count int, records string, seed int) *Population {
+// population draws count callers of records each from seed, with their
+// reference requests (the defaults' one-line upload).
+func population(t testing.TB, count int, records string, seed int) (*Population, *Requests) {
 	sc, err := Parse("p.yaml", []byte(fmt.Sprintf("name: pop\nseed: %d\nsut: {url: \"http://127.0.0.1:1\"}\ncallers: {count: %d, records: %s}\n", seed, count, records)))
 	if err != nil {
 		t.Fatal(err)
@@ -214,30 +216,34 @@ func population(t testing.TB, count int, records string, seed int) *Population {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p
+	r, err := NewRequests(sc, p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, r
 }
 
 func TestPopulationBodies(t *testing.T) {
-	p := population(t, 50, "{median: 20, p99: 200, max: 400}", 3)
-	q := population(t, 50, "{median: 20, p99: 200, max: 400}", 3)
-	r := population(t, 50, "{median: 20, p99: 200, max: 400}", 4)
+	p, pr := population(t, 50, "{median: 20, p99: 200, max: 400}", 3)
+	_, qr := population(t, 50, "{median: 20, p99: 200, max: 400}", 3)
+	_, rr := population(t, 50, "{median: 20, p99: 200, max: 400}", 4)
 	var diff bool
 	for i := 0; i < p.Len(); i++ {
 		var b bytes.Buffer
-		n, _ := p.WriteBody(i, &b)
-		if n != p.BodyLen(i) || !json.Valid(b.Bytes()) {
-			t.Fatalf("caller %d: %d bytes (BodyLen %d), valid %v", i, n, p.BodyLen(i), json.Valid(b.Bytes()))
+		n, _ := io.Copy(&b, pr.Body(i, 1))
+		if n != pr.BodyLen(i, 1) || !json.Valid(b.Bytes()) {
+			t.Fatalf("caller %d: %d bytes (BodyLen %d), valid %v", i, n, pr.BodyLen(i, 1), json.Valid(b.Bytes()))
 		}
 		var up struct{ Records []struct{ ID string } }
 		_ = json.Unmarshal(b.Bytes(), &up)
 		if len(up.Records) != p.Caller(i).Records || p.Caller(i).Records < 1 || p.Caller(i).Records > 400 {
 			t.Fatalf("caller %d: %d records, want %d", i, len(up.Records), p.Caller(i).Records)
 		}
-		h1, h2 := hash(p.Body(i)), hash(q.Body(i))
+		h1, h2 := hash(pr.Body(i, 1)), hash(qr.Body(i, 1))
 		if h1 != h2 {
 			t.Fatalf("same seed, different body for caller %d", i)
 		}
-		diff = diff || h1 != hash(r.Body(i))
+		diff = diff || h1 != hash(rr.Body(i, 1))
 	}
 	if !diff {
 		t.Fatal("different seeds gave identical bodies")
@@ -259,12 +265,12 @@ func TestPopulationMemoryIsBounded(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	p := population(t, 5000, "2000", 1)
+	_, r := population(t, 5000, "2000", 1)
 	runtime.ReadMemStats(&after)
 	if grew := after.TotalAlloc - before.TotalAlloc; grew > 50<<20 {
 		t.Fatalf("5000x2000 population allocated %d MB", grew>>20)
 	}
-	if total := p.BodyLen(0) * 5000; total < 2<<30 {
+	if total := r.BodyLen(0, 1) * 5000; total < 2<<30 {
 		t.Fatalf("bodies total %d bytes; the test should cover > 2 GB of payload", total)
 	}
 }
@@ -289,11 +295,11 @@ func FuzzParse(f *testing.F) {
 }
 
 func BenchmarkBody(b *testing.B) {
-	p := population(b, 10, "2000", 1)
-	b.SetBytes(p.BodyLen(0))
+	_, r := population(b, 10, "2000", 1)
+	b.SetBytes(r.BodyLen(0, 1))
 	b.ReportAllocs()
 	for b.Loop() {
-		_, _ = io.Copy(io.Discard, p.Body(0))
+		_, _ = io.Copy(io.Discard, r.Body(0, 1))
 	}
 }
 
@@ -314,11 +320,11 @@ gates: ["lost == 0"]
 // than a record, so the whole-record fast path and the piece path meet at
 // every kind of boundary.
 func TestBodyReadBufferSizes(t *testing.T) {
-	p := population(t, 5, "{median: 30, p99: 90, max: 120}", 9)
+	p, req := population(t, 5, "{median: 30, p99: 90, max: 120}", 9)
 	for i := 0; i < p.Len(); i++ {
-		want, _ := io.ReadAll(p.Body(i))
+		want := referenceBody(p, i)
 		for _, size := range []int{1, 7, 249, 250, 251, 4096} {
-			r, buf, got := p.Body(i), make([]byte, size), []byte{}
+			r, buf, got := req.Body(i, 1), make([]byte, size), []byte{}
 			for {
 				n, err := r.Read(buf)
 				got = append(got, buf[:n]...)
@@ -329,7 +335,7 @@ func TestBodyReadBufferSizes(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if !bytes.Equal(got, want) || int64(len(got)) != p.BodyLen(i) {
+			if !bytes.Equal(got, want) || int64(len(got)) != req.BodyLen(i, 1) {
 				t.Fatalf("caller %d, buffer %d: %d bytes differ from the %d-byte body", i, size, len(got), len(want))
 			}
 		}

@@ -174,19 +174,23 @@ func BenchmarkStormTemplates(b *testing.B) {
 	}
 }
 
-// BenchmarkPopulationBody streams one 20-record caller body, the per-attempt
-// body cost of the engine's RoundTrip.
-func BenchmarkPopulationBody(b *testing.B) {
+// BenchmarkReferenceBody streams one 20-record caller body of the
+// reference request, the per-attempt body cost of the wire.
+func BenchmarkReferenceBody(b *testing.B) {
 	sc := benchScenario(b, "http://127.0.0.1:1", 1000, 20, "{profile: burst, window: 1s}")
 	pop, err := scenarios.NewPopulation(sc)
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.SetBytes(pop.BodyLen(0))
+	req, err := scenarios.NewRequests(sc, pop, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(req.BodyLen(0, 1))
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
-		n, err := io.Copy(io.Discard, pop.Body(i%pop.Len()))
-		if err != nil || n != pop.BodyLen(i%pop.Len()) {
+		n, err := io.Copy(io.Discard, req.Body(i%pop.Len(), 1))
+		if err != nil || n != req.BodyLen(i%pop.Len(), 1) {
 			b.Fatalf("body %d: %d bytes, %v", i, n, err)
 		}
 	}

@@ -241,20 +241,24 @@ func TestAsyncDuplicatesAreCounted(t *testing.T) {
 	}
 }
 
-func TestBodiesOnTheWireMatchThePopulation(t *testing.T) {
+func TestBodiesOnTheWireAreTheReferenceRequests(t *testing.T) {
 	s := &asyncServer{never: func(int) bool { return false }}
 	srv := httptest.NewServer(s.handler())
 	defer srv.Close()
 	sc := scenario(t, srv.URL, "callers: {count: 20, records: {median: 50, p99: 400, max: 800}}\narrival: {profile: burst, window: 200ms}\n")
 	run(t.Context(), t, sc, srv.URL)
 	pop, _ := scenarios.NewPopulation(sc)
+	req, err := scenarios.NewRequests(sc, pop, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i := 0; i < 20; i++ {
 		h := sha256.New()
-		_, _ = pop.WriteBody(i, h)
+		_, _ = io.Copy(h, req.Body(i, 1))
 		var want [32]byte
 		copy(want[:], h.Sum(nil))
 		if s.bodies[i] != want {
-			t.Fatalf("caller %d: body on the wire differs from the population's", i)
+			t.Fatalf("caller %d: body on the wire differs from the reference request's", i)
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"runtime"
@@ -196,12 +197,16 @@ func dumpBody(sc *scenarios.Scenario, path string) error {
 	if err != nil {
 		return err
 	}
+	req, err := scenarios.NewRequests(sc, pop, nil)
+	if err != nil {
+		return err
+	}
 	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("dump body: %w", err)
 	}
 	w := bufio.NewWriter(f)
-	n, err := pop.WriteBody(0, w)
+	n, err := io.Copy(w, req.Body(0, 1))
 	if err == nil {
 		err = w.Flush()
 	}
@@ -214,8 +219,8 @@ func dumpBody(sc *scenarios.Scenario, path string) error {
 	if err != nil {
 		return fmt.Errorf("dump body: %w", err)
 	}
-	if n != pop.BodyLen(0) {
-		return fmt.Errorf("dump body: wrote %d bytes, want %d", n, pop.BodyLen(0))
+	if want := req.BodyLen(0, 1); n != want {
+		return fmt.Errorf("dump body: wrote %d bytes, want %d", n, want)
 	}
 	fmt.Fprintf(os.Stderr, "stormdriver: wrote %d bytes of %s to %s\n", n, pop.Caller(0).Name, path)
 	return nil
