@@ -3,8 +3,8 @@ package scenarios
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"testing"
