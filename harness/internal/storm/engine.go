@@ -114,12 +114,12 @@ type engine struct {
 	http      *http.Transport // the status polls' and verify reads' client
 	trk       *tracker        // nil when nothing is followed (api.completion: none)
 
-	timeouts []time.Duration // per caller class: its callers.timeout
-	keep     int             // answer bytes kept to read an upload's id (completion: body)
-	head     bool            // the upload is a HEAD: its answers have no body
-	how      *sending        // compressed, chunked, Expect: nil for the plain body (wire_body.go)
-	jars     *jars           // the callers' cookies (api.cookies); nil when off
-	sessions *sessions       // the callers' logins and saved values (login.go); nil when none
+	timeouts  []time.Duration // per caller class: its callers.timeout
+	answerCap int             // answer bytes kept to read an upload's id (completion: body)
+	head      bool            // the upload is a HEAD: its answers have no body
+	how       *sending        // compressed, chunked, Expect: nil for the plain body (wire_body.go)
+	jars      *jars           // the callers' cookies (api.cookies); nil when off
+	sessions  *sessions       // the callers' logins and saved values (login.go); nil when none
 
 	classes     []scenarios.ClassPlan // callers.classes resolved; one "default" when none declared
 	idField     scenarios.FieldPath   // api.status.id_field (completion: body)
@@ -354,7 +354,7 @@ func newEngine(sc *scenarios.Scenario, opts Options, base *url.URL) (*engine, er
 	e.ready = make(chan item, 1) // Pace hands one attempt, the storm loop takes it at once
 	e.timeouts = e.classTimeouts()
 	if sc.API.Completion == scenarios.CompletionBody {
-		e.keep = maxAnswerBody
+		e.answerCap = maxAnswerBody
 	}
 	e.head = req.Method() == http.MethodHead
 	e.how = newSending(sc)

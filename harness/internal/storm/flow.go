@@ -40,7 +40,7 @@ func (e *engine) callExchange(caller int, try int32, call *scenarios.Call, saves
 		x.path = e.wire.prefix + call.Path
 	}
 	if keep || len(saves) > 0 {
-		x.keep = maxAnswerBody
+		x.answerCap = maxAnswerBody
 	}
 	for _, sv := range saves {
 		if sv.Header != "" {
@@ -147,7 +147,7 @@ func (e *engine) stepOnce(i int, id attemptID, part scenarios.PartRange, last bo
 		return outcome{began: time.Now(), x: &exchange{}, err: err}
 	}
 	call := e.req.StepCall(i, id.caller, id.try, part)
-	x := e.callExchange(id.caller, id.try, &call, e.req.StepSaves(i), last && e.keep > 0)
+	x := e.callExchange(id.caller, id.try, &call, e.req.StepSaves(i), last && e.answerCap > 0)
 	o := e.sendCall(x, id.caller)
 	// From here on bytesOut is the body's alone (headLen 0), so that the
 	// parts and steps of an attempt add up to its upload's bytes.

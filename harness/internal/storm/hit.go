@@ -102,7 +102,7 @@ func (e *engine) upload(id attemptID) outcome {
 // uploadOnce sends attempt id's upload request and follows its redirects.
 func (e *engine) uploadOnce(id attemptID) outcome {
 	began := time.Now()
-	x := exchange{req: e.req, caller: id.caller, try: id.try, keep: e.keep, head: e.head, how: e.how,
+	x := exchange{req: e.req, caller: id.caller, try: id.try, answerCap: e.answerCap, head: e.head, how: e.how,
 		deadline: began.Add(e.timeout(id.caller))}
 	var jarURL *url.URL // the upload's URL, which the cookies' paths match
 	if e.jars != nil {

@@ -91,12 +91,12 @@ func (w *wire) tlsFor(host string) *tls.Config {
 // exchange is one attempt on the wire: the request to write, then what
 // came back. It is the attempt goroutine's own, never shared.
 type exchange struct {
-	req      *scenarios.Requests // the upload's method, path, headers and body
-	caller   int
-	try      int32
-	deadline time.Time // the caller's timeout
-	keep     int       // answer bytes to keep (api.completion: body)
-	head     bool      // a HEAD request: its answer has no body
+	req       *scenarios.Requests // the upload's method, path, headers and body
+	caller    int
+	try       int32
+	deadline  time.Time // the caller's timeout
+	answerCap int       // answer body bytes to keep (api.completion: body)
+	head      bool      // a HEAD request: its answer has no body
 	// A redirect's next request (redirect.go): its method and absolute
 	// path instead of the template's; noBody sends it without a body.
 	method, path string
@@ -245,7 +245,7 @@ func (w *wire) read(c *wconn, x *exchange) (keep bool, err error) {
 	defer release(br)
 	if _, err := br.Peek(1); err != nil {
 		err = closedWithoutAnswer(err)
-		if errors.Is(err, errClosed) && c.unacked(c.sent-x.bytesOut) {
+		if errors.Is(err, errClosed) && c.unacked(c.written-x.bytesOut) {
 			return false, fmt.Errorf("%w: %w", errUnread, err)
 		}
 		return false, err

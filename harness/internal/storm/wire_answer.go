@@ -13,7 +13,7 @@ import (
 
 // readAnswer reads one HTTP/1.x answer from br into x: the status, the
 // two headers the storm acts on (Location, Retry-After), and the body, of
-// which the first x.keep bytes are kept and the rest discarded.
+// which the first x.answerCap bytes are kept and the rest discarded.
 // Informational answers (100 Continue, 103) are skipped, at most
 // maxInformational of them. keep says whether the connection may carry
 // another request: the body ended where the answer said and neither side
@@ -357,10 +357,10 @@ func readLine(br *bufio.Reader, budget *int) ([]byte, error) {
 	return line, nil
 }
 
-// readBody reads n bytes of body from br, keeping the first x.keep in
+// readBody reads n bytes of body from br, keeping the first x.answerCap in
 // x.answer and discarding the rest in br's own buffer.
 func readBody(br *bufio.Reader, n int64, x *exchange) error {
-	if k := min(n, int64(x.keep)); k > 0 {
+	if k := min(n, int64(x.answerCap)); k > 0 {
 		x.answer = make([]byte, k)
 		m, err := io.ReadFull(br, x.answer)
 		x.answer, x.bytesIn = x.answer[:m], x.bytesIn+uint64(m)
@@ -382,10 +382,10 @@ func readBody(br *bufio.Reader, n int64, x *exchange) error {
 }
 
 // readStream reads a body that ends with its last chunk or with the
-// connection, keeping the first x.keep bytes.
+// connection, keeping the first x.answerCap bytes.
 func readStream(r io.Reader, x *exchange) error {
-	if x.keep > 0 {
-		b, err := io.ReadAll(io.LimitReader(r, int64(x.keep)))
+	if x.answerCap > 0 {
+		b, err := io.ReadAll(io.LimitReader(r, int64(x.answerCap)))
 		x.answer, x.bytesIn = b, x.bytesIn+uint64(len(b))
 		if err != nil {
 			return err

@@ -19,7 +19,7 @@ type wconn struct {
 	plain     bool            // no TLS: bytes on the socket are the service's answer
 	idleSince time.Time       // when it was last kept
 	idleUntil time.Time       // when it is closed rather than reused
-	sent      uint64          // bytes written on it so far, every request's
+	written   uint64          // bytes written on it so far, every request's
 
 	// peek's result; peekFn is peek as a method value, made once so that
 	// looking at the socket does not allocate.

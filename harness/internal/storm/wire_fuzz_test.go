@@ -104,7 +104,7 @@ func referenceAnswer(data []byte, head bool) (parsed, error) {
 // wireAnswer reads data with the wire's parser.
 func wireAnswer(data []byte, head bool) (parsed, error) {
 	br := bufio.NewReaderSize(bytes.NewReader(data), 4<<10)
-	x := exchange{keep: len(data) + 1, head: head}
+	x := exchange{answerCap: len(data) + 1, head: head}
 	keep, err := readAnswer(br, &x)
 	body := x.answer
 	if body == nil {

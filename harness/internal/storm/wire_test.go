@@ -145,7 +145,7 @@ func TestWireAnswers(t *testing.T) {
 			srv := newRawServer(t, []string{c.answer, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"}, []bool{c.name == "1.0 without length"})
 			w := newTestWire(t, srv.ln.Addr().String(), 4)
 			req := wireRequests(t, "api:\n  upload:\n    path: \"/in/{caller}\"\n    headers: {Authorization: \"Bearer ${TOKEN}\"}\n")
-			x := exchange{req: req, caller: 2, try: 1, keep: c.keep, deadline: time.Now().Add(5 * time.Second)}
+			x := exchange{req: req, caller: 2, try: 1, answerCap: c.keep, deadline: time.Now().Add(5 * time.Second)}
 			if err := w.do(&x); err != nil {
 				t.Fatal(err)
 			}

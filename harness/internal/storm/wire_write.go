@@ -142,7 +142,7 @@ func (w *wire) send(c *wconn, x *exchange, b []byte) error {
 		}
 		n, err := c.Write(b)
 		x.bytesOut += uint64(n)
-		c.sent += uint64(n)
+		c.written += uint64(n)
 		b = b[n:]
 		if sliced {
 			if err := w.setDeadline(c, deadlineWrite, x.deadline); err != nil {
