@@ -259,7 +259,6 @@ func (e *engine) begin(runCtx context.Context, start time.Time, agg *reports.Agg
 	if e.opts.AttemptLog != nil {
 		e.opts.AttemptLog.SetCallerNames(func(dst []byte, c int32) []byte { return e.pop.AppendName(dst, int(c)) })
 	}
-	e.wire.runCtx = runCtx
 	if e.sc.API.Completion.FollowsLocation() || e.sc.API.Completion == scenarios.CompletionBody {
 		e.trk = newTracker(runCtx)
 	}

@@ -68,13 +68,13 @@ func (e *engine) sendCall(x *exchange, caller int) outcome {
 		jarURL = w.urlOf(x.path)
 		x.wantCookies, x.cookie = true, e.jars.header(caller, jarURL)
 	}
-	err := w.do(x)
+	err := w.do(e.runCtx, x)
 	if e.jars != nil {
 		e.jars.keep(caller, jarURL, x.setCookies)
 	}
 	var hops int
 	if err == nil {
-		hops, err = e.redirects.follows(x)
+		hops, err = e.redirects.follows(e.runCtx, x)
 	}
 	return outcome{began: began, latency: time.Since(began), x: x, err: err, hops: hops}
 }

@@ -109,13 +109,13 @@ func (e *engine) uploadOnce(id attemptID) outcome {
 		jarURL = e.uploadURL(id)
 		x.wantCookies, x.cookie = true, e.jars.header(id.caller, jarURL)
 	}
-	err := e.wire.do(&x)
+	err := e.wire.do(e.runCtx, &x)
 	if e.jars != nil {
 		e.jars.keep(id.caller, jarURL, x.setCookies)
 	}
 	var hops int
 	if err == nil {
-		hops, err = e.redirects.follows(&x)
+		hops, err = e.redirects.follows(e.runCtx, &x)
 	}
 	return outcome{began: began, latency: time.Since(began), x: &x, err: err, hops: hops}
 }

@@ -1,6 +1,7 @@
 package storm
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"sync"
@@ -43,8 +44,9 @@ func isRedirect(code int) bool {
 // net/http's client does: 307 and 308 with the method and the body, 301,
 // 302 and 303 as a GET without one. A Location off the target's host (and
 // no --allow-remote), or none, is not followed: the 3xx stays the answer
-// (class redirect). It returns the hops made and the last error.
-func (r *redirects) follows(x *exchange) (hops int, err error) {
+// (class redirect). It returns the hops made and the last error; ctx
+// is the run's, as for the first request.
+func (r *redirects) follows(ctx context.Context, x *exchange) (hops int, err error) {
 	for r.follow && isRedirect(x.code) && hops < scenarios.MaxRedirects {
 		w, path, ok := r.next(x.location)
 		if !ok {
@@ -57,7 +59,7 @@ func (r *redirects) follows(x *exchange) (hops int, err error) {
 		out, in := x.bytesOut, x.bytesIn
 		x.clearAnswer()
 		hops++
-		err = w.do(x)
+		err = w.do(ctx, x)
 		x.bytesOut, x.bytesIn = x.bytesOut+out, x.bytesIn+in
 		if err != nil {
 			return hops, err
@@ -95,7 +97,6 @@ func (r *redirects) next(location string) (*wire, string, bool) {
 	if !ok {
 		// The target's roots, client certificate and session cache (sut.tls).
 		w = newWire(&url.URL{Scheme: u.Scheme, Host: u.Host}, r.n, r.main.connect, r.main.tlsFor(u.Hostname()))
-		w.runCtx = r.main.runCtx
 		r.wires[key] = w
 	}
 	return w, path, true

@@ -32,11 +32,10 @@ import (
 // sent twice is one whose first write on a reused connection failed
 // before a byte left (exchange.resent, requests.resent in the report).
 type wire struct {
-	addr    string          // host:port dialled
-	host    string          // the Host header
-	prefix  string          // the target's path, before every request's ("" for none)
-	tls     *tls.Config     // an https target's; nil for http
-	runCtx  context.Context // the run's (set when it begins): its end stops every attempt
+	addr    string      // host:port dialled
+	host    string      // the Host header
+	prefix  string      // the target's path, before every request's ("" for none)
+	tls     *tls.Config // an https target's; nil for http
 	dialer  net.Dialer
 	connect time.Duration // callers.connect_timeout
 
@@ -91,6 +90,8 @@ func (w *wire) tlsFor(host string) *tls.Config {
 // exchange is one attempt on the wire: the request to write, then what
 // came back. It is the attempt goroutine's own, never shared.
 type exchange struct {
+	// ctx is do's: its end stops the attempt at once (the run's stop).
+	ctx       context.Context
 	req       *scenarios.Requests // the upload's method, path, headers and body
 	caller    int
 	try       int32
@@ -133,18 +134,19 @@ var aLongTimeAgo = time.Unix(1, 0)
 // answer is read, so an idle connection holds none.
 var readBufs = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4<<10) }}
 
-// do sends x and reads its answer. The run's stop ends it at once (the
-// caller tells that apart by the run's context). A request whose first
+// do sends x and reads its answer. The end of ctx (the run's stop) ends
+// it at once (the caller tells that apart by ctx). A request whose first
 // write on a kept connection failed before any byte left is sent once
 // more on a new connection: the service cannot have seen it.
-func (w *wire) do(x *exchange) error {
+func (w *wire) do(ctx context.Context, x *exchange) error {
+	x.ctx = ctx
 	c, reused, err := w.get(x)
 	if err != nil {
 		return err
 	}
 	keep, err := w.roundTrip(c, x)
 	if reused && (errors.Is(err, errNotWritten) || errors.Is(err, errUnread)) &&
-		w.runCtx.Err() == nil && time.Now().Before(x.deadline) {
+		ctx.Err() == nil && time.Now().Before(x.deadline) {
 		c.Close()
 		if c, err = w.dial(x); err != nil {
 			return err
@@ -157,14 +159,14 @@ func (w *wire) do(x *exchange) error {
 		c.Close()
 		return err
 	}
-	w.put(c, x.idleFor)
+	w.put(ctx, c, x.idleFor)
 	return nil
 }
 
-// roundTrip is one request and its answer on c, under the run's stop;
+// roundTrip is one request and its answer on c, under x's context;
 // keep says whether c may carry another request.
 func (w *wire) roundTrip(c *wconn, x *exchange) (keep bool, err error) {
-	unhook := context.AfterFunc(w.runCtx, c.stop)
+	unhook := context.AfterFunc(x.ctx, c.stop)
 	keep, err = w.exchange(c, x)
 	return unhook() && keep, err
 }
@@ -210,7 +212,7 @@ func release(br *bufio.Reader) {
 // or as soon as one comes while the body is still being written (the
 // rest is then not sent, and c not kept).
 func (w *wire) exchange(c *wconn, x *exchange) (keep bool, err error) {
-	if err := w.setDeadline(c, deadlineBoth, x.deadline); err != nil {
+	if err := w.setDeadline(x.ctx, c, deadlineBoth, x.deadline); err != nil {
 		return false, err
 	}
 	err = w.write(c, x)
@@ -266,7 +268,7 @@ const earlyWait = 100 * time.Millisecond
 // under TLS 1.3 says so after the handshake, while the body is being
 // written) is returned: it, not the reset that followed, is what failed.
 func (w *wire) earlyAnswer(c *wconn, x *exchange) (answered bool, alert error) {
-	if err := w.setDeadline(c, deadlineRead, minTime(x.deadline, time.Now().Add(earlyWait))); err != nil {
+	if err := w.setDeadline(x.ctx, c, deadlineRead, minTime(x.deadline, time.Now().Add(earlyWait))); err != nil {
 		return false, nil
 	}
 	br := reader(c)
@@ -297,11 +299,12 @@ const (
 	deadlineWrite
 )
 
-// setDeadline sets c's read, write or both deadlines to t — unless the
-// run has stopped: the stop's past deadline always wins, whichever came
-// first (context.AfterFunc may run just before or just after this).
-func (w *wire) setDeadline(c *wconn, which int, t time.Time) error {
-	if w.runCtx.Err() != nil {
+// setDeadline sets c's read, write or both deadlines to t — unless ctx
+// has ended (the run's stop): the stop's past deadline always wins,
+// whichever came first (context.AfterFunc may run just before or just
+// after this).
+func (w *wire) setDeadline(ctx context.Context, c *wconn, which int, t time.Time) error {
+	if ctx.Err() != nil {
 		t = aLongTimeAgo
 	}
 	var err error
@@ -313,7 +316,7 @@ func (w *wire) setDeadline(c *wconn, which int, t time.Time) error {
 	default:
 		err = c.SetDeadline(t)
 	}
-	if err == nil && w.runCtx.Err() != nil {
+	if err == nil && ctx.Err() != nil {
 		err = c.SetDeadline(aLongTimeAgo)
 	}
 	return err
@@ -355,7 +358,7 @@ func (w *wire) get(x *exchange) (c *wconn, reused bool, err error) {
 // conn_timeout, the second the caller's timeout.
 func (w *wire) dial(x *exchange) (*wconn, error) {
 	connectBy := time.Now().Add(w.connect)
-	ctx, cancel := context.WithDeadline(w.runCtx, minTime(x.deadline, connectBy))
+	ctx, cancel := context.WithDeadline(x.ctx, minTime(x.deadline, connectBy))
 	defer cancel()
 	conn, err := w.dialer.DialContext(ctx, "tcp", w.addr)
 	if err == nil && w.tls != nil {
@@ -369,7 +372,7 @@ func (w *wire) dial(x *exchange) (*wconn, error) {
 	// done: an i/o timeout of the dial is the same deadline.
 	var ne net.Error
 	timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
-	if err != nil && timedOut && w.runCtx.Err() == nil {
+	if err != nil && timedOut && x.ctx.Err() == nil {
 		if connectBy.Before(x.deadline) {
 			return nil, fmt.Errorf("connect %s: no connection within %s: %w", w.addr, w.connect, errConnTimeout)
 		}
@@ -403,8 +406,8 @@ const minLearnedIdle = 100 * time.Millisecond
 
 // put keeps c for the next attempt, until the service's idle time (the
 // answer's Keep-Alive: timeout, less a margin) or the wire's idle
-// timeout, or closes it when enough are kept.
-func (w *wire) put(c *wconn, serviceIdle time.Duration) {
+// timeout, or closes it when enough are kept or ctx has ended.
+func (w *wire) put(ctx context.Context, c *wconn, serviceIdle time.Duration) {
 	_ = c.SetDeadline(time.Time{})
 	w.mu.Lock()
 	idle := w.idleTimeout
@@ -413,7 +416,7 @@ func (w *wire) put(c *wconn, serviceIdle time.Duration) {
 	}
 	c.idleSince = time.Now()
 	c.idleUntil = c.idleSince.Add(idle)
-	if len(w.idle) < w.maxIdle && w.runCtx.Err() == nil {
+	if len(w.idle) < w.maxIdle && ctx.Err() == nil {
 		w.idle = append(w.idle, c)
 		c = nil
 	}

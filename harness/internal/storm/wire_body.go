@@ -157,14 +157,14 @@ func (cw *chunkWriter) Write(p []byte) (int, error) {
 // A final answer instead is the attempt's answer, read whole (answered);
 // no answer in time sends the body anyway, as curl does.
 func (w *wire) awaitContinue(c *wconn, x *exchange) (answered bool, err error) {
-	if err := w.setDeadline(c, deadlineRead, minTime(x.deadline, time.Now().Add(continueWait))); err != nil {
+	if err := w.setDeadline(x.ctx, c, deadlineRead, minTime(x.deadline, time.Now().Add(continueWait))); err != nil {
 		return false, err
 	}
 	br := reader(c)
 	defer release(br)
 	if _, err := br.Peek(1); err != nil {
-		if isTimeoutErr(err) && time.Now().Before(x.deadline) && w.runCtx.Err() == nil {
-			return false, w.setDeadline(c, deadlineRead, x.deadline)
+		if isTimeoutErr(err) && time.Now().Before(x.deadline) && x.ctx.Err() == nil {
+			return false, w.setDeadline(x.ctx, c, deadlineRead, x.deadline)
 		}
 		return false, closedWithoutAnswer(err)
 	}
@@ -176,7 +176,7 @@ func (w *wire) awaitContinue(c *wconn, x *exchange) (answered bool, err error) {
 		}
 		switch {
 		case x.code == 100:
-			return false, w.setDeadline(c, deadlineRead, x.deadline)
+			return false, w.setDeadline(x.ctx, c, deadlineRead, x.deadline)
 		case x.code > 100 && x.code < 200 && x.code != 101:
 			continue // 103 Early Hints and the like
 		}

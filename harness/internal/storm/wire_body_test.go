@@ -135,7 +135,7 @@ api:
 	w := newTestWire(t, strings.TrimPrefix(srv.URL, "http://"), 1)
 	x := exchange{req: req, caller: 0, try: 1, deadline: time.Now().Add(20 * time.Second), how: newSending(sc)}
 	began := time.Now()
-	if err := w.do(&x); err != nil || x.code != http.StatusUnauthorized {
+	if err := w.do(t.Context(), &x); err != nil || x.code != http.StatusUnauthorized {
 		t.Fatalf("got %d %v, want the 401", x.code, err)
 	}
 	if x.bodyOut() != 0 || time.Since(began) >= continueWait {

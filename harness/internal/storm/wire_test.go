@@ -114,7 +114,6 @@ func newTestWire(t *testing.T, addr string, n int) *wire {
 		t.Fatal(err)
 	}
 	w := newWire(u, n, 0, nil)
-	w.runCtx = t.Context()
 	return w
 }
 
@@ -146,14 +145,14 @@ func TestWireAnswers(t *testing.T) {
 			w := newTestWire(t, srv.ln.Addr().String(), 4)
 			req := wireRequests(t, "api:\n  upload:\n    path: \"/in/{caller}\"\n    headers: {Authorization: \"Bearer ${TOKEN}\"}\n")
 			x := exchange{req: req, caller: 2, try: 1, answerCap: c.keep, deadline: time.Now().Add(5 * time.Second)}
-			if err := w.do(&x); err != nil {
+			if err := w.do(t.Context(), &x); err != nil {
 				t.Fatal(err)
 			}
 			if x.code != c.code || x.location != c.location || x.retryAfter != c.retry || string(x.answer) != c.kept {
 				t.Errorf("read %d %q %q %q; want %d %q %q %q", x.code, x.location, x.retryAfter, x.answer, c.code, c.location, c.retry, c.kept)
 			}
 			y := exchange{req: req, caller: 3, try: 2, deadline: time.Now().Add(5 * time.Second)}
-			if err := w.do(&y); err != nil || y.code != 200 {
+			if err := w.do(t.Context(), &y); err != nil || y.code != 200 {
 				t.Fatalf("second attempt: %d %v", y.code, err)
 			}
 			srv.mu.Lock()
@@ -200,7 +199,7 @@ func TestWireStaleConnection(t *testing.T) {
 		if i == 1 {
 			waitClosedByPeer(t, w)
 		}
-		if err := w.do(&x); err != nil || x.code != 200 || x.resent {
+		if err := w.do(t.Context(), &x); err != nil || x.code != 200 || x.resent {
 			t.Fatalf("attempt %d: %d %v", i, x.code, err)
 		}
 	}
@@ -232,17 +231,16 @@ func TestWireDeadline(t *testing.T) {
 	w := newTestWire(t, srv.ln.Addr().String(), 4)
 	req := wireRequests(t, "")
 	x := exchange{req: req, caller: 0, try: 1, deadline: time.Now().Add(300 * time.Millisecond)}
-	err := w.do(&x)
+	err := w.do(t.Context(), &x)
 	var ne net.Error
 	if !errors.As(err, &ne) || !ne.Timeout() {
 		t.Fatalf("cut off by the deadline: %v, want a timeout", err)
 	}
 	ctx, stop := context.WithCancel(t.Context())
-	w.runCtx = ctx
 	time.AfterFunc(100*time.Millisecond, stop)
 	began := time.Now()
 	x = exchange{req: req, caller: 1, try: 1, deadline: time.Now().Add(time.Minute)}
-	if err := w.do(&x); err == nil || time.Since(began) > 30*time.Second {
+	if err := w.do(ctx, &x); err == nil || time.Since(began) > 30*time.Second {
 		t.Fatalf("stopped run: %v after %s", err, time.Since(began))
 	}
 }
@@ -269,13 +267,12 @@ func TestWireTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := newWire(u, 2, 0, nil)
-	w.runCtx = t.Context()
 	w.tls.RootCAs = x509.NewCertPool()
 	w.tls.RootCAs.AddCert(srv.Certificate())
 	req := wireRequests(t, "")
 	for i := range 2 {
 		x := exchange{req: req, caller: i, try: 1, deadline: time.Now().Add(5 * time.Second)}
-		if err := w.do(&x); err != nil || x.code != 202 || x.location != "/v1/uploads/1" {
+		if err := w.do(t.Context(), &x); err != nil || x.code != 202 || x.location != "/v1/uploads/1" {
 			t.Fatalf("attempt %d: %d %q %v", i, x.code, x.location, err)
 		}
 	}
@@ -320,7 +317,7 @@ func TestWireEarlyAnswer(t *testing.T) {
 	}
 	w := newTestWire(t, ln.Addr().String(), 1)
 	x := exchange{req: req, caller: 0, try: 1, deadline: time.Now().Add(5 * time.Second)}
-	if err := w.do(&x); err != nil || x.code != 413 {
+	if err := w.do(t.Context(), &x); err != nil || x.code != 413 {
 		t.Fatalf("got %d, %v; want the 413", x.code, err)
 	}
 }

@@ -197,7 +197,7 @@ func TestWireEarlyAnswerWhileWriting(t *testing.T) {
 	big := mustRequests(t, sc)
 	x := exchange{req: big, caller: 0, try: 1, deadline: time.Now().Add(20 * time.Second)}
 	began := time.Now()
-	if err := w.do(&x); err != nil || x.code != 401 {
+	if err := w.do(t.Context(), &x); err != nil || x.code != 401 {
 		t.Fatalf("got %d %v, want the 401", x.code, err)
 	}
 	if took := time.Since(began); took > 10*time.Second {
@@ -216,10 +216,9 @@ func TestWireStopWinsOverDeadlines(t *testing.T) {
 	sc := scenario(t, "http://"+addr, "callers: {count: 1, records: 100000, record_bytes: 200}\n")
 	w := newTestWire(t, addr, 1)
 	ctx, stop := context.WithCancel(t.Context())
-	w.runCtx = ctx
 	x := exchange{req: mustRequests(t, sc), caller: 0, try: 1, deadline: time.Now().Add(time.Minute)}
 	done := make(chan error, 1)
-	go func() { done <- w.do(&x) }()
+	go func() { done <- w.do(ctx, &x) }()
 	<-started
 	stop()
 	select {
@@ -309,12 +308,12 @@ func TestWireUnreadIsNotWritten(t *testing.T) {
 	w := newTestWire(t, srv.ln.Addr().String(), 1)
 	req := wireRequests(t, "")
 	x := exchange{req: req, caller: 0, try: 1, deadline: time.Now().Add(5 * time.Second)}
-	if err := w.do(&x); err != nil || x.code != 200 {
+	if err := w.do(t.Context(), &x); err != nil || x.code != 200 {
 		t.Fatalf("first attempt: %d %v", x.code, err)
 	}
 	waitClosedByPeer(t, w)
 	c := w.idle[0] // past the check get makes: written into the close
-	x = exchange{req: req, caller: 1, try: 1, deadline: time.Now().Add(5 * time.Second)}
+	x = exchange{ctx: t.Context(), req: req, caller: 1, try: 1, deadline: time.Now().Add(5 * time.Second)}
 	if _, err := w.roundTrip(c, &x); !errors.Is(err, errUnread) {
 		t.Fatalf("got %v, want errUnread", err)
 	}
@@ -377,13 +376,12 @@ func TestWireTLSResumes(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := newWire(u, 2, 0, nil)
-	w.runCtx = t.Context()
 	w.tls.RootCAs = x509.NewCertPool()
 	w.tls.RootCAs.AddCert(srv.Certificate())
 	req := wireRequests(t, "")
 	var resumed int
 	for i := range 3 {
-		x := exchange{req: req, caller: i, try: 1, deadline: time.Now().Add(5 * time.Second)}
+		x := exchange{ctx: t.Context(), req: req, caller: i, try: 1, deadline: time.Now().Add(5 * time.Second)}
 		c, err := w.dial(&x)
 		if err != nil {
 			t.Fatal(err)

@@ -134,7 +134,7 @@ func (w *wire) send(c *wconn, x *exchange, b []byte) error {
 				return errAnsweredEarly
 			}
 			if next := time.Now().Add(earlySlice); next.Before(x.deadline) {
-				if err := w.setDeadline(c, deadlineWrite, next); err != nil {
+				if err := w.setDeadline(x.ctx, c, deadlineWrite, next); err != nil {
 					return err
 				}
 				sliced = true
@@ -145,13 +145,13 @@ func (w *wire) send(c *wconn, x *exchange, b []byte) error {
 		c.written += uint64(n)
 		b = b[n:]
 		if sliced {
-			if err := w.setDeadline(c, deadlineWrite, x.deadline); err != nil {
+			if err := w.setDeadline(x.ctx, c, deadlineWrite, x.deadline); err != nil {
 				return err
 			}
 		}
 		switch {
 		case err == nil:
-		case sliced && errors.Is(err, os.ErrDeadlineExceeded) && w.runCtx.Err() == nil:
+		case sliced && errors.Is(err, os.ErrDeadlineExceeded) && x.ctx.Err() == nil:
 			// The slice ran out, not the caller's time: look again.
 		case x.bytesOut == 0:
 			return fmt.Errorf("%w: %w", errNotWritten, err)
