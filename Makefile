@@ -49,10 +49,10 @@ timing: ## the timing-measuring tests, without the race detector
 	$(GO) test -count=1 -run '^TestCapacity' ./cmd/rehearse/
 
 # FUZZTIME bounds the differential fuzzing of the wire's answer parser
-# against net/http (harness/internal/storm/wire_fuzz_test.go) in CI.
+# against net/http (harness/internal/storm/wire/answer_fuzz_test.go) in CI.
 FUZZTIME ?= 30s
 fuzz: ## fuzz the wire's answer parser against net/http's for FUZZTIME (30s)
-	$(GO) test -run '^$$' -fuzz '^FuzzAnswer$$' -fuzztime $(FUZZTIME) ./harness/internal/storm/
+	$(GO) test -run '^$$' -fuzz '^FuzzAnswer$$' -fuzztime $(FUZZTIME) ./harness/internal/storm/wire/
 
 test-short: ## unit tests only (no Docker, no long runs)
 	$(GO) test -short -count=1 ./...

@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/rehearse-dev/rehearse/harness/internal/storm"
+	"github.com/rehearse-dev/rehearse/harness/internal/storm/wire"
 )
 
 // A probe's connections that this side closed hold their ephemeral ports
@@ -51,7 +51,7 @@ func targetPort(target string) int {
 	if err != nil || u.Host == "" {
 		return 0
 	}
-	n, _ := strconv.Atoi(storm.PortOf(u))
+	n, _ := strconv.Atoi(wire.PortOf(u))
 	return n
 }
 

@@ -34,11 +34,11 @@ func (e *engine) read(o *outcome, id attemptID, class reports.Class, end time.Du
 	a := answer{code: o.code(), retryAfter: -1}
 	if class != reports.ClassNone {
 		if o.err == nil {
-			a.retryAfter = retryAfter(o.x.retryAfter, e.start.Add(end))
+			a.retryAfter = retryAfter(o.x.RetryAfter, e.start.Add(end))
 		}
 		return a, class
 	}
-	switch body := o.x.answer; {
+	switch body := o.x.Answer; {
 	case e.sc.API.Completion == scenarios.CompletionBody && e.idField.String() == "":
 		// An upload in steps whose polls' path holds what a step saved.
 		a.follow = e.target + e.req.StatusPath(id.caller, "")
@@ -51,7 +51,7 @@ func (e *engine) read(o *outcome, id attemptID, class reports.Class, end time.Du
 		}
 		a.follow, a.uploadID = e.target+e.req.StatusPath(id.caller, uploadID), uploadID
 	case a.code == http.StatusAccepted && e.trk != nil:
-		if loc := o.x.location; loc != "" && e.followable(loc) {
+		if loc := o.x.Location; loc != "" && e.followable(loc) {
 			a.follow = loc
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"syscall"
 
+	"github.com/rehearse-dev/rehearse/harness/internal/storm/wire"
 	"github.com/rehearse-dev/rehearse/reports"
 )
 
@@ -35,24 +36,24 @@ func classify(code int) reports.Class {
 // error's type, never its text: this machine's own failures first (the
 // generator classes), then the connection's.
 func errorClass(err error) reports.Class {
-	var pe *protocolError
+	var pe *wire.ProtocolError
 	switch c := localClass(err); {
 	case c != reports.ClassNone:
 		return c
 	case errors.As(err, &pe):
 		return reports.ClassProtocol
-	case errors.Is(err, errConnTimeout):
+	case errors.Is(err, wire.ErrConnTimeout):
 		return reports.ClassConnTimeout
-	case errors.Is(err, errClosed), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+	case errors.Is(err, wire.ErrClosed), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return reports.ClassConnClosed
-	case errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, errTimeout),
+	case errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, wire.ErrTimeout),
 		errors.Is(err, context.DeadlineExceeded):
 		return reports.ClassTimeout
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return reports.ClassConnRefused
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
 		return reports.ClassConnReset
-	case tlsError(err):
+	case wire.IsTLSError(err):
 		return reports.ClassTLS
 	}
 	var ne net.Error
@@ -80,7 +81,7 @@ func localClass(err error) reports.Class {
 		return reports.GenOutOfPorts
 	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET),
 		errors.Is(err, syscall.ETIMEDOUT), errors.Is(err, context.DeadlineExceeded),
-		errors.Is(err, context.Canceled), errors.Is(err, errConnTimeout), errors.As(err, &ne) && ne.Timeout():
+		errors.Is(err, context.Canceled), errors.Is(err, wire.ErrConnTimeout), errors.As(err, &ne) && ne.Timeout():
 		return reports.ClassNone
 	case errors.As(err, &op) && op.Op == "dial":
 		return reports.GenLocal

@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/rehearse-dev/rehearse/harness/internal/storm/wire"
 	"github.com/rehearse-dev/rehearse/reports"
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
@@ -108,7 +109,7 @@ type engine struct {
 	base   *url.URL
 	target string              // base as text, the prefix of every upload URL
 	req    *scenarios.Requests // the upload's method, path, headers and body, compiled once
-	wire   *wire               // the uploads' client (wire.go)
+	wire   *wire.Client        // the uploads' client (package wire)
 	// redirects follows 3xx answers to their Location (redirect.go).
 	redirects *redirects
 	http      *http.Transport // the status polls' and verify reads' client
@@ -117,7 +118,7 @@ type engine struct {
 	timeouts  []time.Duration // per caller class: its callers.timeout
 	answerCap int             // answer bytes kept to read an upload's id (completion: body)
 	head      bool            // the upload is a HEAD: its answers have no body
-	how       *sending        // compressed, chunked, Expect: nil for the plain body (wire_body.go)
+	how       *wire.Sending   // compressed, chunked, Expect: nil for the plain body (wire/body.go)
 	jars      *jars           // the callers' cookies (api.cookies); nil when off
 	sessions  *sessions       // the callers' logins and saved values (login.go); nil when none
 
@@ -356,7 +357,7 @@ func newEngine(sc *scenarios.Scenario, opts Options, base *url.URL) (*engine, er
 		e.answerCap = maxAnswerBody
 	}
 	e.head = req.Method() == http.MethodHead
-	e.how = newSending(sc)
+	e.how = wire.NewSending(sc)
 	e.jars = newJars(sc.API.Cookies)
 	if e.sessions = newSessions(sc, pop.Len()); e.sessions != nil {
 		req.SetSessions(e.sessions.of)
@@ -382,7 +383,7 @@ func (e *engine) transports(n int) error {
 	if t := e.sc.SUT.TLS; t != nil && t.Insecure {
 		e.notes = append(e.notes, scenarios.TLSInsecureNote)
 	}
-	e.wire = newWire(e.base, n, e.sc.Callers.ConnectTimeout.D(), tc)
+	e.wire = wire.NewClient(e.base, n, e.sc.Callers.ConnectTimeout.D(), tc)
 	e.http = newHTTPTransport(n, tc)
 	return nil
 }
@@ -437,12 +438,12 @@ func (e *engine) absorb(id attemptID, o *outcome, class reports.Class) {
 	a, class := e.read(o, id, class, end)
 	if o.badAnswer != "" {
 		e.opts.Aggregator.AddBadAnswer(reports.BadAnswer{AtS: end.Seconds(), Caller: int32(id.caller),
-			Status: int32(o.x.code), Reason: e.redact(o.badAnswer), Body: e.redact(string(o.x.answer[:min(len(o.x.answer), 512)]))})
+			Status: int32(o.x.Code), Reason: e.redact(o.badAnswer), Body: e.redact(string(o.x.Answer[:min(len(o.x.Answer), 512)]))})
 	}
 	if o.err != nil && class != reports.ClassAborted {
 		var hint string
 		if class == reports.ClassTLS {
-			hint = tlsHint(o.err)
+			hint = wire.TLSHint(o.err)
 		}
 		e.opts.Aggregator.AddErrorExample(class, reports.ErrorExample{AtS: end.Seconds(), Caller: int32(id.caller),
 			Message: e.redact(o.err.Error()), Hint: hint})
@@ -451,8 +452,8 @@ func (e *engine) absorb(id attemptID, o *outcome, class reports.Class) {
 	f := e.flightOf(id.caller)
 	f.attempts++
 	at := reports.Attempt{Caller: int32(id.caller), Try: id.try, Intended: f.intended + o.loggingIn, Sent: sent,
-		Latency: o.latency, Status: int32(o.code()), Class: class, CallerClass: e.callers[id.caller].class, Resent: o.x.resent, Redirects: uint8(o.hops),
-		BytesOut: int64(o.x.bodyOut()), BytesIn: int64(o.x.bytesIn)}
+		Latency: o.latency, Status: int32(o.code()), Class: class, CallerClass: e.callers[id.caller].class, Resent: o.x.Resent, Redirects: uint8(o.hops),
+		BytesOut: int64(o.x.BodyOut()), BytesIn: int64(o.x.BytesIn)}
 	wake, finished := e.advance(id, class, end, a)
 	how := e.endOf(id.caller)
 	out, ended := e.reportEnded(id.caller, finished)

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rehearse-dev/rehearse/harness/internal/storm/wire"
 	"github.com/rehearse-dev/rehearse/reports"
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
@@ -32,64 +33,51 @@ var errStoppedParts = errors.New("the run stopped before the upload's last part"
 // callExchange is the exchange of a login's or a step's request: its
 // method and (target-prefixed) path, the answer kept when something is
 // saved from it (or the upload's id is read from it: last).
-func (e *engine) callExchange(caller int, try int32, call *scenarios.Call, saves []scenarios.Save, keep bool) *exchange {
-	x := &exchange{req: e.req, caller: caller, try: try, call: call, method: call.Method,
-		deadline: time.Now().Add(e.timeout(caller)), head: call.Method == "HEAD"}
-	x.path = call.Path
-	if !strings.HasPrefix(x.path, "http://") && !strings.HasPrefix(x.path, "https://") {
-		x.path = e.wire.prefix + call.Path
+func (e *engine) callExchange(caller int, try int32, call *scenarios.Call, saves []scenarios.Save, keep bool) *wire.Exchange {
+	x := &wire.Exchange{Req: e.req, Caller: caller, Try: try, Call: call, Method: call.Method,
+		Deadline: time.Now().Add(e.timeout(caller)), Head: call.Method == "HEAD"}
+	x.Path = call.Path
+	if !strings.HasPrefix(x.Path, "http://") && !strings.HasPrefix(x.Path, "https://") {
+		x.Path = e.wire.Prefix() + call.Path
 	}
 	if keep || len(saves) > 0 {
-		x.answerCap = maxAnswerBody
+		x.AnswerCap = maxAnswerBody
 	}
 	for _, sv := range saves {
 		if sv.Header != "" {
-			x.wantHeaders = append(x.wantHeaders, sv.Header)
+			x.WantHeaders = append(x.WantHeaders, sv.Header)
 		}
 	}
-	x.gotHeaders = make([]string, len(x.wantHeaders))
+	x.GotHeaders = make([]string, len(x.WantHeaders))
 	return x
 }
 
 // sendCall sends x (a login's or a step's request) with caller's cookies,
 // on the target's wire or, for a saved absolute location, the wire of
 // its host (when the storm may send there), and follows redirects.
-func (e *engine) sendCall(x *exchange, caller int) outcome {
+func (e *engine) sendCall(x *wire.Exchange, caller int) outcome {
 	began := time.Now()
 	w := e.wire
-	if strings.HasPrefix(x.path, "http://") || strings.HasPrefix(x.path, "https://") {
+	if strings.HasPrefix(x.Path, "http://") || strings.HasPrefix(x.Path, "https://") {
 		var ok bool
-		if w, x.path, ok = e.redirects.next(x.path); !ok {
+		if w, x.Path, ok = e.redirects.next(x.Path); !ok {
 			return outcome{began: began, x: x, err: errOffTarget}
 		}
 	}
 	var jarURL *url.URL
 	if e.jars != nil {
-		jarURL = w.urlOf(x.path)
-		x.wantCookies, x.cookie = true, e.jars.header(caller, jarURL)
+		jarURL = w.URLOf(x.Path)
+		x.WantCookies, x.Cookie = true, e.jars.header(caller, jarURL)
 	}
-	err := w.do(e.runCtx, x)
+	err := w.Do(e.runCtx, x)
 	if e.jars != nil {
-		e.jars.keep(caller, jarURL, x.setCookies)
+		e.jars.keep(caller, jarURL, x.SetCookies)
 	}
 	var hops int
 	if err == nil {
 		hops, err = e.redirects.follows(e.runCtx, x)
 	}
 	return outcome{began: began, latency: time.Since(began), x: x, err: err, hops: hops}
-}
-
-// urlOf is the URL of path (and query) on w's host, for cookies.
-func (w *wire) urlOf(path string) *url.URL {
-	scheme := "http"
-	if w.tls != nil {
-		scheme = "https"
-	}
-	u, err := url.Parse(scheme + "://" + w.host + path)
-	if err != nil {
-		return &url.URL{Scheme: scheme, Host: w.host, Path: "/"}
-	}
-	return u
 }
 
 // steps sends attempt id's upload as its steps and returns the attempt's
@@ -106,12 +94,12 @@ func (e *engine) steps(id attemptID) outcome {
 		} else {
 			o = e.step(i, id, scenarios.PartRange{}, i == n-1)
 		}
-		out, in, hops = out+o.x.bytesOut, in+o.x.bytesIn, hops+o.hops // body bytes: stepOnce's convention
+		out, in, hops = out+o.x.BytesOut, in+o.x.BytesIn, hops+o.hops // body bytes: stepOnce's convention
 		if o.err != nil || e.classOf(&o) != reports.ClassNone {
 			break
 		}
 		if saves := e.req.StepSaves(i); len(saves) > 0 {
-			saved, msg := scenarios.Extract(saves, o.x.answer, o.x.header)
+			saved, msg := scenarios.Extract(saves, o.x.Answer, o.x.Header)
 			if msg != "" {
 				o.badAnswer = fmt.Sprintf("step %d (%s): %s", i+1, e.req.StepName(i), msg)
 				break
@@ -121,7 +109,7 @@ func (e *engine) steps(id attemptID) outcome {
 	}
 	// The attempt's figures are the whole flow's: its body bytes, and the
 	// answers' bytes.
-	o.x.bytesOut, o.x.bytesIn, o.x.headLen = out, in, 0
+	o.x.BytesOut, o.x.BytesIn, o.x.HeadLen = out, in, 0
 	o.began, o.latency, o.hops = began, time.Since(began), hops
 	return o
 }
@@ -131,11 +119,11 @@ func (e *engine) steps(id attemptID) outcome {
 func (e *engine) step(i int, id attemptID, part scenarios.PartRange, last bool) outcome {
 	used := e.sessions.of(id.caller)
 	o := e.stepOnce(i, id, part, last)
-	if o.err == nil && e.sessions.refuses(o.x.code) && e.ensureLogin(id.caller, used) == nil {
+	if o.err == nil && e.sessions.refuses(o.x.Code) && e.ensureLogin(id.caller, used) == nil {
 		e.opts.Aggregator.AddLoginRetried()
-		out, in := o.x.bytesOut, o.x.bytesIn
+		out, in := o.x.BytesOut, o.x.BytesIn
 		o = e.stepOnce(i, id, part, last)
-		o.x.bytesOut, o.x.bytesIn = o.x.bytesOut+out, o.x.bytesIn+in
+		o.x.BytesOut, o.x.BytesIn = o.x.BytesOut+out, o.x.BytesIn+in
 	}
 	return o
 }
@@ -144,16 +132,16 @@ func (e *engine) step(i int, id attemptID, part scenarios.PartRange, last bool) 
 // row.
 func (e *engine) stepOnce(i int, id attemptID, part scenarios.PartRange, last bool) outcome {
 	if err := e.ensureLogin(id.caller, nil); err != nil { // a long upload outlives its token
-		return outcome{began: time.Now(), x: &exchange{}, err: err}
+		return outcome{began: time.Now(), x: &wire.Exchange{}, err: err}
 	}
 	call := e.req.StepCall(i, id.caller, id.try, part)
 	x := e.callExchange(id.caller, id.try, &call, e.req.StepSaves(i), last && e.answerCap > 0)
 	o := e.sendCall(x, id.caller)
 	// From here on bytesOut is the body's alone (headLen 0), so that the
 	// parts and steps of an attempt add up to its upload's bytes.
-	x.bytesOut, x.headLen = x.bodyOut(), 0
+	x.BytesOut, x.HeadLen = x.BodyOut(), 0
 	e.opts.Aggregator.AddStep(reports.StepAttempt{Step: i, Latency: o.latency,
-		OK: o.err == nil && e.classOf(&o) == reports.ClassNone, BytesOut: int64(x.bytesOut)})
+		OK: o.err == nil && e.classOf(&o) == reports.ClassNone, BytesOut: int64(x.BytesOut)})
 	return o
 }
 
@@ -184,7 +172,7 @@ func (e *engine) parts(i int, id attemptID, p *scenarios.Parts, last bool) outco
 				pr := scenarios.PartRange{N: k + 1, Offset: k * size, Length: min(size, total-k*size)}
 				o := e.step(i, id, pr, last && k == count-1)
 				mu.Lock()
-				out, in = out+o.x.bytesOut, in+o.x.bytesIn
+				out, in = out+o.x.BytesOut, in+o.x.BytesIn
 				switch {
 				case (o.err != nil || e.classOf(&o) != reports.ClassNone) && failed == nil:
 					failed = &o
@@ -201,8 +189,8 @@ func (e *engine) parts(i int, id attemptID, p *scenarios.Parts, last bool) outco
 		o = lastPart
 	}
 	if o == nil { // the run stopped before the last part
-		return outcome{began: time.Now(), x: &exchange{}, err: errStoppedParts}
+		return outcome{began: time.Now(), x: &wire.Exchange{}, err: errStoppedParts}
 	}
-	o.x.bytesOut, o.x.bytesIn, o.x.headLen = out, in, 0
+	o.x.BytesOut, o.x.BytesIn, o.x.HeadLen = out, in, 0
 	return *o
 }

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rehearse-dev/rehearse/harness/internal/storm/wire"
 	"github.com/rehearse-dev/rehearse/reports"
 )
 
@@ -30,8 +31,8 @@ func (e *engine) storm() {
 		}()
 	}
 	inflight.Wait()
-	e.ports, e.portsOK = portsInUse(e.wire.addr)
-	e.wire.closeIdle()
+	e.ports, e.portsOK = portsInUse(e.wire.Addr())
+	e.wire.CloseIdle()
 	e.redirects.closeIdle()
 }
 
@@ -40,7 +41,7 @@ func (e *engine) storm() {
 type outcome struct {
 	began   time.Time
 	latency time.Duration
-	x       *exchange
+	x       *wire.Exchange
 	err     error // nil when an answer came
 	hops    int   // redirects followed (redirect.go)
 	// badAnswer says why a step's 2xx answer could not be read for what
@@ -57,7 +58,7 @@ func (o *outcome) code() int {
 	if o.err != nil {
 		return 0
 	}
-	return o.x.code
+	return o.x.Code
 }
 
 // hit sends one attempt and absorbs what came of it: its caller logs in
@@ -89,12 +90,12 @@ func (e *engine) hit(it item) {
 func (e *engine) upload(id attemptID) outcome {
 	used := e.sessions.of(id.caller)
 	o := e.uploadOnce(id)
-	if o.err == nil && e.sessions.refuses(o.x.code) && e.ensureLogin(id.caller, used) == nil {
+	if o.err == nil && e.sessions.refuses(o.x.Code) && e.ensureLogin(id.caller, used) == nil {
 		e.opts.Aggregator.AddLoginRetried()
 		first := o
 		o = e.uploadOnce(id)
 		o.began, o.latency = first.began, time.Since(first.began)
-		o.x.bytesOut += first.x.bodyOut()
+		o.x.BytesOut += first.x.BodyOut()
 	}
 	return o
 }
@@ -102,16 +103,16 @@ func (e *engine) upload(id attemptID) outcome {
 // uploadOnce sends attempt id's upload request and follows its redirects.
 func (e *engine) uploadOnce(id attemptID) outcome {
 	began := time.Now()
-	x := exchange{req: e.req, caller: id.caller, try: id.try, answerCap: e.answerCap, head: e.head, how: e.how,
-		deadline: began.Add(e.timeout(id.caller))}
+	x := wire.Exchange{Req: e.req, Caller: id.caller, Try: id.try, AnswerCap: e.answerCap, Head: e.head, How: e.how,
+		Deadline: began.Add(e.timeout(id.caller))}
 	var jarURL *url.URL // the upload's URL, which the cookies' paths match
 	if e.jars != nil {
 		jarURL = e.uploadURL(id)
-		x.wantCookies, x.cookie = true, e.jars.header(id.caller, jarURL)
+		x.WantCookies, x.Cookie = true, e.jars.header(id.caller, jarURL)
 	}
-	err := e.wire.do(e.runCtx, &x)
+	err := e.wire.Do(e.runCtx, &x)
 	if e.jars != nil {
-		e.jars.keep(id.caller, jarURL, x.setCookies)
+		e.jars.keep(id.caller, jarURL, x.SetCookies)
 	}
 	var hops int
 	if err == nil {
@@ -138,7 +139,7 @@ func (e *engine) classOf(o *outcome) reports.Class {
 	case o.err == nil && o.badAnswer != "":
 		return reports.ClassBadAnswer
 	case o.err == nil:
-		return classify(o.x.code)
+		return classify(o.x.Code)
 	case e.runCtx.Err() != nil:
 		return reports.ClassAborted
 	}

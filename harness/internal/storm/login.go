@@ -114,8 +114,8 @@ func (e *engine) loginOnce(caller int, refresh bool) (map[string]string, error) 
 	le := e.callFailure(&o)
 	if le == nil {
 		var msg string
-		if saved, msg = scenarios.Extract(e.req.LoginSaves(), x.answer, x.header); msg != "" {
-			le = &loginError{class: reports.ClassBadAnswer, msg: fmt.Sprintf("%s answered %d, %s", call.Path, x.code, msg)}
+		if saved, msg = scenarios.Extract(e.req.LoginSaves(), x.Answer, x.Header); msg != "" {
+			le = &loginError{class: reports.ClassBadAnswer, msg: fmt.Sprintf("%s answered %d, %s", call.Path, x.Code, msg)}
 		}
 	}
 	la := reports.LoginAttempt{At: time.Since(e.start), Latency: time.Since(began), OK: le == nil, Refresh: refresh, Caller: int32(caller)}
@@ -135,7 +135,7 @@ func (e *engine) callFailure(o *outcome) *loginError {
 	case o.err != nil:
 		return &loginError{class: class, msg: o.err.Error()}
 	case class != reports.ClassNone:
-		return &loginError{class: class, msg: fmt.Sprintf("%s %s answered %d", o.x.method, o.x.path, o.x.code)}
+		return &loginError{class: class, msg: fmt.Sprintf("%s %s answered %d", o.x.Method, o.x.Path, o.x.Code)}
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"sync"
 
+	"github.com/rehearse-dev/rehearse/harness/internal/storm/wire"
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
 
@@ -18,16 +19,16 @@ type redirects struct {
 	follow      bool
 	base        *url.URL // the target: Locations resolve against it
 	allowRemote bool
-	main        *wire // the target's
-	n           int   // callers, to size a new wire's idle pool
+	main        *wire.Client // the target's
+	n           int          // callers, to size a new wire's idle pool
 
 	mu    sync.Mutex
-	wires map[string]*wire // by scheme://host:port
+	wires map[string]*wire.Client // by scheme://host:port
 }
 
-func newRedirects(sc *scenarios.Scenario, base *url.URL, main *wire, n int, allowRemote bool) *redirects {
+func newRedirects(sc *scenarios.Scenario, base *url.URL, main *wire.Client, n int, allowRemote bool) *redirects {
 	return &redirects{follow: sc.API.Redirects != scenarios.RedirectsFail, base: base, main: main, n: n,
-		allowRemote: allowRemote, wires: map[string]*wire{}}
+		allowRemote: allowRemote, wires: map[string]*wire.Client{}}
 }
 
 // isRedirect is whether code sends the client elsewhere.
@@ -46,21 +47,21 @@ func isRedirect(code int) bool {
 // no --allow-remote), or none, is not followed: the 3xx stays the answer
 // (class redirect). It returns the hops made and the last error; ctx
 // is the run's, as for the first request.
-func (r *redirects) follows(ctx context.Context, x *exchange) (hops int, err error) {
-	for r.follow && isRedirect(x.code) && hops < scenarios.MaxRedirects {
-		w, path, ok := r.next(x.location)
+func (r *redirects) follows(ctx context.Context, x *wire.Exchange) (hops int, err error) {
+	for r.follow && isRedirect(x.Code) && hops < scenarios.MaxRedirects {
+		w, path, ok := r.next(x.Location)
 		if !ok {
 			return hops, nil
 		}
-		if x.code != http.StatusTemporaryRedirect && x.code != http.StatusPermanentRedirect {
-			x.method, x.noBody = http.MethodGet, true
+		if x.Code != http.StatusTemporaryRedirect && x.Code != http.StatusPermanentRedirect {
+			x.Method, x.NoBody = http.MethodGet, true
 		}
-		x.path = path
-		out, in := x.bytesOut, x.bytesIn
-		x.clearAnswer()
+		x.Path = path
+		out, in := x.BytesOut, x.BytesIn
+		x.ClearAnswer()
 		hops++
-		err = w.do(ctx, x)
-		x.bytesOut, x.bytesIn = x.bytesOut+out, x.bytesIn+in
+		err = w.Do(ctx, x)
+		x.BytesOut, x.BytesIn = x.BytesOut+out, x.BytesIn+in
 		if err != nil {
 			return hops, err
 		}
@@ -69,7 +70,7 @@ func (r *redirects) follows(ctx context.Context, x *exchange) (hops int, err err
 }
 
 // next is the wire and the path of a Location, when it may be followed.
-func (r *redirects) next(location string) (*wire, string, bool) {
+func (r *redirects) next(location string) (*wire.Client, string, bool) {
 	if location == "" {
 		return nil, "", false
 	}
@@ -96,7 +97,7 @@ func (r *redirects) next(location string) (*wire, string, bool) {
 	w, ok := r.wires[key]
 	if !ok {
 		// The target's roots, client certificate and session cache (sut.tls).
-		w = newWire(&url.URL{Scheme: u.Scheme, Host: u.Host}, r.n, r.main.connect, r.main.tlsFor(u.Hostname()))
+		w = wire.NewClient(&url.URL{Scheme: u.Scheme, Host: u.Host}, r.n, r.main.ConnectTimeout(), r.main.TLSFor(u.Hostname()))
 		r.wires[key] = w
 	}
 	return w, path, true
@@ -107,6 +108,6 @@ func (r *redirects) closeIdle() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, w := range r.wires {
-		w.closeIdle()
+		w.CloseIdle()
 	}
 }

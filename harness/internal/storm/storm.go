@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/rehearse-dev/rehearse/harness/internal/storm/wire"
 	"github.com/rehearse-dev/rehearse/internal/errext"
 )
 
@@ -39,7 +40,7 @@ func CheckTarget(ctx context.Context, target string, allowRemote bool) error {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return &targetError{ErrRemoteTarget, fmt.Sprintf("target %q is not an http(s) URL", target)}
 	}
-	host, port := u.Hostname(), PortOf(u)
+	host, port := u.Hostname(), wire.PortOf(u)
 	if !allowRemote {
 		if err := loopbackOnly(ctx, host); err != nil {
 			return errext.WithHint(&targetError{ErrRemoteTarget, fmt.Sprintf("target %s %v", target, err)},

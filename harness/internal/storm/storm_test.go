@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rehearse-dev/rehearse/harness/internal/storm/wire"
 	"github.com/rehearse-dev/rehearse/reports"
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
@@ -368,16 +369,16 @@ func TestClassify(t *testing.T) {
 		err  error
 		want reports.Class
 	}{
-		{fmt.Errorf("caller timeout: dial: %w", errTimeout), "timeout"},
+		{fmt.Errorf("caller timeout: dial: %w", wire.ErrTimeout), "timeout"},
 		{&net.OpError{Op: "read", Err: os.ErrDeadlineExceeded}, "timeout"},
-		{fmt.Errorf("connect: %w", errConnTimeout), "conn_timeout"},
+		{fmt.Errorf("connect: %w", wire.ErrConnTimeout), "conn_timeout"},
 		{&net.OpError{Op: "dial", Err: &os.SyscallError{Syscall: "connect", Err: syscall.ECONNREFUSED}}, "conn_refused"},
 		{&net.OpError{Op: "write", Err: &os.SyscallError{Syscall: "write", Err: syscall.EPIPE}}, "conn_reset"},
 		{&net.OpError{Op: "read", Err: &os.SyscallError{Syscall: "read", Err: syscall.ECONNRESET}}, "conn_reset"},
-		{closedWithoutAnswer(io.EOF), "conn_closed"},
-		{closedWithoutAnswer(&net.OpError{Op: "read", Err: syscall.ECONNRESET}), "conn_closed"},
+		{wire.ClosedWithoutAnswer(io.EOF), "conn_closed"},
+		{wire.ClosedWithoutAnswer(&net.OpError{Op: "read", Err: syscall.ECONNRESET}), "conn_closed"},
 		{io.ErrUnexpectedEOF, "conn_closed"},
-		{protocolErrorf("malformed"), "protocol"},
+		{wire.ProtocolErrorf("malformed"), "protocol"},
 		{&net.OpError{Op: "remote error", Err: errors.New("tls: bad certificate")}, "tls"},
 		// A text that reads like a class is not one: only types count.
 		{errors.New("connection refused: timeout EOF"), "other"},
@@ -461,4 +462,18 @@ func TestLatencySuccessfulApartFromFailures(t *testing.T) {
 		t.Fatalf("latency_ms p50 %.2f mean %.2f, latency_all_ms p50 %.2f mean %.2f", *ok.P50, *ok.Mean, *all.P50, *all.Mean)
 	}
 	t.Logf("latency_ms p50 %.2f p99 %.2f; latency_all_ms p50 %.2f p99 %.2f", *ok.P50, *ok.P99, *all.P50, *all.P99)
+}
+
+// mustRequests compiles sc's request templates for its callers.
+func mustRequests(t *testing.T, sc *scenarios.Scenario) *scenarios.Requests {
+	t.Helper()
+	pop, err := scenarios.NewPopulation(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := scenarios.NewRequests(sc, pop, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
 }

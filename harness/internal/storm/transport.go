@@ -9,7 +9,7 @@ import (
 
 // newHTTPTransport is the client of the status polls and verify reads of a
 // storm of n callers: a few requests beside the uploads, which go through
-// the wire (wire.go), over the same TLS (tc, TLSConfig's; nil for http).
+// the wire (package wire), over the same TLS (tc, TLSConfig's; nil for http).
 // Each poll carries its own context.
 func newHTTPTransport(n int, tc *tls.Config) *http.Transport {
 	return &http.Transport{

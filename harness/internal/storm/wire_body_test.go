@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 )
 
 // bodyJournal is what a decoding service read: per request its framing
@@ -109,36 +108,5 @@ api:
 				t.Fatalf("chunked %d gzipped %d expects %d, want %d %d %d", j.chunked, j.gzipped, j.expects, wantChunked, wantGzip, wantExpect)
 			}
 		})
-	}
-}
-
-// TestExpectContinueEarlyAnswer: a service that refuses an upload that
-// asked first (Expect: 100-continue) answers 401 without reading it. The
-// attempt's answer is that 401, at its own time, and no byte of the body
-// was sent.
-func TestExpectContinueEarlyAnswer(t *testing.T) {
-	var js journal
-	srv := js.serve(t, func(w http.ResponseWriter, r *http.Request) {
-		js.mu.Lock()
-		js.requests++
-		js.mu.Unlock()
-		w.WriteHeader(http.StatusUnauthorized) // the body never read: net/http sends no 100
-	}, nil)
-	sc := scenario(t, srv.URL, `callers: {count: 1, records: 20000, timeout: 20s, retry: {attempts: 1}}
-api:
-  upload: {method: POST, path: /up, body: {format: json}, expect_continue: auto}
-`)
-	req := mustRequests(t, sc)
-	if req.BodyLen(0, 1) <= 1<<20 {
-		t.Fatalf("the body is %d bytes: auto asks above 1 MiB", req.BodyLen(0, 1))
-	}
-	w := newTestWire(t, strings.TrimPrefix(srv.URL, "http://"), 1)
-	x := exchange{req: req, caller: 0, try: 1, deadline: time.Now().Add(20 * time.Second), how: newSending(sc)}
-	began := time.Now()
-	if err := w.do(t.Context(), &x); err != nil || x.code != http.StatusUnauthorized {
-		t.Fatalf("got %d %v, want the 401", x.code, err)
-	}
-	if x.bodyOut() != 0 || time.Since(began) >= continueWait {
-		t.Fatalf("sent %d body bytes, answered after %s", x.bodyOut(), time.Since(began))
 	}
 }

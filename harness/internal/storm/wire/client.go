@@ -1,4 +1,4 @@
-package storm
+package wire
 
 import (
 	"bufio"
@@ -15,7 +15,7 @@ import (
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
 
-// wire is the HTTP/1.1 client of the upload attempts. net/http's Transport
+// Client is the HTTP/1.1 client of the upload attempts. net/http's Transport
 // runs three goroutines for each request in flight (the caller's and the
 // connection's read and write loops) and hands every request between
 // them: at 5,000 callers in flight that was 15,000 goroutines and most of
@@ -30,8 +30,8 @@ import (
 // left is an attempt. A kept connection is looked at before it is reused
 // (wconn.closedByPeer) and dropped after idleTimeout; the only request
 // sent twice is one whose first write on a reused connection failed
-// before a byte left (exchange.resent, requests.resent in the report).
-type wire struct {
+// before a byte left (Exchange.Resent, requests.resent in the report).
+type Client struct {
 	addr    string      // host:port dialled
 	host    string      // the Host header
 	prefix  string      // the target's path, before every request's ("" for none)
@@ -54,11 +54,11 @@ type wire struct {
 // connection before a common service does and never writes into a close.
 const defaultIdleTimeout = 4 * time.Second
 
-// newWire returns the client of a storm of n callers against base (http,
+// NewClient returns the client of a storm of n callers against base (http,
 // or https with tc: TLSConfig's, or the system's roots for base's host
 // when nil); connect bounds each dial.
-func newWire(base *url.URL, n int, connect time.Duration, tc *tls.Config) *wire {
-	w := &wire{addr: net.JoinHostPort(base.Hostname(), PortOf(base)), host: base.Host, maxIdle: max(n, 2),
+func NewClient(base *url.URL, n int, connect time.Duration, tc *tls.Config) *Client {
+	w := &Client{addr: net.JoinHostPort(base.Hostname(), PortOf(base)), host: base.Host, maxIdle: max(n, 2),
 		idleTimeout: defaultIdleTimeout, prefix: strings.TrimRight(base.EscapedPath(), "/"), connect: connect,
 		// No LocalAddr: binding 0.0.0.0 fails with thousands of TIME_WAIT sockets.
 		dialer: net.Dialer{KeepAlive: 30 * time.Second}}
@@ -75,10 +75,10 @@ func newWire(base *url.URL, n int, connect time.Duration, tc *tls.Config) *wire 
 	return w
 }
 
-// tlsFor is the wire's TLS configuration for another host of the same
+// TLSFor is the wire's TLS configuration for another host of the same
 // storm (a redirect's): the same roots and session cache, that host's
 // name; nil for http.
-func (w *wire) tlsFor(host string) *tls.Config {
+func (w *Client) TLSFor(host string) *tls.Config {
 	if w.tls == nil {
 		return nil
 	}
@@ -87,44 +87,67 @@ func (w *wire) tlsFor(host string) *tls.Config {
 	return c
 }
 
-// exchange is one attempt on the wire: the request to write, then what
+// Exchange is one attempt on the wire: the request to write, then what
 // came back. It is the attempt goroutine's own, never shared.
-type exchange struct {
+type Exchange struct {
 	// ctx is do's: its end stops the attempt at once (the run's stop).
 	ctx       context.Context
-	req       *scenarios.Requests // the upload's method, path, headers and body
-	caller    int
-	try       int32
-	deadline  time.Time // the caller's timeout
-	answerCap int       // answer body bytes to keep (api.completion: body)
-	head      bool      // a HEAD request: its answer has no body
-	// A redirect's next request (redirect.go): its method and absolute
-	// path instead of the template's; noBody sends it without a body.
-	method, path string
-	noBody       bool
-	how          *sending // compressed, chunked, Expect: nil for the plain body (wire_body.go)
-	cookie       string   // the caller's Cookie header (api.cookies), "" for none
-	wantCookies  bool     // keep the answer's Set-Cookie lines in setCookies
-	// call, when set, is a login's or a step's request (flow.go): its
+	Req       *scenarios.Requests // the upload's method, path, headers and body
+	Caller    int
+	Try       int32
+	Deadline  time.Time // the caller's timeout
+	AnswerCap int       // answer body bytes to keep (api.completion: body)
+	Head      bool      // a HEAD request: its answer has no body
+	// A redirect's next request (redirect.go): its Method and absolute
+	// Path instead of the template's; noBody sends it without a body.
+	Method, Path string
+	NoBody       bool
+	How          *Sending // compressed, chunked, Expect: nil for the plain body (body.go)
+	Cookie       string   // the caller's Cookie header (api.cookies), "" for none
+	WantCookies  bool     // keep the answer's Set-Cookie lines in setCookies
+	// Call, when set, is a login's or a step's request (flow.go): its
 	// header lines and body instead of the upload template's; method and
 	// path are then always set.
-	call *scenarios.Call
-	// wantHeaders are answer headers to keep in gotHeaders (by index):
+	Call *scenarios.Call
+	// WantHeaders are answer headers to keep in gotHeaders (by index):
 	// what a login or a step saves from a header.
-	wantHeaders []string
-	gotHeaders  []string
+	WantHeaders []string
+	GotHeaders  []string
 
-	code       int
-	location   string        // the Location header, "" when none
-	retryAfter string        // the Retry-After header, "" when none
-	idleFor    time.Duration // Keep-Alive: timeout=N, 0 when none
-	answer     []byte        // the first keep bytes of the answer's body
-	bytesIn    uint64
-	bytesOut   uint64   // bytes that left, request line to body
-	headLen    uint64   // of which the request line and headers
-	resent     bool     // written again on a new connection (wire.do)
-	setCookies []string // the answer's Set-Cookie lines, when wantCookies
+	Code       int
+	Location   string        // the Location header, "" when none
+	RetryAfter string        // the Retry-After header, "" when none
+	IdleFor    time.Duration // Keep-Alive: timeout=N, 0 when none
+	Answer     []byte        // the first keep bytes of the answer's body
+	BytesIn    uint64
+	BytesOut   uint64   // bytes that left, request line to body
+	HeadLen    uint64   // of which the request line and headers
+	Resent     bool     // written again on a new connection (Client.Do)
+	SetCookies []string // the answer's Set-Cookie lines, when wantCookies
 }
+
+// URLOf is the URL of path (and query) on w's host: a cookie jar's key.
+func (w *Client) URLOf(path string) *url.URL {
+	scheme := "http"
+	if w.tls != nil {
+		scheme = "https"
+	}
+	u, err := url.Parse(scheme + "://" + w.host + path)
+	if err != nil {
+		return &url.URL{Scheme: scheme, Host: w.host, Path: "/"}
+	}
+	return u
+}
+
+// Prefix is the target's path, which every request's path begins with
+// ("" for none).
+func (w *Client) Prefix() string { return w.prefix }
+
+// Addr is the host:port w dials.
+func (w *Client) Addr() string { return w.addr }
+
+// ConnectTimeout bounds each of w's dials (callers.connect_timeout).
+func (w *Client) ConnectTimeout() time.Duration { return w.connect }
 
 // aLongTimeAgo is a deadline in the past: setting it makes every blocked
 // read and write of a connection return at once (the run's stop).
@@ -134,11 +157,11 @@ var aLongTimeAgo = time.Unix(1, 0)
 // answer is read, so an idle connection holds none.
 var readBufs = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4<<10) }}
 
-// do sends x and reads its answer. The end of ctx (the run's stop) ends
+// Do sends x and reads its answer. The end of ctx (the run's stop) ends
 // it at once (the caller tells that apart by ctx). A request whose first
 // write on a kept connection failed before any byte left is sent once
 // more on a new connection: the service cannot have seen it.
-func (w *wire) do(ctx context.Context, x *exchange) error {
+func (w *Client) Do(ctx context.Context, x *Exchange) error {
 	x.ctx = ctx
 	c, reused, err := w.get(x)
 	if err != nil {
@@ -146,50 +169,50 @@ func (w *wire) do(ctx context.Context, x *exchange) error {
 	}
 	keep, err := w.roundTrip(c, x)
 	if reused && (errors.Is(err, errNotWritten) || errors.Is(err, errUnread)) &&
-		ctx.Err() == nil && time.Now().Before(x.deadline) {
+		ctx.Err() == nil && time.Now().Before(x.Deadline) {
 		c.Close()
 		if c, err = w.dial(x); err != nil {
 			return err
 		}
-		x.resent = true
-		x.clearAnswer()
+		x.Resent = true
+		x.ClearAnswer()
 		keep, err = w.roundTrip(c, x)
 	}
 	if !keep || err != nil {
 		c.Close()
 		return err
 	}
-	w.put(ctx, c, x.idleFor)
+	w.put(ctx, c, x.IdleFor)
 	return nil
 }
 
 // roundTrip is one request and its answer on c, under x's context;
 // keep says whether c may carry another request.
-func (w *wire) roundTrip(c *wconn, x *exchange) (keep bool, err error) {
+func (w *Client) roundTrip(c *wconn, x *Exchange) (keep bool, err error) {
 	unhook := context.AfterFunc(x.ctx, c.stop)
 	keep, err = w.exchange(c, x)
 	return unhook() && keep, err
 }
 
-// bodyOut is the upload body's bytes that left (vegeta's BytesOut: the
+// BodyOut is the upload body's bytes that left (vegeta's BytesOut: the
 // head not counted).
-func (x *exchange) bodyOut() uint64 { return x.bytesOut - min(x.bytesOut, x.headLen) }
+func (x *Exchange) BodyOut() uint64 { return x.BytesOut - min(x.BytesOut, x.HeadLen) }
 
-// clearAnswer forgets what was read of an answer before it is read anew.
-func (x *exchange) clearAnswer() {
-	x.code, x.location, x.retryAfter, x.idleFor, x.answer, x.bytesIn, x.setCookies = 0, "", "", 0, nil, 0, nil
-	clear(x.gotHeaders)
+// ClearAnswer forgets what was read of an answer before it is read anew.
+func (x *Exchange) ClearAnswer() {
+	x.Code, x.Location, x.RetryAfter, x.IdleFor, x.Answer, x.BytesIn, x.SetCookies = 0, "", "", 0, nil, 0, nil
+	clear(x.GotHeaders)
 }
 
-// header is the answer's first value of the header name, "" when none:
+// Header is the answer's first value of the Header name, "" when none:
 // Location, or one of wantHeaders.
-func (x *exchange) header(name string) string {
+func (x *Exchange) Header(name string) string {
 	if strings.EqualFold(name, "Location") {
-		return x.location
+		return x.Location
 	}
-	for i, h := range x.wantHeaders {
+	for i, h := range x.WantHeaders {
 		if strings.EqualFold(h, name) {
-			return x.gotHeaders[i]
+			return x.GotHeaders[i]
 		}
 	}
 	return ""
@@ -211,8 +234,8 @@ func release(br *bufio.Reader) {
 // exchange writes x on c and reads the answer: after the whole request,
 // or as soon as one comes while the body is still being written (the
 // rest is then not sent, and c not kept).
-func (w *wire) exchange(c *wconn, x *exchange) (keep bool, err error) {
-	if err := w.setDeadline(x.ctx, c, deadlineBoth, x.deadline); err != nil {
+func (w *Client) exchange(c *wconn, x *Exchange) (keep bool, err error) {
+	if err := w.setDeadline(x.ctx, c, deadlineBoth, x.Deadline); err != nil {
 		return false, err
 	}
 	err = w.write(c, x)
@@ -223,7 +246,7 @@ func (w *wire) exchange(c *wconn, x *exchange) (keep bool, err error) {
 		_, err = w.read(c, x)
 		return false, err
 	case err != nil:
-		if x.bytesOut == 0 {
+		if x.BytesOut == 0 {
 			return false, err
 		}
 		answered, alert := w.earlyAnswer(c, x)
@@ -242,12 +265,12 @@ func (w *wire) exchange(c *wconn, x *exchange) (keep bool, err error) {
 // connection before any byte of an answer is class conn_closed: the
 // service read the request (or could have) and said nothing — unless its
 // machine acknowledged none of it (errUnread).
-func (w *wire) read(c *wconn, x *exchange) (keep bool, err error) {
+func (w *Client) read(c *wconn, x *Exchange) (keep bool, err error) {
 	br := reader(c)
 	defer release(br)
 	if _, err := br.Peek(1); err != nil {
-		err = closedWithoutAnswer(err)
-		if errors.Is(err, errClosed) && c.unacked(c.written-x.bytesOut) {
+		err = ClosedWithoutAnswer(err)
+		if errors.Is(err, ErrClosed) && c.unacked(c.written-x.BytesOut) {
 			return false, fmt.Errorf("%w: %w", errUnread, err)
 		}
 		return false, err
@@ -267,17 +290,17 @@ const earlyWait = 100 * time.Millisecond
 // alert read instead (a service that refused the client's certificate
 // under TLS 1.3 says so after the handshake, while the body is being
 // written) is returned: it, not the reset that followed, is what failed.
-func (w *wire) earlyAnswer(c *wconn, x *exchange) (answered bool, alert error) {
-	if err := w.setDeadline(x.ctx, c, deadlineRead, minTime(x.deadline, time.Now().Add(earlyWait))); err != nil {
+func (w *Client) earlyAnswer(c *wconn, x *Exchange) (answered bool, alert error) {
+	if err := w.setDeadline(x.ctx, c, deadlineRead, minTime(x.Deadline, time.Now().Add(earlyWait))); err != nil {
 		return false, nil
 	}
 	br := reader(c)
 	defer release(br)
 	// The status line is the answer; a body cut off by the service's
 	// close does not unmake it.
-	if _, err := readAnswer(br, x); x.code == 0 {
-		x.clearAnswer()
-		if err != nil && tlsError(err) {
+	if _, err := readAnswer(br, x); x.Code == 0 {
+		x.ClearAnswer()
+		if err != nil && IsTLSError(err) {
 			return false, err
 		}
 		return false, nil
@@ -303,7 +326,7 @@ const (
 // has ended (the run's stop): the stop's past deadline always wins,
 // whichever came first (context.AfterFunc may run just before or just
 // after this).
-func (w *wire) setDeadline(ctx context.Context, c *wconn, which int, t time.Time) error {
+func (w *Client) setDeadline(ctx context.Context, c *wconn, which int, t time.Time) error {
 	if ctx.Err() != nil {
 		t = aLongTimeAgo
 	}
@@ -324,7 +347,7 @@ func (w *wire) setDeadline(ctx context.Context, c *wconn, which int, t time.Time
 
 // get returns a kept connection that is still open and not past its idle
 // time, or a new one.
-func (w *wire) get(x *exchange) (c *wconn, reused bool, err error) {
+func (w *Client) get(x *Exchange) (c *wconn, reused bool, err error) {
 	now := time.Now()
 	for {
 		w.mu.Lock()
@@ -356,9 +379,9 @@ func (w *wire) get(x *exchange) (c *wconn, reused bool, err error) {
 // dial opens a connection within callers.connect_timeout and the
 // caller's timeout, whichever ends first: the first is class
 // conn_timeout, the second the caller's timeout.
-func (w *wire) dial(x *exchange) (*wconn, error) {
+func (w *Client) dial(x *Exchange) (*wconn, error) {
 	connectBy := time.Now().Add(w.connect)
-	ctx, cancel := context.WithDeadline(x.ctx, minTime(x.deadline, connectBy))
+	ctx, cancel := context.WithDeadline(x.ctx, minTime(x.Deadline, connectBy))
 	defer cancel()
 	conn, err := w.dialer.DialContext(ctx, "tcp", w.addr)
 	if err == nil && w.tls != nil {
@@ -373,10 +396,10 @@ func (w *wire) dial(x *exchange) (*wconn, error) {
 	var ne net.Error
 	timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
 	if err != nil && timedOut && x.ctx.Err() == nil {
-		if connectBy.Before(x.deadline) {
-			return nil, fmt.Errorf("connect %s: no connection within %s: %w", w.addr, w.connect, errConnTimeout)
+		if connectBy.Before(x.Deadline) {
+			return nil, fmt.Errorf("connect %s: no connection within %s: %w", w.addr, w.connect, ErrConnTimeout)
 		}
-		return nil, fmt.Errorf("caller timeout: dial %s: %w", w.addr, errTimeout)
+		return nil, fmt.Errorf("caller timeout: dial %s: %w", w.addr, ErrTimeout)
 	}
 	if err != nil {
 		return nil, err
@@ -395,7 +418,7 @@ func (w *wire) dial(x *exchange) (*wconn, error) {
 // timeout learnt from those would end keep-alive for the rest of the storm
 // (a new connection, and a port in TIME_WAIT, for every attempt). Below
 // that, the look before reuse and errUnread keep the counts exact.
-func (w *wire) learnIdle(age time.Duration) {
+func (w *Client) learnIdle(age time.Duration) {
 	w.mu.Lock()
 	w.idleTimeout = max(min(w.idleTimeout, age/2), minLearnedIdle)
 	w.mu.Unlock()
@@ -407,7 +430,7 @@ const minLearnedIdle = 100 * time.Millisecond
 // put keeps c for the next attempt, until the service's idle time (the
 // answer's Keep-Alive: timeout, less a margin) or the wire's idle
 // timeout, or closes it when enough are kept or ctx has ended.
-func (w *wire) put(ctx context.Context, c *wconn, serviceIdle time.Duration) {
+func (w *Client) put(ctx context.Context, c *wconn, serviceIdle time.Duration) {
 	_ = c.SetDeadline(time.Time{})
 	w.mu.Lock()
 	idle := w.idleTimeout
@@ -426,8 +449,8 @@ func (w *wire) put(ctx context.Context, c *wconn, serviceIdle time.Duration) {
 	}
 }
 
-// closeIdle closes every kept connection (the storm's end).
-func (w *wire) closeIdle() {
+// CloseIdle closes every kept connection (the storm's end).
+func (w *Client) CloseIdle() {
 	w.mu.Lock()
 	idle := w.idle
 	w.idle = nil

@@ -1,4 +1,4 @@
-package storm
+package wire
 
 import (
 	"bufio"
@@ -12,7 +12,7 @@ import (
 	"testing"
 )
 
-// FuzzAnswer holds the wire's answer parser (wire_answer.go) equal to
+// FuzzAnswer holds the wire's answer parser (answer.go) equal to
 // net/http's http.ReadResponse, as the Transport uses it (up to 5
 // informational answers skipped), on what a load tool's verdict rests on:
 // whether the answer is readable at all, its status, the body's bytes
@@ -104,11 +104,11 @@ func referenceAnswer(data []byte, head bool) (parsed, error) {
 // wireAnswer reads data with the wire's parser.
 func wireAnswer(data []byte, head bool) (parsed, error) {
 	br := bufio.NewReaderSize(bytes.NewReader(data), 4<<10)
-	x := exchange{answerCap: len(data) + 1, head: head}
+	x := Exchange{AnswerCap: len(data) + 1, Head: head}
 	keep, err := readAnswer(br, &x)
-	body := x.answer
+	body := x.Answer
 	if body == nil {
 		body = []byte{}
 	}
-	return parsed{code: x.code, keep: keep, body: body}, err
+	return parsed{code: x.Code, keep: keep, body: body}, err
 }

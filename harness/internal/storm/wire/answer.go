@@ -1,4 +1,4 @@
-package storm
+package wire
 
 import (
 	"bufio"
@@ -24,17 +24,17 @@ import (
 // costs none; FuzzAnswer holds it equal to http.ReadResponse on status,
 // framing, keep-alive and body bytes. An answer net/http would refuse is a
 // *protocolError here (class protocol), never a timeout.
-func readAnswer(br *bufio.Reader, x *exchange) (keep bool, err error) {
+func readAnswer(br *bufio.Reader, x *Exchange) (keep bool, err error) {
 	var h answerHead
 	budget := maxHeadBytes
 	for informational := 0; ; informational++ {
 		if informational > maxInformational {
-			return false, protocolErrorf("more than %d informational (1xx) answers", maxInformational)
+			return false, ProtocolErrorf("more than %d informational (1xx) answers", maxInformational)
 		}
 		if h, err = readHead(br, x, &budget); err != nil {
 			return false, err
 		}
-		if x.code < 100 || x.code > 199 || x.code == 101 {
+		if x.Code < 100 || x.Code > 199 || x.Code == 101 {
 			break
 		}
 	}
@@ -42,10 +42,10 @@ func readAnswer(br *bufio.Reader, x *exchange) (keep bool, err error) {
 }
 
 // readAnswerBody reads the body h describes, as net/http frames it.
-func readAnswerBody(br *bufio.Reader, x *exchange, h answerHead) (keep bool, err error) {
-	keep = h.keepAlive && x.code != 101
+func readAnswerBody(br *bufio.Reader, x *Exchange, h answerHead) (keep bool, err error) {
+	keep = h.keepAlive && x.Code != 101
 	switch {
-	case x.head || !bodyAllowed(x.code):
+	case x.Head || !bodyAllowed(x.Code):
 		return keep, nil
 	case h.chunked:
 		if err := readStream(httputil.NewChunkedReader(br), x); err != nil {
@@ -89,20 +89,20 @@ type answerHead struct {
 
 // readHead reads a status line and its headers into x and h, within
 // budget bytes (spent as it reads).
-func readHead(br *bufio.Reader, x *exchange, budget *int) (answerHead, error) {
-	x.location, x.retryAfter = "", ""
+func readHead(br *bufio.Reader, x *Exchange, budget *int) (answerHead, error) {
+	x.Location, x.RetryAfter = "", ""
 	line, err := readLine(br, budget)
 	if err != nil {
 		return answerHead{}, err
 	}
 	h := answerHead{length: -1}
-	if x.code, h.major, h.minor, err = parseStatusLine(line); err != nil {
+	if x.Code, h.major, h.minor, err = parseStatusLine(line); err != nil {
 		return h, err
 	}
 	if err := readHeaders(br, budget, func(name, value []byte) error { return h.header(x, name, value) }); err != nil {
 		return h, err
 	}
-	h.settle(x.code, x.head)
+	h.settle(x.Code, x.Head)
 	return h, nil
 }
 
@@ -110,17 +110,17 @@ func readHead(br *bufio.Reader, x *exchange, budget *int) (answerHead, error) {
 func parseStatusLine(line []byte) (code, major, minor int, err error) {
 	proto, status, ok := bytes.Cut(line, []byte(" "))
 	if !ok {
-		return 0, 0, 0, protocolErrorf("malformed HTTP response %q", line)
+		return 0, 0, 0, ProtocolErrorf("malformed HTTP response %q", line)
 	}
 	digits, _, _ := bytes.Cut(bytes.TrimLeft(status, " "), []byte(" "))
 	if len(digits) != 3 {
-		return 0, 0, 0, protocolErrorf("malformed HTTP status code %q", digits)
+		return 0, 0, 0, ProtocolErrorf("malformed HTTP status code %q", digits)
 	}
 	if code, err = strconv.Atoi(string(digits)); err != nil || code < 0 {
-		return 0, 0, 0, protocolErrorf("malformed HTTP status code %q", digits)
+		return 0, 0, 0, ProtocolErrorf("malformed HTTP status code %q", digits)
 	}
 	if major, minor, ok = parseVersion(proto); !ok {
-		return 0, 0, 0, protocolErrorf("malformed HTTP version %q", proto)
+		return 0, 0, 0, ProtocolErrorf("malformed HTTP version %q", proto)
 	}
 	return code, major, minor, nil
 }
@@ -137,16 +137,16 @@ func parseVersion(v []byte) (major, minor int, ok bool) {
 // header takes in one header line, if it is one the storm reads. name is
 // as sent; net/http canonicalises only names without spaces, so a name
 // with one ("Content-Length ") is another header to it, and to us.
-func (h *answerHead) header(x *exchange, name, value []byte) error {
+func (h *answerHead) header(x *Exchange, name, value []byte) error {
 	switch {
 	case bytes.EqualFold(name, []byte("Content-Length")):
 		if h.lengthSeen != nil && !bytes.Equal(h.lengthSeen, value) {
-			return protocolErrorf("conflicting Content-Length headers %q and %q", h.lengthSeen, value)
+			return ProtocolErrorf("conflicting Content-Length headers %q and %q", h.lengthSeen, value)
 		}
 		if h.lengthSeen == nil {
 			n, err := strconv.ParseUint(string(value), 10, 63)
 			if err != nil {
-				return protocolErrorf("malformed Content-Length %q", value)
+				return ProtocolErrorf("malformed Content-Length %q", value)
 			}
 			h.length, h.lengthSeen = int64(n), append(h.lengthBuf[:0], value...)
 		}
@@ -155,31 +155,31 @@ func (h *answerHead) header(x *exchange, name, value []byte) error {
 			return nil // as net/http: HTTP/1.0 has no transfer codings
 		}
 		if h.teSeen {
-			return protocolErrorf("more than one Transfer-Encoding header")
+			return ProtocolErrorf("more than one Transfer-Encoding header")
 		}
 		h.teSeen, h.chunked = true, bytes.EqualFold(value, []byte("chunked"))
 		if !h.chunked {
-			return protocolErrorf("unsupported Transfer-Encoding %q (only chunked is)", value)
+			return ProtocolErrorf("unsupported Transfer-Encoding %q (only chunked is)", value)
 		}
 	case bytes.EqualFold(name, []byte("Connection")):
 		h.connClose = h.connClose || hasToken(value, "close")
 		h.connKeep = h.connKeep || hasToken(value, "keep-alive")
-	case x.wantCookies && bytes.EqualFold(name, []byte("Set-Cookie")):
-		x.setCookies = append(x.setCookies, string(value))
+	case x.WantCookies && bytes.EqualFold(name, []byte("Set-Cookie")):
+		x.SetCookies = append(x.SetCookies, string(value))
 	case bytes.EqualFold(name, []byte("Keep-Alive")):
-		x.idleFor = keepAliveTimeout(value)
+		x.IdleFor = keepAliveTimeout(value)
 	case bytes.EqualFold(name, []byte("Location")):
-		if x.location == "" {
-			x.location = string(value)
+		if x.Location == "" {
+			x.Location = string(value)
 		}
 	case bytes.EqualFold(name, []byte("Retry-After")):
-		if x.retryAfter == "" {
-			x.retryAfter = string(value)
+		if x.RetryAfter == "" {
+			x.RetryAfter = string(value)
 		}
 	default:
-		for i, h := range x.wantHeaders {
-			if x.gotHeaders[i] == "" && bytes.EqualFold(name, []byte(h)) {
-				x.gotHeaders[i] = string(value)
+		for i, h := range x.WantHeaders {
+			if x.GotHeaders[i] == "" && bytes.EqualFold(name, []byte(h)) {
+				x.GotHeaders[i] = string(value)
 			}
 		}
 	}
@@ -248,7 +248,7 @@ func hasToken(v []byte, token string) bool {
 // bytes, spaces and tabs), and hands each name and value to take.
 func readHeaders(br *bufio.Reader, budget *int, take func(name, value []byte) error) error {
 	if b, err := br.Peek(1); err == nil && (b[0] == ' ' || b[0] == '\t') {
-		return protocolErrorf("malformed header: the first line starts with a space")
+		return ProtocolErrorf("malformed header: the first line starts with a space")
 	}
 	var folded []byte
 	for {
@@ -279,7 +279,7 @@ func unfold(br *bufio.Reader, budget *int, line []byte, buf *[]byte) ([]byte, er
 		return trimSpace(line), nil
 	}
 	if bytes.IndexByte(line, ':') < 0 {
-		return nil, protocolErrorf("malformed header line %q: no colon", line)
+		return nil, ProtocolErrorf("malformed header line %q: no colon", line)
 	}
 	*buf = append((*buf)[:0], trimSpace(line)...)
 	for {
@@ -302,16 +302,16 @@ func unfold(br *bufio.Reader, budget *int, line []byte, buf *[]byte) ([]byte, er
 func splitHeader(line []byte) (name, value []byte, err error) {
 	name, value, ok := bytes.Cut(line, []byte(":"))
 	if !ok || len(name) == 0 {
-		return nil, nil, protocolErrorf("malformed header line %q", line)
+		return nil, nil, ProtocolErrorf("malformed header line %q", line)
 	}
 	for _, c := range name {
 		if !tokenByte(c) && c != ' ' {
-			return nil, nil, protocolErrorf("malformed header line %q", line)
+			return nil, nil, ProtocolErrorf("malformed header line %q", line)
 		}
 	}
 	for _, c := range value {
 		if c != '\t' && (c < ' ' || c == 0x7f) {
-			return nil, nil, protocolErrorf("malformed header line %q", line)
+			return nil, nil, ProtocolErrorf("malformed header line %q", line)
 		}
 	}
 	return name, bytes.TrimLeft(value, " \t"), nil
@@ -342,7 +342,7 @@ func readLine(br *bufio.Reader, budget *int) ([]byte, error) {
 		line = long
 	}
 	if *budget -= len(line); *budget < 0 {
-		return nil, &protocolError{msg: errHeadTooLong.Error(), err: errHeadTooLong}
+		return nil, &ProtocolError{msg: errHeadTooLong.Error(), err: errHeadTooLong}
 	}
 	if err != nil {
 		if errors.Is(err, io.EOF) && len(line) > 0 {
@@ -359,11 +359,11 @@ func readLine(br *bufio.Reader, budget *int) ([]byte, error) {
 
 // readBody reads n bytes of body from br, keeping the first x.answerCap in
 // x.answer and discarding the rest in br's own buffer.
-func readBody(br *bufio.Reader, n int64, x *exchange) error {
-	if k := min(n, int64(x.answerCap)); k > 0 {
-		x.answer = make([]byte, k)
-		m, err := io.ReadFull(br, x.answer)
-		x.answer, x.bytesIn = x.answer[:m], x.bytesIn+uint64(m)
+func readBody(br *bufio.Reader, n int64, x *Exchange) error {
+	if k := min(n, int64(x.AnswerCap)); k > 0 {
+		x.Answer = make([]byte, k)
+		m, err := io.ReadFull(br, x.Answer)
+		x.Answer, x.BytesIn = x.Answer[:m], x.BytesIn+uint64(m)
 		if err != nil {
 			return unexpected(err)
 		}
@@ -372,7 +372,7 @@ func readBody(br *bufio.Reader, n int64, x *exchange) error {
 	for n > 0 {
 		// Discard takes an int: a length near 2^63 is read in steps.
 		m, err := br.Discard(int(min(n, 1<<30)))
-		x.bytesIn += uint64(m)
+		x.BytesIn += uint64(m)
 		if err != nil {
 			return unexpected(err)
 		}
@@ -383,16 +383,16 @@ func readBody(br *bufio.Reader, n int64, x *exchange) error {
 
 // readStream reads a body that ends with its last chunk or with the
 // connection, keeping the first x.answerCap bytes.
-func readStream(r io.Reader, x *exchange) error {
-	if x.answerCap > 0 {
-		b, err := io.ReadAll(io.LimitReader(r, int64(x.answerCap)))
-		x.answer, x.bytesIn = b, x.bytesIn+uint64(len(b))
+func readStream(r io.Reader, x *Exchange) error {
+	if x.AnswerCap > 0 {
+		b, err := io.ReadAll(io.LimitReader(r, int64(x.AnswerCap)))
+		x.Answer, x.BytesIn = b, x.BytesIn+uint64(len(b))
 		if err != nil {
 			return err
 		}
 	}
 	m, err := io.Copy(io.Discard, r)
-	x.bytesIn += uint64(m)
+	x.BytesIn += uint64(m)
 	return err
 }
 
@@ -402,7 +402,7 @@ func chunkError(err error) error {
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || isNetError(err) {
 		return unexpected(err)
 	}
-	return protocolErrorf("malformed chunked body: %v", err)
+	return ProtocolErrorf("malformed chunked body: %v", err)
 }
 
 // readTrailer reads the trailer section after the last chunk, up to its
@@ -421,7 +421,7 @@ func readTrailer(br *bufio.Reader) error {
 		if len(b) < br.Size() {
 			return io.ErrUnexpectedEOF
 		}
-		return protocolErrorf("trailer longer than %d bytes", br.Size())
+		return ProtocolErrorf("trailer longer than %d bytes", br.Size())
 	}
 	budget := maxHeadBytes
 	return unexpected(readHeaders(br, &budget, func(_, _ []byte) error { return nil }))

@@ -1,4 +1,4 @@
-package storm
+package wire
 
 import (
 	"bufio"
@@ -108,12 +108,12 @@ func wireRequests(t *testing.T, api string) *scenarios.Requests {
 	return req
 }
 
-func newTestWire(t *testing.T, addr string, n int) *wire {
+func newTestWire(t *testing.T, addr string, n int) *Client {
 	u, err := url.Parse("http://" + addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := newWire(u, n, 0, nil)
+	w := NewClient(u, n, 0, nil)
 	return w
 }
 
@@ -144,16 +144,16 @@ func TestWireAnswers(t *testing.T) {
 			srv := newRawServer(t, []string{c.answer, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"}, []bool{c.name == "1.0 without length"})
 			w := newTestWire(t, srv.ln.Addr().String(), 4)
 			req := wireRequests(t, "api:\n  upload:\n    path: \"/in/{caller}\"\n    headers: {Authorization: \"Bearer ${TOKEN}\"}\n")
-			x := exchange{req: req, caller: 2, try: 1, answerCap: c.keep, deadline: time.Now().Add(5 * time.Second)}
-			if err := w.do(t.Context(), &x); err != nil {
+			x := Exchange{Req: req, Caller: 2, Try: 1, AnswerCap: c.keep, Deadline: time.Now().Add(5 * time.Second)}
+			if err := w.Do(t.Context(), &x); err != nil {
 				t.Fatal(err)
 			}
-			if x.code != c.code || x.location != c.location || x.retryAfter != c.retry || string(x.answer) != c.kept {
-				t.Errorf("read %d %q %q %q; want %d %q %q %q", x.code, x.location, x.retryAfter, x.answer, c.code, c.location, c.retry, c.kept)
+			if x.Code != c.code || x.Location != c.location || x.RetryAfter != c.retry || string(x.Answer) != c.kept {
+				t.Errorf("read %d %q %q %q; want %d %q %q %q", x.Code, x.Location, x.RetryAfter, x.Answer, c.code, c.location, c.retry, c.kept)
 			}
-			y := exchange{req: req, caller: 3, try: 2, deadline: time.Now().Add(5 * time.Second)}
-			if err := w.do(t.Context(), &y); err != nil || y.code != 200 {
-				t.Fatalf("second attempt: %d %v", y.code, err)
+			y := Exchange{Req: req, Caller: 3, Try: 2, Deadline: time.Now().Add(5 * time.Second)}
+			if err := w.Do(t.Context(), &y); err != nil || y.Code != 200 {
+				t.Fatalf("second attempt: %d %v", y.Code, err)
 			}
 			srv.mu.Lock()
 			defer srv.mu.Unlock()
@@ -162,8 +162,8 @@ func TestWireAnswers(t *testing.T) {
 			}
 			checkReceived(t, req, srv.requests[0], srv.bodies[0], 2, 1)
 			// Bytes as vegeta counts them: the bodies, heads left out.
-			if x.bodyOut() != uint64(len(srv.bodies[0])) || x.bytesIn != c.in {
-				t.Errorf("bytes out %d in %d; the service read %d body bytes, answered %d", x.bodyOut(), x.bytesIn, len(srv.bodies[0]), c.in)
+			if x.BodyOut() != uint64(len(srv.bodies[0])) || x.BytesIn != c.in {
+				t.Errorf("bytes out %d in %d; the service read %d body bytes, answered %d", x.BodyOut(), x.BytesIn, len(srv.bodies[0]), c.in)
 			}
 			checkReceived(t, req, srv.requests[1], srv.bodies[1], 3, 2)
 		})
@@ -195,12 +195,12 @@ func TestWireStaleConnection(t *testing.T) {
 	w := newTestWire(t, srv.ln.Addr().String(), 4)
 	req := wireRequests(t, "")
 	for i := range 2 {
-		x := exchange{req: req, caller: i, try: 1, deadline: time.Now().Add(5 * time.Second)}
+		x := Exchange{Req: req, Caller: i, Try: 1, Deadline: time.Now().Add(5 * time.Second)}
 		if i == 1 {
 			waitClosedByPeer(t, w)
 		}
-		if err := w.do(t.Context(), &x); err != nil || x.code != 200 || x.resent {
-			t.Fatalf("attempt %d: %d %v", i, x.code, err)
+		if err := w.Do(t.Context(), &x); err != nil || x.Code != 200 || x.Resent {
+			t.Fatalf("attempt %d: %d %v", i, x.Code, err)
 		}
 	}
 	srv.mu.Lock()
@@ -212,7 +212,7 @@ func TestWireStaleConnection(t *testing.T) {
 
 // waitClosedByPeer waits until the service's close of w's kept
 // connection has reached this side.
-func waitClosedByPeer(t *testing.T, w *wire) {
+func waitClosedByPeer(t *testing.T, w *Client) {
 	t.Helper()
 	w.mu.Lock()
 	c := w.idle[len(w.idle)-1]
@@ -230,8 +230,8 @@ func TestWireDeadline(t *testing.T) {
 	srv := newRawServer(t, []string{"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial", ""}, nil)
 	w := newTestWire(t, srv.ln.Addr().String(), 4)
 	req := wireRequests(t, "")
-	x := exchange{req: req, caller: 0, try: 1, deadline: time.Now().Add(300 * time.Millisecond)}
-	err := w.do(t.Context(), &x)
+	x := Exchange{Req: req, Caller: 0, Try: 1, Deadline: time.Now().Add(300 * time.Millisecond)}
+	err := w.Do(t.Context(), &x)
 	var ne net.Error
 	if !errors.As(err, &ne) || !ne.Timeout() {
 		t.Fatalf("cut off by the deadline: %v, want a timeout", err)
@@ -239,8 +239,8 @@ func TestWireDeadline(t *testing.T) {
 	ctx, stop := context.WithCancel(t.Context())
 	time.AfterFunc(100*time.Millisecond, stop)
 	began := time.Now()
-	x = exchange{req: req, caller: 1, try: 1, deadline: time.Now().Add(time.Minute)}
-	if err := w.do(ctx, &x); err == nil || time.Since(began) > 30*time.Second {
+	x = Exchange{Req: req, Caller: 1, Try: 1, Deadline: time.Now().Add(time.Minute)}
+	if err := w.Do(ctx, &x); err == nil || time.Since(began) > 30*time.Second {
 		t.Fatalf("stopped run: %v after %s", err, time.Since(began))
 	}
 }
@@ -266,14 +266,14 @@ func TestWireTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := newWire(u, 2, 0, nil)
+	w := NewClient(u, 2, 0, nil)
 	w.tls.RootCAs = x509.NewCertPool()
 	w.tls.RootCAs.AddCert(srv.Certificate())
 	req := wireRequests(t, "")
 	for i := range 2 {
-		x := exchange{req: req, caller: i, try: 1, deadline: time.Now().Add(5 * time.Second)}
-		if err := w.do(t.Context(), &x); err != nil || x.code != 202 || x.location != "/v1/uploads/1" {
-			t.Fatalf("attempt %d: %d %q %v", i, x.code, x.location, err)
+		x := Exchange{Req: req, Caller: i, Try: 1, Deadline: time.Now().Add(5 * time.Second)}
+		if err := w.Do(t.Context(), &x); err != nil || x.Code != 202 || x.Location != "/v1/uploads/1" {
+			t.Fatalf("attempt %d: %d %q %v", i, x.Code, x.Location, err)
 		}
 	}
 	if requests.Load() != 2 || conns.Load() != 1 {
@@ -316,8 +316,8 @@ func TestWireEarlyAnswer(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := newTestWire(t, ln.Addr().String(), 1)
-	x := exchange{req: req, caller: 0, try: 1, deadline: time.Now().Add(5 * time.Second)}
-	if err := w.do(t.Context(), &x); err != nil || x.code != 413 {
-		t.Fatalf("got %d, %v; want the 413", x.code, err)
+	x := Exchange{Req: req, Caller: 0, Try: 1, Deadline: time.Now().Add(5 * time.Second)}
+	if err := w.Do(t.Context(), &x); err != nil || x.Code != 413 {
+		t.Fatalf("got %d, %v; want the 413", x.Code, err)
 	}
 }

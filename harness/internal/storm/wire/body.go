@@ -1,4 +1,4 @@
-package storm
+package wire
 
 import (
 	"bytes"
@@ -12,19 +12,19 @@ import (
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
 
-// sending is how a storm's uploads go on the wire beyond the plain
+// Sending is how a storm's uploads go on the wire beyond the plain
 // Content-Length body: api.upload.body.compress, .chunked and
 // api.upload.expect_continue. nil (the common case) is the plain path of
 // write.
-type sending struct {
+type Sending struct {
 	gzip, chunked bool
 	upload        scenarios.Upload // for Expects
 }
 
-// newSending is sc's way of sending, nil when it is the plain one.
-func newSending(sc *scenarios.Scenario) *sending {
+// NewSending is sc's way of sending, nil when it is the plain one.
+func NewSending(sc *scenarios.Scenario) *Sending {
 	up := sc.API.Upload
-	s := &sending{gzip: up.Body.Compress == "gzip", chunked: up.Body.Chunked, upload: up}
+	s := &Sending{gzip: up.Body.Compress == "gzip", chunked: up.Body.Chunked, upload: up}
 	if !s.gzip && !s.chunked && (up.ExpectContinue == "" || up.ExpectContinue == scenarios.ExpectNever) {
 		return nil
 	}
@@ -43,37 +43,37 @@ var gzipWriters = sync.Pool{New: func() any { return gzip.NewWriter(io.Discard) 
 // compressed one); a chunked body streams, compressed on the way when
 // asked. It returns errAnswered when the service answered before the body
 // was asked for (x holds the answer).
-func (w *wire) writeFramed(c *wconn, x *exchange, b []byte, bodyLen int64) error {
-	src := x.req.Body(x.caller, x.try)
-	if x.noBody {
+func (w *Client) writeFramed(c *wconn, x *Exchange, b []byte, bodyLen int64) error {
+	src := x.Req.Body(x.Caller, x.Try)
+	if x.NoBody {
 		src, bodyLen = eofReader{}, 0
 	}
-	if x.how.gzip && !x.how.chunked && !x.noBody {
+	if x.How.gzip && !x.How.chunked && !x.NoBody {
 		var zb bytes.Buffer
 		if err := gzipTo(&zb, src); err != nil {
 			return err
 		}
 		src, bodyLen = &zb, int64(zb.Len())
 	}
-	if x.how.chunked {
+	if x.How.chunked {
 		b = append(b, "Transfer-Encoding: chunked\r\n"...)
 	} else {
 		b = strconv.AppendInt(append(b, "Content-Length: "...), bodyLen, 10)
 		b = append(b, "\r\n"...)
 	}
-	if x.how.gzip && !x.noBody {
+	if x.How.gzip && !x.NoBody {
 		b = append(b, "Content-Encoding: gzip\r\n"...)
 	}
-	expect := !x.noBody && x.how.upload.Expects(bodyLen)
+	expect := !x.NoBody && x.How.upload.Expects(bodyLen)
 	if expect {
 		b = append(b, "Expect: 100-continue\r\n"...)
 	}
-	b, err := x.req.AppendHeader(b, x.caller, x.try)
+	b, err := x.Req.AppendHeader(b, x.Caller, x.Try)
 	if err != nil {
 		return fmt.Errorf("storm: %w", err)
 	}
-	b = append(appendCookie(b, x.cookie), "\r\n"...)
-	x.headLen = uint64(len(b))
+	b = append(appendCookie(b, x.Cookie), "\r\n"...)
+	x.HeadLen = uint64(len(b))
 	if err := w.send(c, x, b); err != nil {
 		return err
 	}
@@ -102,8 +102,8 @@ func gzipTo(dst io.Writer, src io.Reader) error {
 
 // sendBody streams src to c: as it is, or in chunks (compressed on the
 // way when asked), ending with the last chunk.
-func (w *wire) sendBody(c *wconn, x *exchange, src io.Reader) error {
-	if !x.how.chunked {
+func (w *Client) sendBody(c *wconn, x *Exchange, src io.Reader) error {
+	if !x.How.chunked {
 		bp := writeBufs.Get().(*[]byte)
 		defer writeBufs.Put(bp)
 		buf := (*bp)[:cap(*bp)]
@@ -123,7 +123,7 @@ func (w *wire) sendBody(c *wconn, x *exchange, src io.Reader) error {
 		}
 	}
 	cw := &chunkWriter{w: w, c: c, x: x}
-	if x.how.gzip && !x.noBody {
+	if x.How.gzip && !x.NoBody {
 		if err := gzipTo(cw, src); err != nil {
 			return err
 		}
@@ -135,9 +135,9 @@ func (w *wire) sendBody(c *wconn, x *exchange, src io.Reader) error {
 
 // chunkWriter frames what is written to it as one chunk per Write.
 type chunkWriter struct {
-	w     *wire
+	w     *Client
 	c     *wconn
-	x     *exchange
+	x     *Exchange
 	frame []byte
 }
 
@@ -156,17 +156,17 @@ func (cw *chunkWriter) Write(p []byte) (int, error) {
 // awaitContinue waits up to continueWait for the service's 100 Continue.
 // A final answer instead is the attempt's answer, read whole (answered);
 // no answer in time sends the body anyway, as curl does.
-func (w *wire) awaitContinue(c *wconn, x *exchange) (answered bool, err error) {
-	if err := w.setDeadline(x.ctx, c, deadlineRead, minTime(x.deadline, time.Now().Add(continueWait))); err != nil {
+func (w *Client) awaitContinue(c *wconn, x *Exchange) (answered bool, err error) {
+	if err := w.setDeadline(x.ctx, c, deadlineRead, minTime(x.Deadline, time.Now().Add(continueWait))); err != nil {
 		return false, err
 	}
 	br := reader(c)
 	defer release(br)
 	if _, err := br.Peek(1); err != nil {
-		if isTimeoutErr(err) && time.Now().Before(x.deadline) && x.ctx.Err() == nil {
-			return false, w.setDeadline(x.ctx, c, deadlineRead, x.deadline)
+		if isTimeoutErr(err) && time.Now().Before(x.Deadline) && x.ctx.Err() == nil {
+			return false, w.setDeadline(x.ctx, c, deadlineRead, x.Deadline)
 		}
-		return false, closedWithoutAnswer(err)
+		return false, ClosedWithoutAnswer(err)
 	}
 	budget := maxHeadBytes
 	for {
@@ -175,9 +175,9 @@ func (w *wire) awaitContinue(c *wconn, x *exchange) (answered bool, err error) {
 			return false, err
 		}
 		switch {
-		case x.code == 100:
-			return false, w.setDeadline(x.ctx, c, deadlineRead, x.deadline)
-		case x.code > 100 && x.code < 200 && x.code != 101:
+		case x.Code == 100:
+			return false, w.setDeadline(x.ctx, c, deadlineRead, x.Deadline)
+		case x.Code > 100 && x.Code < 200 && x.Code != 101:
 			continue // 103 Early Hints and the like
 		}
 		_, err = readAnswerBody(br, x, h)

@@ -1,4 +1,4 @@
-package storm
+package wire
 
 import (
 	"errors"
@@ -26,45 +26,45 @@ const earlySlice = 20 * time.Millisecond
 // rehearse's. It returns errAnsweredEarly when an answer came first,
 // errNotWritten (wrapped) when the first write failed before any byte
 // left.
-func (w *wire) write(c *wconn, x *exchange) error {
+func (w *Client) write(c *wconn, x *Exchange) error {
 	bp := writeBufs.Get().(*[]byte)
 	defer writeBufs.Put(bp)
-	if x.call != nil {
+	if x.Call != nil {
 		return w.writeCall(c, x, bp)
 	}
-	bodyLen := x.req.BodyLen(x.caller, x.try)
-	if x.noBody {
+	bodyLen := x.Req.BodyLen(x.Caller, x.Try)
+	if x.NoBody {
 		bodyLen = 0
 	}
-	b := append((*bp)[:0], x.req.Method()...)
-	if x.method != "" {
-		b = append(b[:0], x.method...)
+	b := append((*bp)[:0], x.Req.Method()...)
+	if x.Method != "" {
+		b = append(b[:0], x.Method...)
 	}
-	if b = append(b, ' '); x.path != "" {
-		b = append(b, x.path...)
+	if b = append(b, ' '); x.Path != "" {
+		b = append(b, x.Path...)
 	} else {
-		b = append(append(b, w.prefix...), x.req.Path(x.caller, x.try)...)
+		b = append(append(b, w.prefix...), x.Req.Path(x.Caller, x.Try)...)
 	}
 	b = append(b, " HTTP/1.1\r\nHost: "...)
 	b = append(append(b, w.host...), "\r\n"...)
-	if !x.req.SetsUserAgent() {
+	if !x.Req.SetsUserAgent() {
 		b = append(b, "User-Agent: rehearse\r\n"...)
 	}
-	if x.how != nil {
-		x.bytesOut = 0
+	if x.How != nil {
+		x.BytesOut = 0
 		err := w.writeFramed(c, x, b, bodyLen)
 		*bp = (*bp)[:0]
 		return err
 	}
 	b = strconv.AppendInt(append(b, "Content-Length: "...), bodyLen, 10)
-	b, err := x.req.AppendHeader(append(b, "\r\n"...), x.caller, x.try)
+	b, err := x.Req.AppendHeader(append(b, "\r\n"...), x.Caller, x.Try)
 	if err != nil {
 		return fmt.Errorf("storm: %w", err)
 	}
-	b = append(appendCookie(b, x.cookie), "\r\n"...)
-	x.bytesOut, x.headLen = 0, uint64(len(b))
-	body := x.req.Body(x.caller, x.try)
-	if x.noBody {
+	b = append(appendCookie(b, x.Cookie), "\r\n"...)
+	x.BytesOut, x.HeadLen = 0, uint64(len(b))
+	body := x.Req.Body(x.Caller, x.Try)
+	if x.NoBody {
 		body = eofReader{}
 	}
 	return w.stream(c, x, bp, b, body, bodyLen)
@@ -72,32 +72,32 @@ func (w *wire) write(c *wconn, x *exchange) error {
 
 // writeCall sends a login's or a step's request (x.call): its method and
 // path in x, its own header lines and body.
-func (w *wire) writeCall(c *wconn, x *exchange, bp *[]byte) error {
-	call := x.call
-	b := append(append(append((*bp)[:0], x.method...), ' '), x.path...)
+func (w *Client) writeCall(c *wconn, x *Exchange, bp *[]byte) error {
+	call := x.Call
+	b := append(append(append((*bp)[:0], x.Method...), ' '), x.Path...)
 	b = append(append(append(b, " HTTP/1.1\r\nHost: "...), w.host...), "\r\n"...)
 	if !call.SetsUserAgent {
 		b = append(b, "User-Agent: rehearse\r\n"...)
 	}
 	var body io.Reader = eofReader{}
 	bodyLen := call.BodyLen
-	if call.Body != nil && !x.noBody {
+	if call.Body != nil && !x.NoBody {
 		body = call.Body()
 	} else {
 		bodyLen = 0
 	}
-	if bodyLen > 0 || x.method == "POST" || x.method == "PUT" || x.method == "PATCH" {
+	if bodyLen > 0 || x.Method == "POST" || x.Method == "PUT" || x.Method == "PATCH" {
 		b = strconv.AppendInt(append(b, "Content-Length: "...), bodyLen, 10)
 		b = append(b, "\r\n"...)
 	}
-	b = append(appendCookie(append(b, call.Header...), x.cookie), "\r\n"...)
-	x.bytesOut, x.headLen = 0, uint64(len(b))
+	b = append(appendCookie(append(b, call.Header...), x.Cookie), "\r\n"...)
+	x.BytesOut, x.HeadLen = 0, uint64(len(b))
 	return w.stream(c, x, bp, b, body, bodyLen)
 }
 
 // stream sends the head in b, then body's bodyLen bytes, through the
 // pooled buffer bp.
-func (w *wire) stream(c *wconn, x *exchange, bp *[]byte, b []byte, body io.Reader, bodyLen int64) error {
+func (w *Client) stream(c *wconn, x *Exchange, bp *[]byte, b []byte, body io.Reader, bodyLen int64) error {
 	var sent int64
 	for {
 		if len(b) == cap(b) {
@@ -126,14 +126,14 @@ func (w *wire) stream(c *wconn, x *exchange, bp *[]byte, b []byte, body io.Reade
 // request has left, it looks before each write whether the service
 // answered already, and on a plain connection it writes in slices of
 // earlySlice so that a service that stopped reading is noticed too.
-func (w *wire) send(c *wconn, x *exchange, b []byte) error {
+func (w *Client) send(c *wconn, x *Exchange, b []byte) error {
 	for len(b) > 0 {
 		sliced := false
-		if x.bytesOut > 0 && c.plain {
+		if x.BytesOut > 0 && c.plain {
 			if c.answerWaiting() {
 				return errAnsweredEarly
 			}
-			if next := time.Now().Add(earlySlice); next.Before(x.deadline) {
+			if next := time.Now().Add(earlySlice); next.Before(x.Deadline) {
 				if err := w.setDeadline(x.ctx, c, deadlineWrite, next); err != nil {
 					return err
 				}
@@ -141,11 +141,11 @@ func (w *wire) send(c *wconn, x *exchange, b []byte) error {
 			}
 		}
 		n, err := c.Write(b)
-		x.bytesOut += uint64(n)
+		x.BytesOut += uint64(n)
 		c.written += uint64(n)
 		b = b[n:]
 		if sliced {
-			if err := w.setDeadline(x.ctx, c, deadlineWrite, x.deadline); err != nil {
+			if err := w.setDeadline(x.ctx, c, deadlineWrite, x.Deadline); err != nil {
 				return err
 			}
 		}
@@ -153,7 +153,7 @@ func (w *wire) send(c *wconn, x *exchange, b []byte) error {
 		case err == nil:
 		case sliced && errors.Is(err, os.ErrDeadlineExceeded) && x.ctx.Err() == nil:
 			// The slice ran out, not the caller's time: look again.
-		case x.bytesOut == 0:
+		case x.BytesOut == 0:
 			return fmt.Errorf("%w: %w", errNotWritten, err)
 		default:
 			return err

@@ -1,4 +1,4 @@
-package storm
+package wire
 
 import (
 	"crypto/tls"
@@ -14,13 +14,13 @@ import (
 
 // Errors of the wire, each the root of an attempt's class (classify.go).
 var (
-	// errTimeout is the caller's timeout, however the wire met it.
-	errTimeout = errors.New("deadline exceeded")
-	// errConnTimeout: no connection within callers.connect_timeout.
-	errConnTimeout = errors.New("connect timeout")
-	// errClosed: the request was written and the connection ended (an end
+	// ErrTimeout is the caller's timeout, however the wire met it.
+	ErrTimeout = errors.New("deadline exceeded")
+	// ErrConnTimeout: no connection within callers.connect_timeout.
+	ErrConnTimeout = errors.New("connect timeout")
+	// ErrClosed: the request was written and the connection ended (an end
 	// of stream or a reset) before any byte of an answer.
-	errClosed = errors.New("connection closed without an answer")
+	ErrClosed = errors.New("connection closed without an answer")
 	// errNotWritten: the first write on a connection failed before a byte
 	// left; on a kept connection the request is sent again on a new one.
 	errNotWritten = errors.New("nothing written")
@@ -36,27 +36,28 @@ var (
 	errAnsweredEarly = errors.New("answered before the body was sent")
 )
 
-// protocolError is an answer that cannot be read as HTTP/1.x, as net/http
+// ProtocolError is an answer that cannot be read as HTTP/1.x, as net/http
 // would refuse it: a malformed head, conflicting lengths, an unknown
 // transfer coding. Class protocol, never a timeout.
-type protocolError struct {
+type ProtocolError struct {
 	msg string
 	err error // the cause, when one of the wire's own
 }
 
-func (e *protocolError) Error() string { return "protocol error: " + e.msg }
+func (e *ProtocolError) Error() string { return "protocol error: " + e.msg }
 
-func (e *protocolError) Unwrap() error { return e.err }
+func (e *ProtocolError) Unwrap() error { return e.err }
 
-func protocolErrorf(format string, args ...any) error {
-	return &protocolError{msg: fmt.Sprintf(format, args...)}
+// ProtocolErrorf is a ProtocolError saying format with args.
+func ProtocolErrorf(format string, args ...any) error {
+	return &ProtocolError{msg: fmt.Sprintf(format, args...)}
 }
 
-// closedWithoutAnswer names an end of the connection met where an answer
+// ClosedWithoutAnswer names an end of the connection met where an answer
 // should begin; a timeout or another error stays what it is.
-func closedWithoutAnswer(err error) error {
+func ClosedWithoutAnswer(err error) error {
 	if errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
-		return fmt.Errorf("%w: %w", errClosed, err)
+		return fmt.Errorf("%w: %w", ErrClosed, err)
 	}
 	return err
 }
@@ -68,9 +69,9 @@ func isNetError(err error) bool {
 	return errors.As(err, &op) || errors.Is(err, os.ErrDeadlineExceeded)
 }
 
-// tlsError reports whether err is a TLS failure: an alert from the
+// IsTLSError reports whether err is a TLS failure: an alert from the
 // service, a certificate this machine does not trust, a broken record.
-func tlsError(err error) bool {
+func IsTLSError(err error) bool {
 	var alert tls.AlertError
 	var op *net.OpError
 	var verify *tls.CertificateVerificationError
@@ -99,12 +100,12 @@ const (
 	alertCertificateRequired = 116
 )
 
-// tlsHint is what to change in sut.tls for a TLS failure, read from the
+// TLSHint is what to change in sut.tls for a TLS failure, read from the
 // error's type ("" when nothing there would help): the CA for an
 // untrusted certificate, server_name for a name mismatch, a client
 // certificate for a service that asks for one or refuses ours, https for
 // a service that does not speak TLS.
-func tlsHint(err error) string {
+func TLSHint(err error) string {
 	var unknown x509.UnknownAuthorityError
 	var host x509.HostnameError
 	var record tls.RecordHeaderError

@@ -1,4 +1,4 @@
-package storm
+package wire
 
 import "net/url"
 
