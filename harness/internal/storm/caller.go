@@ -54,7 +54,7 @@ type flight struct {
 }
 
 // tally is what a caller's outcome counts of its client behaviour
-// (retry.go). A periodic caller keeps it between uploads (periodic.go),
+// (retry.go, policy.go). A periodic caller keeps it between uploads (periodic.go),
 // as a client keeps its breaker.
 type tally struct {
 	attempts        int32

@@ -151,7 +151,7 @@ type engine struct {
 	timer     *time.Timer // Pace's, reused: Pace runs on one goroutine
 	// untracked counts 202s whose completion was not followed.
 	untracked int64
-	budgets   []budget // per class (retry.go)
+	policies  []policy // per class: its retry, budget and breaker (policy.go)
 	notes     []string // for Stats.Notes, from building the callers (a replay's)
 	ports     int64    // sockets to the target at the storm's end (ports.go)
 	portsOK   bool
@@ -326,7 +326,7 @@ func newEngine(sc *scenarios.Scenario, opts Options, base *url.URL) (*engine, er
 	if err := e.readMappings(); err != nil {
 		return nil, err
 	}
-	e.budgets = newBudgets(e.classes)
+	e.policies = newPolicies(e.classes)
 	e.firsts = make([]int32, 0, pop.Len())
 	for i := range e.callers {
 		if opts.Shard.has(pop.Ordinal(i)) && (opts.Only == nil || opts.Only(i)) {

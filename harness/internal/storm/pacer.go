@@ -73,7 +73,7 @@ func (e *engine) due() (top item, wait time.Duration, stop bool) {
 	f := e.openFlight(int(top.caller), t)
 	f.intended, f.try = top.at, top.try
 	if top.try == 1 {
-		e.budgets[c.class].first++ // what the class's retry budget is a fraction of
+		e.policies[c.class].budget.first++ // what the class's retry budget is a fraction of
 	}
 	return top, 0, false
 }
