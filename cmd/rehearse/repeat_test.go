@@ -61,13 +61,17 @@ func readCompare(t *testing.T, dir string) compareJSON {
 }
 
 // TestRepeatCallsSlowerCandidateWorse: a candidate whose service answers
-// 20% slower (24 ms vs 20 ms) is worse with --repeat 5, interleaved, each
-// run in its own folder, progress naming the pair and the time left; exit 1.
+// half again as slowly (30 ms vs 20 ms) is worse with --repeat 5,
+// interleaved, each run in its own folder, progress naming the pair and
+// the time left; exit 1. The gap is wide enough for a slow run of either
+// side, when other tests share the machine, to leave the shift's interval
+// above the tolerance (2 ms): at 24 ms against 20 ms, one baseline run at
+// 23.7 ms under CI's load made it inconclusive.
 func TestRepeatCallsSlowerCandidateWorse(t *testing.T) {
 	if testing.Short() {
 		t.Skip("ten small storms")
 	}
-	base, cand := abScenarios(t, delayed(t, 20*time.Millisecond), delayed(t, 24*time.Millisecond))
+	base, cand := abScenarios(t, delayed(t, 20*time.Millisecond), delayed(t, 30*time.Millisecond))
 	out := t.TempDir()
 	code, _, stderr := cli(t, "run", "--baseline", base, "--candidate", cand, "--repeat", "5", "--out", out, "--progress", "none")
 	if code != exitFail {
@@ -78,7 +82,7 @@ func TestRepeatCallsSlowerCandidateWorse(t *testing.T) {
 		t.Fatalf("compare.json: %+v", c)
 	}
 	for _, m := range c.Metrics {
-		if m.Name == "p50_ms" && (m.Verdict != "worse" || *m.RelShift < 0.1 || *m.RelShift > 0.3) {
+		if m.Name == "p50_ms" && (m.Verdict != "worse" || *m.RelShift < 0.3 || *m.RelShift > 0.7) {
 			t.Fatalf("p50: %s, shift %+.1f%%", m.Verdict, *m.RelShift*100)
 		}
 	}
