@@ -20,22 +20,8 @@ import (
 // its own; the report's uploads equal its count and every caller
 // succeeded.
 func TestPeriodicCallers(t *testing.T) {
-	var mu sync.Mutex
-	perCaller, keys := map[string]int{}, map[string]bool{}
-	var j journal
-	srv := j.serve(t, func(w http.ResponseWriter, r *http.Request) {
-		j.read(r)
-		mu.Lock()
-		defer mu.Unlock()
-		perCaller[r.PathValue("caller")]++
-		keys[r.Header.Get("Idempotency-Key")] = true
-		w.WriteHeader(http.StatusCreated)
-	}, func(s *http.Server) {
-		mux := http.NewServeMux()
-		h := s.Handler
-		mux.Handle("POST /v1/callers/{caller}/records", h)
-		s.Handler = mux
-	})
+	var u uploadCounter
+	srv := u.serve(t)
 	sc := scenario(t, srv.URL, `callers: {count: 20, records: 2, every: 1s, jitter: 100ms}
 run: {duration: 4s}
 storm: {at: 2s}
@@ -55,17 +41,17 @@ arrival: {profile: burst, window: 200ms}
 		want[fmt.Sprintf("caller-%05d", i)] = n
 		total += n
 	}
-	mu.Lock()
-	defer mu.Unlock()
+	u.mu.Lock()
+	defer u.mu.Unlock()
 	for name, n := range want {
-		if perCaller[name] != n {
-			t.Errorf("%s: the service got %d uploads, the schedule says %d", name, perCaller[name], n)
+		if u.perCaller[name] != n {
+			t.Errorf("%s: the service got %d uploads, the schedule says %d", name, u.perCaller[name], n)
 		}
 	}
-	u := rep.Uploads
-	if u == nil || u.Total != int64(total) || u.Succeeded != int64(total) || u.Storm != 20 || len(keys) != total ||
+	up := rep.Uploads
+	if up == nil || up.Total != int64(total) || up.Succeeded != int64(total) || up.Storm != 20 || len(u.keys) != total ||
 		rep.Callers.Total != 20 || rep.Callers.Succeeded != 20 || rep.Requests.Total != int64(total) {
-		t.Fatalf("uploads %+v callers %+v requests %d; the service saw %d distinct keys, want %d", u, rep.Callers, rep.Requests.Total, len(keys), total)
+		t.Fatalf("uploads %+v callers %+v requests %d; the service saw %d distinct keys, want %d", up, rep.Callers, rep.Requests.Total, len(u.keys), total)
 	}
 }
 
@@ -104,4 +90,29 @@ func TestStormKeepsNoFlightOfEndedCallers(t *testing.T) {
 			t.Errorf("%s: %d callers hold a flight, %d of %d flights free; %d callers succeeded", name, held, len(e.fls.free), len(e.fls.slab), rep.Callers.Succeeded)
 		}
 	}
+}
+
+// uploadCounter is a service that counts each caller's uploads and the
+// idempotency keys it received, answering 201 to every one.
+type uploadCounter struct {
+	mu        sync.Mutex
+	perCaller map[string]int
+	keys      map[string]bool
+}
+
+// serve starts the service; it closes when t ends.
+func (u *uploadCounter) serve(t *testing.T) *httptest.Server {
+	u.perCaller, u.keys = map[string]int{}, map[string]bool{}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/callers/{caller}/records", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		u.mu.Lock()
+		defer u.mu.Unlock()
+		u.perCaller[r.PathValue("caller")]++
+		u.keys[r.Header.Get("Idempotency-Key")] = true
+		w.WriteHeader(http.StatusCreated)
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv
 }

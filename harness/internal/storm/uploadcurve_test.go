@@ -2,8 +2,6 @@ package storm
 
 import (
 	"fmt"
-	"net/http"
-	"sync"
 	"testing"
 )
 
@@ -13,29 +11,16 @@ import (
 // exactly what the lines say, each upload with a key of its own; the
 // report's uploads and callers equal its count.
 func TestCallersUploadOnTheCurve(t *testing.T) {
-	var mu sync.Mutex
-	perCaller, keys := map[string]int{}, map[string]bool{}
-	var j journal
-	srv := j.serve(t, func(w http.ResponseWriter, r *http.Request) {
-		j.read(r)
-		mu.Lock()
-		defer mu.Unlock()
-		perCaller[r.PathValue("caller")]++
-		keys[r.Header.Get("Idempotency-Key")] = true
-		w.WriteHeader(http.StatusCreated)
-	}, func(s *http.Server) {
-		mux := http.NewServeMux()
-		mux.Handle("POST /v1/callers/{caller}/records", s.Handler)
-		s.Handler = mux
-	})
+	var u uploadCounter
+	srv := u.serve(t)
 	sc := scenario(t, srv.URL, `callers:
   records: 2
   uploads: [{callers: 10, uploads: 1}, {callers: 5, uploads: 4}, {callers: 2, uploads: 10}]
 arrival: {profile: steps, steps: [{uploads: 10, window: 300ms}, {rate: 0, for: 200ms}, {uploads: 40, window: 300ms}]}
 `)
 	rep, _ := run(t.Context(), t, sc, srv.URL)
-	mu.Lock()
-	defer mu.Unlock()
+	u.mu.Lock()
+	defer u.mu.Unlock()
 	for i := range 17 {
 		want := 1
 		switch {
@@ -44,13 +29,13 @@ arrival: {profile: steps, steps: [{uploads: 10, window: 300ms}, {rate: 0, for: 2
 		case i >= 10:
 			want = 4
 		}
-		if name := fmt.Sprintf("caller-%05d", i); perCaller[name] != want {
-			t.Errorf("%s: the service got %d uploads, callers.uploads says %d", name, perCaller[name], want)
+		if name := fmt.Sprintf("caller-%05d", i); u.perCaller[name] != want {
+			t.Errorf("%s: the service got %d uploads, callers.uploads says %d", name, u.perCaller[name], want)
 		}
 	}
-	u := rep.Uploads
-	if u == nil || u.Total != 50 || u.Succeeded != 50 || len(keys) != 50 ||
+	up := rep.Uploads
+	if up == nil || up.Total != 50 || up.Succeeded != 50 || len(u.keys) != 50 ||
 		rep.Callers.Total != 17 || rep.Callers.Succeeded != 17 || rep.Requests.Total != 50 {
-		t.Fatalf("uploads %+v callers %+v requests %d; the service saw %d distinct keys, want 50", u, rep.Callers, rep.Requests.Total, len(keys))
+		t.Fatalf("uploads %+v callers %+v requests %d; the service saw %d distinct keys, want 50", up, rep.Callers, rep.Requests.Total, len(u.keys))
 	}
 }
