@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/rehearse-dev/rehearse/reports"
@@ -186,14 +187,37 @@ func TestCrashesUnmeasuredAbsentAndIncremental(t *testing.T) {
 	e, _ := New(Options{})
 	sc := e.Scenario(Labels{Scenario: "s", Run: "r"})
 	sc.Crashes(reports.Crashes{}, 0)
-	if _, ok := values(t, e.Gatherer())[NameCrashes+"{run=r,scenario=s,shard=0/1}"]; ok {
-		t.Fatal("crash counter present for an unmeasured ledger")
+	if n, err := testutil.GatherAndCount(e.Gatherer(), NameCrashes, NameOOMKills, NameRestarts, NameDowntime); err != nil || n != 0 {
+		t.Fatalf("%d crash series for an unmeasured ledger (%v)", n, err)
 	}
 	for _, n := range []int64{1, 1, 3} {
 		sc.Crashes(reports.Crashes{Count: ptr(n), OOMKills: ptr(int64(0)), Restarts: ptr(int64(0)), DowntimeS: ptr(0.0)}, 0)
 	}
-	if got := values(t, e.Gatherer())[NameCrashes+"{run=r,scenario=s,shard=0/1}"]; got != 3 {
+	if got := testutil.ToFloat64(e.v.crashes.WithLabelValues("s", "r", "0/1")); got != 3 {
 		t.Fatalf("crashes %v, want 3", got)
+	}
+}
+
+// Every series a storm with every kind of input makes follows
+// Prometheus's naming and help conventions (client_golang's promlint).
+func TestSeriesPassPromlint(t *testing.T) {
+	e, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Unix(1_700_000_000, 0)
+	agg := reports.NewAggregator(start)
+	sc := e.Scenario(Labels{Scenario: "lint", Run: "r1", Start: start})
+	agg.SetObserver(sc)
+	feed(agg)
+	sc.Crashes(reports.Crashes{Count: ptr(int64(1)), OOMKills: ptr(int64(1)), Restarts: ptr(int64(1)), DowntimeS: ptr(2.5)}, time.Second)
+	agg.Finish(start.Add(5 * time.Second))
+	problems, err := testutil.GatherAndLint(e.Gatherer())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("%s: %s", p.Metric, p.Text)
 	}
 }
 
