@@ -124,6 +124,8 @@ func CheckCapacity(sc *scenarios.Scenario, o CapacityOptions) error {
 		return refuse("--recover-for must be at least %ds (recovery is goodput held %d s), or 0 for no recovery probe, got %s", recoveredHold, recoveredHold, o.RecoverFor)
 	case p == scenarios.ProfileSteps:
 		return refuse("%s arrives in steps: its load is its steps, not one level; search a burst, ramp, poisson or constant arrival", sc.Name)
+	case len(sc.Callers.Uploads) > 0:
+		return refuse("%s has callers that upload several times (callers.uploads): its load is their uploads' curve, not a count of callers to grow; search a scenario whose callers upload once", sc.Name)
 	}
 	return nil
 }

@@ -209,6 +209,7 @@ callers: {count: 100, records: 1}
 	burst := writeScenario(t, "name: b\n"+base+"arrival: {profile: burst, window: 1s}\ngates: [\"ok > 0\"]\n")
 	noGates := writeScenario(t, "name: g\n"+base+"arrival: {profile: burst, window: 1s}\n")
 	steps := writeScenario(t, "name: st\n"+strings.Replace(base, "count: 100, ", "", 1)+"arrival: {profile: steps, steps: [{rate: 10, for: 2s}]}\ngates: [\"ok > 0\"]\n")
+	uploads := writeScenario(t, "name: up\n"+strings.Replace(base, "count: 100, ", "uploads: [{callers: 10, uploads: 3}], ", 1)+"arrival: {profile: burst, window: 1s}\ngates: [\"ok > 0\"]\n")
 	noReset := writeScenario(t, "name: r\nsut: {url: \"http://127.0.0.1:1\"}\ncallers: {count: 100, records: 1}\ngates: [\"ok > 0\"]\n")
 	for name, tc := range map[string]struct {
 		args []string
@@ -224,6 +225,7 @@ callers: {count: 100, records: 1}
 		"recover at 100%": {[]string{"--recover-at", "100%", burst}, "--recover-at must be above 0% and below 100% of the capacity, got 100%"},
 		"recover for 2s":  {[]string{"--recover-for", "2s", burst}, "--recover-for must be at least 5s (recovery is goodput held 5 s), or 0 for no recovery probe, got 2s"},
 		"steps":           {[]string{steps}, "st arrives in steps: its load is its steps, not one level"},
+		"callers.uploads": {[]string{uploads}, "up has callers that upload several times (callers.uploads)"},
 	} {
 		out := t.TempDir()
 		code, _, stderr := cli(t, append([]string{"capacity", "--out", out}, tc.args...)...)
