@@ -1,7 +1,6 @@
 package harness
 
 import (
-	"errors"
 	"fmt"
 	"net/http/httptest"
 	"os"
@@ -67,35 +66,14 @@ func TestDistributeSwarmReplayMillion(t *testing.T) {
 // 2,199 bytes, no retry; it returns each caller's sizes.
 func writeBigTrace(t *testing.T, path string, callers, per int, span time.Duration) map[string][]int {
 	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := traffic.NewWriter(f, traffic.Header{Start: time.Unix(1764150000, 0).UTC(), SpanMS: span.Milliseconds(),
-		Callers: callers, Uploads: int64(callers * per), Bytes: "content_length"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	stretch := span / time.Duration(per)
-	want := make(map[string][]int, callers)
-	for c := range callers {
+	return writeTrace(t, path, span, callers, per, func(c int) traffic.CallerTrace {
 		ct := traffic.CallerTrace{Name: fmt.Sprintf("tenant-%05d", c)}
 		for u := range per {
 			at := time.Duration(u)*stretch + time.Duration((c*7919)%int(stretch/time.Millisecond))*time.Millisecond
-			up := traffic.Upload{Offset: at, Method: "POST", Path: "/v1/callers/{caller}/records",
-				Bytes: int64(200 + (c*31+u*977)%2_000), Status: 200}
-			want[ct.Name] = append(want[ct.Name], int(up.Bytes))
-			ct.Uploads = append(ct.Uploads, up)
+			ct.Uploads = append(ct.Uploads, traffic.Upload{Offset: at, Method: "POST", Path: "/v1/callers/{caller}/records",
+				Bytes: int64(200 + (c*31+u*977)%2_000), Status: 200})
 		}
-		if err := w.Write(ct); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := errors.Join(w.Close(), f.Close()); err != nil {
-		t.Fatal(err)
-	}
-	return want
+		return ct
+	})
 }

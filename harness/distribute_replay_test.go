@@ -27,6 +27,25 @@ import (
 // (retries left out).
 func writeReplayTrace(t *testing.T, path string, callers, per int) map[string][]int {
 	t.Helper()
+	return writeTrace(t, path, 2*time.Second, callers, per, func(c int) traffic.CallerTrace {
+		ct := traffic.CallerTrace{Name: fmt.Sprintf("tenant-%03d", (c*37)%1000)}
+		for u := range per {
+			up := traffic.Upload{Offset: time.Duration(u*400+(c*13)%400) * time.Millisecond, Method: "POST",
+				Path: "/v1/callers/{caller}/records", Bytes: int64(200 + (c*31+u*977)%6_000), Status: 200}
+			if (c+u)%7 == 6 && u > 0 {
+				up.Retry, up.Bytes = true, ct.Uploads[u-1].Bytes
+			}
+			ct.Uploads = append(ct.Uploads, up)
+		}
+		return ct
+	})
+}
+
+// writeTrace writes to path the trace of callers callers of per uploads
+// each over span, caller c as caller(c) makes it; it returns each caller's
+// sizes as a replay sends them (logged retries left out).
+func writeTrace(t *testing.T, path string, span time.Duration, callers, per int, caller func(c int) traffic.CallerTrace) map[string][]int {
+	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -34,23 +53,18 @@ func writeReplayTrace(t *testing.T, path string, callers, per int) map[string][]
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := traffic.NewWriter(f, traffic.Header{Start: time.Unix(1764150000, 0).UTC(), SpanMS: 2_000, Callers: callers,
-		Uploads: int64(callers * per), Bytes: "content_length"})
+	w, err := traffic.NewWriter(f, traffic.Header{Start: time.Unix(1764150000, 0).UTC(), SpanMS: span.Milliseconds(),
+		Callers: callers, Uploads: int64(callers * per), Bytes: "content_length"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string][]int{}
+	want := make(map[string][]int, callers)
 	for c := range callers {
-		ct := traffic.CallerTrace{Name: fmt.Sprintf("tenant-%03d", (c*37)%1000)}
-		for u := range per {
-			up := traffic.Upload{Offset: time.Duration(u*400+(c*13)%400) * time.Millisecond, Method: "POST",
-				Path: "/v1/callers/{caller}/records", Bytes: int64(200 + (c*31+u*977)%6_000), Status: 200}
-			if (c+u)%7 == 6 && u > 0 {
-				up.Retry, up.Bytes = true, ct.Uploads[u-1].Bytes
-			} else {
+		ct := caller(c)
+		for _, up := range ct.Uploads {
+			if !up.Retry {
 				want[ct.Name] = append(want[ct.Name], int(up.Bytes))
 			}
-			ct.Uploads = append(ct.Uploads, up)
 		}
 		if err := w.Write(ct); err != nil {
 			t.Fatal(err)
