@@ -16,11 +16,12 @@ func setWindows(agg *reports.Aggregator, sc *scenarios.Scenario, after time.Dura
 	if spans := sc.Arrival.Spans(); spans != nil {
 		steps := make([]reports.ArrivalStepReport, len(spans))
 		specs := make([]reports.WindowSpec, len(spans))
+		brings := reports.BringsCallers
+		if len(sc.Callers.Uploads) > 0 {
+			brings = reports.BringsUploads // callers.uploads: the steps are the uploads' curve
+		}
 		for i, sp := range spans {
-			steps[i] = reports.ArrivalStepReport{Step: i + 1, Label: sp.Label, Callers: int64(sp.Callers), Brings: "callers"}
-			if len(sc.Callers.Uploads) > 0 {
-				steps[i].Brings = "uploads" // callers.uploads: the steps are the uploads' curve
-			}
+			steps[i] = reports.ArrivalStepReport{Step: i + 1, Label: sp.Label, Callers: int64(sp.Callers), Brings: brings}
 			specs[i] = reports.WindowSpec{Name: "step " + strconv.Itoa(i+1), Kind: reports.WindowSpan, From: after + sp.From, To: after + sp.To}
 		}
 		agg.SetArrivalSteps(steps, specs)

@@ -14,7 +14,7 @@ func arrivalLines(r *Report) []string {
 	var out []string
 	for _, st := range r.ArrivalSteps {
 		out = append(out, fmt.Sprintf("arrival step %d (%s, %s–%s s): %d %s; %s",
-			st.Step, st.Label, trimFloat(st.FromS), trimFloat(st.ToS), st.Callers, cmp.Or(st.Brings, "callers"), figuresText(st.WindowFigures)))
+			st.Step, st.Label, trimFloat(st.FromS), trimFloat(st.ToS), st.Callers, cmp.Or(st.Brings, BringsCallers), figuresText(st.WindowFigures)))
 	}
 	return out
 }

@@ -65,12 +65,19 @@ type WindowReport struct {
 type ArrivalStepReport struct {
 	Step  int    `json:"step"` // 1-based
 	Label string `json:"label"`
-	// Callers is what the step brings: callers, or — Brings "uploads",
-	// callers that upload several times (callers.uploads) — uploads.
+	// Callers is what the step brings: callers, or — Brings
+	// BringsUploads, callers that upload several times (callers.uploads)
+	// — uploads.
 	Callers int64  `json:"callers"`
 	Brings  string `json:"brings"`
 	WindowFigures
 }
+
+// What an arrival step's Callers counts (ArrivalStepReport.Brings).
+const (
+	BringsCallers = "callers"
+	BringsUploads = "uploads"
+)
 
 // SetArrivalSteps tells the aggregator the arrival's steps on the run's
 // clock, so the report gives each its own figures.

@@ -58,10 +58,10 @@ func (s *Scenario) Schedule() Schedule {
 // UploadCurve is the schedule of callers.uploads: whose upload falls
 // where on the arrival's curve.
 type UploadCurve struct {
-	ends    []int // ends[j]: callers of lines 0..j, a running sum
-	uploads []int // uploads[j]: uploads per caller of line j
+	ends    []int     // ends[j]: callers of lines 0..j, a running sum
+	uploads []int     // uploads[j]: uploads per caller of line j
+	phase0  []float64 // phase0[j]: the seeded start of line j's phases
 	curve   curve
-	seed    uint64
 }
 
 // UploadCurve is s's callers.uploads schedule, nil without the key.
@@ -69,12 +69,13 @@ func (s *Scenario) UploadCurve() *UploadCurve {
 	if len(s.Callers.Uploads) == 0 {
 		return nil
 	}
-	u := &UploadCurve{curve: curveOf(s.Arrival, s.Callers.TotalUploads()), seed: uint64(s.Seed)}
+	u := &UploadCurve{curve: curveOf(s.Arrival, s.Callers.TotalUploads())}
 	end := 0
-	for _, l := range s.Callers.Uploads {
+	for j, l := range s.Callers.Uploads {
 		end += l.Callers
 		u.ends = append(u.ends, end)
 		u.uploads = append(u.uploads, l.Uploads)
+		u.phase0 = append(u.phase0, rand.New(rand.NewPCG(uint64(s.Seed)^0x5c4e_d1a7, uint64(j))).Float64())
 	}
 	return u
 }
@@ -102,8 +103,7 @@ func (u *UploadCurve) At(caller, k int) (time.Duration, bool) {
 	if j > 0 {
 		first = u.ends[j-1]
 	}
-	start := rand.New(rand.NewPCG(u.seed^0x5c4e_d1a7, uint64(j))).Float64()
-	_, phi := math.Modf(start + float64(caller-first)*golden)
+	_, phi := math.Modf(u.phase0[j] + float64(caller-first)*golden)
 	return u.curve.at((float64(k) + phi) / float64(u.uploads[j])), true
 }
 

@@ -104,7 +104,7 @@ func feed(agg *reports.Aggregator) {
 
 // The series count exactly what the report counts: attempts by outcome
 // (their sum is requests.total), aborted, generator errors, retries,
-// callers, the class split, and the events.
+// callers, the class split, and the events; and they pass promlint.
 func TestSeriesEqualTheReport(t *testing.T) {
 	e, err := New(Options{})
 	if err != nil {
@@ -119,6 +119,15 @@ func TestSeriesEqualTheReport(t *testing.T) {
 		Events: []reports.CrashEvent{{AtS: 4, Container: "sut-0", Kind: "oom"}}}, time.Second)
 	rep := agg.Finish(start.Add(5 * time.Second))
 	v := values(t, e.Gatherer())
+	// Every series of this storm with every kind of input also follows
+	// Prometheus's naming and help conventions (client_golang's promlint).
+	problems, err := testutil.GatherAndLint(e.Gatherer())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("promlint: %s: %s", p.Metric, p.Text)
+	}
 
 	want := map[string]float64{OutcomeOK: float64(rep.Requests.OK), "timeout": float64(rep.Requests.Timeouts)}
 	for c, n := range rep.Requests.Errors {
@@ -195,29 +204,6 @@ func TestCrashesUnmeasuredAbsentAndIncremental(t *testing.T) {
 	}
 	if got := testutil.ToFloat64(e.v.crashes.WithLabelValues("s", "r", "0/1")); got != 3 {
 		t.Fatalf("crashes %v, want 3", got)
-	}
-}
-
-// Every series a storm with every kind of input makes follows
-// Prometheus's naming and help conventions (client_golang's promlint).
-func TestSeriesPassPromlint(t *testing.T) {
-	e, err := New(Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	start := time.Unix(1_700_000_000, 0)
-	agg := reports.NewAggregator(start)
-	sc := e.Scenario(Labels{Scenario: "lint", Run: "r1", Start: start})
-	agg.SetObserver(sc)
-	feed(agg)
-	sc.Crashes(reports.Crashes{Count: ptr(int64(1)), OOMKills: ptr(int64(1)), Restarts: ptr(int64(1)), DowntimeS: ptr(2.5)}, time.Second)
-	agg.Finish(start.Add(5 * time.Second))
-	problems, err := testutil.GatherAndLint(e.Gatherer())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range problems {
-		t.Errorf("%s: %s", p.Metric, p.Text)
 	}
 }
 

@@ -20,7 +20,7 @@ func population(sc *scenarios.Scenario) (*scenarios.Population, []time.Duration,
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		if sc.UploadCurve() != nil {
+		if len(sc.Callers.Uploads) > 0 {
 			// Their first uploads are on the uploads' curve (initPeriodic).
 			return pop, make([]time.Duration, pop.Len()), nil, nil
 		}
