@@ -192,47 +192,6 @@ func TestAttemptLogSample(t *testing.T) {
 	}
 }
 
-// TestRebuildFromASampleSaysSo: a report rebuilt from a sampled log alone
-// (a killed run, no report.json) says its figures are of the sample, in
-// its notes and its attempts_log, and counts the sample's callers.
-func TestRebuildFromASampleSaysSo(t *testing.T) {
-	in := randomAttempts(20_000, 2000, 3)
-	dir := t.TempDir()
-	writeLog(t, dir, AttemptLogOptions{Mode: AttemptsMode{Kind: AttemptsSample, Percent: 5}, Seed: 9}, in)
-	kept := readLog(t, dir)
-	f, err := OpenAttemptLog(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := Rebuild(f, t0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := r.AttemptsLog
-	if !l.Sampled() || *l.SamplePercent != 5 || *l.SampleSeed != 9 || l.File != AttemptLogGzFile || *l.Attempts != int64(len(kept)) {
-		t.Fatalf("attempts_log %+v", l)
-	}
-	if len(r.Notes) < 2 || r.Notes[0] != RebuiltNote || !strings.Contains(r.Notes[1], "a 5% sample of the callers (seed 9)") ||
-		!strings.Contains(r.Notes[1], "not of the whole run") {
-		t.Fatalf("notes %q", r.Notes)
-	}
-	if r.Callers.Total != int64(len(callersOf(kept))) || r.Callers.Attempts != int64(len(kept)) {
-		t.Fatalf("callers %+v, the sample has %d callers and %d attempts", r.Callers, len(callersOf(kept)), len(kept))
-	}
-	var md bytes.Buffer
-	if err := WriteMarkdown(&md, r); err != nil || !strings.Contains(md.String(), "sample of the callers") {
-		t.Fatalf("markdown does not say it is a sample (%v)", err)
-	}
-	whole := t.TempDir()
-	writeLog(t, whole, AttemptLogOptions{}, in)
-	wf, _ := OpenAttemptLog(whole)
-	defer wf.Close()
-	if wr, err := Rebuild(wf, t0); err != nil || wr.AttemptsLog.Sampled() || strings.Contains(strings.Join(wr.Notes, " "), "sample") {
-		t.Fatalf("a whole log rebuilt as a sample: %v %q", err, wr.Notes)
-	}
-}
-
 // TestCompressedLogOfAKilledRun: a compressed log flushed within
 // FlushEvery and then cut off (no trailer, as kill -9 leaves it) is
 // scanned up to its cut, and refused by the strict reader.

@@ -130,3 +130,23 @@ func sortedValid(ps []CapacityProbe) []CapacityProbe {
 	slices.SortStableFunc(out, func(a, b CapacityProbe) int { return a.Level - b.Level })
 	return out
 }
+
+// WriteCapacityComparisonMarkdown writes the PR comment of a comparison:
+// the verdict, then each side's answer and bracket.
+func WriteCapacityComparisonMarkdown(w io.Writer, c *CapacityComparison) error {
+	p := &printer{w: w}
+	p.printf("## rehearse capacity: candidate %s (precision %s)\n\n", c.Verdict, PercentText(c.Precision))
+	for _, side := range []struct {
+		name string
+		c    *Capacity
+	}{{"baseline", c.Baseline}, {"candidate", c.Candidate}} {
+		p.printf("- **%s** %s: %s; bracket %s\n", side.name, mdEscape(side.c.Scenario), mdEscape(side.c.Answer), BracketText(side.c.Bracket))
+	}
+	return p.err
+}
+
+// CapacityComparisonText is the verdict line for a terminal.
+func CapacityComparisonText(c *CapacityComparison) string {
+	return fmt.Sprintf("candidate capacity %s: baseline %s %s, candidate %s %s",
+		c.Verdict, c.Baseline.Answer, BracketText(c.Baseline.Bracket), c.Candidate.Answer, BracketText(c.Candidate.Bracket))
+}

@@ -132,10 +132,6 @@ func loadText(r *Report) string {
 	return fmt.Sprintf("%d → %d → %s (%s)", l.Offered, l.Attempts, good, times(l.Amplification))
 }
 
-// maxBadAnswerLine is how much of a bad answer's body a one-line view
-// (the terminal table, JUnit properties) shows.
-const maxBadAnswerLine = 120
-
 // badAnswerText is the bad answer example in one line: "status 201 at
 // 3.2 s, caller 17: no "job.id" in the answer (1 of 12 bad answers)".
 func badAnswerText(r *Report) string {

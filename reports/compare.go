@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/rehearse-dev/rehearse/reports/stats"
 )
@@ -246,4 +247,62 @@ func finite(v float64) *float64 {
 		return nil
 	}
 	return &v
+}
+
+// headline is the comparison's first line: the verdict, and the metrics
+// that made it.
+func (c *Comparison) headline() string {
+	var moved []string
+	for _, m := range c.Metrics {
+		if m.Verdict == c.Verdict && (c.Verdict == VerdictWorse || c.Verdict == VerdictBetter) {
+			moved = append(moved, m.Name)
+		}
+	}
+	h := strings.ToUpper(c.Verdict)
+	if len(moved) > 0 {
+		h += " on " + strings.Join(moved, ", ")
+	}
+	return h
+}
+
+func (c *Comparison) sidesText() string {
+	return fmt.Sprintf("baseline %s (%d run(s), seed %d) vs candidate %s (%d run(s), seed %d)",
+		c.Baseline.Name, c.Baseline.Runs, c.Baseline.Seed, c.Candidate.Name, c.Candidate.Runs, c.Candidate.Seed)
+}
+
+// methodText says how the verdict was reached, with this comparison's levels.
+func methodText(c *Comparison, opts CompareOptions) string {
+	if c.Mode == "single_run" {
+		return fmt.Sprintf("one run a side: latency percentiles (of successful attempts) by a Mann-Whitney U test over the runs' successful attempts (level %g) and the tolerance; "+
+			"other metrics by their values against the tolerance; integrity counts (lost, duplicates, crashes) exactly when a side had none", opts.AttemptAlpha)
+	}
+	tested := 0
+	for _, m := range c.Metrics {
+		if m.PHolm != nil {
+			tested++
+		}
+	}
+	test := "Mann-Whitney U across runs (exact), Hodges-Lehmann shift with its 95% interval"
+	if c.Baseline.Runs < minRankRuns || c.Candidate.Runs < minRankRuns {
+		test = fmt.Sprintf("fewer than %d runs a side: Welch's t across runs with its 95%% interval (on a log scale for latency, throughput and drain)", minRankRuns)
+	}
+	return fmt.Sprintf("each run is one observation (latencies of its successful attempts): %s, Holm across the %d metrics that varied (family level %g); "+
+		"worse or better only when significant and the whole interval clears the tolerance, "+
+		"same when it lies within; integrity counts (lost, duplicates, crashes) exactly, as the mean per run, when a side had none in every run, "+
+		"else tested like the others", test, tested, opts.Alpha)
+}
+
+// machineNotes say when the runs were made on different machines.
+func machineNotes(c *Comparison) []string {
+	b, k := c.Baseline.Hosts, c.Candidate.Hosts
+	switch {
+	case len(b) == 0 || len(k) == 0:
+		return nil
+	case len(b) > 1 || len(k) > 1:
+		return []string{fmt.Sprintf("runs were made on several machines (baseline: %s; candidate: %s): part of a difference may be the machines'",
+			strings.Join(b, ", "), strings.Join(k, ", "))}
+	case b[0] != k[0]:
+		return []string{fmt.Sprintf("baseline ran on %s, candidate on %s: part of a difference may be the machines'", b[0], k[0])}
+	}
+	return nil
 }

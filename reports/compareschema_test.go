@@ -2,16 +2,11 @@ package reports
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -128,57 +123,5 @@ func TestReportHostMatchesSchema(t *testing.T) {
 	back, err := ReadJSON(&buf)
 	if err != nil || back.Host == nil || back.Host.Machine() != r.Host.Machine() {
 		t.Fatalf("host did not survive: %v %+v", err, back)
-	}
-}
-
-// TestCompareAndHistoryInChromium opens compare.html and history.html in
-// headless Chromium: the CDF and the dot charts, and the trend charts, are
-// drawn without a JavaScript error.
-func TestCompareAndHistoryInChromium(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a browser")
-	}
-	bin := chromium(t)
-	rng := rand.New(rand.NewPCG(13, 14))
-	c := Compare(build{ms: 40, runNoise: 0.05}.runs(rng, "v1", 5), build{ms: 48, runNoise: 0.05}.runs(rng, "v2", 5), CompareOptions{})
-	h := BuildHistory(historyRuns(rng), HistoryOptions{})
-	dir := t.TempDir()
-	for _, p := range []struct {
-		file   string
-		write  func(*bytes.Buffer) error
-		charts int
-	}{
-		{"compare.html", func(b *bytes.Buffer) error { return WriteComparisonHTML(b, c) }, 4}, // the CDF and a dot chart per varying metric
-		{"history.html", func(b *bytes.Buffer) error { return WriteHistoryHTML(b, h) }, 6},
-	} {
-		var buf bytes.Buffer
-		if err := p.write(&buf); err != nil {
-			t.Fatal(err)
-		}
-		if externalRef.MatchString(buf.String()) {
-			t.Fatalf("%s: external reference %s", p.file, externalRef.FindString(buf.String()))
-		}
-		page := filepath.Join(dir, p.file)
-		if err := os.WriteFile(page, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		dom, err := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-			"--user-data-dir="+t.TempDir(), "--virtual-time-budget=3000", "--dump-dom", "file://"+page).Output()
-		cancel()
-		if err != nil {
-			t.Fatalf("chromium --dump-dom %s: %v", p.file, err)
-		}
-		m := regexp.MustCompile(`data-charts="(\d+)"`).FindSubmatch(dom)
-		e := regexp.MustCompile(`data-js-errors="(\d+)"`).FindSubmatch(dom)
-		if m == nil || e == nil || string(e[1]) != "0" {
-			t.Fatalf("%s: the script did not finish cleanly: %q %q", p.file, m, e)
-		}
-		if drawn, _ := strconv.Atoi(string(m[1])); drawn < p.charts {
-			t.Fatalf("%s: %d charts drawn, want >= %d", p.file, drawn, p.charts)
-		}
-		if !bytes.Contains(dom, []byte("uplot")) {
-			t.Fatalf("%s: no uPlot canvas", p.file)
-		}
 	}
 }

@@ -78,3 +78,7 @@ func errorExampleText(r *Report, c Class, e ErrorExample) string {
 	}
 	return s
 }
+
+// maxBadAnswerLine is how much of a bad answer's body a one-line view
+// (the terminal table, JUnit properties) shows.
+const maxBadAnswerLine = 120

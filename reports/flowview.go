@@ -2,7 +2,6 @@ package reports
 
 import (
 	"fmt"
-	"strings"
 )
 
 // flowLines are r's login and steps (flow.go), a line each, for the
@@ -34,11 +33,6 @@ func latencyShort(l Latency) string {
 		return "not measured"
 	}
 	return fmt.Sprintf("p50 %s ms, p99 %s ms", trimFloat(*l.P50), trimFloat(*l.P99))
-}
-
-// trimFloat prints f with at most one decimal, without a trailing .0.
-func trimFloat(f float64) string {
-	return strings.TrimSuffix(fmt.Sprintf("%.1f", f), ".0")
 }
 
 // bytesText prints n bytes in the largest binary unit that keeps it >= 1.

@@ -103,3 +103,17 @@ func notesOf(r *Report) []string {
 	}
 	return notes
 }
+
+func fmtNum(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
+
+// fmtP is a p-value in three significant digits.
+func fmtP(p float64) string { return strconv.FormatFloat(p, 'g', 3, 64) }
+
+// trimFloat prints f with at most one decimal, without a trailing .0.
+func trimFloat(f float64) string {
+	return strings.TrimSuffix(fmt.Sprintf("%.1f", f), ".0")
+}
+
+// NoSuccess is why a latency of successful attempts has no value when
+// attempts reached the service and none of them succeeded.
+const NoSuccess = NotMeasured + " (no successful attempt)"

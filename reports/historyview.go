@@ -15,7 +15,7 @@ import (
 // lists one by one; every regression and machine change is listed anyway.
 const historyDigestRows = 30
 
-func (h *History) span() string {
+func historySpan(h *History) string {
 	if len(h.Points) == 0 {
 		return "no run"
 	}
@@ -24,7 +24,7 @@ func (h *History) span() string {
 }
 
 // machineChanges says when the machine changed, run by run.
-func (h *History) machineChanges() []string {
+func machineChanges(h *History) []string {
 	var out []string
 	for i, p := range h.Points {
 		if !p.MachineChanged {
@@ -43,7 +43,7 @@ func machineText(m string) string {
 	return m
 }
 
-func (h *History) rows(from int) [][]string {
+func historyRows(h *History, from int) [][]string {
 	var rows [][]string
 	for i, p := range h.Points[from:] {
 		row := []string{strconv.Itoa(from + i + 1), p.StartedAt.UTC().Format("2006-01-02 15:04")}
@@ -79,7 +79,7 @@ func (h *History) rows(from int) [][]string {
 // before it, and a table of the latest runs.
 func WriteHistoryMarkdown(w io.Writer, h *History) error {
 	p := &printer{w: w}
-	p.printf("## rehearse history: %s\n\n%s; each run is judged against the up to %d runs before it on the same machine.\n\n", mdEscape(h.Scenario), h.span(), h.Window)
+	p.printf("## rehearse history: %s\n\n%s; each run is judged against the up to %d runs before it on the same machine.\n\n", mdEscape(h.Scenario), historySpan(h), h.Window)
 	var worse []string
 	for i, pt := range h.Points {
 		if len(pt.Worse) > 0 {
@@ -91,7 +91,7 @@ func WriteHistoryMarkdown(w io.Writer, h *History) error {
 	} else {
 		p.printf("### Regressions\n\n%s\n\n", strings.Join(worse, "\n"))
 	}
-	if changes := h.machineChanges(); len(changes) > 0 {
+	if changes := machineChanges(h); len(changes) > 0 {
 		p.printf("### Machine changes\n\n")
 		for _, c := range changes {
 			p.printf("- %s\n", mdEscape(c))
@@ -106,7 +106,7 @@ func WriteHistoryMarkdown(w io.Writer, h *History) error {
 		return p.err
 	}
 	header := slices.Concat([]string{"run", "started (UTC)"}, h.Metrics, []string{"against the runs before"})
-	return writeRows(w, markdownTable(), header, h.rows(from))
+	return writeRows(w, markdownTable(), header, historyRows(h, from))
 }
 
 //go:embed assets/history.gohtml
@@ -153,7 +153,7 @@ func WriteHistoryHTML(w io.Writer, h *History) error {
 		return fmt.Errorf("render history html: chart data: %w", err)
 	}
 	header := slices.Concat([]string{"run", "started (UTC)"}, h.Metrics, []string{"against the runs before"})
-	rows := h.rows(0)
+	rows := historyRows(h, 0)
 	for _, r := range rows {
 		for i := range r {
 			r[i] = strings.TrimSuffix(strings.TrimPrefix(r[i], "**"), "**") // Markdown bold: the ▲ says it
@@ -168,5 +168,5 @@ func WriteHistoryHTML(w io.Writer, h *History) error {
 		CSS     template.CSS
 		JS      template.JS
 		Data    template.JS
-	}{h, h.span(), h.machineChanges(), header, rows, template.CSS(uplotCSS), template.JS(uplotJS), template.JS(b)})
+	}{h, historySpan(h), machineChanges(h), header, rows, template.CSS(uplotCSS), template.JS(uplotJS), template.JS(b)})
 }

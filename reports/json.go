@@ -58,3 +58,10 @@ func Load(path string) (*Report, error) {
 	}
 	return r, nil
 }
+
+// WriteComparisonJSON writes the comparison as JSON (schema/compare.v2.json).
+func WriteComparisonJSON(w io.Writer, c *Comparison) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(c)
+}

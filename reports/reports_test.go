@@ -153,37 +153,6 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 }
 
-func TestGoldenRenderers(t *testing.T) {
-	a, b := sample("storm-sync", 20*time.Millisecond), sample("storm-async", 40*time.Millisecond)
-	b.Verdict, b.Expect = "pass", "fail"
-	for _, c := range []struct {
-		name  string
-		write func(*bytes.Buffer) error
-	}{
-		{"table.golden.txt", func(w *bytes.Buffer) error { return WriteTable(w, a, b) }},
-		{"report.golden.md", func(w *bytes.Buffer) error { return WriteMarkdown(w, a, b) }},
-		{"junit.golden.xml", func(w *bytes.Buffer) error { return WriteJUnit(w, a, b) }},
-	} {
-		var buf bytes.Buffer
-		if err := c.write(&buf); err != nil {
-			t.Fatal(err)
-		}
-		golden(t, c.name, buf.Bytes())
-	}
-}
-
-func TestMarkdownEscapesPipes(t *testing.T) {
-	r := sample("a", time.Millisecond)
-	r.Scenario.Name = "x|y"
-	var buf bytes.Buffer
-	if err := WriteMarkdown(&buf, r); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(buf.String(), `x\|y`) {
-		t.Fatal("pipe not escaped")
-	}
-}
-
 func TestJSONRoundTripAndSchema(t *testing.T) {
 	for _, r := range []*Report{sample("a", time.Millisecond), NewAggregator(t0).Finish(t0), classedReport()} {
 		var buf bytes.Buffer
@@ -236,55 +205,6 @@ func latencies(seed uint64, n int, scale float64) []float64 {
 		out[i] = scale * (20 + rng.ExpFloat64()*5)
 	}
 	return out
-}
-
-func TestCompareSameBuildPassesSlowerFails(t *testing.T) {
-	run := func(r *Report, lat []float64) []Run { return []Run{{Report: r, Latencies: lat}} }
-	base := sample("a", 25*time.Millisecond)
-	same := sample("a", 25*time.Millisecond)
-	*same.LatencyMs.P50 *= 1.01
-	if c := Compare(run(base, latencies(1, 5000, 1)), run(same, latencies(2, 5000, 1)), CompareOptions{}); c.Worse() {
-		t.Fatalf("same build flagged: %+v", c.Metrics)
-	}
-	slow := sample("a", 75*time.Millisecond)
-	c := Compare(run(base, latencies(1, 5000, 1)), run(slow, latencies(2, 5000, 3)), CompareOptions{})
-	if !c.Worse() || c.Metrics[0].Verdict != VerdictWorse {
-		t.Fatalf("3x slower not flagged: %+v", c.Metrics[0])
-	}
-	lost := sample("a", 25*time.Millisecond)
-	lost.Async.Lost = 2
-	if c := Compare(run(base, nil), run(lost, nil), CompareOptions{}); !c.Worse() {
-		t.Fatal("more lost uploads not worse")
-	}
-	for _, w := range []func(*bytes.Buffer) error{
-		func(b *bytes.Buffer) error { return WriteComparisonTable(b, c) },
-		func(b *bytes.Buffer) error { return WriteComparisonMarkdown(b, c) },
-		func(b *bytes.Buffer) error { return WriteComparisonJSON(b, c) },
-		func(b *bytes.Buffer) error { return WriteComparisonHTML(b, c) },
-	} {
-		var b bytes.Buffer
-		if err := w(&b); err != nil || !strings.Contains(b.String(), "lost") {
-			t.Fatalf("comparison writer: %v", err)
-		}
-	}
-}
-
-func FuzzReadJSON(f *testing.F) {
-	var buf bytes.Buffer
-	_ = WriteJSON(&buf, sample("f", time.Millisecond))
-	f.Add(buf.Bytes())
-	f.Add([]byte(`{"schema":"rehearse.report/v1"}`))
-	f.Add([]byte(`{"schema":"rehearse.report/v1","timeline":[{"sut_mem_bytes":null}]}`))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		r, err := ReadJSON(bytes.NewReader(b))
-		if err != nil {
-			return
-		}
-		// Whatever was read renders without panicking.
-		_ = WriteTable(&bytes.Buffer{}, r)
-		_ = WriteMarkdown(&bytes.Buffer{}, r)
-		_ = WriteHTML(&bytes.Buffer{}, r)
-	})
 }
 
 func BenchmarkAggregatorAddAttempt(b *testing.B) {

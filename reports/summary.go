@@ -209,10 +209,6 @@ const (
 	latencyAll = "latency (all answered)"
 )
 
-// NoSuccess is why a latency of successful attempts has no value when
-// attempts reached the service and none of them succeeded.
-const NoSuccess = NotMeasured + " (no successful attempt)"
-
 // latency shows a figure of the latency of the successful attempts (ok) or
 // of all that reached the service: NotApplicable when no attempt reached
 // it, NoSuccess for the successful attempts' when none succeeded,
