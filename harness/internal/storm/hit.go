@@ -6,7 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/rehearse-dev/rehearse/harness/internal/storm/wire"
 	"github.com/rehearse-dev/rehearse/reports"
 )
 
@@ -34,31 +33,6 @@ func (e *engine) storm() {
 	e.ports, e.portsOK = portsInUse(e.wire.Addr())
 	e.wire.CloseIdle()
 	e.redirects.closeIdle()
-}
-
-// outcome is what came of one attempt: when it left, how long until its
-// answer (or its failure), and the exchange that holds the answer.
-type outcome struct {
-	began   time.Time
-	latency time.Duration
-	x       *wire.Exchange
-	err     error // nil when an answer came
-	hops    int   // redirects followed (redirect.go)
-	// badAnswer says why a step's 2xx answer could not be read for what
-	// it saves (class bad_answer); "" when it could.
-	badAnswer string
-	// loggingIn is how long the caller logged in before the attempt: its
-	// intended send moves by that much, so that the login is not read as
-	// the generator's lag.
-	loggingIn time.Duration
-}
-
-// code is the answer's status, 0 when none came.
-func (o *outcome) code() int {
-	if o.err != nil {
-		return 0
-	}
-	return o.x.Code
 }
 
 // hit sends one attempt and absorbs what came of it: its caller logs in
@@ -103,8 +77,7 @@ func (e *engine) upload(id attemptID) outcome {
 // uploadOnce sends attempt id's upload request and follows its redirects.
 func (e *engine) uploadOnce(id attemptID) outcome {
 	began := time.Now()
-	x := wire.Exchange{Req: e.req, Caller: id.caller, Try: id.try, AnswerCap: e.answerCap, Head: e.head, How: e.how,
-		Deadline: began.Add(e.timeout(id.caller))}
+	x := e.exchange(id, began)
 	var jarURL *url.URL // the upload's URL, which the cookies' paths match
 	if e.jars != nil {
 		jarURL = e.uploadURL(id)
@@ -119,16 +92,6 @@ func (e *engine) uploadOnce(id attemptID) outcome {
 		hops, err = e.redirects.follows(e.runCtx, &x)
 	}
 	return outcome{began: began, latency: time.Since(began), x: &x, err: err, hops: hops}
-}
-
-// uploadURL is attempt id's upload URL (the target's base, then the
-// template's path and query).
-func (e *engine) uploadURL(id attemptID) *url.URL {
-	u, err := url.Parse(e.target + e.req.Path(id.caller, id.try))
-	if err != nil {
-		return e.base
-	}
-	return u
 }
 
 // classOf is an attempt's class: the service's answer, or who failed it —
