@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rehearse-dev/rehearse/internal/testenv"
 	"github.com/rehearse-dev/rehearse/sut/teamapi"
 )
 
@@ -38,7 +39,7 @@ func TestUpgradeLosesDataRestorm(t *testing.T) {
 	srv := httptest.NewServer(svc.Handler())
 	defer srv.Close()
 	t.Setenv("REHEARSE_DEPLOY_HELPER", "1")
-	sc := parse(t, `name: lose
+	sc := testenv.Scenario(t, `name: lose
 sut: {url: "`+srv.URL+`"}
 api:
   upload:

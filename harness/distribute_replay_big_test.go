@@ -39,7 +39,7 @@ func TestDistributeSwarmReplayMillion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	counted := newCounter()
+	counted := testenv.NewCounter()
 	srv := httptest.NewServer(counted)
 	defer srv.Close()
 	id := NewRunID(time.Now())

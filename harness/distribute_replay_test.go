@@ -124,15 +124,14 @@ func byCallerName(t *testing.T, dir string) map[string][2]int64 {
 
 // sameSizes fails t unless the service received, per caller, the sizes
 // of want (in any order).
-func sameSizes(t *testing.T, what string, got *counter, want map[string][]int) {
+func sameSizes(t *testing.T, what string, got *testenv.Counter, want map[string][]int) {
 	t.Helper()
-	got.mu.Lock()
-	defer got.mu.Unlock()
-	if len(got.sizes) != len(want) {
-		t.Fatalf("%s: %d callers reached the service, the trace has %d", what, len(got.sizes), len(want))
+	arrived := got.Sizes()
+	if len(arrived) != len(want) {
+		t.Fatalf("%s: %d callers reached the service, the trace has %d", what, len(arrived), len(want))
 	}
 	for caller, sizes := range want {
-		g := append([]int(nil), got.sizes[caller]...)
+		g := arrived[caller]
 		w := append([]int(nil), sizes...)
 		slices.Sort(g)
 		slices.Sort(w)
@@ -160,7 +159,7 @@ func TestDistributeSwarmReplay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	local := newCounter()
+	local := testenv.NewCounter()
 	srv := httptest.NewServer(local)
 	defer srv.Close()
 	one, err := Run(t.Context(), sc, Options{Target: srv.URL, Out: t.TempDir()})
@@ -177,7 +176,7 @@ func TestDistributeSwarmReplay(t *testing.T) {
 				swarmConfigLimit = 1 // every part too big for a config
 				defer func() { swarmConfigLimit = old }()
 			}
-			counted := newCounter()
+			counted := testenv.NewCounter()
 			srv := httptest.NewServer(counted)
 			defer srv.Close()
 			id := NewRunID(time.Now())

@@ -22,6 +22,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/rehearse-dev/rehearse/harness/internal/k8s"
+	"github.com/rehearse-dev/rehearse/internal/testenv"
 	"github.com/rehearse-dev/rehearse/reports"
 )
 
@@ -30,7 +31,7 @@ import (
 // (--emit-result), with the service's count of requests.
 func shardFrames(t *testing.T) ([][]byte, int64) {
 	t.Helper()
-	svc := &tally{seen: map[string]int{}}
+	svc := testenv.NewTally()
 	srv := httptest.NewServer(svc)
 	defer srv.Close()
 	at := time.Now().Add(500 * time.Millisecond)
@@ -38,7 +39,7 @@ func shardFrames(t *testing.T) ([][]byte, int64) {
 	errs := make([]error, 3)
 	var wg sync.WaitGroup
 	for i := range 3 {
-		sc := parse(t, "sut: {url: \""+srv.URL+"\"}\n"+mergeScenario)
+		sc := testenv.Scenario(t, "sut: {url: \""+srv.URL+"\"}\n"+mergeScenario)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -57,7 +58,7 @@ func shardFrames(t *testing.T) ([][]byte, int64) {
 	if err := errors.Join(errs...); err != nil {
 		t.Fatal(err)
 	}
-	return frames, svc.requests
+	return frames, svc.Requests()
 }
 
 // fakeCluster is an API server that knows its own truth: the ConfigMaps,
@@ -225,7 +226,7 @@ func fakeStatus(w http.ResponseWriter, code int, reason, msg string) {
 // pod's end.
 func TestApplyKubernetesOnAFakeCluster(t *testing.T) {
 	frames, served := shardFrames(t)
-	sc := parse(t, "sut: {url: \"http://uploadsvc.load.svc:8080\"}\n"+mergeScenario)
+	sc := testenv.Scenario(t, "sut: {url: \"http://uploadsvc.load.svc:8080\"}\n"+mergeScenario)
 	for _, failed := range []int{-1, 2} {
 		t.Run(fmt.Sprintf("failed=%d", failed), func(t *testing.T) {
 			const runID = "rh-20261206-apply"

@@ -1,9 +1,9 @@
 package harness
 
 import (
+	"bytes"
 	"errors"
 	"io"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -13,33 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rehearse-dev/rehearse/internal/testenv"
 	"github.com/rehearse-dev/rehearse/reports"
+	"github.com/rehearse-dev/rehearse/scenarios"
 )
-
-// tally is a service that counts what it receives: requests and body
-// bytes; every caller's first try of every fifth caller is refused (503),
-// so retries are in the counts too.
-type tally struct {
-	mu       sync.Mutex
-	requests int64
-	bytes    int64
-	seen     map[string]int
-}
-
-func (s *tally) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	n, _ := io.Copy(io.Discard, r.Body)
-	caller := strings.Split(strings.TrimPrefix(r.URL.Path, "/v1/callers/"), "/")[0]
-	s.mu.Lock()
-	s.requests++
-	s.bytes += n
-	s.seen[caller]++
-	first := s.seen[caller] == 1
-	s.mu.Unlock()
-	time.Sleep(5 * time.Millisecond)
-	if first && strings.HasSuffix(caller, "5") {
-		w.WriteHeader(http.StatusServiceUnavailable)
-	}
-}
 
 const mergeScenario = `name: merged
 callers: {count: 120, records: 5, timeout: 5s, retry: {attempts: 3, backoff: constant, base: 50ms, on: [5xx]}}
@@ -50,11 +27,11 @@ gates: ["gave_up == 0"]
 // The same scenario as one process and as 3 shards merged: every count
 // equals the service's own and the one-process run's.
 func TestMergeEqualsOneProcess(t *testing.T) {
-	count := func(shard Shard, out string) (*tally, *Result) {
-		svc := &tally{seen: map[string]int{}}
+	count := func(shard Shard, out string) (*testenv.Tally, *Result) {
+		svc := testenv.NewTally()
 		srv := httptest.NewServer(svc)
 		defer srv.Close()
-		res, err := Run(t.Context(), parse(t, "sut: {url: \""+srv.URL+"\"}\n"+mergeScenario), Options{Out: out, Shard: shard, Version: "test"})
+		res, err := Run(t.Context(), testenv.Scenario(t, "sut: {url: \""+srv.URL+"\"}\n"+mergeScenario), Options{Out: out, Shard: shard, Version: "test"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -63,13 +40,13 @@ func TestMergeEqualsOneProcess(t *testing.T) {
 	whole, one := count(Shard{}, t.TempDir())
 	dir := t.TempDir()
 	// The shards run together, from one barrier, against one service.
-	svc := &tally{seen: map[string]int{}}
+	svc := testenv.NewTally()
 	srv := httptest.NewServer(svc)
 	at := time.Now().Add(500 * time.Millisecond)
 	var wg sync.WaitGroup
 	errs := make([]error, 3)
 	for i := range 3 {
-		sc := parse(t, "sut: {url: \""+srv.URL+"\"}\n"+mergeScenario)
+		sc := testenv.Scenario(t, "sut: {url: \""+srv.URL+"\"}\n"+mergeScenario)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -81,16 +58,16 @@ func TestMergeEqualsOneProcess(t *testing.T) {
 	if err := errors.Join(errs...); err != nil {
 		t.Fatal(err)
 	}
-	served := svc.requests
+	served := svc.Requests()
 	res, err := Merge(t.Context(), []string{dir}, t.TempDir(), MergeOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	m, o := res.Report, one.Report
-	if served != whole.requests || m.Requests.Total != served || m.Requests.Total != o.Requests.Total ||
+	if served != whole.Requests() || m.Requests.Total != served || m.Requests.Total != o.Requests.Total ||
 		m.Requests.OK != o.Requests.OK || m.Requests.Status["503"] != o.Requests.Status["503"] ||
 		m.Callers != o.Callers || m.Generator.PlannedAttempts != 120 || len(m.Shards) != 3 || m.Verdict != "pass" {
-		t.Fatalf("merged %+v %+v verdict %s\none process %+v %+v; service %d and %d", m.Requests, m.Callers, m.Verdict, o.Requests, o.Callers, served, whole.requests)
+		t.Fatalf("merged %+v %+v verdict %s\none process %+v %+v; service %d and %d", m.Requests, m.Callers, m.Verdict, o.Requests, o.Callers, served, whole.Requests())
 	}
 	// Both latencies are replayed from the shards' attempts: of the
 	// successful ones (the 503s left out) and of all of them.
@@ -106,7 +83,7 @@ func TestMergeEqualsOneProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The merged attempts.csv names each attempt's caller, as a shard's does.
-	log, err := attemptLogText(res.Dir)
+	log, err := testenv.AttemptLogText(res.Dir)
 	if err != nil || !strings.Contains(string(log), ",caller-00007,0,0\n") {
 		t.Fatalf("merged attempts.csv without caller names (%v):\n%.300s", err, log)
 	}
@@ -116,12 +93,12 @@ func TestMergeEqualsOneProcess(t *testing.T) {
 // merged report partial — never a pass, though every gate held on what
 // arrived; shards of another scenario are refused.
 func TestMergeRefusesAndNamesMissing(t *testing.T) {
-	svc := &tally{seen: map[string]int{}}
+	svc := testenv.NewTally()
 	srv := httptest.NewServer(svc)
 	defer srv.Close()
 	dir := t.TempDir()
 	for _, i := range []int{0, 2} {
-		if _, err := Run(t.Context(), parse(t, "sut: {url: \""+srv.URL+"\"}\n"+mergeScenario),
+		if _, err := Run(t.Context(), testenv.Scenario(t, "sut: {url: \""+srv.URL+"\"}\n"+mergeScenario),
 			Options{Out: filepath.Join(dir, "s"+string(rune('0'+i))), Shard: Shard{Index: i, Count: 3}, Version: "test"}); err != nil {
 			t.Fatal(err)
 		}
@@ -154,7 +131,7 @@ func TestMergeRefusesAndNamesMissing(t *testing.T) {
 		}
 	}
 	other := strings.Replace(mergeScenario, "name: merged", "name: other", 1)
-	if _, err := Run(t.Context(), parse(t, "sut: {url: \""+srv.URL+"\"}\n"+other),
+	if _, err := Run(t.Context(), testenv.Scenario(t, "sut: {url: \""+srv.URL+"\"}\n"+other),
 		Options{Out: filepath.Join(dir, "x"), Shard: Shard{Index: 1, Count: 3}, Version: "test"}); err != nil {
 		t.Fatal(err)
 	}
@@ -166,11 +143,11 @@ func TestMergeRefusesAndNamesMissing(t *testing.T) {
 // A partial merge whose gates already failed on what arrived says so: its
 // exit code is a failure's, not an incomplete run's.
 func TestMergePartialWithAFailedGate(t *testing.T) {
-	srv := httptest.NewServer(&tally{seen: map[string]int{}})
+	srv := httptest.NewServer(testenv.NewTally())
 	defer srv.Close()
 	dir := t.TempDir()
 	failing := strings.Replace(mergeScenario, `gates: ["gave_up == 0"]`, `gates: ["requests == 0"]`, 1)
-	if _, err := Run(t.Context(), parse(t, "sut: {url: \""+srv.URL+"\"}\n"+failing),
+	if _, err := Run(t.Context(), testenv.Scenario(t, "sut: {url: \""+srv.URL+"\"}\n"+failing),
 		Options{Out: filepath.Join(dir, "s0"), Shard: Shard{Index: 0, Count: 2}, Version: "test"}); err != nil {
 		t.Fatal(err)
 	}
@@ -181,5 +158,46 @@ func TestMergePartialWithAFailedGate(t *testing.T) {
 	if rep := res.Report; rep.Verdict != reports.VerdictPartial || !reports.PartialGateFailed(rep) ||
 		reports.VerdictText(rep) != "PARTIAL: shard 1 of 2 never reported (50% of the callers), and a gate failed on what arrived" {
 		t.Fatalf("verdict %s %q, gates %+v", rep.Verdict, reports.VerdictText(rep), rep.Gates)
+	}
+}
+
+// TestShardsKeepEveryAttempt: a shard refuses a sample (merge needs every
+// attempt); shards in either form, merged through their folders or
+// through their emitted frames, give one compressed log with them all.
+func TestShardsKeepEveryAttempt(t *testing.T) {
+	svc := testenv.NewTally()
+	srv := httptest.NewServer(svc)
+	defer srv.Close()
+	sc := testenv.Scenario(t, "sut: {url: \""+srv.URL+"\"}\n"+mergeScenario)
+	_, err := Run(t.Context(), sc, Options{Out: t.TempDir(), Shard: Shard{Index: 0, Count: 2}, Attempts: reports.AttemptsMode{Kind: reports.AttemptsNone}})
+	if !errors.Is(err, scenarios.ErrInvalid) || !strings.Contains(err.Error(), "a shard keeps them all") {
+		t.Fatalf("a shard without its attempts: %v", err)
+	}
+	dir := t.TempDir()
+	var frames bytes.Buffer
+	for i := range 2 {
+		out := filepath.Join(dir, "s"+string(rune('0'+i)))
+		res, err := Run(t.Context(), sc, Options{Out: out, Shard: Shard{Index: i, Count: 2}, Version: "test", AttemptsPlain: i == 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := EmitShard(&frames, res.Dir); err != nil {
+			t.Fatal(err)
+		}
+	}
+	merged, err := Merge(t.Context(), []string{dir}, t.TempDir(), MergeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromLogs, err := MergeLogs(t.Context(), []io.Reader{&frames}, t.TempDir(), MergeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []*Result{merged, fromLogs} {
+		l := m.Report.AttemptsLog
+		if n := int64(len(testenv.AttemptLog(t, m.Dir))); n != svc.Requests() || m.Report.Requests.Total != svc.Requests() ||
+			l == nil || l.Mode != reports.AttemptsAll || l.File != reports.AttemptLogGzFile || l.Attempts != nil {
+			t.Fatalf("merged log of %d attempts, report %d, service %d; attempts_log %+v", n, m.Report.Requests.Total, svc.Requests(), l)
+		}
 	}
 }

@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -15,7 +13,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -50,25 +47,6 @@ http {
 }
 `
 
-// counter is a service that counts what it receives, per caller: the
-// uploads and their body sizes, and when each arrived.
-type counter struct {
-	mu       sync.Mutex
-	sizes    map[string][]int
-	arrivals []time.Time
-}
-
-func newCounter() *counter { return &counter{sizes: map[string][]int{}} }
-
-func (c *counter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	b, _ := io.ReadAll(r.Body)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	caller := strings.Split(strings.TrimPrefix(r.URL.Path, "/v1/callers/"), "/")[0]
-	c.sizes[caller] = append(c.sizes[caller], len(b))
-	c.arrivals = append(c.arrivals, time.Now())
-}
-
 // TestNginxLogReplay: a rehearsal goes through a real nginx reverse proxy
 // whose access log has caller and size; the log is imported and replayed
 // against fresh services: per caller, the uploads and their sizes equal
@@ -99,7 +77,7 @@ func TestNginxLogReplay(t *testing.T) {
 	proxy := fmt.Sprintf("http://127.0.0.1:%d", port)
 	waitUp(t, proxy+"/healthz")
 
-	sc := parse(t, `name: through-nginx
+	sc := testenv.Scenario(t, `name: through-nginx
 sut: {url: "`+proxy+`"}
 callers: {count: 40, records: {median: 20, p99: 200, max: 400}, record_bytes: 64, timeout: 5s}
 arrival: {profile: ramp, window: 3s}
@@ -119,7 +97,7 @@ arrival: {profile: ramp, window: 3s}
 	}
 	f.Close()
 	for _, speed := range []float64{1, 10} {
-		fresh := newCounter()
+		fresh := testenv.NewCounter()
 		srv := httptest.NewServer(fresh)
 		src := fmt.Sprintf("name: replay\nsut: {url: %q}\ncallers: {count: 40, record_bytes: 64}\ntraffic: {replay: %q, speed: %g}\n", srv.URL, trace, speed)
 		rsc, err := scenarios.Parse(filepath.Join(dir, "replay.yaml"), []byte(src))
@@ -131,8 +109,9 @@ arrival: {profile: ramp, window: 3s}
 			t.Fatal(err)
 		}
 		srv.Close()
+		arrived := fresh.Sizes()
 		for caller, sizes := range logged {
-			got := slices.Sorted(slices.Values(fresh.sizes[caller]))
+			got := slices.Sorted(slices.Values(arrived[caller]))
 			if fmt.Sprint(got) != fmt.Sprint(sizes) {
 				t.Fatalf("speed %g: %s sent bodies %v, the log has %v", speed, caller, got, sizes)
 			}
@@ -144,8 +123,8 @@ arrival: {profile: ramp, window: 3s}
 		// second of log time is only 100 ms of real time.
 		lag := time.Duration(res.Report.Generator.MaxLagMs * float64(time.Millisecond))
 		bound := time.Second + time.Duration(float64(lag+20*time.Millisecond)*speed)
-		if drift := testenv.CurveDrift(fresh.arrivals, offsets, speed); len(fresh.sizes) != len(logged) || drift > bound {
-			t.Fatalf("speed %g: %d callers, an arrival %s off the log's curve; the log: %d callers", speed, len(fresh.sizes), drift, len(logged))
+		if drift := testenv.CurveDrift(fresh.Arrivals(), offsets, speed); len(arrived) != len(logged) || drift > bound {
+			t.Fatalf("speed %g: %d callers, an arrival %s off the log's curve; the log: %d callers", speed, len(arrived), drift, len(logged))
 		}
 	}
 }

@@ -7,24 +7,14 @@ import (
 
 	"github.com/rehearse-dev/rehearse/internal/testenv"
 	"github.com/rehearse-dev/rehearse/reports"
-	"github.com/rehearse-dev/rehearse/scenarios"
 )
-
-func parse(t *testing.T, src string) *scenarios.Scenario {
-	t.Helper()
-	sc, err := scenarios.Parse("t.yaml", []byte(src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sc
-}
 
 // TestKillFaultMidStormLosesNothing: the async reference service is killed
 // mid-storm; its restart policy brings it back and every accepted upload
 // is still done (lost == 0), with the crash on the report.
 func TestKillFaultMidStormLosesNothing(t *testing.T) {
 	testenv.RequireDocker(t)
-	sc := parse(t, `name: kill-async
+	sc := testenv.Scenario(t, `name: kill-async
 sut:
   reference: {mode: async, args: ["--workers=2", "--query-delay=50ms"]}
   resources: {memory: 128MiB}
@@ -81,7 +71,7 @@ func TestProcessRuntimeRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds uploadsvc")
 	}
-	sc := parse(t, `name: proc
+	sc := testenv.Scenario(t, `name: proc
 sut: {reference: {mode: sync, replicas: 2, args: ["--query-delay=10ms"]}}
 callers: {count: 60, records: 10, timeout: 5s}
 arrival: {profile: burst, window: 1s}
@@ -110,7 +100,7 @@ func TestUpgradeUnderLoad(t *testing.T) {
 	testenv.RequireDocker(t)
 	for _, strategy := range []string{"rolling", "recreate"} {
 		t.Run(strategy, func(t *testing.T) {
-			sc := parse(t, `name: up
+			sc := testenv.Scenario(t, `name: up
 sut:
   reference: {mode: sync, replicas: 2, args: ["--query-delay=50ms"]}
   restart: {policy: on-failure, max: 5}
