@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rehearse-dev/rehearse/harness/analysis"
 	"github.com/rehearse-dev/rehearse/internal/testenv"
 	"github.com/rehearse-dev/rehearse/reports"
 )
@@ -57,7 +58,7 @@ func TestRunAttemptLogForms(t *testing.T) {
 		!strings.Contains(strings.Join(none.Report.Notes, "\n"), "no attempt log was written (--attempts none)") {
 		t.Fatalf("none: attempts_log %+v, log written: %v", l, reports.HasAttemptLog(none.Dir))
 	}
-	b, err := os.ReadFile(filepath.Join(none.Dir, ReportJSON))
+	b, err := os.ReadFile(filepath.Join(none.Dir, reports.ReportJSON))
 	if err != nil || !bytes.Contains(b, []byte(`"attempts_log": {`)) || !bytes.Contains(b, []byte(`"mode": "none"`)) {
 		t.Fatalf("report.json of none: %v\n%.200s", err, b)
 	}
@@ -97,7 +98,7 @@ func TestRunAttemptLogSample(t *testing.T) {
 	if len(againBy) != len(byCaller) {
 		t.Fatalf("seed 11 keeps %d callers, then %d", len(byCaller), len(againBy))
 	}
-	if err := os.Remove(filepath.Join(res.Dir, ReportJSON)); err != nil {
+	if err := os.Remove(filepath.Join(res.Dir, reports.ReportJSON)); err != nil {
 		t.Fatal(err)
 	}
 	f, _ := reports.OpenAttemptLog(res.Dir)
@@ -107,7 +108,7 @@ func TestRunAttemptLogSample(t *testing.T) {
 		t.Fatalf("rebuilt: %v %+v %q", err, rebuilt.AttemptsLog, rebuilt.Notes)
 	}
 	var out bytes.Buffer
-	ex, err := ExportVegeta(res.Dir, &out, VegetaJSON)
+	ex, err := analysis.ExportVegeta(res.Dir, &out, analysis.VegetaJSON)
 	if err != nil || ex.Results != int64(len(as)) || !strings.Contains(strings.Join(ex.Notes, "\n"), "that sample's attempts, not the whole run's") {
 		t.Fatalf("vegeta export of a sample: %v %+v", err, ex)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rehearse-dev/rehearse/harness/internal/capacity"
+	"github.com/rehearse-dev/rehearse/internal/atomicfile"
 	"github.com/rehearse-dev/rehearse/reports"
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
@@ -209,7 +210,7 @@ func WriteCapacity(dir string, c *reports.Capacity) error {
 		CapacityHTML: func(w io.Writer) error { return reports.WriteCapacityHTML(w, c) },
 		CapacityMD:   func(w io.Writer) error { return reports.WriteCapacityMarkdown(w, c) },
 	} {
-		if err := writeFile(filepath.Join(dir, name), write); err != nil {
+		if err := atomicfile.Write(filepath.Join(dir, name), write); err != nil {
 			return err
 		}
 	}
@@ -219,7 +220,7 @@ func WriteCapacity(dir string, c *reports.Capacity) error {
 // WriteCapacityComparison writes capacity-compare.json and
 // capacity-compare.md of a baseline/candidate search into dir.
 func WriteCapacityComparison(dir string, c *reports.CapacityComparison) error {
-	err := writeFile(filepath.Join(dir, "capacity-compare.json"), func(w io.Writer) error {
+	err := atomicfile.Write(filepath.Join(dir, "capacity-compare.json"), func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(c)
@@ -227,7 +228,7 @@ func WriteCapacityComparison(dir string, c *reports.CapacityComparison) error {
 	if err != nil {
 		return err
 	}
-	return writeFile(filepath.Join(dir, "capacity-compare.md"), func(w io.Writer) error {
+	return atomicfile.Write(filepath.Join(dir, "capacity-compare.md"), func(w io.Writer) error {
 		return reports.WriteCapacityComparisonMarkdown(w, c)
 	})
 }

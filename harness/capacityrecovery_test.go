@@ -82,7 +82,7 @@ gates: ["error_rate < 0.01"]
 	if err := pr.recover(t.Context(), c); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(filepath.Join(pr.o.Run.Out, c.Recovery.RunDir, ReportJSON))
+	f, err := os.Open(filepath.Join(pr.o.Run.Out, c.Recovery.RunDir, reports.ReportJSON))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -70,7 +70,7 @@ func runWithMetrics(t *testing.T, m *Metrics, runID string) *reports.Report {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := reports.Load(filepath.Join(res.Dir, ReportJSON))
+	rep, err := reports.Load(filepath.Join(res.Dir, reports.ReportJSON))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,22 +1,13 @@
 package harness
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 
+	"github.com/rehearse-dev/rehearse/internal/atomicfile"
 	"github.com/rehearse-dev/rehearse/reports"
-)
-
-// Files of a run folder, besides reports.AttemptLogFile and logs/.
-const (
-	ReportJSON  = "report.json"
-	ReportHTML  = "report.html"
-	ReportMD    = "report.md"
-	ReportJUnit = "junit.xml"
 )
 
 // WriteRunFolder writes report.json, report.html, report.md and junit.xml of
@@ -41,13 +32,13 @@ func WriteRunFolder(dir string, rep *reports.Report) error {
 		name  string
 		write func(io.Writer) error
 	}{
-		{ReportJSON, func(w io.Writer) error { return reports.WriteJSON(w, rep) }},
-		{ReportHTML, func(w io.Writer) error { return reports.WriteHTML(w, rep) }},
-		{ReportMD, func(w io.Writer) error { return reports.WriteMarkdown(w, rep) }},
-		{ReportJUnit, func(w io.Writer) error { return reports.WriteJUnit(w, rep) }},
+		{reports.ReportJSON, func(w io.Writer) error { return reports.WriteJSON(w, rep) }},
+		{reports.ReportHTML, func(w io.Writer) error { return reports.WriteHTML(w, rep) }},
+		{reports.ReportMD, func(w io.Writer) error { return reports.WriteMarkdown(w, rep) }},
+		{reports.ReportJUnit, func(w io.Writer) error { return reports.WriteJUnit(w, rep) }},
 	}
 	for _, f := range files {
-		if err := writeFile(filepath.Join(dir, f.name), f.write); err != nil {
+		if err := atomicfile.Write(filepath.Join(dir, f.name), f.write); err != nil {
 			return err
 		}
 	}
@@ -57,17 +48,17 @@ func WriteRunFolder(dir string, rep *reports.Report) error {
 // WriteSummary writes summary.md, summary.json and summary.html comparing
 // several scenarios of one run into dir.
 func WriteSummary(dir string, reps []*reports.Report) error {
-	if err := writeFile(filepath.Join(dir, "summary.md"), func(w io.Writer) error {
+	if err := atomicfile.Write(filepath.Join(dir, "summary.md"), func(w io.Writer) error {
 		return reports.WriteMarkdown(w, reps...)
 	}); err != nil {
 		return err
 	}
-	if err := writeFile(filepath.Join(dir, "summary.html"), func(w io.Writer) error {
+	if err := atomicfile.Write(filepath.Join(dir, "summary.html"), func(w io.Writer) error {
 		return reports.WriteSummaryHTML(w, reps)
 	}); err != nil {
 		return err
 	}
-	return writeFile(filepath.Join(dir, "summary.json"), func(w io.Writer) error {
+	return atomicfile.Write(filepath.Join(dir, "summary.json"), func(w io.Writer) error {
 		type entry struct {
 			Name    string               `json:"name"`
 			Verdict reports.Verdict      `json:"verdict"`
@@ -94,19 +85,4 @@ func WriteSummary(dir string, reps []*reports.Report) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(out)
 	})
-}
-
-func writeFile(path string, write func(io.Writer) error) error {
-	var buf bytes.Buffer
-	if err := write(&buf); err != nil {
-		return fmt.Errorf("render %s: %w", filepath.Base(path), err)
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }

@@ -330,7 +330,7 @@ func (r *rehearsal) storm(ctx context.Context, dep *sutrun.Deployment) (storm.St
 			return storm.Stats{}, err
 		}
 	}
-	setWindows(r.agg, r.sc, opts.After)
+	SetWindows(r.agg, r.sc, opts.After)
 	ab := newAborter(r.sc, r.agg, r.stormStart, opts.After)
 	if ab != nil {
 		ab.watch(stormCtx, &wg, abortStorm, r.opts.Logf)

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rehearse-dev/rehearse/internal/atomicfile"
 	"github.com/rehearse-dev/rehearse/reports"
 )
 
@@ -20,10 +21,10 @@ const ShardFile = "shard.json"
 // ShardSchema versions ShardFile.
 const ShardSchema = "rehearse.shard/v1"
 
-// shardResult is what one shard contributes to a merge: its attempts are
+// ShardResult is what one shard contributes to a merge: its attempts are
 // in attempts.csv; the rest is here. Offsets in it and in attempts.csv
 // count from Started, the shard's storm clock.
-type shardResult struct {
+type ShardResult struct {
 	Schema       string                  `json:"schema"`
 	Binary       string                  `json:"binary"` // rehearse version that ran it: shards of different binaries are not merged
 	Scenario     reports.ScenarioInfo    `json:"scenario"`
@@ -67,7 +68,7 @@ func (o *outcomes) add(c reports.CallerOutcome) {
 // folder, next to attempts.csv.
 func (r *rehearsal) writeShard(rep *reports.Report) error {
 	host, _ := os.Hostname()
-	sr := shardResult{
+	sr := ShardResult{
 		Schema: ShardSchema, Binary: r.opts.Version, Scenario: rep.Scenario, ScenarioYAML: rep.ScenarioYAML,
 		Shard: r.opts.Shard.Index, Shards: max(r.opts.Shard.Count, 1), StartAt: r.opts.StartAt,
 		Started: r.stormStart, Ended: rep.EndedAt, LateMs: r.lateMs, Host: host, SUT: rep.SUT,
@@ -78,7 +79,7 @@ func (r *rehearsal) writeShard(rep *reports.Report) error {
 	if a := rep.Async; a != nil {
 		sr.Polls = &reports.PollStats{Total: a.Polls, Errors: a.PollErrors, Example: a.PollErrorExample}
 	}
-	return writeFile(filepath.Join(r.dir, ShardFile), func(w io.Writer) error {
+	return atomicfile.Write(filepath.Join(r.dir, ShardFile), func(w io.Writer) error {
 		return json.NewEncoder(w).Encode(sr)
 	})
 }

@@ -82,7 +82,7 @@ gates:
 		t.Fatalf("arrival steps %+v", st)
 	}
 	t.Logf("step 1: %d attempts, p99 %.1f ms; step 3: %d attempts, error rate %v", st[0].Requests, *st[0].P99Ms, st[2].Requests, *st[2].ErrorRate)
-	html, err := os.ReadFile(filepath.Join(res.Dir, ReportHTML))
+	html, err := os.ReadFile(filepath.Join(res.Dir, reports.ReportHTML))
 	if err != nil || !strings.Contains(string(html), "<h2>Arrival steps</h2>") || !strings.Contains(string(html), "step 3: 40 callers in 1s") {
 		t.Errorf("report.html does not mark the steps (%v)", err)
 	}

@@ -8,11 +8,11 @@ import (
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
 
-// setWindows tells agg the scenario's arrival steps, their first
+// SetWindows tells agg the scenario's arrival steps, their first
 // attempts after the storm's start (a restorm's come later), and the
 // windows its gates and signature name, so the report gives their
 // figures (reports/window.go).
-func setWindows(agg *reports.Aggregator, sc *scenarios.Scenario, after time.Duration) {
+func SetWindows(agg *reports.Aggregator, sc *scenarios.Scenario, after time.Duration) {
 	if spans := sc.Arrival.Spans(); spans != nil {
 		steps := make([]reports.ArrivalStepReport, len(spans))
 		specs := make([]reports.WindowSpec, len(spans))

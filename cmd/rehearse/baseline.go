@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rehearse-dev/rehearse/harness"
+	"github.com/rehearse-dev/rehearse/harness/analysis"
 	"github.com/rehearse-dev/rehearse/internal/errext"
 	"github.com/rehearse-dev/rehearse/reports"
 	"github.com/rehearse-dev/rehearse/scenarios"
@@ -113,7 +114,7 @@ func (e *eta) left() string {
 // verdictOf compares the runs of both sides, writes compare.{md,json,html}
 // into out and prints the table: exit 1 only when the candidate is worse.
 func (a *app) verdictOf(baseDirs, candDirs []string, out string) error {
-	cmp, err := harness.CompareRunSets(baseDirs, candDirs, reports.CompareOptions{})
+	cmp, err := analysis.CompareRunSets(baseDirs, candDirs, reports.CompareOptions{})
 	if err != nil {
 		return err
 	}

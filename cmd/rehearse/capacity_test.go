@@ -94,7 +94,7 @@ gates: ["http_429 == 0"]
 	var shed int64
 	for _, p := range c.Probes {
 		shed += p.HTTP429
-		if _, err := os.Stat(filepath.Join(out, p.RunDir, harness.ReportHTML)); err != nil {
+		if _, err := os.Stat(filepath.Join(out, p.RunDir, reports.ReportHTML)); err != nil {
 			t.Errorf("probe %d: %v", p.N, err)
 		}
 	}
@@ -108,7 +108,7 @@ gates: ["http_429 == 0"]
 	if r == nil || r.RecoveredS == nil || r.Level != *c.Capacity/2 || r.From != *c.Bracket.Fail {
 		t.Fatalf("recovery %+v", r)
 	}
-	rf, err := os.Open(filepath.Join(out, r.RunDir, harness.ReportJSON))
+	rf, err := os.Open(filepath.Join(out, r.RunDir, reports.ReportJSON))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/rehearse-dev/rehearse/harness"
+	"github.com/rehearse-dev/rehearse/harness/analysis"
 	"github.com/rehearse-dev/rehearse/internal/errext"
 	"github.com/rehearse-dev/rehearse/reports"
 )
@@ -46,7 +46,7 @@ func (a *app) compareCmd() *cobra.Command {
 			if !validComparisonFormat(format) {
 				return usage(cmd, fmt.Errorf("--format must be table, md, json or html, got %q", format))
 			}
-			cmp, err := harness.CompareRuns(args[0], args[1], reports.CompareOptions{})
+			cmp, err := analysis.CompareRuns(args[0], args[1], reports.CompareOptions{})
 			if err != nil {
 				return errext.WithExitCodeIfNone(err, errext.Usage)
 			}

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rehearse-dev/rehearse/harness"
+	"github.com/rehearse-dev/rehearse/harness/distribute"
 )
 
 // distributeLong is the help of distribute.
@@ -71,7 +72,7 @@ type distributeFlags struct {
 
 // distributeCmd is `rehearse distribute`: shards on an engine; the engines
 // are distributeK8s (distribute_k8s.go) and distributeSwarm
-// (distribute_swarm.go).
+// (distribute_swarm.go), on harness/distribute.
 func (a *app) distributeCmd() *cobra.Command {
 	var f distributeFlags
 	c := &cobra.Command{
@@ -117,12 +118,12 @@ func (f *distributeFlags) register(c *cobra.Command) {
 	fl.IntVar(&f.shards, "shards", 0, "how many shards (pods, tasks) split the callers (required)")
 	fl.StringVar(&f.target, "target", "", "base URL of the service as the shards reach it (default the scenario's sut.url)")
 	fl.BoolVar(&f.allowRemote, "allow-remote", false, "allow a target outside loopback (127.0.0.0/8, ::1): every Kubernetes target is")
-	fl.StringVar(&f.image, "image", "", "the shards' image, rehearse as its entrypoint (k8s default "+harness.DefaultShardImage("<version>")+", as make image tags it)")
+	fl.StringVar(&f.image, "image", "", "the shards' image, rehearse as its entrypoint (k8s default "+distribute.DefaultShardImage("<version>")+", as make image tags it)")
 	fl.StringVar(&f.startAt, "start-at", "", "the instant every shard starts (RFC 3339, e.g. 2026-11-26T12:00:00Z); one in the past is refused")
 	fl.DurationVar(&f.startIn, "start-in", 0, "start the shards this long from now (k8s: written as configmap-start.yaml; default none: the start is made as you apply)")
 	fl.StringVar(&f.emit, "emit", "", "k8s: the folder the manifests and their README.md are written to (required)")
-	fl.StringVar(&f.cpu, "cpu", "", "each shard's CPU request and limit, as Kubernetes writes it (k8s default "+harness.DefaultShardCPU+")")
-	fl.StringVar(&f.memory, "memory", "", "each shard's memory request and limit, as Kubernetes writes it (k8s default "+harness.DefaultShardMemory+")")
+	fl.StringVar(&f.cpu, "cpu", "", "each shard's CPU request and limit, as Kubernetes writes it (k8s default "+distribute.DefaultShardCPU+")")
+	fl.StringVar(&f.memory, "memory", "", "each shard's memory request and limit, as Kubernetes writes it (k8s default "+distribute.DefaultShardMemory+")")
 	fl.StringVar(&f.out, "out", "", "swarm, k8s --apply: the folder of the merged report (default ./rehearsals/<UTC timestamp>)")
 	fl.StringVar(&f.prometheusRW, "prometheus-rw", "", "every shard pushes its live metrics (labelled shard=i/n) by Prometheus remote write to this URL, as it reaches it (default none)")
 	fl.StringVar(&f.metrics.addr, "metrics-addr", "", "swarm: serve every task's live series (labelled shard=i/n) as Prometheus metrics at http://ADDR/metrics while they storm (default none)")

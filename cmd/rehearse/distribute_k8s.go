@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rehearse-dev/rehearse/harness"
+	"github.com/rehearse-dev/rehearse/harness/distribute"
 	"github.com/rehearse-dev/rehearse/internal/errext"
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
@@ -27,17 +28,17 @@ func (a *app) distributeK8s(cmd *cobra.Command, f *distributeFlags, args []strin
 	if f.startAt != "" || cmd.Flags().Changed("start-in") {
 		// Only when asked: the manifests stay reusable, their start made
 		// as they are applied.
-		if at, err = f.startInstant(cmd, now, harness.DefaultKubernetesStartIn); err != nil {
+		if at, err = f.startInstant(cmd, now, distribute.DefaultKubernetesStartIn); err != nil {
 			return err
 		}
 	}
-	o := harness.KubernetesOptions{
+	o := distribute.KubernetesOptions{
 		RunID: harness.NewRunID(now), Shards: f.shards, Image: f.image, Version: buildVersion(),
 		Target: f.target, AllowRemote: f.allowRemote, StartAt: at, Now: now, CPU: f.cpu, Memory: f.memory,
 		Namespace: f.namespace, PrometheusRW: f.prometheusRW,
 	}
-	m, err := harness.EmitKubernetes(f.emit, sc, o)
-	if errors.Is(err, harness.ErrKubernetesOptions) || errors.Is(err, harness.ErrRemoteTarget) {
+	m, err := distribute.EmitKubernetes(f.emit, sc, o)
+	if errors.Is(err, distribute.ErrKubernetesOptions) || errors.Is(err, harness.ErrRemoteTarget) {
 		return usage(cmd, err)
 	}
 	if err != nil {
@@ -51,11 +52,11 @@ func (a *app) distributeK8s(cmd *cobra.Command, f *distributeFlags, args []strin
 }
 
 // applyK8s is --apply: the manifests just written, applied to the
-// cluster of the user's kubeconfig (harness.ApplyKubernetes), waited for,
+// cluster of the user's kubeconfig (distribute.ApplyKubernetes), waited for,
 // their shards' logs kept and merged into --out. No configured cluster,
 // or one that does not answer, is an environment error (exit 3).
-func (a *app) applyK8s(cmd *cobra.Command, f *distributeFlags, sc *scenarios.Scenario, m *harness.KubernetesManifests) error {
-	cl, err := harness.ConnectKubernetes("")
+func (a *app) applyK8s(cmd *cobra.Command, f *distributeFlags, sc *scenarios.Scenario, m *distribute.KubernetesManifests) error {
+	cl, err := distribute.ConnectKubernetes("")
 	if err != nil {
 		return err
 	}
@@ -70,8 +71,8 @@ func (a *app) applyK8s(cmd *cobra.Command, f *distributeFlags, sc *scenarios.Sce
 	a.setRunID(m.RunID)
 	defer a.setRunID("")
 	a.logf("run id %s, output %s", m.RunID, out)
-	res, err := harness.ApplyKubernetes(ctx, sc, f.emit, m, cl, harness.KubernetesApplyOptions{
-		Out: out, StartIn: harness.DefaultKubernetesStartIn, Logf: a.logf})
+	res, err := distribute.ApplyKubernetes(ctx, sc, f.emit, m, cl, distribute.KubernetesApplyOptions{
+		Out: out, StartIn: distribute.DefaultKubernetesStartIn, Logf: a.logf})
 	return a.mergedOutcome(ctx, sc, res, err)
 }
 
@@ -112,7 +113,7 @@ func (a *app) k8sScenario(cmd *cobra.Command, f *distributeFlags, args []string)
 
 // printK8sNext says what was written and the commands that come next; the
 // README beside the manifests has all of them.
-func (a *app) printK8sNext(f *distributeFlags, sc *scenarios.Scenario, m *harness.KubernetesManifests, now time.Time) error {
+func (a *app) printK8sNext(f *distributeFlags, sc *scenarios.Scenario, m *distribute.KubernetesManifests, now time.Time) error {
 	readme := m.Files[len(m.Files)-1]
 	var b strings.Builder
 	fmt.Fprintf(&b, "wrote %s\n", strings.Join(m.Files, ", "))

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rehearse-dev/rehearse/harness"
+	"github.com/rehearse-dev/rehearse/harness/distribute"
 	"github.com/rehearse-dev/rehearse/reports"
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
@@ -46,7 +47,7 @@ func (a *app) distributeSwarm(cmd *cobra.Command, f *distributeFlags, args []str
 	a.setRunID(opts.RunID)
 	defer a.setRunID("")
 	a.logf("run id %s, output %s", opts.RunID, opts.Out)
-	res, err := harness.DistributeSwarm(ctx, sc, opts)
+	res, err := distribute.Swarm(ctx, sc, opts)
 	return a.mergedOutcome(ctx, sc, res, err)
 }
 
@@ -59,16 +60,16 @@ func (a *app) mergedOutcome(ctx context.Context, sc *scenarios.Scenario, res *ha
 	if werr := reports.WriteTable(a.stderr, res.Report); werr != nil {
 		return errors.Join(err, werr)
 	}
-	a.logf("%s: %s, %s — %s", sc.Name, reports.VerdictText(res.Report), reports.ErrorRateText(res.Report), filepath.Join(res.Dir, harness.ReportHTML))
+	a.logf("%s: %s, %s — %s", sc.Name, reports.VerdictText(res.Report), reports.ErrorRateText(res.Report), filepath.Join(res.Dir, reports.ReportHTML))
 	return outcome(ctx, []*reports.Report{res.Report}, err)
 }
 
-// swarmOptions turns the flags into harness.DistributeOptions; a bad
+// swarmOptions turns the flags into distribute.SwarmOptions; a bad
 // value is a usage error. The target defaults to the scenario's sut.url;
 // without --start-at the start is set --start-in after the shard image is
-// built (harness.DefaultStartIn when not given), not before.
-func (f *distributeFlags) swarmOptions(a *app, cmd *cobra.Command, sc *scenarios.Scenario) (harness.DistributeOptions, error) {
-	opts := harness.DistributeOptions{
+// built (distribute.DefaultStartIn when not given), not before.
+func (f *distributeFlags) swarmOptions(a *app, cmd *cobra.Command, sc *scenarios.Scenario) (distribute.SwarmOptions, error) {
+	opts := distribute.SwarmOptions{
 		Shards: f.shards, Image: f.image, Target: f.target, AllowRemote: f.allowRemote,
 		StartIn: f.startIn, CPU: f.cpu, Memory: f.memory, Out: f.out,
 		RunID: harness.NewRunID(time.Now()), Logf: a.logf, Progress: a.swarmProgress(),
@@ -90,10 +91,10 @@ func (f *distributeFlags) swarmOptions(a *app, cmd *cobra.Command, sc *scenarios
 	if opts.Target == "" {
 		return opts, usage(cmd, errors.New("--engine swarm needs --target URL: where every shard sends, from the Docker host's network (e.g. http://127.0.0.1:8080)"))
 	}
-	if f.shards < 1 || f.shards > harness.MaxShards {
-		return opts, usage(cmd, fmt.Errorf("--shards must be 1..%d, got %d", harness.MaxShards, f.shards))
+	if f.shards < 1 || f.shards > distribute.MaxShards {
+		return opts, usage(cmd, fmt.Errorf("--shards must be 1..%d, got %d", distribute.MaxShards, f.shards))
 	}
-	at, err := f.startInstant(cmd, time.Now(), harness.DefaultStartIn)
+	at, err := f.startInstant(cmd, time.Now(), distribute.DefaultStartIn)
 	if err != nil {
 		return opts, err
 	}
@@ -109,8 +110,8 @@ func (f *distributeFlags) swarmOptions(a *app, cmd *cobra.Command, sc *scenarios
 // swarmProgress prints a line whenever the shards' tasks change state. A
 // task that exited non-zero may still have printed its result (a failed
 // gate exits 1): the merge says which shards are missing.
-func (a *app) swarmProgress() func(harness.SwarmProgress) {
-	return func(p harness.SwarmProgress) {
+func (a *app) swarmProgress() func(distribute.SwarmProgress) {
+	return func(p distribute.SwarmProgress) {
 		line := fmt.Sprintf("swarm tasks: %d pending, %d running, %d exited 0, %d exited otherwise (of %d)", p.Pending, p.Running, p.Complete, p.Failed, p.Tasks)
 		if p.Why != "" {
 			line += " — " + p.Why

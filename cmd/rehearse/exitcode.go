@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rehearse-dev/rehearse/harness"
+	"github.com/rehearse-dev/rehearse/harness/distribute"
 	"github.com/rehearse-dev/rehearse/internal/errext"
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
@@ -42,7 +43,7 @@ func exitCode(err error) int {
 	switch {
 	case errors.Is(err, harness.ErrInterrupted), errors.Is(err, context.Canceled):
 		return exitInterrupted
-	case errors.Is(err, scenarios.ErrInvalid), errors.Is(err, harness.ErrRemoteTarget), errors.Is(err, harness.ErrMergeInput):
+	case errors.Is(err, scenarios.ErrInvalid), errors.Is(err, harness.ErrRemoteTarget), errors.Is(err, distribute.ErrMergeInput):
 		return exitUsage
 	case errors.Is(err, harness.ErrDockerUnavailable), errors.Is(err, harness.ErrUnreachable):
 		return exitEnv

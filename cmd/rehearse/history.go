@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/rehearse-dev/rehearse/harness"
+	"github.com/rehearse-dev/rehearse/harness/analysis"
 	"github.com/rehearse-dev/rehearse/internal/errext"
 	"github.com/rehearse-dev/rehearse/reports"
 )
@@ -40,7 +40,7 @@ func (a *app) historyCmd() *cobra.Command {
 			if window < 1 {
 				return usage(cmd, fmt.Errorf("--window must be at least 1, got %d", window))
 			}
-			runs, err := harness.LoadHistory(args, scenario)
+			runs, err := analysis.LoadHistory(args, scenario)
 			if err != nil {
 				return errext.WithExitCodeIfNone(err, errext.Usage)
 			}
@@ -48,7 +48,7 @@ func (a *app) historyCmd() *cobra.Command {
 			if err := os.MkdirAll(out, 0o755); err != nil {
 				return fmt.Errorf("create %s: %w", out, err)
 			}
-			if err := harness.WriteHistory(out, h); err != nil {
+			if err := analysis.WriteHistory(out, h); err != nil {
 				return err
 			}
 			regressions := 0
@@ -57,7 +57,7 @@ func (a *app) historyCmd() *cobra.Command {
 					regressions++
 				}
 			}
-			a.logf("history of %s: %d runs, %d worse than the runs before them — %s", h.Scenario, len(h.Points), regressions, filepath.Join(out, harness.HistoryHTML))
+			a.logf("history of %s: %d runs, %d worse than the runs before them — %s", h.Scenario, len(h.Points), regressions, filepath.Join(out, analysis.HistoryHTML))
 			return nil
 		},
 	}

@@ -3,12 +3,13 @@ package main
 import (
 	"compress/gzip"
 	"fmt"
-	"github.com/rehearse-dev/rehearse/scenarios"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rehearse-dev/rehearse/scenarios"
 
 	"github.com/rehearse-dev/rehearse/traffic"
 )

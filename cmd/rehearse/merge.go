@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rehearse-dev/rehearse/harness"
+	"github.com/rehearse-dev/rehearse/harness/distribute"
 	"github.com/rehearse-dev/rehearse/reports"
 )
 
@@ -43,13 +44,13 @@ func (a *app) mergeCmd() *cobra.Command {
 			if out == "" {
 				out = harness.DefaultOut(time.Now())
 			}
-			opts := harness.MergeOptions{Logf: a.logf}
+			opts := distribute.MergeOptions{Logf: a.logf}
 			var res *harness.Result
 			var err error
 			if fromLogs {
 				res, err = a.mergeLogs(cmd, args, out, opts)
 			} else {
-				res, err = harness.Merge(cmd.Context(), args, out, opts)
+				res, err = distribute.Merge(cmd.Context(), args, out, opts)
 			}
 			if err != nil {
 				return err
@@ -69,7 +70,7 @@ func (a *app) mergeCmd() *cobra.Command {
 const allowPartialGone = "a merge missing shards always writes its report, and its verdict is partial (exit 3, never a pass)"
 
 // mergeLogs opens the logs and merges the shard results they hold.
-func (a *app) mergeLogs(cmd *cobra.Command, paths []string, out string, opts harness.MergeOptions) (*harness.Result, error) {
+func (a *app) mergeLogs(cmd *cobra.Command, paths []string, out string, opts distribute.MergeOptions) (*harness.Result, error) {
 	var logs []io.Reader
 	for _, p := range paths {
 		f, err := os.Open(p)
@@ -82,7 +83,7 @@ func (a *app) mergeLogs(cmd *cobra.Command, paths []string, out string, opts har
 	if len(logs) == 0 {
 		return nil, usage(cmd, errors.New("no log given"))
 	}
-	return harness.MergeLogs(cmd.Context(), logs, out, opts)
+	return distribute.MergeLogs(cmd.Context(), logs, out, opts)
 }
 
 // showMerged prints a merged report's table and verdict and turns it into
@@ -91,6 +92,6 @@ func (a *app) showMerged(cmd *cobra.Command, res *harness.Result) error {
 	if err := reports.WriteTable(a.stderr, res.Report); err != nil {
 		return err
 	}
-	a.logf("%s: %s, %s — %s", res.Report.Scenario.Name, reports.VerdictText(res.Report), reports.ErrorRateText(res.Report), filepath.Join(res.Dir, harness.ReportHTML))
+	a.logf("%s: %s, %s — %s", res.Report.Scenario.Name, reports.VerdictText(res.Report), reports.ErrorRateText(res.Report), filepath.Join(res.Dir, reports.ReportHTML))
 	return outcome(cmd.Context(), []*reports.Report{res.Report}, nil)
 }

@@ -11,7 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/rehearse-dev/rehearse/harness"
+	"github.com/rehearse-dev/rehearse/harness/analysis"
 	"github.com/rehearse-dev/rehearse/internal/errext"
 	"github.com/rehearse-dev/rehearse/reports"
 )
@@ -57,7 +57,7 @@ const reportFormats = "table, json, md, html, junit, vegeta or vegeta-json"
 
 // vegetaFormats are the --format values that export attempts as vegeta
 // results rather than render a report.
-var vegetaFormats = map[string]harness.VegetaEncoding{"vegeta": harness.VegetaGob, "vegeta-json": harness.VegetaJSON}
+var vegetaFormats = map[string]analysis.VegetaEncoding{"vegeta": analysis.VegetaGob, "vegeta-json": analysis.VegetaJSON}
 
 // reportCmd is `rehearse report`: a saved run in another format, without
 // running it again.
@@ -117,7 +117,7 @@ func (a *app) writeOutput(path string, write func(io.Writer) error) error {
 // exportVegeta writes the attempts of run (a run folder, or its
 // report.json) as vegeta results and says on stderr what they could not
 // hold.
-func (a *app) exportVegeta(w io.Writer, run string, enc harness.VegetaEncoding) error {
+func (a *app) exportVegeta(w io.Writer, run string, enc analysis.VegetaEncoding) error {
 	dir := run
 	if st, err := os.Stat(run); err == nil && !st.IsDir() {
 		dir = filepath.Dir(run)
@@ -126,7 +126,7 @@ func (a *app) exportVegeta(w io.Writer, run string, enc harness.VegetaEncoding) 
 		return errext.WithExitCodeIfNone(fmt.Errorf("export vegeta results: %s has no attempt log (%s or %s): is it a run folder? (a run with --attempts none has none)",
 			dir, reports.AttemptLogGzFile, reports.AttemptLogFile), errext.Usage)
 	}
-	ex, err := harness.ExportVegeta(dir, w, enc)
+	ex, err := analysis.ExportVegeta(dir, w, enc)
 	for _, n := range ex.Notes {
 		a.logf("%s", n)
 	}
@@ -145,13 +145,13 @@ func (a *app) loadReport(path string) (*reports.Report, error) {
 	if err != nil || !st.IsDir() {
 		return reports.Load(path)
 	}
-	if _, err := os.Stat(filepath.Join(path, harness.ReportJSON)); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Stat(filepath.Join(path, reports.ReportJSON)); !errors.Is(err, fs.ErrNotExist) {
 		return reports.Load(path)
 	}
 	f, err := reports.OpenAttemptLog(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("load report: %s has neither %s nor an attempt log (%s or %s): is it a run folder?",
-			path, harness.ReportJSON, reports.AttemptLogGzFile, reports.AttemptLogFile)
+			path, reports.ReportJSON, reports.AttemptLogGzFile, reports.AttemptLogFile)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load report: %w", err)
@@ -164,7 +164,7 @@ func (a *app) loadReport(path string) (*reports.Report, error) {
 	}
 	rep.Scenario.Name = filepath.Base(filepath.Clean(path)) // the run folder is named after its scenario
 	a.logf("%s has no %s (the run was killed before writing it): rebuilt a partial report from %s, marked interrupted",
-		path, harness.ReportJSON, filepath.Base(f.Name()))
+		path, reports.ReportJSON, filepath.Base(f.Name()))
 	if rep.AttemptsLog.Sampled() {
 		a.logf("%s", reports.SampleNote(rep.AttemptsLog))
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rehearse-dev/rehearse/harness"
+	"github.com/rehearse-dev/rehearse/harness/distribute"
 	"github.com/rehearse-dev/rehearse/internal/errext"
 	"github.com/rehearse-dev/rehearse/reports"
 	"github.com/rehearse-dev/rehearse/scenarios"
@@ -193,9 +194,9 @@ func (a *app) runOne(ctx context.Context, sc *scenarios.Scenario, f *runFlags, o
 	stop()
 	if res != nil {
 		tlsLine.report(res.Report)
-		a.logf("%s: %s, %s — %s", sc.Name, reports.VerdictText(res.Report), reports.ErrorRateText(res.Report), filepath.Join(res.Dir, harness.ReportHTML))
+		a.logf("%s: %s, %s — %s", sc.Name, reports.VerdictText(res.Report), reports.ErrorRateText(res.Report), filepath.Join(res.Dir, reports.ReportHTML))
 		if f.sharding.emit {
-			if eerr := harness.EmitShard(a.stdout, res.Dir); eerr != nil && err == nil {
+			if eerr := distribute.EmitShard(a.stdout, res.Dir); eerr != nil && err == nil {
 				err = eerr
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rehearse-dev/rehearse/harness"
+	"github.com/rehearse-dev/rehearse/harness/distribute"
 	"github.com/rehearse-dev/rehearse/internal/errext"
 )
 
@@ -77,7 +78,7 @@ func (a *app) serveFederation(cmd *cobra.Command, m metricsFlags, allowRemote bo
 // network; --metrics-port-by-shard), and this process their union, as
 // for local shards. base is a run of free ports below the ephemeral
 // range, so the shards' own connections do not take them first.
-func (a *app) federateTasks(cmd *cobra.Command, f *distributeFlags, opts *harness.DistributeOptions) (func(), error) {
+func (a *app) federateTasks(cmd *cobra.Command, f *distributeFlags, opts *distribute.SwarmOptions) (func(), error) {
 	if f.metrics.addr == "" {
 		return func() {}, nil
 	}

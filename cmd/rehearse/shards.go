@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rehearse-dev/rehearse/harness"
+	"github.com/rehearse-dev/rehearse/harness/distribute"
 )
 
 // localShards is `attack --shards N`: N copies of this program, each
@@ -51,7 +52,7 @@ func (a *app) localShards(cmd *cobra.Command, f *runFlags, args []string) error 
 		return err
 	}
 	a.runShardProcs(cmd.Context(), exe, f, args, work, opts, n, shardAddrs)
-	res, err := harness.Merge(cmd.Context(), []string{work}, opts.Out, harness.MergeOptions{Logf: a.logf})
+	res, err := distribute.Merge(cmd.Context(), []string{work}, opts.Out, distribute.MergeOptions{Logf: a.logf})
 	if err != nil {
 		return err
 	}
@@ -73,7 +74,7 @@ func (a *app) runShardProcs(ctx context.Context, exe string, f *runFlags, args [
 			argv = append(argv, "--allow-remote")
 		}
 		if metricsAddrs != nil {
-			argv = append(argv, "--metrics-addr", metricsAddrs[i], "--metrics-linger", harness.ShardMetricsLinger.String())
+			argv = append(argv, "--metrics-addr", metricsAddrs[i], "--metrics-linger", distribute.ShardMetricsLinger.String())
 		}
 		if f.metrics.rw != "" {
 			argv = append(argv, "--prometheus-rw", f.metrics.rw)

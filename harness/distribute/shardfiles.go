@@ -1,4 +1,4 @@
-package harness
+package distribute
 
 import (
 	"bytes"

@@ -1,4 +1,4 @@
-package harness
+package analysis
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/rehearse-dev/rehearse/internal/atomicfile"
 	"github.com/rehearse-dev/rehearse/reports"
 )
 
@@ -56,8 +57,8 @@ func LoadHistory(paths []string, scenario string) ([]reports.Run, error) {
 
 // WriteHistory writes history.html and history.md of h into dir.
 func WriteHistory(dir string, h *reports.History) error {
-	if err := writeFile(filepath.Join(dir, HistoryHTML), func(w io.Writer) error { return reports.WriteHistoryHTML(w, h) }); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, HistoryHTML), func(w io.Writer) error { return reports.WriteHistoryHTML(w, h) }); err != nil {
 		return err
 	}
-	return writeFile(filepath.Join(dir, HistoryMD), func(w io.Writer) error { return reports.WriteHistoryMarkdown(w, h) })
+	return atomicfile.Write(filepath.Join(dir, HistoryMD), func(w io.Writer) error { return reports.WriteHistoryMarkdown(w, h) })
 }

@@ -1,4 +1,4 @@
-package harness
+package distribute
 
 import (
 	"errors"
@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rehearse-dev/rehearse/harness"
 
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
@@ -60,7 +62,7 @@ func TestEmitKubernetesRefuses(t *testing.T) {
 		"loopback": {scenarios.Scenario{Name: "s", Source: src}, "http://127.0.0.1:8080", true, ErrKubernetesOptions,
 			"in a pod, 127.0.0.1 is the pod itself"},
 		"localhost": {scenarios.Scenario{Name: "s", Source: src}, "http://localhost:8080", true, ErrKubernetesOptions, "in a pod, localhost"},
-		"remote": {scenarios.Scenario{Name: "s", Source: src}, "http://uploadsvc.staging.svc:8080", false, ErrRemoteTarget,
+		"remote": {scenarios.Scenario{Name: "s", Source: src}, "http://uploadsvc.staging.svc:8080", false, harness.ErrRemoteTarget,
 			"pass --allow-remote"},
 		"no target": {scenarios.Scenario{Name: "s", Source: src}, "", true, ErrKubernetesOptions, `--target "" is not an http(s) base URL`},
 	} {

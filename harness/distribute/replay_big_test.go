@@ -1,4 +1,4 @@
-package harness
+package distribute
 
 import (
 	"fmt"
@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/rehearse-dev/rehearse/harness"
 
 	"github.com/rehearse-dev/rehearse/internal/testenv"
 	"github.com/rehearse-dev/rehearse/scenarios"
@@ -42,10 +44,10 @@ func TestDistributeSwarmReplayMillion(t *testing.T) {
 	counted := testenv.NewCounter()
 	srv := httptest.NewServer(counted)
 	defer srv.Close()
-	id := NewRunID(time.Now())
+	id := harness.NewRunID(time.Now())
 	t.Cleanup(func() { noSwarmLeftovers(t, id) })
 	began = time.Now()
-	res, err := DistributeSwarm(t.Context(), sc, DistributeOptions{Shards: 8, Binary: bin, Target: srv.URL,
+	res, err := Swarm(t.Context(), sc, SwarmOptions{Shards: 8, Binary: bin, Target: srv.URL,
 		Out: t.TempDir(), RunID: id, StartIn: time.Minute, Logf: t.Logf})
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package harness
+package distribute
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/rehearse-dev/rehearse/harness"
 
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -83,7 +85,7 @@ type KubernetesApplyOptions struct {
 // results they printed like Merge — a shard that printed none is named,
 // and the verdict is partial — and deletes what it created, also when
 // ctx ends (then the error wraps ErrInterrupted).
-func ApplyKubernetes(ctx context.Context, sc *scenarios.Scenario, dir string, m *KubernetesManifests, cl KubernetesCluster, o KubernetesApplyOptions) (*Result, error) {
+func ApplyKubernetes(ctx context.Context, sc *scenarios.Scenario, dir string, m *KubernetesManifests, cl KubernetesCluster, o KubernetesApplyOptions) (*harness.Result, error) {
 	if o.Logf == nil {
 		o.Logf = func(string, ...any) {}
 	}
@@ -96,7 +98,7 @@ func ApplyKubernetes(ctx context.Context, sc *scenarios.Scenario, dir string, m 
 	shards, err := k8sapply.Run(ctx, cl.Client, ko)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("distribute %s: %w", sc.Name, errors.Join(ErrInterrupted, err))
+			return nil, fmt.Errorf("distribute %s: %w", sc.Name, errors.Join(harness.ErrInterrupted, err))
 		}
 		return nil, fmt.Errorf("distribute %s: %w", sc.Name, err)
 	}
@@ -105,7 +107,7 @@ func ApplyKubernetes(ctx context.Context, sc *scenarios.Scenario, dir string, m 
 
 // mergePods keeps each shard's log in Out/shards/, says which shards
 // printed no result, and merges the results the others printed.
-func mergePods(ctx context.Context, sc *scenarios.Scenario, shards []k8sapply.Shard, o KubernetesApplyOptions) (*Result, error) {
+func mergePods(ctx context.Context, sc *scenarios.Scenario, shards []k8sapply.Shard, o KubernetesApplyOptions) (*harness.Result, error) {
 	dir := filepath.Join(o.Out, "shards")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("distribute: %w", err)

@@ -1,4 +1,4 @@
-package harness
+package distribute
 
 import (
 	"bytes"
@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/rehearse-dev/rehearse/harness"
 
 	"github.com/rehearse-dev/rehearse/internal/testenv"
 	"github.com/rehearse-dev/rehearse/reports"
@@ -27,17 +29,17 @@ gates: ["gave_up == 0"]
 // The same scenario as one process and as 3 shards merged: every count
 // equals the service's own and the one-process run's.
 func TestMergeEqualsOneProcess(t *testing.T) {
-	count := func(shard Shard, out string) (*testenv.Tally, *Result) {
+	count := func(shard harness.Shard, out string) (*testenv.Tally, *harness.Result) {
 		svc := testenv.NewTally()
 		srv := httptest.NewServer(svc)
 		defer srv.Close()
-		res, err := Run(t.Context(), testenv.Scenario(t, "sut: {url: \""+srv.URL+"\"}\n"+mergeScenario), Options{Out: out, Shard: shard, Version: "test"})
+		res, err := harness.Run(t.Context(), testenv.Scenario(t, "sut: {url: \""+srv.URL+"\"}\n"+mergeScenario), harness.Options{Out: out, Shard: shard, Version: "test"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return svc, res
 	}
-	whole, one := count(Shard{}, t.TempDir())
+	whole, one := count(harness.Shard{}, t.TempDir())
 	dir := t.TempDir()
 	// The shards run together, from one barrier, against one service.
 	svc := testenv.NewTally()
@@ -50,7 +52,7 @@ func TestMergeEqualsOneProcess(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, errs[i] = Run(t.Context(), sc, Options{Out: filepath.Join(dir, "s"+string(rune('0'+i))), Shard: Shard{Index: i, Count: 3}, Version: "test", StartAt: at})
+			_, errs[i] = harness.Run(t.Context(), sc, harness.Options{Out: filepath.Join(dir, "s"+string(rune('0'+i))), Shard: harness.Shard{Index: i, Count: 3}, Version: "test", StartAt: at})
 		}()
 	}
 	wg.Wait()
@@ -98,8 +100,8 @@ func TestMergeRefusesAndNamesMissing(t *testing.T) {
 	defer srv.Close()
 	dir := t.TempDir()
 	for _, i := range []int{0, 2} {
-		if _, err := Run(t.Context(), testenv.Scenario(t, "sut: {url: \""+srv.URL+"\"}\n"+mergeScenario),
-			Options{Out: filepath.Join(dir, "s"+string(rune('0'+i))), Shard: Shard{Index: i, Count: 3}, Version: "test"}); err != nil {
+		if _, err := harness.Run(t.Context(), testenv.Scenario(t, "sut: {url: \""+srv.URL+"\"}\n"+mergeScenario),
+			harness.Options{Out: filepath.Join(dir, "s"+string(rune('0'+i))), Shard: harness.Shard{Index: i, Count: 3}, Version: "test"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -131,8 +133,8 @@ func TestMergeRefusesAndNamesMissing(t *testing.T) {
 		}
 	}
 	other := strings.Replace(mergeScenario, "name: merged", "name: other", 1)
-	if _, err := Run(t.Context(), testenv.Scenario(t, "sut: {url: \""+srv.URL+"\"}\n"+other),
-		Options{Out: filepath.Join(dir, "x"), Shard: Shard{Index: 1, Count: 3}, Version: "test"}); err != nil {
+	if _, err := harness.Run(t.Context(), testenv.Scenario(t, "sut: {url: \""+srv.URL+"\"}\n"+other),
+		harness.Options{Out: filepath.Join(dir, "x"), Shard: harness.Shard{Index: 1, Count: 3}, Version: "test"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := Merge(t.Context(), []string{dir}, t.TempDir(), MergeOptions{}); !errors.Is(err, ErrMergeInput) || !strings.Contains(err.Error(), "scenario other") {
@@ -147,8 +149,8 @@ func TestMergePartialWithAFailedGate(t *testing.T) {
 	defer srv.Close()
 	dir := t.TempDir()
 	failing := strings.Replace(mergeScenario, `gates: ["gave_up == 0"]`, `gates: ["requests == 0"]`, 1)
-	if _, err := Run(t.Context(), testenv.Scenario(t, "sut: {url: \""+srv.URL+"\"}\n"+failing),
-		Options{Out: filepath.Join(dir, "s0"), Shard: Shard{Index: 0, Count: 2}, Version: "test"}); err != nil {
+	if _, err := harness.Run(t.Context(), testenv.Scenario(t, "sut: {url: \""+srv.URL+"\"}\n"+failing),
+		harness.Options{Out: filepath.Join(dir, "s0"), Shard: harness.Shard{Index: 0, Count: 2}, Version: "test"}); err != nil {
 		t.Fatal(err)
 	}
 	res, err := Merge(t.Context(), []string{dir}, t.TempDir(), MergeOptions{})
@@ -169,7 +171,7 @@ func TestShardsKeepEveryAttempt(t *testing.T) {
 	srv := httptest.NewServer(svc)
 	defer srv.Close()
 	sc := testenv.Scenario(t, "sut: {url: \""+srv.URL+"\"}\n"+mergeScenario)
-	_, err := Run(t.Context(), sc, Options{Out: t.TempDir(), Shard: Shard{Index: 0, Count: 2}, Attempts: reports.AttemptsMode{Kind: reports.AttemptsNone}})
+	_, err := harness.Run(t.Context(), sc, harness.Options{Out: t.TempDir(), Shard: harness.Shard{Index: 0, Count: 2}, Attempts: reports.AttemptsMode{Kind: reports.AttemptsNone}})
 	if !errors.Is(err, scenarios.ErrInvalid) || !strings.Contains(err.Error(), "a shard keeps them all") {
 		t.Fatalf("a shard without its attempts: %v", err)
 	}
@@ -177,7 +179,7 @@ func TestShardsKeepEveryAttempt(t *testing.T) {
 	var frames bytes.Buffer
 	for i := range 2 {
 		out := filepath.Join(dir, "s"+string(rune('0'+i)))
-		res, err := Run(t.Context(), sc, Options{Out: out, Shard: Shard{Index: i, Count: 2}, Version: "test", AttemptsPlain: i == 1})
+		res, err := harness.Run(t.Context(), sc, harness.Options{Out: out, Shard: harness.Shard{Index: i, Count: 2}, Version: "test", AttemptsPlain: i == 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -193,7 +195,7 @@ func TestShardsKeepEveryAttempt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range []*Result{merged, fromLogs} {
+	for _, m := range []*harness.Result{merged, fromLogs} {
 		l := m.Report.AttemptsLog
 		if n := int64(len(testenv.AttemptLog(t, m.Dir))); n != svc.Requests() || m.Report.Requests.Total != svc.Requests() ||
 			l == nil || l.Mode != reports.AttemptsAll || l.File != reports.AttemptLogGzFile || l.Attempts != nil {

@@ -1,4 +1,4 @@
-package harness
+package distribute
 
 import (
 	"bytes"
@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rehearse-dev/rehearse/harness"
+
 	"github.com/rehearse-dev/rehearse/harness/internal/storm"
 	"github.com/rehearse-dev/rehearse/harness/internal/swarm"
 	"github.com/rehearse-dev/rehearse/scenarios"
@@ -21,18 +23,18 @@ import (
 // and start every task.
 const DefaultStartIn = 10 * time.Second
 
-// MaxShards is the most shards DistributeSwarm starts.
+// MaxShards is the most shards Swarm starts.
 const MaxShards = 256
 
-// SwarmProgress is how the shards' tasks stand while DistributeSwarm waits.
+// SwarmProgress is how the shards' tasks stand while Swarm waits.
 type SwarmProgress = swarm.Progress
 
 // ErrNotSwarmManager is returned (wrapped, with a hint) when the Docker
-// engine is not a swarm manager; DistributeSwarm never creates a swarm.
+// engine is not a swarm manager; Swarm never creates one.
 var ErrNotSwarmManager = swarm.ErrNotManager
 
-// DistributeOptions are the options of DistributeSwarm.
-type DistributeOptions struct {
+// SwarmOptions are the options of Swarm.
+type SwarmOptions struct {
 	// Shards is how many shards (tasks) run; 1..MaxShards.
 	Shards int
 	// Image is the shard image: one with rehearse as its entrypoint (`make
@@ -79,7 +81,7 @@ const (
 	shardOut         = "/out"
 )
 
-// DistributeSwarm runs sc as opts.Shards shards of one Docker Swarm
+// Swarm runs sc as opts.Shards shards of one Docker Swarm
 // replicated-job service on the current engine (which must be a swarm
 // manager: ErrNotSwarmManager otherwise), every shard starting at the
 // same instant, each task running `rehearse attack --shard $SHARD/n
@@ -90,7 +92,7 @@ const (
 // written). A shard that failed is missing from the merge, which says so
 // (verdict partial); each task's log is kept in
 // Out/shards/.
-func DistributeSwarm(ctx context.Context, sc *scenarios.Scenario, opts DistributeOptions) (*Result, error) {
+func Swarm(ctx context.Context, sc *scenarios.Scenario, opts SwarmOptions) (*harness.Result, error) {
 	job, err := swarmJob(ctx, sc, &opts)
 	if err != nil {
 		return nil, err
@@ -124,7 +126,7 @@ func DistributeSwarm(ctx context.Context, sc *scenarios.Scenario, opts Distribut
 	tasks, err := swarm.Run(ctx, job)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("distribute %s: %w", sc.Name, errors.Join(ErrInterrupted, err))
+			return nil, fmt.Errorf("distribute %s: %w", sc.Name, errors.Join(harness.ErrInterrupted, err))
 		}
 		return nil, fmt.Errorf("distribute %s: %w", sc.Name, err)
 	}
@@ -133,15 +135,15 @@ func DistributeSwarm(ctx context.Context, sc *scenarios.Scenario, opts Distribut
 
 // swarmJob checks opts and sc for a swarm run, fills opts' defaults, and
 // returns the job without its image and arguments.
-func swarmJob(ctx context.Context, sc *scenarios.Scenario, opts *DistributeOptions) (swarm.Job, error) {
+func swarmJob(ctx context.Context, sc *scenarios.Scenario, opts *SwarmOptions) (swarm.Job, error) {
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
 	}
 	if opts.Out == "" {
-		opts.Out = DefaultOut(time.Now())
+		opts.Out = harness.DefaultOut(time.Now())
 	}
 	if opts.RunID == "" {
-		opts.RunID = NewRunID(time.Now())
+		opts.RunID = harness.NewRunID(time.Now())
 	}
 	var errs []error
 	if opts.Shards < 1 || opts.Shards > MaxShards {
@@ -173,7 +175,7 @@ func swarmJob(ctx context.Context, sc *scenarios.Scenario, opts *DistributeOptio
 // buildShardImage builds the shard image around opts.Binary, or around
 // this executable, with files baked in (none: nil); with files and
 // opts.Image, FROM opts.Image.
-func buildShardImage(ctx context.Context, opts DistributeOptions, files []swarm.File) (string, error) {
+func buildShardImage(ctx context.Context, opts SwarmOptions, files []swarm.File) (string, error) {
 	if opts.Image != "" {
 		opts.Logf("building the shard image %s:%s FROM %s with the shards' files", swarm.ImageRepo, opts.RunID, opts.Image)
 		return swarm.BuildImageWith(ctx, "", opts.Image, opts.RunID, files)
@@ -191,7 +193,7 @@ func buildShardImage(ctx context.Context, opts DistributeOptions, files []swarm.
 }
 
 // startAt is the shards' common start: opts.StartAt, or StartIn from now.
-func startAt(opts DistributeOptions) (time.Time, error) {
+func startAt(opts SwarmOptions) (time.Time, error) {
 	if !opts.StartAt.IsZero() {
 		if time.Until(opts.StartAt) < time.Second {
 			return time.Time{}, fmt.Errorf("%w: distribute: the start %s is past (or within a second) by the time the service is created; give a later one, or --start-in",
@@ -209,7 +211,7 @@ func startAt(opts DistributeOptions) (time.Time, error) {
 // shardArgs are a task's arguments after the image's entrypoint: the
 // shard index comes from the task's environment (swarm.SlotEnv), which
 // rehearse reads itself (ParseShard): a FROM scratch task has no shell.
-func shardArgs(sf *shardFiles, opts DistributeOptions, at time.Time) []string {
+func shardArgs(sf *shardFiles, opts SwarmOptions, at time.Time) []string {
 	args := []string{"attack", "--target", opts.Target,
 		"--shard", fmt.Sprintf("$%s/%d", swarm.SlotEnv, opts.Shards),
 		"--start-at", at.UTC().Format(time.RFC3339Nano), "--emit-result",
@@ -239,7 +241,7 @@ const ShardMetricsLinger = 3 * time.Second
 
 // mergeTasks keeps each task's log in Out/shards/, says which tasks
 // printed no result, and merges the results the others printed.
-func mergeTasks(ctx context.Context, sc *scenarios.Scenario, tasks []swarm.Task, opts DistributeOptions) (*Result, error) {
+func mergeTasks(ctx context.Context, sc *scenarios.Scenario, tasks []swarm.Task, opts SwarmOptions) (*harness.Result, error) {
 	dir := filepath.Join(opts.Out, "shards")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("distribute: %w", err)

@@ -1,4 +1,4 @@
-package harness
+package analysis
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rehearse-dev/rehearse/harness"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
@@ -47,7 +49,7 @@ func exportFolder(t *testing.T, start time.Time, withReport bool) string {
 		rep.ScenarioYAML = "name: uploads\nsut: {url: \"http://127.0.0.1:1\"}\ncallers: {count: 2}\n" +
 			"api: {upload: {method: PUT, path: \"/in/{caller}?v=1\", headers: {Authorization: \"Bearer ${SECRET_TOKEN}\"}}}\n"
 		t.Setenv("SECRET_TOKEN", "s3cret")
-		if err := WriteRunFolder(dir, rep); err != nil {
+		if err := harness.WriteRunFolder(dir, rep); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -1,4 +1,4 @@
-package harness
+package distribute
 
 import (
 	"bytes"
@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/rehearse-dev/rehearse/harness"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -43,7 +45,7 @@ func shardFrames(t *testing.T) ([][]byte, int64) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			res, err := Run(t.Context(), sc, Options{Out: t.TempDir(), Shard: Shard{Index: i, Count: 3}, Version: "test", StartAt: at})
+			res, err := harness.Run(t.Context(), sc, harness.Options{Out: t.TempDir(), Shard: harness.Shard{Index: i, Count: 3}, Version: "test", StartAt: at})
 			if err != nil {
 				errs[i] = err
 				return
@@ -274,7 +276,7 @@ func TestApplyKubernetesOnAFakeCluster(t *testing.T) {
 
 // checkApplied checks ApplyKubernetes's answer: whole and equal to the
 // service's count, or partial and naming the failed pod.
-func checkApplied(t *testing.T, res *Result, err error, failed int, served int64, lines []string) {
+func checkApplied(t *testing.T, res *harness.Result, err error, failed int, served int64, lines []string) {
 	t.Helper()
 	if failed < 0 {
 		if err != nil {

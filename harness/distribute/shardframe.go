@@ -1,4 +1,4 @@
-package harness
+package distribute
 
 import (
 	"archive/tar"
@@ -13,6 +13,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/rehearse-dev/rehearse/harness"
 
 	"github.com/rehearse-dev/rehearse/reports"
 )
@@ -35,7 +37,7 @@ func EmitShard(w io.Writer, dir string) error {
 	if err != nil {
 		return fmt.Errorf("emit shard result: %w", err)
 	}
-	for _, path := range []string{filepath.Join(dir, ShardFile), alog} {
+	for _, path := range []string{filepath.Join(dir, harness.ShardFile), alog} {
 		b, err := os.ReadFile(path)
 		if err != nil {
 			return fmt.Errorf("emit shard result: %w", err)
@@ -65,7 +67,7 @@ func EmitShard(w io.Writer, dir string) error {
 // MergeLogs finds every shard frame in logs (a task's log may hold other
 // lines around it), unpacks each into a folder below out, and merges them
 // like Merge.
-func MergeLogs(ctx context.Context, logs []io.Reader, out string, opts MergeOptions) (*Result, error) {
+func MergeLogs(ctx context.Context, logs []io.Reader, out string, opts MergeOptions) (*harness.Result, error) {
 	var dirs []string
 	for i, l := range logs {
 		frames, err := readFrames(l)
@@ -140,7 +142,7 @@ func unpackFrame(b []byte, dir string) error {
 			return err
 		}
 		name := filepath.Base(h.Name)
-		if name != ShardFile && name != reports.AttemptLogFile && name != reports.AttemptLogGzFile {
+		if name != harness.ShardFile && name != reports.AttemptLogFile && name != reports.AttemptLogGzFile {
 			continue // only what a shard emits
 		}
 		data, err := io.ReadAll(io.LimitReader(tr, 4<<30))

@@ -1,10 +1,12 @@
-package harness
+package distribute
 
 import (
 	"errors"
 	"fmt"
 	"net"
 	"net/url"
+
+	"github.com/rehearse-dev/rehearse/harness"
 
 	"github.com/rehearse-dev/rehearse/harness/internal/k8s"
 	"github.com/rehearse-dev/rehearse/scenarios"
@@ -115,7 +117,7 @@ func podTarget(target string, allowRemote bool) error {
 	}
 	if !allowRemote {
 		return fmt.Errorf("%w: --target %s is outside this machine: pass --allow-remote to send the shards' callers there (one typo must not point thousands of callers at production)",
-			ErrRemoteTarget, target)
+			harness.ErrRemoteTarget, target)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package harness
+package analysis
 
 import (
 	"bufio"
@@ -157,10 +157,10 @@ type vegetaRun struct {
 // report.json; a folder without one (a killed run) has only its name.
 func vegetaMeta(dir string) (vegetaRun, error) {
 	m := vegetaRun{attack: filepath.Base(filepath.Clean(dir)), start: VegetaEpoch}
-	rep, err := reports.Load(filepath.Join(dir, ReportJSON))
+	rep, err := reports.Load(filepath.Join(dir, reports.ReportJSON))
 	if errors.Is(err, fs.ErrNotExist) {
 		m.notes = append(m.notes, fmt.Sprintf("%s has no %s (the run was killed before writing it): when the storm started is not recorded, so timestamps are offsets from %s, and method and url are empty",
-			dir, ReportJSON, VegetaEpoch.Format(time.RFC3339)))
+			dir, reports.ReportJSON, VegetaEpoch.Format(time.RFC3339)))
 		return m, nil
 	}
 	if err != nil {

@@ -1,4 +1,4 @@
-package harness
+package distribute
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/rehearse-dev/rehearse/harness"
 
 	"github.com/rehearse-dev/rehearse/reports"
 	"github.com/rehearse-dev/rehearse/scenarios"
@@ -50,7 +52,7 @@ type MergeOptions struct {
 // loadedShard is one shard's result and its folder.
 type loadedShard struct {
 	dir string
-	sr  shardResult
+	sr  harness.ShardResult
 }
 
 // Merge merges the shard results found in dirs (shard run folders, or
@@ -62,7 +64,7 @@ type loadedShard struct {
 // different scenarios, seeds, shard counts or binaries. Shards that never
 // reported are named with their share of the callers, and the verdict is
 // then partial (reports/partial.go): never a pass.
-func Merge(ctx context.Context, dirs []string, out string, opts MergeOptions) (*Result, error) {
+func Merge(ctx context.Context, dirs []string, out string, opts MergeOptions) (*harness.Result, error) {
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
 	}
@@ -90,13 +92,13 @@ func Merge(ctx context.Context, dirs []string, out string, opts MergeOptions) (*
 	}
 	rep.Expect = reports.Verdict(sc.Expect)
 	rep.Notes = append(rep.Notes, opts.Notes...)
-	EvaluateGates(rep, sc.Gates, sc.Signature)
+	harness.EvaluateGates(rep, sc.Gates, sc.Signature)
 	markPartial(rep, shards, missing)
-	if err := WriteRunFolder(dir, rep); err != nil {
+	if err := harness.WriteRunFolder(dir, rep); err != nil {
 		return nil, err
 	}
 	opts.Logf("merged %d shards of %s into %s", len(shards), rep.Scenario.Name, dir)
-	return &Result{Report: rep, Dir: dir}, nil
+	return &harness.Result{Report: rep, Dir: dir}, nil
 }
 
 // markPartial names the shards that never reported, with the callers
@@ -135,19 +137,19 @@ func loadShards(dirs []string) ([]loadedShard, error) {
 	var out []loadedShard
 	for _, d := range dirs {
 		err := filepath.WalkDir(d, func(p string, e fs.DirEntry, err error) error {
-			if err != nil || e.IsDir() || e.Name() != ShardFile {
+			if err != nil || e.IsDir() || e.Name() != harness.ShardFile {
 				return err
 			}
 			b, err := os.ReadFile(p)
 			if err != nil {
 				return err
 			}
-			var sr shardResult
+			var sr harness.ShardResult
 			if err := json.Unmarshal(b, &sr); err != nil {
 				return mergeInputf("%s is not a shard result: %v", p, err)
 			}
-			if sr.Schema != ShardSchema {
-				return mergeInputf("%s is a shard result of %q, this rehearse reads %s", p, sr.Schema, ShardSchema)
+			if sr.Schema != harness.ShardSchema {
+				return mergeInputf("%s is a shard result of %q, this rehearse reads %s", p, sr.Schema, harness.ShardSchema)
 			}
 			out = append(out, loadedShard{dir: filepath.Dir(p), sr: sr})
 			return nil
@@ -157,7 +159,7 @@ func loadShards(dirs []string) ([]loadedShard, error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, mergeInputf("merge: no %s below %s (a shard writes it when run with --shard i/n)", ShardFile, strings.Join(dirs, ", "))
+		return nil, mergeInputf("merge: no %s below %s (a shard writes it when run with --shard i/n)", harness.ShardFile, strings.Join(dirs, ", "))
 	}
 	slices.SortFunc(out, func(a, b loadedShard) int { return a.sr.Shard - b.sr.Shard })
 	return out, nil
@@ -220,7 +222,7 @@ func mergeInto(ctx context.Context, shards []loadedShard, dir string, local *sce
 	infos := make([]reports.ShardInfo, 0, len(shards))
 	for _, s := range shards {
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("merge: %w", ErrInterrupted)
+			return nil, fmt.Errorf("merge: %w", harness.ErrInterrupted)
 		}
 		info, err := replayShard(s, s.sr.Started.Sub(base), agg, alog)
 		if err != nil {
@@ -242,7 +244,7 @@ func mergeInto(ctx context.Context, shards []loadedShard, dir string, local *sce
 	}
 	first := shards[0].sr
 	if sc, err := scenarios.Parse(first.Scenario.File, []byte(first.ScenarioYAML)); err == nil {
-		setWindows(agg, sc, 0) // Merge reports a scenario that does not parse
+		harness.SetWindows(agg, sc, 0) // Merge reports a scenario that does not parse
 	}
 	rep := agg.Finish(end)
 	rep.Scenario, rep.ScenarioYAML, rep.SUT, rep.Shards = first.Scenario, first.ScenarioYAML, first.SUT, infos

@@ -1,4 +1,4 @@
-package harness
+package distribute
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/rehearse-dev/rehearse/harness"
 
 	"github.com/rehearse-dev/rehearse/harness/internal/swarm"
 	"github.com/rehearse-dev/rehearse/internal/testenv"
@@ -38,18 +40,18 @@ func TestDistributeSwarm(t *testing.T) {
 	srv, served := testenv.CountingServer(t)
 	sc := testenv.Scenario(t, "name: swarmed\nsut: {url: "+srv.URL+"}\ncallers: {count: 150, records: 5, timeout: 5s}\narrival: {profile: ramp, window: 2s}\n")
 
-	one, err := Run(t.Context(), sc, Options{Target: srv.URL, Out: t.TempDir()})
+	one, err := harness.Run(t.Context(), sc, harness.Options{Target: srv.URL, Out: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	alone := served.Swap(0)
 
-	id := NewRunID(time.Now())
+	id := harness.NewRunID(time.Now())
 	t.Cleanup(func() { noSwarmLeftovers(t, id) })
 	var mu sync.Mutex
 	var seen []SwarmProgress
 	out := t.TempDir()
-	res, err := DistributeSwarm(t.Context(), sc, DistributeOptions{Shards: 3, Binary: bin, Target: srv.URL, Out: out, RunID: id,
+	res, err := Swarm(t.Context(), sc, SwarmOptions{Shards: 3, Binary: bin, Target: srv.URL, Out: out, RunID: id,
 		StartIn: 5 * time.Second, Logf: t.Logf, Progress: func(p SwarmProgress) { mu.Lock(); seen = append(seen, p); mu.Unlock() }})
 	if err != nil {
 		t.Fatal(err)
@@ -84,9 +86,9 @@ func TestDistributeSwarm(t *testing.T) {
 	// and no replacement sends anything.
 	served.Store(0)
 	failing := testenv.Scenario(t, "name: swarm-gate\nsut: {url: "+srv.URL+"}\ncallers: {count: 90, records: 5, timeout: 5s}\narrival: {profile: ramp, window: 2s}\ngates: [\"p99_ms < 0\"]\n")
-	id2 := NewRunID(time.Now())
+	id2 := harness.NewRunID(time.Now())
 	t.Cleanup(func() { noSwarmLeftovers(t, id2) })
-	res, err = DistributeSwarm(t.Context(), failing, DistributeOptions{Shards: 3, Binary: bin, Target: srv.URL, Out: t.TempDir(), RunID: id2, StartIn: 5 * time.Second})
+	res, err = Swarm(t.Context(), failing, SwarmOptions{Shards: 3, Binary: bin, Target: srv.URL, Out: t.TempDir(), RunID: id2, StartIn: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,18 +105,18 @@ func TestDistributeSwarmInterrupted(t *testing.T) {
 	bin := testenv.Build(t, "../cmd/rehearse")
 	srv, _ := testenv.CountingServer(t)
 	sc := testenv.Scenario(t, "name: swarm-stopped\nsut: {url: "+srv.URL+"}\ncallers: {count: 30, records: 5, timeout: 5s}\narrival: {profile: ramp, window: 60s}\n")
-	id := NewRunID(time.Now())
+	id := harness.NewRunID(time.Now())
 	t.Cleanup(func() { noSwarmLeftovers(t, id) })
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	start := time.Now()
-	_, err := DistributeSwarm(ctx, sc, DistributeOptions{Shards: 2, Binary: bin, Target: srv.URL, Out: t.TempDir(), RunID: id,
+	_, err := Swarm(ctx, sc, SwarmOptions{Shards: 2, Binary: bin, Target: srv.URL, Out: t.TempDir(), RunID: id,
 		StartIn: 3 * time.Second, Progress: func(p SwarmProgress) {
 			if p.Running == 2 {
 				cancel()
 			}
 		}})
-	if !errors.Is(err, ErrInterrupted) {
+	if !errors.Is(err, harness.ErrInterrupted) {
 		t.Fatalf("err %v, want interrupted", err)
 	}
 	if took := time.Since(start); took > 45*time.Second {
@@ -126,17 +128,17 @@ func TestDistributeSwarmInterrupted(t *testing.T) {
 // resource, and a remote target are refused before anything is created.
 func TestDistributeSwarmRefuses(t *testing.T) {
 	sc := testenv.Scenario(t, "name: x\nsut: {url: http://127.0.0.1:1}\ncallers: {count: 3, records: 1}\narrival: {profile: burst, window: 1s}\n")
-	for _, o := range []DistributeOptions{{Shards: 0}, {Shards: 2, CPU: "lots"}, {Shards: 2, Memory: "-1"}, {Shards: MaxShards + 1}} {
+	for _, o := range []SwarmOptions{{Shards: 0}, {Shards: 2, CPU: "lots"}, {Shards: 2, Memory: "-1"}, {Shards: MaxShards + 1}} {
 		o.Target = "http://127.0.0.1:1"
-		if _, err := DistributeSwarm(t.Context(), sc, o); err == nil || !strings.Contains(err.Error(), "distribute") {
+		if _, err := Swarm(t.Context(), sc, o); err == nil || !strings.Contains(err.Error(), "distribute") {
 			t.Errorf("%+v: %v", o, err)
 		}
 	}
 	deploys := testenv.Scenario(t, "name: y\nsut: {url: http://127.0.0.1:1}\ncallers: {count: 3, records: 1}\narrival: {profile: burst, window: 1s}\nupgrade: {at: 1s, shell: \"./deploy.sh\"}\n")
-	if _, err := DistributeSwarm(t.Context(), deploys, DistributeOptions{Shards: 2, Target: "http://127.0.0.1:1"}); err == nil || !strings.Contains(err.Error(), "every shard would run") {
+	if _, err := Swarm(t.Context(), deploys, SwarmOptions{Shards: 2, Target: "http://127.0.0.1:1"}); err == nil || !strings.Contains(err.Error(), "every shard would run") {
 		t.Errorf("an upgrade by command: %v", err)
 	}
-	if _, err := DistributeSwarm(t.Context(), sc, DistributeOptions{Shards: 2, Target: "http://example.com"}); !errors.Is(err, ErrRemoteTarget) {
+	if _, err := Swarm(t.Context(), sc, SwarmOptions{Shards: 2, Target: "http://example.com"}); !errors.Is(err, harness.ErrRemoteTarget) {
 		t.Errorf("remote target: %v", err)
 	}
 }
@@ -150,7 +152,7 @@ func TestShardArgs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := strings.Join(shardArgs(sf, DistributeOptions{Shards: 3, Target: "http://127.0.0.1:8080", AllowRemote: true}, at), " ")
+	got := strings.Join(shardArgs(sf, SwarmOptions{Shards: 3, Target: "http://127.0.0.1:8080", AllowRemote: true}, at), " ")
 	want := "attack --target http://127.0.0.1:8080 --shard $" + swarm.SlotEnv + "/3 --start-at 2026-11-26T12:00:00.5Z --emit-result --out /out --progress none --allow-remote /scenario/$" + swarm.SlotEnv + "/x.yaml"
 	if got != want {
 		t.Errorf("args\n got %s\nwant %s", got, want)

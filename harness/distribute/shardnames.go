@@ -1,6 +1,7 @@
-package harness
+package distribute
 
 import (
+	"github.com/rehearse-dev/rehearse/harness"
 	"github.com/rehearse-dev/rehearse/harness/internal/storm"
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
@@ -9,7 +10,7 @@ import (
 // the scenario as the merging machine has it, when set; else from the
 // shards' scenario as they read it, which works where its files are at the
 // same paths (local shards). nil when neither can build the callers.
-func shardCallerNames(sr shardResult, local *scenarios.Scenario) func(dst []byte, caller int32) []byte {
+func shardCallerNames(sr harness.ShardResult, local *scenarios.Scenario) func(dst []byte, caller int32) []byte {
 	if local != nil {
 		if names := storm.CallerNames(local); names != nil {
 			return names

@@ -1,4 +1,4 @@
-package harness
+package distribute
 
 import (
 	"compress/gzip"
@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rehearse-dev/rehearse/harness"
 
 	"github.com/rehearse-dev/rehearse/internal/testenv"
 	"github.com/rehearse-dev/rehearse/reports"
@@ -162,7 +164,7 @@ func TestDistributeSwarmReplay(t *testing.T) {
 	local := testenv.NewCounter()
 	srv := httptest.NewServer(local)
 	defer srv.Close()
-	one, err := Run(t.Context(), sc, Options{Target: srv.URL, Out: t.TempDir()})
+	one, err := harness.Run(t.Context(), sc, harness.Options{Target: srv.URL, Out: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,9 +181,9 @@ func TestDistributeSwarmReplay(t *testing.T) {
 			counted := testenv.NewCounter()
 			srv := httptest.NewServer(counted)
 			defer srv.Close()
-			id := NewRunID(time.Now())
+			id := harness.NewRunID(time.Now())
 			t.Cleanup(func() { noSwarmLeftovers(t, id) })
-			res, err := DistributeSwarm(t.Context(), sc, DistributeOptions{Shards: 3, Binary: bin, Target: srv.URL,
+			res, err := Swarm(t.Context(), sc, SwarmOptions{Shards: 3, Binary: bin, Target: srv.URL,
 				Out: t.TempDir(), RunID: id, StartIn: 5 * time.Second, Logf: t.Logf})
 			if err != nil {
 				t.Fatal(err)

@@ -1,4 +1,4 @@
-package harness
+package analysis
 
 import (
 	"errors"
@@ -111,7 +111,7 @@ func reportFiles(path string) ([]string, error) {
 		if err != nil {
 			return err
 		}
-		if !d.IsDir() && d.Name() == ReportJSON {
+		if !d.IsDir() && d.Name() == reports.ReportJSON {
 			files = append(files, p)
 		}
 		return nil
@@ -120,7 +120,7 @@ func reportFiles(path string) ([]string, error) {
 		return nil, fmt.Errorf("load runs %s: %w", path, err)
 	}
 	if len(files) == 0 {
-		return nil, fmt.Errorf("load runs %s: %w (no %s in it or below)", path, ErrNoRuns, ReportJSON)
+		return nil, fmt.Errorf("load runs %s: %w (no %s in it or below)", path, ErrNoRuns, reports.ReportJSON)
 	}
 	return files, nil
 }

@@ -1,4 +1,4 @@
-package harness
+package analysis
 
 import (
 	"errors"
@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rehearse-dev/rehearse/harness"
 
 	"github.com/rehearse-dev/rehearse/reports"
 	"github.com/rehearse-dev/rehearse/scenarios"
@@ -37,7 +39,7 @@ func savedRun(t *testing.T, dir, name string, d int, ms float64, src string) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteRunFolder(dir, r); err != nil {
+	if err := harness.WriteRunFolder(dir, r); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -1,4 +1,4 @@
-package harness
+package distribute
 
 import (
 	"strconv"
@@ -22,7 +22,7 @@ var swarmConfigLimit = swarm.MaxConfig
 // at its shard's folder, when each fits in a config (swarm.MaxConfig) and
 // there are not too many; else it returns them, to be baked into the shard
 // image (swarm.BuildImageWith). It says which in opts.Logf.
-func shipSwarm(job *swarm.Job, sf *shardFiles, opts DistributeOptions) []swarm.File {
+func shipSwarm(job *swarm.Job, sf *shardFiles, opts SwarmOptions) []swarm.File {
 	var files []swarm.File
 	for i, fs := range sf.each {
 		for _, f := range fs {
