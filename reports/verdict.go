@@ -3,6 +3,8 @@ package reports
 import (
 	"fmt"
 	"strings"
+
+	"github.com/rehearse-dev/rehearse/internal/vocab"
 )
 
 // Verdict is a rehearsal's outcome.
@@ -16,8 +18,8 @@ type Verdict string
 // called a pass, though it meets an expectation of pass (its exit code is
 // 0, as a run that checks nothing fails nothing).
 const (
-	VerdictPass    Verdict = "pass"
-	VerdictFail    Verdict = "fail"
+	VerdictPass    Verdict = vocab.ExpectPass
+	VerdictFail    Verdict = vocab.ExpectFail
 	VerdictInvalid Verdict = "invalid"
 	VerdictNoGates Verdict = "no gates"
 	VerdictPartial Verdict = "partial"

@@ -43,7 +43,7 @@ func (s *Scenario) applyDefaults() {
 		s.Seed = DefaultSeed
 	}
 	if s.Expect == "" {
-		s.Expect = "pass"
+		s.Expect = vocab.ExpectPass
 	}
 	s.SUT.defaults()
 	if up := s.Upgrade; up != nil {

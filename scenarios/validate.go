@@ -16,7 +16,7 @@ import (
 var nameRe = regexp.MustCompile(`^[a-z0-9-]+$`)
 
 // targetRe is what a fault may act on.
-var targetRe = regexp.MustCompile(`^(sut|lb|replica-[1-9][0-9]*)$`)
+var targetRe = regexp.MustCompile(`^(` + vocab.FaultTargetSUT + `|` + vocab.FaultTargetLB + `|` + vocab.FaultTargetReplica + `[1-9][0-9]*)$`)
 
 // validate reports every problem of s at once (errors.Join of *FieldError),
 // each at the position l finds for its path. It runs after applyDefaults.
@@ -24,7 +24,7 @@ func (s *Scenario) validate(l *locator) error {
 	if !nameRe.MatchString(s.Name) {
 		l.add("name", "required, lowercase letters, digits and dashes ([a-z0-9-]+), got %q", s.Name)
 	}
-	if s.Expect != "pass" && s.Expect != "fail" {
+	if s.Expect != vocab.ExpectPass && s.Expect != vocab.ExpectFail {
 		l.add("expect", "must be pass or fail, got %q", s.Expect)
 	}
 	validateSUT(l, "sut", &s.SUT)

@@ -98,3 +98,18 @@ const (
 
 // Profiles are the arrival profiles a scenario may name.
 var Profiles = []string{ProfileBurst, ProfileRamp, ProfilePoisson, ProfileConstant, ProfileSteps}
+
+// The verdicts a scenario may expect of its run (expect:); a report's
+// verdicts pass and fail are these words.
+const (
+	ExpectPass = "pass"
+	ExpectFail = "fail"
+)
+
+// What a fault acts on (faults[].target): every replica of the service,
+// the load balancer in front of them, or replica N (counted from 1).
+const (
+	FaultTargetSUT     = "sut"
+	FaultTargetLB      = "lb"
+	FaultTargetReplica = "replica-" // followed by N
+)

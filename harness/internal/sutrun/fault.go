@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/rehearse-dev/rehearse/internal/vocab"
 	"github.com/rehearse-dev/rehearse/reports"
 )
 
@@ -32,15 +33,15 @@ func (d *Deployment) targets(target string) ([]unit, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	switch {
-	case target == "sut":
+	case target == vocab.FaultTargetSUT:
 		return append([]unit{}, d.replicas...), nil
-	case target == "lb":
+	case target == vocab.FaultTargetLB:
 		if d.lb == nil {
 			return nil, errors.New("fault target lb: this SUT has no lb (replicas: 1)")
 		}
 		return []unit{d.lb}, nil
-	case strings.HasPrefix(target, "replica-"):
-		i, err := strconv.Atoi(strings.TrimPrefix(target, "replica-"))
+	case strings.HasPrefix(target, vocab.FaultTargetReplica):
+		i, err := strconv.Atoi(strings.TrimPrefix(target, vocab.FaultTargetReplica))
 		if err != nil || i < 1 || i > len(d.replicas) {
 			return nil, fmt.Errorf("fault target %s: there are %d replicas", target, len(d.replicas))
 		}
