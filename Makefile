@@ -75,6 +75,8 @@ check-deps: ## prove the one-way dependencies (docs/ARCHITECTURE.md)
 	  if $(GO) list -deps ./$$p/... | grep -qx "github.com/rehearse-dev/rehearse/$$q"; then echo "$$p imports $$q"; exit 1; fi; done; done
 	@bad=$$($(GO) list -f '{{join .Imports "\n"}}' ./cmd/... | grep -E 'testcontainers|moby|docker|vegeta' || true); \
 	if [ -n "$$bad" ]; then echo "cmd imports heavy libraries directly (go through harness):"; echo "$$bad"; exit 1; fi
+	@if $(GO) list -deps ./reports | grep -qx "github.com/rehearse-dev/rehearse/reports/views"; then echo "the report model imports its views"; exit 1; fi
+	@if $(GO) list -deps ./harness | grep -qE "rehearse/harness/(distribute|analysis)$$"; then echo "one rehearsal (harness) imports distribution or analysis"; exit 1; fi
 	@echo "check-deps: ok"
 
 images: build ## build the reference image rehearse/uploadsvc:<content hash>

@@ -14,6 +14,7 @@ import (
 	"github.com/rehearse-dev/rehearse/harness/internal/capacity"
 	"github.com/rehearse-dev/rehearse/internal/atomicfile"
 	"github.com/rehearse-dev/rehearse/reports"
+	"github.com/rehearse-dev/rehearse/reports/views"
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
 
@@ -207,8 +208,8 @@ func WriteCapacity(dir string, c *reports.Capacity) error {
 	}
 	for name, write := range map[string]func(io.Writer) error{
 		CapacityJSON: func(w io.Writer) error { return reports.WriteCapacityJSON(w, c) },
-		CapacityHTML: func(w io.Writer) error { return reports.WriteCapacityHTML(w, c) },
-		CapacityMD:   func(w io.Writer) error { return reports.WriteCapacityMarkdown(w, c) },
+		CapacityHTML: func(w io.Writer) error { return views.WriteCapacityHTML(w, c) },
+		CapacityMD:   func(w io.Writer) error { return views.WriteCapacityMarkdown(w, c) },
 	} {
 		if err := atomicfile.Write(filepath.Join(dir, name), write); err != nil {
 			return err
@@ -229,6 +230,6 @@ func WriteCapacityComparison(dir string, c *reports.CapacityComparison) error {
 		return err
 	}
 	return atomicfile.Write(filepath.Join(dir, "capacity-compare.md"), func(w io.Writer) error {
-		return reports.WriteCapacityComparisonMarkdown(w, c)
+		return views.WriteCapacityComparisonMarkdown(w, c)
 	})
 }

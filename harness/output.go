@@ -8,6 +8,7 @@ import (
 
 	"github.com/rehearse-dev/rehearse/internal/atomicfile"
 	"github.com/rehearse-dev/rehearse/reports"
+	"github.com/rehearse-dev/rehearse/reports/views"
 )
 
 // WriteRunFolder writes report.json, report.html, report.md and junit.xml of
@@ -33,9 +34,9 @@ func WriteRunFolder(dir string, rep *reports.Report) error {
 		write func(io.Writer) error
 	}{
 		{reports.ReportJSON, func(w io.Writer) error { return reports.WriteJSON(w, rep) }},
-		{reports.ReportHTML, func(w io.Writer) error { return reports.WriteHTML(w, rep) }},
-		{reports.ReportMD, func(w io.Writer) error { return reports.WriteMarkdown(w, rep) }},
-		{reports.ReportJUnit, func(w io.Writer) error { return reports.WriteJUnit(w, rep) }},
+		{reports.ReportHTML, func(w io.Writer) error { return views.WriteHTML(w, rep) }},
+		{reports.ReportMD, func(w io.Writer) error { return views.WriteMarkdown(w, rep) }},
+		{reports.ReportJUnit, func(w io.Writer) error { return views.WriteJUnit(w, rep) }},
 	}
 	for _, f := range files {
 		if err := atomicfile.Write(filepath.Join(dir, f.name), f.write); err != nil {
@@ -49,12 +50,12 @@ func WriteRunFolder(dir string, rep *reports.Report) error {
 // several scenarios of one run into dir.
 func WriteSummary(dir string, reps []*reports.Report) error {
 	if err := atomicfile.Write(filepath.Join(dir, "summary.md"), func(w io.Writer) error {
-		return reports.WriteMarkdown(w, reps...)
+		return views.WriteMarkdown(w, reps...)
 	}); err != nil {
 		return err
 	}
 	if err := atomicfile.Write(filepath.Join(dir, "summary.html"), func(w io.Writer) error {
-		return reports.WriteSummaryHTML(w, reps)
+		return views.WriteSummaryHTML(w, reps)
 	}); err != nil {
 		return err
 	}

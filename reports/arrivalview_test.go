@@ -1,30 +1,33 @@
-package reports
+package reports_test
 
 import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rehearse-dev/rehearse/reports"
+	"github.com/rehearse-dev/rehearse/reports/views"
 )
 
 // TestArrivalStepsInEveryView: each view marks every arrival step with
 // its own figures, the HTML charts mark where each begins, and a run a
 // gate stopped says so beside its verdict.
 func TestArrivalStepsInEveryView(t *testing.T) {
-	a := NewAggregator(t0)
+	a := reports.NewAggregator(reports.T0)
 	for i := range 20 {
 		sent := time.Duration(i) * 100 * time.Millisecond
-		a.AddAttempt(Attempt{Caller: int32(i), Try: 1, Intended: sent, Sent: sent, Latency: 10 * time.Millisecond, Status: 200})
+		a.AddAttempt(reports.Attempt{Caller: int32(i), Try: 1, Intended: sent, Sent: sent, Latency: 10 * time.Millisecond, Status: 200})
 	}
-	a.SetArrivalSteps([]ArrivalStepReport{{Step: 1, Label: "10/s for 1s", Callers: 10}, {Step: 2, Label: "10 callers in 1s", Callers: 10}},
-		[]WindowSpec{{Kind: WindowSpan, To: time.Second}, {Kind: WindowSpan, From: time.Second, To: 2 * time.Second}})
-	r := a.Finish(t0.Add(2 * time.Second))
+	a.SetArrivalSteps([]reports.ArrivalStepReport{{Step: 1, Label: "10/s for 1s", Callers: 10}, {Step: 2, Label: "10 callers in 1s", Callers: 10}},
+		[]reports.WindowSpec{{Kind: reports.WindowSpan, To: time.Second}, {Kind: reports.WindowSpan, From: time.Second, To: 2 * time.Second}})
+	r := a.Finish(reports.T0.Add(2 * time.Second))
 	r.Scenario.Name = "stepped"
-	r.Verdict, r.AbortedBy = VerdictFail, &Abort{Gate: "error_rate[last 10s] < 0.05", AtS: 2, Value: 0.5}
+	r.Verdict, r.AbortedBy = reports.VerdictFail, &reports.Abort{Gate: "error_rate[last 10s] < 0.05", AtS: 2, Value: 0.5}
 	want := "arrival step 2 (10 callers in 1s, 1–2 s): 10 callers; 10 attempts, 10 ok, error rate 0%, p99 10"
 	for name, write := range map[string]func(*strings.Builder) error{
-		"table":    func(b *strings.Builder) error { return WriteTable(b, r) },
-		"markdown": func(b *strings.Builder) error { return WriteMarkdown(b, r) },
-		"html":     func(b *strings.Builder) error { return WriteHTML(b, r) },
+		"table":    func(b *strings.Builder) error { return views.WriteTable(b, r) },
+		"markdown": func(b *strings.Builder) error { return views.WriteMarkdown(b, r) },
+		"html":     func(b *strings.Builder) error { return views.WriteHTML(b, r) },
 	} {
 		var b strings.Builder
 		if err := write(&b); err != nil {

@@ -104,7 +104,7 @@ func (s *Async) LostText() string {
 	case s.NotMeasured != "":
 		return NotMeasured
 	case s.Lost == 0:
-		return n(0)
+		return Count(0)
 	}
 	var parts []string
 	for _, p := range []struct {
@@ -112,10 +112,10 @@ func (s *Async) LostText() string {
 		what string
 	}{{s.Failed, "failed"}, {s.Vanished, "vanished"}, {s.Unfinished, "unfinished"}} {
 		if p.n > 0 {
-			parts = append(parts, n(p.n)+" "+p.what)
+			parts = append(parts, Count(p.n)+" "+p.what)
 		}
 	}
-	return n(s.Lost) + " (" + strings.Join(parts, ", ") + ")"
+	return Count(s.Lost) + " (" + strings.Join(parts, ", ") + ")"
 }
 
 // MarshalJSON writes the outcome counts as null when they were not

@@ -9,7 +9,7 @@ import (
 // on many goroutines at once: the compressed form (the default) and the
 // plain one, caller names written.
 func BenchmarkAttemptLogWrite(b *testing.B) {
-	in := randomAttempts(1<<16, 100_000, 8)
+	in := RandomAttempts(1<<16, 100_000, 8)
 	for _, c := range []struct {
 		name string
 		o    AttemptLogOptions

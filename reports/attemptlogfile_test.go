@@ -18,7 +18,7 @@ import (
 // randomAttempts are n attempts of callers callers with every field set
 // from a seeded source, times whole microseconds (the log's resolution),
 // byte counts sometimes not recorded (-1).
-func randomAttempts(n, callers int, seed uint64) []Attempt {
+func RandomAttempts(n, callers int, seed uint64) []Attempt {
 	r := rand.New(rand.NewPCG(seed, 7))
 	classes := []Class{ClassNone, ClassNone, ClassTimeout, ClassHTTP5xx, ClassConnReset, GenOutOfPorts, ClassAborted, "custom_class"}
 	us := func(max int64) time.Duration { return time.Duration(r.Int64N(max)) * time.Microsecond }
@@ -37,7 +37,7 @@ func randomAttempts(n, callers int, seed uint64) []Attempt {
 }
 
 // writeLog writes attempts to a new log in dir as o says and closes it.
-func writeLog(t *testing.T, dir string, o AttemptLogOptions, in []Attempt) *AttemptsLog {
+func WriteLog(t *testing.T, dir string, o AttemptLogOptions, in []Attempt) *AttemptsLog {
 	t.Helper()
 	l, err := CreateAttemptLog(dir, o)
 	if err != nil {
@@ -56,7 +56,7 @@ func writeLog(t *testing.T, dir string, o AttemptLogOptions, in []Attempt) *Atte
 }
 
 // readLog reads the log of the run folder dir, strictly.
-func readLog(t *testing.T, dir string) []Attempt {
+func ReadLog(t *testing.T, dir string) []Attempt {
 	t.Helper()
 	f, err := OpenAttemptLog(dir)
 	if err != nil {
@@ -75,15 +75,15 @@ func readLog(t *testing.T, dir string) []Attempt {
 // file any gunzip reads (here Go's own, not the writer's library), its
 // content byte for byte the plain form's.
 func TestAttemptLogRoundTripExact(t *testing.T) {
-	in := randomAttempts(50_000, 3000, 1)
+	in := RandomAttempts(50_000, 3000, 1)
 	gzDir, plainDir := t.TempDir(), t.TempDir()
-	gzInfo := writeLog(t, gzDir, AttemptLogOptions{}, in)
-	plainInfo := writeLog(t, plainDir, AttemptLogOptions{Plain: true}, in)
+	gzInfo := WriteLog(t, gzDir, AttemptLogOptions{}, in)
+	plainInfo := WriteLog(t, plainDir, AttemptLogOptions{Plain: true}, in)
 	if gzInfo.File != AttemptLogGzFile || plainInfo.File != AttemptLogFile || *gzInfo.Attempts != 50_000 || gzInfo.Mode != AttemptsAll {
 		t.Fatalf("infos %+v %+v", gzInfo, plainInfo)
 	}
 	for _, dir := range []string{gzDir, plainDir} {
-		out := readLog(t, dir)
+		out := ReadLog(t, dir)
 		if len(out) != len(in) {
 			t.Fatalf("%s: read %d of %d attempts", dir, len(out), len(in))
 		}
@@ -137,7 +137,7 @@ func TestAttemptLogRoundsToTheMicrosecond(t *testing.T) {
 }
 
 // callersOf are the callers of attempts, and each one's attempts.
-func callersOf(as []Attempt) map[int32][]Attempt {
+func CallersOf(as []Attempt) map[int32][]Attempt {
 	m := map[int32][]Attempt{}
 	for _, a := range as {
 		m[a.Caller] = append(m[a.Caller], a)
@@ -149,19 +149,19 @@ func callersOf(as []Attempt) map[int32][]Attempt {
 // or over shards; it keeps every attempt of each caller it keeps and none
 // of the others; it keeps about its share; another seed keeps others.
 func TestAttemptLogSample(t *testing.T) {
-	in := randomAttempts(100_000, 10_000, 2)
+	in := RandomAttempts(100_000, 10_000, 2)
 	sample := AttemptLogOptions{Mode: AttemptsMode{Kind: AttemptsSample, Percent: 10}, Seed: 42}
 	one, again := t.TempDir(), t.TempDir()
-	info := writeLog(t, one, sample, in)
-	writeLog(t, again, sample, in)
-	got := readLog(t, one)
-	if !slices.Equal(got, readLog(t, again)) {
+	info := WriteLog(t, one, sample, in)
+	WriteLog(t, again, sample, in)
+	got := ReadLog(t, one)
+	if !slices.Equal(got, ReadLog(t, again)) {
 		t.Fatal("two logs of one seed differ")
 	}
 	if !info.Sampled() || *info.SamplePercent != 10 || *info.SampleSeed != 42 || *info.Attempts != int64(len(got)) {
 		t.Fatalf("info %+v", info)
 	}
-	all, kept := callersOf(in), callersOf(got)
+	all, kept := CallersOf(in), CallersOf(got)
 	for c, as := range kept {
 		if !slices.Equal(as, all[c]) {
 			t.Fatalf("caller %d: %d of its %d attempts kept", c, len(as), len(all[c]))
@@ -174,20 +174,20 @@ func TestAttemptLogSample(t *testing.T) {
 	var merged []Attempt
 	for i := range 2 {
 		dir := t.TempDir()
-		writeLog(t, dir, sample, slices.DeleteFunc(slices.Clone(in), func(a Attempt) bool { return int(a.Caller)%2 != i }))
-		merged = append(merged, readLog(t, dir)...)
+		WriteLog(t, dir, sample, slices.DeleteFunc(slices.Clone(in), func(a Attempt) bool { return int(a.Caller)%2 != i }))
+		merged = append(merged, ReadLog(t, dir)...)
 	}
-	if len(callersOf(merged)) != len(kept) || len(merged) != len(got) {
-		t.Fatalf("two shards kept %d callers (%d attempts), one process %d (%d)", len(callersOf(merged)), len(merged), len(kept), len(got))
+	if len(CallersOf(merged)) != len(kept) || len(merged) != len(got) {
+		t.Fatalf("two shards kept %d callers (%d attempts), one process %d (%d)", len(CallersOf(merged)), len(merged), len(kept), len(got))
 	}
 	for c := range kept {
-		if _, ok := callersOf(merged)[c]; !ok {
+		if _, ok := CallersOf(merged)[c]; !ok {
 			t.Fatalf("caller %d is in one process's sample, not in the shards'", c)
 		}
 	}
 	other := t.TempDir()
-	writeLog(t, other, AttemptLogOptions{Mode: sample.Mode, Seed: 43}, in)
-	if slices.Equal(readLog(t, other), got) {
+	WriteLog(t, other, AttemptLogOptions{Mode: sample.Mode, Seed: 43}, in)
+	if slices.Equal(ReadLog(t, other), got) {
 		t.Error("seed 43 keeps what seed 42 keeps")
 	}
 }
@@ -202,7 +202,7 @@ func TestCompressedLogOfAKilledRun(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		in := randomAttempts(3000, 100, 4)
+		in := RandomAttempts(3000, 100, 4)
 		for _, a := range in {
 			if err := l.Write(a); err != nil {
 				t.Fatal(err)
@@ -266,7 +266,7 @@ func TestParseAttemptsMode(t *testing.T) {
 // fn's error and leaves no goroutine behind (the bubble would not end).
 func TestScanStopsEarly(t *testing.T) {
 	dir := t.TempDir()
-	writeLog(t, dir, AttemptLogOptions{}, randomAttempts(200_000, 1000, 6))
+	WriteLog(t, dir, AttemptLogOptions{}, RandomAttempts(200_000, 1000, 6))
 	b, err := os.ReadFile(filepath.Join(dir, AttemptLogGzFile))
 	if err != nil {
 		t.Fatal(err)
@@ -291,7 +291,7 @@ func TestScanStopsEarly(t *testing.T) {
 // not.
 func TestCompareSaysWhichRunsAreSampled(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 1))
-	base, cand := build{ms: 100}.runs(rng, "a", 1), build{ms: 100}.runs(rng, "b", 1)
+	base, cand := Build{Ms: 100}.Runs(rng, "a", 1), Build{Ms: 100}.Runs(rng, "b", 1)
 	p, s := 1.0, int64(42)
 	cand[0].Report.AttemptsLog = &AttemptsLog{Mode: AttemptsSample, SamplePercent: &p, SampleSeed: &s, File: AttemptLogGzFile}
 	c := Compare(base, cand, CompareOptions{})

@@ -8,7 +8,7 @@ import (
 
 // capacityExample is a search of a shedding service: 40 … 320 callers,
 // [280, 300] the bracket, one invalid probe.
-func capacityExample() *Capacity {
+func CapacityExample() *Capacity {
 	f := func(v float64) *float64 { return &v }
 	pass, fail := 280, 300
 	c := &Capacity{Schema: CapacitySchema, Scenario: "shed", By: ByCallers, Unit: "callers", Capacity: &pass,
@@ -32,7 +32,7 @@ func capacityExample() *Capacity {
 // what was not measured, and reads back.
 func TestCapacityJSONRoundTrip(t *testing.T) {
 	var b bytes.Buffer
-	if err := WriteCapacityJSON(&b, capacityExample()); err != nil {
+	if err := WriteCapacityJSON(&b, CapacityExample()); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{`"schema": "rehearse.capacity/v1"`, `"crashes": null`, `"recovery": null`, `"first_failed_gate": null`,

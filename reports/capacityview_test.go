@@ -1,4 +1,4 @@
-package reports
+package reports_test
 
 import (
 	"bytes"
@@ -10,13 +10,17 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rehearse-dev/rehearse/internal/testenv"
+	"github.com/rehearse-dev/rehearse/reports"
+	"github.com/rehearse-dev/rehearse/reports/views"
 )
 
 // TestCapacityMarkdown: the PR comment has the answer, the bracket and a
 // row per probe, an invalid one saying why.
 func TestCapacityMarkdown(t *testing.T) {
 	var b bytes.Buffer
-	if err := WriteCapacityMarkdown(&b, capacityExample()); err != nil {
+	if err := views.WriteCapacityMarkdown(&b, reports.CapacityExample()); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"## rehearse capacity of shed: 280 callers (every gate held), 300 failed (shedding)",
@@ -34,13 +38,13 @@ func TestCapacityHTMLInChromium(t *testing.T) {
 		t.Skip("starts a browser")
 	}
 	var b bytes.Buffer
-	if err := WriteCapacityHTML(&b, capacityExample()); err != nil {
+	if err := views.WriteCapacityHTML(&b, reports.CapacityExample()); err != nil {
 		t.Fatal(err)
 	}
 	if n := strings.Count(b.String(), `href="probes/x/shed/report.html"`); n != 8 {
 		t.Fatalf("%d links to probe reports", n)
 	}
-	bin := chromium(t)
+	bin := testenv.Chromium(t)
 	dir := t.TempDir()
 	page := filepath.Join(dir, "capacity.html")
 	if err := os.WriteFile(page, b.Bytes(), 0o644); err != nil {

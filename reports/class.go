@@ -88,7 +88,7 @@ const GeneratorNotePrefix = "invalid run: generator errors"
 // nothing about the service. It is "" when errs holds no error.
 func GeneratorNote(errs map[Class]int64) string {
 	var counts, advice []string
-	for _, c := range sortedClasses(errs) {
+	for _, c := range SortedClasses(errs) {
 		counts = append(counts, fmt.Sprintf("%s %d", c, errs[c]))
 		if a := c.Advice(); a != "" {
 			advice = append(advice, string(c)+": "+a)
@@ -101,8 +101,8 @@ func GeneratorNote(errs map[Class]int64) string {
 		GeneratorNotePrefix, strings.Join(counts, ", "), strings.Join(advice, "; "))
 }
 
-// sortedClasses are the classes of m with a count above 0, sorted.
-func sortedClasses(m map[Class]int64) []Class {
+// SortedClasses are the classes of m with a count above 0, sorted.
+func SortedClasses(m map[Class]int64) []Class {
 	var cs []Class
 	for c, n := range m {
 		if n > 0 {

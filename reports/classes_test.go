@@ -24,8 +24,8 @@ const sec = time.Second
 //	batch c4: 429, 429, then ok (300 ms); two Retry-After waits, breaker opened twice
 //	      c5: bad_answer (201 without the id), gave up
 //	idle  no caller
-func classedReport() *Report {
-	a := NewAggregator(t0)
+func ClassedReport() *Report {
+	a := NewAggregator(T0)
 	a.SetClasses([]string{"erp", "batch", "idle"})
 	a.SetPlanned(6)
 	ms := time.Millisecond
@@ -60,21 +60,21 @@ func classedReport() *Report {
 	} {
 		a.AddCaller(o)
 	}
-	r := a.Finish(t0.Add(4 * sec))
+	r := a.Finish(T0.Add(4 * sec))
 	r.Scenario = ScenarioInfo{Name: "team-api", File: "team-api.yaml", Seed: 5}
 	r.SUT = SUTInfo{Kind: "image", Image: "team/api:v1", Replicas: 1, Runtime: "docker", Network: "bridge", Target: "http://10.0.0.3:80"}
-	r.Crashes = Crashes{Count: ptr[int64](0), OOMKills: ptr[int64](0), Restarts: ptr[int64](0), DowntimeS: ptr(0.0), Events: []CrashEvent{}}
+	r.Crashes = Crashes{Count: new(int64(0)), OOMKills: new(int64(0)), Restarts: new(int64(0)), DowntimeS: new(0.0), Events: []CrashEvent{}}
 	r.Verdict = VerdictInvalid // the generator error
-	r.Gates = []GateResult{{Expr: "gave_up[erp] == 0", Value: ptr(1.0)}, {Expr: "p99_ms[idle] < 500", Reason: MissingReason(r, "p99_ms[idle]")}}
+	r.Gates = []GateResult{{Expr: "gave_up[erp] == 0", Value: new(1.0)}, {Expr: "p99_ms[idle] < 500", Reason: MissingReason(r, "p99_ms[idle]")}}
 	return r
 }
 
 // near reports whether an HDR percentile p is v within its 3 significant
 // digits.
-func near(p *float64, v float64) bool { return p != nil && math.Abs(*p-v) <= v/500 }
+func Near(p *float64, v float64) bool { return p != nil && math.Abs(*p-v) <= v/500 }
 
 func TestClassCounts(t *testing.T) {
-	r := classedReport()
+	r := ClassedReport()
 	if len(r.Classes) != 3 {
 		t.Fatalf("classes %v", r.Classes)
 	}
@@ -97,10 +97,10 @@ func TestClassCounts(t *testing.T) {
 	}
 	// Successful: erp's 100 and 200 ms, batch's 300 ms. All answered: erp's
 	// 50, 50, 100, 200 and 1000 ms, batch's 10, 10, 20 and 300 ms.
-	if !near(erp.P50Ms, 100) || !near(erp.P99Ms, 200) || !near(batch.P50Ms, 300) || !near(batch.P99Ms, 300) {
+	if !Near(erp.P50Ms, 100) || !Near(erp.P99Ms, 200) || !Near(batch.P50Ms, 300) || !Near(batch.P99Ms, 300) {
 		t.Errorf("percentiles (successful) erp %v %v batch %v %v", *erp.P50Ms, *erp.P99Ms, *batch.P50Ms, *batch.P99Ms)
 	}
-	if !near(erp.P50AllMs, 100) || !near(erp.P99AllMs, 1000) || !near(batch.P50AllMs, 10) || !near(batch.P99AllMs, 300) {
+	if !Near(erp.P50AllMs, 100) || !Near(erp.P99AllMs, 1000) || !Near(batch.P50AllMs, 10) || !Near(batch.P99AllMs, 300) {
 		t.Errorf("percentiles (all) erp %v %v batch %v %v", *erp.P50AllMs, *erp.P99AllMs, *batch.P50AllMs, *batch.P99AllMs)
 	}
 	if *erp.Amplification != 1.667 || *batch.Amplification != 2 {
@@ -129,7 +129,7 @@ func TestClassCounts(t *testing.T) {
 }
 
 func TestClassTimeline(t *testing.T) {
-	r := classedReport()
+	r := ClassedReport()
 	var offered, goodput, opens, sent []int64
 	for _, b := range r.Timeline {
 		offered, goodput, opens, sent = append(offered, b.Offered), append(goodput, b.Goodput), append(opens, b.BreakerOpens), append(sent, b.Sent)
@@ -143,17 +143,17 @@ func TestClassTimeline(t *testing.T) {
 }
 
 func TestBadAnswerKeptOnce(t *testing.T) {
-	b := classedReport().BadAnswer
+	b := ClassedReport().BadAnswer
 	if b == nil || b.Caller != 5 || b.Status != 201 || b.Reason != `no "job.id" in the answer` || len(b.Body) != maxBadAnswerBody ||
 		!strings.HasPrefix(b.Body, `{"job":{"name":"x"}}`) {
 		t.Fatalf("bad answer %+v", b)
 	}
-	a := NewAggregator(t0)
+	a := NewAggregator(T0)
 	a.AddBadAnswer(BadAnswer{Body: "ok\xff"})
-	if got := a.Finish(t0).BadAnswer.Body; got != "ok\uFFFD" {
+	if got := a.Finish(T0).BadAnswer.Body; got != "ok\uFFFD" {
 		t.Errorf("body %q", got)
 	}
-	if NewAggregator(t0).Finish(t0).BadAnswer != nil {
+	if NewAggregator(T0).Finish(T0).BadAnswer != nil {
 		t.Error("a bad answer without any")
 	}
 }
@@ -161,18 +161,18 @@ func TestBadAnswerKeptOnce(t *testing.T) {
 // TestDefaultClass: without SetClasses there is one class, "default",
 // also when nothing was sent; an index beyond the names still counts.
 func TestDefaultClass(t *testing.T) {
-	empty := NewAggregator(t0).Finish(t0)
+	empty := NewAggregator(T0).Finish(T0)
 	if c := empty.Classes[DefaultClass]; len(empty.Classes) != 1 || c == nil || c.Amplification != nil || c.P50Ms != nil {
 		t.Fatalf("classes %v", empty.Classes)
 	}
 	if empty.Load.Amplification != nil || empty.Load.Offered != 0 {
 		t.Fatalf("load of nothing %+v", empty.Load)
 	}
-	a := NewAggregator(t0)
+	a := NewAggregator(T0)
 	a.SetClasses([]string{"a", "a", ""})
 	a.AddAttempt(Attempt{Try: 1, Status: 200, CallerClass: 1})
 	a.AddAttempt(Attempt{Try: 1, Status: 200, CallerClass: 4})
-	r := a.Finish(t0)
+	r := a.Finish(T0)
 	var names []string
 	for name, c := range r.Classes {
 		names = append(names, fmt.Sprintf("%s:%d", name, c.Attempts))
@@ -185,7 +185,7 @@ func TestDefaultClass(t *testing.T) {
 // TestClassesConcurrent feeds the aggregator from many goroutines; run
 // under -race it checks the class counts are guarded.
 func TestClassesConcurrent(t *testing.T) {
-	a := NewAggregator(t0)
+	a := NewAggregator(T0)
 	a.SetClasses([]string{"x", "y"})
 	var wg sync.WaitGroup
 	for g := range 8 {
@@ -200,7 +200,7 @@ func TestClassesConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	r := a.Finish(t0.Add(sec))
+	r := a.Finish(T0.Add(sec))
 	if x, y := r.Classes["x"], r.Classes["y"]; x.Attempts != 400 || y.Attempts != 400 || x.Callers+y.Callers != 800 || r.Load.Goodput != 800 {
 		t.Fatalf("x %+v y %+v", x, y)
 	}

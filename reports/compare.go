@@ -249,9 +249,9 @@ func finite(v float64) *float64 {
 	return &v
 }
 
-// headline is the comparison's first line: the verdict, and the metrics
+// Headline is the comparison's first line: the verdict, and the metrics
 // that made it.
-func (c *Comparison) headline() string {
+func (c *Comparison) Headline() string {
 	var moved []string
 	for _, m := range c.Metrics {
 		if m.Verdict == c.Verdict && (c.Verdict == VerdictWorse || c.Verdict == VerdictBetter) {
@@ -265,7 +265,8 @@ func (c *Comparison) headline() string {
 	return h
 }
 
-func (c *Comparison) sidesText() string {
+// SidesText names both sides: each build, its runs and its seed.
+func (c *Comparison) SidesText() string {
 	return fmt.Sprintf("baseline %s (%d run(s), seed %d) vs candidate %s (%d run(s), seed %d)",
 		c.Baseline.Name, c.Baseline.Runs, c.Baseline.Seed, c.Candidate.Name, c.Candidate.Runs, c.Candidate.Seed)
 }

@@ -41,6 +41,13 @@ type MetricResult struct {
 	ratio       float64 // then, the candidate's geometric mean over the baseline's
 }
 
+// Interval is the candidate's shift from the baseline as judged, with its
+// 95% interval when ok: ±Inf kept where the JSON has null (a
+// side that did not reach the metric).
+func (r MetricResult) Interval() (est, lo, hi float64, ok bool) {
+	return r.est, r.lo, r.hi, r.hasCI
+}
+
 // SideStats is one side's values of a metric over its runs.
 type SideStats struct {
 	Median *float64   `json:"median"` // null when not reached (more than half the runs did not reach it)
@@ -53,6 +60,10 @@ type SideStats struct {
 
 	median, min, max, mean float64
 }
+
+// Spread is the side's median, least and most value over its runs, +Inf
+// where a run did not reach the metric (the JSON's null).
+func (s *SideStats) Spread() (median, least, most float64) { return s.median, s.min, s.max }
 
 // statsOf summarises one side's values (+Inf: not reached).
 func statsOf(v []float64) *SideStats {
@@ -216,7 +227,7 @@ func (r *MetricResult) settle(opts CompareOptions) {
 		r.Reason = "one run: ranges compared with the tolerance"
 	case TestAttempts:
 		r.Verdict = byTest(r.bad(r.est), r.bad(r.est), tol, *r.PValue < opts.AttemptAlpha)
-		r.Reason = fmt.Sprintf("attempts of one run, p %s (level %g)", fmtP(*r.PValue), opts.AttemptAlpha)
+		r.Reason = fmt.Sprintf("attempts of one run, p %s (level %g)", FormatP(*r.PValue), opts.AttemptAlpha)
 	case TestRuns, TestRunsWelch:
 		r.settleRuns(opts)
 	}
@@ -240,7 +251,7 @@ func (r *MetricResult) settleRuns(opts CompareOptions) {
 		lo, hi = hi, lo
 	}
 	r.Verdict = byTest(lo, hi, r.Tolerance, *r.PHolm < opts.Alpha)
-	r.Reason = fmt.Sprintf("p %s, after Holm %s (level %g)", fmtP(*r.PValue), fmtP(*r.PHolm), opts.Alpha)
+	r.Reason = fmt.Sprintf("p %s, after Holm %s (level %g)", FormatP(*r.PValue), FormatP(*r.PHolm), opts.Alpha)
 	if r.Test == TestRunsWelch {
 		r.Reason += fmt.Sprintf("; fewer than %d runs a side: Welch's t on the runs' values (assumes them roughly normal", minRankRuns)
 		if r.logScale {

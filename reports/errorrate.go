@@ -11,11 +11,11 @@ func ErrorRateText(r *Report) string {
 		return "no requests sent"
 	}
 	failed := r.Requests.Total - r.Requests.OK
-	return fmt.Sprintf("error rate %s (%d of %d requests)", pct(errorRate(r)), failed, r.Requests.Total)
+	return fmt.Sprintf("error rate %s (%d of %d requests)", Percent(ErrorRate(r)), failed, r.Requests.Total)
 }
 
-// errorRate is error_rate of r; 0 when nothing was sent.
-func errorRate(r *Report) float64 {
+// ErrorRate is error_rate of r; 0 when nothing was sent.
+func ErrorRate(r *Report) float64 {
 	if r.Requests.Total == 0 {
 		return 0
 	}
@@ -35,24 +35,24 @@ func HeadlineErrors(rs ...*Report) string {
 	}
 	var worst *Report
 	for _, r := range rs {
-		if r.Requests.Total > 0 && (worst == nil || errorRate(r) > errorRate(worst)) {
+		if r.Requests.Total > 0 && (worst == nil || ErrorRate(r) > ErrorRate(worst)) {
 			worst = r
 		}
 	}
 	switch {
 	case worst == nil:
 		return "no requests sent"
-	case errorRate(worst) == 0:
+	case ErrorRate(worst) == 0:
 		return "error rate 0% in every scenario"
 	}
-	return fmt.Sprintf("error rate up to %s (%s)", pct(errorRate(worst)), worst.Scenario.Name)
+	return fmt.Sprintf("error rate up to %s (%s)", Percent(ErrorRate(worst)), worst.Scenario.Name)
 }
 
-// errorsAlarm reports whether the error rate beside a headline is to be
+// ErrorsAlarm reports whether the error rate beside a headline is to be
 // shown as an alarm: some scenario's requests mostly failed.
-func errorsAlarm(rs ...*Report) bool {
+func ErrorsAlarm(rs ...*Report) bool {
 	for _, r := range rs {
-		if errorRate(r) >= 0.5 {
+		if ErrorRate(r) >= 0.5 {
 			return true
 		}
 	}

@@ -41,12 +41,12 @@ func (a *Aggregator) AddErrorExample(class Class, e ErrorExample) {
 	a.examples[class] = e
 }
 
-// errorExampleLines are r's error examples (Requests.ErrorExamples), one
+// ErrorExampleLines are r's error examples (Requests.ErrorExamples), one
 // line each in the order of the classes' names: "tls at 0.21 s, caller 3:
 // tls: failed to verify certificate: x509: … (1 of 40) — set sut.tls.ca
 // …". The message is on one line and cut to maxBadAnswerLine bytes; it
 // was redacted when it was kept (the engine's). Nil when there is none.
-func errorExampleLines(r *Report) []string {
+func ErrorExampleLines(r *Report) []string {
 	ex := r.Requests.ErrorExamples
 	if len(ex) == 0 {
 		return nil
@@ -66,8 +66,8 @@ func errorExampleLines(r *Report) []string {
 // errorExampleText is one class's example in a line.
 func errorExampleText(r *Report, c Class, e ErrorExample) string {
 	msg := strings.Join(strings.Fields(e.Message), " ")
-	if len(msg) > maxBadAnswerLine {
-		msg = strings.ToValidUTF8(msg[:maxBadAnswerLine], "") + "…"
+	if len(msg) > MaxBadAnswerLine {
+		msg = strings.ToValidUTF8(msg[:MaxBadAnswerLine], "") + "…"
 	}
 	s := fmt.Sprintf("%s at %.2f s, caller %d: %s", c, e.AtS, e.Caller, msg)
 	if k := r.Requests.Errors[c]; k > 1 {
@@ -79,6 +79,6 @@ func errorExampleText(r *Report, c Class, e ErrorExample) string {
 	return s
 }
 
-// maxBadAnswerLine is how much of a bad answer's body a one-line view
+// MaxBadAnswerLine is how much of a bad answer's body a one-line view
 // (the terminal table, JUnit properties) shows.
-const maxBadAnswerLine = 120
+const MaxBadAnswerLine = 120

@@ -15,34 +15,40 @@ const (
 	NotApplicable = "n/a"
 )
 
-func f1(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
-func n(v int64) string    { return strconv.FormatInt(v, 10) }
+// OneDecimal is v with one decimal.
+func OneDecimal(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
 
-func np(v *int64) string {
+// Count is v in digits.
+func Count(v int64) string { return strconv.FormatInt(v, 10) }
+
+// CountOrUnmeasured is *v in digits, or NotMeasured when v is nil.
+func CountOrUnmeasured(v *int64) string {
 	if v == nil {
 		return NotMeasured
 	}
-	return n(*v)
+	return Count(*v)
 }
 
-func f1p(v *float64) string {
+// OneDecimalOrUnmeasured is *v with one decimal, or NotMeasured when v
+// is nil.
+func OneDecimalOrUnmeasured(v *float64) string {
 	if v == nil {
 		return NotMeasured
 	}
-	return f1(*v)
+	return OneDecimal(*v)
 }
 
-// pct is a fraction as a percentage: 0.94 is "94%", 0.9995 is "99.95%".
-func pct(f float64) string {
+// Percent is a fraction as a percentage: 0.94 is "94%", 0.9995 is "99.95%".
+func Percent(f float64) string {
 	s := strconv.FormatFloat(100*f, 'f', 2, 64)
 	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
 	return s + "%"
 }
 
-// notReached is how a completion percentile that was not reached reads:
+// NotReachedText is how a completion percentile that was not reached reads:
 // fewer callers completed than the percentile needs.
-func notReached(c *Completion) string {
-	return fmt.Sprintf("not reached (%s completed)", pct(c.CompletedFraction))
+func NotReachedText(c *Completion) string {
+	return fmt.Sprintf("not reached (%s completed)", Percent(c.CompletedFraction))
 }
 
 // FormatBytes writes a size the way people read it, in powers of 1024:
@@ -66,8 +72,8 @@ func FormatBytes(b int64) string {
 	return sign + s + " " + []string{"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}[i]
 }
 
-// gateValue is a gate's value as text, or why it has none.
-func gateValue(g GateResult) string {
+// GateValue is a gate's value as text, or why it has none.
+func GateValue(g GateResult) string {
 	if g.Value == nil {
 		if g.Reason != "" {
 			return g.Reason
@@ -77,18 +83,18 @@ func gateValue(g GateResult) string {
 	return strconv.FormatFloat(*g.Value, 'g', 6, 64)
 }
 
-// gateText is "value 10", or why the gate has no value ("crashes was not
+// GateText is "value 10", or why the gate has no value ("crashes was not
 // measured").
-func gateText(g GateResult) string {
+func GateText(g GateResult) string {
 	if g.Value == nil {
-		return gateValue(g)
+		return GateValue(g)
 	}
-	return "value " + gateValue(g)
+	return "value " + GateValue(g)
 }
 
-// notesOf are r's notes as every view shows them: the report's own, and the
+// NotesOf are r's notes as every view shows them: the report's own, and the
 // generator's note of an invalid run when the report does not carry it.
-func notesOf(r *Report) []string {
+func NotesOf(r *Report) []string {
 	notes := append([]string{}, r.Notes...)
 	if len(r.Generator.Errors) == 0 {
 		return notes
@@ -106,11 +112,11 @@ func notesOf(r *Report) []string {
 
 func fmtNum(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
 
-// fmtP is a p-value in three significant digits.
-func fmtP(p float64) string { return strconv.FormatFloat(p, 'g', 3, 64) }
+// FormatP is a p-value in three significant digits.
+func FormatP(p float64) string { return strconv.FormatFloat(p, 'g', 3, 64) }
 
-// trimFloat prints f with at most one decimal, without a trailing .0.
-func trimFloat(f float64) string {
+// TrimFloat prints f with at most one decimal, without a trailing .0.
+func TrimFloat(f float64) string {
 	return strings.TrimSuffix(fmt.Sprintf("%.1f", f), ".0")
 }
 

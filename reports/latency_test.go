@@ -8,7 +8,7 @@ import (
 )
 
 // latencyString shows l's figures, "nil" for one not measured.
-func latencyString(l Latency) string {
+func LatencyString(l Latency) string {
 	f := func(p *float64) string {
 		if p == nil {
 			return "nil"
@@ -22,7 +22,7 @@ func latencyString(l Latency) string {
 // refused (503) in 1 ms, plus one generator failure and one aborted
 // attempt, which reached no service and are in neither latency.
 func fastFailures() *Report {
-	a := NewAggregator(t0)
+	a := NewAggregator(T0)
 	for i := range 100 {
 		at := Attempt{Caller: int32(i), Try: 1, Sent: time.Duration(i) * 10 * time.Millisecond, Latency: 50 * time.Millisecond, Status: 200}
 		if i%5 >= 2 {
@@ -32,7 +32,7 @@ func fastFailures() *Report {
 	}
 	a.AddAttempt(Attempt{Caller: 100, Try: 1, Latency: time.Hour, Class: GenOutOfFiles})
 	a.AddAttempt(Attempt{Caller: 101, Try: 1, Latency: time.Hour, Class: ClassAborted})
-	return a.Finish(t0.Add(2 * time.Second))
+	return a.Finish(T0.Add(2 * time.Second))
 }
 
 // TestLatencySuccessfulApartFromAll: latency_ms is of the successful
@@ -41,18 +41,18 @@ func fastFailures() *Report {
 func TestLatencySuccessfulApartFromAll(t *testing.T) {
 	r := fastFailures()
 	ok, all := r.LatencyMs, r.LatencyAllMs
-	if ok.Attempts != 40 || !near(ok.Mean, 50) || !near(ok.P50, 50) || !near(ok.P90, 50) || !near(ok.P99, 50) || !near(ok.Max, 50) {
-		t.Errorf("latency_ms %s, want 40 attempts all of 50 ms", latencyString(ok))
+	if ok.Attempts != 40 || !Near(ok.Mean, 50) || !Near(ok.P50, 50) || !Near(ok.P90, 50) || !Near(ok.P99, 50) || !Near(ok.Max, 50) {
+		t.Errorf("latency_ms %s, want 40 attempts all of 50 ms", LatencyString(ok))
 	}
 	// 60 of 100 at 1 ms: p50 is 1 ms, p90 and p99 50 ms, the mean 20.6 ms.
-	if all.Attempts != 100 || !near(all.Mean, 20.6) || !near(all.P50, 1) || !near(all.P90, 50) || !near(all.P99, 50) || !near(all.Max, 50) {
-		t.Errorf("latency_all_ms %s", latencyString(all))
+	if all.Attempts != 100 || !Near(all.Mean, 20.6) || !Near(all.P50, 1) || !Near(all.P90, 50) || !Near(all.P99, 50) || !Near(all.Max, 50) {
+		t.Errorf("latency_all_ms %s", LatencyString(all))
 	}
 	v := Variables(r)
 	for name, want := range map[string]float64{"p50_ms": 50, "p90_ms": 50, "p99_ms": 50, "max_ms": 50,
 		"p50_all_ms": 1, "p90_all_ms": 50, "p99_all_ms": 50, "max_all_ms": 50,
 		"p50_ms[default]": 50, "p99_ms[default]": 50, "p50_all_ms[default]": 1, "p99_all_ms[default]": 50} {
-		if got, okv := v[name]; !okv || !near(&got, want) {
+		if got, okv := v[name]; !okv || !Near(&got, want) {
 			t.Errorf("%s = %v (%v), want %v", name, got, okv, want)
 		}
 	}
@@ -68,9 +68,9 @@ func TestLatencySuccessfulApartFromAll(t *testing.T) {
 // TestLatencyNothingReached: with no attempt at the service neither
 // latency is measured, and the gates say why.
 func TestLatencyNothingReached(t *testing.T) {
-	r := NewAggregator(t0).Finish(t0)
+	r := NewAggregator(T0).Finish(T0)
 	if r.LatencyMs.Measured() || r.LatencyAllMs.Measured() {
-		t.Fatalf("latencies %s %s", latencyString(r.LatencyMs), latencyString(r.LatencyAllMs))
+		t.Fatalf("latencies %s %s", LatencyString(r.LatencyMs), LatencyString(r.LatencyAllMs))
 	}
 	for _, name := range []string{"p50_ms", "p99_all_ms"} {
 		if why := MissingReason(r, name); why != "not measured (no attempt reached the service)" {
@@ -88,8 +88,8 @@ func TestLatencyOldReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !near(r.LatencyMs.P99, 4) || r.LatencyAllMs.Measured() {
-		t.Fatalf("latency %s all %s", latencyString(r.LatencyMs), latencyString(r.LatencyAllMs))
+	if !Near(r.LatencyMs.P99, 4) || r.LatencyAllMs.Measured() {
+		t.Fatalf("latency %s all %s", LatencyString(r.LatencyMs), LatencyString(r.LatencyAllMs))
 	}
 	if why := MissingReason(&r, "p99_all_ms"); why != "not measured (not recorded in this report)" {
 		t.Errorf("p99_all_ms: %q", why)

@@ -1,4 +1,4 @@
-package reports
+package reports_test
 
 import (
 	"bytes"
@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rehearse-dev/rehearse/reports"
+	"github.com/rehearse-dev/rehearse/reports/views"
 )
 
 // TestLatencyNoSuccessIsNull: when nothing succeeded the successful
@@ -13,22 +16,22 @@ import (
 // reason, and "no successful attempt" in the views, never 0; the latency
 // of all answered attempts is still measured.
 func TestLatencyNoSuccessIsNull(t *testing.T) {
-	a := NewAggregator(t0)
+	a := reports.NewAggregator(reports.T0)
 	for i := range 10 {
-		a.AddAttempt(Attempt{Caller: int32(i), Try: 1, Sent: time.Duration(i) * time.Millisecond, Latency: 3 * time.Millisecond, Status: 503, Class: ClassHTTP5xx})
+		a.AddAttempt(reports.Attempt{Caller: int32(i), Try: 1, Sent: time.Duration(i) * time.Millisecond, Latency: 3 * time.Millisecond, Status: 503, Class: reports.ClassHTTP5xx})
 	}
-	r := a.Finish(t0.Add(time.Second))
+	r := a.Finish(reports.T0.Add(time.Second))
 	if r.LatencyMs.Measured() || r.LatencyMs.Attempts != 0 || r.LatencyMs.Mean != nil || r.LatencyMs.Max != nil {
-		t.Fatalf("latency_ms %s, want nothing measured", latencyString(r.LatencyMs))
+		t.Fatalf("latency_ms %s, want nothing measured", reports.LatencyString(r.LatencyMs))
 	}
-	if !near(r.LatencyAllMs.P50, 3) || r.LatencyAllMs.Attempts != 10 {
-		t.Fatalf("latency_all_ms %s", latencyString(r.LatencyAllMs))
+	if !reports.Near(r.LatencyAllMs.P50, 3) || r.LatencyAllMs.Attempts != 10 {
+		t.Fatalf("latency_all_ms %s", reports.LatencyString(r.LatencyAllMs))
 	}
 	raw, err := json.Marshal(r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	validateSchema(t, raw)
+	reports.ValidateSchema(t, raw)
 	var doc struct {
 		Lat      map[string]any   `json:"latency_ms"`
 		Timeline []map[string]any `json:"timeline"`
@@ -42,30 +45,30 @@ func TestLatencyNoSuccessIsNull(t *testing.T) {
 			t.Errorf("latency_ms.%s = %v (present %v), want null", k, v, ok)
 		}
 	}
-	if doc.Timeline[0]["p99_ms"] != nil || doc.Timeline[0]["p99_all_ms"] == nil || doc.Classes[DefaultClass]["p50_ms"] != nil {
+	if doc.Timeline[0]["p99_ms"] != nil || doc.Timeline[0]["p99_all_ms"] == nil || doc.Classes[reports.DefaultClass]["p50_ms"] != nil {
 		t.Errorf("timeline %v classes %v", doc.Timeline[0], doc.Classes)
 	}
-	v := Variables(r)
+	v := reports.Variables(r)
 	for _, name := range []string{"p50_ms", "p90_ms", "p99_ms", "max_ms", "p50_ms[default]", "p99_ms[default]"} {
 		if _, ok := v[name]; ok {
 			t.Errorf("%s measured with no successful attempt", name)
 		}
 	}
-	if why := MissingReason(r, "p99_ms"); why != NoSuccess {
+	if why := reports.MissingReason(r, "p99_ms"); why != reports.NoSuccess {
 		t.Errorf("p99_ms: %q", why)
 	}
-	if why := MissingReason(r, "p99_ms[default]"); why != "not measured (class default had no successful attempt)" {
+	if why := reports.MissingReason(r, "p99_ms[default]"); why != "not measured (class default had no successful attempt)" {
 		t.Errorf("p99_ms[default]: %q", why)
 	}
 	if _, ok := v["p99_all_ms"]; !ok {
 		t.Error("p99_all_ms not measured")
 	}
 	var buf bytes.Buffer
-	if err := WriteTable(&buf, r); err != nil {
+	if err := views.WriteTable(&buf, r); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()
-	if !strings.Contains(out, latencyOK) || !strings.Contains(out, latencyAll) || !strings.Contains(out, NoSuccess) {
+	if !strings.Contains(out, "latency (successful)") || !strings.Contains(out, "latency (all answered)") || !strings.Contains(out, reports.NoSuccess) {
 		t.Errorf("table lacks the labelled latencies or the reason:\n%s", out)
 	}
 }

@@ -44,7 +44,7 @@ func TestProgressOneClockLabelledCounts(t *testing.T) {
 	var out bytes.Buffer
 	p := NewProgress(&out, false, 1000)
 	q := int64(180)
-	p.Update(Live{Elapsed: 33600 * time.Millisecond, Sent: 1200, OK: 1100, Timeouts: 3, Errors: 2, CallersDone: 241, CallersTotal: 1000, P50Ms: ptr(20.0), P99Ms: ptr(80.0)})
+	p.Update(Live{Elapsed: 33600 * time.Millisecond, Sent: 1200, OK: 1100, Timeouts: 3, Errors: 2, CallersDone: 241, CallersTotal: 1000, P50Ms: new(20.0), P99Ms: new(80.0)})
 	p.Update(Live{Elapsed: 34 * time.Second, CallersDone: 242}) // within PlainEvery: not printed
 	p.Update(Live{Elapsed: 95 * time.Second, Phase: PhaseDrain, Accepted: 950, Done: 700, Pending: 250, QueueDepth: &q})
 	p.Close()
@@ -72,13 +72,13 @@ func TestProgressLatencyIsOfSuccesses(t *testing.T) {
 	if got := p.counts(); !strings.HasSuffix(got, "latency (successful) none yet") {
 		t.Errorf("no success yet: %q", got)
 	}
-	a := NewAggregator(t0)
+	a := NewAggregator(T0)
 	a.AddAttempt(Attempt{Try: 1, Latency: time.Millisecond, Status: 503, Class: ClassHTTP5xx})
 	if l := a.Snapshot(); l.P50Ms != nil || l.P99Ms != nil {
 		t.Errorf("snapshot latency of a 503: %v %v", *l.P50Ms, *l.P99Ms)
 	}
 	a.AddAttempt(Attempt{Try: 1, Latency: 40 * time.Millisecond, Status: 200})
-	if l := a.Snapshot(); !near(l.P50Ms, 40) {
+	if l := a.Snapshot(); !Near(l.P50Ms, 40) {
 		t.Errorf("snapshot p50 %v, want the 200's 40 ms", l.P50Ms)
 	}
 }

@@ -1,4 +1,4 @@
-package reports
+package reports_test
 
 import (
 	"bytes"
@@ -6,15 +6,20 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rehearse-dev/rehearse/internal/testenv"
+	"github.com/rehearse-dev/rehearse/reports"
+	"github.com/rehearse-dev/rehearse/reports/reportstest"
+	"github.com/rehearse-dev/rehearse/reports/views"
 )
 
 // allErrors is a run without gates whose every request failed: the run
 // that once printed PASS.
-func allErrors() *Report {
-	r := sample("no-gates", 20*time.Millisecond)
-	r.Gates, r.Verdict, r.Expect = []GateResult{}, VerdictNoGates, ""
+func allErrors() *reports.Report {
+	r := reportstest.Sample("no-gates", 20*time.Millisecond)
+	r.Gates, r.Verdict, r.Expect = []reports.GateResult{}, reports.VerdictNoGates, ""
 	r.Requests.OK = 0
-	r.Requests.Errors = map[Class]int64{ClassHTTP5xx: r.Requests.Total - r.Requests.Timeouts}
+	r.Requests.Errors = map[reports.Class]int64{reports.ClassHTTP5xx: r.Requests.Total - r.Requests.Timeouts}
 	return r
 }
 
@@ -23,22 +28,22 @@ func allErrors() *Report {
 // of pass (exit 0); and every headline shows its error rate, 100% here.
 func TestNoGatesIsNeverPass(t *testing.T) {
 	r := allErrors()
-	passed := sample("b", time.Millisecond)
-	passed.Verdict, passed.Gates = VerdictPass, []GateResult{{Expr: "p99_ms < 2000", Pass: true, Value: ptr(1.0)}}
-	if !MetExpectation(r) || headlineClass(r) != "nogates" {
-		t.Fatalf("met %v, class %s", MetExpectation(r), headlineClass(r))
+	passed := reportstest.Sample("b", time.Millisecond)
+	passed.Verdict, passed.Gates = reports.VerdictPass, []reports.GateResult{{Expr: "p99_ms < 2000", Pass: true, Value: new(1.0)}}
+	if !reports.MetExpectation(r) || reports.HeadlineClass(r) != "nogates" {
+		t.Fatalf("met %v, class %s", reports.MetExpectation(r), reports.HeadlineClass(r))
 	}
 	const verdict, rate = "NO GATES (nothing was checked)", "error rate 100% (120 of 120 requests)"
-	if got := ErrorRateText(r); got != rate {
+	if got := reports.ErrorRateText(r); got != rate {
 		t.Fatalf("ErrorRateText %q", got)
 	}
 	views := map[string]string{
-		"table":    written(t, func(b *bytes.Buffer) error { return WriteTable(b, r) }),
-		"markdown": written(t, func(b *bytes.Buffer) error { return WriteMarkdown(b, r) }),
-		"html":     written(t, func(b *bytes.Buffer) error { return WriteHTML(b, r) }),
-		"summary":  written(t, func(b *bytes.Buffer) error { return WriteSummaryHTML(b, []*Report{r, passed}) }),
-		"junit":    written(t, func(b *bytes.Buffer) error { return WriteJUnit(b, r) }),
-		"json":     written(t, func(b *bytes.Buffer) error { return WriteJSON(b, r) }),
+		"table":    testenv.Written(t, func(b *bytes.Buffer) error { return views.WriteTable(b, r) }),
+		"markdown": testenv.Written(t, func(b *bytes.Buffer) error { return views.WriteMarkdown(b, r) }),
+		"html":     testenv.Written(t, func(b *bytes.Buffer) error { return views.WriteHTML(b, r) }),
+		"summary":  testenv.Written(t, func(b *bytes.Buffer) error { return views.WriteSummaryHTML(b, []*reports.Report{r, passed}) }),
+		"junit":    testenv.Written(t, func(b *bytes.Buffer) error { return views.WriteJUnit(b, r) }),
+		"json":     testenv.Written(t, func(b *bytes.Buffer) error { return reports.WriteJSON(b, r) }),
 	}
 	for name, out := range views {
 		if name != "summary" && strings.Contains(out, "PASS") { // the summary's other run passed
@@ -71,21 +76,21 @@ func TestNoGatesIsNeverPass(t *testing.T) {
 // TestHeadlineErrors: the error rate beside a headline is the single
 // run's, or the highest of several with its scenario.
 func TestHeadlineErrors(t *testing.T) {
-	ok := sample("ok", time.Millisecond)
+	ok := reportstest.Sample("ok", time.Millisecond)
 	ok.Requests.OK = ok.Requests.Total
-	none := sample("none", time.Millisecond)
-	none.Requests = Requests{}
+	none := reportstest.Sample("none", time.Millisecond)
+	none.Requests = reports.Requests{}
 	for _, c := range []struct {
-		rs   []*Report
+		rs   []*reports.Report
 		want string
 	}{
 		{nil, ""},
-		{[]*Report{none}, "no requests sent"},
-		{[]*Report{ok, ok}, "error rate 0% in every scenario"},
-		{[]*Report{ok, allErrors(), none}, "error rate up to 100% (no-gates)"},
-		{[]*Report{none, none}, "no requests sent"},
+		{[]*reports.Report{none}, "no requests sent"},
+		{[]*reports.Report{ok, ok}, "error rate 0% in every scenario"},
+		{[]*reports.Report{ok, allErrors(), none}, "error rate up to 100% (no-gates)"},
+		{[]*reports.Report{none, none}, "no requests sent"},
 	} {
-		if got := HeadlineErrors(c.rs...); got != c.want {
+		if got := reports.HeadlineErrors(c.rs...); got != c.want {
 			t.Errorf("HeadlineErrors = %q, want %q", got, c.want)
 		}
 	}

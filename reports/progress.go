@@ -60,7 +60,7 @@ func (p *Progress) counts() string {
 	if l.Phase == PhaseDrain {
 		q := NotMeasured
 		if l.QueueDepth != nil {
-			q = n(*l.QueueDepth)
+			q = Count(*l.QueueDepth)
 		}
 		return fmt.Sprintf("drain: accepted %d done %d pending %d queue %s", l.Accepted, l.Done, l.Pending, q)
 	}

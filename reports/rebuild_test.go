@@ -35,9 +35,9 @@ func killedRunLog(t *testing.T) []byte {
 	return append(buf.Bytes(), "5,1,3100.000,31"...) // kill -9 in the middle of a line
 }
 
-func rebuiltReport(t *testing.T) *Report {
+func RebuiltReport(t *testing.T) *Report {
 	t.Helper()
-	r, err := Rebuild(bytes.NewReader(killedRunLog(t)), t0)
+	r, err := Rebuild(bytes.NewReader(killedRunLog(t)), T0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +131,7 @@ const legacyLog = `caller,try,intended_ms,sent_ms,latency_ms,status,class
 `
 
 func TestRebuildLegacyLogIsOneClass(t *testing.T) {
-	r, err := Rebuild(strings.NewReader(legacyLog), t0)
+	r, err := Rebuild(strings.NewReader(legacyLog), T0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func TestRebuildLegacyLogIsOneClass(t *testing.T) {
 	if err := ReadAttemptLog(strings.NewReader(legacyLog), func(a Attempt) error { n++; return nil }); err != nil || n != 3 {
 		t.Fatalf("read %d, %v", n, err)
 	}
-	if _, err := Rebuild(strings.NewReader(legacyLog+"2,1,0,0,0,200,,1\n"), t0); err == nil {
+	if _, err := Rebuild(strings.NewReader(legacyLog+"2,1,0,0,0,200,,1\n"), T0); err == nil {
 		t.Error("a line with more fields than its header accepted")
 	}
 }
@@ -205,7 +205,7 @@ func TestRebuildClasses(t *testing.T) {
 		!strings.Contains(buf.String(), ",200,,1,0,0,,0,0\n") {
 		t.Fatalf("log:\n%s", buf.String())
 	}
-	named, err := Rebuild(bytes.NewReader(buf.Bytes()), t0, RebuildClasses([]string{"erp", "batch", "cron", "idle"}))
+	named, err := Rebuild(bytes.NewReader(buf.Bytes()), T0, RebuildClasses([]string{"erp", "batch", "cron", "idle"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +220,7 @@ func TestRebuildClasses(t *testing.T) {
 	if _, ok := Variables(named)["gave_up[batch]"]; ok || MissingReason(named, "gave_up[batch]") != "not measured (callers' outcomes not recorded)" {
 		t.Error("a rebuilt class's outcomes are measured")
 	}
-	unnamed, err := Rebuild(bytes.NewReader(buf.Bytes()), t0)
+	unnamed, err := Rebuild(bytes.NewReader(buf.Bytes()), T0)
 	if err != nil {
 		t.Fatal(err)
 	}

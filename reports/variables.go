@@ -169,7 +169,7 @@ func MissingReason(r *Report, name string) string {
 		if r.Completion == nil {
 			return NotMeasured + " (no caller recorded)"
 		}
-		return notReached(r.Completion)
+		return NotReachedText(r.Completion)
 	case "callers", "succeeded", "gave_up":
 		return NotMeasured + " (callers' outcomes not recorded)"
 	case "accepted", "completed", "lost", "duplicates", "drain_s":

@@ -8,7 +8,7 @@ import (
 // TestClassVariables: a class's gate variables are its counts; what it did
 // not measure is absent, with the reason a gate shows.
 func TestClassVariables(t *testing.T) {
-	r := classedReport()
+	r := ClassedReport()
 	v := Variables(r)
 	for name, want := range map[string]float64{
 		"gave_up[erp]": 1, "callers[erp]": 4, "attempts[batch]": 4, "retries[batch]": 2, "timeouts[erp]": 1,
@@ -27,7 +27,7 @@ func TestClassVariables(t *testing.T) {
 	if p := v["p99_all_ms[erp]"]; math.Abs(p-1000) > 2 {
 		t.Errorf("p99_all_ms[erp] = %v", p)
 	}
-	rebuilt := rebuiltReport(t)
+	rebuilt := RebuiltReport(t)
 	for _, c := range []struct {
 		r          *Report
 		name, want string
@@ -37,7 +37,7 @@ func TestClassVariables(t *testing.T) {
 		{r, "amplification[idle]", "not measured (class idle sent nothing)"},
 		{r, "gave_up[nope]", `n/a (no class "nope")`},
 		{r, "amplification", ""},
-		{NewAggregator(t0).Finish(t0), "amplification", "not measured (nothing was offered)"},
+		{NewAggregator(T0).Finish(T0), "amplification", "not measured (nothing was offered)"},
 		{rebuilt, "gave_up[default]", "not measured (callers' outcomes not recorded)"},
 		{rebuilt, "budget_denied[default]", "not measured (callers' outcomes not recorded)"},
 		{rebuilt, "attempts[default]", ""},

@@ -25,9 +25,9 @@ const (
 	VerdictPartial Verdict = "partial"
 )
 
-// expected is the verdict r's scenario expected: Expect, or VerdictPass when
+// ExpectedVerdict is the verdict r's scenario expected: Expect, or VerdictPass when
 // it is empty.
-func expected(r *Report) Verdict {
+func ExpectedVerdict(r *Report) Verdict {
 	if r.Expect == "" {
 		return VerdictPass
 	}
@@ -61,7 +61,7 @@ func VerdictText(r *Report) string {
 			v += ", and a gate failed on what arrived"
 		}
 	}
-	switch want := expected(r); {
+	switch want := ExpectedVerdict(r); {
 	case r.Verdict == VerdictInvalid || r.Verdict == VerdictPartial || want == VerdictPass:
 	case r.Verdict == want:
 		v += ", as expected"
@@ -72,7 +72,7 @@ func VerdictText(r *Report) string {
 		v += ", without its signature"
 	}
 	if a := r.AbortedBy; a != nil {
-		v += fmt.Sprintf(" (aborted by gate %s at %s s)", a.Gate, trimFloat(a.AtS))
+		v += fmt.Sprintf(" (aborted by gate %s at %s s)", a.Gate, TrimFloat(a.AtS))
 	}
 	if r.Interrupted {
 		v += " (interrupted)"
@@ -95,7 +95,7 @@ func signatureHolds(r *Report) bool {
 // signature (the reason it was expected to reach it). An invalid or a
 // partial run never does.
 func MetExpectation(r *Report) bool {
-	return r.Verdict != VerdictInvalid && r.Verdict != VerdictPartial && met(r.Verdict, expected(r)) && signatureHolds(r)
+	return r.Verdict != VerdictInvalid && r.Verdict != VerdictPartial && met(r.Verdict, ExpectedVerdict(r)) && signatureHolds(r)
 }
 
 // Headline is the one-line verdict of several reports, for the heading of
@@ -147,11 +147,11 @@ func Headline(rs ...*Report) string {
 	return strings.Join(parts, ", ")
 }
 
-// headlineClass is the CSS class of a verdict badge: invalid when a run's
+// HeadlineClass is the CSS class of a verdict badge: invalid when a run's
 // generator failed, partial when a merge lacks shards, fail when a run did
 // not meet its expectation, nogates when every run met it but some checked
 // nothing, pass otherwise.
-func headlineClass(rs ...*Report) string {
+func HeadlineClass(rs ...*Report) string {
 	class := "pass"
 	for _, r := range rs {
 		switch {

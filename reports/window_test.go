@@ -9,7 +9,7 @@ import (
 // cover, each attempt counted where it was sent and its ok answer where
 // it came; a window nothing was sent in measures no ratio.
 func TestWindowFigures(t *testing.T) {
-	a := NewAggregator(t0)
+	a := NewAggregator(T0)
 	// Seconds 0-9: 10 first attempts a second, all ok in 20 ms. Seconds
 	// 10-14: 10 first attempts a second, half of them 503 with a retry
 	// each that is ok in 100 ms.
@@ -31,7 +31,7 @@ func TestWindowFigures(t *testing.T) {
 		[]WindowSpec{{Kind: WindowSpan, To: 10 * time.Second}, {Kind: WindowSpan, From: 10 * time.Second, To: 15 * time.Second}})
 	a.SetWindows([]WindowSpec{{Name: "last 5s", Kind: WindowLast, D: 5 * time.Second}, {Name: "after 12s", Kind: WindowAfter, D: 12 * time.Second},
 		{Name: "after 30s", Kind: WindowAfter, D: 30 * time.Second}, {Name: "during upgrade", Kind: WindowUpgrade}})
-	r := a.Finish(t0.Add(15 * time.Second))
+	r := a.Finish(T0.Add(15 * time.Second))
 	if len(r.ArrivalSteps) != 2 || len(r.Windows) != 2 {
 		t.Fatalf("steps %+v windows %+v", r.ArrivalSteps, r.Windows)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/rehearse-dev/rehearse/harness/analysis"
 	"github.com/rehearse-dev/rehearse/internal/errext"
 	"github.com/rehearse-dev/rehearse/reports"
+	"github.com/rehearse-dev/rehearse/reports/views"
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
 
@@ -50,7 +51,7 @@ func (a *app) baselineCandidate(cmd *cobra.Command, f *runFlags, args []string) 
 		return err
 	}
 	if f.repeat == 1 {
-		if err := reports.WriteTable(a.stderr, last...); err != nil {
+		if err := views.WriteTable(a.stderr, last...); err != nil {
 			return err
 		}
 	}
@@ -121,7 +122,7 @@ func (a *app) verdictOf(baseDirs, candDirs []string, out string) error {
 	if err := writeComparison(out, cmp); err != nil {
 		return err
 	}
-	if err := reports.WriteComparisonTable(a.stderr, cmp); err != nil {
+	if err := views.WriteComparisonTable(a.stderr, cmp); err != nil {
 		return err
 	}
 	a.logf("comparison: %s", filepath.Join(out, "compare.html"))

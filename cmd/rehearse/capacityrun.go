@@ -11,6 +11,7 @@ import (
 	"github.com/rehearse-dev/rehearse/harness"
 	"github.com/rehearse-dev/rehearse/internal/errext"
 	"github.com/rehearse-dev/rehearse/reports"
+	"github.com/rehearse-dev/rehearse/reports/views"
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
 
@@ -21,7 +22,7 @@ func (a *app) searchOne(cmd *cobra.Command, o harness.CapacityOptions, sc *scena
 	a.logf("capacity of %s by %s: run id %s, output %s", sc.Name, o.By, o.Run.RunID, o.Run.Out)
 	c, err := harness.Capacity(ctx, sc, o)
 	if c != nil {
-		a.logf("%s — %s", reports.CapacityHeadline(c), filepath.Join(o.Run.Out, harness.CapacityHTML))
+		a.logf("%s — %s", views.CapacityHeadline(c), filepath.Join(o.Run.Out, harness.CapacityHTML))
 		for _, n := range c.Notes {
 			a.logf("note: %s", n)
 		}
@@ -104,7 +105,7 @@ func (a *app) capacityAB(cmd *cobra.Command, f *capacityFlags, o harness.Capacit
 	if err := harness.WriteCapacityComparison(o.Run.Out, cmp); err != nil {
 		return err
 	}
-	a.logf("%s — %s", reports.CapacityComparisonText(cmp), filepath.Join(o.Run.Out, "capacity-compare.md"))
+	a.logf("%s — %s", views.CapacityComparisonText(cmp), filepath.Join(o.Run.Out, "capacity-compare.md"))
 	if cmp.Verdict == reports.CapacityLower {
 		return errext.WithExitCodeIfNone(errSilent, errext.Failed)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/rehearse-dev/rehearse/harness/analysis"
 	"github.com/rehearse-dev/rehearse/internal/errext"
 	"github.com/rehearse-dev/rehearse/reports"
+	"github.com/rehearse-dev/rehearse/reports/views"
 )
 
 const compareLong = `compare judges a candidate against a baseline. Each side is a report.json, a
@@ -71,10 +72,10 @@ func (a *app) compareCmd() *cobra.Command {
 
 // comparisonWriters renders a comparison in each --format.
 var comparisonWriters = map[string]func(io.Writer, *reports.Comparison) error{
-	"table": reports.WriteComparisonTable,
-	"md":    reports.WriteComparisonMarkdown,
+	"table": views.WriteComparisonTable,
+	"md":    views.WriteComparisonMarkdown,
 	"json":  reports.WriteComparisonJSON,
-	"html":  reports.WriteComparisonHTML,
+	"html":  views.WriteComparisonHTML,
 }
 
 func validComparisonFormat(format string) bool { return comparisonWriters[format] != nil }

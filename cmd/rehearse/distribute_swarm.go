@@ -12,6 +12,7 @@ import (
 	"github.com/rehearse-dev/rehearse/harness"
 	"github.com/rehearse-dev/rehearse/harness/distribute"
 	"github.com/rehearse-dev/rehearse/reports"
+	"github.com/rehearse-dev/rehearse/reports/views"
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
 
@@ -57,7 +58,7 @@ func (a *app) mergedOutcome(ctx context.Context, sc *scenarios.Scenario, res *ha
 	if res == nil {
 		return err
 	}
-	if werr := reports.WriteTable(a.stderr, res.Report); werr != nil {
+	if werr := views.WriteTable(a.stderr, res.Report); werr != nil {
 		return errors.Join(err, werr)
 	}
 	a.logf("%s: %s, %s — %s", sc.Name, reports.VerdictText(res.Report), reports.ErrorRateText(res.Report), filepath.Join(res.Dir, reports.ReportHTML))

@@ -12,6 +12,7 @@ import (
 	"github.com/rehearse-dev/rehearse/harness"
 	"github.com/rehearse-dev/rehearse/harness/distribute"
 	"github.com/rehearse-dev/rehearse/reports"
+	"github.com/rehearse-dev/rehearse/reports/views"
 )
 
 const mergeLong = `merge turns the results of a storm's shards (--shard i/n on several machines or
@@ -89,7 +90,7 @@ func (a *app) mergeLogs(cmd *cobra.Command, paths []string, out string, opts dis
 // showMerged prints a merged report's table and verdict and turns it into
 // the exit code, as run does for one scenario.
 func (a *app) showMerged(cmd *cobra.Command, res *harness.Result) error {
-	if err := reports.WriteTable(a.stderr, res.Report); err != nil {
+	if err := views.WriteTable(a.stderr, res.Report); err != nil {
 		return err
 	}
 	a.logf("%s: %s, %s — %s", res.Report.Scenario.Name, reports.VerdictText(res.Report), reports.ErrorRateText(res.Report), filepath.Join(res.Dir, reports.ReportHTML))

@@ -14,15 +14,16 @@ import (
 	"github.com/rehearse-dev/rehearse/harness/analysis"
 	"github.com/rehearse-dev/rehearse/internal/errext"
 	"github.com/rehearse-dev/rehearse/reports"
+	"github.com/rehearse-dev/rehearse/reports/views"
 )
 
 // reportWriters renders one report in each --format.
 var reportWriters = map[string]func(io.Writer, *reports.Report) error{
-	"table": func(w io.Writer, r *reports.Report) error { return reports.WriteTable(w, r) },
+	"table": func(w io.Writer, r *reports.Report) error { return views.WriteTable(w, r) },
 	"json":  reports.WriteJSON,
-	"md":    func(w io.Writer, r *reports.Report) error { return reports.WriteMarkdown(w, r) },
-	"html":  reports.WriteHTML,
-	"junit": func(w io.Writer, r *reports.Report) error { return reports.WriteJUnit(w, r) },
+	"md":    func(w io.Writer, r *reports.Report) error { return views.WriteMarkdown(w, r) },
+	"html":  views.WriteHTML,
+	"junit": func(w io.Writer, r *reports.Report) error { return views.WriteJUnit(w, r) },
 }
 
 const reportLong = `report re-renders a saved run (a report.json or a run folder) on stdout, or in

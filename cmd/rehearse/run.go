@@ -13,6 +13,7 @@ import (
 	"github.com/rehearse-dev/rehearse/harness/distribute"
 	"github.com/rehearse-dev/rehearse/internal/errext"
 	"github.com/rehearse-dev/rehearse/reports"
+	"github.com/rehearse-dev/rehearse/reports/views"
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
 
@@ -141,7 +142,7 @@ func (a *app) runScenarios(cmd *cobra.Command, f *runFlags, args []string) error
 
 	reps, runErr := a.runEach(ctx, scs, f, opts)
 	if len(reps) > 0 {
-		if err := reports.WriteTable(a.stderr, reps...); err != nil {
+		if err := views.WriteTable(a.stderr, reps...); err != nil {
 			return err
 		}
 	}

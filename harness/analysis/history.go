@@ -9,6 +9,7 @@ import (
 
 	"github.com/rehearse-dev/rehearse/internal/atomicfile"
 	"github.com/rehearse-dev/rehearse/reports"
+	"github.com/rehearse-dev/rehearse/reports/views"
 )
 
 // Files History writes.
@@ -57,8 +58,8 @@ func LoadHistory(paths []string, scenario string) ([]reports.Run, error) {
 
 // WriteHistory writes history.html and history.md of h into dir.
 func WriteHistory(dir string, h *reports.History) error {
-	if err := atomicfile.Write(filepath.Join(dir, HistoryHTML), func(w io.Writer) error { return reports.WriteHistoryHTML(w, h) }); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, HistoryHTML), func(w io.Writer) error { return views.WriteHistoryHTML(w, h) }); err != nil {
 		return err
 	}
-	return atomicfile.Write(filepath.Join(dir, HistoryMD), func(w io.Writer) error { return reports.WriteHistoryMarkdown(w, h) })
+	return atomicfile.Write(filepath.Join(dir, HistoryMD), func(w io.Writer) error { return views.WriteHistoryMarkdown(w, h) })
 }

@@ -29,7 +29,7 @@ func TestDistributeSwarmReplayMillion(t *testing.T) {
 		t.Skip("set REHEARSE_SWARM_BIG=1 to replay a million uploads on 8 Swarm tasks (about 8 minutes)")
 	}
 	testenv.RequireSwarm(t)
-	bin := testenv.Build(t, "../cmd/rehearse")
+	bin := testenv.Build(t, "../../cmd/rehearse")
 	dir := t.TempDir()
 	const callers, per = 50_000, 20
 	began := time.Now()

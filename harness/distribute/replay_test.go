@@ -152,7 +152,7 @@ func sameSizes(t *testing.T, what string, got *testenv.Counter, want map[string]
 // replay; the replay's notes are the same; nothing is left in Docker or the swarm.
 func TestDistributeSwarmReplay(t *testing.T) {
 	testenv.RequireSwarm(t)
-	bin := testenv.Build(t, "../cmd/rehearse")
+	bin := testenv.Build(t, "../../cmd/rehearse")
 	dir := t.TempDir()
 	want := writeReplayTrace(t, filepath.Join(dir, "traces", "logged.trace.jsonl.gz"), 90, 5)
 	src := "name: replayed\nsut: {url: \"http://127.0.0.1:1\"}\ncallers: {count: 1, timeout: 5s, record_bytes: 64}\n" +

@@ -36,7 +36,7 @@ func noSwarmLeftovers(t *testing.T, id string) {
 // swarm.
 func TestDistributeSwarm(t *testing.T) {
 	testenv.RequireSwarm(t)
-	bin := testenv.Build(t, "../cmd/rehearse")
+	bin := testenv.Build(t, "../../cmd/rehearse")
 	srv, served := testenv.CountingServer(t)
 	sc := testenv.Scenario(t, "name: swarmed\nsut: {url: "+srv.URL+"}\ncallers: {count: 150, records: 5, timeout: 5s}\narrival: {profile: ramp, window: 2s}\n")
 
@@ -102,7 +102,7 @@ func TestDistributeSwarm(t *testing.T) {
 // the image are removed and the error says interrupted.
 func TestDistributeSwarmInterrupted(t *testing.T) {
 	testenv.RequireSwarm(t)
-	bin := testenv.Build(t, "../cmd/rehearse")
+	bin := testenv.Build(t, "../../cmd/rehearse")
 	srv, _ := testenv.CountingServer(t)
 	sc := testenv.Scenario(t, "name: swarm-stopped\nsut: {url: "+srv.URL+"}\ncallers: {count: 30, records: 5, timeout: 5s}\narrival: {profile: ramp, window: 60s}\n")
 	id := harness.NewRunID(time.Now())

@@ -1,7 +1,9 @@
-package reports
+package views
 
 import (
 	"strconv"
+
+	"github.com/rehearse-dev/rehearse/reports"
 
 	"github.com/rehearse-dev/rehearse/internal/vocab"
 )
@@ -51,12 +53,12 @@ type chartData struct {
 // breakerColor marks the seconds in which circuit breakers opened.
 const breakerColor = "#e377c2"
 
-func chartOf(r *Report) chartData { return chartOfStep(r, chartStep(len(r.Timeline))) }
+func chartOf(r *reports.Report) chartData { return chartOfStep(r, chartStep(len(r.Timeline))) }
 
 // chartOfStep is r's chart data with its timeline in groups of step
 // seconds (chartdown.go): a summary gives every scenario the same step,
 // so that their points line up.
-func chartOfStep(r *Report, step int) chartData {
+func chartOfStep(r *reports.Report, step int) chartData {
 	d := chartData{Name: r.Scenario.Name, Markers: append(stepMarkers(r), markersOf(r)...), Breakers: breakerMarkers(r)}
 	d.addTimeline(r.Timeline, step)
 	d.Seconds = len(r.Timeline)
@@ -74,7 +76,7 @@ func chartOfStep(r *Report, step int) chartData {
 
 // breakerMarkers mark each second in which circuit breakers opened, with
 // how many did.
-func breakerMarkers(r *Report) []marker {
+func breakerMarkers(r *reports.Report) []marker {
 	ms := []marker{}
 	for _, b := range r.Timeline {
 		switch {
@@ -91,7 +93,7 @@ func breakerMarkers(r *Report) []marker {
 // latencies of a second that had none of their attempts, are null (a gap in the
 // chart); a negative CPU sample (a counter that went back
 // across a container restart) is not a measurement and is null too.
-func (d *chartData) add(b Bucket) {
+func (d *chartData) add(b reports.Bucket) {
 	d.T = append(d.T, b.TS)
 	d.Sent, d.OK, d.Timeouts, d.Errors = append(d.Sent, b.Sent), append(d.OK, b.OK), append(d.Timeouts, b.Timeouts), append(d.Errors, b.Errors)
 	d.Offered, d.Goodput = append(d.Offered, b.Offered), append(d.Goodput, b.Goodput)
@@ -116,12 +118,12 @@ func (d *chartData) add(b Bucket) {
 
 // synchronous reports whether r's service answered synchronously: no
 // upload was accepted for later, nor any 202 left untracked.
-func synchronous(r *Report) bool {
+func synchronous(r *reports.Report) bool {
 	return r.SUT.Mode == vocab.ModeSync || (r.Async == nil && r.AsyncUntracked == 0)
 }
 
 // markersOf are the crash, restart, fault and upgrade markers of r's charts.
-func markersOf(r *Report) []marker {
+func markersOf(r *reports.Report) []marker {
 	ms := []marker{}
 	for _, e := range r.Crashes.Events {
 		label := e.Kind
@@ -133,11 +135,11 @@ func markersOf(r *Report) []marker {
 	for _, e := range r.Events {
 		color := ""
 		switch e.Kind {
-		case EventFault:
+		case reports.EventFault:
 			color = "#9467bd"
-		case EventUpgrade:
+		case reports.EventUpgrade:
 			color = "#2ca02c"
-		case EventRestart, EventStart:
+		case reports.EventRestart, reports.EventStart:
 			if e.AtS <= 0 {
 				continue // the initial start is not news
 			}
@@ -149,7 +151,7 @@ func markersOf(r *Report) []marker {
 		if e.Container != "" {
 			label = ShortName(e.Container, r.Scenario.Name) + " " + label
 		}
-		if e.Detail != "" && e.Kind != EventRestart {
+		if e.Detail != "" && e.Kind != reports.EventRestart {
 			label += ": " + e.Detail
 		}
 		ms = append(ms, marker{e.AtS, label, color})

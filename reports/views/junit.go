@@ -1,4 +1,4 @@
-package reports
+package views
 
 import (
 	"encoding/xml"
@@ -6,6 +6,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/rehearse-dev/rehearse/reports"
 )
 
 type junitSuites struct {
@@ -64,8 +66,8 @@ type junitFailure struct {
 // notes and the bad answer example; a failure's text names the first
 // error of each class. A scenario that expects to fail (seed
 // demonstrations) has its gates inverted: it passes when a gate fails.
-func WriteJUnit(w io.Writer, rs ...*Report) error {
-	all := junitSuites{Name: "rehearse: " + Headline(rs...)}
+func WriteJUnit(w io.Writer, rs ...*reports.Report) error {
+	all := junitSuites{Name: "rehearse: " + reports.Headline(rs...)}
 	for _, r := range rs {
 		s := junitSuiteOf(r)
 		all.Tests += s.Tests
@@ -85,10 +87,10 @@ func WriteJUnit(w io.Writer, rs ...*Report) error {
 	return err
 }
 
-func junitSuiteOf(r *Report) junitSuite {
+func junitSuiteOf(r *reports.Report) junitSuite {
 	class := "rehearse." + r.Scenario.Name
 	s := junitSuite{Name: class, Time: strconv.FormatFloat(r.DurationS, 'f', 3, 64),
-		Properties: []junitProperty{{"verdict", string(r.Verdict)}, {"expect", string(expected(r))}, {"result", VerdictText(r)},
+		Properties: []junitProperty{{"verdict", string(r.Verdict)}, {"expect", string(reports.ExpectedVerdict(r))}, {"result", reports.VerdictText(r)},
 			{"error rate", errorRateCell(r)}, {"load", loadText(r)},
 			{latencyOK, latencyLine(r, true)}, {latencyAll, latencyLine(r, false)}}}
 	if showClasses(r) {
@@ -96,46 +98,46 @@ func junitSuiteOf(r *Report) junitSuite {
 			s.Properties = append(s.Properties, junitProperty{"class " + name, classSummary(r, name)})
 		}
 	}
-	notes := notesOf(r)
+	notes := reports.NotesOf(r)
 	if b := r.BadAnswer; b != nil {
 		notes = append(notes, "bad answer: "+badAnswerText(r)+"; first bytes: "+badAnswerHead(b))
 	}
-	verdict := junitCase{Name: "verdict (expect " + string(expected(r)) + ")", Classname: class}
-	if !MetExpectation(r) {
-		lines := []string{VerdictText(r)}
+	verdict := junitCase{Name: "verdict (expect " + string(reports.ExpectedVerdict(r)) + ")", Classname: class}
+	if !reports.MetExpectation(r) {
+		lines := []string{reports.VerdictText(r)}
 		for _, g := range r.Gates {
 			if !g.Pass {
-				lines = append(lines, fmt.Sprintf("gate %s failed (%s)", g.Expr, gateText(g)))
+				lines = append(lines, fmt.Sprintf("gate %s failed (%s)", g.Expr, reports.GateText(g)))
 			}
 		}
 		for _, g := range r.Signature {
 			if !g.Pass {
-				lines = append(lines, fmt.Sprintf("signature %s did not hold (%s)", g.Expr, gateText(g)))
+				lines = append(lines, fmt.Sprintf("signature %s did not hold (%s)", g.Expr, reports.GateText(g)))
 			}
 		}
-		lines = append(lines, errorExampleLines(r)...)
+		lines = append(lines, reports.ErrorExampleLines(r)...)
 		lines = append(lines, flowLines(r)...)
 		lines = append(lines, arrivalLines(r)...)
-		verdict.Failure = &junitFailure{Message: VerdictText(r), Text: strings.Join(append(lines, notes...), "\n")}
+		verdict.Failure = &junitFailure{Message: reports.VerdictText(r), Text: strings.Join(append(lines, notes...), "\n")}
 		s.Fails++
-	} else if r.Verdict == VerdictNoGates {
-		verdict.Skipped = &junitSkipped{Message: VerdictText(r) + ": the scenario has no gates; " + ErrorRateText(r)}
+	} else if r.Verdict == reports.VerdictNoGates {
+		verdict.Skipped = &junitSkipped{Message: reports.VerdictText(r) + ": the scenario has no gates; " + reports.ErrorRateText(r)}
 		s.Skipped++
 	}
 	s.Cases = append(s.Cases, verdict)
 	for _, g := range r.Gates {
 		c := junitCase{Name: g.Expr, Classname: class}
 		failed := !g.Pass
-		if expected(r) == VerdictFail {
+		if reports.ExpectedVerdict(r) == reports.VerdictFail {
 			c.Name += " (expected to fail)"
-			failed = !MetExpectation(r) && g.Pass
+			failed = !reports.MetExpectation(r) && g.Pass
 		}
 		if failed {
-			text := fmt.Sprintf("gate %q failed (%s) in scenario %s", g.Expr, gateText(g), r.Scenario.Name)
-			for _, e := range errorExampleLines(r) {
+			text := fmt.Sprintf("gate %q failed (%s) in scenario %s", g.Expr, reports.GateText(g), r.Scenario.Name)
+			for _, e := range reports.ErrorExampleLines(r) {
 				text += "\nfirst error: " + e
 			}
-			c.Failure = &junitFailure{Message: fmt.Sprintf("%s: %s", g.Expr, gateText(g)), Text: text}
+			c.Failure = &junitFailure{Message: fmt.Sprintf("%s: %s", g.Expr, reports.GateText(g)), Text: text}
 			s.Fails++
 		}
 		s.Cases = append(s.Cases, c)
@@ -143,8 +145,8 @@ func junitSuiteOf(r *Report) junitSuite {
 	for _, g := range r.Signature {
 		c := junitCase{Name: "signature: " + g.Expr, Classname: class}
 		if !g.Pass {
-			c.Failure = &junitFailure{Message: fmt.Sprintf("signature %s: %s", g.Expr, gateText(g)),
-				Text: fmt.Sprintf("scenario %s did not show %q (%s): it did not end the way it claims", r.Scenario.Name, g.Expr, gateText(g))}
+			c.Failure = &junitFailure{Message: fmt.Sprintf("signature %s: %s", g.Expr, reports.GateText(g)),
+				Text: fmt.Sprintf("scenario %s did not show %q (%s): it did not end the way it claims", r.Scenario.Name, g.Expr, reports.GateText(g))}
 			s.Fails++
 		}
 		s.Cases = append(s.Cases, c)

@@ -1,13 +1,15 @@
-package reports
+package views
 
 import (
 	"fmt"
+
+	"github.com/rehearse-dev/rehearse/reports"
 )
 
 // flowLines are r's login and steps (flow.go), a line each, for the
 // terminal, Markdown, HTML and JUnit views: nothing for a run whose
 // callers neither log in nor upload in steps.
-func flowLines(r *Report) []string {
+func flowLines(r *reports.Report) []string {
 	var out []string
 	if l := r.Login; l != nil {
 		s := fmt.Sprintf("login: %d sent, %d failed, %d refreshes, %d requests sent again after one; latency %s",
@@ -28,11 +30,11 @@ func flowLines(r *Report) []string {
 }
 
 // latencyShort is "p50 x ms, p99 y ms", or says it was not measured.
-func latencyShort(l Latency) string {
+func latencyShort(l reports.Latency) string {
 	if !l.Measured() {
 		return "not measured"
 	}
-	return fmt.Sprintf("p50 %s ms, p99 %s ms", trimFloat(*l.P50), trimFloat(*l.P99))
+	return fmt.Sprintf("p50 %s ms, p99 %s ms", reports.TrimFloat(*l.P50), reports.TrimFloat(*l.P99))
 }
 
 // bytesText prints n bytes in the largest binary unit that keeps it >= 1.

@@ -1,4 +1,4 @@
-package reports
+package views
 
 import (
 	_ "embed"
@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+
+	"github.com/rehearse-dev/rehearse/reports"
 )
 
 //go:embed assets/compare.gohtml
@@ -23,7 +25,7 @@ type compareDots struct {
 
 type compareView struct {
 	Title, Headline, Sides string
-	C                      *Comparison
+	C                      *reports.Comparison
 	Header                 []string
 	Rows                   [][]string
 	CSS                    template.CSS
@@ -36,16 +38,16 @@ type compareView struct {
 // sides overlaid (each side's runs pooled, and each run alone) when the
 // runs' attempt logs were read, and each run's value of every metric that
 // varied as a dot, so a reader sees the noise the verdict weighed.
-func WriteComparisonHTML(w io.Writer, c *Comparison) error {
+func WriteComparisonHTML(w io.Writer, c *reports.Comparison) error {
 	data := struct {
-		CDF  *LatencyCDF   `json:"cdf"`
-		Dots []compareDots `json:"dots"`
+		CDF  *reports.LatencyCDF `json:"cdf"`
+		Dots []compareDots       `json:"dots"`
 	}{CDF: c.CDF, Dots: []compareDots{}}
 	for _, m := range c.Metrics {
-		if m.Baseline == nil || m.Candidate == nil || m.PValue == nil && m.Test != TestExact {
+		if m.Baseline == nil || m.Candidate == nil || m.PValue == nil && m.Test != reports.TestExact {
 			continue // nothing varied: a dot chart of one value says nothing
 		}
-		if m.Test == TestExact && m.Baseline.max == 0 && m.Candidate.max == 0 {
+		if m.Test == reports.TestExact && noneOnEitherSide(m) {
 			continue
 		}
 		data.Dots = append(data.Dots, compareDots{Name: m.Name, Unit: m.Unit, Baseline: m.Baseline.Runs, Candidate: m.Candidate.Runs})
@@ -56,8 +58,15 @@ func WriteComparisonHTML(w io.Writer, c *Comparison) error {
 		return fmt.Errorf("render compare html: chart data: %w", err)
 	}
 	return compareTmpl.Execute(w, compareView{
-		Title: "rehearse compare: " + c.Baseline.Name + " vs " + c.Candidate.Name, Headline: c.headline(), Sides: c.sidesText(), C: c,
+		Title: "rehearse compare: " + c.Baseline.Name + " vs " + c.Candidate.Name, Headline: c.Headline(), Sides: c.SidesText(), C: c,
 		Header: comparisonHeader, Rows: comparisonRows(c),
 		CSS: template.CSS(uplotCSS), JS: template.JS(uplotJS), Data: template.JS(b),
 	})
+}
+
+// noneOnEitherSide is true when a count was 0 in every run of both sides.
+func noneOnEitherSide(m reports.MetricResult) bool {
+	_, _, bmax := m.Baseline.Spread()
+	_, _, cmax := m.Candidate.Spread()
+	return bmax == 0 && cmax == 0
 }

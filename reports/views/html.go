@@ -1,4 +1,4 @@
-package reports
+package views
 
 import (
 	_ "embed"
@@ -8,6 +8,8 @@ import (
 	"io"
 	"regexp"
 	"strings"
+
+	"github.com/rehearse-dev/rehearse/reports"
 )
 
 //go:embed assets/uPlot.min.js
@@ -26,7 +28,7 @@ type htmlView struct {
 	CSS     template.CSS
 	JS      template.JS
 	Data    template.JS
-	Reports []*Report
+	Reports []*reports.Report
 	Summary tableView
 	Class   string // of the verdict badge: pass | fail | invalid | nogates
 	Verdict string
@@ -59,11 +61,11 @@ func render(w io.Writer, v htmlView, charts []chartData) error {
 // flight, SUT memory (with the limit) and CPU, async queue depth (when the
 // service has a queue), with crash, restart, fault and upgrade markers on
 // every chart, and the scenario as run.
-func WriteHTML(w io.Writer, r *Report) error {
-	h, rows := summaryTable([]*Report{r})
+func WriteHTML(w io.Writer, r *reports.Report) error {
+	h, rows := summaryTable([]*reports.Report{r})
 	return render(w, htmlView{
-		Title: "rehearse: " + r.Scenario.Name, Reports: []*Report{r}, Summary: tableView{h[1:], trimFirst(rows)},
-		Class: headlineClass(r), Verdict: VerdictText(r), Errors: HeadlineErrors(r), Alarm: errorsAlarm(r),
+		Title: "rehearse: " + r.Scenario.Name, Reports: []*reports.Report{r}, Summary: tableView{h[1:], trimFirst(rows)},
+		Class: reports.HeadlineClass(r), Verdict: reports.VerdictText(r), Errors: reports.HeadlineErrors(r), Alarm: reports.ErrorsAlarm(r),
 	}, []chartData{chartOf(r)})
 }
 
@@ -72,7 +74,7 @@ func WriteHTML(w io.Writer, r *Report) error {
 // table with a column per scenario, p99 (of successful attempts) and ok/s
 // charts per scenario, and
 // links to each scenario's report.html.
-func WriteSummaryHTML(w io.Writer, rs []*Report) error {
+func WriteSummaryHTML(w io.Writer, rs []*reports.Report) error {
 	h, rows := summaryTable(rs)
 	longest := 0
 	for _, r := range rs {
@@ -83,7 +85,7 @@ func WriteSummaryHTML(w io.Writer, rs []*Report) error {
 		charts = append(charts, chartOfStep(r, chartStep(longest)))
 	}
 	return render(w, htmlView{Title: "rehearse summary", Reports: rs, Summary: tableView{h[1:], trimFirst(rows)},
-		Class: headlineClass(rs...), Verdict: Headline(rs...), Errors: HeadlineErrors(rs...), Alarm: errorsAlarm(rs...), Links: true}, charts)
+		Class: reports.HeadlineClass(rs...), Verdict: reports.Headline(rs...), Errors: reports.HeadlineErrors(rs...), Alarm: reports.ErrorsAlarm(rs...), Links: true}, charts)
 }
 
 // runPrefix is the run id that starts the names of a run's containers.
@@ -116,20 +118,20 @@ var pageHTML string
 
 var pageTmpl = template.Must(template.New("page").Funcs(template.FuncMap{
 	"short":       func(c string) string { return runPrefix.ReplaceAllString(c, "") },
-	"bytes":       FormatBytes,
-	"gateValue":   gateValue,
-	"notes":       notesOf,
-	"partial":     PartialText,
+	"bytes":       reports.FormatBytes,
+	"gateValue":   reports.GateValue,
+	"notes":       reports.NotesOf,
+	"partial":     reports.PartialText,
 	"sut":         sutText,
 	"limits":      limitsText,
-	"verdict":     VerdictText,
+	"verdict":     reports.VerdictText,
 	"showClasses": showClasses,
-	"classTable": func(r *Report) tableView {
+	"classTable": func(r *reports.Report) tableView {
 		h, rows := classTable(r)
 		return tableView{h, rows}
 	},
 	"badAnswer":     badAnswerText,
-	"errorExamples": errorExampleLines,
+	"errorExamples": reports.ErrorExampleLines,
 	"flowLines":     flowLines,
 	"ratioText":     ratioText,
 	"msText":        msText,

@@ -1,4 +1,4 @@
-package reports
+package views
 
 import (
 	_ "embed"
@@ -9,13 +9,15 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/rehearse-dev/rehearse/reports"
 )
 
 // historyDigestRows is how many of the latest runs the Markdown digest
 // lists one by one; every regression and machine change is listed anyway.
 const historyDigestRows = 30
 
-func historySpan(h *History) string {
+func historySpan(h *reports.History) string {
 	if len(h.Points) == 0 {
 		return "no run"
 	}
@@ -24,7 +26,7 @@ func historySpan(h *History) string {
 }
 
 // machineChanges says when the machine changed, run by run.
-func machineChanges(h *History) []string {
+func machineChanges(h *reports.History) []string {
 	var out []string
 	for i, p := range h.Points {
 		if !p.MachineChanged {
@@ -43,12 +45,12 @@ func machineText(m string) string {
 	return m
 }
 
-func historyRows(h *History, from int) [][]string {
+func historyRows(h *reports.History, from int) [][]string {
 	var rows [][]string
 	for i, p := range h.Points[from:] {
 		row := []string{strconv.Itoa(from + i + 1), p.StartedAt.UTC().Format("2006-01-02 15:04")}
 		for _, m := range h.Metrics {
-			v := NotApplicable
+			v := reports.NotApplicable
 			if p.Values[m] != nil {
 				v = fmtVal(m, *p.Values[m])
 			}
@@ -77,7 +79,7 @@ func historyRows(h *History, from int) [][]string {
 // WriteHistoryMarkdown writes the digest of a history: its span, its
 // machines and when they changed, every run that was worse than the runs
 // before it, and a table of the latest runs.
-func WriteHistoryMarkdown(w io.Writer, h *History) error {
+func WriteHistoryMarkdown(w io.Writer, h *reports.History) error {
 	p := &printer{w: w}
 	p.printf("## rehearse history: %s\n\n%s; each run is judged against the up to %d runs before it on the same machine.\n\n", mdEscape(h.Scenario), historySpan(h), h.Window)
 	var worse []string
@@ -117,7 +119,7 @@ var historyTmpl = template.Must(template.New("history").Parse(historyHTML))
 // WriteHistoryHTML writes the trend page of a history, offline: each
 // headline metric over time, each run a point, the runs worse than the
 // runs before them in red, and a line where the machine changed.
-func WriteHistoryHTML(w io.Writer, h *History) error {
+func WriteHistoryHTML(w io.Writer, h *reports.History) error {
 	type series struct {
 		Name   string     `json:"name"`
 		Values []*float64 `json:"values"`
@@ -160,7 +162,7 @@ func WriteHistoryHTML(w io.Writer, h *History) error {
 		}
 	}
 	return historyTmpl.Execute(w, struct {
-		H       *History
+		H       *reports.History
 		Span    string
 		Changes []string
 		Header  []string

@@ -1,8 +1,10 @@
-package reports
+package views
 
 import (
 	"io"
 	"strings"
+
+	"github.com/rehearse-dev/rehearse/reports"
 )
 
 func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
@@ -11,14 +13,14 @@ func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 // what was expected (Headline), the error rate in bold below it
 // (HeadlineErrors), one line per report with its own verdict and error
 // rate, the summary table, and each report's gates and notes.
-func WriteMarkdown(w io.Writer, rs ...*Report) error {
+func WriteMarkdown(w io.Writer, rs ...*reports.Report) error {
 	p := &printer{w: w}
-	p.printf("## rehearse: %s\n\n", mdEscape(Headline(rs...)))
-	if e := HeadlineErrors(rs...); e != "" {
+	p.printf("## rehearse: %s\n\n", mdEscape(reports.Headline(rs...)))
+	if e := reports.HeadlineErrors(rs...); e != "" {
 		p.printf("**%s**\n\n", mdEscape(e))
 	}
 	for _, r := range rs {
-		p.printf("- **%s**: %s, %s", mdEscape(r.Scenario.Name), mdEscape(VerdictText(r)), mdEscape(ErrorRateText(r)))
+		p.printf("- **%s**: %s, %s", mdEscape(r.Scenario.Name), mdEscape(reports.VerdictText(r)), mdEscape(reports.ErrorRateText(r)))
 		if r.Scenario.File != "" {
 			p.printf(" (`%s`, seed %d)", mdEscape(r.Scenario.File), r.Scenario.Seed)
 		}
@@ -42,14 +44,14 @@ func WriteMarkdown(w io.Writer, rs ...*Report) error {
 // writeMarkdownDetails writes a report's caller classes (when more than
 // one), gates, notes, the first error of each class and the bad answer
 // example, if it has any.
-func writeMarkdownDetails(p *printer, r *Report) {
-	notes := notesOf(r)
-	examples := errorExampleLines(r)
+func writeMarkdownDetails(p *printer, r *reports.Report) {
+	notes := reports.NotesOf(r)
+	examples := reports.ErrorExampleLines(r)
 	flow := append(arrivalLines(r), flowLines(r)...)
 	if len(r.Gates) == 0 && len(r.Signature) == 0 && len(notes) == 0 && !showClasses(r) && r.BadAnswer == nil && len(examples) == 0 && len(flow) == 0 {
 		return
 	}
-	p.printf("\n### %s: %s\n\n", mdEscape(r.Scenario.Name), mdEscape(VerdictText(r)))
+	p.printf("\n### %s: %s\n\n", mdEscape(r.Scenario.Name), mdEscape(reports.VerdictText(r)))
 	if showClasses(r) && p.err == nil {
 		h, rows := classTable(r)
 		escapeRows(h, rows)
@@ -64,14 +66,14 @@ func writeMarkdownDetails(p *printer, r *Report) {
 		if !g.Pass {
 			mark = "❌"
 		}
-		p.printf("- %s `%s` (%s)\n", mark, g.Expr, mdEscape(gateText(g)))
+		p.printf("- %s `%s` (%s)\n", mark, g.Expr, mdEscape(reports.GateText(g)))
 	}
 	for _, g := range r.Signature {
 		mark := "✅"
 		if !g.Pass {
 			mark = "❌"
 		}
-		p.printf("- %s signature `%s` (%s)\n", mark, g.Expr, mdEscape(gateText(g)))
+		p.printf("- %s signature `%s` (%s)\n", mark, g.Expr, mdEscape(reports.GateText(g)))
 	}
 	for _, note := range notes {
 		p.printf("- note: %s\n", mdEscape(note))

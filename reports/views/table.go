@@ -1,7 +1,9 @@
-package reports
+package views
 
 import (
 	"io"
+
+	"github.com/rehearse-dev/rehearse/reports"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
@@ -31,7 +33,7 @@ func writeRows(w io.Writer, r tw.Renderer, header []string, rows [][]string) err
 // caller classes side by side (when it has more than one), gates, notes,
 // the first error of each class and the example of a bad answer (when
 // there was one).
-func WriteTable(w io.Writer, rs ...*Report) error {
+func WriteTable(w io.Writer, rs ...*reports.Report) error {
 	header, body := summaryTable(rs)
 	if err := writeRows(w, asciiTable(), header, body); err != nil {
 		return err
@@ -59,7 +61,7 @@ func WriteTable(w io.Writer, rs ...*Report) error {
 		}
 		writeChecks(p, "gates of "+r.Scenario.Name, r.Gates, "FAIL")
 		writeChecks(p, "signature of "+r.Scenario.Name, r.Signature, "MISS")
-		notes := notesOf(r)
+		notes := reports.NotesOf(r)
 		if len(notes) > 0 {
 			p.printf("notes of %s:\n", r.Scenario.Name)
 		}
@@ -76,7 +78,7 @@ func WriteTable(w io.Writer, rs ...*Report) error {
 
 // writeChecks lists evaluated gates (or signature conditions) under a
 // title, each marked ok or with miss.
-func writeChecks(p *printer, title string, gs []GateResult, miss string) {
+func writeChecks(p *printer, title string, gs []reports.GateResult, miss string) {
 	if len(gs) > 0 {
 		p.printf("%s:\n", title)
 	}
@@ -85,14 +87,14 @@ func writeChecks(p *printer, title string, gs []GateResult, miss string) {
 		if !g.Pass {
 			mark = miss
 		}
-		p.printf("  %s %-28s (%s)\n", mark, g.Expr, gateText(g))
+		p.printf("  %s %-28s (%s)\n", mark, g.Expr, reports.GateText(g))
 	}
 }
 
 // writeErrorExamples lists the first error of each class of r, a line
 // each (errorExampleLines), under the notes.
-func writeErrorExamples(p *printer, r *Report) {
-	lines := errorExampleLines(r)
+func writeErrorExamples(p *printer, r *reports.Report) {
+	lines := reports.ErrorExampleLines(r)
 	if len(lines) > 0 {
 		p.printf("first error of each class of %s:\n", r.Scenario.Name)
 	}

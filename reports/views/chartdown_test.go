@@ -1,4 +1,4 @@
-package reports
+package views
 
 import (
 	"bytes"
@@ -11,6 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rehearse-dev/rehearse/internal/testenv"
+	"github.com/rehearse-dev/rehearse/reports"
 )
 
 // longReport is a run of n seconds at a steady 100 attempts a second,
@@ -18,18 +21,18 @@ import (
 // spike of sent attempts, a second in which nothing succeeded, a p99
 // spike, a memory spike, and a stretch with no successful attempt at all
 // (a gap).
-func longReport(n int) *Report {
+func longReport(n int) *reports.Report {
 	r := richReport("long")
-	r.Timeline = make([]Bucket, n)
+	r.Timeline = make([]reports.Bucket, n)
 	for i := range r.Timeline {
 		mem, cpu := int64(100)<<20, 0.5
-		r.Timeline[i] = Bucket{TS: float64(i), Sent: 100, OK: 95, Offered: 90, Goodput: 95, Inflight: 40,
-			P50Ms: ptr(20.0), P99Ms: ptr(200.0), P99AllMs: ptr(210.0), SUTMemBytes: &mem, SUTCPU: &cpu}
+		r.Timeline[i] = reports.Bucket{TS: float64(i), Sent: 100, OK: 95, Offered: 90, Goodput: 95, Inflight: 40,
+			P50Ms: new(20.0), P99Ms: new(200.0), P99AllMs: new(210.0), SUTMemBytes: &mem, SUTCPU: &cpu}
 	}
 	spike, dip, slow, mem := n/3+1, n/2+3, 2*n/3+5, n-7
 	r.Timeline[spike].Sent = 5000
 	r.Timeline[dip].OK = 0
-	r.Timeline[slow].P99Ms = ptr(9000.0)
+	r.Timeline[slow].P99Ms = new(9000.0)
 	big := int64(900) << 20
 	r.Timeline[mem].SUTMemBytes = &big
 	for i := n / 4; i < n/4+20_000 && i < n; i++ {
@@ -100,7 +103,7 @@ func maxOf(vs []*float64) float64 {
 // same instant in each.
 func TestSummaryChartsShareTheirSteps(t *testing.T) {
 	var b bytes.Buffer
-	if err := WriteSummaryHTML(&b, []*Report{longReport(100_000), longReport(10_000)}); err != nil {
+	if err := WriteSummaryHTML(&b, []*reports.Report{longReport(100_000), longReport(10_000)}); err != nil {
 		t.Fatal(err)
 	}
 	steps := regexp.MustCompile(`"step_s":(\d+)`).FindAllStringSubmatch(b.String(), -1)
@@ -120,7 +123,7 @@ func TestLongRunChartsInChromium(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a browser")
 	}
-	bin := chromium(t)
+	bin := testenv.Chromium(t)
 	var b bytes.Buffer
 	if err := WriteHTML(&b, longReport(100_000)); err != nil {
 		t.Fatal(err)

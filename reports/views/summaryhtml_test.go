@@ -1,4 +1,4 @@
-package reports
+package views
 
 import (
 	"bytes"
@@ -10,25 +10,28 @@ import (
 	"regexp"
 	"testing"
 	"time"
+
+	"github.com/rehearse-dev/rehearse/internal/testenv"
+	"github.com/rehearse-dev/rehearse/reports"
 )
 
 // sixScenarios are six runs as long-valued as real ones: a long SUT image
 // name, three replicas, completion not reached, several error classes.
-func sixScenarios() []*Report {
+func sixScenarios() []*reports.Report {
 	names := []string{"synthetic-0a-upgrade", "synthetic-0b-migrate", "synthetic-1-sync", "synthetic-2-ratelimit", "synthetic-3-balanced", "synthetic-4-async"}
-	var rs []*Report
+	var rs []*reports.Report
 	for i, name := range names {
 		r := richReport(name)
 		r.SUT.Image, r.SUT.Mode = "rehearse/uploadsvc:34597920a729", []string{"sync", "async"}[i%2]
 		if i == 4 {
 			r.SUT.Replicas = 3
 		}
-		r.Requests.Errors = map[Class]int64{ClassConnRefused: 1300, ClassConnReset: 1242, ClassEOF: 343, ClassTimeout: r.Requests.Timeouts}
-		r.Verdict, r.Expect = VerdictFail, VerdictFail
+		r.Requests.Errors = map[reports.Class]int64{reports.ClassConnRefused: 1300, reports.ClassConnReset: 1242, reports.ClassEOF: 343, reports.ClassTimeout: r.Requests.Timeouts}
+		r.Verdict, r.Expect = reports.VerdictFail, reports.VerdictFail
 		rs = append(rs, r)
 	}
-	rs[5].Verdict, rs[5].Expect = VerdictPass, ""
-	rs[5].Gates = []GateResult{{Expr: "lost == 0", Value: ptr(0.0), Pass: true}}
+	rs[5].Verdict, rs[5].Expect = reports.VerdictPass, ""
+	rs[5].Gates = []reports.GateResult{{Expr: "lost == 0", Value: new(0.0), Pass: true}}
 	return rs
 }
 
@@ -42,7 +45,7 @@ func TestSummaryShowsSixScenariosAt1400(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a browser")
 	}
-	bin := chromium(t)
+	bin := testenv.Chromium(t)
 	var buf bytes.Buffer
 	if err := WriteSummaryHTML(&buf, sixScenarios()); err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package reports
+package views
 
 import (
 	"fmt"
@@ -6,6 +6,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/rehearse-dev/rehearse/reports"
 )
 
 // fmtVal is a value of metric name as people read it: rates as
@@ -15,7 +17,7 @@ func fmtVal(name string, v float64) string {
 	case math.IsInf(v, 1):
 		return "not reached"
 	case strings.HasSuffix(name, "_rate"):
-		return pct(v)
+		return reports.Percent(v)
 	case math.Abs(v) >= 100:
 		return strconv.FormatFloat(v, 'f', 0, 64)
 	case math.Abs(v) >= 10:
@@ -34,7 +36,7 @@ func signed(name string, v float64) string {
 
 var comparisonHeader = []string{"metric", "baseline", "candidate", "shift [95% CI]", "rel", "p (Holm)", "tolerance", "verdict"}
 
-func comparisonRows(c *Comparison) [][]string {
+func comparisonRows(c *reports.Comparison) [][]string {
 	rows := make([][]string, 0, len(c.Metrics))
 	for _, m := range c.Metrics {
 		rows = append(rows, []string{m.Name, sideText(m.Name, m.Baseline, m.BaselineNote), sideText(m.Name, m.Candidate, m.CandidateNote),
@@ -44,19 +46,20 @@ func comparisonRows(c *Comparison) [][]string {
 }
 
 // sideText is a side's median and range over its runs, or why it has none.
-func sideText(name string, s *SideStats, note string) string {
+func sideText(name string, s *reports.SideStats, note string) string {
 	switch {
 	case s == nil && note != "":
 		return note
 	case s == nil:
-		return NotMeasured
+		return reports.NotMeasured
 	}
 	if s.NotReached == len(s.Runs) {
 		return fmt.Sprintf("not reached in %d of %d runs", s.NotReached, len(s.Runs))
 	}
-	med := fmtVal(name, s.median)
-	if len(s.Runs) > 1 && s.min != s.max {
-		med += " (" + fmtVal(name, s.min) + "–" + fmtVal(name, s.max) + ")"
+	median, least, most := s.Spread()
+	med := fmtVal(name, median)
+	if len(s.Runs) > 1 && least != most {
+		med += " (" + fmtVal(name, least) + "–" + fmtVal(name, most) + ")"
 	}
 	if s.NotReached > 0 {
 		med += fmt.Sprintf(", %d of %d not reached", s.NotReached, len(s.Runs))
@@ -64,45 +67,46 @@ func sideText(name string, s *SideStats, note string) string {
 	return med
 }
 
-func shiftText(m MetricResult) string {
+func shiftText(m reports.MetricResult) string {
 	if m.Test == "" {
-		return NotApplicable
+		return reports.NotApplicable
 	}
-	if math.IsInf(m.est, 0) {
+	est, lo, hi, interval := m.Interval()
+	if math.IsInf(est, 0) {
 		return "reached on one side only"
 	}
-	t := signed(m.Name, m.est)
-	if (m.Test == TestRuns || m.Test == TestRunsWelch) && m.PValue == nil {
+	t := signed(m.Name, est)
+	if (m.Test == reports.TestRuns || m.Test == reports.TestRunsWelch) && m.PValue == nil {
 		return "0 (every run equal)"
 	}
-	if m.hasCI {
-		t += " [" + signed(m.Name, m.lo) + ", " + signed(m.Name, m.hi) + "]"
+	if interval {
+		t += " [" + signed(m.Name, lo) + ", " + signed(m.Name, hi) + "]"
 	}
 	return t
 }
 
-func relText(m MetricResult) string {
+func relText(m reports.MetricResult) string {
 	if m.RelShift == nil {
-		return NotApplicable
+		return reports.NotApplicable
 	}
 	return fmt.Sprintf("%+.1f%%", *m.RelShift*100)
 }
 
-func pText(m MetricResult) string {
+func pText(m reports.MetricResult) string {
 	switch {
 	case m.PHolm != nil:
-		return fmtP(*m.PValue) + " (" + fmtP(*m.PHolm) + ")"
+		return reports.FormatP(*m.PValue) + " (" + reports.FormatP(*m.PHolm) + ")"
 	case m.PValue != nil:
-		return fmtP(*m.PValue) + " (attempts)"
-	case m.Test == TestExact:
+		return reports.FormatP(*m.PValue) + " (attempts)"
+	case m.Test == reports.TestExact:
 		return "exact"
 	}
-	return NotApplicable
+	return reports.NotApplicable
 }
 
 // WriteComparisonTable writes the comparison as a terminal table.
-func WriteComparisonTable(w io.Writer, c *Comparison) error {
-	fmt.Fprintf(w, "%s: %s\n", c.sidesText(), c.headline())
+func WriteComparisonTable(w io.Writer, c *reports.Comparison) error {
+	fmt.Fprintf(w, "%s: %s\n", c.SidesText(), c.Headline())
 	if err := writeRows(w, asciiTable(), comparisonHeader, comparisonRows(c)); err != nil {
 		return err
 	}
@@ -115,8 +119,8 @@ func WriteComparisonTable(w io.Writer, c *Comparison) error {
 
 // WriteComparisonMarkdown writes the comparison as Markdown, to be posted
 // as a pull request comment.
-func WriteComparisonMarkdown(w io.Writer, c *Comparison) error {
-	fmt.Fprintf(w, "## rehearse compare: %s\n\n%s\n\n", mdEscape(c.headline()), mdEscape(c.sidesText()))
+func WriteComparisonMarkdown(w io.Writer, c *reports.Comparison) error {
+	fmt.Fprintf(w, "## rehearse compare: %s\n\n%s\n\n", mdEscape(c.Headline()), mdEscape(c.SidesText()))
 	if err := writeRows(w, markdownTable(), comparisonHeader, comparisonRows(c)); err != nil {
 		return err
 	}

@@ -1,4 +1,6 @@
-package reports
+package views
+
+import "github.com/rehearse-dev/rehearse/reports"
 
 // maxPoints bounds each chart's series. A timeline of more seconds is
 // downsampled: its seconds are taken in groups of Step, and each group is
@@ -19,7 +21,7 @@ func chartStep(n int) int {
 }
 
 // addTimeline appends tl to d, downsampled in groups of step seconds.
-func (d *chartData) addTimeline(tl []Bucket, step int) {
+func (d *chartData) addTimeline(tl []reports.Bucket, step int) {
 	d.Step = step
 	if step <= 1 {
 		for _, b := range tl {
@@ -44,24 +46,24 @@ func (d *chartData) addTimeline(tl []Bucket, step int) {
 // lowest and highest value of the group, the one that came first first.
 // A value not measured in a second (nil, or a negative CPU sample) takes
 // no part; a series measured in no second of g stays nil in both.
-func groupExtremes(g []Bucket) (Bucket, Bucket) {
-	a, b := Bucket{TS: g[0].TS}, Bucket{TS: g[len(g)/2].TS}
-	for _, f := range []func(*Bucket) *int64{
-		func(x *Bucket) *int64 { return &x.Sent }, func(x *Bucket) *int64 { return &x.OK },
-		func(x *Bucket) *int64 { return &x.Timeouts }, func(x *Bucket) *int64 { return &x.Errors },
-		func(x *Bucket) *int64 { return &x.Offered }, func(x *Bucket) *int64 { return &x.Goodput },
-		func(x *Bucket) *int64 { return &x.Inflight },
+func groupExtremes(g []reports.Bucket) (reports.Bucket, reports.Bucket) {
+	a, b := reports.Bucket{TS: g[0].TS}, reports.Bucket{TS: g[len(g)/2].TS}
+	for _, f := range []func(*reports.Bucket) *int64{
+		func(x *reports.Bucket) *int64 { return &x.Sent }, func(x *reports.Bucket) *int64 { return &x.OK },
+		func(x *reports.Bucket) *int64 { return &x.Timeouts }, func(x *reports.Bucket) *int64 { return &x.Errors },
+		func(x *reports.Bucket) *int64 { return &x.Offered }, func(x *reports.Bucket) *int64 { return &x.Goodput },
+		func(x *reports.Bucket) *int64 { return &x.Inflight },
 	} {
 		extremes(g, f, &a, &b)
 	}
-	for _, f := range []func(*Bucket) **float64{
-		func(x *Bucket) **float64 { return &x.P50Ms }, func(x *Bucket) **float64 { return &x.P99Ms },
-		func(x *Bucket) **float64 { return &x.P99AllMs }, func(x *Bucket) **float64 { return &x.SUTCPU },
+	for _, f := range []func(*reports.Bucket) **float64{
+		func(x *reports.Bucket) **float64 { return &x.P50Ms }, func(x *reports.Bucket) **float64 { return &x.P99Ms },
+		func(x *reports.Bucket) **float64 { return &x.P99AllMs }, func(x *reports.Bucket) **float64 { return &x.SUTCPU },
 	} {
 		optExtremes(g, f, &a, &b)
 	}
-	for _, f := range []func(*Bucket) **int64{
-		func(x *Bucket) **int64 { return &x.SUTMemBytes }, func(x *Bucket) **int64 { return &x.QueueDepth },
+	for _, f := range []func(*reports.Bucket) **int64{
+		func(x *reports.Bucket) **int64 { return &x.SUTMemBytes }, func(x *reports.Bucket) **int64 { return &x.QueueDepth },
 	} {
 		optExtremes(g, f, &a, &b)
 	}
@@ -70,7 +72,7 @@ func groupExtremes(g []Bucket) (Bucket, Bucket) {
 
 // extremes sets field f of a and b to g's lowest and highest, in the
 // order they came.
-func extremes[T int64 | float64](g []Bucket, f func(*Bucket) *T, a, b *Bucket) {
+func extremes[T int64 | float64](g []reports.Bucket, f func(*reports.Bucket) *T, a, b *reports.Bucket) {
 	lo, hi := 0, 0
 	for i := range g {
 		v := *f(&g[i])
@@ -87,7 +89,7 @@ func extremes[T int64 | float64](g []Bucket, f func(*Bucket) *T, a, b *Bucket) {
 
 // optExtremes is extremes of a field that may not have been measured
 // (nil, or below 0: a CPU counter that went back across a restart).
-func optExtremes[T int64 | float64](g []Bucket, f func(*Bucket) **T, a, b *Bucket) {
+func optExtremes[T int64 | float64](g []reports.Bucket, f func(*reports.Bucket) **T, a, b *reports.Bucket) {
 	lo, hi := -1, -1
 	for i := range g {
 		p := *f(&g[i])

@@ -1,4 +1,4 @@
-package reports
+package views
 
 import (
 	"bytes"
@@ -10,18 +10,22 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rehearse-dev/rehearse/internal/testenv"
+	"github.com/rehearse-dev/rehearse/reports"
+	"github.com/rehearse-dev/rehearse/reports/reportstest"
 )
 
 // TestCPUNeverNegative: a CPU counter that went back across a container
 // restart gives a negative delta; it is no measurement, in the timeline or
 // the chart.
 func TestCPUNeverNegative(t *testing.T) {
-	a := NewAggregator(t0)
-	a.AddSample(Sample{At: 0, Container: "sut-1", MemBytes: 1 << 20, CPU: 0.5, QueueDepth: -1})
-	a.AddSample(Sample{At: time.Second, Container: "sut-1", MemBytes: 1 << 20, CPU: -2.6, QueueDepth: -1})
-	a.AddSample(Sample{At: 2 * time.Second, Container: "sut-1", MemBytes: 1 << 20, CPU: -1, QueueDepth: -1})
-	a.AddSample(Sample{At: 2 * time.Second, Container: "sut-2", MemBytes: 1 << 20, CPU: 0.25, QueueDepth: -1})
-	r := a.Finish(t0.Add(3 * time.Second))
+	a := reports.NewAggregator(reportstest.T0)
+	a.AddSample(reports.Sample{At: 0, Container: "sut-1", MemBytes: 1 << 20, CPU: 0.5, QueueDepth: -1})
+	a.AddSample(reports.Sample{At: time.Second, Container: "sut-1", MemBytes: 1 << 20, CPU: -2.6, QueueDepth: -1})
+	a.AddSample(reports.Sample{At: 2 * time.Second, Container: "sut-1", MemBytes: 1 << 20, CPU: -1, QueueDepth: -1})
+	a.AddSample(reports.Sample{At: 2 * time.Second, Container: "sut-2", MemBytes: 1 << 20, CPU: 0.25, QueueDepth: -1})
+	r := a.Finish(reportstest.T0.Add(3 * time.Second))
 	if c := r.Timeline[0].SUTCPU; c == nil || *c != 0.5 {
 		t.Errorf("second 0: %v", c)
 	}
@@ -76,7 +80,7 @@ func TestChartsInChromium(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a browser")
 	}
-	bin := chromium(t)
+	bin := testenv.Chromium(t)
 	r := richReport("sync")
 	r.SUT.Mode, r.Async = "sync", nil
 	var b bytes.Buffer
@@ -107,10 +111,10 @@ func TestChartsInChromium(t *testing.T) {
 }
 
 func TestLatencyGapWhenNothingWasSent(t *testing.T) {
-	a := NewAggregator(t0)
-	a.AddAttempt(Attempt{Sent: 0, Latency: 20 * time.Millisecond, Status: 200})
-	a.AddAttempt(Attempt{Sent: 2 * time.Second, Latency: 30 * time.Millisecond, Status: 200})
-	d := chartOf(a.Finish(t0.Add(3 * time.Second)))
+	a := reports.NewAggregator(reportstest.T0)
+	a.AddAttempt(reports.Attempt{Sent: 0, Latency: 20 * time.Millisecond, Status: 200})
+	a.AddAttempt(reports.Attempt{Sent: 2 * time.Second, Latency: 30 * time.Millisecond, Status: 200})
+	d := chartOf(a.Finish(reportstest.T0.Add(3 * time.Second)))
 	if d.P50[0] == nil || d.P50[1] != nil || d.P99[1] != nil || d.P99[2] == nil {
 		t.Fatalf("p50 %v p99 %v: second 1 sent nothing and must be a gap", d.P50, d.P99)
 	}

@@ -1,4 +1,4 @@
-package reports
+package views
 
 import (
 	"bytes"
@@ -12,25 +12,27 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rehearse-dev/rehearse/internal/testenv"
+	"github.com/rehearse-dev/rehearse/reports"
+	"github.com/rehearse-dev/rehearse/reports/reportstest"
 )
 
 // richReport has two minutes of timeline with a crash, a fault, memory
 // near its limit and an async queue.
-func richReport(name string) *Report {
-	r := sample(name, 30*time.Millisecond)
+func richReport(name string) *reports.Report {
+	r := reportstest.Sample(name, 30*time.Millisecond)
 	r.Timeline = nil
 	for i := 0; i < 120; i++ {
 		mem, cpu, q := int64(60+i)<<20, 0.2+float64(i%10)/10, int64(200-i)
-		r.Timeline = append(r.Timeline, Bucket{TS: float64(i), Sent: int64(50 + i%7), OK: int64(45 + i%5), Timeouts: int64(i % 3), Errors: int64(i % 2),
-			P50Ms: ptr(20 + float64(i%9)), P99Ms: ptr(200 + float64(i*3)), P99AllMs: ptr(150 + float64(i*3)), Inflight: int64(30 + i%11), SUTMemBytes: &mem, SUTCPU: &cpu, QueueDepth: &q})
+		r.Timeline = append(r.Timeline, reports.Bucket{TS: float64(i), Sent: int64(50 + i%7), OK: int64(45 + i%5), Timeouts: int64(i % 3), Errors: int64(i % 2),
+			P50Ms: new(20 + float64(i%9)), P99Ms: new(200 + float64(i*3)), P99AllMs: new(150 + float64(i*3)), Inflight: int64(30 + i%11), SUTMemBytes: &mem, SUTCPU: &cpu, QueueDepth: &q})
 	}
-	r.Crashes.Events = []CrashEvent{{AtS: 45, Container: "sut-1", Kind: "oom", ExitCode: 137, OOMKilled: true}}
-	r.Events = []Event{{AtS: 30, Kind: "fault", Container: "sut-1", Detail: "kill sut"}, {AtS: 46, Kind: "start", Container: "sut-1"}}
+	r.Crashes.Events = []reports.CrashEvent{{AtS: 45, Container: "sut-1", Kind: "oom", ExitCode: 137, OOMKilled: true}}
+	r.Events = []reports.Event{{AtS: 30, Kind: "fault", Container: "sut-1", Detail: "kill sut"}, {AtS: 46, Kind: "start", Container: "sut-1"}}
 	r.ScenarioYAML = "name: " + name + "\ncallers: {count: 100}\n"
 	return r
 }
-
-var externalRef = regexp.MustCompile(`(?i)(src|href)\s*=\s*["']?(https?:)?//`)
 
 func TestHTMLIsSelfContainedAndEscaped(t *testing.T) {
 	r := richReport("hostile")
@@ -44,31 +46,17 @@ func TestHTMLIsSelfContainedAndEscaped(t *testing.T) {
 		t.Fatal("uPlot or charts missing")
 	}
 	// Both latencies, each labelled, in the summary table and the chart.
-	for _, want := range []string{latencyOK, latencyAll, "p99 (all answered)", `"p99_all":[`} {
+	for _, want := range []string{"latency (successful)", "latency (all answered)", "p99 (all answered)", `"p99_all":[`} {
 		if !strings.Contains(html, want) {
 			t.Errorf("no %q in the report", want)
 		}
 	}
-	if externalRef.MatchString(html) {
-		t.Fatalf("external reference: %s", externalRef.FindString(html))
+	if testenv.ExternalRef.MatchString(html) {
+		t.Fatalf("external reference: %s", testenv.ExternalRef.FindString(html))
 	}
 	if strings.Contains(html, "<script>alert(1)</script>") {
 		t.Fatal("scenario name not escaped")
 	}
-}
-
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("CI=true but no chromium: .ci/run installs Debian's chromium")
-	}
-	t.Skip("SKIPPING browser test: chromium not installed (apt-get install chromium)")
-	return ""
 }
 
 // TestHTMLRendersInChromium opens the report in headless Chromium: the
@@ -78,7 +66,7 @@ func TestHTMLRendersInChromium(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a browser")
 	}
-	bin := chromium(t)
+	bin := testenv.Chromium(t)
 	dir := t.TempDir()
 	for _, c := range []struct {
 		file   string
@@ -87,7 +75,7 @@ func TestHTMLRendersInChromium(t *testing.T) {
 	}{
 		{"report.html", func(b *bytes.Buffer) error { return WriteHTML(b, richReport("seed-1-sync")) }, 6},
 		{"summary.html", func(b *bytes.Buffer) error {
-			return WriteSummaryHTML(b, []*Report{richReport("seed-1-sync"), richReport("seed-4-async")})
+			return WriteSummaryHTML(b, []*reports.Report{richReport("seed-1-sync"), richReport("seed-4-async")})
 		}, 4},
 	} {
 		var buf bytes.Buffer

@@ -1,4 +1,4 @@
-package reports
+package views
 
 import (
 	"bytes"
@@ -6,18 +6,20 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rehearse-dev/rehearse/reports"
 )
 
 // A run whose callers log in and upload in steps shows both in every
 // view; one whose callers do neither shows nothing of them.
 func TestFlowInEveryView(t *testing.T) {
-	a := NewAggregator(time.Now())
+	a := reports.NewAggregator(time.Now())
 	a.SetLogin()
 	a.SetSteps([]string{"POST /uploads", "PUT /uploads/{step.id}/parts/{part.n}"})
-	a.AddLogin(LoginAttempt{Latency: 2 * time.Millisecond, OK: true})
-	a.AddLogin(LoginAttempt{Latency: 3 * time.Millisecond, Error: "POST /oauth/token answered 401", Caller: 3})
-	a.AddStep(StepAttempt{Step: 1, Latency: 5 * time.Millisecond, OK: true, BytesOut: 3 << 20})
-	a.AddCaller(CallerOutcome{Caller: 3, LoginFailed: true})
+	a.AddLogin(reports.LoginAttempt{Latency: 2 * time.Millisecond, OK: true})
+	a.AddLogin(reports.LoginAttempt{Latency: 3 * time.Millisecond, Error: "POST /oauth/token answered 401", Caller: 3})
+	a.AddStep(reports.StepAttempt{Step: 1, Latency: 5 * time.Millisecond, OK: true, BytesOut: 3 << 20})
+	a.AddCaller(reports.CallerOutcome{Caller: 3, LoginFailed: true})
 	r := a.Finish(time.Now())
 	r.Scenario.Name = "flow"
 	want := []string{
@@ -40,7 +42,7 @@ func TestFlowInEveryView(t *testing.T) {
 			}
 		}
 	}
-	if len(flowLines(NewAggregator(time.Now()).Finish(time.Now()))) != 0 {
+	if len(flowLines(reports.NewAggregator(time.Now()).Finish(time.Now()))) != 0 {
 		t.Fatal("a run without a flow shows one")
 	}
 }
@@ -49,26 +51,26 @@ func TestFlowInEveryView(t *testing.T) {
 // the figures of one aggregator that saw every login and step: counts
 // and latency percentiles alike.
 func TestFlowStateMergesExactly(t *testing.T) {
-	whole, shards := NewAggregator(time.Now()), []*Aggregator{NewAggregator(time.Now()), NewAggregator(time.Now())}
+	whole, shards := reports.NewAggregator(time.Now()), []*reports.Aggregator{reports.NewAggregator(time.Now()), reports.NewAggregator(time.Now())}
 	for _, a := range append(shards, whole) {
 		a.SetLogin()
 		a.SetSteps([]string{"POST /uploads", "PUT /p"})
 	}
 	for i := range 200 {
-		l := LoginAttempt{Latency: time.Duration(i+1) * time.Millisecond, OK: i%7 != 0, Refresh: i%3 == 0, Caller: int32(i)}
-		s := StepAttempt{Step: i % 2, Latency: time.Duration(i*3+1) * time.Millisecond, OK: i%5 != 0, BytesOut: int64(i)}
-		for _, a := range []*Aggregator{whole, shards[i%2]} {
+		l := reports.LoginAttempt{Latency: time.Duration(i+1) * time.Millisecond, OK: i%7 != 0, Refresh: i%3 == 0, Caller: int32(i)}
+		s := reports.StepAttempt{Step: i % 2, Latency: time.Duration(i*3+1) * time.Millisecond, OK: i%5 != 0, BytesOut: int64(i)}
+		for _, a := range []*reports.Aggregator{whole, shards[i%2]} {
 			a.AddLogin(l)
 			a.AddStep(s)
 		}
 	}
-	merged := NewAggregator(time.Now())
+	merged := reports.NewAggregator(time.Now())
 	for _, a := range shards {
 		b, err := json.Marshal(a.FlowState())
 		if err != nil {
 			t.Fatal(err)
 		}
-		var st FlowState
+		var st reports.FlowState
 		if err := json.Unmarshal(b, &st); err != nil {
 			t.Fatal(err)
 		}

@@ -1,0 +1,53 @@
+package testenv
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"regexp"
+	"testing"
+)
+
+// Written is what write renders, failing the test on its error.
+func Written(t testing.TB, write func(*bytes.Buffer) error) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := write(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// RowValue finds a summary row's value in a table or Markdown rendering:
+// the cell after section and label.
+func RowValue(t testing.TB, text, section, label string) string {
+	t.Helper()
+	re := regexp.MustCompile(`(?m)^\| ` + regexp.QuoteMeta(section) + ` *\| ` + regexp.QuoteMeta(label) + ` *\| ([^|]*?) *\|`)
+	m := re.FindStringSubmatch(text)
+	if m == nil {
+		t.Fatalf("no row %s/%s in\n%s", section, label, text)
+	}
+	return m[1]
+}
+
+// ExternalRef matches a page's reference to anything outside it (a
+// script, a stylesheet or an image from the network): rehearse's pages are
+// self-contained, to open from a CI artifact offline.
+var ExternalRef = regexp.MustCompile(`(?i)(src|href)\s*=\s*["']?(https?:)?//`)
+
+// Chromium is the path of a headless-capable Chromium. Without one the
+// test is skipped, except under CI=true, where .ci/run installs Debian's
+// chromium and its absence is a failure.
+func Chromium(t testing.TB) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("CI=true but no chromium: .ci/run installs Debian's chromium")
+	}
+	t.Skip("SKIPPING browser test: chromium not installed (apt-get install chromium)")
+	return ""
+}
