@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/rehearse-dev/rehearse/harness/analysis"
+	"github.com/rehearse-dev/rehearse/harness/internal/harnesstest"
 	"github.com/rehearse-dev/rehearse/internal/testenv"
 	"github.com/rehearse-dev/rehearse/reports"
 )
@@ -28,7 +29,7 @@ func runLogged(t *testing.T, opts Options) (*Result, *testenv.Tally) {
 	srv := httptest.NewServer(svc)
 	defer srv.Close()
 	opts.Out = t.TempDir()
-	res, err := Run(t.Context(), testenv.Scenario(t, "sut: {url: \""+srv.URL+"\"}\n"+logScenario), opts)
+	res, err := Run(t.Context(), harnesstest.Scenario(t, "sut: {url: \""+srv.URL+"\"}\n"+logScenario), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +42,7 @@ func runLogged(t *testing.T, opts Options) (*Result, *testenv.Tally) {
 func TestRunAttemptLogForms(t *testing.T) {
 	gz, svc := runLogged(t, Options{})
 	l := gz.Report.AttemptsLog
-	as := testenv.AttemptLog(t, gz.Dir)
+	as := harnesstest.AttemptLog(t, gz.Dir)
 	if l == nil || l.Mode != reports.AttemptsAll || l.File != reports.AttemptLogGzFile || l.Attempts == nil ||
 		*l.Attempts != int64(len(as)) || int64(len(as)) != svc.Requests() || gz.Report.Requests.Total != svc.Requests() {
 		t.Fatalf("attempts_log %+v, %d attempts in the log, the service counted %d", l, len(as), svc.Requests())
@@ -50,7 +51,7 @@ func TestRunAttemptLogForms(t *testing.T) {
 		t.Fatalf("a plain log beside the compressed one: %v", err)
 	}
 	plain, psvc := runLogged(t, Options{AttemptsPlain: true})
-	if l := plain.Report.AttemptsLog; l.File != reports.AttemptLogFile || int64(len(testenv.AttemptLog(t, plain.Dir))) != psvc.Requests() {
+	if l := plain.Report.AttemptsLog; l.File != reports.AttemptLogFile || int64(len(harnesstest.AttemptLog(t, plain.Dir))) != psvc.Requests() {
 		t.Fatalf("plain: attempts_log %+v, the service counted %d", l, psvc.Requests())
 	}
 	none, _ := runLogged(t, Options{Attempts: reports.AttemptsMode{Kind: reports.AttemptsNone}})
@@ -71,7 +72,7 @@ func TestRunAttemptLogSample(t *testing.T) {
 	mode := reports.AttemptsMode{Kind: reports.AttemptsSample, Percent: 25}
 	res, svc := runLogged(t, Options{Attempts: mode})
 	l := res.Report.AttemptsLog
-	as := testenv.AttemptLog(t, res.Dir)
+	as := harnesstest.AttemptLog(t, res.Dir)
 	if !l.Sampled() || *l.SamplePercent != 25 || *l.SampleSeed != 11 || *l.Attempts != int64(len(as)) {
 		t.Fatalf("attempts_log %+v", l)
 	}
@@ -87,7 +88,7 @@ func TestRunAttemptLogSample(t *testing.T) {
 	}
 	again, _ := runLogged(t, Options{Attempts: mode})
 	againBy := map[int32]bool{}
-	for _, a := range testenv.AttemptLog(t, again.Dir) {
+	for _, a := range harnesstest.AttemptLog(t, again.Dir) {
 		againBy[a.Caller] = true
 	}
 	for c, n := range byCaller {

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rehearse-dev/rehearse/internal/testenv"
+	"github.com/rehearse-dev/rehearse/harness/internal/harnesstest"
 	"github.com/rehearse-dev/rehearse/sut/teamapi"
 )
 
@@ -39,7 +39,7 @@ func TestUpgradeLosesDataRestorm(t *testing.T) {
 	srv := httptest.NewServer(svc.Handler())
 	defer srv.Close()
 	t.Setenv("REHEARSE_DEPLOY_HELPER", "1")
-	sc := testenv.Scenario(t, `name: lose
+	sc := harnesstest.Scenario(t, `name: lose
 sut: {url: "`+srv.URL+`"}
 api:
   upload:

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rehearse-dev/rehearse/internal/testenv"
+	"github.com/rehearse-dev/rehearse/harness/internal/harnesstest"
 	"github.com/rehearse-dev/rehearse/scenarios"
 	"github.com/rehearse-dev/rehearse/sut/teamapi"
 )
@@ -19,7 +19,7 @@ func TestDeployCommandFailures(t *testing.T) {
 	srv := httptest.NewServer(svc.Handler())
 	defer srv.Close()
 	scn := func(cmd string) *scenarios.Scenario {
-		return testenv.Scenario(t, `name: deploy
+		return harnesstest.Scenario(t, `name: deploy
 sut: {url: "`+srv.URL+`"}
 api: {upload: "POST /api/v3/batches?tenant={caller}", completion: none}
 callers: {count: 5, records: 1, timeout: 2s}

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rehearse-dev/rehearse/harness/internal/harnesstest"
 	"github.com/rehearse-dev/rehearse/harness/internal/livemetrics/promtest"
-	"github.com/rehearse-dev/rehearse/internal/testenv"
 	"github.com/rehearse-dev/rehearse/reports"
 )
 
@@ -65,7 +65,7 @@ run: {max_duration: 30s, drain_timeout: 5s}
 // report as report.json has it.
 func runWithMetrics(t *testing.T, m *Metrics, runID string) *reports.Report {
 	t.Helper()
-	sc := testenv.Scenario(t, metricsScenario(t, mixedService(t)))
+	sc := harnesstest.Scenario(t, metricsScenario(t, mixedService(t)))
 	res, err := Run(t.Context(), sc, Options{Out: t.TempDir(), RunID: runID, Metrics: m, Logf: t.Logf})
 	if err != nil {
 		t.Fatal(err)

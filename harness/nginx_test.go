@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rehearse-dev/rehearse/harness/internal/harnesstest"
 	"github.com/rehearse-dev/rehearse/internal/testenv"
 	"github.com/rehearse-dev/rehearse/scenarios"
 	"github.com/rehearse-dev/rehearse/sut"
@@ -77,7 +78,7 @@ func TestNginxLogReplay(t *testing.T) {
 	proxy := fmt.Sprintf("http://127.0.0.1:%d", port)
 	waitUp(t, proxy+"/healthz")
 
-	sc := testenv.Scenario(t, `name: through-nginx
+	sc := harnesstest.Scenario(t, `name: through-nginx
 sut: {url: "`+proxy+`"}
 callers: {count: 40, records: {median: 20, p99: 200, max: 400}, record_bytes: 64, timeout: 5s}
 arrival: {profile: ramp, window: 3s}

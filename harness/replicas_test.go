@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rehearse-dev/rehearse/internal/testenv"
+	"github.com/rehearse-dev/rehearse/harness/internal/harnesstest"
 )
 
 // TestImageReplicasRollingUpgrade: a team image (here the reference
@@ -13,7 +13,7 @@ import (
 // skips the replica being replaced, nothing fails, nothing crashes.
 func TestImageReplicasRollingUpgrade(t *testing.T) {
 	image, id := referenceRun(t)
-	sc := testenv.Scenario(t, `name: replicas
+	sc := harnesstest.Scenario(t, `name: replicas
 sut:
   image: {name: "`+image+`", port: 8080, health: /healthz, replicas: 2, args: ["--mode=sync", "--query-delay=20ms", "--data=/tmp/data"]}
 upgrade:

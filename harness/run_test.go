@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rehearse-dev/rehearse/harness/internal/harnesstest"
 	"github.com/rehearse-dev/rehearse/internal/testenv"
 	"github.com/rehearse-dev/rehearse/reports"
 )
@@ -14,7 +15,7 @@ import (
 // is still done (lost == 0), with the crash on the report.
 func TestKillFaultMidStormLosesNothing(t *testing.T) {
 	testenv.RequireDocker(t)
-	sc := testenv.Scenario(t, `name: kill-async
+	sc := harnesstest.Scenario(t, `name: kill-async
 sut:
   reference: {mode: async, args: ["--workers=2", "--query-delay=50ms"]}
   resources: {memory: 128MiB}
@@ -71,7 +72,7 @@ func TestProcessRuntimeRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds uploadsvc")
 	}
-	sc := testenv.Scenario(t, `name: proc
+	sc := harnesstest.Scenario(t, `name: proc
 sut: {reference: {mode: sync, replicas: 2, args: ["--query-delay=10ms"]}}
 callers: {count: 60, records: 10, timeout: 5s}
 arrival: {profile: burst, window: 1s}
@@ -100,7 +101,7 @@ func TestUpgradeUnderLoad(t *testing.T) {
 	testenv.RequireDocker(t)
 	for _, strategy := range []string{"rolling", "recreate"} {
 		t.Run(strategy, func(t *testing.T) {
-			sc := testenv.Scenario(t, `name: up
+			sc := harnesstest.Scenario(t, `name: up
 sut:
   reference: {mode: sync, replicas: 2, args: ["--query-delay=50ms"]}
   restart: {policy: on-failure, max: 5}

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rehearse-dev/rehearse/internal/testenv"
+	"github.com/rehearse-dev/rehearse/harness/internal/harnesstest"
 	"github.com/rehearse-dev/rehearse/scenarios"
 	"github.com/rehearse-dev/rehearse/sut/teamapi"
 )
@@ -41,7 +41,7 @@ func TestSecretNowhereInTheRunFolder(t *testing.T) {
 	srv := httptest.NewServer(svc.Handler())
 	defer srv.Close()
 	t.Setenv("TEAM_TOKEN", token)
-	sc := testenv.Scenario(t, `name: secret
+	sc := harnesstest.Scenario(t, `name: secret
 sut: {url: "`+srv.URL+`"}
 api:
   upload:

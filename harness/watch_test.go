@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rehearse-dev/rehearse/harness/internal/harnesstest"
 	"github.com/rehearse-dev/rehearse/internal/testenv"
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
@@ -93,7 +94,7 @@ func waitUp(t *testing.T, url string) {
 func TestAttackWatchSeesTheOOMKill(t *testing.T) {
 	image, id := referenceRun(t)
 	name, _, target := startedByHand(t, id, image, "24m")
-	sc := testenv.Scenario(t, `name: oom
+	sc := harnesstest.Scenario(t, `name: oom
 sut: {url: "`+target+`"}
 callers: {count: 60, records: 200, timeout: 3s}
 arrival: {profile: burst, window: 200ms}
@@ -122,7 +123,7 @@ run: {max_duration: 30s}
 func TestWatchFollowsReplacements(t *testing.T) {
 	image, id := referenceRun(t)
 	name, port, target := startedByHand(t, id, image, "256m")
-	sc := testenv.Scenario(t, `name: replace
+	sc := harnesstest.Scenario(t, `name: replace
 sut: {url: "`+target+`", watch: {label: "shop=`+id+`", health: /healthz}}
 callers: {count: 40, records: 5, timeout: 3s, retry: {attempts: 10, backoff: constant, base: 300ms}}
 arrival: {profile: ramp, window: 4s}
@@ -151,7 +152,7 @@ run: {max_duration: 60s}
 	if followed != 1 {
 		t.Fatalf("events %+v: want the replacement followed once", res.Report.Events)
 	}
-	bad := testenv.Scenario(t, "name: none\nsut: {url: \""+target+"\", watch: {label: \"shop=nobody-"+id+"\"}}\ncallers: {count: 1}\n")
+	bad := harnesstest.Scenario(t, "name: none\nsut: {url: \""+target+"\", watch: {label: \"shop=nobody-"+id+"\"}}\ncallers: {count: 1}\n")
 	if _, err := Run(t.Context(), bad, Options{Out: t.TempDir()}); err == nil || !strings.Contains(err.Error(), "no container matches label shop=nobody") {
 		t.Fatalf("a watch matching nothing: %v", err)
 	}

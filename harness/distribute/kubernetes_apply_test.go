@@ -23,6 +23,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/rehearse-dev/rehearse/harness/internal/harnesstest"
 	"github.com/rehearse-dev/rehearse/harness/internal/k8s"
 	"github.com/rehearse-dev/rehearse/internal/testenv"
 	"github.com/rehearse-dev/rehearse/reports"
@@ -41,7 +42,7 @@ func shardFrames(t *testing.T) ([][]byte, int64) {
 	errs := make([]error, 3)
 	var wg sync.WaitGroup
 	for i := range 3 {
-		sc := testenv.Scenario(t, "sut: {url: \""+srv.URL+"\"}\n"+mergeScenario)
+		sc := harnesstest.Scenario(t, "sut: {url: \""+srv.URL+"\"}\n"+mergeScenario)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -228,7 +229,7 @@ func fakeStatus(w http.ResponseWriter, code int, reason, msg string) {
 // pod's end.
 func TestApplyKubernetesOnAFakeCluster(t *testing.T) {
 	frames, served := shardFrames(t)
-	sc := testenv.Scenario(t, "sut: {url: \"http://uploadsvc.load.svc:8080\"}\n"+mergeScenario)
+	sc := harnesstest.Scenario(t, "sut: {url: \"http://uploadsvc.load.svc:8080\"}\n"+mergeScenario)
 	for _, failed := range []int{-1, 2} {
 		t.Run(fmt.Sprintf("failed=%d", failed), func(t *testing.T) {
 			const runID = "rh-20261206-apply"

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/rehearse-dev/rehearse/harness"
+	"github.com/rehearse-dev/rehearse/harness/internal/harnesstest"
 
 	"github.com/rehearse-dev/rehearse/internal/testenv"
 	"github.com/rehearse-dev/rehearse/reports"
@@ -33,7 +34,7 @@ func TestMergeEqualsOneProcess(t *testing.T) {
 		svc := testenv.NewTally()
 		srv := httptest.NewServer(svc)
 		defer srv.Close()
-		res, err := harness.Run(t.Context(), testenv.Scenario(t, "sut: {url: \""+srv.URL+"\"}\n"+mergeScenario), harness.Options{Out: out, Shard: shard, Version: "test"})
+		res, err := harness.Run(t.Context(), harnesstest.Scenario(t, "sut: {url: \""+srv.URL+"\"}\n"+mergeScenario), harness.Options{Out: out, Shard: shard, Version: "test"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -48,7 +49,7 @@ func TestMergeEqualsOneProcess(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make([]error, 3)
 	for i := range 3 {
-		sc := testenv.Scenario(t, "sut: {url: \""+srv.URL+"\"}\n"+mergeScenario)
+		sc := harnesstest.Scenario(t, "sut: {url: \""+srv.URL+"\"}\n"+mergeScenario)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -85,7 +86,7 @@ func TestMergeEqualsOneProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The merged attempts.csv names each attempt's caller, as a shard's does.
-	log, err := testenv.AttemptLogText(res.Dir)
+	log, err := harnesstest.AttemptLogText(res.Dir)
 	if err != nil || !strings.Contains(string(log), ",caller-00007,0,0\n") {
 		t.Fatalf("merged attempts.csv without caller names (%v):\n%.300s", err, log)
 	}
@@ -100,7 +101,7 @@ func TestMergeRefusesAndNamesMissing(t *testing.T) {
 	defer srv.Close()
 	dir := t.TempDir()
 	for _, i := range []int{0, 2} {
-		if _, err := harness.Run(t.Context(), testenv.Scenario(t, "sut: {url: \""+srv.URL+"\"}\n"+mergeScenario),
+		if _, err := harness.Run(t.Context(), harnesstest.Scenario(t, "sut: {url: \""+srv.URL+"\"}\n"+mergeScenario),
 			harness.Options{Out: filepath.Join(dir, "s"+string(rune('0'+i))), Shard: harness.Shard{Index: i, Count: 3}, Version: "test"}); err != nil {
 			t.Fatal(err)
 		}
@@ -133,7 +134,7 @@ func TestMergeRefusesAndNamesMissing(t *testing.T) {
 		}
 	}
 	other := strings.Replace(mergeScenario, "name: merged", "name: other", 1)
-	if _, err := harness.Run(t.Context(), testenv.Scenario(t, "sut: {url: \""+srv.URL+"\"}\n"+other),
+	if _, err := harness.Run(t.Context(), harnesstest.Scenario(t, "sut: {url: \""+srv.URL+"\"}\n"+other),
 		harness.Options{Out: filepath.Join(dir, "x"), Shard: harness.Shard{Index: 1, Count: 3}, Version: "test"}); err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +150,7 @@ func TestMergePartialWithAFailedGate(t *testing.T) {
 	defer srv.Close()
 	dir := t.TempDir()
 	failing := strings.Replace(mergeScenario, `gates: ["gave_up == 0"]`, `gates: ["requests == 0"]`, 1)
-	if _, err := harness.Run(t.Context(), testenv.Scenario(t, "sut: {url: \""+srv.URL+"\"}\n"+failing),
+	if _, err := harness.Run(t.Context(), harnesstest.Scenario(t, "sut: {url: \""+srv.URL+"\"}\n"+failing),
 		harness.Options{Out: filepath.Join(dir, "s0"), Shard: harness.Shard{Index: 0, Count: 2}, Version: "test"}); err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +171,7 @@ func TestShardsKeepEveryAttempt(t *testing.T) {
 	svc := testenv.NewTally()
 	srv := httptest.NewServer(svc)
 	defer srv.Close()
-	sc := testenv.Scenario(t, "sut: {url: \""+srv.URL+"\"}\n"+mergeScenario)
+	sc := harnesstest.Scenario(t, "sut: {url: \""+srv.URL+"\"}\n"+mergeScenario)
 	_, err := harness.Run(t.Context(), sc, harness.Options{Out: t.TempDir(), Shard: harness.Shard{Index: 0, Count: 2}, Attempts: reports.AttemptsMode{Kind: reports.AttemptsNone}})
 	if !errors.Is(err, scenarios.ErrInvalid) || !strings.Contains(err.Error(), "a shard keeps them all") {
 		t.Fatalf("a shard without its attempts: %v", err)
@@ -197,7 +198,7 @@ func TestShardsKeepEveryAttempt(t *testing.T) {
 	}
 	for _, m := range []*harness.Result{merged, fromLogs} {
 		l := m.Report.AttemptsLog
-		if n := int64(len(testenv.AttemptLog(t, m.Dir))); n != svc.Requests() || m.Report.Requests.Total != svc.Requests() ||
+		if n := int64(len(harnesstest.AttemptLog(t, m.Dir))); n != svc.Requests() || m.Report.Requests.Total != svc.Requests() ||
 			l == nil || l.Mode != reports.AttemptsAll || l.File != reports.AttemptLogGzFile || l.Attempts != nil {
 			t.Fatalf("merged log of %d attempts, report %d, service %d; attempts_log %+v", n, m.Report.Requests.Total, svc.Requests(), l)
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/rehearse-dev/rehearse/harness"
 
+	"github.com/rehearse-dev/rehearse/harness/internal/harnesstest"
 	"github.com/rehearse-dev/rehearse/harness/internal/swarm"
 	"github.com/rehearse-dev/rehearse/internal/testenv"
 	"github.com/rehearse-dev/rehearse/reports"
@@ -38,7 +39,7 @@ func TestDistributeSwarm(t *testing.T) {
 	testenv.RequireSwarm(t)
 	bin := testenv.Build(t, "../../cmd/rehearse")
 	srv, served := testenv.CountingServer(t)
-	sc := testenv.Scenario(t, "name: swarmed\nsut: {url: "+srv.URL+"}\ncallers: {count: 150, records: 5, timeout: 5s}\narrival: {profile: ramp, window: 2s}\n")
+	sc := harnesstest.Scenario(t, "name: swarmed\nsut: {url: "+srv.URL+"}\ncallers: {count: 150, records: 5, timeout: 5s}\narrival: {profile: ramp, window: 2s}\n")
 
 	one, err := harness.Run(t.Context(), sc, harness.Options{Target: srv.URL, Out: t.TempDir()})
 	if err != nil {
@@ -85,7 +86,7 @@ func TestDistributeSwarm(t *testing.T) {
 	// a task that exits non-zero: the first result of each slot is merged,
 	// and no replacement sends anything.
 	served.Store(0)
-	failing := testenv.Scenario(t, "name: swarm-gate\nsut: {url: "+srv.URL+"}\ncallers: {count: 90, records: 5, timeout: 5s}\narrival: {profile: ramp, window: 2s}\ngates: [\"p99_ms < 0\"]\n")
+	failing := harnesstest.Scenario(t, "name: swarm-gate\nsut: {url: "+srv.URL+"}\ncallers: {count: 90, records: 5, timeout: 5s}\narrival: {profile: ramp, window: 2s}\ngates: [\"p99_ms < 0\"]\n")
 	id2 := harness.NewRunID(time.Now())
 	t.Cleanup(func() { noSwarmLeftovers(t, id2) })
 	res, err = Swarm(t.Context(), failing, SwarmOptions{Shards: 3, Binary: bin, Target: srv.URL, Out: t.TempDir(), RunID: id2, StartIn: 5 * time.Second})
@@ -104,7 +105,7 @@ func TestDistributeSwarmInterrupted(t *testing.T) {
 	testenv.RequireSwarm(t)
 	bin := testenv.Build(t, "../../cmd/rehearse")
 	srv, _ := testenv.CountingServer(t)
-	sc := testenv.Scenario(t, "name: swarm-stopped\nsut: {url: "+srv.URL+"}\ncallers: {count: 30, records: 5, timeout: 5s}\narrival: {profile: ramp, window: 60s}\n")
+	sc := harnesstest.Scenario(t, "name: swarm-stopped\nsut: {url: "+srv.URL+"}\ncallers: {count: 30, records: 5, timeout: 5s}\narrival: {profile: ramp, window: 60s}\n")
 	id := harness.NewRunID(time.Now())
 	t.Cleanup(func() { noSwarmLeftovers(t, id) })
 	ctx, cancel := context.WithCancel(t.Context())
@@ -127,14 +128,14 @@ func TestDistributeSwarmInterrupted(t *testing.T) {
 // A scenario that upgrades by its own command, a bad shard count or
 // resource, and a remote target are refused before anything is created.
 func TestDistributeSwarmRefuses(t *testing.T) {
-	sc := testenv.Scenario(t, "name: x\nsut: {url: http://127.0.0.1:1}\ncallers: {count: 3, records: 1}\narrival: {profile: burst, window: 1s}\n")
+	sc := harnesstest.Scenario(t, "name: x\nsut: {url: http://127.0.0.1:1}\ncallers: {count: 3, records: 1}\narrival: {profile: burst, window: 1s}\n")
 	for _, o := range []SwarmOptions{{Shards: 0}, {Shards: 2, CPU: "lots"}, {Shards: 2, Memory: "-1"}, {Shards: MaxShards + 1}} {
 		o.Target = "http://127.0.0.1:1"
 		if _, err := Swarm(t.Context(), sc, o); err == nil || !strings.Contains(err.Error(), "distribute") {
 			t.Errorf("%+v: %v", o, err)
 		}
 	}
-	deploys := testenv.Scenario(t, "name: y\nsut: {url: http://127.0.0.1:1}\ncallers: {count: 3, records: 1}\narrival: {profile: burst, window: 1s}\nupgrade: {at: 1s, shell: \"./deploy.sh\"}\n")
+	deploys := harnesstest.Scenario(t, "name: y\nsut: {url: http://127.0.0.1:1}\ncallers: {count: 3, records: 1}\narrival: {profile: burst, window: 1s}\nupgrade: {at: 1s, shell: \"./deploy.sh\"}\n")
 	if _, err := Swarm(t.Context(), deploys, SwarmOptions{Shards: 2, Target: "http://127.0.0.1:1"}); err == nil || !strings.Contains(err.Error(), "every shard would run") {
 		t.Errorf("an upgrade by command: %v", err)
 	}
@@ -146,7 +147,7 @@ func TestDistributeSwarmRefuses(t *testing.T) {
 // Each task runs attack on its own shard, read from its environment, at
 // the common instant, and prints its result.
 func TestShardArgs(t *testing.T) {
-	sc := testenv.Scenario(t, "name: x\nsut: {url: http://127.0.0.1:1}\ncallers: {count: 3, records: 1}\narrival: {profile: burst, window: 1s}\n")
+	sc := harnesstest.Scenario(t, "name: x\nsut: {url: http://127.0.0.1:1}\ncallers: {count: 3, records: 1}\narrival: {profile: burst, window: 1s}\n")
 	at := time.Date(2026, 11, 26, 12, 0, 0, 5e8, time.UTC)
 	sf, err := newShardFiles(sc, 3)
 	if err != nil {

@@ -1,4 +1,9 @@
-package testenv
+// Package harnesstest holds what the tests of harness and of the packages
+// split from it (distribute, analysis) share about a rehearsal: a
+// scenario parsed from a test's YAML and a run folder's attempt log read
+// back. It is internal/testenv's counterpart for what needs the
+// project's own packages, which testenv, below them, must not import.
+package harnesstest
 
 import (
 	"compress/gzip"
