@@ -2,10 +2,8 @@ package reports_test
 
 import (
 	"bytes"
-	"context"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -146,13 +144,7 @@ func TestCompareAndHistoryInChromium(t *testing.T) {
 		if err := os.WriteFile(page, buf.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		dom, err := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-			"--user-data-dir="+t.TempDir(), "--virtual-time-budget=3000", "--dump-dom", "file://"+page).Output()
-		cancel()
-		if err != nil {
-			t.Fatalf("chromium --dump-dom %s: %v", p.file, err)
-		}
+		dom := testenv.ChromiumDOM(t, bin, page)
 		m := regexp.MustCompile(`data-charts="(\d+)"`).FindSubmatch(dom)
 		e := regexp.MustCompile(`data-js-errors="(\d+)"`).FindSubmatch(dom)
 		if m == nil || e == nil || string(e[1]) != "0" {

@@ -2,10 +2,13 @@ package testenv
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"testing"
+	"time"
 )
 
 // Written is what write renders, failing the test on its error.
@@ -50,4 +53,19 @@ func Chromium(t testing.TB) string {
 	}
 	t.Skip("SKIPPING browser test: chromium not installed (apt-get install chromium)")
 	return ""
+}
+
+// ChromiumDOM is the DOM of the page at path after headless Chromium (bin,
+// from Chromium) ran its scripts for three seconds of virtual time; the
+// test fails if Chromium does.
+func ChromiumDOM(t testing.TB, bin, path string) []byte {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	dom, err := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+		"--user-data-dir="+t.TempDir(), "--virtual-time-budget=3000", "--dump-dom", "file://"+path).Output()
+	if err != nil {
+		t.Fatalf("chromium --dump-dom %s: %v", filepath.Base(path), err)
+	}
+	return dom
 }

@@ -2,9 +2,7 @@ package views
 
 import (
 	"bytes"
-	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -91,14 +89,7 @@ func TestChartsInChromium(t *testing.T) {
 	if err := os.WriteFile(page, b.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	dom, err := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-		"--user-data-dir="+t.TempDir(), "--virtual-time-budget=3000", "--dump-dom", "file://"+page).Output()
-	if err != nil {
-		t.Fatalf("chromium --dump-dom: %v", err)
-	}
-	html := string(dom)
+	html := string(testenv.ChromiumDOM(t, bin, page))
 	if !strings.Contains(html, `data-charts="6"`) || !strings.Contains(html, `data-js-errors="0"`) {
 		t.Fatalf("charts not drawn:\n%s", regexp.MustCompile(`data-[a-z-]+="\d+"`).FindAllString(html, -1))
 	}
