@@ -72,7 +72,7 @@ type distributeFlags struct {
 
 // distributeCmd is `rehearse distribute`: shards on an engine; the engines
 // are distributeK8s (distribute_k8s.go) and distributeSwarm
-// (distribute_swarm.go), on harness/distribute.
+// (distribute_swarm.go), both over package harness/distribute.
 func (a *app) distributeCmd() *cobra.Command {
 	var f distributeFlags
 	c := &cobra.Command{

@@ -51,7 +51,8 @@ func newEngine(sc *scenarios.Scenario, opts Options, base *url.URL) (*engine, er
 		sc:       sc, opts: opts,
 		callers: make([]caller, pop.Len()),
 		rng:     rand.New(rand.NewPCG(uint64(sc.Seed), 0x7e7)),
-		wake:    make(chan struct{}, 1),
+		// Pace hands one attempt, the storm loop takes it at once.
+		pacer:   pacer{wake: make(chan struct{}, 1), ready: make(chan item, 1)},
 		classes: pop.Classes(),
 	}
 	e.notes = notes
@@ -83,7 +84,6 @@ func newEngine(sc *scenarios.Scenario, opts Options, base *url.URL) (*engine, er
 	// caller, where a heap item of each was 24 and more.
 	slices.SortStableFunc(e.firsts, func(a, b int32) int { return cmp.Compare(e.callers[a].first, e.callers[b].first) })
 	n := e.waiting
-	e.ready = make(chan item, 1) // Pace hands one attempt, the storm loop takes it at once
 	e.jars = newJars(sc.API.Cookies)
 	if e.sessions = newSessions(sc, pop.Len()); e.sessions != nil {
 		req.SetSessions(e.sessions.of)

@@ -23,9 +23,10 @@ import (
 // do next (policy.go) — retry, wait for Retry-After, spend the budget,
 // open the breaker — while the callers' states (caller.go) and the
 // tracking of accepted uploads (poll.go) say what is left. mu guards
-// callers, fls, sched, waiting, untracked and rng.
+// callers, fls, the pacer's schedule, waiting, untracked and rng.
 type engine struct {
 	targeter // each attempt's request (targeter.go)
+	pacer    // the attempts to come, and the hand-over of each when due (pacer.go)
 	sc       *scenarios.Scenario
 	opts     Options
 	start    time.Time
@@ -45,8 +46,7 @@ type engine struct {
 
 	mu      sync.Mutex
 	callers []caller
-	fls     flights  // the callers' uploads in progress (flights.go)
-	sched   schedule // retries, by their time
+	fls     flights // the callers' uploads in progress (flights.go)
 	// accs are the accepted uploads followed to their end (poll.go), by
 	// the index the tracker knows them by; one of periodic callers is
 	// dropped when it ends.
@@ -57,15 +57,8 @@ type engine struct {
 	periodic scenarios.Schedule
 	per      []periodicState
 	stormAt  []time.Duration // storm.at's upload of each caller; nil without
-	// firsts are the callers' first attempts by their time; nextFirst the
-	// next one due. Pace takes the earlier of it and sched's top.
-	firsts    []int32
-	nextFirst int
-	waiting   int // callers that may still send an attempt
-	rng       *rand.Rand
-	wake      chan struct{}
-	ready     chan item   // from Pace to the storm loop (hit.go)
-	timer     *time.Timer // Pace's, reused: Pace runs on one goroutine
+	waiting  int             // callers that may still send an attempt
+	rng      *rand.Rand
 	// untracked counts 202s whose completion was not followed.
 	untracked int64
 	policies  []policy // per class: its retry, budget and breaker (policy.go)

@@ -7,6 +7,21 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
+// pacer is the attempts to come, in the order they are due, and the
+// hand-over of each to the storm loop: the callers' first attempts sorted
+// by their time (4 bytes a caller, where a heap item was 24 and more) and
+// every later one — a retry, a periodic caller's next upload — in a heap.
+// Pace takes the earlier of the two tops. The engine's mu guards firsts,
+// nextFirst and sched.
+type pacer struct {
+	firsts    []int32       // callers, by their first attempt's time
+	nextFirst int           // the next of firsts to be due
+	sched     schedule      // later attempts, by their time
+	wake      chan struct{} // the schedule's top changed, or the storm ended
+	ready     chan item     // from Pace to the storm loop (hit.go)
+	timer     *time.Timer   // Pace's, reused: Pace runs on one goroutine
+}
+
 // The engine is vegeta's pacer: vegeta's own pacers know a rate, ours
 // knows each caller's intended send time (an open model with retries).
 var _ vegeta.Pacer = (*engine)(nil)
@@ -82,9 +97,9 @@ func (e *engine) due() (top item, wait time.Duration, stop bool) {
 func (e *engine) Rate(time.Duration) float64 { return 0 }
 
 // signal wakes Pace when the schedule's top changed or the storm ended.
-func (e *engine) signal() {
+func (p *pacer) signal() {
 	select {
-	case e.wake <- struct{}{}:
+	case p.wake <- struct{}{}:
 	default:
 	}
 }
