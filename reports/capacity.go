@@ -151,11 +151,11 @@ func ReadCapacityJSON(r io.Reader) (*Capacity, error) {
 }
 
 // Commas writes n with thousands separators: 1,400.
-func Commas(n int) string {
+func Commas[T int | int64](n T) string {
 	if n < 0 {
 		return "-" + Commas(-n)
 	}
-	s := strconv.Itoa(n)
+	s := strconv.FormatInt(int64(n), 10)
 	for i := len(s) - 3; i > 0; i -= 3 {
 		s = s[:i] + "," + s[i:]
 	}

@@ -2,18 +2,12 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
-	"io"
-	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -96,17 +90,6 @@ const importExample = `  # the reference services' path names the caller
 
   # then rehearse with it
   rehearse validate traces/access.yaml && rehearse run traces/access.yaml`
-
-// importFlags are the flags of `rehearse import`.
-type importFlags struct {
-	format, caller, since, until, path, maxBad, out, name string
-	maps, methods                                         []string
-	sizeFrom, assumeSize                                  string
-	hash, keepQuery, fit, force                           bool
-	callers, recordBytes                                  int
-	speed                                                 float64
-	retryWindow                                           time.Duration
-}
 
 // importCmd is `rehearse import`.
 func (a *app) importCmd() *cobra.Command {
@@ -248,28 +231,6 @@ func (a *app) importFit(ctx context.Context, f *importFlags, name string, logs [
 	return nil
 }
 
-// printFitCloseness says how close the fit came to the log: its peak
-// uploads a second, and its median and p99 size (records × record bytes).
-func (a *app) printFitCloseness(fit traffic.Fit, sum *traffic.Summary) {
-	pct := func(got, want float64) string {
-		if want == 0 {
-			return "n/a"
-		}
-		return fmt.Sprintf("%+.1f%%", 100*(got-want)/want)
-	}
-	peak := int(fit.Uploads)
-	if fit.Steps != nil {
-		peak = traffic.Peak(fit.Steps)
-	} else if fit.Profile == vocab.ProfilePoisson {
-		peak = int(fit.Rate + 0.5)
-	}
-	med, p99 := fit.RecordsMedian*fit.RecordBytes, fit.RecordsP99*fit.RecordBytes
-	fmt.Fprintf(a.stdout, "\nclose to  peak %d/s (log %d/s, %s), size median %d B (log %d, %s), p99 %d B (log %d, %s)",
-		peak, sum.PeakPerSecond, pct(float64(peak), float64(sum.PeakPerSecond)),
-		med, sum.BytesMedian, pct(float64(med), float64(sum.BytesMedian)), p99, sum.BytesP99, pct(float64(p99), float64(sum.BytesP99)))
-	fmt.Fprintf(a.stdout, "\nleft out  when each caller uploaded: a caller's n uploads fall one in each n-th of the curve's traffic (a replay keeps the instants)")
-}
-
 // importError adds the advice an import error calls for; every one is a
 // usage or input error (exit 2) but a failure to write.
 func (a *app) importError(err error) error {
@@ -294,101 +255,6 @@ func (a *app) importError(err error) error {
 	return err
 }
 
-// options turns the flags into traffic options, with notes for the user
-// (the random hash key).
-func (f *importFlags) options() ([]traffic.Option, []string, error) {
-	format, err := traffic.ParseFormat(f.format)
-	if err != nil {
-		return nil, nil, err
-	}
-	rule, err := traffic.ParseCallerRule(f.caller)
-	if err != nil {
-		return nil, nil, err
-	}
-	m, err := traffic.ParseFieldMap(format, f.maps)
-	if err != nil {
-		return nil, nil, err
-	}
-	since, err := traffic.ParseTimeBound(f.since)
-	if err != nil {
-		return nil, nil, err
-	}
-	until, err := traffic.ParseTimeBound(f.until)
-	if err != nil {
-		return nil, nil, err
-	}
-	maxBad, err := parseShare(f.maxBad)
-	if err != nil {
-		return nil, nil, err
-	}
-	if !(f.speed > 0 && f.speed <= scenarios.MaxSpeed) {
-		return nil, nil, fmt.Errorf("--speed must be > 0 and at most %g, got %g", scenarios.MaxSpeed, f.speed)
-	}
-	sizeOpts, err := f.sizeOptions()
-	if err != nil {
-		return nil, nil, err
-	}
-	opts := []traffic.Option{traffic.WithFormat(format), traffic.WithCaller(rule), traffic.WithFieldMap(m),
-		traffic.WithQuery(f.keepQuery), traffic.WithSince(since), traffic.WithUntil(until), traffic.WithMethods(f.methods...),
-		traffic.WithCallers(f.callers), traffic.WithMaxBad(maxBad), traffic.WithRetryWindow(f.retryWindow)}
-	opts = append(opts, sizeOpts...)
-	if f.path != "" {
-		re, err := regexp.Compile(f.path)
-		if err != nil {
-			return nil, nil, fmt.Errorf("--path: %w", err)
-		}
-		opts = append(opts, traffic.WithPath(re))
-	}
-	var notes []string
-	if f.hash {
-		key := []byte(os.Getenv(hashKeyEnv))
-		if len(key) == 0 {
-			key = make([]byte, 32)
-			_, _ = rand.Read(key) // crypto/rand.Read never fails (Go 1.24+)
-			notes = append(notes, "callers hashed with a random key: set "+hashKeyEnv+" to get the same names on every import")
-		}
-		opts = append(opts, traffic.WithHashKey(key))
-	}
-	return opts, notes, nil
-}
-
-// sizeOptions reads --size-from and --assume-size. --map bytes=KEY says
-// the same as --size-from KEY: one of them is enough.
-func (f *importFlags) sizeOptions() ([]traffic.Option, error) {
-	var opts []traffic.Option
-	if f.sizeFrom != "" {
-		for _, m := range f.maps {
-			for kv := range strings.SplitSeq(m, ",") {
-				if strings.HasPrefix(strings.TrimSpace(kv), string(traffic.SlotBytes)+"=") {
-					return nil, fmt.Errorf("--size-from %s and --map %s both say where sizes are: give one", f.sizeFrom, kv)
-				}
-			}
-		}
-		opts = append(opts, traffic.WithSizeFrom(f.sizeFrom))
-	}
-	if f.assumeSize != "" {
-		n, err := scenarios.ParseByteSize(f.assumeSize)
-		if err != nil || n < 1 || n > traffic.MaxAssumeSize {
-			return nil, fmt.Errorf("--assume-size must be a size from 1 B to 1GB such as 20KB, got %q", f.assumeSize)
-		}
-		opts = append(opts, traffic.WithAssumeSize(n))
-	}
-	return opts, nil
-}
-
-// parseShare reads 1% or 0.01 as 0.01.
-func parseShare(s string) (float64, error) {
-	v, pct := strings.CutSuffix(strings.TrimSpace(s), "%")
-	x, err := strconv.ParseFloat(v, 64)
-	if pct {
-		x /= 100
-	}
-	if err != nil || !(x >= 0 && x <= 1) {
-		return 0, fmt.Errorf("--max-bad must be a share such as 1%% or 0.01, got %q", s)
-	}
-	return x, nil
-}
-
 // scenarioName makes a scenario name of a log's file name:
 // /var/log/nginx/access.log.1.gz -> access.
 func scenarioName(log string) string {
@@ -405,86 +271,3 @@ func scenarioName(log string) string {
 func commandLine() string {
 	return "rehearse " + strings.Join(os.Args[1:], " ")
 }
-
-// printSummary prints what the import found.
-func (a *app) printSummary(s *traffic.Summary) {
-	w := a.stdout
-	fmt.Fprintf(w, "read      %s lines of %d log(s) as %s in %s\n", commas(s.Lines), len(s.Sources), s.Format, s.Took.Round(time.Millisecond))
-	if s.Bad > 0 {
-		fmt.Fprintf(w, "skipped   %s bad lines (%.3f%%); the first:\n", commas(s.Bad), 100*float64(s.Bad)/float64(max(s.Lines, 1)))
-		for _, b := range s.FirstBad {
-			fmt.Fprintf(w, "            %s\n", b)
-		}
-	}
-	if s.NoCaller > 0 {
-		fmt.Fprintf(w, "skipped   %s lines without a caller under --caller %s\n", commas(s.NoCaller), s.Caller)
-	}
-	if s.Filtered > 0 {
-		fmt.Fprintf(w, "skipped   %s uploads outside --since/--until/--path/--method\n", commas(s.Filtered))
-	}
-	hashed := ""
-	if s.Hashed {
-		hashed = ", names hashed"
-	}
-	if s.Sampled > 0 {
-		fmt.Fprintf(w, "callers   %s of %s seen (--callers)%s; %s uploads of the others left out\n", commas(int64(s.Callers)), commas(int64(s.CallersSeen)), hashed, commas(s.Sampled))
-	} else {
-		fmt.Fprintf(w, "callers   %s%s\n", commas(int64(s.Callers)), hashed)
-	}
-	var methods []string
-	for _, m := range slices.Sorted(maps.Keys(s.Methods)) {
-		methods = append(methods, m+" "+commas(s.Methods[m]))
-	}
-	fmt.Fprintf(w, "uploads   %s (%s); most: %s\n", commas(s.Uploads), strings.Join(methods, ", "), s.TopRequest)
-	if s.Uploads == 0 {
-		return
-	}
-	fmt.Fprintf(w, "span      %s from %s\n", s.Span.Round(time.Millisecond), s.Start.Format(time.RFC3339))
-	fmt.Fprintf(w, "peak      %s uploads in one second, at +%s\n", commas(int64(s.PeakPerSecond)), s.PeakAt)
-	printSizes(w, s)
-	fmt.Fprintf(w, "retries   %s uploads look like retries of a failed one (same caller, method, path and size within %s of a 4xx, 5xx or no answer)\n",
-		commas(s.Retries), s.RetryWindow)
-	if s.Unsized > 0 {
-		fmt.Fprintf(w, "          %s uploads without a logged size were not looked at: a retry is told by its size\n", commas(s.Unsized))
-	}
-}
-
-// printSizes prints where the sizes came from: each field and its
-// uploads, and what the uploads that logged none will replay with.
-func printSizes(w io.Writer, s *traffic.Summary) {
-	if len(s.SizeFrom) == 0 {
-		fmt.Fprintf(w, "sizes     not logged: every upload replays at %s (--assume-size); every report of the replay says so\n", humanBytes(s.AssumedBytes))
-		return
-	}
-	approx := ""
-	if s.SizesApprox {
-		approx = ", within 0.1%"
-	}
-	fmt.Fprintf(w, "sizes     median %s, p99 %s, max %s%s\n", humanBytes(s.BytesMedian), humanBytes(s.BytesP99), humanBytes(s.BytesMax), approx)
-	var from []string
-	for _, src := range s.SizeFrom {
-		from = append(from, fmt.Sprintf("%s (%s) for %s uploads", src.Field, traffic.SizeMeaning(src.Field), commas(src.Uploads)))
-	}
-	fmt.Fprintf(w, "          from %s\n", strings.Join(from, ", "))
-	switch {
-	case s.Unsized > 0 && s.AssumedBytes > 0:
-		fmt.Fprintf(w, "          %s uploads logged no size: they replay at %s (--assume-size); every report of the replay says so\n", commas(s.Unsized), humanBytes(s.AssumedBytes))
-	case s.Unsized > 0:
-		fmt.Fprintf(w, "          %s uploads logged no size: they replay with the smallest body (choose theirs with --assume-size); every report of the replay says so\n", commas(s.Unsized))
-	}
-}
-
-// commas writes n with thousands separators: 1,204,332.
-func commas(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	if n < 0 {
-		return "-" + commas(-n)
-	}
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
-}
-
-// humanBytes writes a size as 512 B, 12.3 KB, 4.5 MB (powers of 1000).
-func humanBytes(n int64) string { return traffic.SizeText(n) }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rehearse-dev/rehearse/internal/errext"
 	"github.com/rehearse-dev/rehearse/internal/vocab"
+	"github.com/rehearse-dev/rehearse/reports"
 	"github.com/rehearse-dev/rehearse/scenarios"
 	"github.com/rehearse-dev/rehearse/traffic"
 )
@@ -20,8 +21,8 @@ import (
 // same folder).
 func replayScenario(name, traceFile string, speed float64, s *traffic.Summary, cmdline string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Replays the uploads of %s callers logged in %s:\n", commas(int64(s.Callers)), strings.Join(s.Sources, ", "))
-	fmt.Fprintf(&b, "# %s uploads over %s from %s, at most %d in one second.\n", commas(s.Uploads), s.Span.Round(time.Second), s.Start.Format(time.RFC3339), s.PeakPerSecond)
+	fmt.Fprintf(&b, "# Replays the uploads of %s callers logged in %s:\n", reports.Commas(int64(s.Callers)), strings.Join(s.Sources, ", "))
+	fmt.Fprintf(&b, "# %s uploads over %s from %s, at most %d in one second.\n", reports.Commas(s.Uploads), s.Span.Round(time.Second), s.Start.Format(time.RFC3339), s.PeakPerSecond)
 	fmt.Fprintf(&b, "# Written by: %s\n", cmdline)
 	b.WriteString(`#
 # The replay sends each caller's uploads at their logged offsets divided by
@@ -52,7 +53,7 @@ func replayScenario(name, traceFile string, speed float64, s *traffic.Summary, c
 // fitScenario is the synthetic scenario fitted to the log.
 func fitScenario(name string, f traffic.Fit, s *traffic.Summary, cmdline string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# A model of the %s uploads of %s callers logged in %s,\n", commas(s.Uploads), commas(int64(s.Callers)), strings.Join(s.Sources, ", "))
+	fmt.Fprintf(&b, "# A model of the %s uploads of %s callers logged in %s,\n", reports.Commas(s.Uploads), reports.Commas(int64(s.Callers)), strings.Join(s.Sources, ", "))
 	fmt.Fprintf(&b, "# over %s from %s, at most %d in one second.\n", s.Span.Round(time.Second), s.Start.Format(time.RFC3339), s.PeakPerSecond)
 	fmt.Fprintf(&b, "# Written by: %s\n", cmdline)
 	b.WriteString(`#
