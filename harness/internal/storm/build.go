@@ -48,11 +48,12 @@ func newEngine(sc *scenarios.Scenario, opts Options, base *url.URL) (*engine, er
 	}
 	e := &engine{
 		targeter: newTargeter(sc, pop, base, req),
-		sc:       sc, opts: opts,
-		callers: make([]caller, pop.Len()),
-		rng:     rand.New(rand.NewPCG(uint64(sc.Seed), 0x7e7)),
 		// Pace hands one attempt, the storm loop takes it at once.
 		pacer:   pacer{wake: make(chan struct{}, 1), ready: make(chan item, 1)},
+		sc:      sc,
+		opts:    opts,
+		callers: make([]caller, pop.Len()),
+		rng:     rand.New(rand.NewPCG(uint64(sc.Seed), 0x7e7)),
 		classes: pop.Classes(),
 	}
 	e.notes = notes
@@ -80,8 +81,7 @@ func newEngine(sc *scenarios.Scenario, opts Options, base *url.URL) (*engine, er
 	if e.periodic != nil {
 		req.SetUploads(func(caller int) int { return e.uploads(caller) - 1 })
 	}
-	// First attempts in order of their time (ties by caller): 4 bytes a
-	// caller, where a heap item of each was 24 and more.
+	// First attempts in order of their time, ties by caller (pacer.go).
 	slices.SortStableFunc(e.firsts, func(a, b int32) int { return cmp.Compare(e.callers[a].first, e.callers[b].first) })
 	n := e.waiting
 	e.jars = newJars(sc.API.Cookies)
