@@ -60,3 +60,18 @@ func AttemptLog(t testing.TB, dir string) []reports.Attempt {
 	}
 	return as
 }
+
+// Requests compiles sc's request templates for its callers, as a storm
+// does before its clock starts, failing the test on an error.
+func Requests(t testing.TB, sc *scenarios.Scenario) *scenarios.Requests {
+	t.Helper()
+	pop, err := scenarios.NewPopulation(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := scenarios.NewRequests(sc, pop, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
+}

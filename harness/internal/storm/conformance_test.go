@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rehearse-dev/rehearse/harness/internal/harnesstest"
 	"github.com/rehearse-dev/rehearse/internal/testenv"
 	"github.com/rehearse-dev/rehearse/reports"
 )
@@ -118,7 +119,7 @@ api:
 		elog, _ := os.ReadFile(filepath.Join(dir, "error.log"))
 		t.Fatalf("report %+v; nginx's error log:\n%s", rep.Requests, elog)
 	}
-	req := mustRequests(t, sc)
+	req := harnesstest.Requests(t, sc)
 	files, bytes := 0, int64(0)
 	for i := range 120 {
 		st, err := os.Stat(filepath.Join(dir, "data", req.Path(i, 1)))
@@ -246,7 +247,7 @@ func TestConformanceCPythonHTTP10(t *testing.T) {
 arrival: {profile: poisson, rate: 100}
 `)
 	rep, _ := run(t.Context(), t, sc, url)
-	req := mustRequests(t, sc)
+	req := harnesstest.Requests(t, sc)
 	lines, bytes := readJournal(t, journalPath)
 	var sent int64
 	for i := range 80 {
@@ -296,7 +297,7 @@ api:
     body: {format: raw}
 `)
 	rep, _ := run(t.Context(), t, sc, url)
-	req := mustRequests(t, sc)
+	req := harnesstest.Requests(t, sc)
 	var sent int64
 	for i := range 60 {
 		sent += req.BodyLen(i, 1)
@@ -381,7 +382,7 @@ api:
         parts: {size: 16KiB}
 `)
 	rep, _ := run(t.Context(), t, sc, url)
-	req := mustRequests(t, sc)
+	req := harnesstest.Requests(t, sc)
 	var sent, parts int64
 	for i := range 40 {
 		n := req.DataLen(i, 1)

@@ -463,17 +463,3 @@ func TestLatencySuccessfulApartFromFailures(t *testing.T) {
 	}
 	t.Logf("latency_ms p50 %.2f p99 %.2f; latency_all_ms p50 %.2f p99 %.2f", *ok.P50, *ok.P99, *all.P50, *all.P99)
 }
-
-// mustRequests compiles sc's request templates for its callers.
-func mustRequests(t *testing.T, sc *scenarios.Scenario) *scenarios.Requests {
-	t.Helper()
-	pop, err := scenarios.NewPopulation(sc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, err := scenarios.NewRequests(sc, pop, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return req
-}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/rehearse-dev/rehearse/harness/internal/harnesstest"
 )
 
 // bodyJournal is what a decoding service read: per request its framing
@@ -83,7 +85,7 @@ api:
     %s
 `, c.body, c.expect))
 			rep, _ := run(t.Context(), t, sc, srv.URL)
-			req := mustRequests(t, sc)
+			req := harnesstest.Requests(t, sc)
 			j.mu.Lock()
 			defer j.mu.Unlock()
 			if rep.Requests.OK != 30 || j.requests != 30 {

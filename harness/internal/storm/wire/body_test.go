@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rehearse-dev/rehearse/harness/internal/harnesstest"
 )
 
 // TestExpectContinueEarlyAnswer: a service that refuses an upload that
@@ -21,7 +23,7 @@ func TestExpectContinueEarlyAnswer(t *testing.T) {
 api:
   upload: {method: POST, path: /up, body: {format: json}, expect_continue: auto}
 `)
-	req := mustRequests(t, sc)
+	req := harnesstest.Requests(t, sc)
 	if req.BodyLen(0, 1) <= 1<<20 {
 		t.Fatalf("the body is %d bytes: auto asks above 1 MiB", req.BodyLen(0, 1))
 	}

@@ -262,13 +262,7 @@ func TestWireTLS(t *testing.T) {
 	}
 	srv.StartTLS()
 	defer srv.Close()
-	u, err := url.Parse(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := NewClient(u, 2, 0, nil)
-	w.tls.RootCAs = x509.NewCertPool()
-	w.tls.RootCAs.AddCert(srv.Certificate())
+	w := trustingClient(t, srv, 2)
 	req := wireRequests(t, "")
 	for i := range 2 {
 		x := Exchange{Req: req, Caller: i, Try: 1, Deadline: time.Now().Add(5 * time.Second)}
@@ -320,4 +314,18 @@ func TestWireEarlyAnswer(t *testing.T) {
 	if err := w.Do(t.Context(), &x); err != nil || x.Code != 413 {
 		t.Fatalf("got %d, %v; want the 413", x.Code, err)
 	}
+}
+
+// trustingClient is a wire for n callers to the https test server srv,
+// trusting its certificate.
+func trustingClient(t *testing.T, srv *httptest.Server, n int) *Client {
+	t.Helper()
+	u, err := url.Parse(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := NewClient(u, n, 0, nil)
+	w.tls.RootCAs = x509.NewCertPool()
+	w.tls.RootCAs.AddCert(srv.Certificate())
+	return w
 }

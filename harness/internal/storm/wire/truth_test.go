@@ -3,17 +3,15 @@ package wire
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	neturl "net/url"
 	"testing"
 	"time"
 
-	"github.com/rehearse-dev/rehearse/scenarios"
+	"github.com/rehearse-dev/rehearse/harness/internal/harnesstest"
 )
 
 // TestWireEarlyAnswerWhileWriting: a service that answers 401 after the
@@ -24,7 +22,7 @@ func TestWireEarlyAnswerWhileWriting(t *testing.T) {
 	addr, _ := stalledService(t, "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n")
 	sc := scenario(t, "http://"+addr, "callers: {count: 1, records: 100000, record_bytes: 200}\n")
 	w := newTestWire(t, addr, 1)
-	big := mustRequests(t, sc)
+	big := harnesstest.Requests(t, sc)
 	x := Exchange{Req: big, Caller: 0, Try: 1, Deadline: time.Now().Add(20 * time.Second)}
 	began := time.Now()
 	if err := w.Do(t.Context(), &x); err != nil || x.Code != 401 {
@@ -46,7 +44,7 @@ func TestWireStopWinsOverDeadlines(t *testing.T) {
 	sc := scenario(t, "http://"+addr, "callers: {count: 1, records: 100000, record_bytes: 200}\n")
 	w := newTestWire(t, addr, 1)
 	ctx, stop := context.WithCancel(t.Context())
-	x := Exchange{Req: mustRequests(t, sc), Caller: 0, Try: 1, Deadline: time.Now().Add(time.Minute)}
+	x := Exchange{Req: harnesstest.Requests(t, sc), Caller: 0, Try: 1, Deadline: time.Now().Add(time.Minute)}
 	done := make(chan error, 1)
 	go func() { done <- w.Do(ctx, &x) }()
 	<-started
@@ -59,20 +57,6 @@ func TestWireStopWinsOverDeadlines(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the run's stop did not end the attempt")
 	}
-}
-
-// mustRequests compiles sc's upload template.
-func mustRequests(t *testing.T, sc *scenarios.Scenario) *scenarios.Requests {
-	t.Helper()
-	pop, err := scenarios.NewPopulation(sc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, err := scenarios.NewRequests(sc, pop, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return req
 }
 
 // TestWireUnreadIsNotWritten: a request written into a kept connection
@@ -111,13 +95,7 @@ func TestWireTLSResumes(t *testing.T) {
 	}))
 	srv.StartTLS()
 	defer srv.Close()
-	u, err := neturl.Parse(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := NewClient(u, 2, 0, nil)
-	w.tls.RootCAs = x509.NewCertPool()
-	w.tls.RootCAs.AddCert(srv.Certificate())
+	w := trustingClient(t, srv, 2)
 	req := wireRequests(t, "")
 	var resumed int
 	for i := range 3 {
