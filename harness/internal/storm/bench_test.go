@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rehearse-dev/rehearse/harness/internal/harnesstest"
 	"github.com/rehearse-dev/rehearse/reports"
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
@@ -178,19 +179,12 @@ func BenchmarkStormTemplates(b *testing.B) {
 // reference request, the per-attempt body cost of the wire.
 func BenchmarkReferenceBody(b *testing.B) {
 	sc := benchScenario(b, "http://127.0.0.1:1", 1000, 20, "{profile: burst, window: 1s}")
-	pop, err := scenarios.NewPopulation(sc)
-	if err != nil {
-		b.Fatal(err)
-	}
-	req, err := scenarios.NewRequests(sc, pop, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
+	req := harnesstest.Requests(b, sc)
 	b.SetBytes(req.BodyLen(0, 1))
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
-		n, err := io.Copy(io.Discard, req.Body(i%pop.Len(), 1))
-		if err != nil || n != req.BodyLen(i%pop.Len(), 1) {
+		n, err := io.Copy(io.Discard, req.Body(i%sc.Callers.Count, 1))
+		if err != nil || n != req.BodyLen(i%sc.Callers.Count, 1) {
 			b.Fatalf("body %d: %d bytes, %v", i, n, err)
 		}
 	}

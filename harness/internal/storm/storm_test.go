@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rehearse-dev/rehearse/harness/internal/harnesstest"
 	"github.com/rehearse-dev/rehearse/harness/internal/storm/wire"
 	"github.com/rehearse-dev/rehearse/reports"
 	"github.com/rehearse-dev/rehearse/scenarios"
@@ -248,11 +249,7 @@ func TestBodiesOnTheWireAreTheReferenceRequests(t *testing.T) {
 	defer srv.Close()
 	sc := scenario(t, srv.URL, "callers: {count: 20, records: {median: 50, p99: 400, max: 800}}\narrival: {profile: burst, window: 200ms}\n")
 	run(t.Context(), t, sc, srv.URL)
-	pop, _ := scenarios.NewPopulation(sc)
-	req, err := scenarios.NewRequests(sc, pop, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	req := harnesstest.Requests(t, sc)
 	for i := 0; i < 20; i++ {
 		h := sha256.New()
 		_, _ = io.Copy(h, req.Body(i, 1))

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rehearse-dev/rehearse/harness/internal/harnesstest"
 	"github.com/rehearse-dev/rehearse/scenarios"
 )
 
@@ -297,18 +298,7 @@ func TestWireEarlyAnswer(t *testing.T) {
 		_, _ = io.WriteString(c, "HTTP/1.1 413 Content Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
 		c.Close() // unread body bytes: the kernel resets the connection
 	}()
-	sc, err := scenarios.Parse("w.yaml", []byte("name: w\nsut: {url: \"http://127.0.0.1:1\"}\ncallers: {count: 1, records: 20000, record_bytes: 200}\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pop, err := scenarios.NewPopulation(sc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, err := scenarios.NewRequests(sc, pop, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	req := harnesstest.Requests(t, harnesstest.Scenario(t, "name: w\nsut: {url: \"http://127.0.0.1:1\"}\ncallers: {count: 1, records: 20000, record_bytes: 200}\n"))
 	w := newTestWire(t, ln.Addr().String(), 1)
 	x := Exchange{Req: req, Caller: 0, Try: 1, Deadline: time.Now().Add(5 * time.Second)}
 	if err := w.Do(t.Context(), &x); err != nil || x.Code != 413 {
