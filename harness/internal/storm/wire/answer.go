@@ -140,6 +140,9 @@ func parseVersion(v []byte) (major, minor int, ok bool) {
 func (h *answerHead) header(x *Exchange, name, value []byte) error {
 	switch {
 	case bytes.EqualFold(name, []byte("Content-Length")):
+		// net/http trims the value before it compares or parses it: a
+		// folded empty line leaves a trailing space there.
+		value = trimSpace(value)
 		if h.lengthSeen != nil && !bytes.Equal(h.lengthSeen, value) {
 			return ProtocolErrorf("conflicting Content-Length headers %q and %q", h.lengthSeen, value)
 		}
